@@ -1,0 +1,196 @@
+"""The `frontdesk` command line: the same use cases as the UI, over services/.
+
+Commands act as a user: `--user NAME` with the PIN from $FRONTDESK_PIN or a prompt, and
+the services check that user's role exactly as they do for the UI. Exit status: 0 done,
+1 refused or failed (the reason is printed), 2 bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from domain.branch import BranchDetailsError
+from services import auth, branch, paths, setup
+from services.errors import PermissionDenied, ServiceError
+
+GuiLauncher = Callable[[Path], int]
+
+
+class CommandError(Exception):
+    """A failure to report as one sentence on stderr, with exit status 1."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="frontdesk",
+        description="Frontdesk: point of sale and campaigns for clinic front desks.",
+    )
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help="database file (default: $FRONTDESK_DB or frontdesk.db in your data folder)",
+    )
+    parser.add_argument(
+        "--user", help="act as this user; the PIN comes from $FRONTDESK_PIN or a prompt"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    init = commands.add_parser(
+        "init", help="set up a new database", description="Set up a new database (idempotent)."
+    )
+    init.add_argument("--demo", action="store_true", help="fill it with the demo clinic")
+    init.add_argument(
+        "--admin", default="admin", help="name of the first admin user (without --demo)"
+    )
+    init.set_defaults(handler=cmd_init)
+
+    gui = commands.add_parser("gui", help="open the app (the default)", description="Open the app.")
+    gui.set_defaults(handler=None)
+
+    branch_cmd = commands.add_parser(
+        "branch", help="this branch's details", description="Show or change this branch's details."
+    )
+    branch_sub = branch_cmd.add_subparsers(dest="branch_command", metavar="ACTION", required=True)
+    show = branch_sub.add_parser("show", help="print the branch's details")
+    show.add_argument("--json", action="store_true", help="as JSON")
+    show.set_defaults(handler=cmd_branch_show)
+    change = branch_sub.add_parser(
+        "set", help="change the branch's details (manager)", description="Change details."
+    )
+    change.add_argument("--name")
+    change.add_argument("--address")
+    change.add_argument("--phone")
+    change.add_argument("--gstin")
+    change.add_argument("--timezone", help="IANA zone name, e.g. Asia/Kolkata")
+    change.add_argument("--fy-start-month", type=int, help="month the fiscal year starts, 1-12")
+    change.add_argument("--series", help="invoice series prefix, e.g. SVC")
+    change.add_argument("--json", action="store_true", help="print the result as JSON")
+    change.set_defaults(handler=cmd_branch_set)
+    return parser
+
+
+def _open(args: argparse.Namespace) -> setup.Database:
+    path = args.db or paths.default_db_path()
+    try:
+        return setup.open_branch_database(path, now=_now())
+    except setup.DatabaseRefused as exc:
+        raise CommandError(str(exc)) from exc
+
+
+def _sign_in(db: setup.Database, args: argparse.Namespace) -> auth.CurrentUser:
+    if not args.user:
+        raise CommandError("Say who you are: add --user NAME (the PIN comes from $FRONTDESK_PIN).")
+    pin = os.environ.get("FRONTDESK_PIN")
+    if pin is None:
+        if not sys.stdin.isatty():
+            raise CommandError("Set FRONTDESK_PIN or run from a terminal to type the PIN.")
+        pin = getpass.getpass(f"PIN for {args.user}: ")
+    return auth.sign_in(db, args.user, pin)
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    db = _open(args)
+    try:
+        pin = None
+        if not args.demo and not branch.is_initialised(db):
+            pin = os.environ.get("FRONTDESK_PIN")
+            if pin is None and sys.stdin.isatty():
+                pin = getpass.getpass(f"Choose a PIN for {args.admin}: ")
+        now = _now()
+        result = setup.initialise(
+            db,
+            demo=args.demo,
+            now=now,
+            today=now.astimezone().date(),
+            admin_username=args.admin,
+            admin_pin=pin,
+        )
+        print(result.message)
+        return 0
+    finally:
+        db.close()
+
+
+def _branch_json(info: branch.BranchInfo) -> dict[str, Any]:
+    return {"id": str(info.id), **asdict(info.details)}
+
+
+def cmd_branch_show(args: argparse.Namespace) -> int:
+    db = _open(args)
+    try:
+        _sign_in(db, args)
+        info = branch.get_branch(db)
+        if args.json:
+            _print_json(_branch_json(info))
+        else:
+            for key, value in asdict(info.details).items():
+                print(f"{key.replace('_', ' ')}: {value}")
+        return 0
+    finally:
+        db.close()
+
+
+def cmd_branch_set(args: argparse.Namespace) -> int:
+    db = _open(args)
+    try:
+        user = _sign_in(db, args)
+        current = branch.get_branch(db).details
+        changes = {
+            "name": args.name,
+            "address": args.address,
+            "phone": args.phone,
+            "gstin": args.gstin,
+            "timezone": args.timezone,
+            "fiscal_year_start_month": args.fy_start_month,
+            "invoice_series": args.series,
+        }
+        wanted = replace(current, **{k: v for k, v in changes.items() if v is not None})
+        try:
+            info = branch.update_branch(db, user, wanted, now=_now())
+        except BranchDetailsError as exc:
+            raise CommandError(f"{exc} (--{_OPTION.get(exc.field, exc.field)})") from exc
+        if args.json:
+            _print_json(_branch_json(info))
+        else:
+            print(f"Saved the details of branch {info.details.name}.")
+        return 0
+    finally:
+        db.close()
+
+
+_OPTION = {"fiscal_year_start_month": "fy-start-month", "invoice_series": "series"}
+
+
+def main(argv: Sequence[str] | None = None, *, launch_gui: GuiLauncher | None = None) -> int:
+    """Run one command; with no command, open the app through `launch_gui`."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        if launch_gui is None:
+            parser.error("the app is not available from here; run a command")
+        return launch_gui(args.db or paths.default_db_path())
+    try:
+        result: int = handler(args)
+        return result
+    except (CommandError, ServiceError, PermissionDenied) as exc:
+        print(f"frontdesk: {exc}", file=sys.stderr)
+        return 1

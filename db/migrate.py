@@ -1,0 +1,146 @@
+"""Opening a database file safely: refuse what is not ours, back up, then upgrade.
+
+A file that is not SQLite, or that cannot be read, is refused without being touched. A
+database written by a newer Frontdesk (a revision our migrations do not know) is refused.
+A database on an older revision is copied aside (with SQLite's backup API, so the copy is
+consistent even in WAL mode) and then upgraded with Alembic.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine
+
+from db.engine import Database, create_sqlite_engine, sqlite_url
+
+log = logging.getLogger("frontdesk.db")
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+class DatabaseRefused(Exception):
+    """The file cannot be opened as a Frontdesk database; the message says why and what to do."""
+
+
+def alembic_config(url: str | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if url:
+        config.set_main_option("sqlalchemy.url", url)
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def known_revisions() -> set[str]:
+    script = ScriptDirectory.from_config(alembic_config())
+    return {rev.revision for rev in script.walk_revisions()}
+
+
+def _check_sqlite_file(path: Path) -> None:
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise DatabaseRefused(
+            f"Frontdesk cannot read {path} ({exc.strerror}). Check the file's permissions."
+        ) from exc
+    if header and header != SQLITE_MAGIC:
+        raise DatabaseRefused(
+            f"{path} is not a Frontdesk database (it is not an SQLite file). "
+            "Choose another file; this one was left untouched."
+        )
+
+
+def current_revision(path: Path) -> str | None:
+    """The Alembic revision recorded in the file, or None for an empty database."""
+    uri = f"file:{path}?mode=ro"
+    try:
+        con = sqlite3.connect(uri, uri=True)
+    except sqlite3.Error as exc:
+        raise DatabaseRefused(f"Frontdesk cannot open {path}: {exc}.") from exc
+    try:
+        tables = {
+            row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+        if "alembic_version" not in tables:
+            if tables:
+                raise DatabaseRefused(
+                    f"{path} is an SQLite database of another program, not Frontdesk's. "
+                    "Choose another file; this one was left untouched."
+                )
+            return None
+        row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        return row[0] if row else None
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseRefused(
+            f"{path} cannot be read as a database ({exc}). It may be damaged; "
+            "restore it from a backup."
+        ) from exc
+    finally:
+        con.close()
+
+
+def backup_path(path: Path, revision: str, now: datetime) -> Path:
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return path.with_name(f"{path.stem}.before-upgrade-{revision}-{stamp}{path.suffix}")
+
+
+def copy_aside(path: Path, target: Path) -> None:
+    source = sqlite3.connect(path)
+    try:
+        dest = sqlite3.connect(target)
+        try:
+            source.backup(dest)
+        finally:
+            dest.close()
+    finally:
+        source.close()
+
+
+def upgrade(path: Path) -> None:
+    engine = create_engine(sqlite_url(path))
+    try:
+        with engine.begin() as connection:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    finally:
+        engine.dispose()
+
+
+def open_database(path: Path, *, now: datetime | None = None) -> Database:
+    """Open (creating if needed) the Frontdesk database at `path`, upgraded to our schema."""
+    path = Path(path)
+    if path.exists():
+        _check_sqlite_file(path)
+        revision = current_revision(path)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        revision = None
+    head = head_revision()
+    if revision is not None and revision not in known_revisions():
+        raise DatabaseRefused(
+            f"{path} was written by a newer version of Frontdesk (schema {revision}). "
+            "Install the newer version to open it; the file was left untouched."
+        )
+    if revision != head:
+        if revision is not None:
+            target = backup_path(path, revision, now or datetime.now(UTC))
+            copy_aside(path, target)
+            log.info("copied %s to %s before upgrading from %s", path, target, revision)
+        upgrade(path)
+        log.info("upgraded %s to schema %s", path, head)
+    return Database(path, create_sqlite_engine(path))

@@ -1,0 +1,377 @@
+"""The data model. Money columns hold integer paise; instants are aware UTC; keys are UUIDs.
+
+Table and column names follow the seed documents where the meaning is the same
+(`promotion_campaigns`, `campaign_code`, `current_uses`, `promotion_usage_log`,
+`campaigns_applied`, `invoice_header`, ...). Rows that may sync carry a UUID key and the
+`branch_id` of the branch that created them; nothing that syncs is hard-deleted (see
+`retired_at`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    false,
+    text,
+    true,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from db.types import JsonDoc, Percent, UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        uuid.UUID: Uuid(),
+        datetime: UTCDateTime(),
+        date: Date(),
+        dict[str, Any]: JsonDoc,
+        Decimal: Percent(),
+    }
+
+
+def new_id() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+class Branch(Base):
+    """A clinic branch: its letterhead, its clock and how it numbers invoices."""
+
+    __tablename__ = "branches"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(120))
+    address: Mapped[str] = mapped_column(Text, default="")
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    gstin: Mapped[str] = mapped_column(String(15), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Kolkata")
+    fiscal_year_start_month: Mapped[int] = mapped_column(Integer, default=4)
+    invoice_series: Mapped[str] = mapped_column(String(10), default="SVC")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    retired_at: Mapped[datetime | None]
+
+    __table_args__ = (CheckConstraint("fiscal_year_start_month BETWEEN 1 AND 12", name="fy_month"),)
+
+
+class AppSetting(Base):
+    """Key/value settings of this installation (which branch it is, the demo marker, ...)."""
+
+    __tablename__ = "app_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict[str, Any]]
+
+
+class User(Base):
+    """A member of staff who signs in with a PIN (stored as an argon2 hash)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(20))
+    pin_hash: Mapped[str] = mapped_column(String(200))
+    max_manual_discount_percent: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    created_at: Mapped[datetime]
+    retired_at: Mapped[datetime | None]
+
+    __table_args__ = (CheckConstraint("role IN ('front_desk', 'manager', 'admin')", name="role"),)
+
+
+class Patient(Base):
+    """A patient (the clinic's customer). Several family members may share a mobile."""
+
+    __tablename__ = "patients"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
+    name: Mapped[str] = mapped_column(String(120))
+    mobile: Mapped[str] = mapped_column(String(15), index=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    birth_date: Mapped[date | None]
+    gender: Mapped[str | None] = mapped_column(String(10))
+    consent_sms: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    consent_email: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    consent_whatsapp: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    retired_at: Mapped[datetime | None]
+
+
+class CatalogItem(Base):
+    """A service or product. `price` and `cost` are paise; `tax_rate` a percent."""
+
+    __tablename__ = "catalog_items"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    code: Mapped[str] = mapped_column(String(30), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    item_type: Mapped[str] = mapped_column(String(10))
+    category: Mapped[str] = mapped_column(String(60))
+    price: Mapped[int] = mapped_column(BigInteger)
+    cost: Mapped[int] = mapped_column(BigInteger, default=0)
+    tax_rate: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    max_discount_percent: Mapped[Decimal] = mapped_column(default=Decimal(100))
+    barcode: Mapped[str | None] = mapped_column(String(40), unique=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    retired_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        CheckConstraint("item_type IN ('service', 'product')", name="item_type"),
+        CheckConstraint("price >= 0 AND cost >= 0", name="amounts"),
+    )
+
+
+class PromotionCampaign(Base):
+    """A promotion. Amounts are paise; `rules` holds the rule-type specific parameters
+    (for buy_x_get_y: which items to buy and which come free; for the others: the target
+    items or categories). `current_uses` counts this branch's view of the uses."""
+
+    __tablename__ = "promotion_campaigns"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    branch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("branches.id"))
+    campaign_code: Mapped[str] = mapped_column(String(40), unique=True)
+    campaign_name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    promotion_type: Mapped[str] = mapped_column(String(20))
+    rules: Mapped[dict[str, Any]]
+    discount_percent: Mapped[Decimal | None]
+    discount_amount: Mapped[int | None] = mapped_column(BigInteger)
+    min_purchase_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    max_discount_amount: Mapped[int | None] = mapped_column(BigInteger)
+    start_date: Mapped[date | None]
+    end_date: Mapped[date | None]
+    priority: Mapped[int] = mapped_column(Integer, default=100)
+    is_stackable: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    override_max_discount: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    requires_code: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    max_total_uses: Mapped[int | None] = mapped_column(Integer)
+    max_uses_per_patient: Mapped[int | None] = mapped_column(Integer)
+    current_uses: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    auto_deactivated_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    retired_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        CheckConstraint(
+            "promotion_type IN ('buy_x_get_y', 'percentage', 'fixed_amount')", name="type"
+        ),
+        CheckConstraint("current_uses >= 0", name="uses"),
+    )
+
+
+class PromoCode(Base):
+    """A code typed at the counter that unlocks a promotion's benefit."""
+
+    __tablename__ = "promo_codes"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    promotion_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("promotion_campaigns.id"))
+    valid_from: Mapped[date | None]
+    valid_to: Mapped[date | None]
+    max_uses: Mapped[int | None] = mapped_column(Integer)
+    max_uses_per_patient: Mapped[int | None] = mapped_column(Integer)
+    current_uses: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    retired_at: Mapped[datetime | None]
+
+    __table_args__ = (CheckConstraint("status IN ('active', 'paused', 'expired')", name="status"),)
+
+
+class InvoiceSequence(Base):
+    """The next gap-free number per (branch, series, fiscal year); taken in the invoice's
+    own transaction."""
+
+    __tablename__ = "invoice_sequences"
+
+    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"), primary_key=True)
+    series: Mapped[str] = mapped_column(String(10), primary_key=True)
+    fiscal_year: Mapped[str] = mapped_column(String(9), primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class InvoiceHeader(Base):
+    """An invoice. Amounts are paise: `gross_amount` before discounts, `total_discount`,
+    `tax_amount`, `round_off` and the payable `total_amount`. Never edited once issued:
+    cancelled with a reason instead. `is_history` marks invoices imported from an
+    earlier system (they keep their old numbers, outside the branch's series)."""
+
+    __tablename__ = "invoice_header"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
+    invoice_number: Mapped[str] = mapped_column(String(40))
+    series: Mapped[str | None] = mapped_column(String(10))
+    fiscal_year: Mapped[str] = mapped_column(String(9))
+    sequence_no: Mapped[int | None] = mapped_column(Integer)
+    invoice_date: Mapped[date]
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(10), default="issued")
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    cancelled_at: Mapped[datetime | None]
+    cancelled_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    gross_amount: Mapped[int] = mapped_column(BigInteger)
+    total_discount: Mapped[int] = mapped_column(BigInteger, default=0)
+    tax_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    round_off: Mapped[int] = mapped_column(BigInteger, default=0)
+    total_amount: Mapped[int] = mapped_column(BigInteger)
+    campaigns_applied: Mapped[dict[str, Any] | None]
+    promo_codes_entered: Mapped[dict[str, Any] | None]
+    is_history: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    lines: Mapped[list[InvoiceLineItem]] = relationship(
+        back_populates="invoice", order_by="InvoiceLineItem.line_no"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("branch_id", "invoice_number"),
+        Index("ix_invoice_header_invoice_date", "invoice_date"),
+        CheckConstraint("status IN ('issued', 'cancelled')", name="status"),
+        CheckConstraint("total_amount >= 0 AND gross_amount >= 0", name="amounts"),
+    )
+
+
+class InvoiceLineItem(Base):
+    """One line of an invoice, with the seed's discount fields. Amounts are paise:
+    `unit_price`, `unit_cost`, `gross_amount` (qty x price), `discount_amount`,
+    `tax_amount`, `line_total`. The item's code, name and category are copied so the
+    invoice reads the same after the catalog changes."""
+
+    __tablename__ = "invoice_line_item"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoice_header.id"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalog_items.id"))
+    item_code: Mapped[str] = mapped_column(String(30))
+    item_name: Mapped[str] = mapped_column(String(120))
+    item_type: Mapped[str] = mapped_column(String(10))
+    category: Mapped[str] = mapped_column(String(60))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[int] = mapped_column(BigInteger)
+    unit_cost: Mapped[int] = mapped_column(BigInteger, default=0)
+    gross_amount: Mapped[int] = mapped_column(BigInteger)
+    discount_type: Mapped[str | None] = mapped_column(String(10))
+    discount_percent: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    discount_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    promotion_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("promotion_campaigns.id"))
+    badge_text: Mapped[str | None] = mapped_column(String(120))
+    tax_rate: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    tax_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    line_total: Mapped[int] = mapped_column(BigInteger)
+
+    invoice: Mapped[InvoiceHeader] = relationship(back_populates="lines")
+
+    __table_args__ = (
+        UniqueConstraint("invoice_id", "line_no"),
+        CheckConstraint("quantity > 0", name="quantity"),
+        CheckConstraint(
+            "discount_amount >= 0 AND discount_amount <= gross_amount", name="discount"
+        ),
+        CheckConstraint(
+            "discount_type IS NULL OR discount_type IN ('promotion', 'manual')",
+            name="discount_type",
+        ),
+    )
+
+
+class PromotionUsageLog(Base):
+    """One use of a promotion by one invoice. `discount_amount` is paise. A cancelled
+    invoice's usage is reversed (kept, with `reversed_at`), never deleted."""
+
+    __tablename__ = "promotion_usage_log"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    campaign_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("promotion_campaigns.id"))
+    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
+    patient_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("patients.id"))
+    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoice_header.id"))
+    promo_code_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("promo_codes.id"))
+    usage_date: Mapped[datetime]
+    discount_amount: Mapped[int] = mapped_column(BigInteger)
+    applied_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    reversed_at: Mapped[datetime | None]
+    reversed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "invoice_id"),
+        Index("ix_promotion_usage_log_usage_date", "usage_date"),
+        Index("ix_promotion_usage_log_patient_id", "patient_id"),
+    )
+
+
+class SyncOutbox(Base):
+    """Documents waiting to be pushed to the centre, in the order they were written."""
+
+    __tablename__ = "sync_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    doc_type: Mapped[str] = mapped_column(String(40))
+    doc_id: Mapped[uuid.UUID]
+    doc_version: Mapped[int] = mapped_column(Integer, default=1)
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_sync_outbox_unsent", "sent_at", "id"),)
+
+
+class AuditLog(Base):
+    """Who did what, when: every change a person makes lands here."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    branch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("branches.id"))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime]
+    action: Mapped[str] = mapped_column(String(60))
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any] | None]
+
+    __table_args__ = (Index("ix_audit_log_at", "at"),)

@@ -1,0 +1,1 @@
+"""Frontdesk business rules: plain Python, no I/O, no clock."""

@@ -1,0 +1,46 @@
+"""Frontdesk's entry point: no arguments opens the app; arguments run a command (cli.py)."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import cli
+from services.paths import log_dir
+
+
+def configure_logging() -> Path:
+    """Log to a rotating file in the user's log folder; loggers are named by concern
+    (frontdesk.db, frontdesk.ui, frontdesk.sync, frontdesk.pdf)."""
+    folder = log_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "frontdesk.log"
+    handler = logging.handlers.RotatingFileHandler(
+        path, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("frontdesk")
+    root.setLevel(logging.INFO)
+    if not root.handlers:
+        root.addHandler(handler)
+    return path
+
+
+def launch_gui(db_path: Path) -> int:
+    # Imported here so command-line runs never load Qt.
+    from desktop.app import run_gui
+
+    return run_gui(db_path)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`frontdesk` console script."""
+    configure_logging()
+    return cli.main(sys.argv[1:] if argv is None else argv, launch_gui=launch_gui)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

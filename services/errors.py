@@ -1,0 +1,19 @@
+"""Errors a service raises for the person at the keyboard: the message says what to do."""
+
+from __future__ import annotations
+
+from domain.roles import PermissionDenied
+
+__all__ = ["NotFound", "PermissionDenied", "ServiceError", "SignInError"]
+
+
+class ServiceError(Exception):
+    """A request that cannot be carried out; str(error) is a sentence for the user."""
+
+
+class SignInError(ServiceError):
+    """Unknown user or wrong PIN."""
+
+
+class NotFound(ServiceError):
+    """The thing asked for does not exist."""

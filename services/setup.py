@@ -1,0 +1,118 @@
+"""Opening a branch database and setting it up (empty clinic or the demo clinic)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from db.engine import Database
+from db.migrate import DatabaseRefused, open_database
+from db.models import AppSetting, Branch, User
+from domain.roles import Role
+from services import audit
+from services import demo as demo_data
+from services.auth import hash_pin
+from services.branch import THIS_BRANCH_KEY
+from services.errors import ServiceError
+
+__all__ = ["Database", "DatabaseRefused", "InitResult", "initialise", "open_branch_database"]
+
+
+class SetupError(ServiceError):
+    """Setting up the database failed for a reason the person can fix."""
+
+
+@dataclass(frozen=True)
+class InitResult:
+    """What `initialise` did: `created` is False when the database was already set up."""
+
+    created: bool
+    demo: bool
+    message: str
+
+
+def open_branch_database(path: Path, *, now: datetime) -> Database:
+    """Open the database at `path`, upgrading it (after a backup copy) if it is older.
+
+    Raises DatabaseRefused for a file that is not ours, unreadable, or from a newer version.
+    """
+    return open_database(path, now=now)
+
+
+def initialise(
+    db: Database,
+    *,
+    demo: bool,
+    now: datetime,
+    today: date,
+    admin_username: str = "admin",
+    admin_pin: str | None = None,
+) -> InitResult:
+    """Give an empty database its branch and first users, in one transaction; idempotent.
+
+    With `demo`, the demo clinic (catalog, promotions, staff, patients and two years of
+    visits ending `today`) is written, deterministically. Without it, a blank branch with
+    one admin user (`admin_username`, `admin_pin`) is created. A database that is already
+    set up is left exactly as it is.
+    """
+    with db.session(write=True) as session, session.begin():
+        existing = session.get(AppSetting, THIS_BRANCH_KEY)
+        if existing is not None:
+            branch = session.get_one(Branch, uuid.UUID(existing.value["branch_id"]))
+            has_demo = session.get(AppSetting, demo_data.DEMO_KEY) is not None
+            what = "the demo clinic" if has_demo else f"branch {branch.name}"
+            return InitResult(False, has_demo, f"Already set up with {what}; nothing changed.")
+        if demo:
+            branch_id = demo_data.write_demo_clinic(session, now=now, today=today)
+            message = "Created the demo clinic (Indiranagar branch)."
+        else:
+            branch_id = _blank_branch(session, now, admin_username, admin_pin)
+            message = f"Created a new branch with admin user '{admin_username}'."
+        session.add(AppSetting(key=THIS_BRANCH_KEY, value={"branch_id": str(branch_id)}))
+        audit.record(
+            session,
+            at=now,
+            user_id=None,
+            branch_id=branch_id,
+            action="database.init",
+            entity_type="branch",
+            entity_id=branch_id,
+            details={"demo": demo},
+        )
+        return InitResult(True, demo, message)
+
+
+def _blank_branch(
+    session: Session, now: datetime, admin_username: str, admin_pin: str | None
+) -> uuid.UUID:
+    username = admin_username.strip().lower()
+    if not username.isidentifier():
+        raise SetupError("A user name is letters, digits and underscores, like 'admin'.")
+    if not admin_pin:
+        raise SetupError(
+            "Choose a PIN for the admin user (set FRONTDESK_PIN or answer the prompt)."
+        )
+    try:
+        pin_hash = hash_pin(admin_pin)
+    except ValueError as exc:
+        raise SetupError(f"{exc}.") from exc
+    branch = Branch(name="My clinic", created_at=now, updated_at=now)
+    session.add(branch)
+    session.flush()
+    session.add(
+        User(
+            branch_id=branch.id,
+            username=username,
+            full_name=username.capitalize(),
+            role=Role.ADMIN.value,
+            pin_hash=pin_hash,
+            max_manual_discount_percent=Decimal(100),
+            created_at=now,
+        )
+    )
+    return branch.id

@@ -1,0 +1,161 @@
+"""End-to-end runs of the installed `frontdesk` command, as a person would type them."""
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FRONTDESK = Path(sys.executable).with_name("frontdesk")
+
+
+def run(*args, pin=None, tmp_path, check=True):
+    env = {**os.environ, "FRONTDESK_LOG_DIR": str(tmp_path / "logs")}
+    env.pop("FRONTDESK_PIN", None)
+    if pin is not None:
+        env["FRONTDESK_PIN"] = pin
+    result = subprocess.run(
+        [str(FRONTDESK), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def dump(path):
+    con = sqlite3.connect(path)
+    try:
+        return list(con.iterdump())
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli")
+    path = folder / "x.db"
+    run("--db", str(path), "init", "--demo", tmp_path=folder)
+    return path
+
+
+def test_init_demo_creates_a_database_sqlite3_can_open(demo_file):
+    con = sqlite3.connect(demo_file)
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert con.execute("SELECT count(*) FROM patients").fetchone()[0] == 2000
+        names = {r[0] for r in con.execute("SELECT campaign_code FROM promotion_campaigns")}
+        assert "PREMIUM_CONSULT" in names
+    finally:
+        con.close()
+
+
+def test_init_demo_again_changes_nothing(demo_file, tmp_path):
+    before = dump(demo_file)
+    result = run("--db", str(demo_file), "init", "--demo", tmp_path=tmp_path)
+    assert "nothing changed" in result.stdout
+    assert dump(demo_file) == before
+
+
+def test_init_without_demo_creates_an_admin_from_the_pin(tmp_path):
+    path = tmp_path / "blank.db"
+    run("--db", str(path), "init", "--admin", "owner", pin="5678", tmp_path=tmp_path)
+    shown = run(
+        "--db",
+        str(path),
+        "--user",
+        "owner",
+        "branch",
+        "show",
+        "--json",
+        pin="5678",
+        tmp_path=tmp_path,
+    )
+    assert json.loads(shown.stdout)["name"] == "My clinic"
+
+
+def test_init_without_a_pin_is_refused_and_leaves_no_branch(tmp_path):
+    path = tmp_path / "blank.db"
+    result = run("--db", str(path), "init", tmp_path=tmp_path, check=False)
+    assert result.returncode == 1
+    assert "PIN" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args", [[], ["init"], ["gui"], ["branch"], ["branch", "show"], ["branch", "set"]]
+)
+def test_every_command_has_help(args, tmp_path):
+    result = run(*args, "--help", tmp_path=tmp_path)
+    assert "usage: frontdesk" in result.stdout
+
+
+def test_commands_need_a_user(demo_file, tmp_path):
+    result = run("--db", str(demo_file), "branch", "show", tmp_path=tmp_path, check=False)
+    assert result.returncode == 1 and "--user" in result.stderr
+
+
+def test_wrong_pin_is_refused(demo_file, tmp_path):
+    result = run(
+        "--db",
+        str(demo_file),
+        "--user",
+        "meera",
+        "branch",
+        "show",
+        pin="0000",
+        tmp_path=tmp_path,
+        check=False,
+    )
+    assert result.returncode == 1 and "PIN is not right" in result.stderr
+
+
+def test_front_desk_cannot_change_the_branch_from_the_command_line(demo_file, tmp_path):
+    result = run(
+        "--db",
+        str(demo_file),
+        "--user",
+        "priya",
+        "branch",
+        "set",
+        "--name",
+        "X",
+        pin="1111",
+        tmp_path=tmp_path,
+        check=False,
+    )
+    assert result.returncode == 1 and "needs a manager" in result.stderr
+
+
+def test_manager_changes_the_branch_and_bad_input_names_the_option(tmp_path, demo_file):
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(demo_file.read_bytes())
+    base = ["--db", str(copy), "--user", "meera", "branch", "set"]
+    bad = run(*base, "--gstin", "29ABCDE1234F1ZX", pin="2222", tmp_path=tmp_path, check=False)
+    assert bad.returncode == 1 and "--gstin" in bad.stderr
+    good = run(
+        *base,
+        "--phone",
+        "080 1111 2222",
+        "--series",
+        "inv",
+        "--json",
+        pin="2222",
+        tmp_path=tmp_path,
+    )
+    saved = json.loads(good.stdout)
+    assert (saved["phone"], saved["invoice_series"]) == ("080 1111 2222", "INV")
+
+
+def test_a_file_that_is_not_a_database_is_refused_untouched(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_text("shopping list", encoding="utf-8")
+    result = run("--db", str(path), "init", "--demo", tmp_path=tmp_path, check=False)
+    assert result.returncode == 1 and "not a Frontdesk database" in result.stderr
+    assert path.read_text(encoding="utf-8") == "shopping list"

@@ -1,0 +1,28 @@
+import shutil
+from datetime import UTC, date, datetime
+
+import pytest
+
+from services.setup import initialise, open_branch_database
+
+TODAY = date(2026, 11, 24)
+NOW = datetime(2026, 11, 24, 5, 30, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory):
+    """The demo clinic, built once per run; tests get their own copy of the file."""
+    path = tmp_path_factory.mktemp("demo") / "template.db"
+    db = open_branch_database(path, now=NOW)
+    initialise(db, demo=True, now=NOW, today=TODAY)
+    db.close()
+    return path
+
+
+@pytest.fixture
+def demo_db(demo_template, tmp_path):
+    path = tmp_path / "demo.db"
+    shutil.copyfile(demo_template, path)
+    db = open_branch_database(path, now=NOW)
+    yield db
+    db.close()
