@@ -12,18 +12,24 @@ import logging
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
+from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine
 
 from db.engine import Database, create_sqlite_engine, sqlite_url
+from db.models import Base
 
 log = logging.getLogger("frontdesk.db")
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SQLITE_MAGIC = b"SQLite format 3\x00"
+# Tables that belong to the patient search index (FTS5), not to the models.
+SEARCH_TABLE_PREFIX = "patients_fts"
 
 
 class DatabaseRefused(Exception):
@@ -108,6 +114,25 @@ def copy_aside(path: Path, target: Path) -> None:
             dest.close()
     finally:
         source.close()
+
+
+def include_name(name: str | None, type_: str, _parents: Any) -> bool:
+    """Alembic filter: the FTS5 index of patients (migration 0002) lives outside the models."""
+    return not (type_ == "table" and name is not None and name.startswith(SEARCH_TABLE_PREFIX))
+
+
+def schema_differences(connection: Connection) -> list[Any]:
+    """What Alembic's autogenerate sees between the models and the connected database."""
+    context = MigrationContext.configure(
+        connection,
+        opts={
+            "compare_type": True,
+            "include_name": lambda name, type_, _parents: (
+                not (type_ == "table" and name.startswith(SEARCH_TABLE_PREFIX))
+            ),
+        },
+    )
+    return list(compare_metadata(context, Base.metadata))
 
 
 def upgrade(path: Path) -> None:

@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy import create_engine
 from sqlalchemy.types import TypeDecorator
 
+from db.migrate import include_name
 from db.models import Base
 
 config = context.config
@@ -30,6 +31,7 @@ def run(connection: Any) -> None:
         render_as_batch=True,
         compare_type=True,
         render_item=render_item,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,0 +1,50 @@
+"""Patient type-ahead over the FTS5 index that migration 0002 builds with sqlite-utils."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from typing import Any
+
+import sqlite_utils
+from sqlalchemy.orm import Session
+
+_TOKEN = re.compile(r"[0-9A-Za-z\u0080-\uffff]+")
+
+
+def fts_prefix_query(text: str) -> str | None:
+    """'meera 9845' -> '"meera"* "9845"*' (every word a prefix); None when nothing to search."""
+    tokens = _TOKEN.findall(text)
+    if not tokens:
+        return None
+    return " ".join(f'"{token}"*' for token in tokens)
+
+
+def _sqlite(session: Session) -> sqlite_utils.Database:
+    raw = session.connection().connection.driver_connection
+    assert isinstance(raw, sqlite3.Connection)
+    return sqlite_utils.Database(raw)
+
+
+def search_patients(session: Session, text: str, limit: int) -> list[dict[str, Any]]:
+    """Rows of active patients whose name or mobile words start with every typed word,
+    best matches first."""
+    query = fts_prefix_query(text)
+    if query is None:
+        return []
+    rows = (
+        _sqlite(session)
+        .table("patients")
+        .search(
+            query,
+            columns=["id", "name", "mobile"],
+            where="retired_at IS NULL",
+            limit=limit,
+        )
+    )
+    return list(rows)
+
+
+def rebuild_patient_index(session: Session) -> None:
+    """Rebuild the index from the patients table (needed after a VACUUM changes rowids)."""
+    _sqlite(session).table("patients").rebuild_fts()
