@@ -1,0 +1,152 @@
+"""A saved invoice as plain data: what the PDF, the CLI's JSON and the panel read."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import Branch, InvoiceHeader, Patient, PromotionCampaign, User
+from domain.branch import BranchDetails
+from services.errors import NotFound
+
+
+@dataclass(frozen=True)
+class DocumentLine:
+    """One invoice line; amounts in paise."""
+
+    line_no: int
+    item_code: str
+    item_name: str
+    item_type: str
+    quantity: int
+    unit_price: int
+    gross_amount: int
+    discount_type: str | None
+    discount_percent: Decimal
+    discount_amount: int
+    promotion_id: uuid.UUID | None
+    badge_text: str | None
+    tax_rate: Decimal
+    tax_amount: int
+    line_total: int
+
+
+@dataclass(frozen=True)
+class PromotionSaving:
+    """What one promotion saved the patient on this invoice (paise)."""
+
+    campaign_code: str
+    campaign_name: str
+    amount: int
+
+
+@dataclass(frozen=True)
+class InvoiceDocument:
+    """A saved invoice with everything needed to print it; amounts in paise."""
+
+    id: uuid.UUID
+    invoice_number: str
+    invoice_date: date
+    created_at: datetime
+    status: str
+    cancel_reason: str | None
+    branch: BranchDetails
+    branch_timezone: str
+    patient_name: str
+    patient_mobile: str
+    created_by: str
+    lines: tuple[DocumentLine, ...]
+    gross_amount: int
+    total_discount: int
+    promotion_savings: tuple[PromotionSaving, ...]
+    manual_discount: int
+    tax_amount: int
+    round_off: int
+    total_amount: int
+    campaigns_applied: dict[str, Any] | None
+
+    @property
+    def subtotal(self) -> int:
+        """Gross less every discount, before rounding off (tax is included in it)."""
+        return self.gross_amount - self.total_discount
+
+
+def load_invoice_document(session: Session, invoice_id: uuid.UUID) -> InvoiceDocument:
+    """Read one invoice, its lines, branch, patient and promotion savings."""
+    invoice = session.get(InvoiceHeader, invoice_id)
+    if invoice is None:
+        raise NotFound("That invoice does not exist.")
+    branch = session.get_one(Branch, invoice.branch_id)
+    patient = session.get_one(Patient, invoice.patient_id)
+    user = session.get(User, invoice.created_by) if invoice.created_by else None
+    promotion_ids = {line.promotion_id for line in invoice.lines if line.promotion_id}
+    names = {
+        p.id: (p.campaign_code, p.campaign_name)
+        for p in session.scalars(
+            select(PromotionCampaign).where(PromotionCampaign.id.in_(promotion_ids))
+        )
+    }
+    savings: dict[uuid.UUID, int] = {}
+    for entry in (invoice.campaigns_applied or {}).get("applied_promotions", []):
+        pid = uuid.UUID(entry["promotion_id"])
+        savings[pid] = int(Decimal(str(entry["total_discount"])) * 100)
+        names.setdefault(pid, (entry["campaign_code"], entry["campaign_name"]))
+    promotion_total = sum(savings.values())
+    return InvoiceDocument(
+        id=invoice.id,
+        invoice_number=invoice.invoice_number,
+        invoice_date=invoice.invoice_date,
+        created_at=invoice.created_at,
+        status=invoice.status,
+        cancel_reason=invoice.cancel_reason,
+        branch=BranchDetails(
+            name=branch.name,
+            address=branch.address,
+            gstin=branch.gstin,
+            timezone=branch.timezone,
+            fiscal_year_start_month=branch.fiscal_year_start_month,
+            invoice_series=branch.invoice_series,
+            phone=branch.phone,
+        ),
+        branch_timezone=branch.timezone,
+        patient_name=patient.name,
+        patient_mobile=patient.mobile,
+        created_by=user.full_name if user else "",
+        lines=tuple(
+            DocumentLine(
+                line_no=line.line_no,
+                item_code=line.item_code,
+                item_name=line.item_name,
+                item_type=line.item_type,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                gross_amount=line.gross_amount,
+                discount_type=line.discount_type,
+                discount_percent=line.discount_percent,
+                discount_amount=line.discount_amount,
+                promotion_id=line.promotion_id,
+                badge_text=line.badge_text,
+                tax_rate=line.tax_rate,
+                tax_amount=line.tax_amount,
+                line_total=line.line_total,
+            )
+            for line in invoice.lines
+        ),
+        gross_amount=invoice.gross_amount,
+        total_discount=invoice.total_discount,
+        promotion_savings=tuple(
+            PromotionSaving(names[pid][0], names[pid][1], amount)
+            for pid, amount in sorted(savings.items(), key=lambda kv: names[kv[0]][0])
+        ),
+        manual_discount=invoice.total_discount - promotion_total,
+        tax_amount=invoice.tax_amount,
+        round_off=invoice.round_off,
+        total_amount=invoice.total_amount,
+        campaigns_applied=invoice.campaigns_applied,
+    )

@@ -1,0 +1,54 @@
+"""Gap-free invoice numbers: one sequence per (branch, series, fiscal year).
+
+The number is taken inside the invoice's own write transaction (BEGIN IMMEDIATE), so a
+rolled-back invoice gives its number back and two counters never get the same one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import insert, update
+from sqlalchemy.orm import Session
+
+from db.models import InvoiceSequence
+from domain.fiscal import fiscal_year_label
+from domain.invoice_numbers import format_invoice_number
+
+
+@dataclass(frozen=True)
+class InvoiceNumber:
+    """An allocated number and the parts it is made of."""
+
+    series: str
+    fiscal_year: str
+    sequence: int
+    text: str
+
+
+def allocate_invoice_number(
+    session: Session, *, branch_id: uuid.UUID, series: str, invoice_date: date, start_month: int
+) -> InvoiceNumber:
+    """Take the next number of the invoice date's fiscal year (call inside a write transaction)."""
+    year = fiscal_year_label(invoice_date, start_month)
+    key = (
+        (InvoiceSequence.branch_id == branch_id)
+        & (InvoiceSequence.series == series)
+        & (InvoiceSequence.fiscal_year == year)
+    )
+    sequence = session.scalar(
+        update(InvoiceSequence)
+        .where(key)
+        .values(last_number=InvoiceSequence.last_number + 1)
+        .returning(InvoiceSequence.last_number)
+    )
+    if sequence is None:
+        sequence = 1
+        session.execute(
+            insert(InvoiceSequence).values(
+                branch_id=branch_id, series=series, fiscal_year=year, last_number=sequence
+            )
+        )
+    return InvoiceNumber(series, year, sequence, format_invoice_number(series, year, sequence))
