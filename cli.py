@@ -17,9 +17,11 @@ from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from domain.branch import BranchDetailsError
-from services import auth, branch, paths, setup
+from domain.money import paise_to_decimal
+from services import auth, branch, paths, promotion_reports, setup
 from services.errors import PermissionDenied, ServiceError
 
 GuiLauncher = Callable[[Path], int]
@@ -80,6 +82,24 @@ def build_parser() -> argparse.ArgumentParser:
     change.add_argument("--series", help="invoice series prefix, e.g. SVC")
     change.add_argument("--json", action="store_true", help="print the result as JSON")
     change.set_defaults(handler=cmd_branch_set)
+
+    report = commands.add_parser(
+        "report", help="promotion reports (manager)", description="Promotion reports (seed 000)."
+    )
+    report_sub = report.add_subparsers(dest="report_command", metavar="REPORT", required=True)
+    for name, text in [
+        ("campaigns", "uses, unique patients, total and average discount per promotion"),
+        ("promoted-invoices", "the latest invoices that carried promotions"),
+        ("usage-timeline", "uses and discount per day and promotion"),
+        ("top-patients", "patients who saved most through promotions"),
+    ]:
+        sub = report_sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+        sub.add_argument("--json", action="store_true", help="as JSON (amounts in rupees)")
+        if name == "usage-timeline":
+            sub.add_argument("--days", type=int, default=30, help="how many days (default 30)")
+        elif name != "campaigns":
+            sub.add_argument("--limit", type=int, default=50 if "invoices" in name else 20)
+        sub.set_defaults(handler=cmd_report, report=name)
     return parser
 
 
@@ -174,6 +194,77 @@ def cmd_branch_set(args: argparse.Namespace) -> int:
         return 0
     finally:
         db.close()
+
+
+def _rupees(paise: int) -> str:
+    return str(paise_to_decimal(paise))
+
+
+def _report_rows(db: setup.Database, user: auth.CurrentUser, args: argparse.Namespace) -> Any:
+    if args.report == "campaigns":
+        return [
+            {
+                **{k: v for k, v in asdict(row).items() if k not in _AMOUNTS},
+                "promotion_id": str(row.promotion_id),
+                "total_discount": _rupees(row.total_discount),
+                "average_discount": _rupees(row.average_discount),
+            }
+            for row in promotion_reports.campaign_effectiveness(db, user)
+        ]
+    if args.report == "promoted-invoices":
+        return [
+            {
+                **asdict(row),
+                "invoice_id": str(row.invoice_id),
+                "invoice_date": row.invoice_date.isoformat(),
+                "total_discount": _rupees(row.total_discount),
+                "total_amount": _rupees(row.total_amount),
+                "campaign_codes": list(row.campaign_codes),
+            }
+            for row in promotion_reports.promoted_invoices(db, user, limit=args.limit)
+        ]
+    if args.report == "usage-timeline":
+        today = _now().astimezone(ZoneInfo(branch.get_branch(db).details.timezone)).date()
+        return [
+            {**asdict(row), "day": row.day.isoformat(), "discount": _rupees(row.discount)}
+            for row in promotion_reports.usage_timeline(db, user, today=today, days=args.days)
+        ]
+    return [
+        {
+            **asdict(row),
+            "patient_id": str(row.patient_id),
+            "total_savings": _rupees(row.total_savings),
+            "last_promotion_at": row.last_promotion_at.isoformat(),
+        }
+        for row in promotion_reports.top_patients(db, user, limit=args.limit)
+    ]
+
+
+_AMOUNTS = {"total_discount", "average_discount", "promotion_id"}
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    db = _open(args)
+    try:
+        user = _sign_in(db, args)
+        rows = _report_rows(db, user, args)
+        if args.json:
+            _print_json(rows)
+        elif not rows:
+            print("Nothing to report yet.")
+        else:
+            _print_table(rows)
+        return 0
+    finally:
+        db.close()
+
+
+def _print_table(rows: list[dict[str, Any]]) -> None:
+    columns = [c for c in rows[0] if not c.endswith("_id") and c != "id"]
+    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in columns}
+    print("  ".join(c.ljust(widths[c]) for c in columns))
+    for row in rows:
+        print("  ".join(str(row[c]).ljust(widths[c]) for c in columns))
 
 
 _OPTION = {"fiscal_year_start_month": "fy-start-month", "invoice_series": "series"}

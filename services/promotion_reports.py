@@ -69,7 +69,7 @@ class TopPatient:
 
 
 def _manager(actor: CurrentUser) -> None:
-    require_role(actor.role, Role.MANAGER, "Promotion reports")
+    require_role(actor.role, Role.MANAGER, "Reading promotion reports")
 
 
 def campaign_effectiveness(db: Database, actor: CurrentUser) -> list[CampaignEffect]:
