@@ -1,0 +1,894 @@
+"""The invoice as a PDF: an A4 tax invoice or an 80 mm receipt, drawn with ReportLab.
+
+Amounts print with the rupee sign, so the fonts come from `resources/fonts` (DejaVu Sans,
+shipped with the app) rather than from the machine or ReportLab's built-in Helvetica, which
+has no U+20B9. Rendering reads nothing but the document, the logo file and those fonts.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache, partial
+from importlib import resources as importlib_resources
+from itertools import groupby
+from pathlib import Path
+from typing import Any, BinaryIO, Literal
+from urllib.parse import quote
+from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
+
+from PIL import Image as PILImage
+from reportlab import rl_config
+from reportlab.graphics.barcode import qrencoder
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    HRFlowable,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from domain.money import format_rupees, paise_to_decimal
+from domain.words import rupees_in_words
+from services.invoice_document import DocumentLine, InvoiceDocument
+
+log = logging.getLogger("frontdesk.pdf")
+
+Variant = Literal["a4", "receipt"]
+
+RUPEE = "\u20b9"
+CANCELLED = "cancelled"  # invoice_header.status
+FONT = "FrontdeskSans"
+FONT_BOLD = "FrontdeskSans-Bold"
+DEFAULT_LOGO = Path(str(importlib_resources.files("resources").joinpath("logo.png")))
+
+INK = colors.HexColor("#1F2933")
+MUTED = colors.HexColor("#5F6B76")
+RULE = colors.HexColor("#D5DBE0")
+ACCENT = colors.HexColor("#13756B")  # the logo's teal
+ACCENT_TINT = colors.HexColor("#E7F4F2")
+SAVING = colors.HexColor("#1A7F37")
+SAVING_TINT = colors.HexColor("#EAF6EC")
+ALERT = colors.HexColor("#B42318")
+ALERT_TINT = colors.HexColor("#FDECEA")
+
+RECEIPT_WIDTH = 80 * mm
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# The longest page PDF viewers accept (200 inches); a receipt longer than this paginates.
+_MAX_PAGE_HEIGHT = 14_400.0
+# The logo is drawn at most ~20 mm wide; 240 px keeps it sharp at 300 dpi and small to embed.
+_LOGO_PIXELS = 240
+
+
+def render_invoice_pdf(
+    doc: InvoiceDocument,
+    target: Path | BinaryIO,
+    *,
+    variant: Variant = "a4",
+    logo: Path | None = DEFAULT_LOGO,
+    upi_id: str | None = None,
+) -> None:
+    """Write `doc` as a PDF to a path or a binary stream: an A4 tax invoice or an 80 mm receipt.
+
+    A missing or unreadable logo is left out (and logged); `upi_id` adds a UPI payment QR for
+    the payable amount unless the invoice is cancelled or has nothing to pay.
+    """
+    _prepare_reportlab()
+    styles = _styles(variant)
+    logo_image = _logo(logo)
+    qr_payload = upi_payload(doc, upi_id) if upi_id and _payable(doc) else None
+    if variant == "a4":
+        story = _a4_story(doc, styles, logo_image, qr_payload, upi_id)
+        page_width, page_height = A4
+        margins = (15 * mm, 15 * mm, 15 * mm, 22 * mm)  # left, right, top, bottom (footer)
+    elif variant == "receipt":
+        story = _receipt_story(doc, styles, logo_image, qr_payload, upi_id)
+        page_width = RECEIPT_WIDTH
+        margins = (4 * mm, 4 * mm, 5 * mm, 6 * mm)
+        page_height = _receipt_height(story, page_width - margins[0] - margins[1], margins)
+    else:
+        raise ValueError(f"unknown invoice layout {variant!r}; use 'a4' or 'receipt'")
+
+    left, right, top, bottom = margins
+    frame = Frame(
+        left,
+        bottom,
+        page_width - left - right,
+        page_height - top - bottom,
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+        id="body",
+    )
+    template = PageTemplate(id=variant, frames=[frame], onPage=partial(_page_background, doc))
+    output: str | BinaryIO = str(target) if isinstance(target, Path) else target
+    document = BaseDocTemplate(
+        output,
+        pagesize=(page_width, page_height),
+        pageTemplates=[template],
+        title=f"Invoice {doc.invoice_number}",
+        author=doc.branch.name,
+        subject=f"Invoice for {doc.patient_name}",
+        creator="Frontdesk",
+        invariant=True,
+        # Otherwise every page names Helvetica, unembedded, though no text uses it.
+        initialFontName=FONT,
+    )
+    footer = partial(_draw_page_text, doc, variant, margins, (page_width, page_height))
+    document.build(story, canvasmaker=partial(_NumberedCanvas, footer=footer))
+
+
+def upi_payload(doc: InvoiceDocument, upi_id: str) -> str:
+    """The UPI deep link a payment app reads from the QR: payee, name, amount, note."""
+    fields = {
+        "pa": upi_id.strip(),
+        "pn": doc.branch.name,
+        "am": str(paise_to_decimal(doc.total_amount)),
+        "cu": "INR",
+        "tn": doc.invoice_number,
+    }
+    return "upi://pay?" + "&".join(
+        f"{key}={quote(value, safe='@.-_')}" for key, value in fields.items()
+    )
+
+
+# --- fonts, styles and assets -------------------------------------------------------------
+
+
+@cache
+def _prepare_reportlab() -> None:
+    """Register the fonts once per process and turn off ASCII85 stream encoding.
+
+    ASCII85 only makes streams 7-bit safe (and 25% larger); without ReportLab's optional C
+    accelerator it is done in pure Python and cost a third of the render time. The setting is
+    process-wide, which is harmless: each stream names its own filters.
+    """
+    rl_config.useA85 = 0
+    fonts = importlib_resources.files("resources").joinpath("fonts")
+    for name, filename in ((FONT, "DejaVuSans.ttf"), (FONT_BOLD, "DejaVuSans-Bold.ttf")):
+        data = fonts.joinpath(filename).read_bytes()
+        pdfmetrics.registerFont(TTFont(name, io.BytesIO(data)))
+    # Lets <b> inside a Paragraph switch to the bold face.
+    pdfmetrics.registerFontFamily(
+        FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD
+    )
+
+
+@dataclass(frozen=True)
+class _Styles:
+    size: float
+    body: ParagraphStyle
+    small: ParagraphStyle
+    muted: ParagraphStyle
+    badge: ParagraphStyle
+    right: ParagraphStyle
+    small_right: ParagraphStyle
+    centre: ParagraphStyle
+    title: ParagraphStyle
+    branch: ParagraphStyle
+    saving: ParagraphStyle
+    alert: ParagraphStyle
+    alert_title: ParagraphStyle
+
+
+@cache
+def _styles(variant: Variant) -> _Styles:
+    size = 9.0 if variant == "a4" else 7.5
+
+    def style(name: str, **overrides: Any) -> ParagraphStyle:
+        values: dict[str, Any] = {
+            "fontName": FONT,
+            "fontSize": size,
+            "leading": size * 1.3,
+            "textColor": INK,
+        }
+        values.update(overrides)
+        return ParagraphStyle(f"{variant}-{name}", **values)
+
+    small = size - 1.5
+    return _Styles(
+        size=size,
+        body=style("body"),
+        small=style("small", fontSize=small, leading=small * 1.3),
+        muted=style("muted", fontSize=small, leading=small * 1.3, textColor=MUTED),
+        badge=style("badge", fontSize=small, leading=small * 1.3, textColor=SAVING),
+        right=style("right", alignment=TA_RIGHT),
+        small_right=style("small-right", fontSize=small, leading=small * 1.3, alignment=TA_RIGHT),
+        centre=style("centre", alignment=TA_CENTER),
+        title=style("title", fontName=FONT_BOLD, fontSize=size + 4, leading=(size + 4) * 1.25),
+        branch=style("branch", fontName=FONT_BOLD, fontSize=size + 5, leading=(size + 5) * 1.2),
+        saving=style("saving", textColor=SAVING, fontName=FONT_BOLD),
+        alert=style("alert", textColor=ALERT),
+        alert_title=style(
+            "alert-title",
+            fontName=FONT_BOLD,
+            fontSize=size + 5,
+            leading=(size + 5) * 1.2,
+            textColor=ALERT,
+        ),
+    )
+
+
+def _logo(path: Path | None) -> ImageReader | None:
+    if path is None:
+        return None
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        log.warning("invoice logo %s not found; printing without it", path)
+        return None
+    return _scaled_logo(path, stamp)
+
+
+@cache
+def _scaled_logo(path: Path, stamp: int) -> ImageReader | None:
+    """The logo shrunk once per file version: embedding the 512 px original costs ~10 ms a PDF."""
+    try:
+        with PILImage.open(path) as original:
+            image = original.convert("RGBA")
+    except (OSError, ValueError):
+        log.warning("invoice logo %s cannot be read; printing without it", path, exc_info=True)
+        return None
+    image.thumbnail((_LOGO_PIXELS, _LOGO_PIXELS))
+    return ImageReader(image)
+
+
+class _Logo(Flowable):
+    """The cached logo drawn at a given size (platypus' Image wants a file, not a reader)."""
+
+    def __init__(self, reader: ImageReader, size: float) -> None:
+        super().__init__()
+        pixels_wide, pixels_high = reader.getSize()
+        scale = size / max(pixels_wide, pixels_high)
+        self._reader = reader
+        self.width = pixels_wide * scale
+        self.height = pixels_high * scale
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.canv.drawImage(self._reader, 0, 0, self.width, self.height, mask="auto")
+
+
+def _logo_flowable(logo: ImageReader | None, size: float) -> Flowable | None:
+    return None if logo is None else _Logo(logo, size)
+
+
+class _QrCode(Flowable):
+    """A QR code drawn as one filled path of module runs.
+
+    ReportLab's QrCodeWidget encodes the payload twice per draw and builds a shape object per
+    module run, which took ~50 ms of a ~60 ms invoice; this encodes once and draws directly.
+    """
+
+    _QUIET_ZONE = 2  # modules of white around the code; the page margin adds the rest
+
+    def __init__(self, payload: str, size: float) -> None:
+        super().__init__()
+        code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+        code.addData(payload)
+        code.make()
+        self._modules: list[list[bool]] = [[bool(dark) for dark in row] for row in code.modules]
+        self.width = self.height = size
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        return self.width, self.height
+
+    def draw(self) -> None:
+        count = len(self._modules)
+        box = self.width / (count + 2 * self._QUIET_ZONE)
+        path = self.canv.beginPath()
+        for row_index, row in enumerate(self._modules):
+            y = self.height - (row_index + self._QUIET_ZONE + 1) * box
+            column = 0
+            for dark, run in groupby(row):
+                length = len(list(run))
+                if dark:
+                    path.rect((column + self._QUIET_ZONE) * box, y, length * box, box)
+                column += length
+        self.canv.setFillColor(colors.black)
+        self.canv.drawPath(path, stroke=0, fill=1)
+
+
+# --- words and numbers ---------------------------------------------------------------------
+
+
+def _money(paise: int) -> str:
+    return format_rupees(paise, symbol=RUPEE)
+
+
+def _minus(paise: int) -> str:
+    return _money(-paise)
+
+
+def _signed(paise: int) -> str:
+    return ("+" if paise > 0 else "") + _money(paise)
+
+
+def _payable(doc: InvoiceDocument) -> bool:
+    return doc.status != CANCELLED and doc.total_amount > 0
+
+
+def _percent(value: Any) -> str:
+    text = f"{value:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
+def _local(doc: InvoiceDocument) -> datetime:
+    return doc.created_at.astimezone(ZoneInfo(doc.branch_timezone))
+
+
+def _date_text(doc: InvoiceDocument) -> str:
+    day = doc.invoice_date
+    return f"{day.day:02d} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def _time_text(doc: InvoiceDocument) -> str:
+    local = _local(doc)
+    hour = local.hour % 12 or 12
+    half = "AM" if local.hour < 12 else "PM"
+    zone = local.tzname() or doc.branch_timezone
+    return f"{hour}:{local.minute:02d} {half} {zone}"
+
+
+def savings_sentence(doc: InvoiceDocument) -> str | None:
+    """'You saved ₹500.00 with PREMIUM_CONSULT', listing each promotion when there are several."""
+    savings = [s for s in doc.promotion_savings if s.amount > 0]
+    if not savings:
+        return None
+    total = sum(s.amount for s in savings)
+    if len(savings) == 1:
+        return f"You saved {_money(total)} with {savings[0].campaign_code}"
+    parts = [f"{s.campaign_code} ({_money(s.amount)})" for s in savings]
+    return f"You saved {_money(total)} with {', '.join(parts[:-1])} and {parts[-1]}"
+
+
+def _p(text: str, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(escape(text), style)
+
+
+def _table_style(commands: list[tuple[Any, ...]]) -> TableStyle:
+    # A table's default font is Helvetica: set ours first so that no page names it.
+    return TableStyle([("FONT", (0, 0), (-1, -1), FONT, 9), *commands])
+
+
+def _cancelled_banner(doc: InvoiceDocument, styles: _Styles, width: float) -> Table:
+    reason = doc.cancel_reason or "no reason recorded"
+    banner = Table(
+        [[_p("CANCELLED", styles.alert_title)], [_p(f"Reason: {reason}", styles.alert)]],
+        colWidths=[width],
+    )
+    banner.setStyle(
+        _table_style(
+            [
+                ("BOX", (0, 0), (-1, -1), 1.2, ALERT),
+                ("BACKGROUND", (0, 0), (-1, -1), ALERT_TINT),
+                ("LEFTPADDING", (0, 0), (-1, -1), 6),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, -1), (-1, -1), 5),
+            ]
+        )
+    )
+    return banner
+
+
+def _totals_rows(doc: InvoiceDocument, styles: _Styles) -> tuple[list[list[Any]], int]:
+    """Rows of (label, amount) for the totals block, and the index of the payable row."""
+    rows: list[list[Any]] = [["Gross amount", _money(doc.gross_amount)]]
+    for saving in doc.promotion_savings:
+        rows.append([f"Promotion {saving.campaign_code}", _minus(saving.amount)])
+    if doc.manual_discount:
+        rows.append(["Manual discount", _minus(doc.manual_discount)])
+    rows.append(["GST included", _money(doc.tax_amount)])
+    rows.append(["Round off", _signed(doc.round_off)])
+    rows.append(["Amount payable", _money(doc.total_amount)])
+    return rows, len(rows) - 1
+
+
+def _totals_table(doc: InvoiceDocument, styles: _Styles, widths: Sequence[float]) -> Table:
+    rows, payable = _totals_rows(doc, styles)
+    gst = next(i for i, row in enumerate(rows) if row[0] == "GST included")
+    table = Table(rows, colWidths=list(widths))
+    commands: list[tuple[Any, ...]] = [
+        ("FONT", (0, 0), (-1, -1), FONT, styles.size),
+        ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+        ("TEXTCOLOR", (0, 0), (-1, -1), INK),
+        ("TEXTCOLOR", (0, gst), (-1, gst), MUTED),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+        ("LINEABOVE", (0, payable), (-1, payable), 0.8, INK),
+        ("FONT", (0, payable), (-1, payable), FONT_BOLD, styles.size + 2),
+        ("TOPPADDING", (0, payable), (-1, payable), 4),
+    ]
+    for row, (label, _amount) in enumerate(rows):
+        if label.startswith("Promotion "):
+            commands.append(("TEXTCOLOR", (0, row), (-1, row), SAVING))
+    table.setStyle(_table_style(commands))
+    return table
+
+
+def _payment_block(
+    doc: InvoiceDocument, styles: _Styles, qr_payload: str | None, upi_id: str | None, size: float
+) -> list[Flowable]:
+    if qr_payload is None or upi_id is None:
+        return []
+    return [
+        _QrCode(qr_payload, size),
+        _p(f"Scan to pay {_money(doc.total_amount)} with any UPI app", styles.small),
+        _p(f"UPI ID: {upi_id.strip()}", styles.muted),
+    ]
+
+
+# --- A4 -------------------------------------------------------------------------------------
+
+
+def _a4_story(
+    doc: InvoiceDocument,
+    styles: _Styles,
+    logo: ImageReader | None,
+    qr_payload: str | None,
+    upi_id: str | None,
+) -> list[Flowable]:
+    width = A4[0] - 30 * mm
+    branch = doc.branch
+    branch_lines: list[Flowable] = [_p(branch.name, styles.branch)]
+    if branch.address:
+        branch_lines.append(_p(branch.address, styles.muted))
+    contact = []
+    if branch.phone:
+        contact.append(f"Phone: {branch.phone}")
+    if branch.gstin:
+        contact.append(f"GSTIN: {branch.gstin}")
+    if contact:
+        branch_lines.append(
+            Paragraph("&nbsp;&nbsp;·&nbsp;&nbsp;".join(map(escape, contact)), styles.small)
+        )
+    invoice_lines = [
+        _p(
+            "TAX INVOICE",
+            ParagraphStyle("a4-title-r", parent=styles.title, alignment=TA_RIGHT, textColor=ACCENT),
+        ),
+        _p(
+            f"No. {doc.invoice_number}",
+            ParagraphStyle("a4-no", parent=styles.right, fontName=FONT_BOLD),
+        ),
+        _p(f"Date: {_date_text(doc)}", styles.right),
+        _p(f"Time: {_time_text(doc)}", styles.right),
+    ]
+    logo_cell = _logo_flowable(logo, 18 * mm)
+    logo_width = 22 * mm if logo_cell else 0.0
+    header = Table(
+        [[logo_cell or "", branch_lines, invoice_lines]],
+        colWidths=[logo_width, width - logo_width - 62 * mm, 62 * mm],
+    )
+    header.setStyle(
+        _table_style(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    story: list[Flowable] = [
+        header,
+        HRFlowable(width="100%", thickness=1.5, color=ACCENT, spaceBefore=4, spaceAfter=8),
+    ]
+    if doc.status == CANCELLED:
+        story += [_cancelled_banner(doc, styles, width), Spacer(1, 8)]
+
+    billed = Table(
+        [
+            [
+                _p("BILLED TO", styles.muted),
+                _p("PREPARED BY", ParagraphStyle("a4-pb", parent=styles.muted, alignment=TA_RIGHT)),
+            ],
+            [
+                _p(
+                    doc.patient_name,
+                    ParagraphStyle(
+                        "a4-patient",
+                        parent=styles.body,
+                        fontName=FONT_BOLD,
+                        fontSize=styles.size + 1,
+                    ),
+                ),
+                _p(doc.created_by or "-", styles.right),
+            ],
+            [_p(f"Mobile: {doc.patient_mobile}" if doc.patient_mobile else "", styles.body), ""],
+        ],
+        colWidths=[width * 0.6, width * 0.4],
+    )
+    billed.setStyle(
+        _table_style(
+            [
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5),
+            ]
+        )
+    )
+    story += [billed, Spacer(1, 10)]
+
+    left: list[Flowable] = []
+    sentence = savings_sentence(doc)
+    if sentence:
+        saved = Table([[_p(sentence, styles.saving)]], colWidths=[width * 0.55 - 12])
+        saved.setStyle(
+            _table_style(
+                [
+                    ("BACKGROUND", (0, 0), (-1, -1), SAVING_TINT),
+                    ("LINEBEFORE", (0, 0), (0, -1), 3, SAVING),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 7),
+                    ("TOPPADDING", (0, 0), (-1, -1), 4),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+                ]
+            )
+        )
+        left += [saved, Spacer(1, 8)]
+    left += [
+        _p("Amount in words", styles.muted),
+        Paragraph(f"<b>{escape(rupees_in_words(doc.total_amount))}</b>", styles.body),
+    ]
+    payment = _payment_block(doc, styles, qr_payload, upi_id, 30 * mm)
+    if payment:
+        left += [Spacer(1, 6), *payment]
+    totals = _totals_table(doc, styles, [width * 0.45 - 62, 62])
+    summary = Table([[left, totals]], colWidths=[width * 0.55, width * 0.45])
+    summary.setStyle(
+        _table_style(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    story += [
+        _a4_lines_table(doc, styles, width, summary),
+        Spacer(1, 14),
+        _p("This is a computer-generated invoice. Prices include GST.", styles.muted),
+    ]
+    return story
+
+
+def _a4_lines_table(
+    doc: InvoiceDocument, styles: _Styles, width: float, summary: Flowable
+) -> Table:
+    """The lines, then the summary in a last full-width row kept on a page with the last line.
+
+    As one table, a page break repeats the column heads, and NOSPLIT keeps the totals from
+    landing alone on a page with no line above them.
+    """
+    widths = [8 * mm, 0.0, 11 * mm, 25 * mm, 12 * mm, 27 * mm, 27 * mm]
+    widths[1] = width - sum(widths)
+    head = ["#", "Item", "Qty", "Rate", "GST", "Discount", "Amount"]
+    rows: list[list[Any]] = [head]
+    for line in doc.lines:
+        rows.append(
+            [
+                str(line.line_no),
+                _item_cell(line, styles, show_code=True),
+                str(line.quantity),
+                _money(line.unit_price),
+                _percent(line.tax_rate),
+                _discount_cell(line, styles),
+                _money(line.line_total),
+            ]
+        )
+    if not doc.lines:
+        rows.append(["", _p("No items", styles.muted), "", "", "", "", ""])
+    rows.append([summary, "", "", "", "", "", ""])
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    table.setStyle(
+        _table_style(
+            [
+                ("FONT", (0, 0), (-1, -1), FONT, styles.size),
+                ("FONT", (0, 0), (-1, 0), FONT_BOLD, styles.size),
+                ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+                ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("ALIGN", (2, 0), (-1, -1), "RIGHT"),
+                ("ALIGN", (0, 0), (0, -1), "CENTER"),
+                ("LINEBELOW", (0, 1), (-1, -2), 0.5, RULE),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+                ("LEFTPADDING", (0, 0), (-1, -1), 4),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+                ("SPAN", (0, -1), (-1, -1)),
+                ("ALIGN", (0, -1), (-1, -1), "LEFT"),
+                ("TOPPADDING", (0, -1), (-1, -1), 10),
+                ("LEFTPADDING", (0, -1), (-1, -1), 0),
+                ("RIGHTPADDING", (0, -1), (-1, -1), 0),
+                ("NOSPLIT", (0, -2), (-1, -1)),
+            ]
+        )
+    )
+    return table
+
+
+def _item_cell(line: DocumentLine, styles: _Styles, *, show_code: bool) -> list[Flowable]:
+    cell: list[Flowable] = [_p(line.item_name, styles.body)]
+    if show_code and line.item_code:
+        cell.append(_p(line.item_code, styles.muted))
+    if line.badge_text:
+        cell.append(_p(line.badge_text, styles.badge))
+    return cell
+
+
+def _discount_cell(line: DocumentLine, styles: _Styles) -> list[Flowable] | str:
+    if not line.discount_amount:
+        return "-"
+    note = _percent(line.discount_percent) if line.discount_percent else ""
+    if line.discount_type == "manual":
+        note = f"{note} manual".strip()
+    cell: list[Flowable] = [_p(_minus(line.discount_amount), styles.right)]
+    if note:
+        cell.append(_p(note, styles.small_right))
+    return cell
+
+
+# --- 80 mm receipt ------------------------------------------------------------------------
+
+
+def _receipt_story(
+    doc: InvoiceDocument,
+    styles: _Styles,
+    logo: ImageReader | None,
+    qr_payload: str | None,
+    upi_id: str | None,
+) -> list[Flowable]:
+    width = RECEIPT_WIDTH - 8 * mm
+    centre_small = ParagraphStyle("receipt-centre-small", parent=styles.muted, alignment=TA_CENTER)
+    branch = doc.branch
+    story: list[Flowable] = []
+    logo_cell = _logo_flowable(logo, 12 * mm)
+    if logo_cell is not None:
+        logo_cell.hAlign = "CENTER"
+        story += [logo_cell, Spacer(1, 2)]
+    story.append(
+        _p(
+            branch.name,
+            ParagraphStyle(
+                "receipt-branch",
+                parent=styles.branch,
+                alignment=TA_CENTER,
+                fontSize=styles.size + 3,
+                leading=(styles.size + 3) * 1.25,
+            ),
+        )
+    )
+    if branch.address:
+        story.append(_p(branch.address, centre_small))
+    if branch.phone:
+        story.append(_p(f"Phone: {branch.phone}", centre_small))
+    if branch.gstin:
+        story.append(_p(f"GSTIN: {branch.gstin}", centre_small))
+    story += [
+        Spacer(1, 4),
+        _p(
+            "TAX INVOICE",
+            ParagraphStyle(
+                "receipt-title",
+                parent=styles.centre,
+                fontName=FONT_BOLD,
+                fontSize=styles.size + 1.5,
+                textColor=ACCENT,
+            ),
+        ),
+        Spacer(1, 3),
+    ]
+    if doc.status == CANCELLED:
+        story += [_cancelled_banner(doc, styles, width), Spacer(1, 4)]
+    facts: list[list[Any]] = [
+        ["Invoice", doc.invoice_number],
+        ["Date", f"{_date_text(doc)}, {_time_text(doc)}"],
+        ["Patient", _p(doc.patient_name, styles.body)],
+    ]
+    if doc.patient_mobile:
+        facts.append(["Mobile", doc.patient_mobile])
+    facts_table = Table(facts, colWidths=[15 * mm, width - 15 * mm])
+    facts_table.setStyle(
+        _table_style(
+            [
+                ("FONT", (0, 0), (-1, -1), FONT, styles.size),
+                ("TEXTCOLOR", (0, 0), (0, -1), MUTED),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5),
+            ]
+        )
+    )
+    story += [facts_table, _rule(), _receipt_lines_table(doc, styles, width), _rule()]
+    story.append(_totals_table(doc, styles, [width - 24 * mm, 24 * mm]))
+    story.append(_rule())
+    sentence = savings_sentence(doc)
+    if sentence:
+        story += [
+            _p(
+                sentence,
+                ParagraphStyle("receipt-saving", parent=styles.saving, alignment=TA_CENTER),
+            ),
+            Spacer(1, 3),
+        ]
+    story += [
+        _p(
+            rupees_in_words(doc.total_amount),
+            ParagraphStyle("receipt-words", parent=styles.small, alignment=TA_CENTER),
+        ),
+    ]
+    payment = _payment_block(doc, styles, qr_payload, upi_id, 30 * mm)
+    if payment:
+        qr, *captions = payment
+        qr.hAlign = "CENTER"
+        story += [Spacer(1, 4), qr]
+        for caption in captions:
+            if isinstance(caption, Paragraph):
+                caption.style = ParagraphStyle(
+                    f"{caption.style.name}-c", parent=caption.style, alignment=TA_CENTER
+                )
+            story.append(caption)
+    story += [
+        Spacer(1, 6),
+        _p(f"Thank you for visiting {branch.name}!", styles.centre),
+        _p(f"Prepared by {doc.created_by}" if doc.created_by else "", centre_small),
+        _p("Prices include GST.", centre_small),
+    ]
+    return story
+
+
+def _rule() -> HRFlowable:
+    return HRFlowable(
+        width="100%", thickness=0.6, color=MUTED, dash=[2, 2], spaceBefore=4, spaceAfter=4
+    )
+
+
+def _receipt_lines_table(doc: InvoiceDocument, styles: _Styles, width: float) -> Table:
+    rows: list[list[Any]] = [["Item", "Amount"]]
+    for line in doc.lines:
+        cell = [
+            _p(line.item_name, styles.body),
+            _p(f"{line.quantity} x {_money(line.unit_price)}", styles.muted),
+        ]
+        if line.discount_amount:
+            percent = f" ({_percent(line.discount_percent)})" if line.discount_percent else ""
+            cell.append(_p(f"Discount {_minus(line.discount_amount)}{percent}", styles.muted))
+        if line.badge_text:
+            cell.append(_p(line.badge_text, styles.badge))
+        rows.append([cell, _money(line.line_total)])
+    table = Table(rows, colWidths=[width - 22 * mm, 22 * mm], repeatRows=1)
+    table.setStyle(
+        _table_style(
+            [
+                ("FONT", (0, 0), (-1, -1), FONT, styles.size),
+                ("FONT", (0, 0), (-1, 0), FONT_BOLD, styles.size),
+                ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.5, MUTED),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+            ]
+        )
+    )
+    return table
+
+
+def _receipt_height(story: Sequence[Flowable], width: float, margins: tuple[float, ...]) -> float:
+    """A page as long as the receipt: the flowables' heights, their spacing and the margins."""
+    total = 0.0
+    for flowable in story:
+        _w, height = flowable.wrap(width, _MAX_PAGE_HEIGHT)
+        total += height + flowable.getSpaceBefore() + flowable.getSpaceAfter()
+    # A little slack: the frame rounds and the printer's cutter needs a tail anyway.
+    return min(total + margins[2] + margins[3] + 6 * mm, _MAX_PAGE_HEIGHT)
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+def _page_background(doc: InvoiceDocument, canvas: Canvas, template: BaseDocTemplate) -> None:
+    """Behind each page's content: a CANCELLED watermark on a cancelled invoice."""
+    if doc.status != CANCELLED:
+        return
+    width, height = template.pagesize
+    canvas.saveState()
+    canvas.setFillColor(ALERT)
+    canvas.setFillAlpha(0.10)
+    canvas.translate(width / 2, height / 2)
+    canvas.rotate(35)
+    size = min(width, height) / 6
+    canvas.setFont(FONT_BOLD, size)
+    canvas.drawCentredString(0, -size / 3, "CANCELLED")
+    canvas.restoreState()
+
+
+def _draw_page_text(
+    doc: InvoiceDocument,
+    variant: Variant,
+    margins: tuple[float, ...],
+    pagesize: tuple[float, float],
+    canvas: Canvas,
+    page: int,
+    pages: int,
+) -> None:
+    """The footer (thanks, who prepared it, page x of y) and, on later A4 pages, a running head."""
+    width, height = pagesize
+    left, right, top, bottom = margins
+    canvas.saveState()
+    canvas.setFillColor(MUTED)
+    if variant == "a4":
+        y = bottom - 9 * mm
+        canvas.setStrokeColor(RULE)
+        canvas.setLineWidth(0.6)
+        canvas.line(left, y + 9, width - right, y + 9)
+        canvas.setFont(FONT, 7.5)
+        thanks = f"Thank you for visiting {doc.branch.name}!"
+        if doc.created_by:
+            thanks += f"   Prepared by {doc.created_by}"
+        canvas.drawString(left, y, thanks)
+        canvas.drawRightString(width - right, y, f"{doc.invoice_number}   Page {page} of {pages}")
+        if page > 1:
+            head = height - top + 4 * mm
+            canvas.drawString(
+                left, head, f"{doc.branch.name}   Tax invoice {doc.invoice_number} (continued)"
+            )
+            canvas.drawRightString(width - right, head, doc.patient_name)
+    elif pages > 1:
+        canvas.setFont(FONT, 6.5)
+        canvas.drawCentredString(
+            width / 2, 2.5 * mm, f"{doc.invoice_number}   Page {page} of {pages}"
+        )
+    canvas.restoreState()
+
+
+class _NumberedCanvas(Canvas):
+    """Holds pages back until the end so that each footer can say 'Page 2 of 3'."""
+
+    def __init__(
+        self, *args: Any, footer: Callable[[Canvas, int, int], None], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._footer = footer
+        self._held_pages: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:  # noqa: N802 (ReportLab's name)
+        self._held_pages.append(dict(self.__dict__))
+        # What Canvas.showPage does after writing a page; the page is written in save().
+        self._startPage()  # type: ignore[attr-defined]
+
+    def save(self) -> None:
+        pages = len(self._held_pages)
+        for number, state in enumerate(self._held_pages, start=1):
+            self.__dict__.update(state)
+            self._footer(self, number, pages)
+            super().showPage()
+        super().save()
