@@ -8,6 +8,7 @@ consistent even in WAL mode) and then upgraded with Alembic.
 
 from __future__ import annotations
 
+import functools
 import logging
 import sqlite3
 from datetime import UTC, datetime
@@ -44,15 +45,20 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
+@functools.cache
+def _scripts() -> ScriptDirectory:
+    # The migrations folder does not change while the program runs: read it once.
+    return ScriptDirectory.from_config(alembic_config())
+
+
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    head = _scripts().get_current_head()
     assert head is not None
     return head
 
 
 def known_revisions() -> set[str]:
-    script = ScriptDirectory.from_config(alembic_config())
-    return {rev.revision for rev in script.walk_revisions()}
+    return {rev.revision for rev in _scripts().walk_revisions()}
 
 
 def _check_sqlite_file(path: Path) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -217,7 +217,7 @@ def released_head() -> str:
 @pytest.fixture
 def next_version(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, released_head: str
-) -> Callable[[], None]:
+) -> Iterator[Callable[[], None]]:
     """Returns a switch to "the next Frontdesk": today's migrations plus a probe revision."""
     copy = tmp_path / "next-migrations"
     shutil.copytree(db.migrate.MIGRATIONS_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
@@ -226,9 +226,11 @@ def next_version(
 
     def switch() -> None:
         monkeypatch.setattr(db.migrate, "MIGRATIONS_DIR", copy)
+        db.migrate._scripts.cache_clear()
         assert head_revision() == "9999_probe"
 
-    return switch
+    yield switch
+    db.migrate._scripts.cache_clear()
 
 
 def _read_only(path: Path) -> sqlite3.Connection:

@@ -10,8 +10,8 @@ be rebuilt (db.search.rebuild_patient_index).
 """
 
 from collections.abc import Sequence
+from typing import Any
 
-import sqlite_utils
 from alembic import op
 
 revision: str = "0002"
@@ -20,10 +20,13 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def _sqlite_utils_db() -> sqlite_utils.Database | None:
+def _sqlite_utils_db() -> Any:
     bind = op.get_bind()
     if bind.dialect.name != "sqlite":
         return None  # the centre searches patients by other means
+    # Imported here: Alembic loads every revision on each open, and sqlite-utils is slow to import.
+    import sqlite_utils
+
     return sqlite_utils.Database(bind.connection.driver_connection)
 
 

@@ -1,0 +1,242 @@
+"""Starting the desktop app: open the database, set up the demo if it is empty, sign in, show.
+
+Environment:
+    FRONTDESK_AUTOLOGIN=username:PIN   sign in without the dialog (benchmarks, smoke runs).
+    FRONTDESK_EXIT_WHEN_READY=1        print "Frontdesk is ready" once the main window is
+                                       shown and quit (smoke runs, the start-up benchmark).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
+
+from db.engine import Database
+from desktop import theme
+from desktop.login import LoginDialog
+from desktop.main_window import MainWindow
+from desktop.workers import BackgroundOp, error_sentence
+from services import auth
+from services.branch import BranchInfo, get_branch, is_initialised
+from services.errors import SignInError
+from services.setup import DatabaseRefused, initialise, open_branch_database
+
+log = logging.getLogger("frontdesk.ui")
+
+APP_NAME = "Frontdesk"
+AUTOLOGIN_ENV = "FRONTDESK_AUTOLOGIN"
+EXIT_WHEN_READY_ENV = "FRONTDESK_EXIT_WHEN_READY"
+READY_LINE = "Frontdesk is ready"
+
+# A 1366x768 laptop leaves about 1366x720 for windows: there the window fills the screen;
+# on anything roomier it opens at this size, centred.
+DEFAULT_SIZE = (1366, 800)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def configure_application(app: QApplication) -> None:
+    """Names (for QSettings and the window manager), icon, style and palette."""
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setWindowIcon(QIcon(theme.logo_pixmap(256)))
+    theme.apply_theme(app)
+
+
+def autologin_from_env(environ: dict[str, str] | None = None) -> tuple[str, str] | None:
+    """(username, PIN) from FRONTDESK_AUTOLOGIN=username:PIN, or None when unset or malformed."""
+    value = (os.environ if environ is None else environ).get(AUTOLOGIN_ENV, "")
+    username, sep, pin = value.partition(":")
+    if not value:
+        return None
+    if not sep or not username or not pin:
+        log.warning("%s should look like username:PIN; showing the sign-in dialog", AUTOLOGIN_ENV)
+        return None
+    return username, pin
+
+
+def prepare_demo_clinic(db: Database, *, clock: Callable[[], datetime] = _utc_now) -> bool:
+    """Write the demo clinic into an empty database, showing progress; False if it failed."""
+    progress = QProgressDialog("Preparing the demo clinic...", "", 0, 0)
+    progress.setWindowTitle(APP_NAME)
+    progress.setCancelButton(None)
+    progress.setWindowModality(Qt.WindowModality.ApplicationModal)
+    progress.setMinimumDuration(0)
+    progress.setMinimumWidth(360)
+    progress.show()
+    now = clock()
+    today = now.astimezone().date()
+    failure: list[Exception] = []
+    loop = QEventLoop()
+    op = BackgroundOp(None, lambda: initialise(db, demo=True, now=now, today=today))
+    op.success(lambda result: log.info("%s", result.message))
+    op.failure(failure.append)
+    op.finished.connect(loop.quit)
+    op.run_in_background()
+    loop.exec()
+    progress.close()
+    progress.deleteLater()
+    if failure:
+        log.error("could not prepare the demo clinic", exc_info=failure[0])
+        QMessageBox.critical(
+            None, APP_NAME, f"The demo clinic could not be prepared. {error_sentence(failure[0])}"
+        )
+        return False
+    return True
+
+
+class FrontdeskApp(QObject):
+    """Sign-in, then the main window; Sign out goes back to sign-in.
+
+    Signals:
+        main_window_shown(object): the MainWindow just shown for a signed-in user.
+        login_shown(object): the LoginDialog just opened.
+    """
+
+    main_window_shown = Signal(object)
+    login_shown = Signal(object)
+
+    def __init__(
+        self,
+        db: Database,
+        branch_info: BranchInfo,
+        settings: QSettings,
+        *,
+        clock: Callable[[], datetime] = _utc_now,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._db = db
+        self._branch = branch_info
+        self._settings = settings
+        self._clock = clock
+        self.main_window: MainWindow | None = None
+        self.login_dialog: LoginDialog | None = None
+
+    def start(self, autologin: tuple[str, str] | None = None) -> None:
+        """Sign `autologin` in if given and right, else open the sign-in dialog."""
+        if autologin is not None:
+            username, pin = autologin
+            try:
+                user = auth.sign_in(self._db, username, pin)
+            except SignInError as exc:
+                log.warning("automatic sign-in as %s refused: %s", username, exc)
+            else:
+                self.show_main(user)
+                return
+        self.show_login()
+
+    def show_login(self) -> LoginDialog:
+        """Open the sign-in dialog (window-modal to nothing: it is the only window)."""
+        dialog = LoginDialog(self._db, self._settings, branch_name=self._branch.details.name)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.signed_in.connect(self.show_main)
+        dialog.rejected.connect(self._login_abandoned)
+        self.login_dialog = dialog
+        dialog.open()
+        self.login_shown.emit(dialog)
+        return dialog
+
+    def show_main(self, user: auth.CurrentUser) -> MainWindow:
+        """Build and show the main window for `user`."""
+        self.login_dialog = None
+        window = MainWindow(
+            self._db, user, self._branch, settings=self._settings, clock=self._clock
+        )
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        window.sign_out_requested.connect(self._signed_out)
+        window.branch_changed.connect(self._branch_changed)
+        self.main_window = window
+        show_sized(window)
+        self.main_window_shown.emit(window)
+        return window
+
+    def _branch_changed(self, info: BranchInfo) -> None:
+        self._branch = info
+
+    def _signed_out(self) -> None:
+        window = self.main_window
+        self.main_window = None
+        # The dialog opens first so the app never has zero windows (which would quit it).
+        self.show_login()
+        if window is not None:
+            window.close()
+
+    def _login_abandoned(self) -> None:
+        self.login_dialog = None
+        if self.main_window is None:
+            QApplication.quit()
+
+
+def show_sized(window: QWidget) -> None:
+    """Show at the saved size, else maximised on a small screen, else 1366x800 centred."""
+    if isinstance(window, MainWindow) and window.restore_geometry():
+        window.show()
+        return
+    screen = window.screen()
+    available = screen.availableGeometry() if screen is not None else None
+    width, height = DEFAULT_SIZE
+    if available is None or available.width() < width + 80 or available.height() < height + 60:
+        window.showMaximized()
+        return
+    window.resize(width, height)
+    frame = window.frameGeometry()
+    frame.moveCenter(available.center())
+    window.move(frame.topLeft())
+    window.show()
+
+
+def run_gui(db_path: Path, *, on_ready: Callable[[MainWindow], None] | None = None) -> int:
+    """Run the desktop app on the database at `db_path`; returns the process exit code.
+
+    `on_ready` is called once, from the event loop, after the first main window is shown.
+    """
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(sys.argv[:1])
+    configure_application(app)
+    settings = QSettings()
+    try:
+        db = open_branch_database(db_path, now=_utc_now())
+    except DatabaseRefused as exc:
+        log.error("database refused: %s", exc)
+        QMessageBox.critical(None, APP_NAME, str(exc))
+        return 1
+    try:
+        if not is_initialised(db) and not prepare_demo_clinic(db):
+            return 1
+        frontdesk = FrontdeskApp(db, get_branch(db), settings)
+        if on_ready is None and os.environ.get(EXIT_WHEN_READY_ENV) == "1":
+            on_ready = _report_ready_and_quit
+        if on_ready is not None:
+            ready = on_ready
+
+            def first_window(window: MainWindow) -> None:
+                frontdesk.main_window_shown.disconnect(first_window)
+                QTimer.singleShot(0, lambda: ready(window))
+
+            frontdesk.main_window_shown.connect(first_window)
+        frontdesk.start(autologin=autologin_from_env())
+        code = app.exec()
+        settings.sync()
+        return code
+    finally:
+        db.close()
+
+
+def _report_ready_and_quit(window: MainWindow) -> None:
+    QApplication.processEvents()
+    print(READY_LINE, flush=True)
+    window.close()
+    QApplication.quit()

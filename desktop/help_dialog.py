@@ -1,0 +1,81 @@
+"""F1: a small dialog listing the keyboard shortcuts that work where the person is."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+class ShortcutsDialog(QDialog):
+    """A read-only table of (keys, what they do); Esc or Enter closes it.
+
+    Signals: none (QDialog's own).
+    """
+
+    def __init__(self, shortcuts: Sequence[tuple[str, str]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts - Frontdesk")
+        self.setObjectName("ShortcutsDialog")
+
+        intro = QLabel("Everything in Frontdesk can be done from the keyboard.")
+        intro.setObjectName("Muted")
+        intro.setWordWrap(True)
+
+        self.table = QTableWidget(len(shortcuts), 2)
+        self.table.setObjectName("ShortcutTable")
+        self.table.setHorizontalHeaderLabels(["Keys", "Does"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.setShowGrid(False)
+        self.table.horizontalHeader().setSectionResizeMode(
+            0, QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft)
+        for row, (keys, does) in enumerate(shortcuts):
+            key_item = QTableWidgetItem(keys)
+            font = key_item.font()
+            font.setBold(True)
+            key_item.setFont(font)
+            self.table.setItem(row, 0, key_item)
+            self.table.setItem(row, 1, QTableWidgetItem(does))
+        self.table.resizeRowsToContents()
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setDefault(True)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 16)
+        layout.setSpacing(10)
+        layout.addWidget(intro)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(buttons)
+
+        rows_height = sum(self.table.rowHeight(r) for r in range(len(shortcuts)))
+        header_height = self.table.horizontalHeader().sizeHint().height()
+        self.table.setMinimumHeight(rows_height + header_height + 6)
+        self.resize(460, self.sizeHint().height())
+
+    def shortcuts(self) -> list[tuple[str, str]]:
+        """The rows shown, as (keys, what they do)."""
+        rows = []
+        for row in range(self.table.rowCount()):
+            keys, does = self.table.item(row, 0), self.table.item(row, 1)
+            assert keys is not None and does is not None
+            rows.append((keys.text(), does.text()))
+        return rows

@@ -1,0 +1,299 @@
+"""The main window: navigation rail, header line, the panels, and the status bar."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QSettings, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from db.engine import Database
+from desktop import theme
+from desktop.help_dialog import ShortcutsDialog
+from desktop.navigation_rail import NavigationRail
+from desktop.panels.placeholder import PLANNED, PlaceholderPanel
+from desktop.panels.settings import SettingsPanel
+from domain.roles import Role, has_role
+from services.auth import CurrentUser
+from services.branch import BranchInfo
+
+log = logging.getLogger("frontdesk.ui")
+
+GEOMETRY_KEY = "main_window/geometry"
+SIGN_OUT_SHORTCUT = "Ctrl+Shift+L"
+# What the status bar says until sync exists (it arrives with its own issue).
+SYNC_NOT_CONFIGURED = "Sync: not configured - this branch keeps its data on this computer only"
+
+
+@dataclass(frozen=True)
+class PanelSpec:
+    """A panel of the rail: its key, rail label, header title, icon, role and shortcut."""
+
+    key: str
+    label: str
+    title: str
+    icon: str
+    needs: Role
+    shortcut: str
+
+
+PANELS: tuple[PanelSpec, ...] = (
+    PanelSpec("invoice", "Invoice", "Invoice", "invoice", Role.FRONT_DESK, "Ctrl+1"),
+    PanelSpec("callbacks", "Callbacks", "Callbacks", "callbacks", Role.FRONT_DESK, "Ctrl+2"),
+    PanelSpec("promotions", "Promotions", "Promotions", "promotions", Role.MANAGER, "Ctrl+3"),
+    PanelSpec("campaigns", "Campaigns", "Campaigns", "campaigns", Role.MANAGER, "Ctrl+4"),
+    PanelSpec("dashboard", "Dashboard", "Dashboard", "dashboard", Role.MANAGER, "Ctrl+5"),
+    PanelSpec("settings", "Settings", "Settings", "settings", Role.MANAGER, "Ctrl+6"),
+)
+
+
+def panels_for(role: Role) -> list[PanelSpec]:
+    """The panels a user with `role` may open, in rail order."""
+    return [spec for spec in PANELS if has_role(role, spec.needs)]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class MainWindow(QMainWindow):
+    """One signed-in session: the rail, the current panel, who and where, and sync state.
+
+    Signals:
+        sign_out_requested(): the person chose Sign out; the owner decides what follows.
+        panel_changed(str): the key of the panel now shown.
+        branch_changed(object): the branch's details were saved (BranchInfo).
+    """
+
+    sign_out_requested = Signal()
+    panel_changed = Signal(str)
+    branch_changed = Signal(object)
+
+    def __init__(
+        self,
+        db: Database,
+        user: CurrentUser,
+        branch_info: BranchInfo,
+        *,
+        settings: QSettings,
+        clock: Callable[[], datetime] = _utc_now,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._db = db
+        self.user = user
+        self.branch_info = branch_info
+        self._settings = settings
+        self._clock = clock
+        self._specs = {spec.key: spec for spec in panels_for(user.role)}
+        self._panels: dict[str, QWidget] = {}
+        self._help: ShortcutsDialog | None = None
+
+        self.setWindowTitle(f"Frontdesk - {branch_info.details.name}")
+        self.setMinimumSize(QSize(1000, 620))
+
+        self.rail = NavigationRail()
+        self.rail.panel_requested.connect(self.show_panel)
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("PanelStack")
+
+        for spec in self._specs.values():
+            self.rail.add_panel(spec.key, spec.label, spec.icon, spec.shortcut)
+            action = QAction(f"Open {spec.label}", self)
+            action.setObjectName(f"open_{spec.key}")
+            action.setShortcut(QKeySequence(spec.shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(lambda _checked=False, k=spec.key: self.show_panel(k))
+            self.addAction(action)
+
+        self.title_label = QLabel()
+        self.title_label.setObjectName("PanelTitle")
+        self.branch_label = QLabel()
+        self.branch_label.setObjectName("HeaderBranch")
+        self.user_label = QLabel(f"{user.full_name} ({user.role.label})")
+        self.user_label.setObjectName("HeaderUser")
+
+        self.sign_out_action = QAction(theme.icon("sign_out"), "Sign out", self)
+        self.sign_out_action.setObjectName("sign_out")
+        self.sign_out_action.setShortcut(QKeySequence(SIGN_OUT_SHORTCUT))
+        self.sign_out_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.sign_out_action.setToolTip(f"Sign out ({SIGN_OUT_SHORTCUT})")
+        self.sign_out_action.triggered.connect(self._sign_out)
+        self.addAction(self.sign_out_action)
+        sign_out_button = QToolButton()
+        sign_out_button.setObjectName("HeaderButton")
+        sign_out_button.setDefaultAction(self.sign_out_action)
+        sign_out_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        sign_out_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+
+        header = QWidget()
+        header.setObjectName("HeaderBar")
+        header.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        header_row = QHBoxLayout(header)
+        header_row.setContentsMargins(24, 10, 14, 10)
+        header_row.setSpacing(12)
+        # The title takes the free space, so a longer title never gets clipped.
+        header_row.addWidget(self.title_label, 1)
+        header_row.addWidget(self.branch_label)
+        header_row.addWidget(_separator())
+        user_icon = QLabel()
+        user_icon.setPixmap(theme.icon("user").pixmap(18, 18))
+        header_row.addWidget(user_icon)
+        header_row.addWidget(self.user_label)
+        header_row.addSpacing(4)
+        header_row.addWidget(sign_out_button)
+
+        content = QWidget()
+        content_column = QVBoxLayout(content)
+        content_column.setContentsMargins(0, 0, 0, 0)
+        content_column.setSpacing(0)
+        content_column.addWidget(header)
+        content_column.addWidget(self.stack, 1)
+
+        central = QWidget()
+        central_row = QHBoxLayout(central)
+        central_row.setContentsMargins(0, 0, 0, 0)
+        central_row.setSpacing(0)
+        central_row.addWidget(self.rail)
+        central_row.addWidget(content, 1)
+        self.setCentralWidget(central)
+
+        self.sync_label = QLabel(SYNC_NOT_CONFIGURED)
+        self.sync_label.setObjectName("SyncState")
+        self.sync_label.setToolTip(
+            "Sending invoices to the head office and receiving its catalog and promotions "
+            "is not part of Frontdesk yet."
+        )
+        self.help_action = QAction(theme.icon("help"), "F1 Help", self)
+        self.help_action.setObjectName("help")
+        self.help_action.setShortcut(QKeySequence(Qt.Key.Key_F1))
+        self.help_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.help_action.setToolTip("Keyboard shortcuts (F1)")
+        self.help_action.triggered.connect(self.show_help)
+        self.addAction(self.help_action)
+        help_button = QToolButton()
+        help_button.setObjectName("HelpButton")
+        help_button.setDefaultAction(self.help_action)
+        help_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        help_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        status = self.statusBar()
+        status.setSizeGripEnabled(False)
+        status.addWidget(self.sync_label, 1)
+        status.addPermanentWidget(help_button)
+
+        self._show_branch(branch_info)
+        self.show_panel(next(iter(self._specs)))
+
+    # -- panels --------------------------------------------------------------------------
+
+    def _build_panel(self, spec: PanelSpec) -> QWidget:
+        if spec.key == "settings":
+            panel = SettingsPanel(self._db, self.user, self.branch_info, clock=self._clock)
+            panel.branch_saved.connect(self._branch_saved)
+            return panel
+        return PlaceholderPanel(PLANNED[spec.key])
+
+    def panel_keys(self) -> list[str]:
+        """The panels this user can open, in rail order."""
+        return list(self._specs)
+
+    def panel(self, key: str) -> QWidget:
+        """The panel `key`, built the first time it is asked for (start-up builds one)."""
+        if key not in self._panels:
+            panel = self._build_panel(self._specs[key])
+            panel.setObjectName(f"panel_{key}")
+            self._panels[key] = panel
+            self.stack.addWidget(panel)
+        return self._panels[key]
+
+    def current_panel_key(self) -> str:
+        current = self.stack.currentWidget()
+        return next(key for key, panel in self._panels.items() if panel is current)
+
+    def show_panel(self, key: str) -> None:
+        """Show panel `key` (ignored when the user's role cannot open it)."""
+        if key not in self._specs:
+            log.debug("panel %s is not available to %s", key, self.user.role)
+            return
+        panel = self.panel(key)
+        self.stack.setCurrentWidget(panel)
+        self.rail.set_current(key)
+        self.title_label.setText(self._specs[key].title)
+        if panel.focusProxy() is not None or panel.focusPolicy() != Qt.FocusPolicy.NoFocus:
+            panel.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.panel_changed.emit(key)
+
+    # -- header --------------------------------------------------------------------------
+
+    def _show_branch(self, info: BranchInfo) -> None:
+        self.branch_info = info
+        self.branch_label.setText(f"Branch: {info.details.name}")
+        self.setWindowTitle(f"Frontdesk - {info.details.name}")
+
+    def _branch_saved(self, info: BranchInfo) -> None:
+        self._show_branch(info)
+        self.branch_changed.emit(info)
+
+    # -- help and signing out ------------------------------------------------------------
+
+    def shortcut_rows(self) -> list[tuple[str, str]]:
+        """The shortcuts that work for this user, for the F1 dialog."""
+        rows = [
+            (
+                QKeySequence(spec.shortcut).toString(QKeySequence.SequenceFormat.NativeText),
+                f"Open {spec.label}",
+            )
+            for spec in self._specs.values()
+        ]
+        if "settings" in self._specs:
+            rows.append(("Ctrl+S", "Save the branch's details (Settings)"))
+        rows += [
+            (SIGN_OUT_SHORTCUT, "Sign out"),
+            ("F1", "Show this list"),
+            ("Esc", "Close a dialog"),
+        ]
+        return rows
+
+    def show_help(self) -> ShortcutsDialog:
+        """Open (or bring forward) the keyboard shortcuts dialog."""
+        if self._help is None:
+            self._help = ShortcutsDialog(self.shortcut_rows(), self)
+        self._help.show()
+        self._help.raise_()
+        self._help.activateWindow()
+        return self._help
+
+    def _sign_out(self) -> None:
+        log.info("%s signed out", self.user.username)
+        self.sign_out_requested.emit()
+
+    # -- geometry ------------------------------------------------------------------------
+
+    def restore_geometry(self) -> bool:
+        """Restore the size and place saved last time; False when there is none."""
+        saved = self._settings.value(GEOMETRY_KEY)
+        return bool(saved) and self.restoreGeometry(saved)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        self._settings.setValue(GEOMETRY_KEY, self.saveGeometry())
+        if self._help is not None:
+            self._help.close()
+        super().closeEvent(event)
+
+
+def _separator() -> QLabel:
+    line = QLabel("|")
+    line.setObjectName("Muted")
+    return line

@@ -1,0 +1,385 @@
+"""The Settings panel: the branch's details (letterhead, clock, fiscal year, invoice series)."""
+
+from __future__ import annotations
+
+import calendar
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from db.engine import Database
+from desktop.workers import BackgroundOp, error_sentence, show_error
+from domain.branch import BranchDetails, BranchDetailsError, timezone_names
+from domain.fiscal import fiscal_year_label
+from domain.invoice_numbers import format_invoice_number, validate_series
+from domain.roles import PermissionDenied, Role, has_role
+from services import branch as branch_service
+from services.auth import CurrentUser
+from services.branch import BranchInfo
+from services.errors import ServiceError
+
+log = logging.getLogger("frontdesk.ui")
+
+FIELDS = (
+    "name",
+    "address",
+    "phone",
+    "gstin",
+    "timezone",
+    "fiscal_year_start_month",
+    "invoice_series",
+)
+
+_HINTS = {
+    "name": "Printed at the top of every invoice.",
+    "address": "Printed under the name on invoices.",
+    "phone": "Optional.",
+    "gstin": "15 characters, like 29ABCDE1234F1Z5. Leave empty if the branch is not registered.",
+    "timezone": "Type part of a name to search, for example Kolkata.",
+    "fiscal_year_start_month": "Invoice numbers restart at 1 when a new fiscal year begins.",
+    "invoice_series": "1 to 10 letters or digits, starting with a letter.",
+}
+
+
+class SettingsPanel(QWidget):
+    """Edits this branch's details; a front-desk user sees them read-only.
+
+    Save (Ctrl+S) runs services.branch.update_branch in the background; a refused field
+    shows its message beside the field.
+
+    Signals:
+        branch_saved(object): the BranchInfo as saved.
+    """
+
+    branch_saved = Signal(object)
+
+    def __init__(
+        self,
+        db: Database,
+        user: CurrentUser,
+        branch_info: BranchInfo,
+        *,
+        clock: Callable[[], datetime],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._db = db
+        self._user = user
+        self._clock = clock
+        self._saved = branch_info
+        self.can_edit = has_role(user.role, Role.MANAGER)
+        self._op: BackgroundOp[BranchInfo] | None = None
+
+        self.name_edit = QLineEdit()
+        self.name_edit.setMaxLength(120)
+        self.address_edit = QPlainTextEdit()
+        self.address_edit.setTabChangesFocus(True)
+        self.address_edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.address_edit.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.address_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 16)
+        self.phone_edit = QLineEdit()
+        self.phone_edit.setMaxLength(30)
+        self.gstin_edit = QLineEdit()
+        self.gstin_edit.setMaxLength(15)
+        self.gstin_edit.setPlaceholderText("Not registered")
+        self.timezone_combo = self._timezone_combo()
+        self.month_combo = QComboBox()
+        for month in range(1, 13):
+            self.month_combo.addItem(calendar.month_name[month], month)
+        self.series_edit = QLineEdit()
+        self.series_edit.setMaxLength(10)
+
+        self.inputs: dict[str, QWidget] = {
+            "name": self.name_edit,
+            "address": self.address_edit,
+            "phone": self.phone_edit,
+            "gstin": self.gstin_edit,
+            "timezone": self.timezone_combo,
+            "fiscal_year_start_month": self.month_combo,
+            "invoice_series": self.series_edit,
+        }
+        labels = {
+            "name": "&Name",
+            "address": "&Address",
+            "phone": "&Phone",
+            "gstin": "&GSTIN",
+            "timezone": "&Time zone",
+            "fiscal_year_start_month": "&Fiscal year starts in",
+            "invoice_series": "&Invoice series",
+        }
+        self.messages: dict[str, QLabel] = {}
+
+        heading = QLabel("Branch details")
+        heading.setObjectName("FormHeading")
+        intro = QLabel(
+            "What this branch prints on its invoices, its clock, and how it numbers invoices."
+        )
+        intro.setObjectName("Muted")
+        intro.setWordWrap(True)
+
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(14)
+        grid.setVerticalSpacing(10)
+        grid.setColumnMinimumWidth(1, 320)
+        grid.setColumnStretch(1, 0)
+        grid.setColumnStretch(2, 1)
+        for row, field in enumerate(FIELDS):
+            label = QLabel(labels[field])
+            label.setBuddy(self.inputs[field])
+            message = QLabel()
+            message.setObjectName("Hint")
+            message.setWordWrap(True)
+            message.setMinimumWidth(220)
+            message.setAccessibleName(f"{labels[field].replace('&', '')} message")
+            self.messages[field] = message
+            top = Qt.AlignmentFlag.AlignTop
+            grid.addWidget(label, row, 0, top | Qt.AlignmentFlag.AlignLeft)
+            grid.addWidget(self.inputs[field], row, 1, top)
+            grid.addWidget(message, row, 2, top)
+            self.inputs[field].setMinimumWidth(320)
+            self.inputs[field].setMaximumWidth(420)
+            self.inputs[field].setAccessibleName(labels[field].replace("&", ""))
+            # Align the first line of text with the input's text, not its frame.
+            label.setContentsMargins(0, 6, 0, 0)
+            message.setContentsMargins(0, 6, 0, 0)
+
+        self.save_button = QPushButton("Save  (Ctrl+S)")
+        self.save_button.setObjectName("PrimaryButton")
+        self.save_button.setAutoDefault(False)
+        self.save_button.clicked.connect(self.save)
+        self.revert_button = QPushButton("Undo changes")
+        self.revert_button.setAutoDefault(False)
+        self.revert_button.clicked.connect(self.revert)
+        self.status_label = QLabel()
+        self.status_label.setObjectName("SavedNote")
+        self.status_label.setWordWrap(True)
+        self.status_label.setAccessibleName("Save status")
+        actions = QHBoxLayout()
+        actions.setSpacing(10)
+        actions.addWidget(self.save_button)
+        actions.addWidget(self.revert_button)
+        actions.addSpacing(6)
+        actions.addWidget(self.status_label, 1)
+
+        self.read_only_note = QLabel(
+            "Only a manager can change these details. Ask a manager to sign in to edit them."
+        )
+        self.read_only_note.setObjectName("ReadOnlyNote")
+        self.read_only_note.setWordWrap(True)
+
+        form = QWidget()
+        form.setObjectName("SettingsForm")
+        column = QVBoxLayout(form)
+        column.setContentsMargins(28, 22, 28, 22)
+        column.setSpacing(12)
+        column.addWidget(heading)
+        column.addWidget(intro)
+        column.addWidget(self.read_only_note)
+        column.addSpacing(4)
+        column.addLayout(grid)
+        column.addSpacing(8)
+        column.addLayout(actions)
+        column.addStretch(1)
+
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(form)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+
+        self.save_shortcut = QShortcut(QKeySequence.StandardKey.Save, self)
+        self.save_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.save_shortcut.activated.connect(self.save)
+
+        self.setFocusProxy(self.name_edit)
+        self._show_details(branch_info.details)
+        for field in FIELDS:
+            self._watch(field)
+        self._apply_permissions()
+
+    # -- building ------------------------------------------------------------------------
+
+    def _timezone_combo(self) -> QComboBox:
+        combo = QComboBox()
+        combo.setEditable(True)
+        combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        combo.addItems(timezone_names())
+        combo.setMaxVisibleItems(15)
+        completer = QCompleter(combo.model(), combo)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        combo.setCompleter(completer)
+        return combo
+
+    def _watch(self, field: str) -> None:
+        widget = self.inputs[field]
+        if isinstance(widget, QLineEdit):
+            widget.textEdited.connect(lambda *_: self._edited(field))
+        elif isinstance(widget, QPlainTextEdit):
+            widget.textChanged.connect(lambda: self._edited(field))
+        elif isinstance(widget, QComboBox):
+            widget.currentTextChanged.connect(lambda *_: self._edited(field))
+
+    def _apply_permissions(self) -> None:
+        self.read_only_note.setVisible(not self.can_edit)
+        for widget in (self.name_edit, self.phone_edit, self.gstin_edit, self.series_edit):
+            widget.setReadOnly(not self.can_edit)
+        self.address_edit.setReadOnly(not self.can_edit)
+        self._restyle(self.address_edit)  # its [readOnly] style is chosen when polished
+        self.timezone_combo.setEnabled(self.can_edit)
+        self.month_combo.setEnabled(self.can_edit)
+        self.save_button.setVisible(self.can_edit)
+        self.revert_button.setVisible(self.can_edit)
+        self.save_shortcut.setEnabled(self.can_edit)
+
+    # -- reading and showing -------------------------------------------------------------
+
+    def details(self) -> BranchDetails:
+        """The details as typed (not yet validated)."""
+        month = self.month_combo.currentData()
+        return BranchDetails(
+            name=self.name_edit.text(),
+            address=self.address_edit.toPlainText(),
+            gstin=self.gstin_edit.text(),
+            timezone=self.timezone_combo.currentText(),
+            fiscal_year_start_month=int(month) if month is not None else 0,
+            invoice_series=self.series_edit.text(),
+            phone=self.phone_edit.text(),
+        )
+
+    def _show_details(self, details: BranchDetails) -> None:
+        blockers = [QSignalBlocker(widget) for widget in self.inputs.values()]
+        try:
+            self.name_edit.setText(details.name)
+            self.address_edit.setPlainText(details.address)
+            self.phone_edit.setText(details.phone)
+            self.gstin_edit.setText(details.gstin)
+            self.timezone_combo.setCurrentText(details.timezone)
+            index = self.month_combo.findData(details.fiscal_year_start_month)
+            self.month_combo.setCurrentIndex(max(index, 0))
+            self.series_edit.setText(details.invoice_series)
+        finally:
+            del blockers
+        for field in FIELDS:
+            self._set_message(field, None)
+
+    def _set_message(self, field: str, error: str | None) -> None:
+        """Show `error` beside the field, or the field's hint when there is none."""
+        label, widget = self.messages[field], self.inputs[field]
+        if error is None:
+            label.setObjectName("Hint")
+            label.setText(self._hint(field))
+        else:
+            label.setObjectName("FieldError")
+            label.setText(error)
+        widget.setProperty("invalid", error is not None)
+        for restyled in (label, widget):
+            restyled.style().unpolish(restyled)
+            restyled.style().polish(restyled)
+
+    def _hint(self, field: str) -> str:
+        if field != "invoice_series":
+            # How to fill a field in is of no use to someone who cannot edit it.
+            return _HINTS[field] if self.can_edit else ""
+        details = self.details()
+        try:
+            series = validate_series(details.invoice_series)
+            zone = ZoneInfo(details.timezone)
+            year = fiscal_year_label(
+                self._clock().astimezone(zone).date(), details.fiscal_year_start_month
+            )
+        except (ValueError, KeyError):
+            return _HINTS[field]
+        return f"Invoice numbers will look like {format_invoice_number(series, year, 1)}."
+
+    def field_error(self, field: str) -> str | None:
+        """The error shown beside `field`, or None when it shows only its hint."""
+        label = self.messages[field]
+        return label.text() if label.objectName() == "FieldError" else None
+
+    def _edited(self, field: str) -> None:
+        self.status_label.clear()
+        self._set_message(field, None)
+        if field in ("timezone", "fiscal_year_start_month"):
+            self._set_message("invoice_series", self.field_error("invoice_series"))
+
+    # -- saving --------------------------------------------------------------------------
+
+    def is_saving(self) -> bool:
+        return self._op is not None
+
+    def save(self) -> None:
+        """Save the details in the background; errors appear beside their fields."""
+        if not self.can_edit or self._op is not None:
+            return
+        for field in FIELDS:
+            self._set_message(field, None)
+        details = self.details()
+        db, user, now = self._db, self._user, self._clock()
+        self.save_button.setEnabled(False)
+        self.status_label.setObjectName("Muted")
+        self._restyle(self.status_label)
+        self.status_label.setText("Saving...")
+        self._op = (
+            BackgroundOp(self, lambda: branch_service.update_branch(db, user, details, now=now))
+            .success(self._on_saved)
+            .failure(self._on_refused)
+            .run_in_background()
+        )
+
+    def revert(self) -> None:
+        """Show the details as last saved again."""
+        self._show_details(self._saved.details)
+        self.status_label.clear()
+
+    def _on_saved(self, info: BranchInfo) -> None:
+        self._op = None
+        self.save_button.setEnabled(True)
+        self._saved = info
+        self._show_details(info.details)
+        self.status_label.setObjectName("SavedNote")
+        self._restyle(self.status_label)
+        stamp = self._clock().astimezone(ZoneInfo(info.details.timezone)).strftime("%H:%M")
+        self.status_label.setText(f"Saved at {stamp}.")
+        self.branch_saved.emit(info)
+
+    def _on_refused(self, error: Exception) -> None:
+        self._op = None
+        self.save_button.setEnabled(True)
+        self.status_label.setObjectName("FieldError")
+        self._restyle(self.status_label)
+        if isinstance(error, BranchDetailsError) and error.field in self.inputs:
+            self._set_message(error.field, str(error))
+            self.status_label.setText("Not saved: correct the field marked in red.")
+            self.inputs[error.field].setFocus()
+        elif isinstance(error, ServiceError | PermissionDenied):
+            self.status_label.setText(f"Not saved. {error_sentence(error)}")
+        else:
+            self.status_label.setText("Not saved.")
+            show_error(self, error)
+
+    @staticmethod
+    def _restyle(widget: QWidget) -> None:
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)

@@ -1,0 +1,154 @@
+"""Running a call off the UI thread and handing its result back on the UI thread.
+
+The shape is Anki's CollectionOp: build the op, say what happens on success (and, if the
+default is not right, on failure), then run it::
+
+    BackgroundOp(self, lambda: branch.update_branch(db, user, details, now=now)) \\
+        .success(self._saved).failure(self._refused).run_in_background()
+
+The callable runs in a QThreadPool (the global one unless a pool is given); the callbacks run
+on the thread that built the op, through a queued signal. When the op has a parent widget and
+that widget is gone by the time the work ends, the callbacks are skipped: a closed panel is
+never called back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, ClassVar, Generic, Self, TypeVar
+
+import shiboken6
+from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from services.errors import ServiceError
+
+# Exceptions raised by our own layers carry a sentence written for the person at the desk.
+_OUR_PACKAGES = ("domain.", "services.", "db.")
+
+log = logging.getLogger("frontdesk.ui")
+
+T = TypeVar("T")
+
+
+class _Relay(QObject):
+    """Carries one outcome from the worker thread to the thread that created it.
+
+    Signals:
+        done(object, object): (result, None) on success, (None, exception) on failure.
+    """
+
+    done = Signal(object, object)
+
+
+class BackgroundOp(QObject, Generic[T]):
+    """One call run in a thread pool, with its outcome delivered on the UI thread.
+
+    Signals:
+        succeeded(object): the call returned this value.
+        failed(object): the call raised this exception.
+        finished(): emitted after either of the above (and after the callbacks ran).
+    """
+
+    succeeded = Signal(object)
+    failed = Signal(object)
+    finished = Signal()
+
+    # Ops in flight keep themselves alive here until their outcome is delivered; nothing
+    # looks ops up through it.
+    _in_flight: ClassVar[set[BackgroundOp[Any]]] = set()
+
+    def __init__(self, parent: QWidget | None, call: Callable[[], T]) -> None:
+        super().__init__()
+        self._parent = parent
+        self._call = call
+        self._on_success: Callable[[T], object] | None = None
+        self._on_failure: Callable[[Exception], object] | None = None
+        self._relay = _Relay()
+        self._relay.done.connect(self._deliver)
+        self._started = False
+
+    def success(self, callback: Callable[[T], object]) -> Self:
+        """Call `callback(result)` on the UI thread when the call returns."""
+        self._on_success = callback
+        return self
+
+    def failure(self, callback: Callable[[Exception], object]) -> Self:
+        """Call `callback(exception)` on the UI thread when the call raises."""
+        self._on_failure = callback
+        return self
+
+    def run_in_background(self, pool: QThreadPool | None = None) -> Self:
+        """Start the call in `pool` (the global pool by default); returns at once."""
+        if self._started:
+            raise RuntimeError("This operation has already been started")
+        self._started = True
+        BackgroundOp._in_flight.add(self)
+        relay, call = self._relay, self._call
+
+        def work() -> None:
+            try:
+                result = call()
+            except Exception as exc:  # every failure goes back to the UI thread
+                relay.done.emit(None, exc)
+            else:
+                relay.done.emit(result, None)
+
+        (pool or QThreadPool.globalInstance()).start(work)
+        return self
+
+    @Slot(object, object)
+    def _deliver(self, result: object, error: object) -> None:
+        BackgroundOp._in_flight.discard(self)
+        if self._parent is not None and not shiboken6.isValid(self._parent):
+            log.debug("dropping the outcome of a background op whose widget is gone")
+            return
+        try:
+            if isinstance(error, Exception):
+                self.failed.emit(error)
+                (self._on_failure or self._default_failure)(error)
+            else:
+                self.succeeded.emit(result)
+                if self._on_success is not None:
+                    self._on_success(result)  # type: ignore[arg-type]
+        finally:
+            self.finished.emit()
+
+    def _default_failure(self, error: Exception) -> None:
+        show_error(self._parent, error)
+
+
+def run_in_background(
+    parent: QWidget | None,
+    call: Callable[[], T],
+    *,
+    on_success: Callable[[T], object] | None = None,
+    on_failure: Callable[[Exception], object] | None = None,
+    pool: QThreadPool | None = None,
+) -> BackgroundOp[T]:
+    """Shorthand for BackgroundOp(parent, call).success(...).failure(...).run_in_background()."""
+    op = BackgroundOp(parent, call)
+    if on_success is not None:
+        op.success(on_success)
+    if on_failure is not None:
+        op.failure(on_failure)
+    return op.run_in_background(pool)
+
+
+def error_sentence(error: BaseException) -> str:
+    """What to tell the person: our own layers' sentence, or a plain apology for the rest."""
+    if type(error).__module__.startswith(_OUR_PACKAGES) and str(error):
+        return str(error)
+    return "Something went wrong and the action was not completed. The details are in the log file."
+
+
+def show_error(parent: QWidget | None, error: BaseException) -> None:
+    """The default failure handler: log the error, then tell the person in a message box."""
+    if isinstance(error, ServiceError):
+        log.warning("%s", error)
+    else:
+        log.error("background operation failed", exc_info=error)
+    box = QMessageBox(QMessageBox.Icon.Warning, "Frontdesk", error_sentence(error), parent=parent)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+    box.open()

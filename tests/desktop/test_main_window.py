@@ -1,0 +1,160 @@
+"""The main window: the rail shows what the role may open, shortcuts and clicks switch panels."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from desktop.help_dialog import ShortcutsDialog
+from desktop.main_window import SYNC_NOT_CONFIGURED, MainWindow
+from desktop.panels.placeholder import PlaceholderPanel
+from desktop.panels.settings import SettingsPanel
+from tests.desktop.helpers import fixed_clock, save_screenshot
+
+ALL_PANELS = ["invoice", "callbacks", "promotions", "campaigns", "dashboard", "settings"]
+DIGIT_KEYS = [Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_3, Qt.Key.Key_4, Qt.Key.Key_5, Qt.Key.Key_6]
+
+
+def open_window(qtbot, db, user, branch_info, settings) -> MainWindow:
+    window = MainWindow(db, user, branch_info, settings=settings, clock=fixed_clock)
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    return window
+
+
+def press(qtbot, window, key, modifier=Qt.KeyboardModifier.ControlModifier):
+    target = QApplication.focusWidget() or window
+    qtbot.keyClick(target, key, modifier)
+
+
+def test_a_manager_reaches_every_panel_by_shortcut_and_by_click(
+    qtbot, db, manager, branch_info, fresh_settings
+):
+    window = open_window(qtbot, db, manager, branch_info, fresh_settings)
+    assert window.panel_keys() == ALL_PANELS
+    assert window.current_panel_key() == "invoice"
+
+    for key, digit in zip(ALL_PANELS, DIGIT_KEYS, strict=True):
+        with qtbot.waitSignal(window.panel_changed, timeout=2000) as changed:
+            press(qtbot, window, digit)
+        assert changed.args == [key]
+        assert window.current_panel_key() == key
+        assert window.rail.button(key).isChecked()
+        assert window.title_label.text() == window.rail.button(key).text()
+        save_screenshot(window, key)
+
+    for key in reversed(ALL_PANELS):
+        qtbot.mouseClick(window.rail.button(key), Qt.MouseButton.LeftButton)
+        assert window.current_panel_key() == key
+        assert window.stack.currentWidget() is window.panel(key)
+
+
+def test_the_front_desk_sees_only_invoice_and_callbacks(
+    qtbot, db, front_desk, branch_info, fresh_settings
+):
+    window = open_window(qtbot, db, front_desk, branch_info, fresh_settings)
+
+    assert window.panel_keys() == ["invoice", "callbacks"]
+    assert window.rail.keys() == ["invoice", "callbacks"]
+    with pytest.raises(KeyError):
+        window.panel("settings")
+    window.show_panel("settings")
+    assert window.current_panel_key() == "invoice"
+    assert not window.findChildren(SettingsPanel)
+
+    press(qtbot, window, Qt.Key.Key_2)
+    assert window.current_panel_key() == "callbacks"
+    press(qtbot, window, Qt.Key.Key_6)  # Settings' shortcut does nothing for the front desk
+    assert window.current_panel_key() == "callbacks"
+    save_screenshot(window, "front_desk_callbacks")
+
+
+def test_the_header_says_which_panel_branch_and_person(
+    qtbot, db, front_desk, branch_info, fresh_settings
+):
+    window = open_window(qtbot, db, front_desk, branch_info, fresh_settings)
+
+    assert window.title_label.text() == "Invoice"
+    assert window.branch_label.text() == "Branch: Indiranagar"
+    assert window.user_label.text() == "Priya Sharma (Front desk)"
+
+
+def test_the_status_bar_says_sync_is_not_configured(
+    qtbot, db, front_desk, branch_info, fresh_settings
+):
+    window = open_window(qtbot, db, front_desk, branch_info, fresh_settings)
+
+    assert window.sync_label.text() == SYNC_NOT_CONFIGURED
+    assert window.sync_label.text().startswith("Sync: not configured")
+
+
+@pytest.mark.parametrize(
+    ("panel", "issue"),
+    [
+        ("invoice", "issue #3"),
+        ("callbacks", "issue #5"),
+        ("promotions", "issues #3 and #4"),
+        ("campaigns", "a later issue"),
+        ("dashboard", "issue #6"),
+    ],
+)
+def test_unbuilt_panels_say_so_and_name_the_issue_that_brings_them(
+    qtbot, db, manager, branch_info, fresh_settings, panel, issue
+):
+    window = open_window(qtbot, db, manager, branch_info, fresh_settings)
+
+    placeholder = window.panel(panel)
+
+    assert isinstance(placeholder, PlaceholderPanel)
+    assert "not built yet" in placeholder.planned.title
+    assert placeholder.planned.arrives_with.endswith(issue)
+
+
+def test_f1_lists_the_shortcuts_this_person_can_use(
+    qtbot, db, front_desk, branch_info, fresh_settings
+):
+    window = open_window(qtbot, db, front_desk, branch_info, fresh_settings)
+
+    press(qtbot, window, Qt.Key.Key_F1, Qt.KeyboardModifier.NoModifier)
+
+    dialog = window.findChild(ShortcutsDialog)
+    assert dialog is not None and dialog.isVisible()
+    rows = dict(dialog.shortcuts())
+    assert rows["Ctrl+1"] == "Open Invoice"
+    assert rows["Ctrl+2"] == "Open Callbacks"
+    assert "Ctrl+6" not in rows
+    assert rows["Ctrl+Shift+L"] == "Sign out"
+    assert rows["F1"] == "Show this list"
+    save_screenshot(dialog, "help")
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()
+
+
+def test_ctrl_shift_l_asks_to_sign_out(qtbot, db, manager, branch_info, fresh_settings):
+    window = open_window(qtbot, db, manager, branch_info, fresh_settings)
+
+    with qtbot.waitSignal(window.sign_out_requested, timeout=2000):
+        press(
+            qtbot,
+            window,
+            Qt.Key.Key_L,
+            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+        )
+
+
+def test_the_window_remembers_where_it_was(qtbot, db, manager, branch_info, fresh_settings):
+    first = MainWindow(db, manager, branch_info, settings=fresh_settings, clock=fixed_clock)
+    qtbot.addWidget(first)
+    assert not first.restore_geometry()  # nothing saved yet: the app picks a default size
+
+    window = open_window(qtbot, db, manager, branch_info, fresh_settings)
+    window.close()
+
+    again = MainWindow(db, manager, branch_info, settings=fresh_settings, clock=fixed_clock)
+    qtbot.addWidget(again)
+    assert again.restore_geometry()
