@@ -11,6 +11,7 @@ import argparse
 import getpass
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
@@ -20,9 +21,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.branch import BranchDetailsError
-from domain.money import paise_to_decimal
-from services import auth, branch, paths, promotion_reports, setup
+from domain.money import format_rupees, paise_to_decimal
+from services import (
+    auth,
+    branch,
+    catalog,
+    invoicing,
+    paths,
+    patients,
+    promotion_reports,
+    setup,
+)
 from services.errors import PermissionDenied, ServiceError
+from services.invoice_document import InvoiceDocument
+from services.invoice_pdf import render_invoice_pdf
 
 GuiLauncher = Callable[[Path], int]
 
@@ -83,6 +95,20 @@ def build_parser() -> argparse.ArgumentParser:
     change.add_argument("--json", action="store_true", help="print the result as JSON")
     change.set_defaults(handler=cmd_branch_set)
 
+    _add_invoice_commands(commands)
+    promo = commands.add_parser(
+        "promo", help="promotions (manager)", description="Promotions and their usage."
+    )
+    promo_sub = promo.add_subparsers(dest="promo_command", metavar="ACTION", required=True)
+    rebuild = promo_sub.add_parser(
+        "rebuild-usage",
+        help="rebuild the usage log and counters from the invoices",
+        description="Rebuild the promotion usage log and counters from the invoices' "
+        "campaigns_applied (after a tracking failure). Running it twice changes nothing.",
+    )
+    rebuild.add_argument("--json", action="store_true", help="print what changed as JSON")
+    rebuild.set_defaults(handler=cmd_promo_rebuild)
+
     report = commands.add_parser(
         "report", help="promotion reports (manager)", description="Promotion reports (seed 000)."
     )
@@ -101,6 +127,51 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--limit", type=int, default=50 if "invoices" in name else 20)
         sub.set_defaults(handler=cmd_report, report=name)
     return parser
+
+
+def _add_invoice_commands(commands: Any) -> None:
+    invoice = commands.add_parser(
+        "invoice", help="price, save, show, print and cancel invoices", description="Invoices."
+    )
+    sub = invoice.add_subparsers(dest="invoice_command", metavar="ACTION", required=True)
+    for name, text in [
+        ("create", "save an invoice and print it"),
+        ("quote", "price a cart without saving; list promotions that did not apply"),
+    ]:
+        cart = sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+        cart.add_argument("--patient", required=True, help="the patient's mobile or id")
+        cart.add_argument(
+            "--item",
+            action="append",
+            required=True,
+            metavar="CODE[xQTY]",
+            help="an item code or barcode, optionally with a quantity (BOTOX50x2); repeat",
+        )
+        cart.add_argument("--code", action="append", default=[], help="a promo code; repeat")
+        cart.add_argument(
+            "--at",
+            help="when (ISO-8601; without an offset it is the branch's local time); default now",
+        )
+        cart.add_argument("--json", action="store_true", help="as JSON (amounts in rupees)")
+        if name == "create":
+            cart.add_argument("--pdf", type=Path, help="also write the A4 PDF here")
+        cart.set_defaults(handler=cmd_invoice_create if name == "create" else cmd_invoice_quote)
+    show = sub.add_parser("show", help="print a saved invoice", description="Show an invoice.")
+    show.add_argument("number")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=cmd_invoice_show)
+    pdf = sub.add_parser("pdf", help="write a saved invoice's PDF", description="Write a PDF.")
+    pdf.add_argument("number")
+    pdf.add_argument("path", type=Path)
+    pdf.add_argument("--receipt", action="store_true", help="the 80 mm receipt instead of A4")
+    pdf.set_defaults(handler=cmd_invoice_pdf)
+    cancel = sub.add_parser(
+        "cancel", help="cancel an invoice (manager)", description="Cancel an invoice."
+    )
+    cancel.add_argument("number")
+    cancel.add_argument("--reason", required=True)
+    cancel.add_argument("--json", action="store_true")
+    cancel.set_defaults(handler=cmd_invoice_cancel)
 
 
 def _open(args: argparse.Namespace) -> setup.Database:
@@ -265,6 +336,200 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
     print("  ".join(c.ljust(widths[c]) for c in columns))
     for row in rows:
         print("  ".join(str(row[c]).ljust(widths[c]) for c in columns))
+
+
+_ITEM = re.compile(r"^(?P<code>.+?)(?:[xX](?P<qty>\d+))?$")
+
+
+def _instant(db: setup.Database, text: str | None) -> datetime:
+    if text is None:
+        return _now()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise CommandError(
+            f"--at {text} is not an ISO-8601 time like 2026-11-24T10:30+05:30"
+        ) from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(branch.get_branch(db).details.timezone))
+    return moment
+
+
+def _cart(db: setup.Database, args: argparse.Namespace) -> invoicing.CartRequest:
+    patient = patients.resolve_patient(db, args.patient)
+    items = []
+    for text in args.item:
+        # A whole code or barcode first; only then read a trailing xQTY.
+        entry, quantity = catalog.item_by_code(db, text), 1
+        match = _ITEM.match(text.strip())
+        if entry is None and match and match["qty"]:
+            entry, quantity = catalog.item_by_code(db, match["code"]), int(match["qty"])
+        if entry is None:
+            raise CommandError(f"There is no item with the code or barcode '{text}'.")
+        if quantity < 1:
+            raise CommandError(f"'{text}': the quantity must be at least 1.")
+        items.append(invoicing.CartItem(entry.id, quantity))
+    return invoicing.CartRequest(patient.id, tuple(items), tuple(args.code))
+
+
+def _quote_json(quote: invoicing.Quote) -> dict[str, Any]:
+    priced = quote.priced
+    totals = priced.totals
+    return {
+        "invoice_date": quote.invoice_date.isoformat(),
+        "lines": [
+            {
+                "item_code": p.line.item_code,
+                "item_name": p.line.name,
+                "quantity": p.line.quantity,
+                "unit_price": _rupees(p.line.unit_price),
+                "gross_amount": _rupees(p.gross_amount),
+                "discount_type": p.discount_type.value if p.discount_type else None,
+                "discount_percent": str(p.discount_percent),
+                "discount_amount": _rupees(p.discount_amount),
+                "promotion_id": p.promotion_id,
+                "badge_text": p.badge_text,
+                "tax_amount": _rupees(p.tax_amount),
+                "line_total": _rupees(p.line_total),
+            }
+            for p in priced.lines
+        ],
+        "totals": {
+            "gross": _rupees(totals.gross),
+            "promotion_discount": _rupees(totals.promotion_discount),
+            "manual_discount": _rupees(totals.manual_discount),
+            "total_discount": _rupees(totals.total_discount),
+            "tax": _rupees(totals.tax),
+            "round_off": _rupees(totals.round_off),
+            "payable": _rupees(totals.payable),
+        },
+        "campaigns_applied": invoicing.json_ready(priced.campaigns_applied),
+        "not_applied": [
+            {"campaign_code": n.campaign_code, "reason": n.reason.value, "message": n.message}
+            for n in priced.not_applied
+        ],
+        "near_misses": [
+            {"campaign_code": m.campaign_code, "message": m.message} for m in priced.near_misses
+        ],
+        "codes": [
+            {"code": c.code, "applied": c.applied, "message": c.message} for c in priced.codes
+        ],
+    }
+
+
+def _print_invoice(document: InvoiceDocument) -> None:
+    print(f"{document.invoice_number}  {document.invoice_date}  {document.patient_name}")
+    for line in document.lines:
+        badge = f"  [{line.badge_text}]" if line.badge_text else ""
+        print(
+            f"  {line.quantity} x {line.item_name:<36} {format_rupees(line.line_total):>14}{badge}"
+        )
+    print(
+        f"  Payable {format_rupees(document.total_amount)}  (you saved {format_rupees(document.total_discount)})"
+    )
+    if document.status == "cancelled":
+        print(f"  CANCELLED: {document.cancel_reason}")
+
+
+def cmd_invoice_quote(args: argparse.Namespace) -> int:
+    db = _open(args)
+    try:
+        user = _sign_in(db, args)
+        quote = invoicing.quote(
+            db, user, _cart(db, args), now=_instant(db, args.at), explain_all=True
+        )
+        data = _quote_json(quote)
+        if args.json:
+            _print_json(data)
+            return 0
+        for line in data["lines"]:
+            badge = f"  [{line['badge_text']}]" if line["badge_text"] else ""
+            print(f"  {line['quantity']} x {line['item_name']:<36} {line['line_total']:>10}{badge}")
+        print(f"  Payable Rs.{data['totals']['payable']}")
+        for item in data["codes"] + data["not_applied"]:
+            print(f"  - {item['message']}")
+        for miss in data["near_misses"]:
+            print(f"  Hint: {miss['message']}")
+        return 0
+    finally:
+        db.close()
+
+
+def cmd_invoice_create(args: argparse.Namespace) -> int:
+    db = _open(args)
+    try:
+        user = _sign_in(db, args)
+        try:
+            document = invoicing.save_invoice(db, user, _cart(db, args), now=_instant(db, args.at))
+        except invoicing.CodeRefused as exc:
+            print(f"frontdesk: {exc} Nothing was saved.", file=sys.stderr)
+            return 2
+        if args.pdf:
+            render_invoice_pdf(document, args.pdf)
+        if args.json:
+            _print_json(invoicing.invoice_payload(document))
+        else:
+            _print_invoice(document)
+        return 0
+    finally:
+        db.close()
+
+
+def cmd_invoice_show(args: argparse.Namespace) -> int:
+    db = _open(args)
+    try:
+        _sign_in(db, args)
+        document = invoicing.invoice_by_number(db, args.number)
+        if args.json:
+            _print_json(invoicing.invoice_payload(document))
+        else:
+            _print_invoice(document)
+        return 0
+    finally:
+        db.close()
+
+
+def cmd_invoice_pdf(args: argparse.Namespace) -> int:
+    db = _open(args)
+    try:
+        _sign_in(db, args)
+        document = invoicing.invoice_by_number(db, args.number)
+        render_invoice_pdf(document, args.path, variant="receipt" if args.receipt else "a4")
+        print(f"Wrote {args.path}")
+        return 0
+    finally:
+        db.close()
+
+
+def cmd_invoice_cancel(args: argparse.Namespace) -> int:
+    db = _open(args)
+    try:
+        user = _sign_in(db, args)
+        document = invoicing.cancel_invoice(db, user, args.number, reason=args.reason, now=_now())
+        if args.json:
+            _print_json(invoicing.invoice_payload(document))
+        else:
+            print(f"Cancelled {document.invoice_number}: {document.cancel_reason}")
+        return 0
+    finally:
+        db.close()
+
+
+def cmd_promo_rebuild(args: argparse.Namespace) -> int:
+    db = _open(args)
+    try:
+        user = _sign_in(db, args)
+        repair = invoicing.rebuild_usage(db, user, now=_now())
+        if args.json:
+            _print_json(asdict(repair))
+        else:
+            print(
+                f"Added {repair.added} missing uses, reversed {repair.reversed}, "
+                f"corrected {repair.counters_fixed} counters."
+            )
+        return 0
+    finally:
+        db.close()
 
 
 _OPTION = {"fiscal_year_start_month": "fy-start-month", "invoice_series": "series"}

@@ -7,7 +7,9 @@ the counter.
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +35,36 @@ def _on_begin(connection: Any) -> None:
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+def _json_default(value: object) -> object:
+    if isinstance(value, Decimal):
+        # A JSON number, as seed 000 writes `total_discount`; rupee figures with two decimals
+        # keep their digits through repr, and json_loads reads them back as Decimal.
+        return float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def json_dumps(value: Any) -> str:
+    """JSON text for our JSON columns (Decimals become numbers)."""
+    return json.dumps(value, default=_json_default, ensure_ascii=False)
+
+
+def json_loads(text: str) -> Any:
+    """Read our JSON columns: numbers with a fraction come back as exact Decimals."""
+    return json.loads(text, parse_float=Decimal)
+
+
 def sqlite_url(path: Path) -> str:
     return f"sqlite+pysqlite:///{path}"
 
 
 def create_sqlite_engine(path: Path) -> Engine:
     """An engine on the SQLite file at `path` in WAL mode, synchronous=FULL, foreign keys on."""
-    engine = create_engine(sqlite_url(path), connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    engine = create_engine(
+        sqlite_url(path),
+        connect_args={"timeout": BUSY_TIMEOUT_MS / 1000},
+        json_serializer=json_dumps,
+        json_deserializer=json_loads,
+    )
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
     return engine

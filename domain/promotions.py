@@ -907,15 +907,16 @@ class _Miss:
 
 def _gate(promotion: Promotion, today: date, patient: PatientHistory) -> _Miss | None:
     code = promotion.campaign_code
+    most = promotion.max_total_uses
+    # A promotion switched off because it reached its limit says so, not just "off".
+    if most is not None and promotion.current_uses >= most:
+        return _Miss(Reason.LIMIT_REACHED, f"{code} has been used {_times(most)}, its limit.")
     if not promotion.is_active:
         return _Miss(Reason.INACTIVE, f"{code} is switched off.")
     if promotion.start_date is not None and today < promotion.start_date:
         return _Miss(Reason.NOT_YET_VALID, f"{code} starts on {_day(promotion.start_date)}.")
     if promotion.end_date is not None and today > promotion.end_date:
         return _Miss(Reason.EXPIRED, f"{code} ended on {_day(promotion.end_date)}.")
-    most = promotion.max_total_uses
-    if most is not None and promotion.current_uses >= most:
-        return _Miss(Reason.LIMIT_REACHED, f"{code} has been used {_times(most)}, its limit.")
     per_patient = promotion.max_uses_per_patient
     if per_patient is not None and patient.patient_id is not None:
         used = patient.prior_uses.get(promotion.id, 0)

@@ -12,7 +12,12 @@ from sqlalchemy.orm import Session
 from db.engine import Database
 from db.models import InvoiceHeader, Patient
 from db.search import search_patients
-from domain.patients import NewPatient, validate_new_patient
+from domain.patients import (
+    NewPatient,
+    PatientDetailsError,
+    normalise_mobile,
+    validate_new_patient,
+)
 from services import audit, outbox
 from services.auth import CurrentUser
 from services.errors import NotFound
@@ -65,6 +70,31 @@ def get_patient(db: Database, patient_id: uuid.UUID) -> PatientMatch:
         if patient is None or patient.retired_at is not None:
             raise NotFound("That patient is not on record.")
         return _with_history(session, [(patient.id, patient.name, patient.mobile)])[0]
+
+
+def resolve_patient(db: Database, text: str) -> PatientMatch:
+    """The patient named by a patient id or a mobile number (for the command line)."""
+    key = text.strip()
+    try:
+        return get_patient(db, uuid.UUID(key))
+    except ValueError:
+        pass
+    try:
+        mobile = normalise_mobile(key)
+    except PatientDetailsError as exc:
+        raise NotFound(f"'{text}' is neither a patient id nor a mobile number.") from exc
+    with db.session(write=False) as session:
+        rows = session.execute(
+            select(Patient.id, Patient.name, Patient.mobile).where(
+                Patient.mobile == mobile, Patient.retired_at.is_(None)
+            )
+        ).all()
+        if not rows:
+            raise NotFound(f"No patient has the mobile {mobile}.")
+        if len(rows) > 1:
+            raise NotFound(f"{len(rows)} patients share the mobile {mobile}; give the patient id.")
+        patient_id, name, mobile_on_record = rows[0]
+        return _with_history(session, [(patient_id, name, mobile_on_record)])[0]
 
 
 def add_patient(

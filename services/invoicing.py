@@ -1,0 +1,648 @@
+"""Pricing, saving and cancelling invoices at the counter.
+
+Saving is one transaction (BEGIN IMMEDIATE, so two counters queue): the cart is priced
+again with the promotions' counts as they are now, the next gap-free number is taken, the
+invoice and its lines are written with seed 000's fields and `campaigns_applied`, then the
+promotion tracking (one usage row per promotion, counters, auto-deactivation) runs inside a
+savepoint, and the outbox document and audit entry are added. A tracking failure rolls back
+only the savepoint: the invoice is saved, the failure logged, and `rebuild_usage` repairs
+the usage from the invoices' `campaigns_applied` later.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from db.engine import Database
+from db.models import (
+    Branch,
+    CatalogItem,
+    InvoiceHeader,
+    InvoiceLineItem,
+    Patient,
+    PromoCode,
+    PromotionCampaign,
+    PromotionUsageLog,
+)
+from domain.money import paise_to_decimal
+from domain.promotion_rules import normalise_code, promo_code_from_row, promotion_from_row
+from domain.promotions import (
+    CartLine,
+    ItemType,
+    PatientHistory,
+    PricedCart,
+    PromotionBook,
+    price_cart,
+)
+from domain.roles import Role, require_role
+from services import audit, outbox
+from services.auth import CurrentUser
+from services.branch import this_branch_id
+from services.errors import NotFound, ServiceError
+from services.invoice_document import InvoiceDocument, load_invoice_document
+from services.numbering import allocate_invoice_number
+
+log = logging.getLogger("frontdesk.invoicing")
+
+DOC_TYPE = "invoice"
+
+
+@dataclass(frozen=True)
+class CartItem:
+    """One line as the counter holds it: which item, how many, any manual discount."""
+
+    item_id: uuid.UUID
+    quantity: int = 1
+    manual_discount_percent: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class CartRequest:
+    """A cart to price or save: the patient, the lines in the order typed, codes entered."""
+
+    patient_id: uuid.UUID | None
+    items: tuple[CartItem, ...]
+    codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A priced cart. `priced.lines[i]` belongs to `request.items[i]` (line key str(i))."""
+
+    request: CartRequest
+    priced: PricedCart
+    invoice_date: date
+
+    @property
+    def refused_codes(self) -> list[str]:
+        """Sentences for the codes typed that did not apply."""
+        return [c.message for c in self.priced.codes if not c.applied]
+
+
+class InvoiceError(ServiceError):
+    """The cart cannot be priced or saved as it is (the message says what to change)."""
+
+
+class CodeRefused(InvoiceError):
+    """A promo code typed at the counter cannot apply; nothing was saved."""
+
+    def __init__(self, message: str, quote: Quote) -> None:
+        super().__init__(message)
+        self.quote = quote
+
+
+class PriceChanged(InvoiceError):
+    """Between the quote and the save a promotion's limits changed (another counter used
+    the last use, say); nothing was saved and `quote` holds the new prices."""
+
+    def __init__(self, message: str, quote: Quote) -> None:
+        super().__init__(message)
+        self.quote = quote
+
+
+# ----------------------------------------------------------------------------- pricing
+
+
+def _branch(session: Session) -> Branch:
+    return session.get_one(Branch, this_branch_id(session))
+
+
+def _local_date(branch: Branch, now: datetime) -> date:
+    return now.astimezone(ZoneInfo(branch.timezone)).date()
+
+
+def _check_request(actor: CurrentUser, request: CartRequest) -> None:
+    if not request.items:
+        raise InvoiceError("Add at least one item to the invoice.")
+    for item in request.items:
+        if item.quantity < 1:
+            raise InvoiceError("Quantities are whole numbers from 1 up.")
+        manual = item.manual_discount_percent
+        if manual is not None:
+            if manual < 0:
+                raise InvoiceError("A discount cannot be negative.")
+            if manual > actor.max_manual_discount_percent:
+                raise InvoiceError(
+                    f"Your discount limit is {actor.max_manual_discount_percent.normalize():f}%;"
+                    " ask a manager for more."
+                )
+
+
+def _cart_lines(session: Session, request: CartRequest) -> list[CartLine]:
+    ids = {item.item_id for item in request.items}
+    items = {i.id: i for i in session.scalars(select(CatalogItem).where(CatalogItem.id.in_(ids)))}
+    lines = []
+    for index, wanted in enumerate(request.items):
+        item = items.get(wanted.item_id)
+        if item is None:
+            raise NotFound("An item on this invoice is no longer in the catalog.")
+        lines.append(
+            CartLine(
+                line_key=str(index),
+                item_id=str(item.id),
+                item_code=item.code,
+                name=item.name,
+                item_type=ItemType(item.item_type),
+                category=item.category,
+                unit_price=item.price,
+                quantity=wanted.quantity,
+                max_discount_percent=item.max_discount_percent,
+                tax_rate=item.tax_rate,
+                manual_discount_percent=wanted.manual_discount_percent or None,
+            )
+        )
+    return lines
+
+
+def _book(session: Session) -> PromotionBook:
+    rows = session.scalars(select(PromotionCampaign).where(PromotionCampaign.retired_at.is_(None)))
+    return PromotionBook(promotion_from_row(_columns(row)) for row in rows)
+
+
+def _columns(row: Any) -> dict[str, Any]:
+    return {column.key: getattr(row, column.key) for column in row.__table__.columns}
+
+
+def _history(session: Session, patient_id: uuid.UUID | None) -> PatientHistory:
+    if patient_id is None:
+        return PatientHistory()
+    live = PromotionUsageLog.reversed_at.is_(None) & (PromotionUsageLog.patient_id == patient_id)
+    uses = session.execute(
+        select(PromotionUsageLog.campaign_id, func.count())
+        .where(live)
+        .group_by(PromotionUsageLog.campaign_id)
+    ).all()
+    code_uses = session.execute(
+        select(PromoCode.code, func.count())
+        .join(PromotionUsageLog, PromotionUsageLog.promo_code_id == PromoCode.id)
+        .where(live)
+        .group_by(PromoCode.code)
+    ).all()
+    return PatientHistory(
+        patient_id=str(patient_id),
+        prior_uses={str(cid): n for cid, n in uses},
+        prior_code_uses={normalise_code(code): n for code, n in code_uses},
+    )
+
+
+def _price(session: Session, request: CartRequest, now: datetime, *, explain_all: bool) -> Quote:
+    branch = _branch(session)
+    today = _local_date(branch, now)
+    typed = [normalise_code(code) for code in request.codes if code.strip()]
+    codes = session.scalars(
+        select(PromoCode).where(
+            func.upper(PromoCode.code).in_(typed), PromoCode.retired_at.is_(None)
+        )
+    )
+    item_names = {
+        code: name for code, name in session.execute(select(CatalogItem.code, CatalogItem.name))
+    }
+    priced = price_cart(
+        _cart_lines(session, request),
+        _book(session),
+        now=now,
+        today=today,
+        patient=_history(session, request.patient_id),
+        codes=typed,
+        promo_codes=[promo_code_from_row(_columns(code)) for code in codes],
+        item_names=item_names,
+        explain_all=explain_all,
+    )
+    return Quote(request, priced, today)
+
+
+def quote(
+    db: Database,
+    actor: CurrentUser,
+    request: CartRequest,
+    *,
+    now: datetime,
+    explain_all: bool = False,
+) -> Quote:
+    """Price a cart without saving it (every signed-in user)."""
+    _check_request(actor, request)
+    with db.session(write=False) as session:
+        return _price(session, request, now, explain_all=explain_all)
+
+
+# ----------------------------------------------------------------------------- saving
+
+
+def _same_prices(before: Quote, after: Quote) -> bool:
+    """Same totals, and the same promotions giving the same amounts."""
+
+    def given(quote: Quote) -> set[tuple[str, int]]:
+        return {(a.campaign_code, a.discount_amount) for a in quote.priced.applied}
+
+    return before.priced.totals == after.priced.totals and given(before) == given(after)
+
+
+def _changes(before: Quote, after: Quote) -> str:
+    lost = {a.campaign_code for a in before.priced.applied} - {
+        a.campaign_code for a in after.priced.applied
+    }
+    reasons = [n.message for n in after.priced.not_applied if n.campaign_code in lost]
+    detail = " ".join(reasons) if reasons else "A promotion's limits changed."
+    return (
+        f"The prices changed while you were billing: {detail} Check the new total and save again."
+    )
+
+
+def save_invoice(
+    db: Database,
+    actor: CurrentUser,
+    request: CartRequest,
+    *,
+    now: datetime,
+    seen: Quote | None = None,
+    allow_refused_codes: bool = False,
+) -> InvoiceDocument:
+    """Save the cart as an invoice in one transaction and return it as printed.
+
+    `seen` is the quote the person looked at: if the cart prices differently now (another
+    counter took a promotion's last use), PriceChanged is raised and nothing is saved. A
+    typed code that cannot apply raises CodeRefused unless `allow_refused_codes`.
+    """
+    _check_request(actor, request)
+    if request.patient_id is None:
+        raise InvoiceError("Choose the patient before saving the invoice.")
+    with db.session(write=True) as session, session.begin():
+        patient = session.get(Patient, request.patient_id)
+        if patient is None or patient.retired_at is not None:
+            raise NotFound("That patient is not on record.")
+        fresh = _price(session, request, now, explain_all=False)
+        if fresh.refused_codes and not allow_refused_codes:
+            raise CodeRefused(" ".join(fresh.refused_codes), fresh)
+        if seen is not None and not _same_prices(seen, fresh):
+            raise PriceChanged(_changes(seen, fresh), fresh)
+        invoice = _write_invoice(session, actor, fresh, now)
+        try:
+            with session.begin_nested():
+                _track_usage(session, actor, invoice, fresh, now)
+        except Exception:
+            log.exception("promotion tracking failed for %s", invoice.invoice_number)
+            audit.record(
+                session,
+                at=now,
+                user_id=actor.id,
+                branch_id=invoice.branch_id,
+                action="promotion.tracking_failed",
+                entity_type="invoice",
+                entity_id=invoice.id,
+                details={"invoice_number": invoice.invoice_number},
+            )
+        session.flush()
+        document = load_invoice_document(session, invoice.id)
+        outbox.append(
+            session,
+            doc_type=DOC_TYPE,
+            doc_id=invoice.id,
+            payload=invoice_payload(document),
+            now=now,
+        )
+        audit.record(
+            session,
+            at=now,
+            user_id=actor.id,
+            branch_id=invoice.branch_id,
+            action="invoice.save",
+            entity_type="invoice",
+            entity_id=invoice.id,
+            details={"invoice_number": invoice.invoice_number, "payable": invoice.total_amount},
+        )
+        return document
+
+
+def _write_invoice(
+    session: Session, actor: CurrentUser, quote: Quote, now: datetime
+) -> InvoiceHeader:
+    branch = _branch(session)
+    number = allocate_invoice_number(
+        session,
+        branch_id=branch.id,
+        series=branch.invoice_series,
+        invoice_date=quote.invoice_date,
+        start_month=branch.fiscal_year_start_month,
+    )
+    totals = quote.priced.totals
+    invoice = InvoiceHeader(
+        branch_id=branch.id,
+        invoice_number=number.text,
+        series=number.series,
+        fiscal_year=number.fiscal_year,
+        sequence_no=number.sequence,
+        invoice_date=quote.invoice_date,
+        patient_id=quote.request.patient_id,
+        created_by=actor.id,
+        created_at=now,
+        status="issued",
+        gross_amount=totals.gross,
+        total_discount=totals.total_discount,
+        tax_amount=totals.tax,
+        round_off=totals.round_off,
+        total_amount=totals.payable,
+        campaigns_applied=quote.priced.campaigns_applied,
+        promo_codes_entered={"codes": list(quote.request.codes)} if quote.request.codes else None,
+        is_history=False,
+    )
+    session.add(invoice)
+    session.flush()
+    for number_on_invoice, priced in enumerate(quote.priced.lines, start=1):
+        line = priced.line
+        session.add(
+            InvoiceLineItem(
+                invoice_id=invoice.id,
+                line_no=number_on_invoice,
+                item_id=uuid.UUID(line.item_id),
+                item_code=line.item_code,
+                item_name=line.name,
+                item_type=line.item_type.value,
+                category=line.category,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                unit_cost=session.get_one(CatalogItem, uuid.UUID(line.item_id)).cost,
+                gross_amount=priced.gross_amount,
+                discount_type=priced.discount_type.value if priced.discount_type else None,
+                discount_percent=priced.discount_percent,
+                discount_amount=priced.discount_amount,
+                promotion_id=uuid.UUID(priced.promotion_id) if priced.promotion_id else None,
+                badge_text=priced.badge_text,
+                tax_rate=line.tax_rate,
+                tax_amount=priced.tax_amount,
+                line_total=priced.line_total,
+            )
+        )
+    return invoice
+
+
+def _track_usage(
+    session: Session, actor: CurrentUser, invoice: InvoiceHeader, quote: Quote, now: datetime
+) -> None:
+    """One usage row per applied promotion, its counter, and auto-deactivation at the limit."""
+    for applied in quote.priced.applied:
+        promotion_id = uuid.UUID(applied.promotion_id)
+        code_id = uuid.UUID(applied.promo_code_id) if applied.promo_code_id else None
+        session.add(
+            PromotionUsageLog(
+                campaign_id=promotion_id,
+                branch_id=invoice.branch_id,
+                patient_id=invoice.patient_id,
+                invoice_id=invoice.id,
+                promo_code_id=code_id,
+                usage_date=now,
+                discount_amount=applied.discount_amount,
+                applied_by=actor.id,
+            )
+        )
+        _count_use(session, promotion_id, +1, now)
+        if code_id is not None:
+            session.execute(
+                update(PromoCode)
+                .where(PromoCode.id == code_id)
+                .values(current_uses=PromoCode.current_uses + 1, updated_at=now)
+            )
+
+
+def _count_use(session: Session, promotion_id: uuid.UUID, step: int, now: datetime) -> None:
+    promotion = session.get_one(PromotionCampaign, promotion_id)
+    promotion.current_uses = max(0, promotion.current_uses + step)
+    promotion.updated_at = now
+    limit = promotion.max_total_uses
+    if step > 0 and limit is not None and promotion.current_uses >= limit and promotion.is_active:
+        promotion.is_active = False
+        promotion.auto_deactivated_at = now
+        log.info("%s reached its limit of %d uses", promotion.campaign_code, limit)
+    elif (
+        step < 0
+        and promotion.auto_deactivated_at is not None
+        and (limit is None or promotion.current_uses < limit)
+    ):
+        promotion.is_active = True
+        promotion.auto_deactivated_at = None
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def _find(session: Session, number: str) -> InvoiceHeader:
+    invoice = session.scalar(
+        select(InvoiceHeader).where(InvoiceHeader.invoice_number == number.strip().upper())
+    )
+    if invoice is None:
+        raise NotFound(f"There is no invoice {number}.")
+    return invoice
+
+
+def invoice_by_number(db: Database, number: str) -> InvoiceDocument:
+    """A saved invoice, as printed."""
+    with db.session(write=False) as session:
+        return load_invoice_document(session, _find(session, number).id)
+
+
+def invoice_payload(document: InvoiceDocument) -> dict[str, Any]:
+    """The invoice as versioned JSON for the outbox and the CLI (amounts in rupees)."""
+
+    def rupees(paise: int) -> str:
+        return str(paise_to_decimal(paise))
+
+    return {
+        "id": str(document.id),
+        "invoice_number": document.invoice_number,
+        "invoice_date": document.invoice_date.isoformat(),
+        "created_at": document.created_at.isoformat(),
+        "status": document.status,
+        "cancel_reason": document.cancel_reason,
+        "branch": document.branch.name,
+        "patient": {"name": document.patient_name, "mobile": document.patient_mobile},
+        "created_by": document.created_by,
+        "lines": [
+            {
+                "line_no": line.line_no,
+                "item_code": line.item_code,
+                "item_name": line.item_name,
+                "item_type": line.item_type,
+                "quantity": line.quantity,
+                "unit_price": rupees(line.unit_price),
+                "gross_amount": rupees(line.gross_amount),
+                "discount_type": line.discount_type,
+                "discount_percent": str(line.discount_percent),
+                "discount_amount": rupees(line.discount_amount),
+                "promotion_id": str(line.promotion_id) if line.promotion_id else None,
+                "badge_text": line.badge_text,
+                "tax_rate": str(line.tax_rate),
+                "tax_amount": rupees(line.tax_amount),
+                "line_total": rupees(line.line_total),
+            }
+            for line in document.lines
+        ],
+        "totals": {
+            "gross": rupees(document.gross_amount),
+            "promotion_discount": rupees(document.total_discount - document.manual_discount),
+            "manual_discount": rupees(document.manual_discount),
+            "total_discount": rupees(document.total_discount),
+            "tax": rupees(document.tax_amount),
+            "round_off": rupees(document.round_off),
+            "payable": rupees(document.total_amount),
+        },
+        "campaigns_applied": json_ready(document.campaigns_applied),
+    }
+
+
+def json_ready(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: json_ready(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_ready(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+# ----------------------------------------------------------------------------- cancelling
+
+
+def cancel_invoice(
+    db: Database, actor: CurrentUser, number: str, *, reason: str, now: datetime
+) -> InvoiceDocument:
+    """Cancel an issued invoice (manager): it is kept, marked cancelled with the reason, and
+    its promotion uses are reversed and given back to the counters."""
+    require_role(actor.role, Role.MANAGER, "Cancelling an invoice")
+    why = " ".join(reason.split())
+    if len(why) < 3:
+        raise InvoiceError("Say why the invoice is cancelled.")
+    with db.session(write=True) as session, session.begin():
+        invoice = _find(session, number)
+        if invoice.status == "cancelled":
+            raise InvoiceError(f"Invoice {invoice.invoice_number} is already cancelled.")
+        invoice.status = "cancelled"
+        invoice.cancel_reason = why
+        invoice.cancelled_at = now
+        invoice.cancelled_by = actor.id
+        uses = session.scalars(
+            select(PromotionUsageLog).where(
+                PromotionUsageLog.invoice_id == invoice.id, PromotionUsageLog.reversed_at.is_(None)
+            )
+        ).all()
+        for use in uses:
+            use.reversed_at = now
+            use.reversed_by = actor.id
+            _count_use(session, use.campaign_id, -1, now)
+            if use.promo_code_id is not None:
+                session.execute(
+                    update(PromoCode)
+                    .where(PromoCode.id == use.promo_code_id, PromoCode.current_uses > 0)
+                    .values(current_uses=PromoCode.current_uses - 1, updated_at=now)
+                )
+        session.flush()
+        outbox.append(
+            session,
+            doc_type="invoice_cancellation",
+            doc_id=invoice.id,
+            payload={
+                "invoice_id": str(invoice.id),
+                "invoice_number": invoice.invoice_number,
+                "reason": why,
+                "cancelled_at": now.isoformat(),
+                "cancelled_by": str(actor.id),
+            },
+            now=now,
+        )
+        audit.record(
+            session,
+            at=now,
+            user_id=actor.id,
+            branch_id=invoice.branch_id,
+            action="invoice.cancel",
+            entity_type="invoice",
+            entity_id=invoice.id,
+            details={
+                "invoice_number": invoice.invoice_number,
+                "reason": why,
+                "uses_reversed": len(uses),
+            },
+        )
+        return load_invoice_document(session, invoice.id)
+
+
+# ----------------------------------------------------------------------------- repair
+
+
+@dataclass(frozen=True)
+class UsageRepair:
+    """What `rebuild_usage` changed."""
+
+    added: int
+    reversed: int
+    counters_fixed: int
+
+
+def rebuild_usage(db: Database, actor: CurrentUser, *, now: datetime) -> UsageRepair:
+    """Rebuild the promotion usage log and counters from the invoices' `campaigns_applied`
+    (manager): missing uses are added, uses of cancelled invoices reversed, and every
+    counter set to its number of live uses. Running it twice changes nothing."""
+    require_role(actor.role, Role.MANAGER, "Rebuilding promotion usage")
+    with db.session(write=True) as session, session.begin():
+        existing = {
+            (use.campaign_id, use.invoice_id): use
+            for use in session.scalars(select(PromotionUsageLog))
+        }
+        known = set(session.scalars(select(PromotionCampaign.id)))
+        added = reversed_count = 0
+        invoices = session.scalars(
+            select(InvoiceHeader).where(InvoiceHeader.campaigns_applied.is_not(None))
+        )
+        for invoice in invoices:
+            for entry in (invoice.campaigns_applied or {}).get("applied_promotions", []):
+                campaign_id = uuid.UUID(entry["promotion_id"])
+                if campaign_id not in known:
+                    continue
+                use = existing.get((campaign_id, invoice.id))
+                if use is None:
+                    use = PromotionUsageLog(
+                        campaign_id=campaign_id,
+                        branch_id=invoice.branch_id,
+                        patient_id=invoice.patient_id,
+                        invoice_id=invoice.id,
+                        usage_date=invoice.created_at,
+                        discount_amount=int(Decimal(str(entry["total_discount"])) * 100),
+                        applied_by=invoice.created_by,
+                    )
+                    session.add(use)
+                    added += 1
+                if invoice.status == "cancelled" and use.reversed_at is None:
+                    use.reversed_at = invoice.cancelled_at or now
+                    use.reversed_by = invoice.cancelled_by
+                    reversed_count += 1
+        session.flush()
+        live = Counter(
+            session.scalars(
+                select(PromotionUsageLog.campaign_id).where(PromotionUsageLog.reversed_at.is_(None))
+            )
+        )
+        fixed = 0
+        for promotion in session.scalars(select(PromotionCampaign)):
+            if promotion.current_uses != live[promotion.id]:
+                promotion.current_uses = live[promotion.id]
+                promotion.updated_at = now
+                fixed += 1
+        repair = UsageRepair(added, reversed_count, fixed)
+        audit.record(
+            session,
+            at=now,
+            user_id=actor.id,
+            branch_id=actor.branch_id,
+            action="promotion.rebuild_usage",
+            entity_type="promotion_usage_log",
+            details={"added": added, "reversed": reversed_count, "counters_fixed": fixed},
+        )
+        return repair
