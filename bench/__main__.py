@@ -16,6 +16,9 @@ from bench import BenchResult
 BENCHMARKS: list[tuple[str, str]] = [
     ("startup", "bench.startup:run"),
     ("invoice-pdf", "bench.pdf:bench_invoice_pdf"),
+    ("pricing", "bench.counter:bench_pricing"),
+    ("save-invoice", "bench.counter:bench_save_invoice"),
+    ("type-ahead", "bench.counter:bench_typeahead"),
 ]
 
 

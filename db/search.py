@@ -7,6 +7,7 @@ import sqlite3
 from typing import Any
 
 import sqlite_utils
+from sqlalchemy import text as sa_text
 from sqlalchemy.orm import Session
 
 _TOKEN = re.compile(r"[0-9A-Za-z\u0080-\uffff]+")
@@ -26,23 +27,29 @@ def _sqlite(session: Session) -> sqlite_utils.Database:
     return sqlite_utils.Database(raw)
 
 
+# Ranking sorts every match; below this many characters a word matches too many patients
+# for the order to mean anything, so the first matches in index order are shown instead.
+RANK_FROM_CHARS = 3
+
+_SEARCH = """
+SELECT patients.id, patients.name, patients.mobile
+FROM patients_fts JOIN patients ON patients.rowid = patients_fts.rowid
+WHERE patients_fts MATCH :query AND patients.retired_at IS NULL
+{order}
+LIMIT :limit
+"""
+
+
 def search_patients(session: Session, text: str, limit: int) -> list[dict[str, Any]]:
-    """Rows of active patients whose name or mobile words start with every typed word,
-    best matches first."""
+    """Rows of active patients whose name or mobile words start with every typed word;
+    best matches first once every word is long enough to rank."""
     query = fts_prefix_query(text)
     if query is None:
         return []
-    rows = (
-        _sqlite(session)
-        .table("patients")
-        .search(
-            query,
-            columns=["id", "name", "mobile"],
-            where="retired_at IS NULL",
-            limit=limit,
-        )
-    )
-    return list(rows)
+    ranked = min(len(token) for token in _TOKEN.findall(text)) >= RANK_FROM_CHARS
+    sql = _SEARCH.format(order="ORDER BY patients_fts.rank" if ranked else "")
+    rows = session.execute(sa_text(sql), {"query": query, "limit": limit}).mappings()
+    return [dict(row) for row in rows]
 
 
 def rebuild_patient_index(session: Session) -> None:

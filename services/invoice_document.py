@@ -82,8 +82,6 @@ def load_invoice_document(session: Session, invoice_id: uuid.UUID) -> InvoiceDoc
     invoice = session.get(InvoiceHeader, invoice_id)
     if invoice is None:
         raise NotFound("That invoice does not exist.")
-    branch = session.get_one(Branch, invoice.branch_id)
-    patient = session.get_one(Patient, invoice.patient_id)
     user = session.get(User, invoice.created_by) if invoice.created_by else None
     promotion_ids = {line.promotion_id for line in invoice.lines if line.promotion_id}
     names = {
@@ -92,6 +90,25 @@ def load_invoice_document(session: Session, invoice_id: uuid.UUID) -> InvoiceDoc
             select(PromotionCampaign).where(PromotionCampaign.id.in_(promotion_ids))
         )
     }
+    return build_invoice_document(
+        invoice,
+        session.get_one(Branch, invoice.branch_id),
+        session.get_one(Patient, invoice.patient_id),
+        created_by=user.full_name if user else "",
+        promotion_names=names,
+    )
+
+
+def build_invoice_document(
+    invoice: InvoiceHeader,
+    branch: Branch,
+    patient: Patient,
+    *,
+    created_by: str,
+    promotion_names: dict[uuid.UUID, tuple[str, str]],
+) -> InvoiceDocument:
+    """The document of an invoice whose rows are at hand (code and name by promotion id)."""
+    names = dict(promotion_names)
     savings: dict[uuid.UUID, int] = {}
     for entry in (invoice.campaigns_applied or {}).get("applied_promotions", []):
         pid = uuid.UUID(entry["promotion_id"])
@@ -117,7 +134,7 @@ def load_invoice_document(session: Session, invoice_id: uuid.UUID) -> InvoiceDoc
         branch_timezone=branch.timezone,
         patient_name=patient.name,
         patient_mobile=patient.mobile,
-        created_by=user.full_name if user else "",
+        created_by=created_by,
         lines=tuple(
             DocumentLine(
                 line_no=line.line_no,

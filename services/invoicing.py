@@ -49,7 +49,11 @@ from services import audit, outbox
 from services.auth import CurrentUser
 from services.branch import this_branch_id
 from services.errors import NotFound, ServiceError
-from services.invoice_document import InvoiceDocument, load_invoice_document
+from services.invoice_document import (
+    InvoiceDocument,
+    build_invoice_document,
+    load_invoice_document,
+)
 from services.numbering import allocate_invoice_number
 
 log = logging.getLogger("frontdesk.invoicing")
@@ -138,7 +142,9 @@ def _check_request(actor: CurrentUser, request: CartRequest) -> None:
                 )
 
 
-def _cart_lines(session: Session, request: CartRequest) -> list[CartLine]:
+def _cart_lines(
+    session: Session, request: CartRequest
+) -> tuple[list[CartLine], dict[uuid.UUID, CatalogItem]]:
     ids = {item.item_id for item in request.items}
     items = {i.id: i for i in session.scalars(select(CatalogItem).where(CatalogItem.id.in_(ids)))}
     lines = []
@@ -161,19 +167,20 @@ def _cart_lines(session: Session, request: CartRequest) -> list[CartLine]:
                 manual_discount_percent=wanted.manual_discount_percent or None,
             )
         )
-    return lines
+    return lines, items
 
 
-def _book(session: Session) -> PromotionBook:
-    rows = session.scalars(select(PromotionCampaign).where(PromotionCampaign.retired_at.is_(None)))
-    return PromotionBook(promotion_from_row(_columns(row)) for row in rows)
+def _promotion_rows(session: Session) -> list[PromotionCampaign]:
+    return list(
+        session.scalars(select(PromotionCampaign).where(PromotionCampaign.retired_at.is_(None)))
+    )
 
 
 def _columns(row: Any) -> dict[str, Any]:
     return {column.key: getattr(row, column.key) for column in row.__table__.columns}
 
 
-def _history(session: Session, patient_id: uuid.UUID | None) -> PatientHistory:
+def _history(session: Session, patient_id: uuid.UUID | None, *, with_codes: bool) -> PatientHistory:
     if patient_id is None:
         return PatientHistory()
     live = PromotionUsageLog.reversed_at.is_(None) & (PromotionUsageLog.patient_id == patient_id)
@@ -182,12 +189,16 @@ def _history(session: Session, patient_id: uuid.UUID | None) -> PatientHistory:
         .where(live)
         .group_by(PromotionUsageLog.campaign_id)
     ).all()
-    code_uses = session.execute(
-        select(PromoCode.code, func.count())
-        .join(PromotionUsageLog, PromotionUsageLog.promo_code_id == PromoCode.id)
-        .where(live)
-        .group_by(PromoCode.code)
-    ).all()
+    code_uses = (
+        session.execute(
+            select(PromoCode.code, func.count())
+            .join(PromotionUsageLog, PromotionUsageLog.promo_code_id == PromoCode.id)
+            .where(live)
+            .group_by(PromoCode.code)
+        ).all()
+        if with_codes
+        else []
+    )
     return PatientHistory(
         patient_id=str(patient_id),
         prior_uses={str(cid): n for cid, n in uses},
@@ -195,30 +206,49 @@ def _history(session: Session, patient_id: uuid.UUID | None) -> PatientHistory:
     )
 
 
-def _price(session: Session, request: CartRequest, now: datetime, *, explain_all: bool) -> Quote:
-    branch = _branch(session)
+@dataclass(frozen=True)
+class _Priced:
+    """A quote with the rows it was priced from (kept referenced within the session)."""
+
+    quote: Quote
+    items: dict[uuid.UUID, CatalogItem]
+    promotions: list[PromotionCampaign]
+
+
+def _price(
+    session: Session, branch: Branch, request: CartRequest, now: datetime, *, explain: bool
+) -> _Priced:
     today = _local_date(branch, now)
     typed = [normalise_code(code) for code in request.codes if code.strip()]
-    codes = session.scalars(
-        select(PromoCode).where(
-            func.upper(PromoCode.code).in_(typed), PromoCode.retired_at.is_(None)
-        )
+    codes = (
+        session.scalars(
+            select(PromoCode).where(
+                func.upper(PromoCode.code).in_(typed), PromoCode.retired_at.is_(None)
+            )
+        ).all()
+        if typed
+        else []
     )
-    item_names = {
-        code: name for code, name in session.execute(select(CatalogItem.code, CatalogItem.name))
-    }
+    # Item names word the hints about items not in the cart; a save shows no hints.
+    item_names = (
+        {code: name for code, name in session.execute(select(CatalogItem.code, CatalogItem.name))}
+        if explain
+        else None
+    )
+    lines, items = _cart_lines(session, request)
+    promotions = _promotion_rows(session)
     priced = price_cart(
-        _cart_lines(session, request),
-        _book(session),
+        lines,
+        PromotionBook(promotion_from_row(_columns(row)) for row in promotions),
         now=now,
         today=today,
-        patient=_history(session, request.patient_id),
+        patient=_history(session, request.patient_id, with_codes=bool(typed)),
         codes=typed,
         promo_codes=[promo_code_from_row(_columns(code)) for code in codes],
         item_names=item_names,
-        explain_all=explain_all,
+        explain_all=explain,
     )
-    return Quote(request, priced, today)
+    return _Priced(Quote(request, priced, today), items, promotions)
 
 
 def quote(
@@ -232,7 +262,7 @@ def quote(
     """Price a cart without saving it (every signed-in user)."""
     _check_request(actor, request)
     with db.session(write=False) as session:
-        return _price(session, request, now, explain_all=explain_all)
+        return _price(session, _branch(session), request, now, explain=explain_all).quote
 
 
 # ----------------------------------------------------------------------------- saving
@@ -280,12 +310,14 @@ def save_invoice(
         patient = session.get(Patient, request.patient_id)
         if patient is None or patient.retired_at is not None:
             raise NotFound("That patient is not on record.")
-        fresh = _price(session, request, now, explain_all=False)
+        branch = _branch(session)
+        pricing = _price(session, branch, request, now, explain=False)
+        fresh = pricing.quote
         if fresh.refused_codes and not allow_refused_codes:
             raise CodeRefused(" ".join(fresh.refused_codes), fresh)
         if seen is not None and not _same_prices(seen, fresh):
             raise PriceChanged(_changes(seen, fresh), fresh)
-        invoice = _write_invoice(session, actor, fresh, now)
+        invoice = _write_invoice(session, actor, branch, pricing, now)
         try:
             with session.begin_nested():
                 _track_usage(session, actor, invoice, fresh, now)
@@ -302,7 +334,13 @@ def save_invoice(
                 details={"invoice_number": invoice.invoice_number},
             )
         session.flush()
-        document = load_invoice_document(session, invoice.id)
+        document = build_invoice_document(
+            invoice,
+            branch,
+            patient,
+            created_by=actor.full_name,
+            promotion_names={p.id: (p.campaign_code, p.campaign_name) for p in pricing.promotions},
+        )
         outbox.append(
             session,
             doc_type=DOC_TYPE,
@@ -324,9 +362,9 @@ def save_invoice(
 
 
 def _write_invoice(
-    session: Session, actor: CurrentUser, quote: Quote, now: datetime
+    session: Session, actor: CurrentUser, branch: Branch, pricing: _Priced, now: datetime
 ) -> InvoiceHeader:
-    branch = _branch(session)
+    quote = pricing.quote
     number = allocate_invoice_number(
         session,
         branch_id=branch.id,
@@ -355,13 +393,10 @@ def _write_invoice(
         promo_codes_entered={"codes": list(quote.request.codes)} if quote.request.codes else None,
         is_history=False,
     )
-    session.add(invoice)
-    session.flush()
     for number_on_invoice, priced in enumerate(quote.priced.lines, start=1):
         line = priced.line
-        session.add(
+        invoice.lines.append(
             InvoiceLineItem(
-                invoice_id=invoice.id,
                 line_no=number_on_invoice,
                 item_id=uuid.UUID(line.item_id),
                 item_code=line.item_code,
@@ -370,7 +405,7 @@ def _write_invoice(
                 category=line.category,
                 quantity=line.quantity,
                 unit_price=line.unit_price,
-                unit_cost=session.get_one(CatalogItem, uuid.UUID(line.item_id)).cost,
+                unit_cost=pricing.items[uuid.UUID(line.item_id)].cost,
                 gross_amount=priced.gross_amount,
                 discount_type=priced.discount_type.value if priced.discount_type else None,
                 discount_percent=priced.discount_percent,
@@ -382,6 +417,8 @@ def _write_invoice(
                 line_total=priced.line_total,
             )
         )
+    session.add(invoice)
+    session.flush()
     return invoice
 
 

@@ -1,0 +1,330 @@
+"""Benchmarks of the counter: pricing a cart, saving an invoice, patient type-ahead.
+
+Goals (issue #3): pricing a 20-line cart against 1,000 active promotions, median under
+5 ms; saving an invoice with usage, audit and outbox durably, median under 5 ms, with its
+ratio to a raw sqlite3 transaction writing the same rows; type-ahead over 200,000 patients
+under 20 ms a keystroke.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import sqlite3
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from bench import BenchResult
+from domain.promotion_rules import Promotion, promotion_from_row
+from domain.promotions import CartLine, ItemType, PromotionBook, price_cart
+from services import auth, invoicing, patients
+from services.setup import initialise, open_branch_database
+
+TODAY = date(2026, 11, 24)
+NOW = datetime(2026, 11, 24, 5, 30, tzinfo=UTC)
+
+
+def _median_ms(call: Callable[[], object], runs: int, warmup: int = 3) -> list[float]:
+    for _ in range(warmup):
+        call()
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - began) * 1000)
+    return times
+
+
+# ----------------------------------------------------------------------------- pricing
+
+
+def _catalog(rng: random.Random, size: int, categories: int) -> list[CartLine]:
+    return [
+        CartLine(
+            line_key=str(n),
+            item_id=str(uuid.UUID(int=rng.getrandbits(128))),
+            item_code=f"ITEM{n:04d}",
+            name=f"Item {n}",
+            item_type=ItemType.SERVICE if n % 3 else ItemType.PRODUCT,
+            category=f"Category {n % categories}",
+            unit_price=rng.randrange(200, 20_000) * 100,
+            quantity=1,
+            max_discount_percent=Decimal(rng.choice((20, 40, 50, 100))),
+            tax_rate=Decimal(18 if n % 3 == 0 else 0),
+        )
+        for n in range(size)
+    ]
+
+
+def _promotions(rng: random.Random, items: list[CartLine], count: int) -> list[Promotion]:
+    codes = [item.item_code for item in items]
+    categories = sorted({item.category for item in items})
+    promotions = []
+    for n in range(count):
+        kind = rng.choice(("buy_x_get_y", "percentage", "percentage", "fixed_amount"))
+        row: dict[str, object] = {
+            "id": str(uuid.UUID(int=rng.getrandbits(128))),
+            "campaign_code": f"PROMO{n:04d}",
+            "campaign_name": f"Promotion {n}",
+            "promotion_type": kind,
+            "priority": rng.randrange(1, 200),
+            "is_stackable": rng.random() < 0.4,
+            "start_date": TODAY - timedelta(days=30),
+            "end_date": TODAY + timedelta(days=30),
+            "max_total_uses": rng.choice((None, 100, 1000)),
+            "current_uses": rng.randrange(0, 50),
+            "max_discount_amount": rng.choice((None, 100_000)),
+            "is_active": True,
+        }
+        if kind == "buy_x_get_y":
+            row["rules"] = {
+                "buy": {"item_codes": rng.sample(codes, 2), "quantity": 1},
+                "get": {
+                    "item_codes": rng.sample(codes, 1),
+                    "quantity": 1,
+                    "discount_percent": "100",
+                },
+                "repeat": True,
+                "max_sets_per_invoice": 2,
+            }
+            row["discount_percent"] = Decimal(100)
+        elif rng.random() < 0.5:
+            row["rules"] = {"scope": "items", "item_codes": rng.sample(codes, 3)}
+        else:
+            row["rules"] = {"scope": "category", "categories": rng.sample(categories, 1)}
+        if kind == "percentage":
+            row["discount_percent"] = Decimal(rng.choice((5, 10, 15, 20)))
+        elif kind == "fixed_amount":
+            row["discount_amount"] = rng.choice((10_000, 25_000, 50_000))
+        promotions.append(promotion_from_row(row))
+    return promotions
+
+
+def _pricing(catalog_size: int, categories: int) -> tuple[float, float]:
+    rng = random.Random(7)
+    items = _catalog(rng, catalog_size, categories)
+    book = PromotionBook(_promotions(rng, items, 1000))
+    cart = [
+        CartLine(**{**line.__dict__, "line_key": str(i), "quantity": rng.choice((1, 1, 2))})
+        for i, line in enumerate(rng.sample(items, 20))
+    ]
+    times = _median_ms(lambda: price_cart(cart, book, now=NOW, today=TODAY), runs=200)
+    return statistics.median(times), statistics.quantiles(times, n=20)[-1]
+
+
+def bench_pricing() -> BenchResult:
+    """A 20-line cart against 1,000 active promotions over a 400-item catalog."""
+    median, p95 = _pricing(400, 25)
+    dense, _ = _pricing(40, 8)
+    return BenchResult(
+        "price a 20-line cart, 1,000 promotions",
+        median,
+        5.0,
+        "ms",
+        f"p95 {p95:.1f} ms; worst case all 1,000 on a 40-item catalog: {dense:.1f} ms",
+    )
+
+
+# ----------------------------------------------------------------------------- saving
+
+
+def _demo(folder: Path) -> Path:
+    path = folder / "demo.db"
+    db = open_branch_database(path, now=NOW)
+    initialise(db, demo=True, now=NOW, today=TODAY)
+    db.close()
+    return path
+
+
+def _raw_transaction(path: Path) -> Callable[[], None]:
+    """The same rows written by hand with sqlite3 in one durable transaction: the floor."""
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=FULL")
+    branch, patient, item, user, promo = (
+        con.execute(sql).fetchone()[0]
+        for sql in (
+            "SELECT id FROM branches",
+            "SELECT id FROM patients LIMIT 1",
+            "SELECT id FROM catalog_items LIMIT 1",
+            "SELECT id FROM users LIMIT 1",
+            "SELECT id FROM promotion_campaigns LIMIT 1",
+        )
+    )
+    counter = iter(range(10**6))
+
+    def write() -> None:
+        n = next(counter)
+        invoice = uuid.uuid4().hex
+        now = "2026-11-24 05:30:00"
+        con.execute("BEGIN IMMEDIATE")
+        con.execute(
+            "UPDATE invoice_sequences SET last_number = last_number + 1 WHERE fiscal_year='2026-2027'"
+        )
+        con.execute(
+            "INSERT INTO invoice_header (id, branch_id, invoice_number, series, fiscal_year, sequence_no,"
+            " invoice_date, patient_id, created_by, created_at, status, gross_amount, total_discount,"
+            " tax_amount, round_off, total_amount, campaigns_applied, is_history, notes)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                invoice,
+                branch,
+                f"RAW-{n}",
+                "RAW",
+                "2026-2027",
+                n,
+                "2026-11-24",
+                patient,
+                user,
+                now,
+                "issued",
+                500000,
+                50000,
+                0,
+                0,
+                450000,
+                '{"applied_promotions": []}',
+                0,
+                "",
+            ),
+        )
+        for line in range(2):
+            con.execute(
+                "INSERT INTO invoice_line_item (id, invoice_id, line_no, item_id, item_code, item_name,"
+                " item_type, category, quantity, unit_price, unit_cost, gross_amount, discount_type,"
+                " discount_percent, discount_amount, promotion_id, badge_text, tax_rate, tax_amount,"
+                " line_total) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    uuid.uuid4().hex,
+                    invoice,
+                    line + 1,
+                    item,
+                    "X",
+                    "X",
+                    "service",
+                    "C",
+                    1,
+                    250000,
+                    0,
+                    250000,
+                    None,
+                    0,
+                    0,
+                    None,
+                    None,
+                    0,
+                    0,
+                    250000,
+                ),
+            )
+        con.execute(
+            "INSERT INTO promotion_usage_log (id, campaign_id, branch_id, patient_id, invoice_id,"
+            " usage_date, discount_amount, applied_by) VALUES (?,?,?,?,?,?,?,?)",
+            (uuid.uuid4().hex, promo, branch, patient, invoice, now, 50000, user),
+        )
+        con.execute(
+            "UPDATE promotion_campaigns SET current_uses = current_uses + 1 WHERE id = ?", (promo,)
+        )
+        con.execute(
+            "INSERT INTO sync_outbox (doc_type, doc_id, doc_version, payload, created_at, attempts)"
+            " VALUES ('invoice', ?, 1, ?, ?, 0)",
+            (invoice, '{"invoice": "..."}' * 20, now),
+        )
+        con.execute(
+            "INSERT INTO audit_log (id, branch_id, user_id, at, action, entity_type, entity_id)"
+            " VALUES (?,?,?,?,?,?,?)",
+            (uuid.uuid4().hex, branch, user, now, "invoice.save", "invoice", invoice),
+        )
+        con.execute("COMMIT")
+
+    return write
+
+
+def bench_save_invoice() -> BenchResult:
+    """Saving Botox + Consultation with PREMIUM_CONSULT, durably, vs the raw sqlite3 floor."""
+    with tempfile.TemporaryDirectory() as folder:
+        template = _demo(Path(folder))
+        ours, raw = Path(folder) / "ours.db", Path(folder) / "raw.db"
+        shutil.copyfile(template, ours)
+        shutil.copyfile(template, raw)
+        db = open_branch_database(ours, now=NOW)
+        desk = auth.sign_in(db, "priya", "1111")
+        with db.session(write=False) as session:
+            from sqlalchemy import select
+
+            from db.models import CatalogItem, Patient
+
+            ids = dict(session.execute(select(CatalogItem.code, CatalogItem.id)).all())
+            patient = session.scalars(select(Patient.id)).first()
+        request = invoicing.CartRequest(
+            patient, (invoicing.CartItem(ids["BOTOX50"]), invoicing.CartItem(ids["CONSULT"]))
+        )
+        ours_ms = _median_ms(lambda: invoicing.save_invoice(db, desk, request, now=NOW), runs=60)
+        db.close()
+        raw_ms = _median_ms(_raw_transaction(raw), runs=60)
+    median, floor = statistics.median(ours_ms), statistics.median(raw_ms)
+    return BenchResult(
+        "save an invoice (usage, audit, outbox), durable",
+        median,
+        5.0,
+        "ms",
+        f"raw sqlite3 same rows {floor:.2f} ms; ratio {median / floor:.1f}x",
+    )
+
+
+# ----------------------------------------------------------------------------- type-ahead
+
+
+def _many_patients(path: Path, count: int) -> None:
+    rng = random.Random(11)
+    from services.demo import FIRST_NAMES, SURNAMES
+
+    con = sqlite3.connect(path)
+    branch = con.execute("SELECT id FROM branches").fetchone()[0]
+    rows = (
+        (
+            uuid.UUID(int=rng.getrandbits(128)).hex,
+            branch,
+            f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}",
+            str(rng.randint(6_000_000_000, 9_999_999_999)),
+            "2026-01-01 00:00:00",
+            "2026-01-01 00:00:00",
+        )
+        for _ in range(count)
+    )
+    with con:
+        con.executemany(
+            "INSERT INTO patients (id, branch_id, name, mobile, created_at, updated_at,"
+            " consent_sms, consent_email, consent_whatsapp) VALUES (?,?,?,?,?,?,0,0,0)",
+            rows,
+        )
+    con.close()
+
+
+def bench_typeahead() -> BenchResult:
+    """Every keystroke of typing names and mobiles over 200,000 patients."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = _demo(Path(folder))
+        _many_patients(path, 198_000)
+        db = open_branch_database(path, now=NOW)
+        typed = ["meera nair", "arjun 98", "9845012", "kav iyer", "sh"]
+        keystrokes = [word[:n] for word in typed for n in range(1, len(word) + 1)]
+        times = []
+        for text in keystrokes:
+            times.extend(
+                _median_ms(lambda text=text: patients.find_patients(db, text), runs=5, warmup=1)
+            )
+        db.close()
+    return BenchResult(
+        "patient type-ahead, 200,000 patients",
+        statistics.median(times),
+        20.0,
+        "ms",
+        f"per keystroke; slowest {max(times):.1f} ms ({len(keystrokes)} keystrokes x 5)",
+    )
