@@ -11,8 +11,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-# JSON documents: JSONB on PostgreSQL, JSON text on SQLite.
-JsonDoc = JSON().with_variant(JSONB(), "postgresql")
+# JSON documents: JSONB on PostgreSQL, JSON text on SQLite. Python None is SQL NULL (not
+# the JSON text 'null'), so "invoices with promotions" is `campaigns_applied IS NOT NULL`.
+JsonDoc = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 class UTCDateTime(TypeDecorator[datetime]):

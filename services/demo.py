@@ -2,15 +2,16 @@
 
 The same `today` always gives the same clinic: catalog, three promotions, staff, about
 2,000 patients and two years of visits ending `today`, numbered in the branch's own
-series per fiscal year. Catalog prices include GST; an invoice's tax is the part of its
-lines' amounts that is GST, and a round-off line brings the payable to the rupee.
+series per fiscal year. The visits are priced by the promotion engine in the order they
+happened, so the promotions have a history of uses (and the usage log to match).
 """
 
 from __future__ import annotations
 
 import random
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -28,11 +29,13 @@ from db.models import (
     InvoiceSequence,
     Patient,
     PromotionCampaign,
+    PromotionUsageLog,
     User,
 )
 from domain.fiscal import fiscal_year_label
 from domain.invoice_numbers import format_invoice_number
-from domain.money import round_half_up
+from domain.promotion_rules import promotion_from_row
+from domain.promotions import CartLine, ItemType, PatientHistory, PromotionBook, price_cart
 from domain.roles import Role
 from services.auth import hash_pin
 
@@ -286,13 +289,6 @@ def _ean13(rng: random.Random) -> str:
     return digits + str((10 - total % 10) % 10)
 
 
-def _gst_included(line_total: int, rate: Decimal) -> int:
-    """The GST contained in a tax-inclusive amount."""
-    if not rate:
-        return 0
-    return round_half_up(Decimal(line_total) * rate / (100 + rate))
-
-
 def promotions(today: date) -> list[dict[str, Any]]:
     """The demo's three promotions, as column values (amounts in paise)."""
     fy_start = date(today.year if today.month >= 4 else today.year - 1, 4, 1)
@@ -433,19 +429,20 @@ def write_demo_clinic(session: Session, *, now: datetime, today: date) -> uuid.U
         item_rows.append(row)
     session.execute(insert(CatalogItem), item_rows)
 
-    session.execute(
-        insert(PromotionCampaign),
-        [
-            {"id": _uuid(rng), "created_at": now, "updated_at": now, "branch_id": None, **p}
-            for p in promotions(today)
-        ],
-    )
-
-    patients, invoices, lines = _history(rng, branch_id, desk_ids, items, today)
+    promotion_rows = [
+        {"id": _uuid(rng), "created_at": now, "updated_at": now, "branch_id": None, **p}
+        for p in promotions(today)
+    ]
+    patients, visits = _history(rng, branch_id, desk_ids, items, today)
+    invoices, lines, uses = _price_history(visits, items, promotion_rows, branch_id)
+    for row in promotion_rows:
+        row["current_uses"] = sum(1 for use in uses if use["campaign_id"] == row["id"])
+    session.execute(insert(PromotionCampaign), promotion_rows)
     session.execute(insert(Patient), patients)
     _number_invoices(session, branch_id, invoices)
     session.execute(insert(InvoiceHeader), invoices)
     session.execute(insert(InvoiceLineItem), lines)
+    session.execute(insert(PromotionUsageLog), uses)
     session.add(AppSetting(key=DEMO_KEY, value={"seed": SEED, "today": today.isoformat()}))
     return branch_id
 
@@ -456,12 +453,12 @@ def _history(
     desk_ids: list[uuid.UUID],
     items: dict[str, dict[str, Any]],
     today: date,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Patients, and their visits as carts (not yet priced)."""
     zone = ZoneInfo(TIMEZONE)
     mobiles: set[str] = set()
     patients: list[dict[str, Any]] = []
-    invoices: list[dict[str, Any]] = []
-    lines: list[dict[str, Any]] = []
+    visits: list[dict[str, Any]] = []
     start = today - timedelta(days=HISTORY_DAYS)
     for _ in range(PATIENT_COUNT):
         first, last = rng.choice(FIRST_NAMES), rng.choice(SURNAMES)
@@ -471,8 +468,8 @@ def _history(
         mobiles.add(mobile)
         patient_id = _uuid(rng)
         interests = rng.sample(sorted(INTERESTS), k=rng.choice((1, 1, 2, 2, 3)))
-        visits = _visit_dates(rng, start, today)
-        joined = datetime.combine(visits[0], time(10), zone).astimezone(UTC)
+        days = _visit_dates(rng, start, today)
+        joined = datetime.combine(days[0], time(10), zone).astimezone(UTC)
         handle = f"{first}.{last}".lower().replace("'", "")
         patients.append(
             {
@@ -494,84 +491,143 @@ def _history(
                 "updated_at": joined,
             }
         )
-        for number, day in enumerate(visits):
-            invoice_id = _uuid(rng)
+        for number, day in enumerate(days):
             codes = [_weighted(rng, INTERESTS[rng.choice(interests)])]
             if number == 0 or rng.random() < 0.15:
                 codes.insert(0, "CONSULT" if number == 0 else "FOLLOWUP")
             if rng.random() < 0.15:
                 codes.append(_weighted(rng, INTERESTS[rng.choice(interests)]))
             if rng.random() < 0.35:
-                pool = PRODUCTS_FOR.get(interests[0], SKINCARE)
-                codes.append(rng.choice(pool))
+                codes.append(rng.choice(PRODUCTS_FOR.get(interests[0], SKINCARE)))
             at = datetime.combine(day, time(rng.randint(10, 19), rng.choice((0, 15, 30, 45))), zone)
-            invoice_lines = _lines(rng, invoice_id, list(dict.fromkeys(codes)), items)
-            lines.extend(invoice_lines)
-            gross = sum(line["gross_amount"] for line in invoice_lines)
-            discount = sum(line["discount_amount"] for line in invoice_lines)
-            subtotal = sum(line["line_total"] for line in invoice_lines)
-            payable = round_half_up(Decimal(subtotal) / 100) * 100
-            invoices.append(
+            visits.append(
                 {
-                    "id": invoice_id,
-                    "branch_id": branch_id,
-                    "invoice_date": day,
+                    "id": _uuid(rng),
                     "patient_id": patient_id,
+                    "day": day,
+                    "at": at.astimezone(UTC),
                     "created_by": rng.choice(desk_ids),
-                    "created_at": at.astimezone(UTC),
-                    "status": "issued",
-                    "gross_amount": gross,
-                    "total_discount": discount,
-                    "tax_amount": sum(line["tax_amount"] for line in invoice_lines),
-                    "round_off": payable - subtotal,
-                    "total_amount": payable,
-                    "campaigns_applied": None,
-                    "promo_codes_entered": None,
-                    "is_history": False,
-                    "notes": "",
+                    "cart": [_cart_entry(rng, code, items) for code in dict.fromkeys(codes)],
                 }
             )
-    return patients, invoices, lines
+    return patients, visits
 
 
-def _lines(
-    rng: random.Random, invoice_id: uuid.UUID, codes: list[str], items: dict[str, dict[str, Any]]
-) -> list[dict[str, Any]]:
-    rows = []
-    for line_no, code in enumerate(codes, start=1):
-        item = items[code]
-        quantity = rng.choice((1, 1, 1, 2)) if item["item_type"] == "product" else 1
-        gross = item["price"] * quantity
-        percent = Decimal(0)
-        if item["item_type"] == "service" and code != "CONSULT" and rng.random() < 0.06:
-            percent = Decimal(rng.choice((5, 10)))
-        discount = round_half_up(Decimal(gross) * percent / 100)
-        total = gross - discount
-        rows.append(
+def _cart_entry(
+    rng: random.Random, code: str, items: dict[str, dict[str, Any]]
+) -> tuple[uuid.UUID, str, int, Decimal | None]:
+    """(line id, item code, quantity, manual discount %) for one line of a visit."""
+    kind = items[code]["item_type"]
+    quantity = rng.choice((1, 1, 1, 2)) if kind == "product" else 1
+    manual = None
+    if kind == "service" and code != "CONSULT" and rng.random() < 0.06:
+        manual = Decimal(rng.choice((5, 10)))
+    return _uuid(rng), code, quantity, manual
+
+
+def _price_history(
+    visits: list[dict[str, Any]],
+    items: dict[str, dict[str, Any]],
+    promotion_rows: list[dict[str, Any]],
+    branch_id: uuid.UUID,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Price every visit with the promotion engine in the order they happened, counting
+    uses as the counter would: invoices, their lines and the promotion usage log."""
+    promotions = [promotion_from_row(row) for row in promotion_rows]
+    total_uses: Counter[str] = Counter()
+    patient_uses: dict[uuid.UUID, Counter[str]] = defaultdict(Counter)
+    invoices: list[dict[str, Any]] = []
+    lines: list[dict[str, Any]] = []
+    uses: list[dict[str, Any]] = []
+    for visit in sorted(visits, key=lambda v: (v["at"], v["id"])):
+        book = PromotionBook(replace(p, current_uses=total_uses[p.id]) for p in promotions)
+        cart = [
+            CartLine(
+                line_key=str(line_id),
+                item_id=str(items[code]["id"]),
+                item_code=code,
+                name=items[code]["name"],
+                item_type=ItemType(items[code]["item_type"]),
+                category=items[code]["category"],
+                unit_price=items[code]["price"],
+                quantity=quantity,
+                max_discount_percent=items[code]["max_discount_percent"],
+                tax_rate=items[code]["tax_rate"],
+                manual_discount_percent=manual,
+            )
+            for line_id, code, quantity, manual in visit["cart"]
+        ]
+        patient = visit["patient_id"]
+        priced = price_cart(
+            cart,
+            book,
+            now=visit["at"],
+            today=visit["day"],
+            patient=PatientHistory(str(patient), prior_uses=dict(patient_uses[patient])),
+        )
+        totals = priced.totals
+        invoices.append(
             {
-                "id": _uuid(rng),
-                "invoice_id": invoice_id,
-                "line_no": line_no,
-                "item_id": item["id"],
-                "item_code": code,
-                "item_name": item["name"],
-                "item_type": item["item_type"],
-                "category": item["category"],
-                "quantity": quantity,
-                "unit_price": item["price"],
-                "unit_cost": item["cost"],
-                "gross_amount": gross,
-                "discount_type": "manual" if discount else None,
-                "discount_percent": percent,
-                "discount_amount": discount,
-                "promotion_id": None,
-                "badge_text": None,
-                "tax_rate": item["tax_rate"],
-                "tax_amount": _gst_included(total, item["tax_rate"]),
-                "line_total": total,
+                "id": visit["id"],
+                "branch_id": branch_id,
+                "invoice_date": visit["day"],
+                "patient_id": patient,
+                "created_by": visit["created_by"],
+                "created_at": visit["at"],
+                "status": "issued",
+                "gross_amount": totals.gross,
+                "total_discount": totals.total_discount,
+                "tax_amount": totals.tax,
+                "round_off": totals.round_off,
+                "total_amount": totals.payable,
+                "campaigns_applied": priced.campaigns_applied,
+                "promo_codes_entered": None,
+                "is_history": False,
+                "notes": "",
             }
         )
-    return rows
+        for line_no, line in enumerate(priced.lines, start=1):
+            item = items[line.line.item_code]
+            lines.append(
+                {
+                    "id": uuid.UUID(line.line_key),
+                    "invoice_id": visit["id"],
+                    "line_no": line_no,
+                    "item_id": item["id"],
+                    "item_code": item["code"],
+                    "item_name": item["name"],
+                    "item_type": item["item_type"],
+                    "category": item["category"],
+                    "quantity": line.line.quantity,
+                    "unit_price": item["price"],
+                    "unit_cost": item["cost"],
+                    "gross_amount": line.gross_amount,
+                    "discount_type": line.discount_type.value if line.discount_type else None,
+                    "discount_percent": line.discount_percent,
+                    "discount_amount": line.discount_amount,
+                    "promotion_id": uuid.UUID(line.promotion_id) if line.promotion_id else None,
+                    "badge_text": line.badge_text,
+                    "tax_rate": item["tax_rate"],
+                    "tax_amount": line.tax_amount,
+                    "line_total": line.line_total,
+                }
+            )
+        for applied in priced.applied:
+            total_uses[applied.promotion_id] += 1
+            patient_uses[patient][applied.promotion_id] += 1
+            uses.append(
+                {
+                    "id": uuid.uuid5(visit["id"], applied.promotion_id),
+                    "campaign_id": uuid.UUID(applied.promotion_id),
+                    "branch_id": branch_id,
+                    "patient_id": patient,
+                    "invoice_id": visit["id"],
+                    "usage_date": visit["at"],
+                    "discount_amount": applied.discount_amount,
+                    "applied_by": visit["created_by"],
+                }
+            )
+    return invoices, lines, uses
 
 
 def _number_invoices(

@@ -11,6 +11,7 @@ from db.models import (
     InvoiceSequence,
     Patient,
     PromotionCampaign,
+    PromotionUsageLog,
     User,
 )
 from domain.fiscal import fiscal_year_label
@@ -130,3 +131,33 @@ def test_blank_branch_needs_a_usable_admin(tmp_path, name, pin):
         initialise(db, demo=False, now=NOW, today=TODAY, admin_username=name, admin_pin=pin)
     assert not branch.is_initialised(db), "a refused set-up leaves nothing behind"
     db.close()
+
+
+def test_demo_history_was_priced_by_the_promotion_engine(demo_db):
+    with demo_db.session(write=False) as session:
+        promoted = session.scalar(
+            select(func.count())
+            .select_from(InvoiceHeader)
+            .where(InvoiceHeader.campaigns_applied.is_not(None))
+        )
+        uses = session.scalar(select(func.count()).select_from(PromotionUsageLog))
+        counters = dict(
+            session.execute(
+                select(PromotionCampaign.campaign_code, PromotionCampaign.current_uses)
+            ).all()
+        )
+        per_campaign = dict(
+            session.execute(
+                select(PromotionCampaign.campaign_code, func.count(PromotionUsageLog.id))
+                .join(PromotionUsageLog, PromotionUsageLog.campaign_id == PromotionCampaign.id)
+                .group_by(PromotionCampaign.campaign_code)
+            ).all()
+        )
+        free_consults = session.scalars(
+            select(InvoiceLineItem.badge_text).where(
+                InvoiceLineItem.item_code == "CONSULT", InvoiceLineItem.discount_percent == 100
+            )
+        ).all()
+    assert promoted > 0 and promoted <= uses
+    assert counters == per_campaign and counters["PREMIUM_CONSULT"] > 0
+    assert set(free_consults) == {"Rs.500 Free (PREMIUM_CONSULT)"}
