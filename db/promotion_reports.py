@@ -55,7 +55,7 @@ def promoted_invoices(session: Session, *, limit: int) -> list[dict[str, Any]]:
         )
         .join(Patient, Patient.id == InvoiceHeader.patient_id)
         .where(InvoiceHeader.campaigns_applied.is_not(None), InvoiceHeader.status == "issued")
-        .order_by(InvoiceHeader.created_at.desc())
+        .order_by(InvoiceHeader.created_at.desc(), InvoiceHeader.invoice_number.desc())
         .limit(limit)
     )
     return [dict(row._mapping) for row in session.execute(query)]

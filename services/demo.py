@@ -433,7 +433,7 @@ def write_demo_clinic(session: Session, *, now: datetime, today: date) -> uuid.U
         {"id": _uuid(rng), "created_at": now, "updated_at": now, "branch_id": None, **p}
         for p in promotions(today)
     ]
-    patients, visits = _history(rng, branch_id, desk_ids, items, today)
+    patients, visits = _history(rng, branch_id, desk_ids, items, today, now)
     invoices, lines, uses = _price_history(visits, items, promotion_rows, branch_id)
     for row in promotion_rows:
         row["current_uses"] = sum(1 for use in uses if use["campaign_id"] == row["id"])
@@ -453,8 +453,9 @@ def _history(
     desk_ids: list[uuid.UUID],
     items: dict[str, dict[str, Any]],
     today: date,
+    now: datetime,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Patients, and their visits as carts (not yet priced)."""
+    """Patients, and their visits up to `now` as carts (not yet priced)."""
     zone = ZoneInfo(TIMEZONE)
     mobiles: set[str] = set()
     patients: list[dict[str, Any]] = []
@@ -469,7 +470,7 @@ def _history(
         patient_id = _uuid(rng)
         interests = rng.sample(sorted(INTERESTS), k=rng.choice((1, 1, 2, 2, 3)))
         days = _visit_dates(rng, start, today)
-        joined = datetime.combine(days[0], time(10), zone).astimezone(UTC)
+        joined = min(datetime.combine(days[0], time(10), zone).astimezone(UTC), now)
         handle = f"{first}.{last}".lower().replace("'", "")
         patients.append(
             {
@@ -500,14 +501,18 @@ def _history(
             if rng.random() < 0.35:
                 codes.append(rng.choice(PRODUCTS_FOR.get(interests[0], SKINCARE)))
             at = datetime.combine(day, time(rng.randint(10, 19), rng.choice((0, 15, 30, 45))), zone)
+            cart = [_cart_entry(rng, code, items) for code in dict.fromkeys(codes)]
+            visit_id, desk_id = _uuid(rng), rng.choice(desk_ids)
+            if at > now:
+                continue  # later today: the demo has no invoices from the future
             visits.append(
                 {
-                    "id": _uuid(rng),
+                    "id": visit_id,
                     "patient_id": patient_id,
                     "day": day,
                     "at": at.astimezone(UTC),
-                    "created_by": rng.choice(desk_ids),
-                    "cart": [_cart_entry(rng, code, items) for code in dict.fromkeys(codes)],
+                    "created_by": desk_id,
+                    "cart": cart,
                 }
             )
     return patients, visits
