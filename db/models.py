@@ -196,8 +196,22 @@ class PromotionCampaign(Base):
     )
 
 
+ACTIVE_HOURS_OFF: dict[str, Any] = {
+    "enabled": False,
+    "start_time": "00:00",
+    "end_time": "23:59",
+    "timezone": "UTC",
+}
+
+
+def _hours_off() -> dict[str, Any]:
+    return dict(ACTIVE_HOURS_OFF)
+
+
 class PromoCode(Base):
-    """A code typed at the counter that unlocks a promotion's benefit."""
+    """A code typed at the counter that unlocks a promotion's benefit. `active_hours`
+    ({enabled, start_time, end_time, timezone}) limits it to a daily window in its own time
+    zone; at `max_uses` it expires by itself unless `auto_deactivate_on_max_uses` is off."""
 
     __tablename__ = "promo_codes"
 
@@ -210,6 +224,11 @@ class PromoCode(Base):
     max_uses_per_patient: Mapped[int | None] = mapped_column(Integer)
     current_uses: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     status: Mapped[str] = mapped_column(String(10), default="active")
+    active_hours: Mapped[dict[str, Any]] = mapped_column(default=_hours_off)
+    auto_deactivate_on_max_uses: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=true()
+    )
+    auto_deactivated_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     retired_at: Mapped[datetime | None]
@@ -340,6 +359,23 @@ class PromotionUsageLog(Base):
         Index("ix_promotion_usage_log_usage_date", "usage_date"),
         Index("ix_promotion_usage_log_patient_id", "patient_id"),
     )
+
+
+class PromotionUsageItem(Base):
+    """Which items one promotion use discounted, and by how much (paise): the services a
+    promotion or promo code landed on (seed 001's offer application tracking)."""
+
+    __tablename__ = "promotion_usage_items"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    usage_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("promotion_usage_log.id"), index=True)
+    invoice_line_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoice_line_item.id"))
+    item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalog_items.id"))
+    item_code: Mapped[str] = mapped_column(String(30))
+    item_name: Mapped[str] = mapped_column(String(120))
+    discount_amount: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (UniqueConstraint("usage_id", "invoice_line_id"),)
 
 
 class SyncOutbox(Base):
