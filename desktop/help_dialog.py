@@ -68,8 +68,13 @@ class ShortcutsDialog(QDialog):
 
         rows_height = sum(self.table.rowHeight(r) for r in range(len(shortcuts)))
         header_height = self.table.horizontalHeader().sizeHint().height()
-        self.table.setMinimumHeight(rows_height + header_height + 6)
-        self.resize(460, self.sizeHint().height())
+        # At most ~480 px: the list scrolls rather than outgrow a 768-pixel-high screen.
+        self.table.setMinimumHeight(min(rows_height + header_height + 6, 480))
+        # Wide enough for the longest description, so none is cut off.
+        self.table.resizeColumnToContents(1)
+        columns = self.table.columnWidth(0) + self.table.columnWidth(1)
+        width = columns + 2 * self.table.frameWidth() + 40 + 8
+        self.resize(max(460, min(width, 900)), self.sizeHint().height())
 
     def shortcuts(self) -> list[tuple[str, str]]:
         """The rows shown, as (keys, what they do)."""

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from PySide6.QtCore import QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -23,6 +24,8 @@ from db.engine import Database
 from desktop import theme
 from desktop.help_dialog import ShortcutsDialog
 from desktop.navigation_rail import NavigationRail
+from desktop.panels.invoice_entry import SHORTCUTS as INVOICE_SHORTCUTS
+from desktop.panels.invoice_entry import InvoiceEntryPanel, open_with_system
 from desktop.panels.placeholder import PLANNED, PlaceholderPanel
 from desktop.panels.settings import SettingsPanel
 from domain.roles import Role, has_role
@@ -89,10 +92,16 @@ class MainWindow(QMainWindow):
         *,
         settings: QSettings,
         clock: Callable[[], datetime] = _utc_now,
+        invoice_folder: Path | None = None,
+        open_file: Callable[[Path], object] | None = open_with_system,
         parent: QWidget | None = None,
     ) -> None:
+        """`invoice_folder` is where invoice PDFs go (Documents/Frontdesk/invoices by default);
+        `open_file` shows a written PDF (the system viewer; None leaves it closed)."""
         super().__init__(parent)
         self._db = db
+        self._invoice_folder = invoice_folder
+        self._open_file = open_file
         self.user = user
         self.branch_info = branch_info
         self._settings = settings
@@ -199,6 +208,17 @@ class MainWindow(QMainWindow):
     # -- panels --------------------------------------------------------------------------
 
     def _build_panel(self, spec: PanelSpec) -> QWidget:
+        if spec.key == "invoice":
+            invoice = InvoiceEntryPanel(
+                self._db,
+                self.user,
+                self.branch_info,
+                clock=self._clock,
+                invoice_folder=self._invoice_folder,
+                open_file=self._open_file,
+            )
+            self.branch_changed.connect(invoice.set_branch_info)
+            return invoice
         if spec.key == "settings":
             panel = SettingsPanel(self._db, self.user, self.branch_info, clock=self._clock)
             panel.branch_saved.connect(self._branch_saved)
@@ -257,8 +277,10 @@ class MainWindow(QMainWindow):
             )
             for spec in self._specs.values()
         ]
+        if "invoice" in self._specs:
+            rows += list(INVOICE_SHORTCUTS)
         if "settings" in self._specs:
-            rows.append(("Ctrl+S", "Save the branch's details (Settings)"))
+            rows.append(("Ctrl+S", "Settings: save the branch's details"))
         rows += [
             (SIGN_OUT_SHORTCUT, "Sign out"),
             ("F1", "Show this list"),

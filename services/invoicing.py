@@ -216,7 +216,13 @@ class _Priced:
 
 
 def _price(
-    session: Session, branch: Branch, request: CartRequest, now: datetime, *, explain: bool
+    session: Session,
+    branch: Branch,
+    request: CartRequest,
+    now: datetime,
+    *,
+    hints: bool,
+    explain_all: bool = False,
 ) -> _Priced:
     today = _local_date(branch, now)
     typed = [normalise_code(code) for code in request.codes if code.strip()]
@@ -232,7 +238,7 @@ def _price(
     # Item names word the hints about items not in the cart; a save shows no hints.
     item_names = (
         {code: name for code, name in session.execute(select(CatalogItem.code, CatalogItem.name))}
-        if explain
+        if hints
         else None
     )
     lines, items = _cart_lines(session, request)
@@ -246,7 +252,7 @@ def _price(
         codes=typed,
         promo_codes=[promo_code_from_row(_columns(code)) for code in codes],
         item_names=item_names,
-        explain_all=explain,
+        explain_all=explain_all,
     )
     return _Priced(Quote(request, priced, today), items, promotions)
 
@@ -262,7 +268,8 @@ def quote(
     """Price a cart without saving it (every signed-in user)."""
     _check_request(actor, request)
     with db.session(write=False) as session:
-        return _price(session, _branch(session), request, now, explain=explain_all).quote
+        branch = _branch(session)
+        return _price(session, branch, request, now, hints=True, explain_all=explain_all).quote
 
 
 # ----------------------------------------------------------------------------- saving
@@ -311,7 +318,7 @@ def save_invoice(
         if patient is None or patient.retired_at is not None:
             raise NotFound("That patient is not on record.")
         branch = _branch(session)
-        pricing = _price(session, branch, request, now, explain=False)
+        pricing = _price(session, branch, request, now, hints=False)
         fresh = pricing.quote
         if fresh.refused_codes and not allow_refused_codes:
             raise CodeRefused(" ".join(fresh.refused_codes), fresh)

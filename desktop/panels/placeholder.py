@@ -22,18 +22,6 @@ class PlannedPanel:
 
 
 PLANNED: dict[str, PlannedPanel] = {
-    "invoice": PlannedPanel(
-        icon="invoice",
-        title="Invoice entry is not built yet",
-        will_do=(
-            "Find or add the patient by name or phone.",
-            "Add services and products by code, name or barcode scan.",
-            "See each discount, the promotion that gave it and what the patient saves.",
-            "Save, then print or open the invoice as a PDF.",
-        ),
-        arrives_with="Arrives with issue #3",
-        meanwhile="Until then no invoice can be written in this app.",
-    ),
     "callbacks": PlannedPanel(
         icon="callbacks",
         title="Callbacks are not built yet",

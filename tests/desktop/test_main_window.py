@@ -96,7 +96,6 @@ def test_the_status_bar_says_sync_is_not_configured(
 @pytest.mark.parametrize(
     ("panel", "issue"),
     [
-        ("invoice", "issue #3"),
         ("callbacks", "issue #5"),
         ("promotions", "issues #3 and #4"),
         ("campaigns", "a later issue"),

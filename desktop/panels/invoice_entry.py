@@ -1,0 +1,957 @@
+"""The counter: find the patient, add items, see every discount, save and print the invoice.
+
+Every change to the cart is priced again by services.invoicing.quote in a background op;
+each pricing carries a sequence number and only the newest result is shown, so the screen
+never freezes and never shows the prices of a cart that is no longer there. Reads (search,
+look-ups, pricing) go through one serialized pool, in the order they were asked for; saving
+and the PDF use the shared pool.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelectionModel,
+    QStandardPaths,
+    Qt,
+    QThreadPool,
+    QUrl,
+    Signal,
+)
+from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from db.engine import Database
+from desktop.models.cart_model import DISCOUNT, ITEM, CartModel
+from desktop.widgets.barcode_scanner import BarcodeListener
+from desktop.widgets.cart_table import CartTable
+from desktop.widgets.new_patient import NewPatientDialog, split_search_text
+from desktop.widgets.totals_pane import TotalsPane
+from desktop.widgets.type_ahead import TypeAheadField
+from desktop.workers import BackgroundOp, error_sentence
+from domain.money import format_rupees
+from services import catalog, invoicing, patients
+from services.auth import CurrentUser
+from services.branch import BranchInfo
+from services.catalog import CatalogEntry
+from services.invoice_document import InvoiceDocument
+from services.invoice_pdf import render_invoice_pdf
+from services.invoicing import CartRequest, CodeRefused, InvoiceError, PriceChanged, Quote
+from services.patients import PatientMatch
+
+log = logging.getLogger("frontdesk.ui")
+
+T = TypeVar("T")
+
+# What F1 lists for this panel.
+SHORTCUTS: tuple[tuple[str, str], ...] = (
+    ("Alt+P", "Invoice: go to the patient search"),
+    ("Ctrl+Shift+N", "Invoice: register a new patient"),
+    ("Alt+I", "Invoice: go to Add item (code, name or barcode)"),
+    ("Enter", "Invoice: pick the highlighted patient or item"),
+    ("Down / Up", "Invoice: from Add item into the cart, and back"),
+    ("Del", "Invoice: remove the selected line"),
+    ("+ / -", "Invoice: one more / one less of the selected line"),
+    ("F2", "Invoice: type the selected line's quantity"),
+    ("Ctrl+D", "Invoice: manual discount in percent on the selected line"),
+    ("Alt+C", "Invoice: go to the promo code"),
+    ("Ctrl+S", "Invoice: save, then open the PDF"),
+    ("Ctrl+P", "Invoice: open the PDF again to print it"),
+    ("Ctrl+N", "Invoice: start a new invoice"),
+)
+
+_MONTHS = calendar.month_abbr
+MAX_HINTS = 3
+
+
+def default_invoice_folder() -> Path:
+    """Documents/Frontdesk/invoices for the person signed in to the computer."""
+    documents = QStandardPaths.writableLocation(
+        QStandardPaths.StandardLocation.DocumentsLocation
+    ) or str(Path.home())
+    return Path(documents) / "Frontdesk" / "invoices"
+
+
+def open_with_system(path: Path) -> bool:
+    """Open a file in the computer's own viewer (the PDF reader prints it)."""
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+def short_date(day: date, today: date) -> str:
+    """'12 Mar' this year, '12 Mar 2025' before."""
+    text = f"{day.day} {_MONTHS[day.month]}"
+    return text if day.year == today.year else f"{text} {day.year}"
+
+
+def mobile_text(mobile: str) -> str:
+    """'9845012345' -> '98450 12345'."""
+    return f"{mobile[:5]} {mobile[5:]}" if len(mobile) == 10 else mobile
+
+
+def visits_text(patient: PatientMatch, today: date) -> str:
+    """'last visit 12 Mar, 6 visits', or 'no visits yet'."""
+    if not patient.visits or patient.last_visit is None:
+        return "no visits yet"
+    plural = "visit" if patient.visits == 1 else "visits"
+    return f"last visit {short_date(patient.last_visit, today)}, {patient.visits} {plural}"
+
+
+class InvoiceEntryPanel(QWidget):
+    """Writes one invoice at a time, by keyboard from start to finish.
+
+    Signals:
+        invoice_saved(str): the id of the invoice just saved.
+        pdf_written(str): the path of the invoice's PDF, just written.
+        priced(): the prices on show are those of the cart as it is now.
+    """
+
+    invoice_saved = Signal(str)
+    pdf_written = Signal(str)
+    priced = Signal()
+
+    def __init__(
+        self,
+        db: Database,
+        user: CurrentUser,
+        branch_info: BranchInfo,
+        *,
+        clock: Callable[[], datetime],
+        invoice_folder: Path | None = None,
+        open_file: Callable[[Path], object] | None = open_with_system,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._db = db
+        self._user = user
+        self._branch = branch_info
+        self._clock = clock
+        self.invoice_folder = invoice_folder or default_invoice_folder()
+        self._open_file = open_file
+
+        # One thread: searches, look-ups and pricing run one after another, in order.
+        self._reads = QThreadPool(self)
+        self._reads.setMaxThreadCount(1)
+        self._busy = 0
+        self._patient: PatientMatch | None = None
+        self._codes: list[str] = []
+        self._quote: Quote | None = None
+        self._quote_sequence = 0
+        self._pricing = False
+        self._save_when_priced = False
+        self._saving = False
+        self._saved: InvoiceDocument | None = None
+        self._pdf_path: Path | None = None
+        self._discard_armed = False
+
+        self.cart = CartModel(self)
+        self.cart.cart_changed.connect(self._cart_changed)
+        self.cart.discount_proposed.connect(self._check_discount)
+
+        self._build()
+        self.scanner = BarcodeListener(self)
+        self.scanner.scanned.connect(self._scanned)
+        self._shortcuts()
+        self.setFocusProxy(self.patient_field)
+        self._show_patient()
+        self._show_quote()
+        self._say("")
+
+    # -- building ------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        db = self._db
+        self.patient_field: TypeAheadField[PatientMatch] = TypeAheadField(
+            lambda text: patients.find_patients(db, text),
+            self._patient_columns,
+            pool=self._reads,
+            list_width=560,
+        )
+        self.patient_field.setObjectName("PatientSearch")
+        self.patient_field.setPlaceholderText("Name or mobile")
+        self.patient_field.setAccessibleName("Patient")
+        self.patient_field.setClearButtonEnabled(True)
+        self.patient_field.chosen.connect(self.choose_patient)
+        self.patient_field.entered.connect(self._patient_entered)
+        patient_label = QLabel("&Patient")
+        patient_label.setObjectName("FieldCaption")
+        patient_label.setBuddy(self.patient_field)
+
+        self.patient_name_label = QLabel()
+        self.patient_name_label.setObjectName("PatientName")
+        self.patient_detail_label = QLabel()
+        self.patient_detail_label.setObjectName("Muted")
+        self.new_patient_button = QPushButton("+ New patient")
+        self.new_patient_button.setToolTip("Register a new patient (Ctrl+Shift+N)")
+        self.new_patient_button.setAutoDefault(False)
+        self.new_patient_button.clicked.connect(self.new_patient)
+        chosen = QVBoxLayout()
+        chosen.setSpacing(1)
+        chosen.addWidget(self.patient_name_label)
+        chosen.addWidget(self.patient_detail_label)
+
+        self.item_field: TypeAheadField[CatalogEntry] = TypeAheadField(
+            lambda text: catalog.find_items(db, text),
+            self._item_columns,
+            pool=self._reads,
+            list_width=560,
+        )
+        self.item_field.setObjectName("ItemSearch")
+        self.item_field.setPlaceholderText("Code, name or scan a barcode")
+        self.item_field.setAccessibleName("Add item")
+        self.item_field.chosen.connect(self._item_chosen)
+        self.item_field.entered.connect(self._item_entered)
+        self.item_field.installEventFilter(self)
+        item_label = QLabel("Add &item")
+        item_label.setObjectName("FieldCaption")
+        item_label.setBuddy(self.item_field)
+        self.item_message = QLabel("Enter adds it; the field stays ready for the next item.")
+        self.item_message.setObjectName("Hint")
+
+        head = QGridLayout()
+        head.setHorizontalSpacing(12)
+        head.setVerticalSpacing(10)
+        head.setColumnMinimumWidth(1, 340)
+        head.setColumnStretch(2, 1)
+        head.addWidget(patient_label, 0, 0)
+        head.addWidget(self.patient_field, 0, 1)
+        head.addLayout(chosen, 0, 2)
+        head.addWidget(self.new_patient_button, 0, 3)
+        head.addWidget(item_label, 1, 0)
+        head.addWidget(self.item_field, 1, 1)
+        head.addWidget(self.item_message, 1, 2, 1, 2)
+        self.patient_field.setMinimumWidth(340)
+        self.item_field.setMinimumWidth(340)
+
+        self.table = CartTable()
+        self.table.setModel(self.cart)
+        self.table.configure_columns()
+        self.table.setAccessibleName("Cart")
+        self.table.remove_requested.connect(self.remove_line)
+        self.table.step_requested.connect(self._step)
+        self.table.leave_up.connect(self.item_field.setFocus)
+        self.cart.rowsInserted.connect(lambda *_: self.table.resizeRowsToContents())
+
+        self.hints_label = QLabel()
+        self.hints_label.setObjectName("HintBar")
+        self.hints_label.setWordWrap(True)
+        self.notice = QLabel()
+        self.notice.setObjectName("NoticeError")
+        self.notice.setWordWrap(True)
+        self.notice.setAccessibleName("Message")
+
+        left = QVBoxLayout()
+        left.setSpacing(10)
+        left.addLayout(head)
+        left.addWidget(self.table, 1)
+        left.addWidget(self.hints_label)
+        left.addWidget(self.notice)
+
+        self.totals = TotalsPane()
+
+        self.code_field = QLineEdit()
+        self.code_field.setObjectName("PromoCode")
+        self.code_field.setPlaceholderText("Promo code")
+        self.code_field.setAccessibleName("Promo code")
+        self.code_field.setMaxLength(40)
+        self.code_field.returnPressed.connect(self.apply_code)
+        code_label = QLabel("&Code")
+        code_label.setObjectName("FieldCaption")
+        code_label.setBuddy(self.code_field)
+        self.apply_button = QPushButton("Apply")
+        self.apply_button.setAutoDefault(False)
+        self.apply_button.clicked.connect(self.apply_code)
+        code_row = QHBoxLayout()
+        code_row.setSpacing(8)
+        code_row.addWidget(code_label)
+        code_row.addWidget(self.code_field, 1)
+        code_row.addWidget(self.apply_button)
+        self.codes_box = QVBoxLayout()
+        self.codes_box.setSpacing(6)
+
+        self.saved_card = QFrame()
+        self.saved_card.setObjectName("SavedCard")
+        self.saved_label = QLabel()
+        self.saved_label.setObjectName("SavedNumber")
+        self.saved_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.saved_detail = QLabel()
+        self.saved_detail.setObjectName("SavedDetail")
+        self.pdf_label = QLabel()
+        self.pdf_label.setObjectName("Muted")
+        self.print_button = QPushButton("Print again  (Ctrl+P)")
+        self.print_button.setAutoDefault(False)
+        self.print_button.setToolTip("Open the PDF again to print it")
+        self.print_button.clicked.connect(self.print_again)
+        self.new_button = QPushButton("New invoice  (Ctrl+N)")
+        self.new_button.setObjectName("PrimaryButton")
+        self.new_button.setAutoDefault(False)
+        self.new_button.clicked.connect(self.new_invoice)
+        saved_column = QVBoxLayout(self.saved_card)
+        saved_column.setContentsMargins(14, 12, 14, 14)
+        saved_column.setSpacing(6)
+        saved_column.addWidget(self.saved_label)
+        saved_column.addWidget(self.saved_detail)
+        saved_column.addWidget(self.pdf_label)
+        saved_column.addSpacing(4)
+        saved_column.addWidget(self.print_button)
+        saved_column.addWidget(self.new_button)
+        self.saved_card.hide()
+
+        self.save_button = QPushButton()
+        self.save_button.setObjectName("SaveInvoiceButton")
+        self.save_button.setAutoDefault(False)
+        self.save_button.setMinimumHeight(44)
+        self.save_button.clicked.connect(self.save)
+
+        right_host = QFrame()
+        right_host.setObjectName("InvoiceSide")
+        right_host.setFixedWidth(340)
+        right = QVBoxLayout(right_host)
+        right.setContentsMargins(0, 0, 0, 0)
+        right.setSpacing(12)
+        right.addWidget(self.totals)
+        right.addLayout(code_row)
+        right.addLayout(self.codes_box)
+        right.addStretch(1)
+        right.addWidget(self.saved_card)
+        right.addWidget(self.save_button)
+
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(20, 16, 20, 16)
+        outer.setSpacing(18)
+        outer.addLayout(left, 1)
+        outer.addWidget(right_host)
+
+        QWidget.setTabOrder(self.patient_field, self.item_field)
+        QWidget.setTabOrder(self.item_field, self.table)
+        QWidget.setTabOrder(self.table, self.code_field)
+        QWidget.setTabOrder(self.code_field, self.apply_button)
+        QWidget.setTabOrder(self.apply_button, self.save_button)
+        QWidget.setTabOrder(self.save_button, self.new_patient_button)
+
+    def _shortcuts(self) -> None:
+        bindings: list[tuple[QKeySequence | str, Callable[[], object]]] = [
+            (QKeySequence(QKeySequence.StandardKey.Save), self.save),
+            ("Ctrl+N", self.new_invoice),
+            ("Ctrl+Shift+N", self.new_patient),
+            ("Ctrl+P", self.print_again),
+            ("Ctrl+D", self.edit_discount),
+        ]
+        self._shortcut_objects = []
+        for keys, slot in bindings:
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
+            self._shortcut_objects.append(shortcut)
+
+    def _patient_columns(self, patient: PatientMatch) -> Sequence[str]:
+        today = self._today()
+        last = f"last {short_date(patient.last_visit, today)}" if patient.last_visit else "new"
+        plural = "visit" if patient.visits == 1 else "visits"
+        return (patient.name, mobile_text(patient.mobile), f"{patient.visits} {plural}", last)
+
+    @staticmethod
+    def _item_columns(entry: CatalogEntry) -> Sequence[str]:
+        return (entry.code, entry.name, format_rupees(entry.price))
+
+    def _today(self) -> date:
+        return self._clock().astimezone(ZoneInfo(self._branch.details.timezone)).date()
+
+    def set_branch_info(self, info: BranchInfo) -> None:
+        """The branch's details changed (its time zone decides what "today" is)."""
+        self._branch = info
+
+    # -- background work -----------------------------------------------------------------
+
+    def _run(
+        self,
+        call: Callable[[], T],
+        on_success: Callable[[T], object],
+        on_failure: Callable[[Exception], object],
+        *,
+        reads: bool = True,
+    ) -> None:
+        self._busy += 1
+
+        def done() -> None:
+            self._busy -= 1
+
+        op = BackgroundOp(self, call).success(on_success).failure(on_failure)
+        op.finished.connect(done)
+        op.run_in_background(self._reads if reads else None)
+
+    def is_idle(self) -> bool:
+        """Nothing is searching, pricing, saving or writing a PDF."""
+        return (
+            self._busy == 0 and not self.patient_field.is_busy() and not self.item_field.is_busy()
+        )
+
+    def is_pricing(self) -> bool:
+        return self._pricing
+
+    # -- messages ------------------------------------------------------------------------
+
+    def _say(self, text: str, *, error: bool = True) -> None:
+        self.notice.setObjectName("NoticeError" if error else "NoticeInfo")
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
+        self.notice.style().unpolish(self.notice)
+        self.notice.style().polish(self.notice)
+
+    def message(self) -> str:
+        """The message under the cart (empty when there is none)."""
+        return self.notice.text()
+
+    # -- the patient ---------------------------------------------------------------------
+
+    def patient(self) -> PatientMatch | None:
+        return self._patient
+
+    def choose_patient(self, patient: PatientMatch) -> None:
+        """Bill `patient`; the focus moves on to Add item."""
+        if self._saved is not None:
+            return
+        self._patient = patient
+        self.patient_field.setText(patient.name)
+        self._show_patient()
+        self._say("")
+        self._reprice()
+        self.item_field.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _show_patient(self) -> None:
+        patient = self._patient
+        if patient is None:
+            self.patient_name_label.setText("No patient chosen")
+            self.patient_name_label.setObjectName("PatientNone")
+            self.patient_detail_label.setText("Type part of a name or mobile, then Enter")
+        else:
+            self.patient_name_label.setText(f"{patient.name}   {mobile_text(patient.mobile)}")
+            self.patient_name_label.setObjectName("PatientName")
+            self.patient_detail_label.setText(visits_text(patient, self._today()))
+        self.patient_name_label.style().unpolish(self.patient_name_label)
+        self.patient_name_label.style().polish(self.patient_name_label)
+
+    def _patient_entered(self, text: str) -> None:
+        typed = text.strip()
+        if self._patient is not None and (not typed or typed == self._patient.name):
+            self.item_field.setFocus(Qt.FocusReason.OtherFocusReason)
+        elif typed:
+            self.patient_field.search_now(pick_single=True)
+
+    def new_patient(self) -> NewPatientDialog | None:
+        """Open the new-patient form, started with what was typed in the search."""
+        if self._saved is not None:
+            return None
+        typed = self.patient_field.text()
+        if self._patient is not None and typed.strip() == self._patient.name:
+            typed = ""
+        name, mobile = split_search_text(typed)
+        dialog = NewPatientDialog(
+            self._db,
+            self._user,
+            clock=self._clock,
+            today=self._today,
+            name=name,
+            mobile=mobile,
+            parent=self,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.patient_added.connect(self.choose_patient)
+        dialog.open()
+        return dialog
+
+    # -- adding items --------------------------------------------------------------------
+
+    def _item_chosen(self, entry: CatalogEntry) -> None:
+        self.add_item(entry)
+
+    def _item_entered(self, text: str) -> None:
+        typed = text.strip()
+        if not typed:
+            return
+        db = self._db
+
+        def look_up() -> tuple[CatalogEntry | None, list[CatalogEntry]]:
+            exact = catalog.item_by_code(db, typed)
+            return exact, [] if exact else catalog.find_items(db, typed)
+
+        def found(result: tuple[CatalogEntry | None, list[CatalogEntry]]) -> None:
+            exact, matches = result
+            if exact is None and len(matches) == 1:
+                exact = matches[0]
+            if exact is not None:
+                self.add_item(exact, clear_field=self.item_field.text().strip() == typed)
+            elif matches:
+                self.item_field.show_results(matches, typed)
+                self._item_message(
+                    f"{len(matches)} items match; pick one with the arrows and Enter."
+                )
+            else:
+                self._item_message(f"Nothing in the catalog matches '{typed}'.", error=True)
+
+        self._run(look_up, found, self._failed)
+
+    def _item_message(self, text: str, *, error: bool = False) -> None:
+        self.item_message.setObjectName("FieldError" if error else "Hint")
+        self.item_message.setText(text)
+        self.item_message.style().unpolish(self.item_message)
+        self.item_message.style().polish(self.item_message)
+
+    def add_item(self, entry: CatalogEntry, *, clear_field: bool = True) -> None:
+        """Add one of `entry` to the cart (a line already holding it gets one more)."""
+        if self._saved is not None:
+            self._say("This invoice is saved. Press Ctrl+N to start a new one.")
+            return
+        self._say("")
+        row = next(
+            (
+                number
+                for number, line in enumerate(self.cart.rows())
+                if line.entry.id == entry.id and line.manual_discount_percent is None
+            ),
+            None,
+        )
+        if row is None:
+            row = self.cart.add(entry)
+        else:
+            self.cart.step_quantity(row, 1)
+        self._select(row)
+        quantity = self.cart.row(row).quantity
+        added = f"Added {entry.name}" + (f" (now {quantity})" if quantity > 1 else "") + "."
+        self._item_message(added)
+        if clear_field:
+            self.item_field.clear()
+            self.item_field.cancel()
+
+    def _scanned(self, code: str, widget: object) -> None:
+        if isinstance(widget, TypeAheadField):
+            widget.cancel()
+        db = self._db
+
+        def found(entry: CatalogEntry | None) -> None:
+            if entry is None:
+                self._say(f"No item has the barcode {code}. Check that it is in the catalog.")
+            else:
+                self.add_item(entry, clear_field=False)
+
+        self._run(lambda: catalog.item_by_code(db, code), found, self._failed)
+
+    def _select(self, row: int) -> None:
+        index = self.cart.index(row, ITEM)
+        selection = self.table.selectionModel()
+        selection.setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.table.scrollTo(index)
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 (Qt's name)
+        # Down from Add item (no list open) goes into the cart.
+        if (
+            watched is self.item_field
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() == Qt.Key.Key_Down
+            and not self.item_field.suggestions_visible()
+            and not self.cart.is_empty()
+        ):
+            self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+            if self.table.currentIndex().row() < 0:
+                self._select(0)
+            return True
+        return super().eventFilter(watched, event)
+
+    # -- changing lines ------------------------------------------------------------------
+
+    def remove_line(self, row: int) -> None:
+        if self._saved is not None or not 0 <= row < self.cart.rowCount():
+            return
+        name = self.cart.row(row).entry.name
+        self.cart.remove(row)
+        if self.cart.is_empty():
+            self.item_field.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self._select(min(row, self.cart.rowCount() - 1))
+        self._item_message(f"Removed {name}.")
+
+    def _step(self, row: int, step: int) -> None:
+        if self._saved is None:
+            self.cart.step_quantity(row, step)
+
+    def edit_discount(self) -> None:
+        """Open the Discount cell of the selected line for a manual percentage."""
+        row = self.table.currentIndex().row()
+        if self._saved is not None or row < 0:
+            if self.cart.rowCount():
+                self._say("Select a line in the cart first (Down from Add item).")
+            return
+        index = self.cart.index(row, DISCOUNT)
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.table.setCurrentIndex(index)
+        self.table.edit(index)
+
+    def _check_discount(self, uid: int, percent: Decimal | None) -> None:
+        """Apply a manual discount only once the service accepted it for this user."""
+        items = list(self.cart.items())
+        row = self.cart.row_of(uid)
+        items[row] = replace(items[row], manual_discount_percent=percent)
+        request = CartRequest(self._patient_id(), tuple(items), tuple(self._codes))
+        db, user, now = self._db, self._user, self._clock()
+
+        def accepted(_quote: Quote) -> None:
+            try:
+                self.cart.set_manual_discount(uid, percent)
+            except KeyError:
+                return  # the line was removed meanwhile
+
+        def refused(error: Exception) -> None:
+            if isinstance(error, InvoiceError):
+                self._say(str(error))
+            else:
+                self._failed(error)
+
+        self._run(lambda: invoicing.quote(db, user, request, now=now), accepted, refused)
+
+    # -- promo codes ---------------------------------------------------------------------
+
+    def apply_code(self) -> None:
+        code = self.code_field.text().strip().upper()
+        if not code or self._saved is not None:
+            return
+        self.code_field.clear()
+        if code not in self._codes:
+            self._codes.append(code)
+            self._reprice()
+        self._show_codes()
+
+    def remove_code(self, code: str) -> None:
+        if code in self._codes and self._saved is None:
+            self._codes.remove(code)
+            self._reprice()
+            self._show_codes()
+            self.code_field.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def codes(self) -> list[str]:
+        return list(self._codes)
+
+    def _show_codes(self) -> None:
+        while self.codes_box.count():
+            item = self.codes_box.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        quote = self._current_quote()
+        outcomes = {c.code: c for c in quote.priced.codes} if quote else {}
+        for code in self._codes:
+            outcome = outcomes.get(code)
+            if outcome is None:
+                text, name = f"{code}: checking...", "CodeChecking"
+            elif outcome.applied:
+                text, name = f"{code} applied", "CodeApplied"
+            else:
+                text = f"{code} cannot be used. {outcome.message} Remove it, or save without it."
+                name = "CodeRefused"
+            row = QFrame()
+            row.setObjectName(name)
+            layout = QHBoxLayout(row)
+            layout.setContentsMargins(10, 6, 6, 6)
+            layout.setSpacing(6)
+            label = QLabel(text)
+            label.setObjectName(name + "Text")
+            label.setWordWrap(True)
+            remove = QToolButton()
+            remove.setText("Remove")
+            remove.setObjectName("RemoveCode")
+            remove.setToolTip(f"Remove the code {code}")
+            remove.setAccessibleName(f"Remove {code}")
+            remove.clicked.connect(lambda _checked=False, c=code: self.remove_code(c))
+            remove.setEnabled(self._saved is None)
+            layout.addWidget(label, 1)
+            layout.addWidget(remove, 0, Qt.AlignmentFlag.AlignTop)
+            self.codes_box.addWidget(row)
+
+    def code_messages(self) -> list[str]:
+        """What the codes area says, one entry per code typed."""
+        texts = []
+        for index in range(self.codes_box.count()):
+            item = self.codes_box.itemAt(index)
+            widget = item.widget() if item is not None else None
+            label = widget.findChild(QLabel) if widget is not None else None
+            if label is not None:
+                texts.append(label.text())
+        return texts
+
+    # -- pricing -------------------------------------------------------------------------
+
+    def _patient_id(self) -> Any:
+        return self._patient.id if self._patient else None
+
+    def request(self) -> CartRequest:
+        """The cart as it stands, for the services."""
+        return CartRequest(self._patient_id(), self.cart.items(), tuple(self._codes))
+
+    def _current_quote(self) -> Quote | None:
+        """The last quote, if it is for the cart as it is now."""
+        quote = self._quote
+        return quote if quote is not None and quote.request == self.request() else None
+
+    def current_quote(self) -> Quote | None:
+        return self._current_quote()
+
+    def _cart_changed(self) -> None:
+        self._discard_armed = False
+        self._reprice()
+
+    def _reprice(self) -> None:
+        self._quote_sequence += 1
+        if self.cart.is_empty():
+            self._quote = None
+            self._pricing = False
+            self._show_quote()
+            return
+        sequence, request = self._quote_sequence, self.request()
+        db, user, now = self._db, self._user, self._clock()
+        self._pricing = True
+        self.totals.set_updating(True)
+        self._update_save_button()
+        self._run(
+            lambda: invoicing.quote(db, user, request, now=now),
+            lambda quote: self._priced(sequence, quote),
+            lambda error: self._price_failed(sequence, error),
+        )
+
+    def _priced(self, sequence: int, quote: Quote) -> None:
+        if sequence != self._quote_sequence:
+            return  # the cart changed again; a newer quote is on its way
+        self._pricing = False
+        self._quote = quote
+        self._show_quote()
+        self.priced.emit()
+        if self._save_when_priced:
+            self._save_when_priced = False
+            self.save()
+
+    def _price_failed(self, sequence: int, error: Exception) -> None:
+        if sequence != self._quote_sequence:
+            return
+        self._pricing = False
+        self._quote = None
+        self._save_when_priced = False
+        self.totals.set_updating(False)
+        self._update_save_button()
+        if isinstance(error, InvoiceError):
+            self._say(str(error))
+        else:
+            self._failed(error)
+
+    def _show_quote(self) -> None:
+        quote = self._current_quote()
+        self.totals.set_updating(False)
+        if quote is not None:
+            self.cart.apply_prices(quote.priced)
+            self.table.resizeRowsToContents()
+        self.totals.show_priced(quote.priced if quote else None)
+        hints = [miss.message for miss in quote.priced.near_misses] if quote else []
+        self.hints_label.setText("\n".join(f"Hint: {hint}" for hint in hints[:MAX_HINTS]))
+        self.hints_label.setVisible(bool(hints))
+        self._show_codes()
+        self._update_save_button()
+
+    def _update_save_button(self) -> None:
+        quote = self._current_quote()
+        refused = quote.refused_codes if quote else []
+        text = "Save without the code  (Ctrl+S)" if refused else "Save && print  (Ctrl+S)"
+        self.save_button.setText(text)
+        self.save_button.setVisible(self._saved is None)
+        self.save_button.setEnabled(not self._saving and not self.cart.is_empty())
+
+    # -- saving --------------------------------------------------------------------------
+
+    def is_saving(self) -> bool:
+        return self._saving
+
+    def saved_invoice(self) -> InvoiceDocument | None:
+        return self._saved
+
+    def pdf_path(self) -> Path | None:
+        return self._pdf_path
+
+    def save(self) -> None:
+        """Save the invoice as priced on screen (Ctrl+S), then write and open its PDF."""
+        if self._saved is not None or self._saving:
+            return
+        if self.cart.is_empty():
+            self._say("Add at least one item to the invoice.")
+            self.item_field.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        if self._patient is None:
+            self._say("Choose the patient before saving the invoice.")
+            self.patient_field.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        quote = self._current_quote()
+        if quote is None:
+            # Save as soon as the prices on screen are those of this cart.
+            self._save_when_priced = True
+            if not self._pricing:
+                self._reprice()
+            return
+        request = quote.request
+        allow_refused = bool(quote.refused_codes)
+        db, user, now = self._db, self._user, self._clock()
+        self._saving = True
+        self._say("Saving...", error=False)
+        self._update_save_button()
+        self._run(
+            lambda: invoicing.save_invoice(
+                db, user, request, now=now, seen=quote, allow_refused_codes=allow_refused
+            ),
+            self._save_done,
+            self._save_failed,
+            reads=False,
+        )
+
+    def _save_done(self, document: InvoiceDocument) -> None:
+        self._saving = False
+        self._saved = document
+        self.cart.set_read_only(True)
+        for widget in (
+            self.patient_field,
+            self.item_field,
+            self.code_field,
+            self.apply_button,
+            self.new_patient_button,
+        ):
+            widget.setEnabled(False)
+        self.patient_field.setClearButtonEnabled(False)
+        self._show_codes()
+        self._say("")
+        self._item_message("")
+        self.saved_label.setText(f"Saved {document.invoice_number}")
+        self.saved_detail.setText(
+            f"{format_rupees(document.total_amount)} for {document.patient_name}"
+        )
+        self.pdf_label.setText("Writing the PDF...")
+        self.saved_card.show()
+        self._update_save_button()
+        self.new_button.setFocus(Qt.FocusReason.OtherFocusReason)
+        log.info("invoice %s saved", document.invoice_number)
+        self.invoice_saved.emit(str(document.id))
+        self._write_pdf(open_after=True)
+
+    def _save_failed(self, error: Exception) -> None:
+        self._saving = False
+        self._update_save_button()
+        if isinstance(error, PriceChanged | CodeRefused):
+            # Show the new prices; the person checks them and saves again.
+            self._quote = error.quote
+            self._show_quote()
+            self._say(str(error))
+        elif isinstance(error, InvoiceError):
+            self._say(str(error))
+        else:
+            self._failed(error, prefix="The invoice was not saved. ")
+
+    def _failed(self, error: Exception, *, prefix: str = "") -> None:
+        log.error("invoice entry: %s", error, exc_info=error)
+        self._say(prefix + error_sentence(error))
+
+    # -- the PDF -------------------------------------------------------------------------
+
+    def _write_pdf(self, *, open_after: bool) -> None:
+        document = self._saved
+        if document is None:
+            return
+        folder = self.invoice_folder
+        path = folder / f"{document.invoice_number}.pdf"
+
+        def write() -> Path:
+            folder.mkdir(parents=True, exist_ok=True)
+            render_invoice_pdf(document, path, variant="a4")
+            return path
+
+        def written(done: Path) -> None:
+            self._pdf_path = done
+            opening = " and opened" if open_after and self._open_file is not None else ""
+            self.pdf_label.setText(f"PDF written{opening}.")
+            self.pdf_label.setToolTip(str(done))
+            self.pdf_written.emit(str(done))
+            if open_after:
+                self._open(done)
+
+        def failed(error: Exception) -> None:
+            log.error("could not write %s", path, exc_info=error)
+            self.pdf_label.setText("The PDF was not written: press Print again.")
+            self.pdf_label.setToolTip(f"{folder}: {error}")
+
+        self._run(write, written, failed, reads=False)
+
+    def _open(self, path: Path) -> None:
+        if self._open_file is not None:
+            self._open_file(path)
+
+    def print_again(self) -> None:
+        """Open the saved invoice's PDF again (writing it first if it is missing)."""
+        if self._saved is None:
+            return
+        if self._pdf_path is not None and self._pdf_path.exists():
+            self._open(self._pdf_path)
+        else:
+            self._write_pdf(open_after=True)
+
+    # -- starting over -------------------------------------------------------------------
+
+    def new_invoice(self) -> None:
+        """Start a new invoice (Ctrl+N). An unsaved cart needs a second Ctrl+N to discard."""
+        if self._saving:
+            return
+        if self._saved is None and not self.cart.is_empty() and not self._discard_armed:
+            self._discard_armed = True
+            self._say("This invoice is not saved. Press Ctrl+N again to discard it.")
+            return
+        self._discard_armed = False
+        self._saved = None
+        self._pdf_path = None
+        self._patient = None
+        self._codes = []
+        self._quote = None
+        self._save_when_priced = False
+        self.saved_card.hide()
+        for widget in (
+            self.patient_field,
+            self.item_field,
+            self.code_field,
+            self.apply_button,
+            self.new_patient_button,
+        ):
+            widget.setEnabled(True)
+        self.patient_field.setClearButtonEnabled(True)
+        self.patient_field.clear()
+        self.patient_field.cancel()
+        self.item_field.clear()
+        self.item_field.cancel()
+        self.code_field.clear()
+        self.cart.clear()
+        self._show_patient()
+        self._item_message("Enter adds it; the field stays ready for the next item.")
+        self._say("")
+        self._show_quote()
+        self.patient_field.setFocus(Qt.FocusReason.OtherFocusReason)

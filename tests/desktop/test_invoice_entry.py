@@ -1,0 +1,582 @@
+"""The counter, driven through its real widgets: patient, items, prices, codes, save and PDF."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit
+from sqlalchemy import func, select, update
+
+from db.models import CatalogItem, InvoiceHeader, Patient, PromotionCampaign, PromotionUsageLog
+from desktop.main_window import MainWindow
+from desktop.models.cart_model import BADGE_ROLE, CODE_ROLE, DISCOUNT, ITEM, QTY
+from desktop.panels.invoice_entry import InvoiceEntryPanel
+from desktop.widgets.cart_table import EMPTY_TITLE
+from desktop.widgets.new_patient import NewPatientDialog
+from services import auth, invoicing
+from services.invoicing import CartItem, CartRequest
+from tests.desktop.helpers import NOW, fixed_clock, save_screenshot
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+WAIT_MS = 10_000
+
+
+# -- driving the counter -----------------------------------------------------------------
+
+
+@pytest.fixture
+def opened() -> list[Path]:
+    """The PDFs the panel asked to open (instead of launching a viewer)."""
+    return []
+
+
+@pytest.fixture
+def counter(qtbot, db, front_desk, branch_info, fresh_settings, tmp_path, opened):
+    """The main window at 1366x768 on the Invoice panel, signed in as the front desk."""
+    window = MainWindow(
+        db,
+        front_desk,
+        branch_info,
+        settings=fresh_settings,
+        clock=fixed_clock,
+        invoice_folder=tmp_path / "invoices",
+        open_file=opened.append,
+    )
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    panel = window.panel("invoice")
+    assert isinstance(panel, InvoiceEntryPanel)
+    return window, panel
+
+
+def settle(qtbot, panel: InvoiceEntryPanel) -> None:
+    """Wait until nothing is searching, pricing, saving or writing."""
+    qtbot.waitUntil(panel.is_idle, timeout=WAIT_MS)
+
+
+def focused():
+    return QApplication.focusWidget()
+
+
+def press(qtbot, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    qtbot.keyClick(focused(), key, modifier)
+
+
+def a_patient(db, *, with_visits: bool = True):
+    """A demo patient (name, mobile, id) with a few past visits."""
+    with db.session(write=False) as session:
+        query = select(Patient.id, Patient.name, Patient.mobile).order_by(Patient.name)
+        if with_visits:
+            query = query.where(
+                select(func.count(InvoiceHeader.id))
+                .where(InvoiceHeader.patient_id == Patient.id)
+                .scalar_subquery()
+                >= 3
+            )
+        return session.execute(query.limit(1)).one()
+
+
+def barcode_of(db, code: str) -> str:
+    with db.session(write=False) as session:
+        barcode = session.scalar(select(CatalogItem.barcode).where(CatalogItem.code == code))
+    assert barcode, f"{code} has no barcode in the demo catalog"
+    return barcode
+
+
+def pick_patient(qtbot, panel: InvoiceEntryPanel, patient, *, screenshot=None) -> None:
+    """Type part of the name and the start of the mobile, then pick them from the list."""
+    field = panel.patient_field
+    field.setFocus()
+    first_name = patient.name.split()[0]
+    qtbot.keyClicks(field, f"{first_name.lower()} {patient.mobile[:5]}")
+    qtbot.waitUntil(field.suggestions_visible, timeout=WAIT_MS)
+    ids = [match.id for match in field.results()]
+    assert patient.id in ids
+    if screenshot is not None:
+        save_screenshot(screenshot, "invoice_patient_search")
+    for _ in range(ids.index(patient.id)):
+        qtbot.keyClick(field, Qt.Key.Key_Down)
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    assert panel.patient() is not None and panel.patient().id == patient.id
+
+
+def add_by_typing(qtbot, panel: InvoiceEntryPanel, text: str) -> None:
+    rows = panel.cart.rowCount()
+    assert focused() is panel.item_field
+    qtbot.keyClicks(panel.item_field, text)
+    qtbot.keyClick(panel.item_field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: panel.cart.rowCount() == rows + 1, timeout=WAIT_MS)
+
+
+def wait_priced(qtbot, panel: InvoiceEntryPanel) -> None:
+    settle(qtbot, panel)
+    assert panel.current_quote() is not None
+
+
+def editor_closed(qtbot, panel: InvoiceEntryPanel) -> None:
+    """The cell editor commits on the next turn of the event loop; wait for it and its check."""
+    qtbot.waitUntil(
+        lambda: panel.table.state() != QAbstractItemView.State.EditingState, timeout=WAIT_MS
+    )
+    settle(qtbot, panel)
+
+
+def codes_in_cart(panel: InvoiceEntryPanel) -> list[str]:
+    return [panel.cart.index(row, ITEM).data(CODE_ROLE) for row in range(panel.cart.rowCount())]
+
+
+def totals(panel: InvoiceEntryPanel) -> dict[str, str]:
+    return dict(panel.totals.rows())
+
+
+def promotion(db, code):
+    with db.session(write=False) as session:
+        return session.scalars(
+            select(PromotionCampaign).where(PromotionCampaign.campaign_code == code)
+        ).one()
+
+
+def pdf_text(path: Path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+# -- seed 000 end to end -----------------------------------------------------------------
+
+
+def test_seed_000_botox_makes_the_consultation_free_and_the_invoice_prints(
+    qtbot, db, counter, opened
+):
+    window, panel = counter
+    assert focused() is panel.patient_field  # the counter starts at the patient
+    assert panel.cart.rowCount() == 0
+    save_screenshot(window, "invoice_empty")
+    # The demo's history may already hold uses; this invoice adds exactly one.
+    premium_before = promotion(db, "PREMIUM_CONSULT").current_uses
+
+    patient = a_patient(db)
+    pick_patient(qtbot, panel, patient, screenshot=window)
+    assert focused() is panel.item_field  # Enter moved on to Add item
+    assert patient.name in panel.patient_name_label.text()
+    assert "visits" in panel.patient_detail_label.text()
+    assert panel.patient_detail_label.text().startswith("last visit ")
+
+    add_by_typing(qtbot, panel, "BOTOX50")
+    assert focused() is panel.item_field and panel.item_field.text() == ""
+    add_by_typing(qtbot, panel, "consult")
+    wait_priced(qtbot, panel)
+
+    assert codes_in_cart(panel) == ["BOTOX50", "CONSULT"]
+    consult = panel.cart.index(1, ITEM)
+    assert consult.data(BADGE_ROLE) == "Rs.500 Free (PREMIUM_CONSULT)"
+    assert panel.cart.index(0, ITEM).data(BADGE_ROLE) is None
+    assert panel.cart.index(1, DISCOUNT).data() == "100%  -500.00"
+    assert panel.cart.index(1, 5).data() == "0.00"
+    shown = totals(panel)
+    assert shown["Gross"] == "Rs.5,000.00"
+    assert shown["PREMIUM_CONSULT"] == "-500.00"
+    assert shown["Payable"] == "Rs.4,500.00"
+    assert shown["You save"] == "Rs.500.00"
+    assert "GST included" in shown and "Round off" in shown
+    assert focused() is panel.item_field
+    save_screenshot(window, "invoice_seed_priced")
+
+    saved_ids: list[str] = []
+    panel.invoice_saved.connect(saved_ids.append)
+    with qtbot.waitSignal(panel.pdf_written, timeout=WAIT_MS) as written:
+        press(qtbot, Qt.Key.Key_S, CTRL)
+    settle(qtbot, panel)
+
+    document = panel.saved_invoice()
+    assert document is not None and saved_ids == [str(document.id)]
+    number = document.invoice_number
+    assert number.startswith("SVC-2026-2027-")
+    assert f"Saved {number}" in panel.saved_label.text()
+    assert panel.print_button.isVisible() and panel.new_button.isVisible()
+    save_screenshot(window, "invoice_saved")
+
+    with db.session(write=False) as session:
+        header = session.get(InvoiceHeader, document.id)
+        uses = session.scalars(
+            select(PromotionUsageLog).where(PromotionUsageLog.invoice_id == document.id)
+        ).all()
+        assert header.patient_id == patient.id
+        assert header.total_amount == 450_000
+        [applied] = header.campaigns_applied["applied_promotions"]
+    premium = promotion(db, "PREMIUM_CONSULT")
+    assert applied["campaign_code"] == "PREMIUM_CONSULT"
+    assert applied["promotion_type"] == "buy_x_get_y"
+    assert Decimal(str(applied["total_discount"])) == Decimal("500.00")
+    assert [(u.campaign_id, u.discount_amount) for u in uses] == [(premium.id, 50_000)]
+    assert premium.current_uses == premium_before + 1
+
+    pdf = Path(written.args[0])
+    assert pdf == panel.invoice_folder / f"{number}.pdf"
+    assert opened == [pdf]
+    text = pdf_text(pdf)
+    assert "\u20b94,500.00" in text
+    assert "You saved" in text and "PREMIUM_CONSULT" in text
+
+    # Print again opens the same file; Ctrl+N starts the next invoice at the patient.
+    qtbot.mouseClick(panel.print_button, Qt.MouseButton.LeftButton)
+    assert opened == [pdf, pdf]
+    press(qtbot, Qt.Key.Key_N, CTRL)
+    assert panel.saved_invoice() is None and panel.cart.rowCount() == 0
+    assert panel.patient() is None and focused() is panel.patient_field
+    assert totals(panel)["Payable"] == "Rs.0.00"
+    settle(qtbot, panel)
+
+
+# -- the barcode scanner -----------------------------------------------------------------
+
+
+def test_a_scan_in_the_patient_field_adds_the_product(qtbot, db, counter):
+    _window, panel = counter
+    panel.patient_field.setFocus()
+    qtbot.keyClicks(panel.patient_field, "pri")  # the receptionist had started typing
+
+    qtbot.keyClicks(panel.patient_field, barcode_of(db, "SPF50"))
+    qtbot.keyClick(panel.patient_field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: panel.cart.rowCount() == 1, timeout=WAIT_MS)
+    wait_priced(qtbot, panel)
+
+    assert codes_in_cart(panel) == ["SPF50"]
+    assert panel.patient_field.text() == "pri"  # the scanner's digits were taken back out
+    assert not panel.patient_field.suggestions_visible()
+    assert focused() is panel.patient_field
+    assert totals(panel)["Payable"] == "Rs.850.00"
+
+
+def test_a_scan_while_the_cart_has_the_focus_adds_too_and_a_second_scan_counts_up(
+    qtbot, db, counter
+):
+    _window, panel = counter
+    barcode = barcode_of(db, "CERAMIDE")
+    panel.item_field.setFocus()
+    add_by_typing(qtbot, panel, "SPF50")
+    qtbot.keyClick(panel.item_field, Qt.Key.Key_Down)  # into the cart
+    assert focused() is panel.table
+
+    for _ in range(2):
+        qtbot.keyClicks(panel.table, barcode)
+        qtbot.keyClick(panel.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: panel.cart.rowCount() == 2 and panel.cart.row(1).quantity == 2, timeout=WAIT_MS
+    )
+    wait_priced(qtbot, panel)
+    assert codes_in_cart(panel) == ["SPF50", "CERAMIDE"]
+    assert totals(panel)["Gross"] == "Rs.2,750.00"
+
+
+def test_a_mobile_number_typed_by_hand_is_not_taken_for_a_barcode(qtbot, db, counter):
+    _window, panel = counter
+    patient = a_patient(db)
+    panel.patient_field.setFocus()
+    qtbot.keyClicks(panel.patient_field, patient.mobile)
+    qtbot.keyClick(panel.patient_field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: panel.patient() is not None, timeout=WAIT_MS)
+
+    assert panel.patient().id == patient.id  # a lone match is picked by Enter
+    assert panel.cart.rowCount() == 0
+    settle(qtbot, panel)
+
+
+# -- lines -------------------------------------------------------------------------------
+
+
+def test_del_removes_the_selected_line_and_plus_minus_change_the_quantity(qtbot, counter):
+    _window, panel = counter
+    panel.item_field.setFocus()
+    add_by_typing(qtbot, panel, "MEDIFACIAL")
+    add_by_typing(qtbot, panel, "PEEL-GLY")
+    add_by_typing(qtbot, panel, "LIPBALM")
+    qtbot.keyClick(panel.item_field, Qt.Key.Key_Down)
+    assert focused() is panel.table
+    assert panel.table.currentIndex().row() == 2  # the line added last is selected
+
+    qtbot.keyClick(panel.table, Qt.Key.Key_Up)
+    qtbot.keyClick(panel.table, Qt.Key.Key_Delete)
+    wait_priced(qtbot, panel)
+    assert codes_in_cart(panel) == ["MEDIFACIAL", "LIPBALM"]
+    assert totals(panel)["Gross"] == "Rs.2,850.00"
+
+    qtbot.keyClicks(panel.table, "++")
+    wait_priced(qtbot, panel)
+    assert panel.cart.index(panel.table.currentIndex().row(), QTY).data() == "3"
+    qtbot.keyClicks(panel.table, "-")
+    wait_priced(qtbot, panel)
+    assert totals(panel)["Gross"] == "Rs.3,200.00"  # 2,500 + 2 x 350
+
+    qtbot.keyClick(panel.table, Qt.Key.Key_F2)  # types the quantity
+    editor = focused()
+    editor.findChild(QLineEdit).selectAll()
+    qtbot.keyClicks(editor, "5")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    editor_closed(qtbot, panel)
+    assert totals(panel)["Gross"] == "Rs.4,250.00"  # 2,500 + 5 x 350
+
+    qtbot.keyClick(panel.table, Qt.Key.Key_Delete)
+    qtbot.keyClick(panel.table, Qt.Key.Key_Delete)
+    settle(qtbot, panel)
+    assert panel.cart.rowCount() == 0
+    assert focused() is panel.item_field
+    assert totals(panel)["Payable"] == "Rs.0.00"
+
+
+def test_a_name_that_matches_several_items_offers_a_list(qtbot, counter):
+    _window, panel = counter
+    panel.item_field.setFocus()
+    qtbot.keyClicks(panel.item_field, "peel")
+    qtbot.waitUntil(panel.item_field.suggestions_visible, timeout=WAIT_MS)
+
+    names = [row[1] for row in panel.item_field.suggestion_texts()]
+    assert "TCA peel" in names and "Glycolic peel" in names
+    target = names.index("TCA peel")
+    for _ in range(target):
+        qtbot.keyClick(panel.item_field, Qt.Key.Key_Down)
+    qtbot.keyClick(panel.item_field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: panel.cart.rowCount() == 1, timeout=WAIT_MS)
+    assert codes_in_cart(panel) == ["PEEL-TCA"]
+    assert focused() is panel.item_field and panel.item_field.text() == ""
+    settle(qtbot, panel)
+
+
+def test_nothing_matching_says_so_beside_the_field(qtbot, counter):
+    _window, panel = counter
+    panel.item_field.setFocus()
+    qtbot.keyClicks(panel.item_field, "zzzz")
+    qtbot.keyClick(panel.item_field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Nothing" in panel.item_message.text(), timeout=WAIT_MS)
+    assert panel.item_message.text() == "Nothing in the catalog matches 'zzzz'."
+    assert panel.cart.rowCount() == 0
+    settle(qtbot, panel)
+
+
+def test_a_manual_discount_above_the_users_limit_is_refused_with_the_reason(qtbot, counter):
+    _window, panel = counter
+    panel.item_field.setFocus()
+    add_by_typing(qtbot, panel, "PEEL-GLY")
+    wait_priced(qtbot, panel)
+
+    press(qtbot, Qt.Key.Key_D, CTRL)  # the selected line's Discount cell opens
+    editor = focused()
+    assert editor is not panel.item_field
+    qtbot.keyClicks(editor, "15")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    editor_closed(qtbot, panel)
+
+    assert panel.message() == "Your discount limit is 10%; ask a manager for more."
+    assert panel.notice.isVisible()
+    assert panel.cart.row(0).manual_discount_percent is None
+    assert totals(panel)["Payable"] == "Rs.1,800.00"
+
+    press(qtbot, Qt.Key.Key_D, CTRL)
+    editor = focused()
+    qtbot.keyClicks(editor, "10")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    editor_closed(qtbot, panel)
+    qtbot.waitUntil(lambda: panel.cart.row(0).manual_discount_percent == 10, timeout=WAIT_MS)
+    wait_priced(qtbot, panel)
+    assert panel.cart.index(0, DISCOUNT).data() == "10%  -180.00"
+    assert totals(panel)["Manual discount"] == "-180.00"
+    assert totals(panel)["Payable"] == "Rs.1,620.00"
+
+
+# -- promo codes -------------------------------------------------------------------------
+
+
+def test_a_refused_code_says_why_and_the_invoice_saves_without_it(qtbot, db, counter, opened):
+    window, panel = counter
+    pick_patient(qtbot, panel, a_patient(db))
+    add_by_typing(qtbot, panel, "MEDIFACIAL")
+    panel.code_field.setFocus()
+    qtbot.keyClicks(panel.code_field, "nosuchcode")
+    qtbot.keyClick(panel.code_field, Qt.Key.Key_Return)
+    wait_priced(qtbot, panel)
+
+    [message] = panel.code_messages()
+    assert message.startswith("NOSUCHCODE cannot be used.")
+    assert message.endswith("Remove it, or save without it.")
+    assert panel.current_quote().refused_codes[0] in message
+    assert panel.save_button.text().startswith("Save without the code")
+    save_screenshot(window, "invoice_refused_code")
+
+    with qtbot.waitSignal(panel.invoice_saved, timeout=WAIT_MS):
+        press(qtbot, Qt.Key.Key_S, CTRL)
+    settle(qtbot, panel)
+    document = panel.saved_invoice()
+    assert document is not None and document.total_amount == 250_000
+    assert document.campaigns_applied is None
+    with db.session(write=False) as session:
+        header = session.get(InvoiceHeader, document.id)
+        assert header.promo_codes_entered == {"codes": ["NOSUCHCODE"]}
+
+
+def test_removing_a_refused_code_restores_the_plain_save(qtbot, counter):
+    _window, panel = counter
+    panel.item_field.setFocus()
+    add_by_typing(qtbot, panel, "CONSULT")
+    panel.code_field.setFocus()
+    qtbot.keyClicks(panel.code_field, "WRONG1")
+    qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)
+    wait_priced(qtbot, panel)
+    assert panel.codes() == ["WRONG1"]
+
+    panel.remove_code("WRONG1")
+    wait_priced(qtbot, panel)
+    assert panel.codes() == [] and panel.code_messages() == []
+    assert panel.save_button.text() == "Save && print  (Ctrl+S)"
+
+
+# -- hints, saving rules, races ----------------------------------------------------------
+
+
+def test_a_near_miss_is_hinted_below_the_cart(qtbot, counter):
+    _window, panel = counter
+    panel.item_field.setFocus()
+    add_by_typing(qtbot, panel, "CONSULT")
+    wait_priced(qtbot, panel)
+
+    assert panel.hints_label.isVisible()
+    assert panel.hints_label.text().startswith("Hint: ")
+    assert "BOTOX50" in panel.hints_label.text() or "Botox" in panel.hints_label.text()
+    assert "PREMIUM_CONSULT" in panel.hints_label.text()
+
+
+def test_saving_without_a_patient_asks_for_one(qtbot, counter):
+    _window, panel = counter
+    panel.item_field.setFocus()
+    add_by_typing(qtbot, panel, "CONSULT")
+    wait_priced(qtbot, panel)
+
+    press(qtbot, Qt.Key.Key_S, CTRL)
+
+    assert panel.message() == "Choose the patient before saving the invoice."
+    assert focused() is panel.patient_field
+    assert panel.saved_invoice() is None
+    settle(qtbot, panel)
+
+
+def test_when_another_counter_takes_the_last_use_the_new_prices_are_shown(
+    qtbot, db, counter, front_desk
+):
+    _window, panel = counter
+    with db.session(write=True) as session, session.begin():
+        session.execute(
+            update(PromotionCampaign)
+            .where(PromotionCampaign.campaign_code == "PREMIUM_CONSULT")
+            .values(max_total_uses=PromotionCampaign.current_uses + 1)
+        )
+    patient = a_patient(db)
+    pick_patient(qtbot, panel, patient)
+    add_by_typing(qtbot, panel, "BOTOX50")
+    add_by_typing(qtbot, panel, "CONSULT")
+    wait_priced(qtbot, panel)
+    assert totals(panel)["PREMIUM_CONSULT"] == "-500.00"
+
+    # Meanwhile the other counter bills the last use of PREMIUM_CONSULT.
+    other = auth.sign_in(db, "rahul", "3333")
+    items = tuple(CartItem(line.entry.id) for line in panel.cart.rows())
+    with db.session(write=False) as session:
+        someone_else = session.scalars(
+            select(Patient.id).where(Patient.id != patient.id).limit(1)
+        ).one()
+    invoicing.save_invoice(db, other, CartRequest(someone_else, items), now=NOW)
+
+    press(qtbot, Qt.Key.Key_S, CTRL)
+    settle(qtbot, panel)
+
+    assert panel.saved_invoice() is None
+    assert panel.message().startswith("The prices changed while you were billing")
+    shown = totals(panel)
+    assert "PREMIUM_CONSULT" not in shown and shown["FESTIVE500"] == "-500.00"
+    with qtbot.waitSignal(panel.invoice_saved, timeout=WAIT_MS):
+        press(qtbot, Qt.Key.Key_S, CTRL)
+    settle(qtbot, panel)
+    assert panel.saved_invoice().total_amount == 450_000
+
+
+def test_ctrl_n_on_an_unsaved_invoice_asks_for_a_second_press(qtbot, counter):
+    _window, panel = counter
+    panel.item_field.setFocus()
+    add_by_typing(qtbot, panel, "CONSULT")
+    wait_priced(qtbot, panel)
+
+    press(qtbot, Qt.Key.Key_N, CTRL)
+    assert panel.cart.rowCount() == 1
+    assert "Ctrl+N again" in panel.message()
+    press(qtbot, Qt.Key.Key_N, CTRL)
+    settle(qtbot, panel)
+    assert panel.cart.rowCount() == 0 and focused() is panel.patient_field
+
+
+# -- new patients ------------------------------------------------------------------------
+
+
+def test_a_new_patient_is_registered_from_the_counter(qtbot, db, counter):
+    window, panel = counter
+    panel.patient_field.setFocus()
+    qtbot.keyClicks(panel.patient_field, "kavya ramesh")
+
+    press(
+        qtbot, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
+    dialog = panel.findChild(NewPatientDialog)
+    assert dialog is not None and dialog.isVisible()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    assert dialog.name_edit.text() == "Kavya Ramesh"
+    assert focused() is dialog.mobile_edit
+
+    qtbot.keyClicks(dialog.mobile_edit, "12345")
+    qtbot.keyClick(dialog.mobile_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.is_saving(), timeout=WAIT_MS)
+    assert dialog.field_error("mobile") == "A mobile number has 10 digits and starts with 6-9"
+    assert dialog.mobile_edit.property("invalid") is True
+    save_screenshot(dialog, "invoice_new_patient_refused")
+
+    dialog.mobile_edit.selectAll()
+    qtbot.keyClicks(dialog.mobile_edit, "+91 99001 23456")
+    with qtbot.waitSignal(dialog.patient_added, timeout=WAIT_MS):
+        qtbot.keyClick(dialog.mobile_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    window.activateWindow()
+    settle(qtbot, panel)
+
+    chosen = panel.patient()
+    assert chosen is not None and chosen.name == "Kavya Ramesh" and chosen.mobile == "9900123456"
+    assert "no visits yet" in panel.patient_detail_label.text()
+    with db.session(write=False) as session:
+        assert session.scalar(select(Patient.name).where(Patient.mobile == "9900123456")) == (
+            "Kavya Ramesh"
+        )
+
+
+# -- looks -------------------------------------------------------------------------------
+
+
+def test_the_empty_counter_says_how_to_start(qtbot, counter):
+    _window, panel = counter
+    assert panel.cart.rowCount() == 0
+    assert EMPTY_TITLE == "Scan or type an item code to start"
+    assert panel.patient_name_label.text() == "No patient chosen"
+    assert not panel.hints_label.isVisible() and not panel.notice.isVisible()
+    assert totals(panel) == {"Gross": "Rs.0.00", "GST included": "0.00", "Payable": "Rs.0.00"}
+    assert not panel.save_button.isEnabled()
+
+
+def test_f1_lists_the_counters_shortcuts(qtbot, counter):
+    window, _panel = counter
+    dialog = window.show_help()
+    rows = dict(dialog.shortcuts())
+    assert rows["Ctrl+S"] == "Invoice: save, then open the PDF"
+    assert rows["Ctrl+N"] == "Invoice: start a new invoice"
+    assert rows["Ctrl+Shift+N"] == "Invoice: register a new patient"
+    assert rows["Del"] == "Invoice: remove the selected line"
+    dialog.close()
