@@ -8,11 +8,13 @@ the engine could not apply, with a sentence naming the campaign.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
+
+from domain.active_hours import ActiveHours, ActiveHoursError
 
 
 class PromotionRuleError(ValueError):
@@ -137,7 +139,9 @@ class PromoCode:
     """A code typed at the counter that unlocks a promotion marked `requires_code`.
 
     `max_uses` counts every invoice; `max_uses_per_patient` one patient's invoices.
-    Dates are inclusive, in the branch's calendar."""
+    Dates are inclusive, in the branch's calendar. `active_hours` limits the code to a daily
+    window in its own time zone; `limit_reached_on` is the branch's date on which the code
+    expired by reaching `max_uses`, if it did."""
 
     code: str
     promotion_id: str
@@ -148,6 +152,8 @@ class PromoCode:
     current_uses: int = 0
     max_uses_per_patient: int | None = None
     id: str | None = None
+    active_hours: ActiveHours = field(default_factory=ActiveHours)
+    limit_reached_on: date | None = None
 
     @property
     def key(self) -> str:
@@ -297,4 +303,13 @@ def promo_code_from_row(row: Mapping[str, Any]) -> PromoCode:
         current_uses=int(row.get("current_uses") or 0),
         max_uses_per_patient=row.get("max_uses_per_patient"),
         id=None if ident is None else str(ident),
+        active_hours=_active_hours(row),
+        limit_reached_on=row.get("limit_reached_on"),
     )
+
+
+def _active_hours(row: Mapping[str, Any]) -> ActiveHours:
+    try:
+        return ActiveHours.from_json(row.get("active_hours"))
+    except ActiveHoursError as exc:
+        raise PromotionRuleError(f"Code {row.get('code')}: {exc}") from exc

@@ -227,6 +227,7 @@ class Reason(StrEnum):
     LOST_TO_BETTER = "lost_to_better"
     AT_MAX_DISCOUNT = "at_max_discount"
     UNKNOWN_CODE = "unknown_code"
+    OUTSIDE_HOURS = "outside_hours"
 
 
 class NearMissKind(StrEnum):
@@ -824,6 +825,10 @@ def _percent_text(percent: Decimal) -> str:
     return format(percent.normalize(), "f")
 
 
+def _uses(count: int) -> str:
+    return "1 use" if count == 1 else f"{count} uses"
+
+
 def _times(count: int) -> str:
     return "1 time" if count == 1 else f"{count} times"
 
@@ -929,11 +934,19 @@ def _gate(promotion: Promotion, today: date, patient: PatientHistory) -> _Miss |
     return None
 
 
-def _code_problem(code: PromoCode, today: date, patient: PatientHistory) -> _Miss | None:
+def _code_problem(
+    code: PromoCode, now: datetime, today: date, patient: PatientHistory
+) -> _Miss | None:
     text = code.key
     if code.status is CodeStatus.PAUSED:
         return _Miss(Reason.INACTIVE, f"The code {text} is paused.")
     if code.status is CodeStatus.EXPIRED:
+        if code.limit_reached_on is not None and code.max_uses is not None:
+            return _Miss(
+                Reason.LIMIT_REACHED,
+                f"This code reached its limit of {_uses(code.max_uses)} on "
+                f"{_day(code.limit_reached_on)}.",
+            )
         return _Miss(Reason.EXPIRED, f"The code {text} has expired.")
     if code.valid_from is not None and today < code.valid_from:
         return _Miss(
@@ -942,7 +955,17 @@ def _code_problem(code: PromoCode, today: date, patient: PatientHistory) -> _Mis
     if code.valid_to is not None and today > code.valid_to:
         return _Miss(Reason.EXPIRED, f"The code {text} expired on {_day(code.valid_to)}.")
     if code.max_uses is not None and code.current_uses >= code.max_uses:
-        return _Miss(Reason.LIMIT_REACHED, f"The code {text} has been used up.")
+        return _Miss(
+            Reason.LIMIT_REACHED,
+            f"The code {text} has been used {_times(code.max_uses)}, its limit.",
+        )
+    hours = code.active_hours
+    if not hours.allows(now):
+        return _Miss(
+            Reason.OUTSIDE_HOURS,
+            f"The code {text} works only {hours.describe()}; "
+            f"it is {hours.local_minute(now):%H:%M} there now.",
+        )
     per_patient = code.max_uses_per_patient
     if per_patient is not None and patient.patient_id is not None:
         used = patient.prior_code_uses.get(text, 0)
@@ -1094,7 +1117,7 @@ def price_cart(
     cart.scan(book)
     names = _Names(cart, item_names or {})
 
-    typed = _read_codes(codes, promo_codes, book, today, patient)
+    typed = _read_codes(codes, promo_codes, book, now, today, patient)
     unlocked = {c.promotion_id: c for c, problem in typed.values() if c and problem is None}
     related = book.related(
         cart.by_code, cart.by_category, [c.promotion_id for c, _ in typed.values() if c]
@@ -1153,6 +1176,7 @@ def _read_codes(
     codes: Sequence[str],
     promo_codes: Iterable[PromoCode],
     book: PromotionBook,
+    now: datetime,
     today: date,
     patient: PatientHistory,
 ) -> _Typed:
@@ -1164,7 +1188,7 @@ def _read_codes(
         if found is None:
             typed[text] = (None, _Miss(Reason.UNKNOWN_CODE, f"No promotion has the code {text}."))
             continue
-        problem = _code_problem(found, today, patient)
+        problem = _code_problem(found, now, today, patient)
         if problem is None and book.get(found.promotion_id) is None:
             problem = _Miss(
                 Reason.INACTIVE, f"The code {text} belongs to a promotion that is not running."
