@@ -354,6 +354,8 @@ class PromotionUsageLog(Base):
     reversed_at: Mapped[datetime | None]
     reversed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
 
+    items: Mapped[list[PromotionUsageItem]] = relationship()
+
     __table_args__ = (
         UniqueConstraint("campaign_id", "invoice_id"),
         Index("ix_promotion_usage_log_usage_date", "usage_date"),
@@ -411,3 +413,74 @@ class AuditLog(Base):
     details: Mapped[dict[str, Any] | None]
 
     __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+
+class CallbackRequest(Base):
+    """A person to call back (seed 004): a patient, or the name and mobile of someone not
+    registered yet. `requested_at` is the original request time and never changes (the
+    queue breaks ties on it); `due_at` is when the call is due (the SLA of its category in
+    opening hours, or the time it was rescheduled to); `not_before` keeps "Call next" from
+    ringing before a rescheduled time or a retry. `attempts` counts unanswered calls."""
+
+    __tablename__ = "callback_requests"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
+    patient_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("patients.id"), index=True)
+    contact_name: Mapped[str] = mapped_column(String(120))
+    mobile: Mapped[str] = mapped_column(String(15))
+    reason: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(20))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    preferred_from: Mapped[datetime | None]
+    preferred_to: Mapped[datetime | None]
+    requested_at: Mapped[datetime]
+    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    assigned_to: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    assigned_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    sla_category: Mapped[str] = mapped_column(String(10))
+    due_at: Mapped[datetime]
+    not_before: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    retired_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_callback_requests_status_due_at", "status", "due_at"),
+        CheckConstraint(
+            "status IN ('new', 'assigned', 'in_progress', 'no_answer', 'rescheduled', "
+            "'completed', 'unreachable', 'cancelled')",
+            name="status",
+        ),
+        CheckConstraint(
+            "reason IN ('appointment', 'billing_question', 'complaint', 'promotion_enquiry', "
+            "'follow_up', 'campaign_response')",
+            name="reason",
+        ),
+        CheckConstraint("source IN ('walk_in', 'phone', 'campaign_reply')", name="source"),
+        CheckConstraint("sla_category IN ('urgent', 'high', 'medium', 'low')", name="category"),
+        CheckConstraint("attempts >= 0", name="attempts"),
+    )
+
+
+class CallbackActivity(Base):
+    """One entry of a callback's log: creation, assignment, status change, call attempt,
+    note or reschedule, with who and when. `details` holds what changed (assignee, new due
+    time, attempt number, ...). Entries are only ever added."""
+
+    __tablename__ = "callback_activities"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    callback_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("callback_requests.id"), index=True)
+    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
+    at: Mapped[datetime]
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    activity: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict[str, Any] | None]

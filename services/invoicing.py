@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.engine import Database
@@ -32,9 +32,11 @@ from db.models import (
     Patient,
     PromoCode,
     PromotionCampaign,
+    PromotionUsageItem,
     PromotionUsageLog,
 )
 from domain.money import paise_to_decimal
+from domain.promotion_rules import PromoCode as DomainPromoCode
 from domain.promotion_rules import normalise_code, promo_code_from_row, promotion_from_row
 from domain.promotions import (
     CartLine,
@@ -180,6 +182,13 @@ def _columns(row: Any) -> dict[str, Any]:
     return {column.key: getattr(row, column.key) for column in row.__table__.columns}
 
 
+def _promo_code(code: PromoCode, branch: Branch) -> DomainPromoCode:
+    row = _columns(code)
+    if code.auto_deactivated_at is not None:
+        row["limit_reached_on"] = _local_date(branch, code.auto_deactivated_at)
+    return promo_code_from_row(row)
+
+
 def _history(session: Session, patient_id: uuid.UUID | None, *, with_codes: bool) -> PatientHistory:
     if patient_id is None:
         return PatientHistory()
@@ -250,7 +259,7 @@ def _price(
         today=today,
         patient=_history(session, request.patient_id, with_codes=bool(typed)),
         codes=typed,
-        promo_codes=[promo_code_from_row(_columns(code)) for code in codes],
+        promo_codes=[_promo_code(code, branch) for code in codes],
         item_names=item_names,
         explain_all=explain_all,
     )
@@ -432,29 +441,69 @@ def _write_invoice(
 def _track_usage(
     session: Session, actor: CurrentUser, invoice: InvoiceHeader, quote: Quote, now: datetime
 ) -> None:
-    """One usage row per applied promotion, its counter, and auto-deactivation at the limit."""
+    """One usage row per applied promotion with the items it discounted, its counter, and
+    auto-deactivation of a promotion or code at its limit."""
+    line_rows = {str(index): row for index, row in enumerate(invoice.lines)}
     for applied in quote.priced.applied:
         promotion_id = uuid.UUID(applied.promotion_id)
         code_id = uuid.UUID(applied.promo_code_id) if applied.promo_code_id else None
-        session.add(
-            PromotionUsageLog(
-                campaign_id=promotion_id,
-                branch_id=invoice.branch_id,
-                patient_id=invoice.patient_id,
-                invoice_id=invoice.id,
-                promo_code_id=code_id,
-                usage_date=now,
-                discount_amount=applied.discount_amount,
-                applied_by=actor.id,
-            )
+        use = PromotionUsageLog(
+            id=uuid.uuid4(),
+            campaign_id=promotion_id,
+            branch_id=invoice.branch_id,
+            patient_id=invoice.patient_id,
+            invoice_id=invoice.id,
+            promo_code_id=code_id,
+            usage_date=now,
+            discount_amount=applied.discount_amount,
+            applied_by=actor.id,
         )
+        session.add(use)
+        for priced in quote.priced.lines:
+            for share in priced.shares:
+                if share.promotion_id == applied.promotion_id and share.amount:
+                    row = line_rows[priced.line_key]
+                    use.items.append(
+                        PromotionUsageItem(
+                            usage_id=use.id,
+                            invoice_line_id=row.id,
+                            item_id=row.item_id,
+                            item_code=row.item_code,
+                            item_name=row.item_name,
+                            discount_amount=share.amount,
+                        )
+                    )
         _count_use(session, promotion_id, +1, now)
         if code_id is not None:
-            session.execute(
-                update(PromoCode)
-                .where(PromoCode.id == code_id)
-                .values(current_uses=PromoCode.current_uses + 1, updated_at=now)
-            )
+            _count_code_use(session, actor, code_id, +1, now)
+
+
+def _count_code_use(
+    session: Session, actor: CurrentUser, code_id: uuid.UUID, step: int, now: datetime
+) -> None:
+    """Move a code's use count; expire it at its limit, or revive it when a use comes back."""
+    code = session.get_one(PromoCode, code_id)
+    code.current_uses = max(0, code.current_uses + step)
+    code.updated_at = now
+    limit = code.max_uses
+    reached = limit is not None and code.current_uses >= limit
+    if step > 0 and reached and code.auto_deactivate_on_max_uses and code.status == "active":
+        code.status = "expired"
+        code.auto_deactivated_at = now
+        log.info("code %s reached its limit of %s uses", code.code, limit)
+    elif step < 0 and code.auto_deactivated_at is not None and not reached:
+        code.status = "active"
+        code.auto_deactivated_at = None
+        audit.record(
+            session,
+            at=now,
+            user_id=actor.id,
+            branch_id=actor.branch_id,
+            action="promo_code.reactivated",
+            entity_type="promo_code",
+            entity_id=code.id,
+            details={"code": code.code, "uses": code.current_uses, "max_uses": limit},
+        )
 
 
 def _count_use(session: Session, promotion_id: uuid.UUID, step: int, now: datetime) -> None:
@@ -582,11 +631,7 @@ def cancel_invoice(
             use.reversed_by = actor.id
             _count_use(session, use.campaign_id, -1, now)
             if use.promo_code_id is not None:
-                session.execute(
-                    update(PromoCode)
-                    .where(PromoCode.id == use.promo_code_id, PromoCode.current_uses > 0)
-                    .values(current_uses=PromoCode.current_uses - 1, updated_at=now)
-                )
+                _count_code_use(session, actor, use.promo_code_id, -1, now)
         session.flush()
         outbox.append(
             session,
