@@ -21,7 +21,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.branch import BranchDetailsError
+from domain.callbacks import Reason, Source
 from domain.money import format_rupees, paise_to_decimal
+from domain.promotion_spec import SpecError
 from services import (
     auth,
     branch,
@@ -30,8 +32,10 @@ from services import (
     paths,
     patients,
     promotion_reports,
+    promotions,
     setup,
 )
+from services import callbacks as callback_service
 from services.errors import PermissionDenied, ServiceError
 from services.invoice_document import InvoiceDocument
 from services.invoice_pdf import render_invoice_pdf
@@ -96,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     change.set_defaults(handler=cmd_branch_set)
 
     _add_invoice_commands(commands)
+    _add_callback_commands(commands)
     promo = commands.add_parser(
         "promo", help="promotions (manager)", description="Promotions and their usage."
     )
@@ -108,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rebuild.add_argument("--json", action="store_true", help="print what changed as JSON")
     rebuild.set_defaults(handler=cmd_promo_rebuild)
+    _add_promo_commands(promo_sub)
 
     report = commands.add_parser(
         "report", help="promotion reports (manager)", description="Promotion reports (seed 000)."
@@ -172,6 +178,58 @@ def _add_invoice_commands(commands: Any) -> None:
     cancel.add_argument("--reason", required=True)
     cancel.add_argument("--json", action="store_true")
     cancel.set_defaults(handler=cmd_invoice_cancel)
+
+
+def _add_promo_commands(sub: Any) -> None:
+    listing = sub.add_parser("list", help="promotions and codes", description="List them.")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=cmd_promo_list)
+    add = sub.add_parser(
+        "add",
+        help="create a promotion from a JSON spec",
+        description="Create a promotion from a JSON spec (the format is in the README).",
+    )
+    add.add_argument("--json-file", type=Path, required=True, metavar="SPEC.json")
+    add.add_argument("--replace", metavar="CAMPAIGN_CODE", help="change this promotion instead")
+    add.set_defaults(handler=cmd_promo_add)
+    export = sub.add_parser("export", help="a promotion as its JSON spec", description="Export.")
+    export.add_argument("campaign_code")
+    export.add_argument("--json", action="store_true", help="(always JSON)")
+    export.set_defaults(handler=cmd_promo_export)
+    code = sub.add_parser(
+        "add-code", help="create a promo code", description="Create a promo code (seed 001)."
+    )
+    code.add_argument("code")
+    code.add_argument("--promotion", required=True, metavar="PROMOTION_CODE")
+    code.add_argument("--valid-from", metavar="DATE")
+    code.add_argument("--valid-to", metavar="DATE")
+    code.add_argument("--active-hours", metavar="HH:MM-HH:MM")
+    code.add_argument("--timezone", metavar="ZONE", help="IANA zone of the active hours")
+    code.add_argument("--max-uses", type=int)
+    code.add_argument("--max-uses-per-patient", type=int)
+    code.add_argument("--no-auto-deactivate", action="store_true")
+    code.add_argument("--json", action="store_true")
+    code.set_defaults(handler=cmd_promo_add_code)
+    for name in ("pause", "resume"):
+        toggle = sub.add_parser(
+            name, help=f"{name} a promo code or promotion", description=f"{name.title()} one."
+        )
+        toggle.add_argument("code")
+        toggle.set_defaults(handler=cmd_promo_pause, paused=name == "pause")
+    analytics = sub.add_parser(
+        "analytics", help="a code's uses by service", description="A code's analytics."
+    )
+    analytics.add_argument("code")
+    analytics.add_argument("--json", action="store_true")
+    analytics.set_defaults(handler=cmd_promo_analytics)
+    apps = sub.add_parser(
+        "applications", help="a code's applications, newest first", description="Applications."
+    )
+    apps.add_argument("code")
+    apps.add_argument("--page", type=int, default=1)
+    apps.add_argument("--limit", type=int, default=20)
+    apps.add_argument("--json", action="store_true")
+    apps.set_defaults(handler=cmd_promo_applications)
 
 
 def _open(args: argparse.Namespace) -> setup.Database:
@@ -527,6 +585,457 @@ def cmd_promo_rebuild(args: argparse.Namespace) -> int:
                 f"Added {repair.added} missing uses, reversed {repair.reversed}, "
                 f"corrected {repair.counters_fixed} counters."
             )
+        return 0
+    finally:
+        db.close()
+
+
+_SPEC_OPTION = {
+    "code": "CODE",
+    "promotion_code": "--promotion",
+    "valid_from": "--valid-from",
+    "valid_to": "--valid-to",
+    "start_time": "--active-hours",
+    "end_time": "--active-hours",
+    "timezone": "--timezone",
+    "max_uses": "--max-uses",
+    "max_uses_per_patient": "--max-uses-per-patient",
+}
+
+
+def _spec_error(exc: SpecError) -> CommandError:
+    where = _SPEC_OPTION.get(exc.field, exc.field)
+    return CommandError(f"{exc} ({where})")
+
+
+def _code_json(row: promotions.CodeRow) -> dict[str, Any]:
+    return {
+        "code": row.code,
+        "promotion_code": row.promotion_code,
+        "status": row.status,
+        "uses": row.uses,
+        "max_uses": row.max_uses,
+        "uses_remaining": row.uses_remaining,
+        "max_uses_per_patient": row.max_uses_per_patient,
+        "valid_from": row.valid_from.isoformat() if row.valid_from else None,
+        "valid_to": row.valid_to.isoformat() if row.valid_to else None,
+        "active_hours": row.active_hours.to_json(),
+        "auto_deactivate_on_max_uses": row.auto_deactivate_on_max_uses,
+        "auto_deactivated_at": row.auto_deactivated_at.isoformat()
+        if row.auto_deactivated_at
+        else None,
+        "discount_given": _rupees(row.discount_given),
+    }
+
+
+def cmd_promo_list(args: argparse.Namespace) -> int:
+    db = _open(args)
+    try:
+        user = _sign_in(db, args)
+        rows = promotions.list_promotions(db, user, now=_now())
+        codes = promotions.list_codes(db, user)
+        data = {
+            "promotions": [
+                {
+                    **{k: v for k, v in asdict(p).items() if k not in {"id", "discount_given"}},
+                    "start_date": p.start_date.isoformat() if p.start_date else None,
+                    "end_date": p.end_date.isoformat() if p.end_date else None,
+                    "discount_given": _rupees(p.discount_given),
+                }
+                for p in rows
+            ],
+            "codes": [_code_json(c) for c in codes],
+        }
+        if args.json:
+            _print_json(data)
+        else:
+            _print_table(data["promotions"])
+            if codes:
+                print()
+                _print_table(
+                    [{k: v for k, v in c.items() if k != "active_hours"} for c in data["codes"]]
+                )
+        return 0
+    finally:
+        db.close()
+
+
+def cmd_promo_add(args: argparse.Namespace) -> int:
+    try:
+        spec = json.loads(args.json_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CommandError(f"Cannot read {args.json_file}: {exc}") from exc
+    if not isinstance(spec, dict):
+        raise CommandError(f"{args.json_file} should hold one JSON object (a promotion).")
+    db = _open(args)
+    try:
+        user = _sign_in(db, args)
+        try:
+            saved = promotions.save_promotion(db, user, spec, now=_now(), replacing=args.replace)
+        except SpecError as exc:
+            raise CommandError(f"{exc} (field {exc.field})") from exc
+        print(f"Saved promotion {saved.campaign_code}.")
+        return 0
+    finally:
+        db.close()
+
+
+def cmd_promo_export(args: argparse.Namespace) -> int:
+    db = _open(args)
+    try:
+        user = _sign_in(db, args)
+        _print_json(promotions.export_promotion(db, user, args.campaign_code))
+        return 0
+    finally:
+        db.close()
+
+
+def cmd_promo_add_code(args: argparse.Namespace) -> int:
+    hours: dict[str, Any] = {"enabled": False}
+    if args.active_hours:
+        start, _, end = args.active_hours.partition("-")
+        hours = {
+            "enabled": True,
+            "start_time": start,
+            "end_time": end,
+            "timezone": args.timezone or "UTC",
+        }
+    elif args.timezone:
+        raise CommandError("--timezone goes with --active-hours HH:MM-HH:MM.")
+    data = {
+        "code": args.code,
+        "promotion_code": args.promotion,
+        "valid_from": args.valid_from,
+        "valid_to": args.valid_to,
+        "active_hours": hours,
+        "max_uses": args.max_uses,
+        "max_uses_per_patient": args.max_uses_per_patient,
+        "auto_deactivate_on_max_uses": not args.no_auto_deactivate,
+    }
+    db = _open(args)
+    try:
+        user = _sign_in(db, args)
+        try:
+            row = promotions.save_code(db, user, data, now=_now())
+        except SpecError as exc:
+            raise _spec_error(exc) from exc
+        if args.json:
+            _print_json(_code_json(row))
+        else:
+            print(
+                f"Created code {row.code} for {row.promotion_code} ({row.active_hours.describe()})."
+            )
+        return 0
+    finally:
+        db.close()
+
+
+def cmd_promo_pause(args: argparse.Namespace) -> int:
+    db = _open(args)
+    try:
+        user = _sign_in(db, args)
+        print(promotions.set_paused(db, user, args.code, paused=args.paused, now=_now()))
+        return 0
+    finally:
+        db.close()
+
+
+def cmd_promo_analytics(args: argparse.Namespace) -> int:
+    db = _open(args)
+    try:
+        user = _sign_in(db, args)
+        result = promotions.code_analytics(db, user, args.code)
+        data: dict[str, Any] = {
+            "code": result.code,
+            "total_uses": result.total_uses,
+            "max_uses": result.max_uses,
+            "uses_remaining": result.uses_remaining,
+            "total_discount": _rupees(result.total_discount),
+            "by_service": [
+                {
+                    "item_id": str(row.item_id),
+                    "item_code": row.item_code,
+                    "item_name": row.item_name,
+                    "uses": row.uses,
+                    "total_discount": _rupees(row.total_discount),
+                    "unique_patients": row.unique_patients,
+                }
+                for row in result.by_service
+            ],
+        }
+        if args.json:
+            _print_json(data)
+        else:
+            remaining = "no limit" if result.uses_remaining is None else result.uses_remaining
+            used = "1 use" if result.total_uses == 1 else f"{result.total_uses} uses"
+            print(f"{result.code}: {used}, {remaining} remaining")
+            if data["by_service"]:
+                _print_table(data["by_service"])
+        return 0
+    finally:
+        db.close()
+
+
+def cmd_promo_applications(args: argparse.Namespace) -> int:
+    db = _open(args)
+    try:
+        user = _sign_in(db, args)
+        page = promotions.code_applications(db, user, args.code, page=args.page, limit=args.limit)
+        rows = [
+            {
+                "patient_id": str(a.patient_id) if a.patient_id else None,
+                "patient_name": a.patient_name,
+                "patient_mobile": a.patient_mobile,
+                "item_code": a.item_code,
+                "item_name": a.item_name,
+                "invoice_number": a.invoice_number,
+                "applied_at": a.applied_at.isoformat(),
+                "discount": _rupees(a.discount),
+            }
+            for a in page.applications
+        ]
+        if args.json:
+            _print_json(
+                {
+                    "code": page.code,
+                    "page": page.page,
+                    "limit": page.limit,
+                    "total": page.total,
+                    "pages": page.pages,
+                    "applications": rows,
+                }
+            )
+        elif rows:
+            _print_table(rows)
+            print(f"page {page.page} of {page.pages} ({page.total} applications)")
+        else:
+            print(f"No applications on page {page.page} ({page.total} in all).")
+        return 0
+    finally:
+        db.close()
+
+
+# ---------------------------------------------------------------------------- callbacks
+
+
+def _add_callback_commands(commands: Any) -> None:
+    callback = commands.add_parser(
+        "callback",
+        help="the callback queue",
+        description="The callback queue: add, list, assign, call, record outcomes (seed 004).",
+    )
+    sub = callback.add_subparsers(dest="callback_command", metavar="ACTION", required=True)
+    at_help = "when (ISO-8601; without an offset it is the branch's local time); default now"
+
+    add = sub.add_parser("add", help="add a request; prints its id", description="Add a request.")
+    add.add_argument("--mobile", required=True, help="the person's mobile")
+    add.add_argument("--name", help="their name (needed when they are not a registered patient)")
+    add.add_argument("--reason", required=True, choices=[r.value for r in Reason])
+    add.add_argument("--source", default=Source.PHONE.value, choices=[s.value for s in Source])
+    add.add_argument("--notes", default="")
+    add.add_argument("--at", help=at_help)
+    add.add_argument("--json", action="store_true", help="print the request as JSON")
+    add.set_defaults(handler=cmd_callback_add)
+
+    listing = sub.add_parser(
+        "queue", help="open requests in queue order", description="List the open requests."
+    )
+    listing.add_argument("--at", help="evaluate waiting time at this instant; " + at_help)
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=cmd_callback_queue)
+
+    actions: list[tuple[str, str]] = [
+        ("assign", "assign a request (to you, or --to USER)"),
+        ("start", "start the call of an assigned request"),
+        ("complete", "record a call under way as completed"),
+        ("no-answer", "record an unanswered call (closed as unreachable after the last try)"),
+        ("reschedule", "move a request to a new time (--to)"),
+        ("cancel", "cancel a request (--reason)"),
+    ]
+    for name, text in actions:
+        action = sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+        action.add_argument("id", help="the request's id (or its first 8 characters)")
+        if name == "assign":
+            action.add_argument("--to", metavar="USER", help="a username; default: you")
+        elif name == "complete":
+            action.add_argument("--outcome", default="", help="what was agreed")
+        elif name in ("no-answer", "reschedule"):
+            action.add_argument("--notes", default="")
+        if name == "reschedule":
+            action.add_argument("--to", required=True, metavar="ISO-8601", help="the new time")
+        if name == "cancel":
+            action.add_argument("--reason", required=True)
+        action.add_argument("--at", help=at_help)
+        action.add_argument("--json", action="store_true", help="print the request as JSON")
+        action.set_defaults(handler=cmd_callback_action, action=name)
+
+    log = sub.add_parser("log", help="a request's activity log", description="Show the log.")
+    log.add_argument("id")
+    log.add_argument("--json", action="store_true")
+    log.set_defaults(handler=cmd_callback_log)
+
+
+def _callback_json(row: callback_service.CallbackRow) -> dict[str, Any]:
+    def iso(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "id": str(row.id),
+        "name": row.name,
+        "mobile": row.mobile,
+        "patient_id": str(row.patient_id) if row.patient_id else None,
+        "reason": row.reason.value,
+        "source": row.source.value,
+        "notes": row.notes,
+        "status": row.status.value,
+        "score": row.score.value,
+        "score_parts": [{"label": p.label, "points": p.points} for p in row.score.parts],
+        "score_explained": row.score.explain(),
+        "category": row.category.value,
+        "requested_at": iso(row.requested_at),
+        "due_at": iso(row.due_at),
+        "not_before": iso(row.not_before),
+        "overdue": row.overdue,
+        "waiting_minutes": int(row.waited.total_seconds() // 60),
+        "assigned_to": row.assigned_name,
+        "attempts": row.attempts,
+        "max_attempts": row.max_attempts,
+        "outcome": row.outcome,
+    }
+
+
+def _print_callback(row: callback_service.CallbackRow) -> None:
+    who = f", {row.assigned_name}" if row.assigned_name else ""
+    print(
+        f"{row.short_id}  {row.status.label}{who}  {row.name} {row.mobile}  "
+        f"{row.category.label} {row.score.value}  due {row.due_at.isoformat()}"
+    )
+    if row.outcome:
+        print(f"  {row.outcome}")
+
+
+def cmd_callback_add(args: argparse.Namespace) -> int:
+    db = _open(args)
+    try:
+        user = _sign_in(db, args)
+        new = callback_service.NewCallback(
+            Reason(args.reason), Source(args.source), notes=args.notes, mobile=args.mobile
+        )
+        try:
+            patient = patients.resolve_patient(db, args.mobile)
+        except ServiceError:
+            patient = None  # not registered (or a shared mobile): the name is needed
+        if patient is not None and (not args.name or args.name.strip() == patient.name):
+            new = replace(new, patient_id=patient.id)
+        else:
+            new = replace(new, name=args.name or "")
+        row = callback_service.add_callback(db, user, new, now=_instant(db, args.at))
+        if args.json:
+            _print_json(_callback_json(row))
+        else:
+            print(row.id)
+        return 0
+    finally:
+        db.close()
+
+
+def cmd_callback_queue(args: argparse.Namespace) -> int:
+    db = _open(args)
+    try:
+        user = _sign_in(db, args)
+        snapshot = callback_service.queue(db, user, now=_instant(db, args.at))
+        rows = [_callback_json(row) for row in snapshot.rows]
+        if args.json:
+            _print_json(rows)
+        elif not rows:
+            print("Nobody is waiting for a call.")
+        else:
+            _print_table(
+                [
+                    {
+                        "id": row.short_id,
+                        "category": row.category.label,
+                        "score": row.score.value,
+                        "name": row.name,
+                        "mobile": row.mobile,
+                        "reason": row.reason.label,
+                        "status": row.status.label,
+                        "due": row.due_at.astimezone(_zone(db)).strftime("%a %d %b %H:%M")
+                        + (" OVERDUE" if row.overdue else ""),
+                        "assigned": row.assigned_name or "-",
+                        "why": row.score.explain(),
+                    }
+                    for row in snapshot.rows
+                ]
+            )
+        return 0
+    finally:
+        db.close()
+
+
+def _zone(db: setup.Database) -> ZoneInfo:
+    return ZoneInfo(branch.get_branch(db).details.timezone)
+
+
+def cmd_callback_action(args: argparse.Namespace) -> int:
+    db = _open(args)
+    try:
+        user = _sign_in(db, args)
+        callback_id = callback_service.resolve_id(db, args.id)
+        now = _instant(db, args.at)
+        if args.action == "assign":
+            row = callback_service.assign(db, user, callback_id, now=now, to_username=args.to)
+        elif args.action == "start":
+            row = callback_service.start_call(db, user, callback_id, now=now)
+        elif args.action == "complete":
+            row = callback_service.complete(db, user, callback_id, now=now, outcome=args.outcome)
+        elif args.action == "no-answer":
+            row = callback_service.no_answer(db, user, callback_id, now=now, note=args.notes)
+        elif args.action == "reschedule":
+            to = _instant(db, args.to)
+            row = callback_service.reschedule(
+                db, user, callback_id, to=to, now=now, note=args.notes
+            )
+        else:
+            row = callback_service.cancel(db, user, callback_id, reason=args.reason, now=now)
+        if args.json:
+            _print_json(_callback_json(row))
+        else:
+            _print_callback(row)
+        return 0
+    finally:
+        db.close()
+
+
+def cmd_callback_log(args: argparse.Namespace) -> int:
+    db = _open(args)
+    try:
+        user = _sign_in(db, args)
+        callback_id = callback_service.resolve_id(db, args.id)
+        detail = callback_service.get_callback(db, user, callback_id, now=_now())
+        if args.json:
+            _print_json(
+                {
+                    "request": _callback_json(detail.row),
+                    "activities": [
+                        {
+                            "at": entry.at.isoformat(),
+                            "user": entry.user_name,
+                            "activity": entry.activity,
+                            "from_status": entry.from_status.value if entry.from_status else None,
+                            "to_status": entry.to_status.value if entry.to_status else None,
+                            "note": entry.note,
+                            "text": entry.text,
+                        }
+                        for entry in detail.activities
+                    ],
+                }
+            )
+        else:
+            _print_callback(detail.row)
+            zone = _zone(db)
+            for entry in detail.activities:
+                print(f"  {entry.at.astimezone(zone):%d %b %H:%M}  {entry.text}")
         return 0
     finally:
         db.close()

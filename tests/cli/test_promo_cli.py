@@ -1,0 +1,167 @@
+"""The promo command group end to end: spec round trip, codes, refusals, analytics."""
+
+import json
+
+import pytest
+
+from tests.cli.test_cli import run
+
+
+@pytest.fixture(scope="module")
+def clinic(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("promo")
+    path = folder / "clinic.db"
+    run("--db", str(path), "init", "--demo", tmp_path=folder)
+    return path
+
+
+def manager(path, *args, tmp_path, check=True):
+    return run(
+        "--db",
+        str(path),
+        "--user",
+        "meera",
+        "promo",
+        *args,
+        pin="2222",
+        tmp_path=tmp_path,
+        check=check,
+    )
+
+
+def test_spec_round_trip_code_use_and_analytics(clinic, tmp_path):
+    spec = json.loads(manager(clinic, "export", "GLOW20", tmp_path=tmp_path).stdout)
+    spec.update(
+        campaign_code="PEELS10",
+        campaign_name="Morning peels",
+        discount_percent="10",
+        rules={"scope": "category", "categories": ["Peels"]},
+        requires_code=True,
+        max_discount_amount=None,
+    )
+    spec_file = tmp_path / "peels.json"
+    spec_file.write_text(json.dumps(spec), encoding="utf-8")
+    manager(clinic, "add", "--json-file", str(spec_file), tmp_path=tmp_path)
+    assert json.loads(manager(clinic, "export", "PEELS10", tmp_path=tmp_path).stdout) == {
+        **spec,
+        "discount_percent": "10.00",
+    }
+
+    created = manager(
+        clinic,
+        "add-code",
+        "morning10",
+        "--promotion",
+        "PEELS10",
+        "--active-hours",
+        "06:00-09:00",
+        "--timezone",
+        "Asia/Kolkata",
+        "--max-uses",
+        "3",
+        "--json",
+        tmp_path=tmp_path,
+    )
+    assert json.loads(created.stdout)["active_hours"] == {
+        "enabled": True,
+        "start_time": "06:00",
+        "end_time": "09:00",
+        "timezone": "Asia/Kolkata",
+    }
+    invoice = [
+        "--db",
+        str(clinic),
+        "--user",
+        "priya",
+        "invoice",
+        "create",
+        "--patient",
+        "7992905876",
+        "--item",
+        "PEEL-GLY",
+        "--code",
+        "MORNING10",
+        "--json",
+    ]
+    late = run(
+        *invoice, "--at", "2026-11-24T09:01+05:30", pin="1111", tmp_path=tmp_path, check=False
+    )
+    assert late.returncode == 2 and "outside" not in late.stderr and "06:00-09:00" in late.stderr
+    saved = json.loads(
+        run(*invoice, "--at", "2026-11-24T09:00+05:30", pin="1111", tmp_path=tmp_path).stdout
+    )
+
+    analytics = json.loads(
+        manager(clinic, "analytics", "MORNING10", "--json", tmp_path=tmp_path).stdout
+    )
+    assert (analytics["total_uses"], analytics["uses_remaining"]) == (1, 2)
+    assert analytics["by_service"][0]["item_code"] == "PEEL-GLY"
+    apps = json.loads(
+        manager(
+            clinic,
+            "applications",
+            "MORNING10",
+            "--page",
+            "1",
+            "--limit",
+            "5",
+            "--json",
+            tmp_path=tmp_path,
+        ).stdout
+    )
+    assert apps["total"] == 1
+    assert apps["applications"][0]["invoice_number"] == saved["invoice_number"]
+
+    manager(clinic, "pause", "MORNING10", tmp_path=tmp_path)
+    paused = run(
+        *invoice, "--at", "2026-11-24T08:00+05:30", pin="1111", tmp_path=tmp_path, check=False
+    )
+    assert paused.returncode == 2 and "paused" in paused.stderr
+    manager(clinic, "resume", "MORNING10", tmp_path=tmp_path)
+    codes = json.loads(manager(clinic, "list", "--json", tmp_path=tmp_path).stdout)["codes"]
+    assert [(c["code"], c["status"], c["uses"]) for c in codes] == [("MORNING10", "active", 1)]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["add-code", "GOOD10", "--promotion", "NOPE"], "--promotion"),
+        (["add-code", "X1", "--promotion", "GLOW20"], "CODE"),
+        (["add-code", "EVE5", "--promotion", "GLOW20", "--active-hours", "6-9"], "--active-hours"),
+        (
+            [
+                "add-code",
+                "EVE5",
+                "--promotion",
+                "GLOW20",
+                "--valid-from",
+                "2026-12-01",
+                "--valid-to",
+                "2026-11-01",
+            ],
+            "--valid-to",
+        ),
+    ],
+)
+def test_bad_codes_name_the_option_to_fix(clinic, tmp_path, args, message):
+    result = manager(clinic, *args, tmp_path=tmp_path, check=False)
+    assert result.returncode == 1 and message in result.stderr
+
+
+def test_the_front_desk_cannot_add_promotions(clinic, tmp_path):
+    spec = tmp_path / "x.json"
+    spec.write_text("{}", encoding="utf-8")
+    result = run(
+        "--db",
+        str(clinic),
+        "--user",
+        "priya",
+        "promo",
+        "add",
+        "--json-file",
+        str(spec),
+        pin="1111",
+        tmp_path=tmp_path,
+        check=False,
+    )
+    assert result.returncode == 1 and "manager" in result.stderr
