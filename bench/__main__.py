@@ -19,6 +19,7 @@ BENCHMARKS: list[tuple[str, str]] = [
     ("pricing", "bench.counter:bench_pricing"),
     ("save-invoice", "bench.counter:bench_save_invoice"),
     ("type-ahead", "bench.counter:bench_typeahead"),
+    ("callback-queue", "bench.callbacks:bench_callback_queue"),
 ]
 
 
