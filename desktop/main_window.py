@@ -24,9 +24,12 @@ from db.engine import Database
 from desktop import theme
 from desktop.help_dialog import ShortcutsDialog
 from desktop.navigation_rail import NavigationRail
+from desktop.panels.callbacks import SHORTCUTS as CALLBACK_SHORTCUTS
+from desktop.panels.callbacks import CallbacksPanel
 from desktop.panels.invoice_entry import SHORTCUTS as INVOICE_SHORTCUTS
 from desktop.panels.invoice_entry import InvoiceEntryPanel, open_with_system
 from desktop.panels.placeholder import PLANNED, PlaceholderPanel
+from desktop.panels.promotions import PromotionsPanel
 from desktop.panels.settings import SettingsPanel
 from domain.roles import Role, has_role
 from services.auth import CurrentUser
@@ -219,6 +222,12 @@ class MainWindow(QMainWindow):
             )
             self.branch_changed.connect(invoice.set_branch_info)
             return invoice
+        if spec.key == "callbacks":
+            return CallbacksPanel(self._db, self.user, self.branch_info, clock=self._clock)
+        if spec.key == "promotions":
+            promotions = PromotionsPanel(self._db, self.user, self.branch_info, clock=self._clock)
+            self.branch_changed.connect(promotions.set_branch_info)
+            return promotions
         if spec.key == "settings":
             panel = SettingsPanel(self._db, self.user, self.branch_info, clock=self._clock)
             panel.branch_saved.connect(self._branch_saved)
@@ -279,6 +288,8 @@ class MainWindow(QMainWindow):
         ]
         if "invoice" in self._specs:
             rows += list(INVOICE_SHORTCUTS)
+        if "callbacks" in self._specs:
+            rows += list(CALLBACK_SHORTCUTS)
         if "settings" in self._specs:
             rows.append(("Ctrl+S", "Settings: save the branch's details"))
         rows += [

@@ -90,3 +90,9 @@ def items_by_ids(db: Database, ids: list[uuid.UUID]) -> dict[uuid.UUID, CatalogE
             item.id: _entry(item)
             for item in session.scalars(select(CatalogItem).where(CatalogItem.id.in_(ids)))
         }
+
+
+def categories(db: Database) -> list[str]:
+    """The categories of the catalog's items, sorted (for the promotion dialog's pickers)."""
+    with db.session(write=False) as session:
+        return sorted(set(session.scalars(select(CatalogItem.category).distinct())))

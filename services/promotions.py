@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import distinct, func, select
@@ -464,14 +464,26 @@ def save_code(
         return _code_row(code, promotion.campaign_code, 0)
 
 
-def set_paused(db: Database, actor: CurrentUser, text: str, *, paused: bool, now: datetime) -> str:
-    """Pause or resume a promo code, or a promotion by its campaign code; returns a sentence."""
+def set_paused(
+    db: Database,
+    actor: CurrentUser,
+    text: str,
+    *,
+    paused: bool,
+    now: datetime,
+    kind: Literal["code", "promotion"] | None = None,
+) -> str:
+    """Pause or resume a promo code or a promotion (by its campaign code); returns a
+    sentence. Without `kind`, a promo code of that name is meant before a promotion."""
     _manager(actor, "Pausing promotions")
     with db.session(write=True) as session, session.begin():
-        try:
-            code = _find_code(session, text)
-        except NotFound:
-            code = None
+        code = None
+        if kind != "promotion":
+            try:
+                code = _find_code(session, text)
+            except NotFound:
+                if kind == "code":
+                    raise
         if code is not None:
             if code.status == "expired" and not paused:
                 raise PromotionError(

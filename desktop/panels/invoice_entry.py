@@ -50,7 +50,7 @@ from desktop.widgets.totals_pane import TotalsPane
 from desktop.widgets.type_ahead import TypeAheadField
 from desktop.workers import BackgroundOp, error_sentence
 from domain.money import format_rupees
-from services import catalog, invoicing, patients
+from services import catalog, invoicing, patients, promotions
 from services.auth import CurrentUser
 from services.branch import BranchInfo
 from services.catalog import CatalogEntry
@@ -58,6 +58,7 @@ from services.invoice_document import InvoiceDocument
 from services.invoice_pdf import render_invoice_pdf
 from services.invoicing import CartRequest, CodeRefused, InvoiceError, PriceChanged, Quote
 from services.patients import PatientMatch
+from services.promotions import CodeRow
 
 log = logging.getLogger("frontdesk.ui")
 
@@ -108,6 +109,22 @@ def mobile_text(mobile: str) -> str:
     return f"{mobile[:5]} {mobile[5:]}" if len(mobile) == 10 else mobile
 
 
+def code_status_text(code: CodeRow) -> str:
+    """What the counter says of a known code: '3 uses remaining', 'Paused', ..."""
+    if code.status == "paused":
+        return f"{code.code} is paused"
+    if code.status == "expired":
+        return f"{code.code} has expired"
+    if code.uses_remaining is None:
+        text = "No limit on uses"
+    else:
+        plural = "use" if code.uses_remaining == 1 else "uses"
+        text = f"{code.uses_remaining} {plural} remaining"
+    if code.active_hours.enabled:
+        text += f", only {code.active_hours.describe()}"
+    return text
+
+
 def visits_text(patient: PatientMatch, today: date) -> str:
     """'last visit 12 Mar, 6 visits', or 'no visits yet'."""
     if not patient.visits or patient.last_visit is None:
@@ -154,6 +171,9 @@ class InvoiceEntryPanel(QWidget):
         self._busy = 0
         self._patient: PatientMatch | None = None
         self._codes: list[str] = []
+        # What each code typed is (None: no such code), for "3 uses remaining".
+        self._code_rows: dict[str, CodeRow | None] = {}
+        self._code_lookup = 0
         self._quote: Quote | None = None
         self._quote_sequence = 0
         self._pricing = False
@@ -274,6 +294,7 @@ class InvoiceEntryPanel(QWidget):
         self.code_field.setAccessibleName("Promo code")
         self.code_field.setMaxLength(40)
         self.code_field.returnPressed.connect(self.apply_code)
+        self.code_field.textEdited.connect(self._code_typed)
         code_label = QLabel("&Code")
         code_label.setObjectName("FieldCaption")
         code_label.setBuddy(self.code_field)
@@ -285,6 +306,11 @@ class InvoiceEntryPanel(QWidget):
         code_row.addWidget(code_label)
         code_row.addWidget(self.code_field, 1)
         code_row.addWidget(self.apply_button)
+        self.code_status = QLabel()
+        self.code_status.setObjectName("Hint")
+        self.code_status.setAccessibleName("Promo code status")
+        self.code_status.setWordWrap(True)
+        self.code_status.hide()
         self.codes_box = QVBoxLayout()
         self.codes_box.setSpacing(6)
 
@@ -330,6 +356,7 @@ class InvoiceEntryPanel(QWidget):
         right.setSpacing(12)
         right.addWidget(self.totals)
         right.addLayout(code_row)
+        right.addWidget(self.code_status)
         right.addLayout(self.codes_box)
         right.addStretch(1)
         right.addWidget(self.saved_card)
@@ -638,8 +665,10 @@ class InvoiceEntryPanel(QWidget):
         if not code or self._saved is not None:
             return
         self.code_field.clear()
+        self._show_code_status(None)
         if code not in self._codes:
             self._codes.append(code)
+            self._look_up_code(code, applied=True)
             self._reprice()
         self._show_codes()
 
@@ -652,6 +681,37 @@ class InvoiceEntryPanel(QWidget):
 
     def codes(self) -> list[str]:
         return list(self._codes)
+
+    def _code_typed(self, text: str) -> None:
+        if text.strip():
+            self._look_up_code(text.strip().upper(), applied=False)
+        else:
+            self._code_lookup += 1
+            self._show_code_status(None)
+
+    def _look_up_code(self, code: str, *, applied: bool) -> None:
+        db = self._db
+        if not applied:
+            self._code_lookup += 1
+        sequence = self._code_lookup
+
+        def found(row: CodeRow | None) -> None:
+            if applied:
+                self._code_rows[code] = row
+                if code in self._codes:
+                    self._show_codes()
+            elif sequence == self._code_lookup:
+                self._show_code_status(row)
+
+        self._run(lambda: promotions.code_at_counter(db, code), found, self._failed)
+
+    def _show_code_status(self, row: CodeRow | None) -> None:
+        self.code_status.setText("" if row is None else code_status_text(row))
+        self.code_status.setVisible(row is not None)
+
+    def code_status_message(self) -> str:
+        """What the line under the code field says of the code being typed ('' if nothing)."""
+        return self.code_status.text() if self.code_status.isVisible() else ""
 
     def _show_codes(self) -> None:
         while self.codes_box.count():
@@ -667,6 +727,9 @@ class InvoiceEntryPanel(QWidget):
                 text, name = f"{code}: checking...", "CodeChecking"
             elif outcome.applied:
                 text, name = f"{code} applied", "CodeApplied"
+                known = self._code_rows.get(code)
+                if known is not None and known.uses_remaining is not None:
+                    text += f" ({code_status_text(known)})"
             else:
                 text = f"{code} cannot be used. {outcome.message} Remove it, or save without it."
                 name = "CodeRefused"
@@ -855,6 +918,8 @@ class InvoiceEntryPanel(QWidget):
         self.new_button.setFocus(Qt.FocusReason.OtherFocusReason)
         log.info("invoice %s saved", document.invoice_number)
         self.invoice_saved.emit(str(document.id))
+        for code in self._codes:  # the invoice used it: show what is left now
+            self._look_up_code(code, applied=True)
         self._write_pdf(open_after=True)
 
     def _save_failed(self, error: Exception) -> None:
@@ -932,6 +997,8 @@ class InvoiceEntryPanel(QWidget):
         self._pdf_path = None
         self._patient = None
         self._codes = []
+        self._code_rows = {}
+        self._show_code_status(None)
         self._quote = None
         self._save_when_priced = False
         self.saved_card.hide()

@@ -33,7 +33,8 @@ GRACE_MS = 1000
 # The offscreen platform (headless runs) says these when a dialog is shown or raised; they
 # are about the platform plugin, not our code.
 OFFSCREEN_NOISE = (
-    r"^This plugin does not support (propagateSizeHints|raise|grabKeyboard|grabMouse)\(\)$"
+    r"^This plugin does not support "
+    r"((propagateSizeHints|raise|grabKeyboard|grabMouse)\(\)|grabbing the (keyboard|mouse))$"
 )
 
 

@@ -96,8 +96,6 @@ def test_the_status_bar_says_sync_is_not_configured(
 @pytest.mark.parametrize(
     ("panel", "issue"),
     [
-        ("callbacks", "issue #5"),
-        ("promotions", "issues #3 and #4"),
         ("campaigns", "a later issue"),
         ("dashboard", "issue #6"),
     ],

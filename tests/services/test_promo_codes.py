@@ -219,3 +219,16 @@ def test_every_change_is_audited_with_who(demo_db, manager, morning10):
 def test_front_desk_cannot_manage_promotions(demo_db, desk):
     with pytest.raises(PermissionDenied):
         promotions.save_promotion(demo_db, desk, PEELS10, now=SEVEN_IST)
+
+
+def test_a_promotion_and_a_code_of_the_same_name_are_paused_as_asked(demo_db, manager, morning10):
+    promotions.save_code(
+        demo_db, manager, {"code": "GLOW20", "promotion_code": "PEELS10"}, now=SEVEN_IST
+    )
+    promotions.set_paused(demo_db, manager, "GLOW20", paused=True, now=SEVEN_IST, kind="promotion")
+    status = {
+        p.campaign_code: p.status
+        for p in promotions.list_promotions(demo_db, manager, now=SEVEN_IST)
+    }
+    codes = {c.code: c.status for c in promotions.list_codes(demo_db, manager)}
+    assert (status["GLOW20"], codes["GLOW20"]) == ("paused", "active")

@@ -1,0 +1,395 @@
+"""What the promotion and promo code dialogs share: a form whose messages sit beside their
+fields, date edits that may hold "no date", list fields for item codes and categories, the
+time-zone picker, and saving through a service call in the background."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import date
+from importlib import resources as importlib_resources
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QDate, QModelIndex, QPersistentModelIndex, QStringListModel, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QDateEdit,
+    QDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QWidget,
+)
+
+from db.engine import Database
+from desktop.widgets.type_ahead import TypeAheadField
+from desktop.workers import BackgroundOp, error_sentence
+from domain.branch import timezone_names
+from domain.promotion_spec import SpecError
+from domain.roles import PermissionDenied
+from services import catalog
+from services.catalog import CatalogEntry
+from services.errors import ServiceError
+
+log = logging.getLogger("frontdesk.ui")
+
+_ICONS = Path(str(importlib_resources.files("resources").joinpath("icons"))).as_posix()
+
+# Date, time and number boxes styled like the line edits beside them (style.qss leaves
+# them to the platform, which draws them smaller).
+DIALOG_STYLE = f"""
+QAbstractSpinBox {{
+    background: #ffffff;
+    border: 1px solid #c5ccd3;
+    border-radius: 5px;
+    padding: 4px 6px;
+    min-height: 20px;
+    selection-background-color: #0f766e;
+    selection-color: #ffffff;
+}}
+QAbstractSpinBox QLineEdit {{
+    border: none;
+    padding: 0;
+    min-height: 0;
+    background: transparent;
+}}
+/* Numbers and times are typed; their arrows are hidden (NoButtons would squeeze the text
+   to nothing under a stylesheet), and `plain_number_box` gives the text its margin. */
+QSpinBox, QTimeEdit {{
+    padding: 0;
+    min-height: 28px;
+}}
+QSpinBox::up-button, QSpinBox::down-button, QTimeEdit::up-button, QTimeEdit::down-button {{
+    width: 0px;
+    border: none;
+    image: none;
+}}
+QSpinBox::up-arrow, QSpinBox::down-arrow, QTimeEdit::up-arrow, QTimeEdit::down-arrow {{
+    image: none;
+    width: 0px;
+}}
+QAbstractSpinBox:focus {{
+    border: 2px solid #0f766e;
+    padding: 3px 5px;
+}}
+QAbstractSpinBox:disabled {{
+    background: #f4f6f8;
+    color: #9aa5b1;
+}}
+QAbstractSpinBox[invalid="true"] {{
+    border: 2px solid #b42318;
+    padding: 3px 5px;
+}}
+QDateEdit::drop-down {{
+    subcontrol-origin: padding;
+    subcontrol-position: center right;
+    width: 24px;
+    border: none;
+    border-left: 1px solid #e1e5ea;
+}}
+QDateEdit::down-arrow {{
+    image: url({_ICONS}/chevron_down.svg);
+    width: 12px;
+    height: 12px;
+}}
+QDateEdit::down-arrow:disabled {{
+    image: none;
+}}
+QDateEdit::drop-down:disabled {{
+    border-left: none;
+}}
+"""
+
+# Inputs in the dialogs are this wide, so the messages beside them line up.
+INPUT_WIDTH = 330
+MESSAGE_WIDTH = 230
+
+
+def restyle(widget: QWidget) -> None:
+    """Apply the stylesheet again after an object name or property changed."""
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+def split_list(text: str) -> list[str]:
+    """'PEEL-GLY, peel-sal,' -> ['PEEL-GLY', 'peel-sal']."""
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def join_list(values: Sequence[str]) -> str:
+    return ", ".join(values)
+
+
+class FieldMessages:
+    """The message label beside each field: its hint, or the error that refused it."""
+
+    def __init__(self) -> None:
+        self.inputs: dict[str, QWidget] = {}
+        self.messages: dict[str, QLabel] = {}
+        self.hints: dict[str, str] = {}
+        self.rows: dict[str, tuple[QWidget, ...]] = {}
+
+    def add_row(
+        self,
+        grid: QGridLayout,
+        row: int,
+        field: str,
+        caption: str,
+        widget: QWidget,
+        *,
+        hint: str = "",
+        focus: QWidget | None = None,
+    ) -> None:
+        """Caption, input and message in one row of `grid` (columns 0, 1 and 2)."""
+        label = QLabel(caption)
+        label.setBuddy(focus or widget)
+        label.setContentsMargins(0, 6, 0, 0)
+        message = QLabel(hint)
+        message.setObjectName("Hint")
+        message.setWordWrap(True)
+        message.setMinimumWidth(MESSAGE_WIDTH)
+        message.setContentsMargins(0, 6, 0, 0)
+        message.setAccessibleName(f"{caption.replace('&', '')} message")
+        top = Qt.AlignmentFlag.AlignTop
+        grid.addWidget(label, row, 0, top | Qt.AlignmentFlag.AlignLeft)
+        grid.addWidget(widget, row, 1, top)
+        grid.addWidget(message, row, 2, top)
+        (focus or widget).setAccessibleName(caption.replace("&", ""))
+        self.inputs[field] = focus or widget
+        self.messages[field] = message
+        self.hints[field] = hint
+        self.rows[field] = (label, widget, message)
+
+    def set_visible(self, field: str, visible: bool) -> None:
+        """Show or hide a field's whole row (caption, input and message)."""
+        for widget in self.rows.get(field, ()):
+            widget.setVisible(visible)
+
+    def set_error(self, field: str, error: str | None) -> None:
+        label, widget = self.messages[field], self.inputs[field]
+        label.setObjectName("Hint" if error is None else "FieldError")
+        label.setText(self.hints[field] if error is None else error)
+        widget.setProperty("invalid", error is not None)
+        restyle(label)
+        restyle(widget)
+
+    def clear(self) -> None:
+        for field in self.messages:
+            self.set_error(field, None)
+
+    def error(self, field: str) -> str | None:
+        """The error shown beside `field`, or None."""
+        label = self.messages[field]
+        return label.text() if label.objectName() == "FieldError" else None
+
+    def errors(self) -> dict[str, str]:
+        return {f: text for f in self.messages if (text := self.error(f) or "")}
+
+
+class OptionalDateEdit(QWidget):
+    """A date, or none: a date edit with a calendar and a "No date" box beside it."""
+
+    def __init__(self, no_date_text: str = "No date", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.date_edit = QDateEdit()
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDisplayFormat("dd MMM yyyy")
+        self.date_edit.setMinimumWidth(140)
+        self.none_box = QCheckBox(no_date_text)
+        self.none_box.toggled.connect(lambda checked: self.date_edit.setEnabled(not checked))
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(12)
+        row.addWidget(self.date_edit)
+        row.addWidget(self.none_box)
+        row.addStretch(1)
+        self.setFocusProxy(self.date_edit)
+        self.set_date(None)
+
+    def set_date(self, day: date | None, *, default: date | None = None) -> None:
+        shown = day or default
+        self.date_edit.setDate(
+            QDate.currentDate() if shown is None else QDate(shown.year, shown.month, shown.day)
+        )
+        self.none_box.setChecked(day is None)
+        self.date_edit.setEnabled(day is not None)
+
+    def date(self) -> date | None:
+        if self.none_box.isChecked():
+            return None
+        value = self.date_edit.date().toPython()
+        assert isinstance(value, date)
+        return value
+
+    def iso(self) -> str | None:
+        day = self.date()
+        return None if day is None else day.isoformat()
+
+
+class ListCompleter(QCompleter):
+    """Completes the last entry of a comma-separated list, matching anywhere in the name."""
+
+    def __init__(self, parent: QLineEdit) -> None:
+        self.names = QStringListModel()
+        super().__init__(self.names, parent)
+        self.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self._edit = parent
+
+    def splitPath(self, path: str) -> list[str]:  # noqa: N802 (Qt's name)
+        return [path.split(",")[-1].strip()]
+
+    def pathFromIndex(self, index: QModelIndex | QPersistentModelIndex) -> str:  # noqa: N802
+        parts = self._edit.text().split(",")[:-1]
+        return join_list([*[p.strip() for p in parts if p.strip()], str(index.data())])
+
+
+class CategoriesField(QLineEdit):
+    """Categories as a comma-separated list, completed from the catalog's categories."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setPlaceholderText("e.g. Peels, Laser")
+        self.list_completer = ListCompleter(self)
+        self.setCompleter(self.list_completer)
+
+    def set_choices(self, names: Sequence[str]) -> None:
+        self.list_completer.names.setStringList(list(names))
+
+    def values(self) -> list[str]:
+        return split_list(self.text())
+
+    def set_values(self, values: Sequence[str]) -> None:
+        self.setText(join_list(values))
+
+
+class ItemCodesField(TypeAheadField[CatalogEntry]):
+    """Item codes as a comma-separated list; typing searches the catalog for the last one."""
+
+    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+        super().__init__(
+            lambda text: catalog.find_items(db, text.split(",")[-1]),
+            lambda entry: (entry.code, entry.name),
+            list_width=420,
+            parent=parent,
+        )
+        self.setPlaceholderText("Type a code or name, e.g. PEEL-GLY")
+        self.chosen.connect(self._chosen)
+
+    def _chosen(self, entry: CatalogEntry) -> None:
+        parts = split_list(self.text())[:-1]
+        if entry.code not in parts:
+            parts.append(entry.code)
+        self.setText(join_list(parts) + ", ")
+
+    def values(self) -> list[str]:
+        return [code.upper() for code in split_list(self.text())]
+
+    def set_values(self, values: Sequence[str]) -> None:
+        self.setText(join_list(values))
+
+
+def plain_number_box(box: QAbstractSpinBox) -> QAbstractSpinBox:
+    """A spin or time box that looks like the line edits: typed, no arrows (DIALOG_STYLE)."""
+    line = box.findChild(QLineEdit)
+    if line is not None:
+        line.setTextMargins(6, 0, 6, 0)
+    return box
+
+
+def timezone_combo() -> QComboBox:
+    """An editable list of IANA zones that finds a zone by any part of its name."""
+    combo = QComboBox()
+    combo.setEditable(True)
+    combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+    combo.addItems(timezone_names())
+    combo.setMaxVisibleItems(15)
+    completer = QCompleter(combo.model(), combo)
+    completer.setFilterMode(Qt.MatchFlag.MatchContains)
+    completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+    completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+    combo.setCompleter(completer)
+    return combo
+
+
+def optional_text(edit: QLineEdit) -> str | None:
+    """What was typed, or None when the field is empty (no limit / no amount)."""
+    text = edit.text().strip()
+    return text or None
+
+
+class SpecDialog(QDialog):
+    """A dialog that saves what it shows with one service call run in the background.
+
+    Subclasses build `self.form`, give `spec()` and `save_call(spec)`; a SpecError shows its
+    message beside the field it names, anything else in the status line under the form.
+
+    Signals:
+        saved(object): what the service returned; the dialog then closes.
+    """
+
+    saved = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.form = FieldMessages()
+        self.status_label = QLabel()
+        self.status_label.setObjectName("FieldError")
+        self.status_label.setWordWrap(True)
+        self.status_label.setAccessibleName("Save status")
+        self._op: BackgroundOp[Any] | None = None
+        # A refused field whose name the form does not know is shown here instead.
+        self.fallback_field = ""
+
+    def spec(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def save_call(self, spec: dict[str, Any]) -> Callable[[], object]:
+        raise NotImplementedError
+
+    def is_saving(self) -> bool:
+        return self._op is not None
+
+    def save(self) -> None:
+        """Validate and save in the background; close when saved."""
+        if self._op is not None:
+            return
+        self.form.clear()
+        self.status_label.clear()
+        call = self.save_call(self.spec())
+        self._set_busy(True)
+        self._op = (
+            BackgroundOp(self, call).success(self._saved).failure(self._refused)
+        ).run_in_background()
+
+    def _set_busy(self, busy: bool) -> None:
+        for button in self.findChildren(QWidget, "SaveButton"):
+            button.setEnabled(not busy)
+
+    def _saved(self, result: object) -> None:
+        self._op = None
+        self._set_busy(False)
+        self.saved.emit(result)
+        self.accept()
+
+    def _refused(self, error: Exception) -> None:
+        self._op = None
+        self._set_busy(False)
+        if isinstance(error, SpecError):
+            field = error.field if error.field in self.form.inputs else self.fallback_field
+            if field:
+                self.form.set_error(field, str(error))
+                self.form.inputs[field].setFocus(Qt.FocusReason.OtherFocusReason)
+                self.status_label.setText("Not saved: correct the field marked in red.")
+                return
+            self.status_label.setText(f"Not saved. {error}")
+        else:
+            if not isinstance(error, ServiceError | PermissionDenied):
+                log.error("saving from %s failed", type(self).__name__, exc_info=error)
+            self.status_label.setText(f"Not saved. {error_sentence(error)}")
