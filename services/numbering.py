@@ -43,6 +43,7 @@ def allocate_invoice_number(
         .where(key)
         .values(last_number=InvoiceSequence.last_number + 1)
         .returning(InvoiceSequence.last_number)
+        .execution_options(synchronize_session=False)
     )
     if sequence is None:
         sequence = 1
