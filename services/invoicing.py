@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from db.engine import Database
@@ -390,6 +390,7 @@ def _write_invoice(
     )
     totals = quote.priced.totals
     invoice = InvoiceHeader(
+        id=uuid.uuid4(),
         branch_id=branch.id,
         invoice_number=number.text,
         series=number.series,
@@ -408,11 +409,14 @@ def _write_invoice(
         campaigns_applied=quote.priced.campaigns_applied,
         promo_codes_entered={"codes": list(quote.request.codes)} if quote.request.codes else None,
         is_history=False,
+        notes="",
     )
     for number_on_invoice, priced in enumerate(quote.priced.lines, start=1):
         line = priced.line
         invoice.lines.append(
             InvoiceLineItem(
+                id=uuid.uuid4(),
+                invoice_id=invoice.id,
                 line_no=number_on_invoice,
                 item_id=uuid.UUID(line.item_id),
                 item_code=line.item_code,
@@ -433,9 +437,16 @@ def _write_invoice(
                 line_total=priced.line_total,
             )
         )
-    session.add(invoice)
-    session.flush()
+    # Plain inserts of the rows just built: nothing reads them back through the session, and
+    # the unit of work's bookkeeping was most of the time a save took.
+    session.execute(insert(InvoiceHeader), [_values(invoice)])
+    session.execute(insert(InvoiceLineItem), [_values(line) for line in invoice.lines])
     return invoice
+
+
+def _values(row: Any) -> dict[str, Any]:
+    """A built (not added) model object's column values, for an INSERT."""
+    return {column.key: getattr(row, column.key) for column in row.__table__.columns}
 
 
 def _track_usage(
@@ -444,38 +455,47 @@ def _track_usage(
     """One usage row per applied promotion with the items it discounted, its counter, and
     auto-deactivation of a promotion or code at its limit."""
     line_rows = {str(index): row for index, row in enumerate(invoice.lines)}
+    uses: list[dict[str, Any]] = []
+    items: list[dict[str, Any]] = []
     for applied in quote.priced.applied:
         promotion_id = uuid.UUID(applied.promotion_id)
         code_id = uuid.UUID(applied.promo_code_id) if applied.promo_code_id else None
-        use = PromotionUsageLog(
-            id=uuid.uuid4(),
-            campaign_id=promotion_id,
-            branch_id=invoice.branch_id,
-            patient_id=invoice.patient_id,
-            invoice_id=invoice.id,
-            promo_code_id=code_id,
-            usage_date=now,
-            discount_amount=applied.discount_amount,
-            applied_by=actor.id,
+        use_id = uuid.uuid4()
+        uses.append(
+            {
+                "id": use_id,
+                "campaign_id": promotion_id,
+                "branch_id": invoice.branch_id,
+                "patient_id": invoice.patient_id,
+                "invoice_id": invoice.id,
+                "promo_code_id": code_id,
+                "usage_date": now,
+                "discount_amount": applied.discount_amount,
+                "applied_by": actor.id,
+            }
         )
-        session.add(use)
         for priced in quote.priced.lines:
             for share in priced.shares:
                 if share.promotion_id == applied.promotion_id and share.amount:
                     row = line_rows[priced.line_key]
-                    use.items.append(
-                        PromotionUsageItem(
-                            usage_id=use.id,
-                            invoice_line_id=row.id,
-                            item_id=row.item_id,
-                            item_code=row.item_code,
-                            item_name=row.item_name,
-                            discount_amount=share.amount,
-                        )
+                    items.append(
+                        {
+                            "id": uuid.uuid4(),
+                            "usage_id": use_id,
+                            "invoice_line_id": row.id,
+                            "item_id": row.item_id,
+                            "item_code": row.item_code,
+                            "item_name": row.item_name,
+                            "discount_amount": share.amount,
+                        }
                     )
         _count_use(session, promotion_id, +1, now)
         if code_id is not None:
             _count_code_use(session, actor, code_id, +1, now)
+    if uses:
+        session.execute(insert(PromotionUsageLog), uses)
+    if items:
+        session.execute(insert(PromotionUsageItem), items)
 
 
 def _count_code_use(
