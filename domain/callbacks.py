@@ -237,7 +237,12 @@ DEFAULT_RETRY_MINUTES = 120
 
 
 class CallbackSettingsError(ValueError):
-    """Settings that cannot be saved; the message says what to fix."""
+    """Settings that cannot be saved; the message says what to fix and `field` names the
+    setting ("sla_urgent".."sla_low", "max_attempts", "retry_minutes"; "" when it is none)."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -261,16 +266,21 @@ def validate_settings(settings: CallbackSettings) -> CallbackSettings:
     for category in Category:
         minutes = settings.sla_minutes[category]
         if minutes < 1:
-            raise CallbackSettingsError(f"The {category.value} SLA must be at least one minute")
+            raise CallbackSettingsError(
+                f"The {category.value} SLA must be at least one minute", f"sla_{category.value}"
+            )
         if minutes < previous:
             raise CallbackSettingsError(
-                f"The {category.value} SLA cannot be shorter than a more urgent category's"
+                f"The {category.value} SLA cannot be shorter than a more urgent category's",
+                f"sla_{category.value}",
             )
         previous = minutes
     if not 1 <= settings.max_attempts <= 10:
-        raise CallbackSettingsError("Allow between 1 and 10 call attempts")
+        raise CallbackSettingsError("Allow between 1 and 10 call attempts", "max_attempts")
     if not 0 <= settings.retry_minutes <= 7 * 24 * 60:
-        raise CallbackSettingsError("The retry delay must be between 0 minutes and a week")
+        raise CallbackSettingsError(
+            "The retry delay must be between 0 minutes and a week", "retry_minutes"
+        )
     return settings
 
 

@@ -19,7 +19,12 @@ _MAX_DAYS = 3660
 
 
 class OpeningHoursError(ValueError):
-    """Opening hours that cannot be saved; the message says what to fix."""
+    """Opening hours that cannot be saved; the message says what to fix and `field` names
+    the day ("hours_mon".."hours_sun"), or is "hours" for the week as a whole."""
+
+    def __init__(self, message: str, field: str = "hours") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -74,10 +79,10 @@ def validate_opening_hours(hours: OpeningHours) -> OpeningHours:
     """Seven days, each closing after it opens, and at least one open day."""
     if len(hours.days) != 7:
         raise OpeningHoursError("Give hours for all seven days, Monday to Sunday")
-    for name, day in zip(WEEKDAY_NAMES, hours.days, strict=True):
+    for key, name, day in zip(WEEKDAYS, WEEKDAY_NAMES, hours.days, strict=True):
         if day is not None and day.closes <= day.opens:
             raise OpeningHoursError(
-                f"{name}: the branch must close after it opens ({format_day(day)})"
+                f"{name}: the branch must close after it opens ({format_day(day)})", f"hours_{key}"
             )
     if all(day is None for day in hours.days):
         raise OpeningHoursError("The branch must be open on at least one day of the week")

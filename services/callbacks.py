@@ -17,7 +17,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.callback_queue import RequestRecord, patient_history, read_requests
+from db.callback_queue import (
+    RequestRecord,
+    patient_history,
+    read_requests,
+    read_requests_with_history,
+)
 from db.engine import Database
 from db.models import AppSetting, Branch, CallbackActivity, CallbackRequest, User
 from db.models import Patient as PatientRow
@@ -92,7 +97,7 @@ class NewCallback:
     preferred_to: datetime | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CallbackRow:
     """One request as the queue shows it, scored at the snapshot's instant.
 
@@ -257,7 +262,8 @@ def update_config(
         clean = validate_settings(settings)
         clean_hours = validate_opening_hours(hours)
     except (CallbackSettingsError, OpeningHoursError) as exc:
-        raise CallbackInputError("settings", f"{exc}.") from exc
+        # The field names the input to fix: "sla_high", "max_attempts", "hours_sat", ...
+        raise CallbackInputError(exc.field or "settings", f"{exc}.") from exc
     with db.session(write=True) as session, session.begin():
         before = _config(session)
         for key, value in (
@@ -304,47 +310,68 @@ def _values(session: Session, patient_ids: Iterable[uuid.UUID | None]) -> dict[u
 
 
 def _rows(
-    session: Session, context: _Context, records: Sequence[RequestRecord], now: datetime
+    session: Session,
+    context: _Context,
+    records: Sequence[RequestRecord],
+    now: datetime,
+    history: dict[uuid.UUID, tuple[int, int]] | None = None,
 ) -> list[CallbackRow]:
-    values = _values(session, (record.patient_id for record in records))
+    """The rows of `records` scored at `now`; `history` is each patient's (visits, paise
+    spent) when already read with the records (read here otherwise)."""
+    if history is None:
+        history = patient_history(
+            session, (record.patient_id for record in records), open_statuses=_OPEN
+        )
+    # One look-up per row: the patient's value and the figures it was made from.
+    values = {pid: (PatientValue(*figures), figures) for pid, figures in history.items()}
     max_attempts = context.config.settings.max_attempts
     clock, names = context.clock, context.names
     now_position = clock.position(now)
+    zero = timedelta(0)
+    # A score depends only on the reason, the patient's figures, whole hours waited and
+    # missed calls: thousands of requests share a few hundred scores.
+    scores: dict[tuple[str, tuple[int, int] | None, int, int], Score] = {}
     rows = []
     for r in records:
         status = _STATUSES[r.status]
         reason = _REASONS[r.reason]
-        value = values.get(r.patient_id) if r.patient_id else None
+        patient_id = r.patient_id
+        value, figures = values.get(patient_id, (None, None)) if patient_id else (None, None)
         if status.is_open:
-            waited = max(now_position - clock.position(r.requested_at), timedelta(0))
+            waited = max(now_position - clock.position(r.requested_at), zero)
         else:
             waited = clock.between(r.requested_at, r.closed_at or now)
+        key = (r.reason, figures, int(waited.total_seconds() // 3600), r.attempts)
+        score = scores.get(key)
+        if score is None:
+            score = scores[key] = priority_score(reason, value, waited, r.attempts)
+        assigned_to = r.assigned_to
         rows.append(
             CallbackRow(
-                id=r.id,
-                patient_id=r.patient_id,
-                name=r.contact_name,
-                mobile=r.mobile,
-                reason=reason,
-                source=_SOURCES[r.source],
-                notes=r.notes,
-                status=status,
-                requested_at=r.requested_at,
-                due_at=r.due_at,
-                not_before=r.not_before,
-                preferred_from=r.preferred_from,
-                preferred_to=r.preferred_to,
-                created_by_name=names.get(r.created_by, "?"),
-                assigned_to=r.assigned_to,
-                assigned_name=names.get(r.assigned_to) if r.assigned_to else None,
-                attempts=r.attempts,
-                max_attempts=max_attempts,
-                outcome=r.outcome,
-                closed_at=r.closed_at,
-                value=value,
-                waited=waited,
-                score=priority_score(reason, value, waited, r.attempts),
-                at=now,
+                r.id,
+                patient_id,
+                r.contact_name,
+                r.mobile,
+                reason,
+                _SOURCES[r.source],
+                r.notes,
+                status,
+                r.requested_at,
+                r.due_at,
+                r.not_before,
+                r.preferred_from,
+                r.preferred_to,
+                names.get(r.created_by, "?"),
+                assigned_to,
+                names.get(assigned_to) if assigned_to else None,
+                r.attempts,
+                max_attempts,
+                r.outcome,
+                r.closed_at,
+                value,
+                waited,
+                score,
+                now,
             )
         )
     return rows
@@ -357,12 +384,12 @@ def _ordered(rows: list[CallbackRow]) -> list[CallbackRow]:
 
 
 def _open_rows(session: Session, context: _Context, now: datetime) -> list[CallbackRow]:
-    records = read_requests(
+    records, history = read_requests_with_history(
         session,
         CallbackRequest.status.in_(_OPEN),
         CallbackRequest.branch_id == context.branch_id,
     )
-    return _ordered(_rows(session, context, records, now))
+    return _ordered(_rows(session, context, records, now, history))
 
 
 def queue(db: Database, actor: CurrentUser, *, now: datetime) -> QueueSnapshot:
@@ -371,6 +398,20 @@ def queue(db: Database, actor: CurrentUser, *, now: datetime) -> QueueSnapshot:
     with db.session(write=False) as session:
         context = _context(session)
         return QueueSnapshot(now, tuple(_open_rows(session, context, now)))
+
+
+def overdue_count(db: Database, actor: CurrentUser, *, now: datetime) -> int:
+    """How many open requests of this branch are past their due time at `now` (the queue's
+    Overdue filter: open, due before `now`), counted by the database."""
+    require_role(actor.role, Role.FRONT_DESK, "Reading the callback queue")
+    with db.session(write=False) as session:
+        query = select(func.count(CallbackRequest.id)).where(
+            CallbackRequest.retired_at.is_(None),
+            CallbackRequest.status.in_(_OPEN),
+            CallbackRequest.branch_id == this_branch_id(session),
+            CallbackRequest.due_at < now,
+        )
+        return int(session.scalar(query) or 0)
 
 
 def _row(session: Session, context: _Context, callback_id: uuid.UUID, now: datetime) -> CallbackRow:

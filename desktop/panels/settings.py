@@ -1,4 +1,5 @@
-"""The Settings panel: the branch's details (letterhead, clock, fiscal year, invoice series)."""
+"""The Settings panel: the branch's details (letterhead, clock, fiscal year, invoice series),
+and a Callbacks tab (desktop.panels.callback_settings)."""
 
 from __future__ import annotations
 
@@ -21,11 +22,13 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from db.engine import Database
+from desktop.panels.callback_settings import CallbackSettingsPanel
 from desktop.workers import BackgroundOp, error_sentence, show_error
 from domain.branch import BranchDetails, BranchDetailsError, timezone_names
 from domain.fiscal import fiscal_year_label
@@ -203,11 +206,17 @@ class SettingsPanel(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(form)
+        self.callbacks = CallbackSettingsPanel(db, user, clock=clock)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(scroll, "Branch")
+        self.tabs.addTab(self.callbacks, "Callbacks")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        outer.addWidget(self.tabs)
 
-        self.save_shortcut = QShortcut(QKeySequence.StandardKey.Save, self)
+        # On the Branch tab only: the Callbacks tab saves its own settings with Ctrl+S.
+        self.save_shortcut = QShortcut(QKeySequence.StandardKey.Save, scroll)
         self.save_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.save_shortcut.activated.connect(self.save)
 
