@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -24,6 +24,7 @@ from db.engine import Database
 from desktop import theme
 from desktop.help_dialog import ShortcutsDialog
 from desktop.navigation_rail import NavigationRail
+from desktop.panels.callback_model import QueueFilter
 from desktop.panels.callbacks import SHORTCUTS as CALLBACK_SHORTCUTS
 from desktop.panels.callbacks import CallbacksPanel
 from desktop.panels.invoice_entry import SHORTCUTS as INVOICE_SHORTCUTS
@@ -31,9 +32,12 @@ from desktop.panels.invoice_entry import InvoiceEntryPanel, open_with_system
 from desktop.panels.placeholder import PLANNED, PlaceholderPanel
 from desktop.panels.promotions import PromotionsPanel
 from desktop.panels.settings import SettingsPanel
+from desktop.workers import BackgroundOp
 from domain.roles import Role, has_role
+from services import callbacks as callback_service
 from services.auth import CurrentUser
 from services.branch import BranchInfo
+from services.patients import PatientMatch
 
 log = logging.getLogger("frontdesk.ui")
 
@@ -41,6 +45,16 @@ GEOMETRY_KEY = "main_window/geometry"
 SIGN_OUT_SHORTCUT = "Ctrl+Shift+L"
 # What the status bar says until sync exists (it arrives with its own issue).
 SYNC_NOT_CONFIGURED = "Sync: not configured - this branch keeps its data on this computer only"
+# How often the status bar counts the overdue callbacks (also after every change made in
+# the Callbacks panel).
+OVERDUE_REFRESH_MS = 60_000
+
+
+def overdue_text(count: int) -> str:
+    """'1 callback overdue', '3 callbacks overdue'; '' when there are none (hidden)."""
+    if count <= 0:
+        return ""
+    return f"{count} callback{'' if count == 1 else 's'} overdue"
 
 
 @dataclass(frozen=True)
@@ -81,11 +95,13 @@ class MainWindow(QMainWindow):
         sign_out_requested(): the person chose Sign out; the owner decides what follows.
         panel_changed(str): the key of the panel now shown.
         branch_changed(object): the branch's details were saved (BranchInfo).
+        overdue_counted(int): the status bar shows this many overdue callbacks now.
     """
 
     sign_out_requested = Signal()
     panel_changed = Signal(str)
     branch_changed = Signal(object)
+    overdue_counted = Signal(int)
 
     def __init__(
         self,
@@ -112,6 +128,8 @@ class MainWindow(QMainWindow):
         self._specs = {spec.key: spec for spec in panels_for(user.role)}
         self._panels: dict[str, QWidget] = {}
         self._help: ShortcutsDialog | None = None
+        self._counting = 0
+        self._overdue = 0
 
         self.setWindowTitle(f"Frontdesk - {branch_info.details.name}")
         self.setMinimumSize(QSize(1000, 620))
@@ -203,7 +221,24 @@ class MainWindow(QMainWindow):
         status = self.statusBar()
         status.setSizeGripEnabled(False)
         status.addWidget(self.sync_label, 1)
+        # "3 callbacks overdue": counted in the background, a click opens the queue's
+        # Overdue view; hidden while nothing is overdue.
+        self.overdue_button = QToolButton()
+        self.overdue_button.setObjectName("OverdueCallbacks")
+        self.overdue_button.setIcon(theme.icon("callbacks"))
+        self.overdue_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.overdue_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.overdue_button.setToolTip("Open the callbacks that are past their due time")
+        self.overdue_button.setStyleSheet(
+            "QToolButton#OverdueCallbacks { color: #b42318; font-weight: bold; }"
+        )
+        self.overdue_button.clicked.connect(self.show_overdue)
+        self.overdue_button.hide()
+        status.addPermanentWidget(self.overdue_button)
         status.addPermanentWidget(help_button)
+        self.overdue_timer = QTimer(self)
+        self.overdue_timer.setInterval(OVERDUE_REFRESH_MS)
+        self.overdue_timer.timeout.connect(self.refresh_overdue)
 
         self._show_branch(branch_info)
         self.show_panel(next(iter(self._specs)))
@@ -221,9 +256,13 @@ class MainWindow(QMainWindow):
                 open_file=self._open_file,
             )
             self.branch_changed.connect(invoice.set_branch_info)
+            invoice.callback_requested.connect(self.request_callback)
             return invoice
         if spec.key == "callbacks":
-            return CallbacksPanel(self._db, self.user, self.branch_info, clock=self._clock)
+            callbacks = CallbacksPanel(self._db, self.user, self.branch_info, clock=self._clock)
+            callbacks.callback_added.connect(self.refresh_overdue)
+            callbacks.callback_changed.connect(self.refresh_overdue)
+            return callbacks
         if spec.key == "promotions":
             promotions = PromotionsPanel(self._db, self.user, self.branch_info, clock=self._clock)
             self.branch_changed.connect(promotions.set_branch_info)
@@ -263,6 +302,60 @@ class MainWindow(QMainWindow):
         if panel.focusProxy() is not None or panel.focusPolicy() != Qt.FocusPolicy.NoFocus:
             panel.setFocus(Qt.FocusReason.OtherFocusReason)
         self.panel_changed.emit(key)
+
+    def request_callback(self, patient: PatientMatch) -> None:
+        """Open the Callbacks panel with its add dialog filled in for `patient` (from an
+        invoice); ignored when this user cannot open the Callbacks panel."""
+        if "callbacks" not in self._specs:
+            return
+        self.show_panel("callbacks")
+        panel = self.panel("callbacks")
+        assert isinstance(panel, CallbacksPanel)
+        panel.add_for_patient(patient)
+
+    def show_overdue(self) -> None:
+        """Open the Callbacks panel showing only the overdue requests (the status bar)."""
+        if "callbacks" not in self._specs:
+            return
+        self.show_panel("callbacks")
+        panel = self.panel("callbacks")
+        assert isinstance(panel, CallbacksPanel)
+        panel.set_view(QueueFilter.OVERDUE)
+
+    # -- overdue callbacks in the status bar ---------------------------------------------
+
+    def refresh_overdue(self) -> None:
+        """Count the overdue callbacks again, in the background, for the status bar."""
+        if "callbacks" not in self._specs:
+            return
+        db, user, now = self._db, self.user, self._clock()
+        self._counting += 1
+
+        def done() -> None:
+            self._counting -= 1
+
+        op = BackgroundOp(self, lambda: callback_service.overdue_count(db, user, now=now))
+        op.success(self._show_overdue).failure(self._count_failed)
+        op.finished.connect(done)
+        op.run_in_background()
+
+    def _show_overdue(self, count: int) -> None:
+        self._overdue = count
+        self.overdue_button.setText(overdue_text(count))
+        self.overdue_button.setVisible(count > 0)
+        self.overdue_counted.emit(count)
+
+    def _count_failed(self, error: Exception) -> None:
+        # The count is a convenience: say nothing in a dialog, keep the last figure.
+        log.warning("could not count the overdue callbacks: %s", error)
+
+    def overdue_count(self) -> int:
+        """The figure on show (0 when hidden)."""
+        return self._overdue
+
+    def is_idle(self) -> bool:
+        """No overdue count is being read."""
+        return self._counting == 0
 
     # -- header --------------------------------------------------------------------------
 
@@ -319,7 +412,14 @@ class MainWindow(QMainWindow):
         saved = self._settings.value(GEOMETRY_KEY)
         return bool(saved) and self.restoreGeometry(saved)
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if "callbacks" in self._specs and not self.overdue_timer.isActive():
+            self.overdue_timer.start()
+            self.refresh_overdue()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        self.overdue_timer.stop()
         self._settings.setValue(GEOMETRY_KEY, self.saveGeometry())
         if self._help is not None:
             self._help.close()

@@ -131,9 +131,14 @@ class CallbackQueueModel(QAbstractTableModel):
 
     def _refilter(self) -> None:
         self.beginResetModel()
-        self._rows = [
-            row for row in self._all if matches(row, self._view, self._status, self._me, self._text)
-        ]
+        if self._view is QueueFilter.ALL and self._status is None and not self._text:
+            self._rows = list(self._all)  # nothing filtered out: no call per row
+        else:
+            self._rows = [
+                row
+                for row in self._all
+                if matches(row, self._view, self._status, self._me, self._text)
+            ]
         self.endResetModel()
 
     def all_rows(self) -> tuple[CallbackRow, ...]:

@@ -79,7 +79,9 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Ctrl+S", "Invoice: save, then open the PDF"),
     ("Ctrl+P", "Invoice: open the PDF again to print it"),
     ("Ctrl+N", "Invoice: start a new invoice"),
+    ("Ctrl+B", "Invoice: request a callback for this patient (opens Callbacks)"),
 )
+CALLBACK_SHORTCUT = "Ctrl+B"
 
 _MONTHS = calendar.month_abbr
 MAX_HINTS = 3
@@ -138,11 +140,14 @@ class InvoiceEntryPanel(QWidget):
 
     Signals:
         invoice_saved(str): the id of the invoice just saved.
+        callback_requested(object): the person asked for a callback to this patient
+            (PatientMatch); the window opens the Callbacks panel's add dialog for them.
         pdf_written(str): the path of the invoice's PDF, just written.
         priced(): the prices on show are those of the cart as it is now.
     """
 
     invoice_saved = Signal(str)
+    callback_requested = Signal(object)
     pdf_written = Signal(str)
     priced = Signal()
 
@@ -224,6 +229,14 @@ class InvoiceEntryPanel(QWidget):
         self.new_patient_button.setToolTip("Register a new patient (Ctrl+Shift+N)")
         self.new_patient_button.setAutoDefault(False)
         self.new_patient_button.clicked.connect(self.new_patient)
+        self.callback_button = QPushButton("Request a callback")
+        self.callback_button.setObjectName("RequestCallback")
+        self.callback_button.setToolTip(
+            f"Ask for a call back to this patient, in the Callbacks queue ({CALLBACK_SHORTCUT})"
+        )
+        self.callback_button.setAccessibleName("Request a callback")
+        self.callback_button.setAutoDefault(False)
+        self.callback_button.clicked.connect(self.request_callback)
         chosen = QVBoxLayout()
         chosen.setSpacing(1)
         chosen.addWidget(self.patient_name_label)
@@ -258,7 +271,13 @@ class InvoiceEntryPanel(QWidget):
         head.addWidget(self.new_patient_button, 0, 3)
         head.addWidget(item_label, 1, 0)
         head.addWidget(self.item_field, 1, 1)
-        head.addWidget(self.item_message, 1, 2, 1, 2)
+        head.addWidget(self.item_message, 1, 2)
+        # Under "+ New patient": the other thing to do for the patient chosen.
+        head.addWidget(self.callback_button, 1, 3)
+        # The buttons keep their whole text; the hint beside Add item wraps instead.
+        self.item_message.setWordWrap(True)
+        for button in (self.new_patient_button, self.callback_button):
+            button.setMinimumWidth(button.sizeHint().width())
         self.patient_field.setMinimumWidth(340)
         self.item_field.setMinimumWidth(340)
 
@@ -374,6 +393,7 @@ class InvoiceEntryPanel(QWidget):
         QWidget.setTabOrder(self.code_field, self.apply_button)
         QWidget.setTabOrder(self.apply_button, self.save_button)
         QWidget.setTabOrder(self.save_button, self.new_patient_button)
+        QWidget.setTabOrder(self.new_patient_button, self.callback_button)
 
     def _shortcuts(self) -> None:
         bindings: list[tuple[QKeySequence | str, Callable[[], object]]] = [
@@ -382,6 +402,7 @@ class InvoiceEntryPanel(QWidget):
             ("Ctrl+Shift+N", self.new_patient),
             ("Ctrl+P", self.print_again),
             ("Ctrl+D", self.edit_discount),
+            (CALLBACK_SHORTCUT, self.request_callback),
         ]
         self._shortcut_objects = []
         for keys, slot in bindings:
@@ -464,6 +485,15 @@ class InvoiceEntryPanel(QWidget):
         self._reprice()
         self.item_field.setFocus(Qt.FocusReason.OtherFocusReason)
 
+    def request_callback(self) -> None:
+        """Ask for a callback to the patient of this invoice (Ctrl+B), saved or not."""
+        if self._patient is None:
+            self._say("Choose the patient to call back first.")
+            self.patient_field.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        self._say("")
+        self.callback_requested.emit(self._patient)
+
     def _show_patient(self) -> None:
         patient = self._patient
         if patient is None:
@@ -476,6 +506,7 @@ class InvoiceEntryPanel(QWidget):
             self.patient_detail_label.setText(visits_text(patient, self._today()))
         self.patient_name_label.style().unpolish(self.patient_name_label)
         self.patient_name_label.style().polish(self.patient_name_label)
+        self.callback_button.setEnabled(patient is not None)
 
     def _patient_entered(self, text: str) -> None:
         typed = text.strip()
