@@ -13,7 +13,8 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -248,6 +249,16 @@ def _open(args: argparse.Namespace) -> setup.Database:
         raise CommandError(str(exc)) from exc
 
 
+@contextmanager
+def _signed_in(args: argparse.Namespace) -> Iterator[tuple[setup.Database, auth.CurrentUser]]:
+    """Open the database and sign in as --user for one command; close it afterwards."""
+    db = _open(args)
+    try:
+        yield db, _sign_in(db, args)
+    finally:
+        db.close()
+
+
 def _sign_in(db: setup.Database, args: argparse.Namespace) -> auth.CurrentUser:
     if not args.user:
         raise CommandError("Say who you are: add --user NAME (the PIN comes from $FRONTDESK_PIN).")
@@ -291,9 +302,7 @@ def _branch_json(info: branch.BranchInfo) -> dict[str, Any]:
 
 
 def cmd_branch_show(args: argparse.Namespace) -> int:
-    db = _open(args)
-    try:
-        _sign_in(db, args)
+    with _signed_in(args) as (db, _user):
         info = branch.get_branch(db)
         if args.json:
             _print_json(_branch_json(info))
@@ -301,14 +310,10 @@ def cmd_branch_show(args: argparse.Namespace) -> int:
             for key, value in asdict(info.details).items():
                 print(f"{key.replace('_', ' ')}: {value}")
         return 0
-    finally:
-        db.close()
 
 
 def cmd_branch_set(args: argparse.Namespace) -> int:
-    db = _open(args)
-    try:
-        user = _sign_in(db, args)
+    with _signed_in(args) as (db, user):
         current = branch.get_branch(db).details
         changes = {
             "name": args.name,
@@ -329,8 +334,6 @@ def cmd_branch_set(args: argparse.Namespace) -> int:
         else:
             print(f"Saved the details of branch {info.details.name}.")
         return 0
-    finally:
-        db.close()
 
 
 def _rupees(paise: int) -> str:
@@ -381,9 +384,7 @@ _AMOUNTS = {"total_discount", "average_discount", "promotion_id"}
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    db = _open(args)
-    try:
-        user = _sign_in(db, args)
+    with _signed_in(args) as (db, user):
         rows = _report_rows(db, user, args)
         if args.json:
             _print_json(rows)
@@ -392,8 +393,6 @@ def cmd_report(args: argparse.Namespace) -> int:
         else:
             _print_table(rows)
         return 0
-    finally:
-        db.close()
 
 
 def _print_table(rows: list[dict[str, Any]]) -> None:
@@ -498,9 +497,7 @@ def _print_invoice(document: InvoiceDocument) -> None:
 
 
 def cmd_invoice_quote(args: argparse.Namespace) -> int:
-    db = _open(args)
-    try:
-        user = _sign_in(db, args)
+    with _signed_in(args) as (db, user):
         quote = invoicing.quote(
             db, user, _cart(db, args), now=_instant(db, args.at), explain_all=True
         )
@@ -517,14 +514,10 @@ def cmd_invoice_quote(args: argparse.Namespace) -> int:
         for miss in data["near_misses"]:
             print(f"  Hint: {miss['message']}")
         return 0
-    finally:
-        db.close()
 
 
 def cmd_invoice_create(args: argparse.Namespace) -> int:
-    db = _open(args)
-    try:
-        user = _sign_in(db, args)
+    with _signed_in(args) as (db, user):
         try:
             document = invoicing.save_invoice(db, user, _cart(db, args), now=_instant(db, args.at))
         except invoicing.CodeRefused as exc:
@@ -537,54 +530,38 @@ def cmd_invoice_create(args: argparse.Namespace) -> int:
         else:
             _print_invoice(document)
         return 0
-    finally:
-        db.close()
 
 
 def cmd_invoice_show(args: argparse.Namespace) -> int:
-    db = _open(args)
-    try:
-        _sign_in(db, args)
+    with _signed_in(args) as (db, _user):
         document = invoicing.invoice_by_number(db, args.number)
         if args.json:
             _print_json(invoicing.invoice_payload(document))
         else:
             _print_invoice(document)
         return 0
-    finally:
-        db.close()
 
 
 def cmd_invoice_pdf(args: argparse.Namespace) -> int:
-    db = _open(args)
-    try:
-        _sign_in(db, args)
+    with _signed_in(args) as (db, _user):
         document = invoicing.invoice_by_number(db, args.number)
         render_invoice_pdf(document, args.path, variant="receipt" if args.receipt else "a4")
         print(f"Wrote {args.path}")
         return 0
-    finally:
-        db.close()
 
 
 def cmd_invoice_cancel(args: argparse.Namespace) -> int:
-    db = _open(args)
-    try:
-        user = _sign_in(db, args)
+    with _signed_in(args) as (db, user):
         document = invoicing.cancel_invoice(db, user, args.number, reason=args.reason, now=_now())
         if args.json:
             _print_json(invoicing.invoice_payload(document))
         else:
             print(f"Cancelled {document.invoice_number}: {document.cancel_reason}")
         return 0
-    finally:
-        db.close()
 
 
 def cmd_promo_rebuild(args: argparse.Namespace) -> int:
-    db = _open(args)
-    try:
-        user = _sign_in(db, args)
+    with _signed_in(args) as (db, user):
         repair = invoicing.rebuild_usage(db, user, now=_now())
         if args.json:
             _print_json(asdict(repair))
@@ -594,8 +571,6 @@ def cmd_promo_rebuild(args: argparse.Namespace) -> int:
                 f"corrected {repair.counters_fixed} counters."
             )
         return 0
-    finally:
-        db.close()
 
 
 _SPEC_OPTION = {
@@ -637,9 +612,7 @@ def _code_json(row: promotions.CodeRow) -> dict[str, Any]:
 
 
 def cmd_promo_list(args: argparse.Namespace) -> int:
-    db = _open(args)
-    try:
-        user = _sign_in(db, args)
+    with _signed_in(args) as (db, user):
         rows = promotions.list_promotions(db, user, now=_now())
         codes = promotions.list_codes(db, user)
         data = {
@@ -664,8 +637,6 @@ def cmd_promo_list(args: argparse.Namespace) -> int:
                     [{k: v for k, v in c.items() if k != "active_hours"} for c in data["codes"]]
                 )
         return 0
-    finally:
-        db.close()
 
 
 def cmd_promo_add(args: argparse.Namespace) -> int:
@@ -675,27 +646,19 @@ def cmd_promo_add(args: argparse.Namespace) -> int:
         raise CommandError(f"Cannot read {args.json_file}: {exc}") from exc
     if not isinstance(spec, dict):
         raise CommandError(f"{args.json_file} should hold one JSON object (a promotion).")
-    db = _open(args)
-    try:
-        user = _sign_in(db, args)
+    with _signed_in(args) as (db, user):
         try:
             saved = promotions.save_promotion(db, user, spec, now=_now(), replacing=args.replace)
         except SpecError as exc:
             raise CommandError(f"{exc} (field {exc.field})") from exc
         print(f"Saved promotion {saved.campaign_code}.")
         return 0
-    finally:
-        db.close()
 
 
 def cmd_promo_export(args: argparse.Namespace) -> int:
-    db = _open(args)
-    try:
-        user = _sign_in(db, args)
+    with _signed_in(args) as (db, user):
         _print_json(promotions.export_promotion(db, user, args.campaign_code))
         return 0
-    finally:
-        db.close()
 
 
 def cmd_promo_add_code(args: argparse.Namespace) -> int:
@@ -720,9 +683,7 @@ def cmd_promo_add_code(args: argparse.Namespace) -> int:
         "max_uses_per_patient": args.max_uses_per_patient,
         "auto_deactivate_on_max_uses": not args.no_auto_deactivate,
     }
-    db = _open(args)
-    try:
-        user = _sign_in(db, args)
+    with _signed_in(args) as (db, user):
         try:
             row = promotions.save_code(db, user, data, now=_now())
         except SpecError as exc:
@@ -734,24 +695,16 @@ def cmd_promo_add_code(args: argparse.Namespace) -> int:
                 f"Created code {row.code} for {row.promotion_code} ({row.active_hours.describe()})."
             )
         return 0
-    finally:
-        db.close()
 
 
 def cmd_promo_pause(args: argparse.Namespace) -> int:
-    db = _open(args)
-    try:
-        user = _sign_in(db, args)
+    with _signed_in(args) as (db, user):
         print(promotions.set_paused(db, user, args.code, paused=args.paused, now=_now()))
         return 0
-    finally:
-        db.close()
 
 
 def cmd_promo_analytics(args: argparse.Namespace) -> int:
-    db = _open(args)
-    try:
-        user = _sign_in(db, args)
+    with _signed_in(args) as (db, user):
         result = promotions.code_analytics(db, user, args.code)
         data: dict[str, Any] = {
             "code": result.code,
@@ -780,14 +733,10 @@ def cmd_promo_analytics(args: argparse.Namespace) -> int:
             if data["by_service"]:
                 _print_table(data["by_service"])
         return 0
-    finally:
-        db.close()
 
 
 def cmd_promo_applications(args: argparse.Namespace) -> int:
-    db = _open(args)
-    try:
-        user = _sign_in(db, args)
+    with _signed_in(args) as (db, user):
         page = promotions.code_applications(db, user, args.code, page=args.page, limit=args.limit)
         rows = [
             {
@@ -819,8 +768,6 @@ def cmd_promo_applications(args: argparse.Namespace) -> int:
         else:
             print(f"No applications on page {page.page} ({page.total} in all).")
         return 0
-    finally:
-        db.close()
 
 
 # ---------------------------------------------------------------------------- callbacks
@@ -948,9 +895,7 @@ def _print_callback(row: callback_service.CallbackRow) -> None:
 
 
 def cmd_callback_add(args: argparse.Namespace) -> int:
-    db = _open(args)
-    try:
-        user = _sign_in(db, args)
+    with _signed_in(args) as (db, user):
         new = callback_service.NewCallback(
             Reason(args.reason), Source(args.source), notes=args.notes, mobile=args.mobile
         )
@@ -968,14 +913,10 @@ def cmd_callback_add(args: argparse.Namespace) -> int:
         else:
             print(row.id)
         return 0
-    finally:
-        db.close()
 
 
 def cmd_callback_queue(args: argparse.Namespace) -> int:
-    db = _open(args)
-    try:
-        user = _sign_in(db, args)
+    with _signed_in(args) as (db, user):
         snapshot = callback_service.queue(db, user, now=_instant(db, args.at))
         rows = [_callback_json(row) for row in snapshot.rows]
         if args.json:
@@ -1002,8 +943,6 @@ def cmd_callback_queue(args: argparse.Namespace) -> int:
                 ]
             )
         return 0
-    finally:
-        db.close()
 
 
 def _zone(db: setup.Database) -> ZoneInfo:
@@ -1011,9 +950,7 @@ def _zone(db: setup.Database) -> ZoneInfo:
 
 
 def cmd_callback_action(args: argparse.Namespace) -> int:
-    db = _open(args)
-    try:
-        user = _sign_in(db, args)
+    with _signed_in(args) as (db, user):
         callback_id = callback_service.resolve_id(db, args.id)
         now = _instant(db, args.at)
         if args.action == "assign":
@@ -1036,14 +973,10 @@ def cmd_callback_action(args: argparse.Namespace) -> int:
         else:
             _print_callback(row)
         return 0
-    finally:
-        db.close()
 
 
 def cmd_callback_log(args: argparse.Namespace) -> int:
-    db = _open(args)
-    try:
-        user = _sign_in(db, args)
+    with _signed_in(args) as (db, user):
         callback_id = callback_service.resolve_id(db, args.id)
         detail = callback_service.get_callback(db, user, callback_id, now=_now())
         if args.json:
@@ -1070,8 +1003,6 @@ def cmd_callback_log(args: argparse.Namespace) -> int:
             for entry in detail.activities:
                 print(f"  {entry.at.astimezone(zone):%d %b %H:%M}  {entry.text}")
         return 0
-    finally:
-        db.close()
 
 
 def _hours_number(minutes: int) -> float | int:
@@ -1148,9 +1079,7 @@ def _settings_option(field: str) -> str:
 
 
 def cmd_callback_settings(args: argparse.Namespace) -> int:
-    db = _open(args)
-    try:
-        user = _sign_in(db, args)
+    with _signed_in(args) as (db, user):
         config = callback_service.get_config(db)
         changing = bool(args.sla or args.hours) or (args.attempts, args.retry_hours) != (None,) * 2
         if changing:
@@ -1173,8 +1102,6 @@ def cmd_callback_settings(args: argparse.Namespace) -> int:
         for name, day in zip(WEEKDAY_NAMES, data["opening_hours"].values(), strict=True):
             print(f"  {name:<10} {day}")
         return 0
-    finally:
-        db.close()
 
 
 _OPTION = {"fiscal_year_start_month": "fy-start-month", "invoice_series": "series"}
