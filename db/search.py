@@ -6,7 +6,6 @@ import re
 import sqlite3
 from typing import Any
 
-import sqlite_utils
 from sqlalchemy import text as sa_text
 from sqlalchemy.orm import Session
 
@@ -21,7 +20,10 @@ def fts_prefix_query(text: str) -> str | None:
     return " ".join(f'"{token}"*' for token in tokens)
 
 
-def _sqlite(session: Session) -> sqlite_utils.Database:
+def _sqlite(session: Session) -> Any:
+    # Imported here: sqlite-utils pulls in numpy, which the app's start-up does not need.
+    import sqlite_utils
+
     raw = session.connection().connection.driver_connection
     assert isinstance(raw, sqlite3.Connection)
     return sqlite_utils.Database(raw)

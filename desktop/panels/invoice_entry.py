@@ -55,7 +55,6 @@ from services.auth import CurrentUser
 from services.branch import BranchInfo
 from services.catalog import CatalogEntry
 from services.invoice_document import InvoiceDocument
-from services.invoice_pdf import render_invoice_pdf
 from services.invoicing import CartRequest, CodeRefused, InvoiceError, PriceChanged, Quote
 from services.patients import PatientMatch
 from services.promotions import CodeRow
@@ -981,6 +980,9 @@ class InvoiceEntryPanel(QWidget):
 
         def write() -> Path:
             folder.mkdir(parents=True, exist_ok=True)
+            # Imported on first save: ReportLab is not needed to start the app.
+            from services.invoice_pdf import render_invoice_pdf
+
             render_invoice_pdf(document, path, variant="a4")
             return path
 
