@@ -119,6 +119,36 @@ class BackgroundOp(QObject, Generic[T]):
         show_error(self._parent, error)
 
 
+class OpCounter:
+    """Starts a widget's background ops and counts those still in flight, so the widget
+    can say whether it is idle (tests wait on that; nothing else polls it)."""
+
+    def __init__(self, owner: QWidget) -> None:
+        self._owner = owner
+        self.in_flight = 0
+
+    def run(
+        self,
+        call: Callable[[], T],
+        on_success: Callable[[T], object],
+        on_failure: Callable[[Exception], object],
+        pool: QThreadPool | None = None,
+    ) -> None:
+        """Run `call` for the owner; the count drops once the callbacks have run."""
+        self.in_flight += 1
+
+        def done() -> None:
+            self.in_flight -= 1
+
+        op = BackgroundOp(self._owner, call).success(on_success).failure(on_failure)
+        op.finished.connect(done)
+        op.run_in_background(pool)
+
+    @property
+    def idle(self) -> bool:
+        return self.in_flight == 0
+
+
 def run_in_background(
     parent: QWidget | None,
     call: Callable[[], T],

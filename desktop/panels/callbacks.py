@@ -54,7 +54,7 @@ from desktop.panels.callback_model import (
     due_text,
     duration_text,
 )
-from desktop.workers import BackgroundOp, error_sentence
+from desktop.workers import OpCounter, error_sentence
 from domain.callbacks import OPEN_STATUSES, Category, Status
 from services import callbacks as callback_service
 from services.auth import CurrentUser
@@ -136,7 +136,7 @@ class CallbacksPanel(QWidget):
         self._zone = ZoneInfo(branch_info.details.timezone)
         self._notify = notify or self._tray_notify
         self._tray: QSystemTrayIcon | None = None
-        self._busy = 0
+        self._ops = OpCounter(self)
         self._loaded = False
         self._seen_urgent: set[uuid.UUID] = set()
         self._selected: uuid.UUID | None = None
@@ -398,19 +398,11 @@ class CallbacksPanel(QWidget):
         on_success: Callable[[T], object],
         on_failure: Callable[[Exception], object] | None = None,
     ) -> None:
-        self._busy += 1
-
-        def done() -> None:
-            self._busy -= 1
-
-        op = BackgroundOp(self, call).success(on_success)
-        op.failure(on_failure or self._refused)
-        op.finished.connect(done)
-        op.run_in_background()
+        self._ops.run(call, on_success, on_failure or self._refused)
 
     def is_idle(self) -> bool:
         """Nothing is loading or being saved."""
-        return self._busy == 0 and (self._dialog is None or not self._dialog.is_saving())
+        return self._ops.idle and (self._dialog is None or not self._dialog.is_saving())
 
     def _refused(self, error: Exception) -> None:
         self.message_label.setText(error_sentence(error))

@@ -48,7 +48,7 @@ from desktop.widgets.cart_table import CartTable
 from desktop.widgets.new_patient import NewPatientDialog, split_search_text
 from desktop.widgets.totals_pane import TotalsPane
 from desktop.widgets.type_ahead import TypeAheadField
-from desktop.workers import BackgroundOp, error_sentence
+from desktop.workers import OpCounter, error_sentence
 from domain.money import format_rupees
 from services import catalog, invoicing, patients, promotions
 from services.auth import CurrentUser
@@ -172,7 +172,7 @@ class InvoiceEntryPanel(QWidget):
         # One thread: searches, look-ups and pricing run one after another, in order.
         self._reads = QThreadPool(self)
         self._reads.setMaxThreadCount(1)
-        self._busy = 0
+        self._ops = OpCounter(self)
         self._patient: PatientMatch | None = None
         self._codes: list[str] = []
         # What each code typed is (None: no such code), for "3 uses remaining".
@@ -437,20 +437,11 @@ class InvoiceEntryPanel(QWidget):
         *,
         reads: bool = True,
     ) -> None:
-        self._busy += 1
-
-        def done() -> None:
-            self._busy -= 1
-
-        op = BackgroundOp(self, call).success(on_success).failure(on_failure)
-        op.finished.connect(done)
-        op.run_in_background(self._reads if reads else None)
+        self._ops.run(call, on_success, on_failure, self._reads if reads else None)
 
     def is_idle(self) -> bool:
         """Nothing is searching, pricing, saving or writing a PDF."""
-        return (
-            self._busy == 0 and not self.patient_field.is_busy() and not self.item_field.is_busy()
-        )
+        return self._ops.idle and not self.patient_field.is_busy() and not self.item_field.is_busy()
 
     def is_pricing(self) -> bool:
         return self._pricing

@@ -42,7 +42,7 @@ from desktop.models.promotion_models import (
     validity_text,
 )
 from desktop.widgets.empty_table import EmptyStateTable
-from desktop.workers import BackgroundOp, error_sentence
+from desktop.workers import OpCounter, error_sentence
 from domain.money import format_rupees
 from services import promotions as promotion_service
 from services.auth import CurrentUser
@@ -147,7 +147,7 @@ class PromotionsPanel(QWidget):
         self._user = user
         self._branch = branch_info
         self._clock = clock
-        self._busy = 0
+        self._ops = OpCounter(self)
         self._list_sequence = 0
         self._detail_sequence = 0
         self._page = 1
@@ -334,19 +334,11 @@ class PromotionsPanel(QWidget):
         on_success: Callable[[T], object],
         on_failure: Callable[[Exception], object] | None = None,
     ) -> None:
-        self._busy += 1
-
-        def done() -> None:
-            self._busy -= 1
-
-        op = BackgroundOp(self, call).success(on_success)
-        op.failure(on_failure or self._failed)
-        op.finished.connect(done)
-        op.run_in_background()
+        self._ops.run(call, on_success, on_failure or self._failed)
 
     def is_idle(self) -> bool:
         """Nothing is being read or changed (an open dialog's own save aside)."""
-        return self._busy == 0
+        return self._ops.idle
 
     def _failed(self, error: Exception) -> None:
         if not isinstance(error, ServiceError):
