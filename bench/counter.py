@@ -171,8 +171,9 @@ def _raw_transaction(path: Path) -> Callable[[], None]:
         con.execute(
             "INSERT INTO invoice_header (id, branch_id, invoice_number, series, fiscal_year, sequence_no,"
             " invoice_date, patient_id, created_by, created_at, status, gross_amount, total_discount,"
-            " tax_amount, round_off, total_amount, campaigns_applied, is_history, notes)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " tax_amount, round_off, total_amount, campaigns_applied, is_history, notes,"
+            " total_quantity, total_cost)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 invoice,
                 branch,
@@ -193,6 +194,8 @@ def _raw_transaction(path: Path) -> Callable[[], None]:
                 '{"applied_promotions": []}',
                 0,
                 "",
+                2,
+                0,
             ),
         )
         for line in range(2):

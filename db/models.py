@@ -250,7 +250,8 @@ class InvoiceSequence(Base):
 
 class InvoiceHeader(Base):
     """An invoice. Amounts are paise: `gross_amount` before discounts, `total_discount`,
-    `tax_amount`, `round_off` and the payable `total_amount`. Never edited once issued:
+    `tax_amount`, `round_off` and the payable `total_amount`; `total_quantity` and `total_cost`
+    (units and their cost, summed from the lines) serve the dashboard. Never edited once issued:
     cancelled with a reason instead. `is_history` marks invoices imported from an
     earlier system (they keep their old numbers, outside the branch's series)."""
 
@@ -279,6 +280,8 @@ class InvoiceHeader(Base):
     promo_codes_entered: Mapped[dict[str, Any] | None]
     is_history: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     notes: Mapped[str] = mapped_column(Text, default="")
+    total_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    total_cost: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
 
     lines: Mapped[list[InvoiceLineItem]] = relationship(
         back_populates="invoice", order_by="InvoiceLineItem.line_no"
@@ -287,6 +290,17 @@ class InvoiceHeader(Base):
     __table_args__ = (
         UniqueConstraint("branch_id", "invoice_number"),
         Index("ix_invoice_header_invoice_date", "invoice_date"),
+        # Covers the dashboard's scan of each patient's visits (migration 0005).
+        Index(
+            "ix_invoice_header_visits",
+            "status",
+            "patient_id",
+            "invoice_date",
+            "gross_amount",
+            "total_discount",
+            "total_quantity",
+            "total_cost",
+        ),
         CheckConstraint("status IN ('issued', 'cancelled')", name="status"),
         CheckConstraint("total_amount >= 0 AND gross_amount >= 0", name="amounts"),
     )

@@ -589,6 +589,10 @@ def _price_history(
                 "promo_codes_entered": None,
                 "is_history": False,
                 "notes": "",
+                "total_quantity": sum(line.line.quantity for line in priced.lines),
+                "total_cost": sum(
+                    line.line.quantity * items[line.line.item_code]["cost"] for line in priced.lines
+                ),
             }
         )
         for line_no, line in enumerate(priced.lines, start=1):

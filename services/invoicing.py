@@ -410,6 +410,11 @@ def _write_invoice(
         promo_codes_entered={"codes": list(quote.request.codes)} if quote.request.codes else None,
         is_history=False,
         notes="",
+        total_quantity=sum(priced.line.quantity for priced in quote.priced.lines),
+        total_cost=sum(
+            priced.line.quantity * pricing.items[uuid.UUID(priced.line.item_id)].cost
+            for priced in quote.priced.lines
+        ),
     )
     for number_on_invoice, priced in enumerate(quote.priced.lines, start=1):
         line = priced.line

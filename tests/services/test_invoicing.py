@@ -213,3 +213,26 @@ def test_rebuild_reverses_uses_of_cancelled_invoices(demo_db, desk, manager):
     repair = invoicing.rebuild_usage(demo_db, manager, now=NOW)
     assert (repair.reversed, repair.counters_fixed) == (1, 1)
     assert promotion(demo_db, "PREMIUM_CONSULT").current_uses == before
+
+
+VISIT_TOTALS_MISMATCHES = text(
+    "SELECT count(*) FROM invoice_header h WHERE h.total_quantity != (SELECT sum(quantity)"
+    " FROM invoice_line_item l WHERE l.invoice_id = h.id) OR h.total_cost != (SELECT"
+    " sum(quantity * unit_cost) FROM invoice_line_item l WHERE l.invoice_id = h.id)"
+    " OR h.gross_amount - h.total_discount != (SELECT sum(gross_amount - discount_amount)"
+    " FROM invoice_line_item l WHERE l.invoice_id = h.id)"
+)
+
+
+def test_header_units_cost_and_net_agree_with_the_lines(demo_db, desk):
+    saved = invoicing.save_invoice(
+        demo_db, desk, cart(demo_db, "BOTOX50", "CONSULT", "SPF50"), now=NOW
+    )
+    with demo_db.session(write=False) as session:
+        header = session.get(InvoiceHeader, saved.id)
+        mismatches = session.scalar(VISIT_TOTALS_MISMATCHES)
+        demo_invoices = session.scalar(select(func.count()).select_from(InvoiceHeader))
+    assert header is not None and header.total_quantity == 3
+    assert header.total_cost > 0
+    assert demo_invoices > 100
+    assert mismatches == 0
