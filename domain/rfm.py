@@ -259,7 +259,9 @@ def bin_numbers(values: IntArray, fifths: IntArray) -> IntArray:
 def _edges(values: IntArray, fifths: IntArray, unit: int) -> Edges:
     def shown(fifth_units: int) -> Decimal:
         value = Decimal(fifth_units) / (QUANTILES * unit)
-        return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+        return (
+            value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+        )
 
     low = QUANTILES * int(values.min())
     high = QUANTILES * (int(values.max()) + unit)
