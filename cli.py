@@ -16,11 +16,12 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from domain import rfm
 from domain.branch import BranchDetailsError
 from domain.callbacks import CallbackSettings, Category, Reason, Source
 from domain.money import format_rupees, paise_to_decimal
@@ -37,6 +38,7 @@ from services import (
     auth,
     branch,
     catalog,
+    dashboard,
     invoicing,
     paths,
     patients,
@@ -125,7 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_promo_commands(promo_sub)
 
     report = commands.add_parser(
-        "report", help="promotion reports (manager)", description="Promotion reports (seed 000)."
+        "report",
+        help="promotion and RFM reports (manager)",
+        description="Promotion reports (seed 000) and the dashboard's RFM figures (seed 003).",
     )
     report_sub = report.add_subparsers(dest="report_command", metavar="REPORT", required=True)
     for name, text in [
@@ -141,7 +145,42 @@ def build_parser() -> argparse.ArgumentParser:
         elif name != "campaigns":
             sub.add_argument("--limit", type=int, default=50 if "invoices" in name else 20)
         sub.set_defaults(handler=cmd_report, report=name)
+    _add_rfm_reports(report_sub)
     return parser
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-04-01") from None
+
+
+def _add_rfm_reports(report_sub: Any) -> None:
+    for name, text in [
+        ("rfm", "the dashboard's RFM figures: KPIs, score and bucket counts, segments"),
+        ("rfm-customers", "the customers behind the RFM figures, with their scores"),
+    ]:
+        sub = report_sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+        sub.add_argument("--from", dest="start", type=_iso_date, help="first day (default: all)")
+        sub.add_argument("--to", dest="end", type=_iso_date, help="last day, the as-of date")
+        sub.add_argument("--mobile", help="only the patients with this mobile")
+        sub.add_argument("--name", help="only patients whose name contains this (any case)")
+        for score in ("r", "f", "m"):
+            sub.add_argument(
+                f"--{score}", type=int, choices=range(1, 6), help=f"only {score.upper()} score S"
+            )
+        sub.add_argument(
+            "--scheme",
+            choices=("seed", "ten"),
+            default="seed",
+            help="segments: seed 003's four, or the rfm package's ten (default seed)",
+        )
+        sub.add_argument(
+            "--value-buckets", help="value bucket ends in rupees (default 1000 2000 3000 4000 5000)"
+        )
+        sub.add_argument("--json", action="store_true", help="as JSON (amounts in rupees)")
+        sub.set_defaults(handler=cmd_report_rfm, report=name)
 
 
 def _add_invoice_commands(commands: Any) -> None:
@@ -390,6 +429,117 @@ def cmd_report(args: argparse.Namespace) -> int:
             _print_json(rows)
         elif not rows:
             print("Nothing to report yet.")
+        else:
+            _print_table(rows)
+        return 0
+
+
+def _bars(bars: Sequence[rfm.Bar]) -> list[dict[str, Any]]:
+    return [{"label": bar.label, "count": bar.count} for bar in bars]
+
+
+def _rfm_json(report: dashboard.RfmReport) -> dict[str, Any]:
+    figures = report.figures
+    edges = {
+        name: {
+            "lower": [str(x) for x in edge.lower],
+            "upper": [str(x) for x in edge.upper],
+            "scores": [6 - i for i in range(1, 6)] if name == "recency" else list(range(1, 6)),
+        }
+        for name, edge in figures.edges.items()
+    }
+    return {
+        "window": {"from": report.start.isoformat(), "to": report.end.isoformat()},
+        "as_of": figures.as_of.isoformat(),
+        "scheme": report.filters.scheme,
+        "kpi": {k: v if isinstance(v, int) else str(v) for k, v in asdict(figures.kpis).items()},
+        "r_score_data": _bars(figures.r_scores),
+        "f_score_data": _bars(figures.f_scores),
+        "m_score_data": _bars(figures.m_scores),
+        "r_value_bucket_data": _bars(figures.recency),
+        "visits_data": _bars(figures.visits),
+        "value_data": _bars(figures.value),
+        "segment_data": _bars(figures.segments),
+        "days_to_return_bucket_data": _bars(figures.return_gap),
+        "fiscal_year_data": [
+            {
+                **asdict(split),
+                "new_percent": str(split.new_percent),
+                "old_percent": str(split.old_percent),
+            }
+            for split in figures.fiscal_years
+        ],
+        "edges": edges,
+    }
+
+
+def _customer_json(row: dashboard.CustomerRow) -> dict[str, Any]:
+    return {
+        "patient_id": str(row.patient_id),
+        "name": row.name,
+        "mobile": row.mobile,
+        "last_visit": row.last_visit.isoformat(),
+        "recency": row.recency,
+        "frequency": row.frequency,
+        "monetary": _rupees(row.monetary),
+        "r": row.r,
+        "f": row.f,
+        "m": row.m,
+        "segment": row.segment,
+    }
+
+
+def _print_rfm(data: dict[str, Any]) -> None:
+    print(f"{data['window']['from']} to {data['window']['to']} ({data['scheme']} segments)")
+    for key, value in data["kpi"].items():
+        print(f"  {key.replace('_', ' ')}: {value}")
+    for key, title in [
+        ("segment_data", "Segments"),
+        ("r_score_data", "R scores"),
+        ("f_score_data", "F scores"),
+        ("m_score_data", "M scores"),
+        ("r_value_bucket_data", "Days since last visit"),
+        ("visits_data", "Visits"),
+        ("value_data", "Value (Rs.)"),
+        ("days_to_return_bucket_data", "Mean gap between visits"),
+    ]:
+        print(f"{title}: " + ", ".join(f"{bar['label']} {bar['count']}" for bar in data[key]))
+    for split in data["fiscal_year_data"]:
+        print(
+            f"FY {split['label']}: {split['customers']} customers,"
+            f" {split['new_percent']} % new, {split['old_percent']} % old"
+        )
+
+
+def cmd_report_rfm(args: argparse.Namespace) -> int:
+    with _signed_in(args) as (db, user):
+        filters = dashboard.DashboardFilters(
+            start=args.start,
+            end=args.end,
+            mobile=args.mobile,
+            name=args.name,
+            r=args.r,
+            f=args.f,
+            m=args.m,
+            scheme=args.scheme,
+            value_ends=dashboard.parse_value_ends(args.value_buckets)
+            if args.value_buckets
+            else rfm.DEFAULT_VALUE_BUCKET_ENDS,
+        )
+        today = _now().astimezone(ZoneInfo(branch.get_branch(db).details.timezone)).date()
+        report = dashboard.rfm_report(db, user, filters, today=today)
+        if args.report == "rfm":
+            data = _rfm_json(report)
+            if args.json:
+                _print_json(data)
+            else:
+                _print_rfm(data)
+            return 0
+        rows = [_customer_json(row) for row in dashboard.customers(db, user, report)]
+        if args.json:
+            _print_json(rows)
+        elif not rows:
+            print("No customers in this window.")
         else:
             _print_table(rows)
         return 0
