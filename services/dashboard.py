@@ -31,6 +31,7 @@ from services.errors import ServiceError
 Progress = Callable[[int, str], None]
 TIMELINE_DAYS = 30
 TOP_PATIENTS = 10
+_GROUPED = re.compile(r"^\d{1,3}(?:,\d{2})*,\d{3}$|^\d{1,3}(?:,\d{3})+$")
 
 
 class DashboardError(ServiceError):
@@ -256,9 +257,15 @@ def refresh(
 
 
 def parse_value_ends(text: str) -> tuple[int, ...]:
-    """Value bucket ends typed as '1000 2000 5000' or '1000, 2000, 5000' (rupees)."""
+    """Value bucket ends in rupees typed as '1000 2000 5000', '1,000; 2,000' or '1000, 2000'."""
     try:
-        ends = tuple(int(part) for part in re.split(r"[\s,;]+", text) if part)
+        # Spaces, semicolons or commas separate amounts, except commas that group digits
+        # the Indian or Western way (1,00,000 or 100,000).
+        parts: list[str] = []
+        for token in re.split(r"[\s;]+", text):
+            grouped = _GROUPED.match(token.strip(","))
+            parts += [grouped.group().replace(",", "")] if grouped else token.split(",")
+        ends = tuple(int(part) for part in parts if part)
         return rfm.check_value_ends(ends)
     except (ValueError, rfm.RfmError) as exc:
         raise DashboardError(
