@@ -117,8 +117,8 @@ class BusinessClock:
         self.hours = validate_opening_hours(hours)
         self.zone = ZoneInfo(timezone)
         self._intervals: dict[date, tuple[datetime, datetime] | None] = {}
-        self._anchor: date | None = None
         self._dates: dict[int, date] = {}
+        self._first: date = date.max
         self._last: date = date.min
         self._totals: dict[date, timedelta] = {}
 
@@ -184,11 +184,18 @@ class BusinessClock:
         return self._open_before(day) + within
 
     def _open_before(self, day: date) -> timedelta:
-        # A running total of opening time per day, from an anchor a year before the
-        # earliest day asked about: a queue of thousands adds up each day once.
-        if self._anchor is None or day < self._anchor:
-            self._anchor = self._last = day - timedelta(days=366)
-            self._totals = {self._anchor: timedelta(0)}
+        # A running total of opening time per day, from the first day asked about (the
+        # origin of every position, so it never moves), extended a day at a time either way
+        # as other days are asked about: a queue of thousands adds up each day once.
+        if not self._totals:
+            self._first = self._last = day
+            self._totals = {day: timedelta(0)}
+        while self._first > day:
+            before = self._first - timedelta(days=1)
+            span = self.interval(before)
+            total = self._totals[self._first] - (span[1] - span[0] if span else timedelta(0))
+            self._first = before
+            self._totals[before] = total
         while self._last < day:
             span = self.interval(self._last)
             total = self._totals[self._last] + (span[1] - span[0] if span else timedelta(0))

@@ -207,6 +207,14 @@ def test_waiting_time_counts_only_opening_hours(start, end, open_time):
     assert CLOCK.between(start, end) == open_time
 
 
+def test_opening_time_does_not_depend_on_what_the_clock_was_asked_before():
+    years_ago, now = ist(24, 11) - timedelta(days=800), ist(24, 11)
+    fresh = BusinessClock(DEFAULT_OPENING_HOURS, IST).between(years_ago, now)
+    clock = BusinessClock(DEFAULT_OPENING_HOURS, IST)
+    clock.position(now)  # a queue asks about `now` first, then about each request
+    assert clock.between(years_ago, now) == fresh > timedelta(days=200)
+
+
 def test_a_branch_with_other_hours_and_another_zone():
     hours = hours_from_json(
         {
