@@ -16,6 +16,8 @@ WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturd
 
 # No SLA reaches this far; a schedule that finds no open time within it is broken.
 _MAX_DAYS = 3660
+# Opening "time" of a closed day: never reached, so its position stays where the day began.
+_NEVER = datetime.max.replace(tzinfo=UTC)
 
 
 class OpeningHoursError(ValueError):
@@ -121,6 +123,7 @@ class BusinessClock:
         self._first: date = date.max
         self._last: date = date.min
         self._totals: dict[date, timedelta] = {}
+        self._quarters: dict[int, tuple[datetime, datetime, timedelta, timedelta]] = {}
 
     def interval(self, day: date) -> tuple[datetime, datetime] | None:
         """When the branch is open on local date `day` (UTC instants), or None if closed."""
@@ -176,12 +179,26 @@ class BusinessClock:
     def position(self, instant: datetime) -> timedelta:
         """Opening time from a fixed origin up to `instant`: the difference of two positions
         is the opening time between them (for many requests against one `now`)."""
+        # Everything but the instant itself is the same all through a quarter hour (see
+        # local_date): the day's opening, closing and positions there, worked out once.
+        quarter = int(instant.timestamp() // 900)
+        spot = self._quarters.get(quarter)
+        if spot is None:
+            spot = self._quarters[quarter] = self._spot(instant)
+        opens, closes, at_opening, at_closing = spot
+        if instant <= opens:
+            return at_opening
+        if instant >= closes:
+            return at_closing
+        return at_opening + (instant - opens)
+
+    def _spot(self, instant: datetime) -> tuple[datetime, datetime, timedelta, timedelta]:
         day = self.local_date(instant)
+        before = self._open_before(day)
         span = self.interval(day)
-        within = timedelta(0)
-        if span is not None:
-            within = min(max(instant, span[0]), span[1]) - span[0]
-        return self._open_before(day) + within
+        if span is None:
+            return _NEVER, _NEVER, before, before
+        return span[0], span[1], before, before + (span[1] - span[0])
 
     def _open_before(self, day: date) -> timedelta:
         # A running total of opening time per day, from the first day asked about (the

@@ -215,6 +215,19 @@ def test_opening_time_does_not_depend_on_what_the_clock_was_asked_before():
     assert clock.between(years_ago, now) == fresh > timedelta(days=200)
 
 
+def test_opening_time_over_a_daylight_saving_change_counts_the_hours_open():
+    london = BusinessClock(DEFAULT_OPENING_HOURS, "Europe/London")
+    saturday = datetime(2026, 3, 28, 12, tzinfo=london.zone)  # clocks go forward on Sunday
+    assert london.between(saturday, saturday + timedelta(days=2)) == timedelta(hours=8 + 2)
+    # Positions remembered per quarter hour give what a clock new to each instant gives.
+    instants = [saturday + timedelta(minutes=7 * n, seconds=n) for n in range(600)]
+    assert all(
+        london.position(later) - london.position(earlier)
+        == BusinessClock(DEFAULT_OPENING_HOURS, "Europe/London").between(earlier, later)
+        for earlier, later in zip(instants, instants[5:], strict=False)
+    )
+
+
 def test_a_branch_with_other_hours_and_another_zone():
     hours = hours_from_json(
         {
