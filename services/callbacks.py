@@ -9,10 +9,10 @@ branch settings kept in app_settings.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,7 +21,7 @@ from db.callback_queue import (
     RequestRecord,
     patient_history,
     read_requests,
-    read_requests_with_history,
+    stream_requests_with_history,
 )
 from db.engine import Database
 from db.models import AppSetting, Branch, CallbackActivity, CallbackRequest, User
@@ -97,14 +97,17 @@ class NewCallback:
     preferred_to: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class CallbackRow:
+class CallbackRow(NamedTuple):
     """One request as the queue shows it, scored at the snapshot's instant.
 
+    `key` is the request's id as stored (32 hex digits); `id` makes the UUID of it.
     `waited` is opening time since the request; `value` is None for someone not registered.
+    A NamedTuple rather than a frozen dataclass: as immutable, and a queue reading makes
+    thousands of them, each a fifth of the cost of a frozen dataclass's field-by-field
+    __init__ (and a UUID each, made only when asked for).
     """
 
-    id: uuid.UUID
+    key: str
     patient_id: uuid.UUID | None
     name: str
     mobile: str
@@ -130,6 +133,11 @@ class CallbackRow:
     at: datetime
 
     @property
+    def id(self) -> uuid.UUID:
+        """The request's id (made afresh on each use: compare `key` in a loop over rows)."""
+        return uuid.UUID(hex=self.key)
+
+    @property
     def category(self) -> Category:
         return self.score.category
 
@@ -144,7 +152,7 @@ class CallbackRow:
 
     @property
     def short_id(self) -> str:
-        return self.id.hex[:8]
+        return self.key[:8]
 
 
 @dataclass(frozen=True)
@@ -298,10 +306,13 @@ def update_config(
 
 
 _OPEN = [status.value for status in OPEN_STATUSES]
+_OPEN_VALUES = frozenset(_OPEN)
 # Plain dict look-ups: calling an enum class costs more, thousands of times per reading.
 _STATUSES = {status.value: status for status in Status}
 _REASONS = {reason.value: reason for reason in Reason}
 _SOURCES = {source.value: source for source in Source}
+_HOUR = timedelta(hours=1)
+_UNREGISTERED: tuple[None, None] = (None, None)
 
 
 def _values(session: Session, patient_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, Any]:
@@ -312,62 +323,83 @@ def _values(session: Session, patient_ids: Iterable[uuid.UUID | None]) -> dict[u
 def _rows(
     session: Session,
     context: _Context,
-    records: Sequence[RequestRecord],
+    records: Iterable[RequestRecord],
     now: datetime,
     history: dict[uuid.UUID, tuple[int, int]] | None = None,
 ) -> list[CallbackRow]:
     """The rows of `records` scored at `now`; `history` is each patient's (visits, paise
     spent) when already read with the records (read here otherwise)."""
     if history is None:
+        records = list(records)
         history = patient_history(
             session, (record.patient_id for record in records), open_statuses=_OPEN
         )
     # One look-up per row: the patient's value and the figures it was made from.
+    values: dict[uuid.UUID | None, tuple[PatientValue, tuple[int, int]] | tuple[None, None]]
     values = {pid: (PatientValue(*figures), figures) for pid, figures in history.items()}
     max_attempts = context.config.settings.max_attempts
     clock, names = context.clock, context.names
-    now_position = clock.position(now)
+    position = clock.position
+    now_position = position(now)
     zero = timedelta(0)
     # A score depends only on the reason, the patient's figures, whole hours waited and
     # missed calls: thousands of requests share a few hundred scores.
     scores: dict[tuple[str, tuple[int, int] | None, int, int], Score] = {}
     rows = []
-    for r in records:
-        status = _STATUSES[r.status]
-        reason = _REASONS[r.reason]
-        patient_id = r.patient_id
-        value, figures = values.get(patient_id, (None, None)) if patient_id else (None, None)
-        if status.is_open:
-            waited = max(now_position - clock.position(r.requested_at), zero)
+    # Unpacked in one step: a queue reading has thousands of records.
+    for (
+        key,
+        patient_id,
+        name,
+        mobile,
+        reason,
+        source,
+        notes,
+        status,
+        requested_at,
+        due_at,
+        not_before,
+        preferred_from,
+        preferred_to,
+        created_by,
+        assigned_to,
+        attempts,
+        outcome,
+        closed_at,
+    ) in records:
+        value, figures = values.get(patient_id, _UNREGISTERED)
+        if status in _OPEN_VALUES:
+            waited = now_position - position(requested_at)
+            if waited < zero:
+                waited = zero
         else:
-            waited = clock.between(r.requested_at, r.closed_at or now)
-        key = (r.reason, figures, int(waited.total_seconds() // 3600), r.attempts)
-        score = scores.get(key)
+            waited = clock.between(requested_at, closed_at or now)
+        scored = (reason, figures, waited // _HOUR, attempts)
+        score = scores.get(scored)
         if score is None:
-            score = scores[key] = priority_score(reason, value, waited, r.attempts)
-        assigned_to = r.assigned_to
+            score = scores[scored] = priority_score(_REASONS[reason], value, waited, attempts)
         rows.append(
             CallbackRow(
-                r.id,
+                key,
                 patient_id,
-                r.contact_name,
-                r.mobile,
-                reason,
-                _SOURCES[r.source],
-                r.notes,
-                status,
-                r.requested_at,
-                r.due_at,
-                r.not_before,
-                r.preferred_from,
-                r.preferred_to,
-                names.get(r.created_by, "?"),
+                name,
+                mobile,
+                _REASONS[reason],
+                _SOURCES[source],
+                notes,
+                _STATUSES[status],
+                requested_at,
+                due_at,
+                not_before,
+                preferred_from,
+                preferred_to,
+                names.get(created_by, "?"),
                 assigned_to,
                 names.get(assigned_to) if assigned_to else None,
-                r.attempts,
+                attempts,
                 max_attempts,
-                r.outcome,
-                r.closed_at,
+                outcome,
+                closed_at,
                 value,
                 waited,
                 score,
@@ -379,12 +411,13 @@ def _rows(
 
 def _ordered(rows: list[CallbackRow]) -> list[CallbackRow]:
     return sorted(
-        rows, key=lambda row: queue_key(row.category, row.due_at, row.requested_at, row.id.hex)
+        rows,
+        key=lambda row: queue_key(row.score.category, row.due_at, row.requested_at, row.key),
     )
 
 
 def _open_rows(session: Session, context: _Context, now: datetime) -> list[CallbackRow]:
-    records, history = read_requests_with_history(
+    records, history = stream_requests_with_history(
         session,
         CallbackRequest.status.in_(_OPEN),
         CallbackRequest.branch_id == context.branch_id,

@@ -154,7 +154,8 @@ class CallbackQueueModel(QAbstractTableModel):
 
     def row_of(self, callback_id: uuid.UUID) -> int:
         """The table row showing `callback_id`, or -1."""
-        return next((n for n, row in enumerate(self._rows) if row.id == callback_id), -1)
+        key = callback_id.hex  # the rows' own form of their ids: no UUID made per row
+        return next((n for n, row in enumerate(self._rows) if row.key == key), -1)
 
     # -- Qt ------------------------------------------------------------------------------
 

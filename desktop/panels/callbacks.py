@@ -138,7 +138,7 @@ class CallbacksPanel(QWidget):
         self._tray: QSystemTrayIcon | None = None
         self._ops = OpCounter(self)
         self._loaded = False
-        self._seen_urgent: set[uuid.UUID] = set()
+        self._seen_urgent: set[str] = set()  # the rows' keys
         self._selected: uuid.UUID | None = None
         self._detail: CallbackDetail | None = None
         self._watched: QWidget | None = None
@@ -445,10 +445,10 @@ class CallbacksPanel(QWidget):
     def _show_queue(self, snapshot: QueueSnapshot) -> None:
         self.model.set_snapshot(snapshot)
         self._after_reset(reload_detail=True)
-        urgent = {row.id for row in snapshot.rows if row.category is Category.URGENT}
+        urgent = {row.key for row in snapshot.rows if row.category is Category.URGENT}
         fresh = urgent - self._seen_urgent
         if self._loaded and fresh:
-            self._announce([row for row in snapshot.rows if row.id in fresh])
+            self._announce([row for row in snapshot.rows if row.key in fresh])
         self._seen_urgent = urgent
         self._loaded = True
         self.queue_loaded.emit()
