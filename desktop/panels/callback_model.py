@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any
@@ -15,6 +16,7 @@ from domain.callbacks import Category, Status
 from services.callbacks import CallbackRow, QueueSnapshot
 
 Index = QModelIndex | QPersistentModelIndex
+_CENTRED = int(Qt.AlignmentFlag.AlignCenter)
 
 COLUMNS = ("Priority", "Name", "Mobile", "Reason", "Waiting", "Due", "Assigned to", "Status")
 PRIORITY, NAME, MOBILE, REASON, WAITING, DUE, ASSIGNED, STATUS = range(len(COLUMNS))
@@ -108,6 +110,16 @@ class CallbackQueueModel(QAbstractTableModel):
             category: (QBrush(QColor(ink)), QBrush(QColor(wash)))
             for category, (ink, wash) in BADGE_COLOURS.items()
         }
+        role = Qt.ItemDataRole
+        self._answers: dict[int, Callable[[CallbackRow, int], Any]] = {
+            role.DisplayRole: self._text_of,
+            role.ToolTipRole: self._tooltip,
+            role.UserRole: self._id_of,
+            role.ForegroundRole: self._foreground,
+            role.BackgroundRole: self._background,
+            role.FontRole: self._font,
+            role.TextAlignmentRole: self._alignment,
+        }
 
     # -- contents ------------------------------------------------------------------------
 
@@ -178,35 +190,41 @@ class CallbackQueueModel(QAbstractTableModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        # The view asks for seven roles of every cell it paints, twice after each reading:
+        # one dictionary look-up finds the answer (or that there is none) for a role.
+        answer = self._answers.get(role)
+        if answer is None or not index.isValid():
             return None
-        row = self._rows[index.row()]
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._text_of(row, column)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(row, column)
-        if role == Qt.ItemDataRole.UserRole:
-            return str(row.id)
+        number = index.row()
+        if not 0 <= number < len(self._rows):
+            return None
+        return answer(self._rows[number], index.column())
+
+    def _foreground(self, row: CallbackRow, column: int) -> QBrush | None:
         if column == PRIORITY:
-            if role == Qt.ItemDataRole.ForegroundRole:
-                return self._badges[row.category][0]
-            if role == Qt.ItemDataRole.BackgroundRole:
-                return self._badges[row.category][1]
-            if role == Qt.ItemDataRole.FontRole:
-                return self._bold
-            if role == Qt.ItemDataRole.TextAlignmentRole:
-                return int(Qt.AlignmentFlag.AlignCenter)
-        if column == DUE and role == Qt.ItemDataRole.ForegroundRole:
-            if row.overdue and not row.waiting_for_retry:
-                return self._red
+            return self._badges[row.category][0]
+        if column == DUE:
             if row.waiting_for_retry:
                 return self._muted
-        if column == DUE and role == Qt.ItemDataRole.FontRole and row.overdue:
-            return self._bold
-        if column == ASSIGNED and role == Qt.ItemDataRole.ForegroundRole and not row.assigned_name:
+            if row.overdue:
+                return self._red
+        if column == ASSIGNED and not row.assigned_name:
             return self._muted
         return None
+
+    def _background(self, row: CallbackRow, column: int) -> QBrush | None:
+        return self._badges[row.category][1] if column == PRIORITY else None
+
+    def _font(self, row: CallbackRow, column: int) -> QFont | None:
+        if column == PRIORITY or (column == DUE and row.overdue):
+            return self._bold
+        return None
+
+    def _alignment(self, row: CallbackRow, column: int) -> int | None:
+        return _CENTRED if column == PRIORITY else None
+
+    def _id_of(self, row: CallbackRow, column: int) -> str:
+        return str(row.id)
 
     def _text_of(self, row: CallbackRow, column: int) -> str:
         if column == PRIORITY:
