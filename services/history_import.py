@@ -1,0 +1,804 @@
+"""Importing years of billing from another system as history invoices (issue #6).
+
+The file is a CSV with one row per invoice line (COLUMNS, amounts in rupees). It is read and
+checked in full before anything is written: a bad row stops the import with its file line
+and the reason, and nothing is written. Then one write transaction adds the invoices
+(`is_history`, their old numbers, outside the branch's own series: `series` and
+`sequence_no` NULL and `invoice_sequences` untouched), their lines, the patients and
+(inactive) catalog items not on record yet, and one audit entry. An invoice number already
+imported as history is skipped, so importing the same file twice adds nothing.
+
+A clinic's history runs to a million lines, so rows are checked in plain Python and written
+as chunked INSERTs (no ORM object per row). New patients fire the FTS5 triggers like any
+insert, so the type-ahead finds them, and they are queued for the centre as `add_patient`
+queues a patient. The history invoices are not queued: they were billed by the old system,
+and the centre collects what Frontdesk bills.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import uuid
+from array import array
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from db.engine import Database
+from db.models import CatalogItem, InvoiceHeader, InvoiceLineItem, Patient
+from domain.fiscal import fiscal_year_label
+from domain.money import paise_to_decimal
+from domain.patients import NewPatient, PatientDetailsError, normalise_mobile
+from domain.roles import Role, require_role
+from services import audit, outbox
+from services.auth import CurrentUser
+from services.branch import BranchInfo, get_branch
+from services.errors import ServiceError
+
+COLUMNS = (
+    "invoice_number",
+    "invoice_date",
+    "patient_mobile",
+    "patient_name",
+    "item_code",
+    "item_name",
+    "quantity",
+    "unit_price",
+    "discount",
+    "cost",
+)
+
+Progress = Callable[[int, int], None]
+
+PROGRESS_EVERY = 5_000  # rows between progress calls while checking
+INVOICE_CHUNK = 2_000  # invoices (with their lines) per INSERT batch
+LOOKUP_CHUNK = 500  # values per IN (...) when looking up numbers and mobiles
+INSERT_CHUNK = 5_000  # patients per INSERT batch
+IMPORT_CACHE_KIB = 256 * 1024  # SQLite page cache while writing (negative PRAGMA: KiB)
+MAX_QUANTITY = 1_000_000
+MAX_UNIT_PAISE = 10**9  # Rs.1 crore a unit: far above any clinic's price, far below overflow
+IMPORTED_CATEGORY = "Imported"
+
+# The column widths of the tables the values land in.
+MAX_NUMBER = 40
+MAX_CODE = 30
+MAX_NAME = 120
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_QUANTITY = re.compile(r"\s*(\d{1,9})\s*")
+_AMOUNT = re.compile(r"\s*(\d{1,7})(?:\.(\d{1,2}))?\s*")  # the usual shape, read without Decimal
+
+
+class HistoryImportError(ServiceError):
+    """The file cannot be imported; `line` is the file line at fault (the header is line 1),
+    None when the file as a whole is (unreadable, empty)."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import added, and how many invoices of the file were already imported."""
+
+    invoices_added: int
+    lines_added: int
+    patients_added: int
+    items_added: int
+    invoices_skipped: int
+
+
+def import_transactions(
+    db: Database,
+    actor: CurrentUser,
+    source: Path,
+    *,
+    now: datetime,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import the invoices of a CSV file as history (manager), all or nothing.
+
+    Raises HistoryImportError naming the line and column of the first bad row. `progress`,
+    if given, is called now and then with (done, total): each row counts once when checked
+    and once when written, so `done` climbs steadily to `total`. It runs on the caller's
+    thread; an exception it raises (a cancel button) stops the import and nothing is written.
+    """
+    require_role(actor.role, Role.MANAGER, "Importing history")
+    branch = get_branch(db)
+    today = now.astimezone(ZoneInfo(branch.details.timezone)).date()
+    parsed = _read(source, today, progress)
+    with db.session(write=True) as session, session.begin():
+        return _write(session, actor, branch, parsed, source.name, now, progress)
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def _bad(line: int, text: str) -> HistoryImportError:
+    return HistoryImportError(f"Line {line}: {text}.", line)
+
+
+@dataclass(slots=True)
+class _Item:
+    """An item as the file first names it (the catalog's own fields win when it exists)."""
+
+    key: str  # the code in upper case: codes match whatever their case
+    code: str
+    name: str
+    price: int
+    cost: int
+
+
+@dataclass(slots=True)
+class _Invoice:
+    """An invoice of the file: where it begins, its patient and its lines (a million-line
+    file makes some 300,000 of these, so they hold no more than that)."""
+
+    number: str
+    line: int
+    invoice_date: date
+    mobile: str
+    name: str
+    lines: array[int] = field(default_factory=lambda: array("q"))  # indexes into _Rows
+
+
+@dataclass
+class _Rows:
+    """Every checked line of the file, column by column (a million lines fit in ~60 MB)."""
+
+    item: list[_Item] = field(default_factory=list)
+    quantity: array[int] = field(default_factory=lambda: array("q"))
+    price: array[int] = field(default_factory=lambda: array("q"))
+    discount: array[int] = field(default_factory=lambda: array("q"))
+    cost: array[int] = field(default_factory=lambda: array("q"))
+
+
+@dataclass
+class _Parsed:
+    invoices: dict[str, _Invoice]
+    rows: _Rows
+    physical_lines: int  # the file's lines after the header, for progress
+
+
+def _squeeze(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _name_key(name: str) -> str:
+    return _squeeze(name).casefold()
+
+
+def _count_lines(source: Path) -> int:
+    count = 0
+    last = b"\n"
+    with source.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+    return count + (last != b"\n")
+
+
+def _first_undecodable_line(source: Path) -> int:
+    with source.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return 1  # UTF-8 never splits a character across lines; this is not reached
+
+
+def _read(source: Path, today: date, progress: Progress | None) -> _Parsed:
+    try:
+        physical = _count_lines(source)
+        with source.open(encoding="utf-8-sig", newline="") as handle:
+            checker = _Checker(today)
+            checker.read(handle, source.name, progress, max(physical - 1, 0))
+    except UnicodeDecodeError:
+        line = _first_undecodable_line(source)
+        raise _bad(
+            line, "the file is not UTF-8 text; save it as 'CSV UTF-8' and import it again"
+        ) from None
+    except OSError as exc:
+        raise HistoryImportError(f"Cannot read {source}: {exc.strerror or exc}.") from exc
+    return _Parsed(checker.invoices, checker.rows, max(physical - 1, 0))
+
+
+def _header_positions(header: list[str]) -> list[int]:
+    names = [name.strip().lower() for name in header]
+    for name in COLUMNS:
+        if names.count(name) > 1:
+            raise _bad(1, f"the header names the column {name} twice")
+    missing = [name for name in COLUMNS if name not in names]
+    if missing:
+        raise _bad(
+            1,
+            f"the header lacks the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
+            f" (it needs {', '.join(COLUMNS)})",
+        )
+    return [names.index(name) for name in COLUMNS]
+
+
+class _Checker:
+    """Checks rows one by one and collects the invoices, items and lines they make."""
+
+    def __init__(self, today: date) -> None:
+        self.today = today
+        self.invoices: dict[str, _Invoice] = {}
+        self.items: dict[str, _Item] = {}
+        self.rows = _Rows()
+        self._dates: dict[str, date] = {}
+        self._mobiles: dict[str, str] = {}
+
+    def read(self, handle: TextIO, name: str, progress: Progress | None, total: int) -> None:
+        """Check every row of the open file; `total` is its line count after the header."""
+        reader = csv.reader(handle)
+        start = 1  # the line where the record being read begins
+        try:
+            header = next(reader, None)
+            if header is None:
+                raise HistoryImportError(
+                    f"{name} is empty; it needs a header line naming the columns"
+                    f" {', '.join(COLUMNS)}, then one line per invoice line."
+                )
+            positions = _header_positions(header)
+            width = len(header)
+            start = reader.line_num + 1
+            checked = 0
+            for fields in reader:
+                line, start = start, reader.line_num + 1
+                if not any(value.strip() for value in fields):
+                    continue  # blank lines and rows of empty cells, as spreadsheets save them
+                if len(fields) != width and (
+                    len(fields) < width or any(value.strip() for value in fields[width:])
+                ):
+                    raise _bad(
+                        line, f"it has {len(fields)} values where the header has {width} columns"
+                    )
+                self.add(line, *[fields[i] for i in positions])
+                checked += 1
+                if progress is not None and checked % PROGRESS_EVERY == 0:
+                    progress(min(reader.line_num - 1, total), 2 * total)
+        except csv.Error as exc:
+            raise _bad(start, f"it cannot be read as CSV ({exc})") from None
+        if not self.invoices:
+            raise HistoryImportError(f"{name} has a header but no invoice lines to import.")
+        if progress is not None:
+            progress(total, 2 * total)
+
+    def add(
+        self,
+        line: int,
+        number: str,
+        day: str,
+        mobile: str,
+        name: str,
+        code: str,
+        item_name: str,
+        quantity: str,
+        price: str,
+        discount: str,
+        cost: str,
+    ) -> None:
+        """Check one row and add it to its invoice."""
+        number = number.strip()
+        invoice = self.invoices.get(number)
+        if invoice is None:
+            invoice = self._new_invoice(line, number, day, mobile, name)
+        elif not (
+            self._dates.get(day) == invoice.invoice_date
+            and self._mobiles.get(mobile) == invoice.mobile
+            and name == invoice.name
+        ):  # the quick test (as written before, and equal) failed: compare with care
+            self._check_agrees(invoice, line, day, mobile, name)
+        units = _quantity(line, quantity)
+        unit_price = _paise(line, "unit_price", price)
+        off = _paise(line, "discount", discount, blank=0)
+        unit_cost = _paise(line, "cost", cost)
+        item = self._item(line, code, item_name, unit_price, unit_cost)
+        gross = units * unit_price
+        if off > gross:
+            raise _bad(
+                line,
+                f"discount {paise_to_decimal(off)} is more than quantity x unit_price"
+                f" ({paise_to_decimal(gross)}); discount is the line's whole discount in rupees",
+            )
+        rows = self.rows
+        invoice.lines.append(len(rows.item))
+        rows.item.append(item)
+        rows.quantity.append(units)
+        rows.price.append(unit_price)
+        rows.discount.append(off)
+        rows.cost.append(unit_cost)
+
+    def _new_invoice(self, line: int, number: str, day: str, mobile: str, name: str) -> _Invoice:
+        if not number:
+            raise _bad(line, "invoice_number is empty")
+        if len(number) > MAX_NUMBER:
+            raise _bad(line, f"invoice_number is longer than {MAX_NUMBER} characters")
+        invoice = _Invoice(
+            number=number,
+            line=line,
+            invoice_date=self._date(line, day),
+            mobile=self._mobile(line, mobile),
+            name=_patient_name(line, name),
+        )
+        self.invoices[number] = invoice
+        return invoice
+
+    def _check_agrees(self, invoice: _Invoice, line: int, day: str, mobile: str, name: str) -> None:
+        begins = f"on line {invoice.line}, where invoice {invoice.number} begins"
+        if (when := self._date(line, day)) != invoice.invoice_date:
+            raise _bad(line, f"invoice_date {when} differs from {invoice.invoice_date} {begins}")
+        if (number := self._mobile(line, mobile)) != invoice.mobile:
+            raise _bad(line, f"patient_mobile {number} differs from {invoice.mobile} {begins}")
+        if _name_key(_patient_name(line, name)) != _name_key(invoice.name):
+            raise _bad(
+                line, f"patient_name '{_squeeze(name)}' differs from '{invoice.name}' {begins}"
+            )
+
+    def _date(self, line: int, text: str) -> date:
+        known = self._dates.get(text)
+        if known is not None:
+            return known
+        raw = text.strip()
+        try:
+            if not _DATE.fullmatch(raw):
+                raise ValueError(raw)
+            day = date.fromisoformat(raw)
+        except ValueError:
+            raise _bad(
+                line, f"invoice_date must be a date written YYYY-MM-DD, not '{text}'"
+            ) from None
+        if day > self.today:
+            raise _bad(line, f"invoice_date {day} is after today ({self.today})")
+        self._dates[text] = day
+        return day
+
+    def _mobile(self, line: int, text: str) -> str:
+        known = self._mobiles.get(text)
+        if known is not None:
+            return known
+        try:
+            mobile = normalise_mobile(text)
+        except PatientDetailsError:
+            raise _bad(
+                line,
+                f"patient_mobile must be a 10-digit mobile number starting with 6-9, not '{text}'",
+            ) from None
+        self._mobiles[text] = mobile
+        return mobile
+
+    def _item(self, line: int, code: str, name: str, price: int, cost: int) -> _Item:
+        code = code.strip()
+        key = code.upper()
+        item = self.items.get(key)
+        if item is not None:
+            if not name.strip():
+                raise _bad(line, "item_name is empty")
+            return item
+        if not code:
+            raise _bad(line, "item_code is empty")
+        if len(code) > MAX_CODE:
+            raise _bad(line, f"item_code is longer than {MAX_CODE} characters")
+        clean = _squeeze(name)
+        if not clean:
+            raise _bad(line, "item_name is empty")
+        if len(clean) > MAX_NAME:
+            raise _bad(line, f"item_name is longer than {MAX_NAME} characters")
+        item = _Item(key, code, clean, price, cost)
+        self.items[key] = item
+        return item
+
+
+def _patient_name(line: int, text: str) -> str:
+    name = _squeeze(text)
+    if len(name) < 2:
+        raise _bad(line, f"patient_name must have at least two letters, not '{text}'")
+    if len(name) > MAX_NAME:
+        raise _bad(line, f"patient_name is longer than {MAX_NAME} characters")
+    return name
+
+
+def _quantity(line: int, text: str) -> int:
+    match = _QUANTITY.fullmatch(text)
+    units = int(match.group(1)) if match else 0
+    if units < 1:
+        raise _bad(line, f"quantity must be a whole number above 0, not '{text}'")
+    if units > MAX_QUANTITY:
+        raise _bad(line, f"quantity {units} is more than {MAX_QUANTITY:,}")
+    return units
+
+
+def _paise(line: int, column: str, text: str, *, blank: int | None = None) -> int:
+    """Rupees as paise: the usual shape by a regular expression, anything else via Decimal."""
+    match = _AMOUNT.fullmatch(text)
+    if match:
+        whole, fraction = match.groups()
+        return int(whole) * 100 + (int(fraction.ljust(2, "0")) if fraction else 0)
+    raw = text.strip()
+    if not raw:
+        if blank is not None:
+            return blank
+        raise _bad(line, f"{column} is empty; write 0 if it was nothing")
+    try:
+        amount = Decimal(raw)
+    except InvalidOperation:
+        amount = Decimal("NaN")
+    if not amount.is_finite():
+        raise _bad(
+            line, f"{column} must be an amount in rupees such as 1500 or 1500.50, not '{text}'"
+        )
+    if amount < 0:
+        raise _bad(line, f"{column} cannot be negative, not '{text}'")
+    paise = amount * 100
+    if paise != paise.to_integral_value():
+        raise _bad(line, f"{column} has more than two decimal places, '{text}'")
+    if paise > MAX_UNIT_PAISE:
+        raise _bad(line, f"{column} {raw} is more than Rs.1 crore")
+    return int(paise)
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+def _chunks(values: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _existing_numbers(
+    session: Session, branch_id: uuid.UUID, numbers: list[str]
+) -> dict[str, bool]:
+    """The numbers already used in the branch, each with its `is_history`."""
+    found: dict[str, bool] = {}
+    for chunk in _chunks(numbers, LOOKUP_CHUNK):
+        rows = session.execute(
+            select(InvoiceHeader.invoice_number, InvoiceHeader.is_history).where(
+                InvoiceHeader.branch_id == branch_id, InvoiceHeader.invoice_number.in_(chunk)
+            )
+        )
+        found.update((number, is_history) for number, is_history in rows)
+    return found
+
+
+def _invoices_to_add(
+    session: Session, branch: BranchInfo, invoices: Iterable[_Invoice]
+) -> tuple[list[_Invoice], int]:
+    """The file's invoices not imported before, and how many were; refuses a number of the
+    branch's own: one it used, or one its series may still reach (the counter would then
+    fail to save)."""
+    ordered = list(invoices)
+    existing = _existing_numbers(session, branch.id, [invoice.number for invoice in ordered])
+    series = branch.details.invoice_series
+    own_series = re.compile(rf"{re.escape(series)}-\d{{4}}-\d{{4}}-\d+")
+    added: list[_Invoice] = []
+    skipped = 0
+    for invoice in ordered:
+        is_history = existing.get(invoice.number)
+        if is_history:
+            skipped += 1
+        elif is_history is not None:
+            raise _bad(
+                invoice.line,
+                f"invoice number {invoice.number} is already used by one of this branch's invoices",
+            )
+        elif own_series.fullmatch(invoice.number):
+            raise _bad(
+                invoice.line,
+                f"invoice number {invoice.number} belongs to this branch's own series {series},"
+                " which the counter numbers; give the old numbers another prefix",
+            )
+        else:
+            added.append(invoice)
+    return added, skipped
+
+
+def _patients(
+    session: Session, invoices: list[_Invoice]
+) -> tuple[dict[tuple[str, str], uuid.UUID], list[tuple[uuid.UUID, str, str]]]:
+    """Each invoice's patient by (mobile, name key): the oldest active patient with that
+    mobile and name, else a new one (family members may share a mobile). Returns the ids
+    and the new patients as (id, name, mobile)."""
+    known: dict[tuple[str, str], uuid.UUID] = {}
+    mobiles = sorted({invoice.mobile for invoice in invoices})
+    for chunk in _chunks(mobiles, LOOKUP_CHUNK):
+        rows = session.execute(
+            select(Patient.id, Patient.mobile, Patient.name)
+            .where(Patient.mobile.in_(chunk), Patient.retired_at.is_(None))
+            .order_by(Patient.created_at, Patient.id)
+        )
+        for patient_id, mobile, name in rows:
+            known.setdefault((mobile, _name_key(name)), patient_id)
+    new: list[tuple[uuid.UUID, str, str]] = []
+    for invoice in invoices:
+        key = (invoice.mobile, _name_key(invoice.name))
+        if key not in known:
+            known[key] = uuid.uuid4()
+            new.append((known[key], invoice.name, invoice.mobile))
+    return known, new
+
+
+def _insert_patients(
+    session: Session,
+    branch_id: uuid.UUID,
+    patients: list[tuple[uuid.UUID, str, str]],
+    now: datetime,
+) -> None:
+    """Add the new patients, and queue each for the centre with the document `add_patient`
+    queues (nothing but a name and a mobile is known of them: no consents)."""
+    blank = asdict(NewPatient(name="", mobile=""))
+    for chunk in _chunks(patients, INSERT_CHUNK):
+        session.connection().execute(
+            insert(Patient),
+            [
+                {
+                    "id": patient_id,
+                    "branch_id": branch_id,
+                    "name": name,
+                    "mobile": mobile,
+                    "email": None,
+                    "birth_date": None,
+                    "gender": None,
+                    "consent_sms": False,
+                    "consent_email": False,
+                    "consent_whatsapp": False,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for patient_id, name, mobile in chunk
+            ],
+        )
+        outbox.append_many(
+            session,
+            (
+                (
+                    "patient",
+                    patient_id,
+                    {
+                        "id": str(patient_id),
+                        "branch_id": str(branch_id),
+                        **blank,
+                        "name": name,
+                        "mobile": mobile,
+                    },
+                )
+                for patient_id, name, mobile in chunk
+            ),
+            now=now,
+        )
+
+
+def _catalog(
+    session: Session, rows: _Rows, invoices: list[_Invoice], now: datetime
+) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    """The catalog fields each line copies, by item key; items not in the catalog are
+    added switched off, in the category 'Imported', at the first price and cost seen."""
+    catalog: dict[str, dict[str, Any]] = {}
+    columns = (
+        CatalogItem.id,
+        CatalogItem.code,
+        CatalogItem.name,
+        CatalogItem.item_type,
+        CatalogItem.category,
+    )
+    for found in session.execute(select(*columns).order_by(CatalogItem.code)).mappings():
+        catalog.setdefault(found["code"].upper(), dict(found))
+    new: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for invoice in invoices:
+        for index in invoice.lines:
+            item = rows.item[index]
+            if item.key in seen:
+                continue
+            seen.add(item.key)
+            if item.key in catalog:
+                continue
+            row = {
+                "id": uuid.uuid4(),
+                "code": item.code,
+                "name": item.name,
+                "item_type": "service",
+                "category": IMPORTED_CATEGORY,
+            }
+            catalog[item.key] = row
+            new.append(
+                {
+                    **row,
+                    "price": item.price,
+                    "cost": item.cost,
+                    "tax_rate": Decimal(0),
+                    "max_discount_percent": Decimal(100),
+                    "barcode": None,
+                    "is_active": False,
+                    "created_at": now,
+                    "updated_at": now,
+                    "retired_at": None,
+                }
+            )
+    return catalog, new
+
+
+@contextmanager
+def _big_page_cache(session: Session) -> Iterator[None]:
+    """A page cache large enough for the indexes being filled, for this transaction only:
+    with SQLite's default 2 MB, inserts at random places of the UUID indexes keep reading
+    and spilling pages, and a million lines took half as long again."""
+    connection = session.connection()
+    before = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
+    connection.exec_driver_sql(f"PRAGMA cache_size={-IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size={int(before)}")
+
+
+def _line_rows(
+    invoice_id: uuid.UUID, invoice: _Invoice, rows: _Rows, catalog: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The invoice's lines as rows: the catalog's code, name, type and category, the file's
+    amounts; the discount is manual (it was given by hand in the old system)."""
+    lines = []
+    for line_no, index in enumerate(invoice.lines, start=1):
+        item = catalog[rows.item[index].key]
+        quantity, price, discount = rows.quantity[index], rows.price[index], rows.discount[index]
+        gross = quantity * price
+        lines.append(
+            {
+                "id": uuid.uuid4(),
+                "invoice_id": invoice_id,
+                "line_no": line_no,
+                "item_id": item["id"],
+                "item_code": item["code"],
+                "item_name": item["name"],
+                "item_type": item["item_type"],
+                "category": item["category"],
+                "quantity": quantity,
+                "unit_price": price,
+                "unit_cost": rows.cost[index],
+                "gross_amount": gross,
+                "discount_type": "manual" if discount else None,
+                "discount_percent": _discount_percent(discount, gross),
+                "discount_amount": discount,
+                "promotion_id": None,
+                "badge_text": None,
+                "tax_rate": Decimal(0),
+                "tax_amount": 0,
+                "line_total": gross - discount,
+            }
+        )
+    return lines
+
+
+def _discount_percent(discount: int, gross: int) -> Decimal:
+    if not discount:
+        return Decimal(0)
+    return (Decimal(discount * 100) / gross).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _write(
+    session: Session,
+    actor: CurrentUser,
+    branch: BranchInfo,
+    parsed: _Parsed,
+    source_name: str,
+    now: datetime,
+    progress: Progress | None,
+) -> ImportResult:
+    invoices, skipped = _invoices_to_add(session, branch, parsed.invoices.values())
+    patient_ids, new_patients = _patients(session, invoices)
+    catalog, new_items = _catalog(session, parsed.rows, invoices, now)
+    with _big_page_cache(session):
+        if new_items:
+            session.connection().execute(insert(CatalogItem), new_items)
+        _insert_patients(session, branch.id, new_patients, now)
+        lines_total = sum(len(invoice.lines) for invoice in invoices)
+        written = _write_invoices(
+            session,
+            actor,
+            branch,
+            parsed,
+            invoices,
+            patient_ids,
+            catalog,
+            now,
+            progress,
+            lines_total,
+        )
+    result = ImportResult(
+        invoices_added=len(invoices),
+        lines_added=written,
+        patients_added=len(new_patients),
+        items_added=len(new_items),
+        invoices_skipped=skipped,
+    )
+    if invoices:
+        audit.record(
+            session,
+            at=now,
+            user_id=actor.id,
+            branch_id=branch.id,
+            action="history.import",
+            entity_type="invoice_header",
+            details={"file": source_name, **asdict(result)},
+        )
+    if progress is not None:
+        progress(2 * parsed.physical_lines, 2 * parsed.physical_lines)
+    return result
+
+
+def _write_invoices(
+    session: Session,
+    actor: CurrentUser,
+    branch: BranchInfo,
+    parsed: _Parsed,
+    invoices: list[_Invoice],
+    patient_ids: dict[tuple[str, str], uuid.UUID],
+    catalog: dict[str, dict[str, Any]],
+    now: datetime,
+    progress: Progress | None,
+    lines_total: int,
+) -> int:
+    """Insert the headers and lines, a chunk of invoices at a time; returns the lines written."""
+    start_month = branch.details.fiscal_year_start_month
+    years: dict[date, str] = {}
+    written = 0
+    # Core executemany on the connection: the ORM's bulk insert splits a batch wherever the
+    # NULL columns change (discount_type), into thousands of small statements.
+    connection = session.connection()
+    for chunk in _chunks(invoices, INVOICE_CHUNK):
+        headers: list[dict[str, Any]] = []
+        lines: list[dict[str, Any]] = []
+        for invoice in chunk:
+            invoice_id = uuid.uuid4()
+            mine = _line_rows(invoice_id, invoice, parsed.rows, catalog)
+            lines.extend(mine)
+            day = invoice.invoice_date
+            year = years.get(day)
+            if year is None:
+                year = years[day] = fiscal_year_label(day, start_month)
+            gross = sum(line["gross_amount"] for line in mine)
+            discount = sum(line["discount_amount"] for line in mine)
+            headers.append(
+                {
+                    "id": invoice_id,
+                    "branch_id": branch.id,
+                    "invoice_number": invoice.number,
+                    "series": None,
+                    "fiscal_year": year,
+                    "sequence_no": None,
+                    "invoice_date": day,
+                    "patient_id": patient_ids[(invoice.mobile, _name_key(invoice.name))],
+                    "created_by": actor.id,
+                    "created_at": now,
+                    "status": "issued",
+                    "gross_amount": gross,
+                    "total_discount": discount,
+                    "tax_amount": 0,
+                    "round_off": 0,
+                    "total_amount": gross - discount,
+                    "campaigns_applied": None,
+                    "promo_codes_entered": None,
+                    "is_history": True,
+                    "notes": "",
+                    "total_quantity": sum(line["quantity"] for line in mine),
+                    "total_cost": sum(line["quantity"] * line["unit_cost"] for line in mine),
+                }
+            )
+        connection.execute(insert(InvoiceHeader), headers)
+        connection.execute(insert(InvoiceLineItem), lines)
+        written += len(lines)
+        if progress is not None:
+            total = parsed.physical_lines
+            progress(total + total * written // max(lines_total, 1), 2 * total)
+    return written

@@ -1,0 +1,409 @@
+"""Importing billing history from a CSV: grouping, totals, patients and items, all or nothing."""
+
+import sqlite3
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from db.models import (
+    AuditLog,
+    CatalogItem,
+    InvoiceHeader,
+    InvoiceSequence,
+    Patient,
+    SyncOutbox,
+)
+from domain.fiscal import fiscal_year_label
+from domain.invoice_numbers import format_invoice_number
+from domain.roles import PermissionDenied
+from services import auth, invoicing, patients
+from services.history_import import COLUMNS, HistoryImportError, ImportResult, import_transactions
+from tests.services.conftest import NOW
+from tests.services.invoice_helpers import cart
+
+HEADER = ",".join(COLUMNS)
+
+# Asha and Ravi share a mobile (family); Lakshmi Shetty is the demo's patient 7992905876,
+# written here in other case and spacing.
+SAMPLE = f"""{HEADER}
+OLD-1001,2024-03-30,6000000001,Asha  Rao,CONSULT,Consultation,1,500,0,0
+OLD-1001,2024-03-30,6000000001,Asha Rao,OLDPEEL,Old peel,2,1500.50,300,400.25
+OLD-1002,2024-04-02,+91 60000 00001,asha rao,OLDPEEL,Old peel (renamed),1,1600,,410
+OLD-1003,2024-04-02,6000000001,Ravi Rao,OLDCREAM,Cream,3,250,25.5,100
+OLD-1004,2024-05-10,7992905876,LAKSHMI  shetty,consult,Consult,2,450,0,0
+"""
+
+
+@pytest.fixture
+def manager(demo_db):
+    return auth.sign_in(demo_db, "meera", "2222")
+
+
+@pytest.fixture
+def desk(demo_db):
+    return auth.sign_in(demo_db, "priya", "1111")
+
+
+def write(tmp_path, text, name="history.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def table_counts(db):
+    """Rows in every table of the file (the FTS index's own tables too)."""
+    con = sqlite3.connect(db.path)
+    try:
+        names = [n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in names}
+    finally:
+        con.close()
+
+
+def history(db, number):
+    with db.session(write=False) as session:
+        invoice = session.scalars(
+            select(InvoiceHeader).where(InvoiceHeader.invoice_number == number)
+        ).one()
+        return invoice, list(invoice.lines)
+
+
+def test_invoices_are_grouped_with_their_totals_and_kept_as_history(demo_db, manager, tmp_path):
+    result = import_transactions(demo_db, manager, write(tmp_path, SAMPLE), now=NOW)
+
+    assert result == ImportResult(
+        invoices_added=4, lines_added=5, patients_added=2, items_added=2, invoices_skipped=0
+    )
+    invoice, lines = history(demo_db, "OLD-1001")
+    assert invoice.is_history and invoice.status == "issued"
+    assert (invoice.series, invoice.sequence_no) == (None, None)
+    assert invoice.fiscal_year == "2023-2024"
+    assert invoice.invoice_date == date(2024, 3, 30)
+    assert invoice.created_by == manager.id and invoice.created_at == NOW
+    assert invoice.gross_amount == 500_00 + 2 * 1500_50
+    assert invoice.total_discount == 300_00
+    assert invoice.total_amount == 500_00 + 2 * 1500_50 - 300_00
+    assert (invoice.tax_amount, invoice.round_off) == (0, 0)
+    assert invoice.total_quantity == 3
+    assert invoice.total_cost == 2 * 400_25
+    assert invoice.campaigns_applied is None and invoice.notes == ""
+
+    consult, peel = lines
+    assert (consult.line_no, consult.item_code, consult.item_name) == (1, "CONSULT", "Consultation")
+    assert (consult.item_type, consult.category) == ("service", "Consultation")
+    assert consult.discount_type is None and consult.discount_percent == 0
+    assert (peel.line_no, peel.item_code, peel.item_name) == (2, "OLDPEEL", "Old peel")
+    assert (peel.quantity, peel.unit_price, peel.unit_cost) == (2, 1500_50, 400_25)
+    assert (peel.gross_amount, peel.discount_amount, peel.line_total) == (3001_00, 300_00, 2701_00)
+    assert peel.discount_type == "manual" and peel.discount_percent == Decimal("10.00")
+    assert (peel.tax_rate, peel.tax_amount, peel.promotion_id) == (0, 0, None)
+
+    later, later_lines = history(demo_db, "OLD-1002")
+    assert later.fiscal_year == "2024-2025"
+    assert later.total_discount == 0 and later_lines[0].discount_type is None
+    assert later_lines[0].item_name == "Old peel"  # the catalog's name, not the row's
+    cream, cream_lines = history(demo_db, "OLD-1003")
+    assert (cream.gross_amount, cream.total_discount, cream.total_amount) == (750_00, 25_50, 724_50)
+    assert cream.total_cost == 3 * 100_00
+    assert cream_lines[0].discount_percent == Decimal("3.40")
+
+
+def test_patients_are_matched_by_mobile_and_name_and_new_ones_are_searchable(
+    demo_db, manager, tmp_path
+):
+    before = patients.resolve_patient(demo_db, "7992905876")
+    import_transactions(demo_db, manager, write(tmp_path, SAMPLE), now=NOW)
+
+    asha, _ = history(demo_db, "OLD-1001")
+    assert history(demo_db, "OLD-1002")[0].patient_id == asha.patient_id
+    ravi, _ = history(demo_db, "OLD-1003")
+    assert ravi.patient_id != asha.patient_id
+    assert history(demo_db, "OLD-1004")[0].patient_id == before.id
+    assert patients.get_patient(demo_db, before.id).visits == before.visits + 1
+
+    with demo_db.session(write=False) as session:
+        added = session.execute(
+            select(Patient.name, Patient.mobile, Patient.branch_id).where(
+                Patient.mobile == "6000000001"
+            )
+        ).all()
+        queued = session.scalars(
+            select(SyncOutbox.doc_type).where(SyncOutbox.doc_id == asha.patient_id)
+        ).all()
+        invoices_queued = session.scalar(select(SyncOutbox.id).where(SyncOutbox.doc_id == asha.id))
+    assert sorted(added) == [
+        ("Asha Rao", "6000000001", manager.branch_id),
+        ("Ravi Rao", "6000000001", manager.branch_id),
+    ]
+    assert queued == ["patient"]
+    assert invoices_queued is None  # history stays at the branch
+    assert [m.id for m in patients.find_patients(demo_db, "asha 600000")] == [asha.patient_id]
+    assert {m.name for m in patients.find_patients(demo_db, "6000000001")} == {
+        "Asha Rao",
+        "Ravi Rao",
+    }
+
+
+def test_unknown_items_are_added_switched_off_at_the_first_price_seen(demo_db, manager, tmp_path):
+    import_transactions(demo_db, manager, write(tmp_path, SAMPLE), now=NOW)
+    with demo_db.session(write=False) as session:
+        items = {
+            item.code: item
+            for item in session.scalars(
+                select(CatalogItem).where(CatalogItem.code.in_(["OLDPEEL", "OLDCREAM"]))
+            )
+        }
+        consult = session.scalars(select(CatalogItem).where(CatalogItem.code == "CONSULT")).one()
+    peel = items["OLDPEEL"]
+    assert (peel.name, peel.price, peel.cost) == ("Old peel", 1500_50, 400_25)
+    assert (peel.item_type, peel.category, peel.is_active) == ("service", "Imported", False)
+    assert items["OLDCREAM"].is_active is False
+    assert consult.is_active  # an item on record is left as it is
+
+
+def test_the_branch_series_is_untouched_and_the_counter_continues_it(
+    demo_db, manager, desk, tmp_path
+):
+    with demo_db.session(write=False) as session:
+        sequences = session.execute(select(InvoiceSequence.__table__)).all()
+    import_transactions(demo_db, manager, write(tmp_path, SAMPLE), now=NOW)
+    with demo_db.session(write=False) as session:
+        assert session.execute(select(InvoiceSequence.__table__)).all() == sequences
+    year = fiscal_year_label(NOW.date())
+    last = max(row.last_number for row in sequences if row.fiscal_year == year)
+
+    saved = invoicing.save_invoice(demo_db, desk, cart(demo_db, "CONSULT"), now=NOW)
+
+    assert saved.invoice_number == format_invoice_number("SVC", year, last + 1)
+
+
+def test_importing_the_same_file_twice_adds_nothing(demo_db, manager, tmp_path):
+    source = write(tmp_path, SAMPLE)
+    import_transactions(demo_db, manager, source, now=NOW)
+    before = table_counts(demo_db)
+
+    again = import_transactions(demo_db, manager, source, now=NOW)
+
+    assert again == ImportResult(0, 0, 0, 0, invoices_skipped=4)
+    assert table_counts(demo_db) == before
+
+
+def test_an_import_is_audited_with_its_counts(demo_db, manager, tmp_path):
+    import_transactions(demo_db, manager, write(tmp_path, SAMPLE), now=NOW)
+    with demo_db.session(write=False) as session:
+        entry = session.scalars(select(AuditLog).where(AuditLog.action == "history.import")).one()
+    assert entry.user_id == manager.id
+    assert entry.details == {
+        "file": "history.csv",
+        "invoices_added": 4,
+        "lines_added": 5,
+        "patients_added": 2,
+        "items_added": 2,
+        "invoices_skipped": 0,
+    }
+
+
+def test_one_bad_row_in_the_middle_writes_nothing_at_all(demo_db, manager, tmp_path):
+    rows = SAMPLE.splitlines()
+    rows.insert(3, "OLD-2000,2024-04-01,6000000002,Bina Das,NEWITEM,New,1.5,100,0,10")
+    before = table_counts(demo_db)
+
+    with pytest.raises(HistoryImportError) as refused:
+        import_transactions(demo_db, manager, write(tmp_path, "\n".join(rows)), now=NOW)
+
+    assert refused.value.line == 4
+    assert str(refused.value) == "Line 4: quantity must be a whole number above 0, not '1.5'."
+    assert table_counts(demo_db) == before
+
+
+GOOD = "OLD-1,2024-03-30,6000000001,Asha Rao,CONSULT,Consultation,1,500,0,0"
+
+
+@pytest.mark.parametrize(
+    ("row", "fragment"),
+    [
+        ("OLD-2,30/03/2024,6000000001,Asha Rao,X1,X,1,500,0,0", "invoice_date must be a date"),
+        ("OLD-2,2024-02-30,6000000001,Asha Rao,X1,X,1,500,0,0", "invoice_date must be a date"),
+        ("OLD-2,2027-01-01,6000000001,Asha Rao,X1,X,1,500,0,0", "invoice_date 2027-01-01 is after"),
+        ("OLD-2,2024-03-30,6000000001,Asha Rao,X1,X,0,500,0,0", "quantity must be a whole number"),
+        ("OLD-2,2024-03-30,6000000001,Asha Rao,X1,X,two,500,0,0", "quantity must be a whole"),
+        ("OLD-2,2024-03-30,6000000001,Asha Rao,X1,X,1,-5,0,0", "unit_price cannot be negative"),
+        ("OLD-2,2024-03-30,6000000001,Asha Rao,X1,X,1,abc,0,0", "unit_price must be an amount"),
+        ("OLD-2,2024-03-30,6000000001,Asha Rao,X1,X,1,500,0,-1", "cost cannot be negative"),
+        ("OLD-2,2024-03-30,6000000001,Asha Rao,X1,X,1,500,0,", "cost is empty"),
+        ("OLD-2,2024-03-30,6000000001,Asha Rao,X1,X,2,500,1000.01,0", "discount 1000.01 is more"),
+        ("OLD-2,2024-03-30,6000000001,Asha Rao,X1,X,1,10.005,0,0", "more than two decimal places"),
+        ("OLD-2,2024-03-30,12345,Asha Rao,X1,X,1,500,0,0", "patient_mobile must be a 10-digit"),
+        ("OLD-2,2024-03-30,6000000001, ,X1,X,1,500,0,0", "patient_name must have at least two"),
+        ("OLD-2,2024-03-30,6000000001,Asha Rao,,X,1,500,0,0", "item_code is empty"),
+        ("OLD-2,2024-03-30,6000000001,Asha Rao,X1,,1,500,0,0", "item_name is empty"),
+        (",2024-03-30,6000000001,Asha Rao,X1,X,1,500,0,0", "invoice_number is empty"),
+        ("OLD-2,2024-03-30,6000000001,Asha Rao,X1,X,1,500,0", "has 9 values where the header"),
+        ("OLD-1,2024-03-31,6000000001,Asha Rao,X1,X,1,500,0,0", "invoice_date 2024-03-31 differs"),
+        (
+            "OLD-1,2024-03-30,6000000009,Asha Rao,X1,X,1,500,0,0",
+            "patient_mobile 6000000009 differs",
+        ),
+        ("OLD-1,2024-03-30,6000000001,Ravi Rao,X1,X,1,500,0,0", "patient_name 'Ravi Rao' differs"),
+    ],
+    ids=[
+        "date-format",
+        "date-impossible",
+        "date-future",
+        "quantity-zero",
+        "quantity-word",
+        "price-negative",
+        "price-word",
+        "cost-negative",
+        "cost-empty",
+        "discount-above-gross",
+        "too-many-decimals",
+        "mobile",
+        "name",
+        "item-code",
+        "item-name",
+        "invoice-number",
+        "short-row",
+        "other-date-than-its-invoice",
+        "other-mobile-than-its-invoice",
+        "other-patient-than-its-invoice",
+    ],
+)
+def test_a_bad_row_is_refused_naming_its_line_and_column(demo_db, manager, tmp_path, row, fragment):
+    before = table_counts(demo_db)
+    source = write(tmp_path, f"{HEADER}\n{GOOD}\n{row}\n{GOOD}\n")
+
+    with pytest.raises(HistoryImportError) as refused:
+        import_transactions(demo_db, manager, source, now=NOW)
+
+    assert refused.value.line == 3
+    assert str(refused.value).startswith("Line 3: ")
+    assert fragment in str(refused.value)
+    assert table_counts(demo_db) == before
+
+
+def test_a_disagreeing_row_names_where_its_invoice_begins(demo_db, manager, tmp_path):
+    text = f"{HEADER}\n{GOOD}\n{GOOD.replace('2024-03-30', '2024-04-01')}\n"
+    with pytest.raises(HistoryImportError) as refused:
+        import_transactions(demo_db, manager, write(tmp_path, text), now=NOW)
+    assert str(refused.value) == (
+        "Line 3: invoice_date 2024-04-01 differs from 2024-03-30 on line 2, "
+        "where invoice OLD-1 begins."
+    )
+
+
+@pytest.mark.parametrize("missing", ["cost", "invoice_date"])
+def test_a_header_missing_a_column_is_refused(demo_db, manager, tmp_path, missing):
+    header = [name for name in COLUMNS if name != missing]
+    with pytest.raises(HistoryImportError) as refused:
+        import_transactions(
+            demo_db, manager, write(tmp_path, ",".join(header) + "\n" + GOOD + "\n"), now=NOW
+        )
+    assert refused.value.line == 1
+    assert str(refused.value).startswith(f"Line 1: the header lacks the column {missing} ")
+
+
+def test_columns_may_come_in_any_order_with_extra_ones(demo_db, manager, tmp_path):
+    text = (
+        "\ufeffNotes, Cost ,discount,unit_price,quantity,item_name,item_code,patient_name,"
+        "patient_mobile,invoice_date,invoice_number\n"
+        "paid cash,100,0,500,1,Cream,OLDCREAM,Asha Rao,6000000001,2024-03-30,OLD-7\n"
+        ",,,,,,,,,,\n"
+    )
+    result = import_transactions(demo_db, manager, write(tmp_path, text), now=NOW)
+    assert (result.invoices_added, result.lines_added) == (1, 1)
+    invoice, _ = history(demo_db, "OLD-7")
+    assert (invoice.total_amount, invoice.total_cost) == (500_00, 100_00)
+
+
+def test_a_number_of_the_branchs_own_invoices_is_refused(demo_db, manager, tmp_path):
+    with demo_db.session(write=False) as session:
+        own = session.scalars(select(InvoiceHeader.invoice_number).limit(1)).one()
+    text = f"{HEADER}\n{GOOD}\n{GOOD.replace('OLD-1', own)}\n"
+
+    with pytest.raises(HistoryImportError) as refused:
+        import_transactions(demo_db, manager, write(tmp_path, text), now=NOW)
+
+    assert str(refused.value) == (
+        f"Line 3: invoice number {own} is already used by one of this branch's invoices."
+    )
+
+
+def test_a_number_the_counter_may_still_reach_is_refused(demo_db, manager, tmp_path):
+    text = f"{HEADER}\n{GOOD.replace('OLD-1', 'SVC-2030-2031-00001')}\n"
+    with pytest.raises(HistoryImportError, match="own series SVC"):
+        import_transactions(demo_db, manager, write(tmp_path, text), now=NOW)
+
+
+def test_the_front_desk_cannot_import(demo_db, desk, tmp_path):
+    with pytest.raises(PermissionDenied):
+        import_transactions(demo_db, desk, write(tmp_path, SAMPLE), now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (b"", "history.csv is empty"),
+        (HEADER.encode() + b"\n", "no invoice lines"),
+        (
+            (HEADER + "\n" + GOOD + "\n").encode()
+            + "OLD-2,2024-03-30,6000000001,José".encode("cp1252"),
+            "Line 3: the file is not UTF-8 text",
+        ),
+    ],
+    ids=["empty", "header-only", "not-utf8"],
+)
+def test_an_unusable_file_is_refused_with_a_clear_message(
+    demo_db, manager, tmp_path, content, fragment
+):
+    source = tmp_path / "history.csv"
+    source.write_bytes(content)
+    with pytest.raises(HistoryImportError) as refused:
+        import_transactions(demo_db, manager, source, now=NOW)
+    assert fragment in str(refused.value)
+
+
+def test_progress_climbs_to_its_total(demo_db, manager, tmp_path):
+    rows = [
+        f"OLD-{n // 3},2024-03-30,6000000001,Asha Rao,CONSULT,Consultation,1,500,0,0"
+        for n in range(12_000)
+    ]
+    calls = []
+    import_transactions(
+        demo_db,
+        manager,
+        write(tmp_path, HEADER + "\n" + "\n".join(rows) + "\n"),
+        now=NOW,
+        progress=lambda done, total: calls.append((done, total)),
+    )
+    assert len(calls) > 4
+    assert all(total == 24_000 for _, total in calls)
+    assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+    assert calls[-1] == (24_000, 24_000)
+
+
+def test_a_progress_callback_that_raises_cancels_the_import(demo_db, manager, tmp_path):
+    rows = [
+        f"OLD-{n},2024-03-30,6000000001,Asha Rao,CONSULT,Consultation,1,500,0,0"
+        for n in range(6_000)
+    ]
+    before = table_counts(demo_db)
+
+    class Cancelled(Exception):
+        pass
+
+    def cancel(done, total):
+        if done > total // 2:  # while writing
+            raise Cancelled
+
+    with pytest.raises(Cancelled):
+        import_transactions(
+            demo_db,
+            manager,
+            write(tmp_path, HEADER + "\n" + "\n".join(rows) + "\n"),
+            now=NOW,
+            progress=cancel,
+        )
+    assert table_counts(demo_db) == before
