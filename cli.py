@@ -39,6 +39,7 @@ from services import (
     branch,
     catalog,
     dashboard,
+    history_import,
     invoicing,
     paths,
     patients,
@@ -112,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_invoice_commands(commands)
     _add_callback_commands(commands)
+    _add_import_command(commands)
     promo = commands.add_parser(
         "promo", help="promotions (manager)", description="Promotions and their usage."
     )
@@ -1255,6 +1257,37 @@ def cmd_callback_settings(args: argparse.Namespace) -> int:
 
 
 _OPTION = {"fiscal_year_start_month": "fy-start-month", "invoice_series": "series"}
+
+
+def _add_import_command(commands: Any) -> None:
+    imports = commands.add_parser(
+        "import", help="import history from another system (manager)", description="Import."
+    )
+    sub = imports.add_subparsers(dest="import_command", metavar="WHAT", required=True)
+    transactions = sub.add_parser(
+        "transactions",
+        help="past invoices from a CSV file",
+        description="Import past invoices from a CSV with the columns "
+        + ", ".join(history_import.COLUMNS)
+        + " (amounts in rupees), all or nothing. Importing the same file again adds nothing.",
+    )
+    transactions.add_argument("file", type=Path, metavar="FILE.csv")
+    transactions.add_argument("--json", action="store_true", help="print the counts as JSON")
+    transactions.set_defaults(handler=cmd_import_transactions)
+
+
+def cmd_import_transactions(args: argparse.Namespace) -> int:
+    with _signed_in(args) as (db, user):
+        result = history_import.import_transactions(db, user, args.file, now=_now())
+    if args.json:
+        _print_json(asdict(result))
+    else:
+        print(
+            f"Imported {result.invoices_added} invoices ({result.lines_added} lines), "
+            f"{result.patients_added} new patients, {result.items_added} new items; "
+            f"{result.invoices_skipped} already imported."
+        )
+    return 0
 
 
 def main(argv: Sequence[str] | None = None, *, launch_gui: GuiLauncher | None = None) -> int:
