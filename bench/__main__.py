@@ -20,6 +20,7 @@ BENCHMARKS: list[tuple[str, str]] = [
     ("save-invoice", "bench.counter:bench_save_invoice"),
     ("type-ahead", "bench.counter:bench_typeahead"),
     ("callback-queue", "bench.callbacks:bench_callback_queue"),
+    ("history-import", "bench.history_import:bench_history_import"),
     ("dashboard", "bench.dashboard:bench_dashboard_refresh"),
 ]
 
