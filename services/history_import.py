@@ -154,7 +154,7 @@ class _Invoice:
 
 @dataclass
 class _Rows:
-    """Every checked line of the file, column by column (a million lines fit in ~60 MB)."""
+    """Every checked line of the file, column by column (a million lines take ~50 MB)."""
 
     item: list[_Item] = field(default_factory=list)
     quantity: array[int] = field(default_factory=lambda: array("q"))
