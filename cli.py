@@ -1276,6 +1276,10 @@ def _add_import_command(commands: Any) -> None:
     transactions.set_defaults(handler=cmd_import_transactions)
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}" + ("" if number == 1 else "s")
+
+
 def cmd_import_transactions(args: argparse.Namespace) -> int:
     with _signed_in(args) as (db, user):
         result = history_import.import_transactions(db, user, args.file, now=_now())
@@ -1283,9 +1287,11 @@ def cmd_import_transactions(args: argparse.Namespace) -> int:
         _print_json(asdict(result))
     else:
         print(
-            f"Imported {result.invoices_added} invoices ({result.lines_added} lines), "
-            f"{result.patients_added} new patients, {result.items_added} new items; "
-            f"{result.invoices_skipped} already imported."
+            f"Imported {_count(result.invoices_added, 'invoice')}"
+            f" ({_count(result.lines_added, 'line')}),"
+            f" {_count(result.patients_added, 'new patient')},"
+            f" {_count(result.items_added, 'new item')};"
+            f" {result.invoices_skipped} already imported."
         )
     return 0
 

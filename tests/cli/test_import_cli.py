@@ -47,7 +47,7 @@ def test_import_prints_what_it_added_and_a_second_run_adds_nothing(clinic, tmp_p
     again = import_as("meera", "2222", clinic, source, "--json", tmp_path=tmp_path)
 
     assert first.stdout.strip() == (
-        "Imported 2 invoices (3 lines), 2 new patients, 1 new items; 0 already imported."
+        "Imported 2 invoices (3 lines), 2 new patients, 1 new item; 0 already imported."
     )
     assert json.loads(again.stdout) == {
         "invoices_added": 0,
