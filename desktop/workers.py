@@ -58,6 +58,11 @@ class BackgroundOp(QObject, Generic[T]):
     # Ops in flight keep themselves alive here until their outcome is delivered; nothing
     # looks ops up through it.
     _in_flight: ClassVar[set[BackgroundOp[Any]]] = set()
+    # Delivered ops stay referenced here until a later op starts or delivers. Dropping an
+    # op's last reference inside its own _deliver would destroy the QObject in the middle
+    # of its own event, which PySide survives only most of the time (a segfault in
+    # ~QObject, caught under gdb).
+    _retired: ClassVar[list[BackgroundOp[Any]]] = []
 
     def __init__(self, parent: QWidget | None, call: Callable[[], T]) -> None:
         super().__init__()
@@ -68,6 +73,7 @@ class BackgroundOp(QObject, Generic[T]):
         self._relay = _Relay()
         self._relay.done.connect(self._deliver)
         self._started = False
+        self._delivering = False
 
     def success(self, callback: Callable[[T], object]) -> Self:
         """Call `callback(result)` on the UI thread when the call returns."""
@@ -84,6 +90,7 @@ class BackgroundOp(QObject, Generic[T]):
         if self._started:
             raise RuntimeError("This operation has already been started")
         self._started = True
+        BackgroundOp._release_retired()
         BackgroundOp._in_flight.add(self)
         relay, call = self._relay, self._call
 
@@ -98,12 +105,20 @@ class BackgroundOp(QObject, Generic[T]):
         (pool or QThreadPool.globalInstance()).start(work)
         return self
 
+    @classmethod
+    def _release_retired(cls) -> None:
+        # An op still delivering (a callback that runs a nested event loop) stays.
+        cls._retired = [op for op in cls._retired if op._delivering]
+
     @Slot(object, object)
     def _deliver(self, result: object, error: object) -> None:
+        BackgroundOp._release_retired()
         BackgroundOp._in_flight.discard(self)
+        BackgroundOp._retired.append(self)
         if self._parent is not None and not shiboken6.isValid(self._parent):
             log.debug("dropping the outcome of a background op whose widget is gone")
             return
+        self._delivering = True
         try:
             if isinstance(error, Exception):
                 self.failed.emit(error)
@@ -113,6 +128,7 @@ class BackgroundOp(QObject, Generic[T]):
                 if self._on_success is not None:
                     self._on_success(result)  # type: ignore[arg-type]
         finally:
+            self._delivering = False
             self.finished.emit()
 
     def _default_failure(self, error: Exception) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import threading
+import weakref
 
 import shiboken6
 from PySide6.QtCore import QThreadPool
@@ -30,6 +32,22 @@ def test_the_call_runs_off_the_ui_thread_and_the_result_comes_back_on_it(qtbot):
 
     assert seen == {"worker": seen["worker"], "result": 42, "callback": ui_thread}
     assert seen["worker"] != ui_thread
+
+
+def test_a_delivered_op_lives_on_until_a_later_op_so_it_never_dies_in_its_own_event(qtbot):
+    op = BackgroundOp(None, lambda: 1)
+    gone = weakref.ref(op)
+    with qtbot.waitSignal(op.finished, timeout=5000):
+        op.run_in_background()
+    del op
+    gc.collect()
+    assert gone() is not None
+
+    later = BackgroundOp(None, lambda: 2)
+    with qtbot.waitSignal(later.finished, timeout=5000):
+        later.run_in_background()
+    gc.collect()
+    assert gone() is None
 
 
 def test_an_exception_reaches_the_failure_handler_on_the_ui_thread(qtbot):
