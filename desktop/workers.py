@@ -135,6 +135,33 @@ class BackgroundOp(QObject, Generic[T]):
         show_error(self._parent, error)
 
 
+class ProgressRelay(QObject):
+    """Carries progress reports from a worker thread to `on_report` on the UI thread.
+
+    A background call is handed `relay.report` and calls it with whatever its service
+    reports; `on_report` gets the same values on the thread that built the relay, in order,
+    and so may touch widgets.
+
+    Signals:
+        reported(object): the values of one report, as a tuple.
+    """
+
+    reported = Signal(object)
+
+    def __init__(self, on_report: Callable[..., object], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._on_report = on_report
+        self.reported.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+
+    def report(self, *values: object) -> None:
+        """Report `values`; safe to call from any thread."""
+        self.reported.emit(values)
+
+    @Slot(object)
+    def _deliver(self, values: tuple[object, ...]) -> None:
+        self._on_report(*values)
+
+
 class OpCounter:
     """Starts a widget's background ops and counts those still in flight, so the widget
     can say whether it is idle (tests wait on that; nothing else polls it)."""

@@ -10,7 +10,7 @@ import shiboken6
 from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from desktop.workers import BackgroundOp, error_sentence, run_in_background
+from desktop.workers import BackgroundOp, ProgressRelay, error_sentence, run_in_background
 from services.errors import SignInError
 
 
@@ -32,6 +32,27 @@ def test_the_call_runs_off_the_ui_thread_and_the_result_comes_back_on_it(qtbot):
 
     assert seen == {"worker": seen["worker"], "result": 42, "callback": ui_thread}
     assert seen["worker"] != ui_thread
+
+
+def test_progress_reported_by_the_worker_arrives_on_the_ui_thread_in_order(qtbot):
+    ui_thread = threading.get_ident()
+    reports = []
+    relay = ProgressRelay(lambda *values: reports.append((*values, threading.get_ident())))
+
+    def work():
+        for percent in (0, 50, 100):
+            relay.report(percent, f"step {percent}")
+        return "done"
+
+    op = BackgroundOp(None, work)
+    with qtbot.waitSignal(op.finished, timeout=5000):
+        op.run_in_background()
+
+    assert reports == [
+        (0, "step 0", ui_thread),
+        (50, "step 50", ui_thread),
+        (100, "step 100", ui_thread),
+    ]
 
 
 def test_a_delivered_op_lives_on_until_a_later_op_so_it_never_dies_in_its_own_event(qtbot):
