@@ -96,12 +96,14 @@ class MainWindow(QMainWindow):
         panel_changed(str): the key of the panel now shown.
         branch_changed(object): the branch's details were saved (BranchInfo).
         overdue_counted(int): the status bar shows this many overdue callbacks now.
+        invoice_saved(str): the counter saved an invoice (its id).
     """
 
     sign_out_requested = Signal()
     panel_changed = Signal(str)
     branch_changed = Signal(object)
     overdue_counted = Signal(int)
+    invoice_saved = Signal(str)
 
     def __init__(
         self,
@@ -257,6 +259,7 @@ class MainWindow(QMainWindow):
             )
             self.branch_changed.connect(invoice.set_branch_info)
             invoice.callback_requested.connect(self.request_callback)
+            invoice.invoice_saved.connect(self.invoice_saved)
             return invoice
         if spec.key == "callbacks":
             callbacks = CallbacksPanel(self._db, self.user, self.branch_info, clock=self._clock)
@@ -267,6 +270,15 @@ class MainWindow(QMainWindow):
             promotions = PromotionsPanel(self._db, self.user, self.branch_info, clock=self._clock)
             self.branch_changed.connect(promotions.set_branch_info)
             return promotions
+        if spec.key == "dashboard":
+            # Imported on first open: the dashboard brings numpy and pyqtgraph, which
+            # start-up does not need (bench/startup.py checks).
+            from desktop.panels.dashboard import DashboardPanel
+
+            dashboard = DashboardPanel(self._db, self.user, self.branch_info, clock=self._clock)
+            self.branch_changed.connect(dashboard.set_branch_info)
+            self.invoice_saved.connect(dashboard.mark_stale)
+            return dashboard
         if spec.key == "settings":
             panel = SettingsPanel(self._db, self.user, self.branch_info, clock=self._clock)
             panel.branch_saved.connect(self._branch_saved)
@@ -383,6 +395,8 @@ class MainWindow(QMainWindow):
             rows += list(INVOICE_SHORTCUTS)
         if "callbacks" in self._specs:
             rows += list(CALLBACK_SHORTCUTS)
+        if "dashboard" in self._specs:
+            rows.append(("F5", "Dashboard: read the figures again with the filters"))
         if "settings" in self._specs:
             rows.append(("Ctrl+S", "Settings: save the branch's details"))
         rows += [

@@ -16,7 +16,7 @@ from decimal import Decimal
 from desktop.widgets.chart_data import BarSpec, LineSeries, StackSpec, Table
 from domain.money import format_rupees, group_indian, paise_to_decimal
 from domain.rfm import Bar, Edges, Figures, FiscalYearSplit, Kpis
-from services.dashboard import CampaignCharts, CustomerRow
+from services.dashboard import CustomerRow
 from services.promotion_reports import CampaignEffect, TimelinePoint, TopPatient
 
 PAISE_PER_RUPEE = 100
@@ -497,10 +497,6 @@ def top_patients_table(patients: Iterable[TopPatient]) -> Table:
             for p in patients
         ),
     )
-
-
-def campaigns_empty(charts: CampaignCharts) -> bool:
-    return not charts.effectiveness and not charts.timeline and not charts.top_patients
 
 
 # -- customers behind a bar ---------------------------------------------------------------------

@@ -1,0 +1,966 @@
+"""The manager dashboard: KPI tiles, the RFM distributions and segments, fiscal years new
+vs old, and the campaign charts, with filters, a click on a bar for its patients, PNG and
+CSV export, and the import of visit history from another system.
+
+Every read runs in a background op, progress comes back through a queued signal, and the
+figures on show stay until new ones replace them: the panel never waits on the database.
+The main window imports this module the first time the dashboard opens (it brings numpy
+and pyqtgraph with it).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from importlib import resources as importlib_resources
+from pathlib import Path
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QDate, QStandardPaths, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from db.engine import Database
+from desktop.dialogs.customers_dialog import CustomersDialog
+from desktop.panels import dashboard_figures as figures
+
+# The promotions admin's flat tabs and padded table cells, so the two panels look alike.
+from desktop.panels.promotions import PANEL_STYLE as TABS_AND_TABLES
+from desktop.widgets.charts import BarChart, ChartCard, LineChart, StackedBarChart
+from desktop.workers import OpCounter, ProgressRelay, error_sentence
+from domain.fiscal import fiscal_year_bounds, fiscal_year_start
+from services import dashboard as dashboard_service
+from services.auth import CurrentUser
+from services.branch import BranchInfo
+from services.dashboard import CustomerRow, Dashboard, DashboardError, DashboardFilters
+from services.errors import ServiceError
+from services.history_import import ImportResult, import_transactions
+
+log = logging.getLogger("frontdesk.ui")
+
+T = TypeVar("T")
+
+RFM_TAB, CAMPAIGNS_TAB = 0, 1
+COLUMNS = 3
+CARD_HEIGHT = 290
+SCHEMES = (("4 segments (seed)", "seed"), ("10 segments (rfm)", "ten"))
+DATE_FORMAT = "dd MMM yyyy"
+NO_CUSTOMERS = "No customers match the filters."
+# Coming back to the panel reads the figures again once they are this old.
+STALE_AFTER = timedelta(minutes=10)
+IMPORT_TEXT = "Import history..."
+
+_ICONS = Path(str(importlib_resources.files("resources").joinpath("icons"))).as_posix()
+
+DASHBOARD_STYLE = """
+QFrame#KpiTile {
+    background: #ffffff;
+    border: 1px solid #d9dee4;
+    border-radius: 8px;
+}
+QFrame#KpiTile QLabel {
+    background: transparent;
+}
+QLabel#KpiCaption {
+    color: #52606d;
+    font-size: 9pt;
+}
+QLabel#KpiValue {
+    font-size: 16pt;
+    font-weight: bold;
+    color: #1f2933;
+}
+QLabel#KpiValue[stale="true"] {
+    color: #9aa5b1;
+}
+QLabel#KpiDetail {
+    color: #7b8794;
+    font-size: 8.5pt;
+}
+QLabel#FilterCaption {
+    color: #3e4c59;
+}
+QDateEdit {
+    background: #ffffff;
+    border: 1px solid #c5ccd3;
+    border-radius: 5px;
+    padding: 4px 6px;
+    min-height: 20px;
+}
+QDateEdit:focus {
+    border: 2px solid #0f766e;
+    padding: 3px 5px;
+}
+QDateEdit:disabled {
+    background: #f4f6f8;
+    color: #9aa5b1;
+    border-color: #e1e5ea;
+}
+QDateEdit::drop-down {
+    subcontrol-origin: padding;
+    subcontrol-position: center right;
+    width: 24px;
+    border: none;
+    border-left: 1px solid #e1e5ea;
+}
+QDateEdit::down-arrow {
+    image: url(@ICONS@/chevron_down.svg);
+    width: 12px;
+    height: 12px;
+}
+QDateEdit::down-arrow:disabled {
+    image: none;
+}
+QScrollArea#ChartScroll, QWidget#ChartGrid {
+    background: transparent;
+    border: none;
+}
+QProgressBar {
+    background: #e9edf1;
+    border: none;
+    border-radius: 4px;
+    max-height: 8px;
+}
+QProgressBar::chunk {
+    background: #0f766e;
+    border-radius: 4px;
+}
+"""
+
+
+def _restyle(widget: QWidget) -> None:
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+def _qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def _pydate(edit: QDateEdit) -> date:
+    value = edit.date().toPython()
+    assert isinstance(value, date)
+    return value
+
+
+class KpiTile(QFrame):
+    """One key figure: a caption, the figure large, a line under it; exact on hover."""
+
+    def __init__(self, caption: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("KpiTile")
+        self.caption_label = QLabel(caption)
+        self.caption_label.setObjectName("KpiCaption")
+        self.value_label = QLabel("-")
+        self.value_label.setObjectName("KpiValue")
+        self.value_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail_label = QLabel()
+        self.detail_label.setObjectName("KpiDetail")
+        column = QVBoxLayout(self)
+        column.setContentsMargins(14, 8, 12, 8)
+        column.setSpacing(0)
+        column.addWidget(self.caption_label)
+        column.addWidget(self.value_label)
+        column.addWidget(self.detail_label)
+
+    def set_tile(self, tile: figures.Tile) -> None:
+        self.caption_label.setText(tile.caption)
+        self.value_label.setText(tile.value)
+        self.detail_label.setText(tile.detail)
+        self.setToolTip(tile.tooltip)
+        self.setAccessibleName(f"{tile.caption}: {tile.value}")
+
+    def set_stale(self, stale: bool) -> None:
+        """Grey the figure while new figures are being read."""
+        self.value_label.setProperty("stale", stale)
+        _restyle(self.value_label)
+
+    def value(self) -> str:
+        return self.value_label.text()
+
+
+class DashboardPanel(QWidget):
+    """The manager's figures: filters, KPI tiles and two tabs of charts (customers by RFM,
+    campaigns). For managers (the rail hides the panel from the front desk).
+
+    Signals:
+        refreshed(): new figures are on show.
+        refresh_refused(str): the filters could not be used; the sentence shown beside them.
+        customers_shown(object): the list of a bar's patients opened (the CustomersDialog).
+        history_imported(object): visit history was imported (the ImportResult).
+        import_failed(str): an import stopped; the sentence that says why.
+    """
+
+    refreshed = Signal()
+    refresh_refused = Signal(str)
+    customers_shown = Signal(object)
+    history_imported = Signal(object)
+    import_failed = Signal(str)
+
+    def __init__(
+        self,
+        db: Database,
+        user: CurrentUser,
+        branch_info: BranchInfo,
+        *,
+        clock: Callable[[], datetime],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._db = db
+        self._user = user
+        self._branch = branch_info
+        self._clock = clock
+        self._ops = OpCounter(self)
+        self._sequence = 0
+        self._refreshing = False
+        self._stale = False
+        self._read_at = clock()
+        self.dashboard: Dashboard | None = None
+        self.message_box: QMessageBox | None = None
+        self._cancel_import: threading.Event | None = None
+        self.customers_dialog: CustomersDialog | None = None
+        self._export_folder = Path(
+            QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        )
+        self._progress = ProgressRelay(self._progress_reported, self)
+        self.cards: dict[str, ChartCard] = {}
+        self._build()
+
+    # -- building ------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.setStyleSheet(TABS_AND_TABLES + DASHBOARD_STYLE.replace("@ICONS@", _ICONS))
+        filters = self._build_filters()
+        tiles = self._build_tiles()
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("DashboardTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self._build_rfm_page(), "Customers (RFM)")
+        self.tabs.addTab(self._build_campaigns_page(), "Campaigns")
+
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setObjectName("RefreshProgress")
+        self.progress_bar.setRange(0, 100)
+        self.progress_bar.setTextVisible(False)
+        self.progress_bar.setFixedWidth(160)
+        self.progress_bar.hide()
+        self.status_label = QLabel()
+        self.status_label.setObjectName("Muted")
+        self.status_label.setAccessibleName("Dashboard status")
+        corner = QWidget()
+        corner_row = QHBoxLayout(corner)
+        corner_row.setContentsMargins(0, 0, 4, 4)
+        corner_row.setSpacing(10)
+        corner_row.addWidget(self.status_label)
+        corner_row.addWidget(self.progress_bar)
+        self.tabs.setCornerWidget(corner, Qt.Corner.TopRightCorner)
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(20, 12, 20, 12)
+        outer.setSpacing(10)
+        outer.addWidget(filters)
+        outer.addLayout(tiles)
+        outer.addWidget(self.tabs, 1)
+
+        # F5 anywhere on the panel; Enter in the filters (on a chart it opens a bar).
+        for key, scope in (("F5", self), ("Return", filters), ("Enter", filters)):
+            shortcut = QShortcut(QKeySequence(key), scope)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(self.refresh)
+        self.setFocusProxy(self.refresh_button)
+
+    def _caption(self, text: str, buddy: QWidget) -> QLabel:
+        label = QLabel(text)
+        label.setObjectName("FilterCaption")
+        label.setBuddy(buddy)
+        return label
+
+    def _build_filters(self) -> QWidget:
+        today = self._today()
+        self.from_edit = QDateEdit()
+        self.to_edit = QDateEdit()
+        for edit in (self.from_edit, self.to_edit):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat(DATE_FORMAT)
+            edit.setMinimumWidth(124)
+        first_day, _next = fiscal_year_bounds(
+            fiscal_year_start(today, self._branch.details.fiscal_year_start_month),
+            self._branch.details.fiscal_year_start_month,
+        )
+        self.from_edit.setDate(_qdate(first_day))
+        self.to_edit.setDate(_qdate(today))
+        self.all_history_box = QCheckBox("All history")
+        self.all_history_box.setToolTip(
+            "Every visit on record up to today; clear it to choose the dates"
+        )
+        self.all_history_box.toggled.connect(self._all_history_toggled)
+        self.all_history_box.setChecked(True)
+        self._all_history_toggled(True)
+
+        self.mobile_edit = QLineEdit()
+        self.mobile_edit.setPlaceholderText("any")
+        self.mobile_edit.setClearButtonEnabled(True)
+        self.mobile_edit.setFixedWidth(130)
+        self.mobile_edit.setToolTip("Only the patient with this mobile number")
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("any")
+        self.name_edit.setClearButtonEnabled(True)
+        self.name_edit.setFixedWidth(160)
+        self.name_edit.setToolTip("Only patients whose name contains this")
+
+        self.score_combos: dict[str, QComboBox] = {}
+        for letter in ("R", "F", "M"):
+            combo = QComboBox()
+            combo.addItem("Any", None)
+            for score in range(1, 6):
+                combo.addItem(str(score), score)
+            combo.setToolTip(f"Only customers with this {letter} score")
+            combo.setAccessibleName(f"{letter} score")
+            combo.setMinimumWidth(70)
+            self.score_combos[letter] = combo
+        self.scheme_combo = QComboBox()
+        for text, scheme in SCHEMES:
+            self.scheme_combo.addItem(text, scheme)
+        self.scheme_combo.setToolTip("Seed 003's four segments, or the rfm package's ten segments")
+        self.value_edit = QLineEdit(" ".join(str(end) for end in DashboardFilters().value_ends))
+        self.value_edit.setFixedWidth(230)
+        self.value_edit.setToolTip(
+            "Where the spending buckets end, in whole rupees: 1000 2000 5000 gives "
+            "0-1,000, 1,000-2,000, 2,000-5,000 and >5,000"
+        )
+
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.setObjectName("PrimaryButton")
+        self.refresh_button.setToolTip("Read the figures again with these filters (Enter, F5)")
+        self.refresh_button.setAutoDefault(False)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.import_button = QPushButton(IMPORT_TEXT)
+        self.import_button.setAutoDefault(False)
+        self.import_button.setToolTip(
+            "Add visits billed by another system, from a CSV file with a row per invoice line"
+        )
+        self.import_button.clicked.connect(self._import_clicked)
+
+        self.filter_error = QLabel()
+        self.filter_error.setObjectName("FieldError")
+        self.filter_error.setWordWrap(True)
+        self.filter_error.setAccessibleName("Filter error")
+
+        first = QHBoxLayout()
+        first.setSpacing(8)
+        first.addWidget(self._caption("From", self.from_edit))
+        first.addWidget(self.from_edit)
+        first.addWidget(self._caption("To", self.to_edit))
+        first.addWidget(self.to_edit)
+        first.addWidget(self.all_history_box)
+        first.addSpacing(14)
+        first.addWidget(self._caption("Mobile", self.mobile_edit))
+        first.addWidget(self.mobile_edit)
+        first.addWidget(self._caption("Name", self.name_edit))
+        first.addWidget(self.name_edit)
+        first.addSpacing(14)
+        for letter, combo in self.score_combos.items():
+            first.addWidget(self._caption(letter, combo))
+            first.addWidget(combo)
+        first.addStretch(1)
+        first.addWidget(self.refresh_button)
+
+        second = QHBoxLayout()
+        second.setSpacing(8)
+        second.addWidget(self._caption("Segments", self.scheme_combo))
+        second.addWidget(self.scheme_combo)
+        second.addSpacing(14)
+        second.addWidget(self._caption("Spending buckets (Rs.)", self.value_edit))
+        second.addWidget(self.value_edit)
+        second.addSpacing(14)
+        second.addWidget(self.filter_error, 1)
+        second.addWidget(self.import_button)
+
+        box = QWidget()
+        box.setObjectName("DashboardFilters")
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(8)
+        column.addLayout(first)
+        column.addLayout(second)
+
+        for line_edit in (self.mobile_edit, self.name_edit, self.value_edit):
+            line_edit.textEdited.connect(self._filters_edited)
+        for combo in (*self.score_combos.values(), self.scheme_combo):
+            combo.currentIndexChanged.connect(self._filters_edited)
+        for date_edit in (self.from_edit, self.to_edit):
+            date_edit.dateChanged.connect(self._filters_edited)
+        self.all_history_box.toggled.connect(self._filters_edited)
+        return box
+
+    def _build_tiles(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.setSpacing(10)
+        self.tiles: dict[str, KpiTile] = {}
+        for key, caption in figures.TILES:
+            widget = KpiTile(caption)
+            self.tiles[key] = widget
+            row.addWidget(widget, 1)
+        return row
+
+    def _grid_page(self, note: str = "") -> tuple[QScrollArea, QGridLayout]:
+        grid_widget = QWidget()
+        grid_widget.setObjectName("ChartGrid")
+        column = QVBoxLayout(grid_widget)
+        column.setContentsMargins(0, 10, 4, 4)
+        column.setSpacing(8)
+        if note:
+            label = QLabel(note)
+            label.setObjectName("Muted")
+            label.setWordWrap(True)
+            column.addWidget(label)
+        grid = QGridLayout()
+        grid.setSpacing(12)
+        for index in range(COLUMNS):
+            grid.setColumnStretch(index, 1)
+        column.addLayout(grid)
+        column.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setObjectName("ChartScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(grid_widget)
+        return scroll, grid
+
+    def _add_card(
+        self, grid: QGridLayout, card: ChartCard, row: int, col: int, span: int = 1
+    ) -> None:
+        card.setFixedHeight(CARD_HEIGHT)
+        card.exported.connect(
+            lambda path: self.say(f"Saved {Path(path).name} in {Path(path).parent}.")
+        )
+        card.export_failed.connect(lambda sentence: self.say(sentence, error=True))
+        self.cards[card.key] = card
+        grid.addWidget(card, row, col, 1, span)
+
+    def _build_rfm_page(self) -> QScrollArea:
+        scroll, grid = self._grid_page()
+        notes = {key: note for key, _title, note in figures.DISTRIBUTIONS}
+        titles = {key: title for key, title, _note in figures.DISTRIBUTIONS}
+        layout = (
+            ("segments", "fiscal_years", "recency"),
+            ("r_scores", "f_scores", "m_scores"),
+            ("visits", "value", "return_gap"),
+        )
+        for row, keys in enumerate(layout):
+            for col, key in enumerate(keys):
+                card: ChartCard
+                if key == figures.FISCAL_YEARS:
+                    card = StackedBarChart(
+                        key,
+                        "Fiscal years: new vs old",
+                        "Customers of each fiscal year, by whether it was their first",
+                        ask_path=self._ask_export_path,
+                        clickable=True,
+                    )
+                else:
+                    card = BarChart(
+                        key,
+                        titles[key],
+                        notes[key],
+                        ask_path=self._ask_export_path,
+                        horizontal=key == "segments",
+                        clickable=True,
+                    )
+                card.bar_clicked.connect(lambda bar, chart=key: self.list_customers(chart, bar))
+                self._add_card(grid, card, row, col)
+        return scroll
+
+    def _build_campaigns_page(self) -> QScrollArea:
+        scroll, grid = self._grid_page(
+            "Campaign figures cover every patient and all of history (the timeline: the last "
+            f"{dashboard_service.TIMELINE_DAYS} days); the filters above choose the customers "
+            "of the RFM figures."
+        )
+        self._add_card(
+            grid,
+            BarChart(
+                "campaign_uses",
+                "Uses per campaign",
+                "Invoices each promotion applied to",
+                ask_path=self._ask_export_path,
+                horizontal=True,
+            ),
+            0,
+            0,
+        )
+        self._add_card(
+            grid,
+            BarChart(
+                "campaign_discount",
+                "Discount given per campaign",
+                "What each promotion took off invoices",
+                ask_path=self._ask_export_path,
+                horizontal=True,
+                unit="rupees",
+            ),
+            0,
+            1,
+        )
+        self._add_card(
+            grid,
+            BarChart(
+                "top_patients",
+                "Top patients by savings",
+                f"The {dashboard_service.TOP_PATIENTS} patients promotions saved most",
+                ask_path=self._ask_export_path,
+                horizontal=True,
+                unit="rupees",
+            ),
+            0,
+            2,
+        )
+        self._add_card(
+            grid,
+            LineChart(
+                "timeline",
+                f"Promotion uses, last {dashboard_service.TIMELINE_DAYS} days",
+                "Uses per day, a line per campaign",
+                ask_path=self._ask_export_path,
+            ),
+            1,
+            0,
+            COLUMNS,
+        )
+        return scroll
+
+    # -- the filters ---------------------------------------------------------------------
+
+    def _all_history_toggled(self, checked: bool) -> None:
+        self.from_edit.setEnabled(not checked)
+        self.to_edit.setEnabled(not checked)
+
+    def _filters_edited(self) -> None:
+        if self.dashboard is not None and not self._refreshing:
+            self.say("Filters changed: press Enter or Refresh to apply them.")
+
+    def filters(self) -> DashboardFilters:
+        """The filters as typed; raises DashboardError when the value buckets cannot be read
+        (the dates and mobile are checked by the service)."""
+        value_ends = dashboard_service.parse_value_ends(self.value_edit.text())
+        start = end = None
+        if not self.all_history_box.isChecked():
+            start, end = _pydate(self.from_edit), _pydate(self.to_edit)
+        scores = {letter: combo.currentData() for letter, combo in self.score_combos.items()}
+        return DashboardFilters(
+            start=start,
+            end=end,
+            mobile=self.mobile_edit.text().strip() or None,
+            name=self.name_edit.text().strip() or None,
+            r=scores["R"],
+            f=scores["F"],
+            m=scores["M"],
+            scheme=str(self.scheme_combo.currentData()),
+            value_ends=value_ends,
+        )
+
+    def set_window(self, start: date | None, end: date | None) -> None:
+        """Choose the dates (None for both: all history)."""
+        every = start is None and end is None
+        self.all_history_box.setChecked(every)
+        if start is not None:
+            self.from_edit.setDate(_qdate(start))
+        if end is not None:
+            self.to_edit.setDate(_qdate(end))
+
+    def set_score(self, letter: str, score: int | None) -> None:
+        """Choose the R, F or M score filter (None for any)."""
+        combo = self.score_combos[letter]
+        combo.setCurrentIndex(combo.findData(score) if score is not None else 0)
+
+    def _show_filter_error(self, sentence: str) -> None:
+        self.filter_error.setText(sentence)
+        self.refresh_refused.emit(sentence)
+
+    # -- background work -----------------------------------------------------------------
+
+    def _run(
+        self,
+        call: Callable[[], T],
+        on_success: Callable[[T], object],
+        on_failure: Callable[[Exception], object] | None = None,
+    ) -> None:
+        self._ops.run(call, on_success, on_failure or self._failed)
+
+    def is_idle(self) -> bool:
+        """Nothing is being read or imported."""
+        return self._ops.idle
+
+    def is_refreshing(self) -> bool:
+        return self._refreshing
+
+    def _failed(self, error: Exception) -> None:
+        if not isinstance(error, ServiceError):
+            log.error("dashboard: %s", error, exc_info=error)
+        self.say(error_sentence(error), error=True)
+
+    def say(self, text: str, *, error: bool = False) -> None:
+        """A line in the status corner (red for a problem)."""
+        self.status_label.setObjectName("FieldError" if error else "Muted")
+        self.status_label.setText(text)
+        _restyle(self.status_label)
+
+    def _today(self) -> date:
+        return self._clock().astimezone(ZoneInfo(self._branch.details.timezone)).date()
+
+    def set_branch_info(self, info: BranchInfo) -> None:
+        """The branch's details changed (its time zone decides today)."""
+        self._branch = info
+
+    def _progress_reported(self, sequence: int, percent: int, step: str) -> None:
+        if sequence != self._sequence or not (self._refreshing or self.is_importing()):
+            return
+        self.progress_bar.setValue(percent)
+        self.say(f"{step}...")
+
+    # -- refreshing ----------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if not event.spontaneous() and self._needs_refresh():
+            self.refresh()
+
+    def _needs_refresh(self) -> bool:
+        if self.dashboard is None or self._stale:
+            return True
+        return self._clock() - self._read_at >= STALE_AFTER
+
+    def mark_stale(self) -> None:
+        """The figures on show are out of date (an invoice was saved): read them again the
+        next time the panel is shown."""
+        self._stale = True
+
+    def refresh(self) -> None:
+        """Read the figures again with the filters on show; the old ones stay until then."""
+        try:
+            filters = self.filters()
+        except DashboardError as exc:
+            self.value_edit.setProperty("invalid", True)
+            _restyle(self.value_edit)
+            self._show_filter_error(str(exc))
+            return
+        self.value_edit.setProperty("invalid", False)
+        _restyle(self.value_edit)
+        self._sequence += 1
+        sequence = self._sequence
+        self._stale = False
+        self._read_at = self._clock()
+        db, user, today, relay = self._db, self._user, self._today(), self._progress
+
+        def read() -> Dashboard:
+            return dashboard_service.refresh(
+                db,
+                user,
+                filters,
+                today=today,
+                progress=lambda percent, step: relay.report(sequence, percent, step),
+            )
+
+        self._set_refreshing(True)
+        self._run(
+            read,
+            lambda dashboard: self._refreshed(sequence, today, dashboard),
+            lambda error: self._refresh_failed(sequence, error),
+        )
+
+    def _set_refreshing(self, refreshing: bool) -> None:
+        self._refreshing = refreshing
+        self.progress_bar.setVisible(refreshing or self.is_importing())
+        if refreshing:
+            self.progress_bar.setValue(0)
+            self.say("Refreshing...")
+        for tile in self.tiles.values():
+            tile.set_stale(refreshing and self.dashboard is not None)
+
+    def _refreshed(self, sequence: int, today: date, dashboard: Dashboard) -> None:
+        if sequence != self._sequence:
+            return
+        self.dashboard = dashboard
+        self.filter_error.clear()
+        self._set_refreshing(False)
+        self._show_figures(dashboard, today)
+        report = dashboard.rfm
+        customers = report.figures.kpis.total_customer
+        hint = " Hover a bar for its figures, click it for its patients." if customers else ""
+        self.say(
+            f"{figures.plural(customers, 'customer')}, "
+            f"{figures.day_text(report.start)} to {figures.day_text(report.end)}.{hint}"
+        )
+        self.refreshed.emit()
+
+    def _refresh_failed(self, sequence: int, error: Exception) -> None:
+        if sequence != self._sequence:
+            return
+        self._set_refreshing(False)
+        if isinstance(error, DashboardError):
+            self._show_filter_error(str(error))
+            self.say("The figures on show are from the last refresh.")
+            return
+        self._failed(error)
+
+    # -- drawing -------------------------------------------------------------------------
+
+    def _show_figures(self, dashboard: Dashboard, today: date) -> None:
+        report = dashboard.rfm
+        rfm = report.figures
+        for tile in figures.kpi_tiles(rfm.kpis, rfm.as_of):
+            self.tiles[tile.key].set_tile(tile)
+        value_ends = report.filters.value_ends
+        nobody = rfm.kpis.total_customer == 0
+        for key, _title, note in figures.DISTRIBUTIONS:
+            card = self.cards[key]
+            assert isinstance(card, BarChart)
+            measure = figures.SCORE_MEASURES.get(key)
+            card.set_note(figures.edges_line(rfm.edges, measure) if measure else note)
+            card.note_label.setToolTip(figures.EDGES_RULE if measure else "")
+            card.set_table(figures.distribution_table(key, rfm, value_ends))
+            bars = [] if nobody else figures.distribution_bars(key, rfm, value_ends)
+            card.set_bars(bars, NO_CUSTOMERS)
+        fiscal = self.cards[figures.FISCAL_YEARS]
+        assert isinstance(fiscal, StackedBarChart)
+        fiscal.set_table(figures.fiscal_year_table(rfm.fiscal_years))
+        fiscal.set_stacks(
+            [] if nobody else figures.fiscal_year_stacks(rfm.fiscal_years), NO_CUSTOMERS
+        )
+        self._show_campaigns(dashboard, today)
+
+    def _show_campaigns(self, dashboard: Dashboard, today: date) -> None:
+        charts = dashboard.campaigns
+        uses = self.cards["campaign_uses"]
+        discount = self.cards["campaign_discount"]
+        top = self.cards["top_patients"]
+        timeline = self.cards["timeline"]
+        assert isinstance(uses, BarChart) and isinstance(discount, BarChart)
+        assert isinstance(top, BarChart) and isinstance(timeline, LineChart)
+        effects = [e for e in charts.effectiveness if e.uses > 0]
+        no_uses = "No promotion has been used yet."
+        uses.set_bars(figures.campaign_use_bars(effects), no_uses)
+        uses.set_table(figures.campaign_table(charts.effectiveness))
+        discount.set_bars(figures.campaign_discount_bars(effects), no_uses)
+        discount.set_table(figures.campaign_table(charts.effectiveness))
+        top.set_bars(figures.top_patient_bars(charts.top_patients), "No patient has saved yet.")
+        top.set_table(figures.top_patients_table(charts.top_patients))
+        days = figures.timeline_days(today, dashboard_service.TIMELINE_DAYS)
+        series = figures.timeline_series(charts.timeline, days)
+        timeline.set_series(
+            series,
+            [f"{day.day} {day:%b}" for day in days],
+            lambda position: figures.timeline_tooltip(series, days, position),
+            f"No promotion was used in the last {dashboard_service.TIMELINE_DAYS} days.",
+        )
+        timeline.set_table(figures.timeline_table(charts.timeline))
+
+    # -- the patients behind a bar -------------------------------------------------------
+
+    def list_customers(self, chart: str, key: str) -> None:
+        """Read the customers behind bar `key` of `chart` and list them in a dialog."""
+        if self.dashboard is None:
+            return
+        report = self.dashboard.rfm
+        db, user = self._db, self._user
+        self.say(f"Reading the customers of {key}...")
+        self._run(
+            lambda: dashboard_service.customers(db, user, report, chart=chart, key=key),
+            lambda rows: self._show_customers(chart, key, report, rows),
+        )
+
+    def _show_customers(
+        self, chart: str, key: str, report: dashboard_service.RfmReport, rows: list[CustomerRow]
+    ) -> None:
+        heading = _bar_name(chart, key)
+        dialog = CustomersDialog(
+            heading,
+            f"{self.cards[chart].title}. {_filters_text(report)}",
+            rows,
+            ask_path=self._ask_export_path,
+            file_stem=f"customers-{chart}-{key}".replace(" ", "-").lower(),
+            parent=self,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.finished.connect(lambda _result: self._customers_closed(dialog))
+        if self.customers_dialog is not None:
+            self.customers_dialog.close()
+        self.customers_dialog = dialog
+        self.say(f"{figures.plural(len(rows), 'customer')} in {heading}.")
+        dialog.open()
+        self.customers_shown.emit(dialog)
+
+    def _customers_closed(self, dialog: CustomersDialog) -> None:
+        if self.customers_dialog is dialog:
+            self.customers_dialog = None
+
+    # -- export --------------------------------------------------------------------------
+
+    def _ask_export_path(self, kind: str, name: str) -> Path | None:
+        """Ask where to save an export (PNG or CSV), suggesting a dated name."""
+        stem, _, _ext = name.rpartition(".")
+        suggested = self._export_folder / f"dashboard-{stem}-{self._today().isoformat()}.{kind}"
+        kinds = {"png": "PNG pictures (*.png)", "csv": "CSV files (*.csv)"}
+        chosen, _filter = QFileDialog.getSaveFileName(
+            self, f"Export {kind.upper()}", str(suggested), kinds[kind]
+        )
+        if not chosen:
+            return None
+        path = Path(chosen)
+        if path.suffix.lower() != f".{kind}":
+            path = path.with_name(f"{path.name}.{kind}")
+        self._export_folder = path.parent
+        return path
+
+    # -- importing history ---------------------------------------------------------------
+
+    def is_importing(self) -> bool:
+        return self._cancel_import is not None
+
+    def _import_clicked(self) -> None:
+        if self._cancel_import is not None:
+            self.cancel_import()
+        else:
+            self.choose_history_file()
+
+    def choose_history_file(self) -> None:
+        """Ask for a history CSV, then import it in the background."""
+        chosen, _filter = QFileDialog.getOpenFileName(
+            self, "Import visit history", str(self._export_folder), "CSV files (*.csv)"
+        )
+        if chosen:
+            self.import_history(Path(chosen))
+
+    def import_history(self, source: Path) -> None:
+        """Import `source` as history invoices, with a progress bar and a Cancel button;
+        then say what was added and read the figures again."""
+        self._sequence += 1
+        sequence = self._sequence
+        db, user, now, relay = self._db, self._user, self._clock(), self._progress
+        cancel = self._cancel_import = threading.Event()
+
+        def progress(done: int, total: int) -> None:
+            if cancel.is_set():
+                # The service stops and writes nothing when its progress callback raises.
+                raise ImportCancelled
+            percent = 100 * done // total if total else 0
+            relay.report(sequence, percent, f"Importing {source.name}: {percent} %")
+
+        self.import_button.setText("Cancel import")
+        self.import_button.setToolTip("Stop the import; nothing of the file is kept")
+        self.progress_bar.setValue(0)
+        self.progress_bar.show()
+        self.say(f"Importing {source.name}...")
+        self._run(
+            lambda: import_transactions(db, user, source, now=now, progress=progress),
+            self._history_imported,
+            self._history_failed,
+        )
+
+    def cancel_import(self) -> None:
+        """Stop the import under way at its next progress report (nothing is written)."""
+        if self._cancel_import is not None:
+            self._cancel_import.set()
+            self.import_button.setEnabled(False)
+            self.say("Cancelling the import...")
+
+    def _import_done(self) -> None:
+        self._cancel_import = None
+        self.import_button.setText(IMPORT_TEXT)
+        self.import_button.setToolTip(
+            "Add visits billed by another system, from a CSV file with a row per invoice line"
+        )
+        self.import_button.setEnabled(True)
+        self.progress_bar.setVisible(self._refreshing)
+
+    def _history_imported(self, result: ImportResult) -> None:
+        self._import_done()
+        sentence = import_summary(result)
+        self.say(sentence)
+        self._message(QMessageBox.Icon.Information, sentence)
+        self.history_imported.emit(result)
+        self.refresh()
+
+    def _history_failed(self, error: Exception) -> None:
+        self._import_done()
+        if isinstance(error, ImportCancelled):
+            sentence = "Import cancelled: nothing of the file was saved."
+            self.say(sentence)
+        else:
+            self._failed(error)
+            sentence = error_sentence(error)
+            self._message(QMessageBox.Icon.Warning, sentence)
+        self.import_failed.emit(sentence)
+
+    def _message(self, icon: QMessageBox.Icon, text: str) -> None:
+        box = QMessageBox(icon, "Import history", text, parent=self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        box.finished.connect(lambda _result: self._message_closed(box))
+        self.message_box = box
+        box.open()
+
+    def _message_closed(self, box: QMessageBox) -> None:
+        if self.message_box is box:
+            self.message_box = None
+
+
+class ImportCancelled(Exception):
+    """The manager pressed Cancel import."""
+
+
+def import_summary(result: ImportResult) -> str:
+    """What an import added: 'Imported 3 invoices (5 lines), 2 new patients and ...'."""
+    plural = figures.plural
+    sentence = (
+        f"Imported {plural(result.invoices_added, 'invoice')} "
+        f"({plural(result.lines_added, 'line')}), "
+        f"{plural(result.patients_added, 'new patient')} and "
+        f"{plural(result.items_added, 'new catalog item')}."
+    )
+    if result.invoices_skipped:
+        sentence += (
+            f" {plural(result.invoices_skipped, 'invoice')} had been imported before "
+            "and were left as they were."
+        )
+    return sentence
+
+
+def _bar_name(chart: str, key: str) -> str:
+    letter = {"r_scores": "R", "f_scores": "F", "m_scores": "M"}.get(chart)
+    return f"{letter}{key}" if letter else key
+
+
+def _filters_text(report: dashboard_service.RfmReport) -> str:
+    chosen = report.filters
+    parts = [f"Visits from {figures.day_text(report.start)} to {figures.day_text(report.end)}"]
+    if chosen.mobile:
+        parts.append(f"mobile {chosen.mobile}")
+    if chosen.name:
+        parts.append(f"name containing '{chosen.name}'")
+    for letter, score in (("R", chosen.r), ("F", chosen.f), ("M", chosen.m)):
+        if score is not None:
+            parts.append(f"{letter} = {score}")
+    return "; ".join(parts) + ". Most valuable first."
