@@ -12,7 +12,7 @@ from domain import rfm
 
 AS_OF = date(2026, 3, 31)
 DAY = AS_OF.toordinal()
-RFM_DATA = Path(__file__).resolve().parents[3] / "shared" / "rfm-data"
+RFM_DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def facts(
