@@ -98,10 +98,10 @@ def _fetch_columns(session: Session, query: Select[Any]) -> list[list[Any]]:
     return columns
 
 
-def _parse(columns: list[list[Any]], raw: bool) -> None:
+def _parse(columns: list[list[Any]], raw: bool) -> dict[Any, uuid.UUID | None]:
     """Parse, in place, the values of _FIELDS (the first columns); `raw` when the ids and
     instants were read as their stored text (see _columns). One comprehension per column
-    costs less than a call per value."""
+    costs less than a call per value. Returns the UUID of each id as it was read."""
     if not raw:
         columns[0] = [_key(value) for value in columns[0]]
     # The other ids repeat from row to row (staff, patients with several requests): each
@@ -120,6 +120,7 @@ def _parse(columns: list[list[Any]], raw: bool) -> None:
             columns[i] = [None if value is None else parse(value + "+00:00") for value in column]
         else:
             columns[i] = [_instant(value) for value in column]
+    return parsed
 
 
 def _records(columns: list[list[Any]]) -> Iterator[RequestRecord]:
@@ -167,13 +168,20 @@ def stream_requests_with_history(
         .where(*live)
     )
     columns = _fetch_columns(session, query)
-    _parse(columns, raw)
-    values: dict[uuid.UUID, tuple[int, int]] = {}
+    # Each patient's figures once, found by their id as read (a string hashes in C, a UUID
+    # in Python): the same on every request of theirs.
+    figures: dict[Any, tuple[int, int]] = {}
     width = len(_FIELDS)
     history_columns = columns[_PATIENT_AT], columns[width], columns[width + 1]
     for pid, visits, spent in zip(*history_columns, strict=True):
-        if pid is not None and pid not in values:
-            values[pid] = (int(visits or 0), int(spent or 0))
+        if pid is not None and pid not in figures:
+            figures[pid] = (int(visits or 0), int(spent or 0))
+    parsed = _parse(columns, raw)
+    values = {
+        patient_id: patient
+        for pid, patient in figures.items()
+        if (patient_id := parsed[pid]) is not None
+    }
     return _records(columns), values
 
 
