@@ -16,10 +16,12 @@ from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from domain.errors import BadInput
+
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
-class ActiveHoursError(ValueError):
+class ActiveHoursError(BadInput):
     """Active hours that cannot be saved; `field` names the input to fix."""
 
     def __init__(self, field: str, message: str) -> None:

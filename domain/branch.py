@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from domain.errors import BadInput
 from domain.invoice_numbers import validate_series
 
 # 2 digits state code, 10 character PAN, entity number, 'Z', checksum character.
@@ -26,7 +27,7 @@ class BranchDetails:
     phone: str = ""
 
 
-class BranchDetailsError(ValueError):
+class BranchDetailsError(BadInput):
     """Details that cannot be saved; `field` names the input to fix."""
 
     def __init__(self, field: str, message: str) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from domain.errors import BadInput, Refused
 from domain.money import group_indian
 from domain.opening_hours import BusinessClock
 
@@ -236,7 +237,7 @@ DEFAULT_MAX_ATTEMPTS = 3
 DEFAULT_RETRY_MINUTES = 120
 
 
-class CallbackSettingsError(ValueError):
+class CallbackSettingsError(BadInput):
     """Settings that cannot be saved; the message says what to fix and `field` names the
     setting ("sla_urgent".."sla_low", "max_attempts", "retry_minutes"; "" when it is none)."""
 
@@ -327,7 +328,7 @@ ALLOWED: dict[Action, frozenset[Status]] = {
 }
 
 
-class TransitionRefused(ValueError):
+class TransitionRefused(Refused, ValueError):
     """The action does not apply to a request in its status; the message says what to do."""
 
 
@@ -383,7 +384,7 @@ def queue_key(
 # ---------------------------------------------------------------------------- new requests
 
 
-class CallbackDetailsError(ValueError):
+class CallbackDetailsError(BadInput):
     """A request that cannot be saved; `field` names the input to fix."""
 
     def __init__(self, field: str, message: str) -> None:

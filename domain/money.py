@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from domain.errors import BadInput
+
 PAISE_PER_RUPEE = 100
 
 
-class MoneyError(ValueError):
+class MoneyError(BadInput):
     """An amount that cannot be read as rupees and paise."""
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from domain.errors import BadInput
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -20,7 +22,7 @@ _MAX_DAYS = 3660
 _NEVER = datetime.max.replace(tzinfo=UTC)
 
 
-class OpeningHoursError(ValueError):
+class OpeningHoursError(BadInput):
     """Opening hours that cannot be saved; the message says what to fix and `field` names
     the day ("hours_mon".."hours_sun"), or is "hours" for the week as a whole."""
 

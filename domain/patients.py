@@ -6,10 +6,12 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from domain.errors import BadInput
+
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class PatientDetailsError(ValueError):
+class PatientDetailsError(BadInput):
     """Details that cannot be saved; `field` names the input to fix."""
 
     def __init__(self, field: str, message: str) -> None:

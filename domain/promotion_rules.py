@@ -15,9 +15,10 @@ from enum import StrEnum
 from typing import Any
 
 from domain.active_hours import ActiveHours, ActiveHoursError
+from domain.errors import BadInput
 
 
-class PromotionRuleError(ValueError):
+class PromotionRuleError(BadInput):
     """A promotion or promo code row whose values the engine cannot apply."""
 
 

@@ -27,6 +27,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from domain.active_hours import ActiveHours, ActiveHoursError
+from domain.errors import BadInput
 from domain.money import MoneyError, paise_to_decimal, rupees_to_paise
 from domain.promotion_rules import (
     BuyXGetY,
@@ -42,7 +43,7 @@ _CAMPAIGN_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,39}$")
 _PROMO_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,39}$")
 
 
-class SpecError(ValueError):
+class SpecError(BadInput):
     """A spec that cannot be saved; `field` names the input to fix."""
 
     def __init__(self, field: str, message: str) -> None:

@@ -28,6 +28,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from domain.errors import BadInput
 from domain.fiscal import fiscal_year_bounds, fiscal_year_label, fiscal_year_start
 
 IntArray = npt.NDArray[np.int64]
@@ -99,7 +100,7 @@ RETURN_GAP_BUCKETS: Final = (
 )
 
 
-class RfmError(ValueError):
+class RfmError(BadInput):
     """A filter or setting the analysis cannot use."""
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from domain.errors import Refused
+
 
 class Role(StrEnum):
     """A user's role; each one can do everything the roles before it can."""
@@ -20,7 +22,7 @@ class Role(StrEnum):
 _RANK = {Role.FRONT_DESK: 0, Role.MANAGER: 1, Role.ADMIN: 2}
 
 
-class PermissionDenied(Exception):
+class PermissionDenied(Refused):
     """The signed-in user's role does not allow the action."""
 
 

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from domain.errors import BadInput, FrontdeskError, Refused
 from domain.roles import PermissionDenied
 
-__all__ = ["NotFound", "PermissionDenied", "ServiceError", "SignInError"]
+__all__ = [
+    "BadInput",
+    "FrontdeskError",
+    "NotFound",
+    "Refused",
+    "PermissionDenied",
+    "ServiceError",
+    "SignInError",
+]
 
 
-class ServiceError(Exception):
+class ServiceError(Refused):
     """A request that cannot be carried out; str(error) is a sentence for the user."""
 
 
