@@ -39,6 +39,7 @@ from services import (
     branch,
     catalog,
     dashboard,
+    documents,
     history_import,
     invoicing,
     paths,
@@ -589,51 +590,6 @@ def _cart(db: setup.Database, args: argparse.Namespace) -> invoicing.CartRequest
     return invoicing.CartRequest(patient.id, tuple(items), tuple(args.code))
 
 
-def _quote_json(quote: invoicing.Quote) -> dict[str, Any]:
-    priced = quote.priced
-    totals = priced.totals
-    return {
-        "invoice_date": quote.invoice_date.isoformat(),
-        "lines": [
-            {
-                "item_code": p.line.item_code,
-                "item_name": p.line.name,
-                "quantity": p.line.quantity,
-                "unit_price": _rupees(p.line.unit_price),
-                "gross_amount": _rupees(p.gross_amount),
-                "discount_type": p.discount_type.value if p.discount_type else None,
-                "discount_percent": str(p.discount_percent),
-                "discount_amount": _rupees(p.discount_amount),
-                "promotion_id": p.promotion_id,
-                "badge_text": p.badge_text,
-                "tax_amount": _rupees(p.tax_amount),
-                "line_total": _rupees(p.line_total),
-            }
-            for p in priced.lines
-        ],
-        "totals": {
-            "gross": _rupees(totals.gross),
-            "promotion_discount": _rupees(totals.promotion_discount),
-            "manual_discount": _rupees(totals.manual_discount),
-            "total_discount": _rupees(totals.total_discount),
-            "tax": _rupees(totals.tax),
-            "round_off": _rupees(totals.round_off),
-            "payable": _rupees(totals.payable),
-        },
-        "campaigns_applied": invoicing.json_ready(priced.campaigns_applied),
-        "not_applied": [
-            {"campaign_code": n.campaign_code, "reason": n.reason.value, "message": n.message}
-            for n in priced.not_applied
-        ],
-        "near_misses": [
-            {"campaign_code": m.campaign_code, "message": m.message} for m in priced.near_misses
-        ],
-        "codes": [
-            {"code": c.code, "applied": c.applied, "message": c.message} for c in priced.codes
-        ],
-    }
-
-
 def _print_invoice(document: InvoiceDocument) -> None:
     print(f"{document.invoice_number}  {document.invoice_date}  {document.patient_name}")
     for line in document.lines:
@@ -653,7 +609,7 @@ def cmd_invoice_quote(args: argparse.Namespace) -> int:
         quote = invoicing.quote(
             db, user, _cart(db, args), now=_instant(db, args.at), explain_all=True
         )
-        data = _quote_json(quote)
+        data = documents.quote_json(quote)
         if args.json:
             _print_json(data)
             return 0
@@ -678,7 +634,7 @@ def cmd_invoice_create(args: argparse.Namespace) -> int:
         if args.pdf:
             render_invoice_pdf(document, args.pdf)
         if args.json:
-            _print_json(invoicing.invoice_payload(document))
+            _print_json(documents.invoice_json(document))
         else:
             _print_invoice(document)
         return 0
@@ -688,7 +644,7 @@ def cmd_invoice_show(args: argparse.Namespace) -> int:
     with _signed_in(args) as (db, _user):
         document = invoicing.invoice_by_number(db, args.number)
         if args.json:
-            _print_json(invoicing.invoice_payload(document))
+            _print_json(documents.invoice_json(document))
         else:
             _print_invoice(document)
         return 0
@@ -706,7 +662,7 @@ def cmd_invoice_cancel(args: argparse.Namespace) -> int:
     with _signed_in(args) as (db, user):
         document = invoicing.cancel_invoice(db, user, args.number, reason=args.reason, now=_now())
         if args.json:
-            _print_json(invoicing.invoice_payload(document))
+            _print_json(documents.invoice_json(document))
         else:
             print(f"Cancelled {document.invoice_number}: {document.cancel_reason}")
         return 0

@@ -35,7 +35,6 @@ from db.models import (
     PromotionUsageItem,
     PromotionUsageLog,
 )
-from domain.money import paise_to_decimal
 from domain.promotion_rules import PromoCode as DomainPromoCode
 from domain.promotion_rules import normalise_code, promo_code_from_row, promotion_from_row
 from domain.promotions import (
@@ -47,7 +46,7 @@ from domain.promotions import (
     price_cart,
 )
 from domain.roles import Role, require_role
-from services import audit, outbox
+from services import audit, documents, outbox
 from services.auth import CurrentUser
 from services.branch import this_branch_id
 from services.errors import NotFound, ServiceError
@@ -361,7 +360,7 @@ def save_invoice(
             session,
             doc_type=DOC_TYPE,
             doc_id=invoice.id,
-            payload=invoice_payload(document),
+            payload=documents.invoice_json(document),
             now=now,
         )
         audit.record(
@@ -565,65 +564,6 @@ def invoice_by_number(db: Database, number: str) -> InvoiceDocument:
     """A saved invoice, as printed."""
     with db.session(write=False) as session:
         return load_invoice_document(session, _find(session, number).id)
-
-
-def invoice_payload(document: InvoiceDocument) -> dict[str, Any]:
-    """The invoice as versioned JSON for the outbox and the CLI (amounts in rupees)."""
-
-    def rupees(paise: int) -> str:
-        return str(paise_to_decimal(paise))
-
-    return {
-        "id": str(document.id),
-        "invoice_number": document.invoice_number,
-        "invoice_date": document.invoice_date.isoformat(),
-        "created_at": document.created_at.isoformat(),
-        "status": document.status,
-        "cancel_reason": document.cancel_reason,
-        "branch": document.branch.name,
-        "patient": {"name": document.patient_name, "mobile": document.patient_mobile},
-        "created_by": document.created_by,
-        "lines": [
-            {
-                "line_no": line.line_no,
-                "item_code": line.item_code,
-                "item_name": line.item_name,
-                "item_type": line.item_type,
-                "quantity": line.quantity,
-                "unit_price": rupees(line.unit_price),
-                "gross_amount": rupees(line.gross_amount),
-                "discount_type": line.discount_type,
-                "discount_percent": str(line.discount_percent),
-                "discount_amount": rupees(line.discount_amount),
-                "promotion_id": str(line.promotion_id) if line.promotion_id else None,
-                "badge_text": line.badge_text,
-                "tax_rate": str(line.tax_rate),
-                "tax_amount": rupees(line.tax_amount),
-                "line_total": rupees(line.line_total),
-            }
-            for line in document.lines
-        ],
-        "totals": {
-            "gross": rupees(document.gross_amount),
-            "promotion_discount": rupees(document.total_discount - document.manual_discount),
-            "manual_discount": rupees(document.manual_discount),
-            "total_discount": rupees(document.total_discount),
-            "tax": rupees(document.tax_amount),
-            "round_off": rupees(document.round_off),
-            "payable": rupees(document.total_amount),
-        },
-        "campaigns_applied": json_ready(document.campaigns_applied),
-    }
-
-
-def json_ready(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: json_ready(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [json_ready(v) for v in value]
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
 
 
 # ----------------------------------------------------------------------------- cancelling
