@@ -92,7 +92,7 @@ def bench_callback_queue() -> BenchResult:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication, QTableView
 
-    from desktop.panels.callback_model import CallbackQueueModel
+    from desktop.models.callback_model import CallbackQueueModel
     from services import auth
     from services import callbacks as callback_service
     from services.setup import open_branch_database

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 from db.engine import Database
 from desktop import theme
 from desktop.help_dialog import ShortcutsDialog
+from desktop.models.callback_model import QueueFilter
 from desktop.navigation_rail import NavigationRail
-from desktop.panels.callback_model import QueueFilter
 from desktop.panels.callbacks import SHORTCUTS as CALLBACK_SHORTCUTS
 from desktop.panels.callbacks import CallbacksPanel
 from desktop.panels.invoice_entry import SHORTCUTS as INVOICE_SHORTCUTS

@@ -38,8 +38,8 @@ from PySide6.QtWidgets import (
 
 from db.engine import Database
 from desktop import theme
-from desktop.panels.callback_dialog import AddCallbackDialog, date_time_edit, from_qdatetime
-from desktop.panels.callback_model import (
+from desktop.dialogs.callback_dialog import AddCallbackDialog, date_time_edit, from_qdatetime
+from desktop.models.callback_model import (
     ASSIGNED,
     COLUMNS,
     DUE,

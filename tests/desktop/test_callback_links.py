@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from desktop.main_window import OVERDUE_REFRESH_MS, MainWindow, overdue_text
-from desktop.panels.callback_model import QueueFilter
+from desktop.models.callback_model import QueueFilter
 from desktop.panels.callbacks import CallbacksPanel
 from desktop.panels.invoice_entry import InvoiceEntryPanel
 from domain.callbacks import Reason, Source

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from desktop.main_window import MainWindow
-from desktop.panels.callback_model import CallbackQueueModel, QueueFilter
+from desktop.models.callback_model import CallbackQueueModel, QueueFilter
 from desktop.panels.callbacks import CallbacksPanel
 from domain.callbacks import Reason, Source, Status
 from services import callbacks as cb
