@@ -7,6 +7,8 @@ instants are ISO 8601 with their offset; dates are ISO dates.
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -133,4 +135,17 @@ def quote_json(quote: Quote) -> dict[str, Any]:
         "codes": [
             {"code": c.code, "applied": c.applied, "message": c.message} for c in priced.codes
         ],
+    }
+
+
+def cancellation_json(
+    invoice_id: uuid.UUID, number: str, reason: str, at: datetime, by: uuid.UUID
+) -> dict[str, Any]:
+    """An invoice's cancellation: which invoice, why, when and by whom."""
+    return {
+        "invoice_id": str(invoice_id),
+        "invoice_number": number,
+        "reason": reason,
+        "cancelled_at": at.isoformat(),
+        "cancelled_by": str(by),
     }

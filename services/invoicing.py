@@ -35,6 +35,7 @@ from db.models import (
     PromotionUsageItem,
     PromotionUsageLog,
 )
+from domain.money import rupees_to_paise
 from domain.promotion_rules import PromoCode as DomainPromoCode
 from domain.promotion_rules import normalise_code, promo_code_from_row, promotion_from_row
 from domain.promotions import (
@@ -46,7 +47,8 @@ from domain.promotions import (
     price_cart,
 )
 from domain.roles import Role, require_role
-from services import audit, documents, outbox
+from domain.usage_limits import count_use, reactivates, under_limit
+from services import documents
 from services.auth import CurrentUser
 from services.branch import this_branch_id
 from services.errors import NotFound, ServiceError
@@ -56,6 +58,7 @@ from services.invoice_document import (
     load_invoice_document,
 )
 from services.numbering import allocate_invoice_number
+from services.uow import UnitOfWork
 
 log = logging.getLogger("frontdesk.invoicing")
 
@@ -321,7 +324,8 @@ def save_invoice(
     _check_request(actor, request)
     if request.patient_id is None:
         raise InvoiceError("Choose the patient before saving the invoice.")
-    with db.session(write=True) as session, session.begin():
+    with UnitOfWork(db, actor, now) as uow:
+        session = uow.session
         patient = session.get(Patient, request.patient_id)
         if patient is None or patient.retired_at is not None:
             raise NotFound("That patient is not on record.")
@@ -337,16 +341,14 @@ def save_invoice(
             with session.begin_nested():
                 _track_usage(session, actor, invoice, fresh, now)
         except Exception:
+            # The invoice stands; rebuild_usage repairs the usage from campaigns_applied.
             log.exception("promotion tracking failed for %s", invoice.invoice_number)
-            audit.record(
-                session,
-                at=now,
-                user_id=actor.id,
+            uow.audit(
+                "promotion.tracking_failed",
+                "invoice",
+                invoice.id,
+                {"invoice_number": invoice.invoice_number},
                 branch_id=invoice.branch_id,
-                action="promotion.tracking_failed",
-                entity_type="invoice",
-                entity_id=invoice.id,
-                details={"invoice_number": invoice.invoice_number},
             )
         session.flush()
         document = build_invoice_document(
@@ -356,23 +358,15 @@ def save_invoice(
             created_by=actor.full_name,
             promotion_names={p.id: (p.campaign_code, p.campaign_name) for p in pricing.promotions},
         )
-        outbox.append(
-            session,
-            doc_type=DOC_TYPE,
-            doc_id=invoice.id,
-            payload=documents.invoice_json(document),
-            now=now,
-        )
-        audit.record(
-            session,
-            at=now,
-            user_id=actor.id,
+        uow.outbox(documents.INVOICE, invoice.id, documents.invoice_json(document))
+        uow.audit(
+            "invoice.save",
+            "invoice",
+            invoice.id,
+            {"invoice_number": invoice.invoice_number, "payable": invoice.total_amount},
             branch_id=invoice.branch_id,
-            action="invoice.save",
-            entity_type="invoice",
-            entity_id=invoice.id,
-            details={"invoice_number": invoice.invoice_number, "payable": invoice.total_amount},
         )
+        uow.commit()
         return document
 
 
@@ -495,57 +489,64 @@ def _track_usage(
                     )
         _count_use(session, promotion_id, +1, now)
         if code_id is not None:
-            _count_code_use(session, actor, code_id, +1, now)
+            _count_code_use(session, code_id, +1, now)
     if uses:
         session.execute(insert(PromotionUsageLog), uses)
     if items:
         session.execute(insert(PromotionUsageItem), items)
 
 
-def _count_code_use(
-    session: Session, actor: CurrentUser, code_id: uuid.UUID, step: int, now: datetime
-) -> None:
-    """Move a code's use count; expire it at its limit, or revive it when a use comes back."""
+def _count_code_use(session: Session, code_id: uuid.UUID, step: int, now: datetime) -> str | None:
+    """Move a code's use count (domain.usage_limits); returns "expired" or "reactivated"
+    when that switched it off or on."""
     code = session.get_one(PromoCode, code_id)
-    code.current_uses = max(0, code.current_uses + step)
+    counted = count_use(
+        code.current_uses,
+        code.max_uses,
+        step,
+        active=code.status == "active",
+        auto_deactivated=code.auto_deactivated_at is not None,
+        auto_deactivate=code.auto_deactivate_on_max_uses,
+    )
+    code.current_uses = counted.uses
     code.updated_at = now
-    limit = code.max_uses
-    reached = limit is not None and code.current_uses >= limit
-    if step > 0 and reached and code.auto_deactivate_on_max_uses and code.status == "active":
+    if counted.deactivate:
         code.status = "expired"
         code.auto_deactivated_at = now
-        log.info("code %s reached its limit of %s uses", code.code, limit)
-    elif step < 0 and code.auto_deactivated_at is not None and not reached:
+        log.info("code %s reached its limit of %s uses", code.code, code.max_uses)
+        return "expired"
+    if counted.reactivate:
         code.status = "active"
         code.auto_deactivated_at = None
-        audit.record(
-            session,
-            at=now,
-            user_id=actor.id,
-            branch_id=actor.branch_id,
-            action="promo_code.reactivated",
-            entity_type="promo_code",
-            entity_id=code.id,
-            details={"code": code.code, "uses": code.current_uses, "max_uses": limit},
-        )
+        return "reactivated"
+    return None
 
 
-def _count_use(session: Session, promotion_id: uuid.UUID, step: int, now: datetime) -> None:
+def _count_use(session: Session, promotion_id: uuid.UUID, step: int, now: datetime) -> str | None:
+    """Move a promotion's use count (domain.usage_limits); returns "deactivated" or
+    "reactivated" when that switched it off or on."""
     promotion = session.get_one(PromotionCampaign, promotion_id)
-    promotion.current_uses = max(0, promotion.current_uses + step)
+    counted = count_use(
+        promotion.current_uses,
+        promotion.max_total_uses,
+        step,
+        active=promotion.is_active,
+        auto_deactivated=promotion.auto_deactivated_at is not None,
+    )
+    promotion.current_uses = counted.uses
     promotion.updated_at = now
-    limit = promotion.max_total_uses
-    if step > 0 and limit is not None and promotion.current_uses >= limit and promotion.is_active:
+    if counted.deactivate:
         promotion.is_active = False
         promotion.auto_deactivated_at = now
-        log.info("%s reached its limit of %d uses", promotion.campaign_code, limit)
-    elif (
-        step < 0
-        and promotion.auto_deactivated_at is not None
-        and (limit is None or promotion.current_uses < limit)
-    ):
+        log.info(
+            "%s reached its limit of %s uses", promotion.campaign_code, promotion.max_total_uses
+        )
+        return "deactivated"
+    if counted.reactivate:
         promotion.is_active = True
         promotion.auto_deactivated_at = None
+        return "reactivated"
+    return None
 
 
 # ----------------------------------------------------------------------------- reading
@@ -578,7 +579,8 @@ def cancel_invoice(
     why = " ".join(reason.split())
     if len(why) < 3:
         raise InvoiceError("Say why the invoice is cancelled.")
-    with db.session(write=True) as session, session.begin():
+    with UnitOfWork(db, actor, now) as uow:
+        session = uow.session
         invoice = _find(session, number)
         if invoice.status == "cancelled":
             raise InvoiceError(f"Invoice {invoice.invoice_number} is already cancelled.")
@@ -591,41 +593,36 @@ def cancel_invoice(
                 PromotionUsageLog.invoice_id == invoice.id, PromotionUsageLog.reversed_at.is_(None)
             )
         ).all()
+        revived: list[str] = []
         for use in uses:
             use.reversed_at = now
             use.reversed_by = actor.id
-            _count_use(session, use.campaign_id, -1, now)
-            if use.promo_code_id is not None:
-                _count_code_use(session, actor, use.promo_code_id, -1, now)
+            if _count_use(session, use.campaign_id, -1, now) == "reactivated":
+                revived.append(session.get_one(PromotionCampaign, use.campaign_id).campaign_code)
+            code_id = use.promo_code_id
+            if code_id and _count_code_use(session, code_id, -1, now) == "reactivated":
+                revived.append(session.get_one(PromoCode, code_id).code)
         session.flush()
-        outbox.append(
-            session,
-            doc_type="invoice_cancellation",
-            doc_id=invoice.id,
-            payload={
-                "invoice_id": str(invoice.id),
-                "invoice_number": invoice.invoice_number,
-                "reason": why,
-                "cancelled_at": now.isoformat(),
-                "cancelled_by": str(actor.id),
-            },
-            now=now,
+        uow.outbox(
+            documents.INVOICE_CANCELLATION,
+            invoice.id,
+            documents.cancellation_json(invoice.id, invoice.invoice_number, why, now, actor.id),
         )
-        audit.record(
-            session,
-            at=now,
-            user_id=actor.id,
-            branch_id=invoice.branch_id,
-            action="invoice.cancel",
-            entity_type="invoice",
-            entity_id=invoice.id,
-            details={
+        uow.audit(
+            "invoice.cancel",
+            "invoice",
+            invoice.id,
+            {
                 "invoice_number": invoice.invoice_number,
                 "reason": why,
                 "uses_reversed": len(uses),
+                "reactivated": revived,
             },
+            branch_id=invoice.branch_id,
         )
-        return load_invoice_document(session, invoice.id)
+        document = load_invoice_document(session, invoice.id)
+        uow.commit()
+        return document
 
 
 # ----------------------------------------------------------------------------- repair
@@ -642,61 +639,130 @@ class UsageRepair:
 
 def rebuild_usage(db: Database, actor: CurrentUser, *, now: datetime) -> UsageRepair:
     """Rebuild the promotion usage log and counters from the invoices' `campaigns_applied`
-    (manager): missing uses are added, uses of cancelled invoices reversed, and every
-    counter set to its number of live uses. Running it twice changes nothing."""
+    (manager): missing uses are added with the promo code the invoice was given and the
+    items they landed on, uses of cancelled invoices reversed, and every promotion's and
+    code's counter set to its number of live uses, switched off at its limit or back on
+    under it (domain.usage_limits). Running it twice changes nothing."""
     require_role(actor.role, Role.MANAGER, "Rebuilding promotion usage")
-    with db.session(write=True) as session, session.begin():
+    with UnitOfWork(db, actor, now) as uow:
+        session = uow.session
         existing = {
             (use.campaign_id, use.invoice_id): use
             for use in session.scalars(select(PromotionUsageLog))
         }
         known = set(session.scalars(select(PromotionCampaign.id)))
+        codes = {normalise_code(code.code): code for code in session.scalars(select(PromoCode))}
         added = reversed_count = 0
+        items: list[dict[str, Any]] = []
         invoices = session.scalars(
             select(InvoiceHeader).where(InvoiceHeader.campaigns_applied.is_not(None))
         )
         for invoice in invoices:
+            typed = [
+                codes[key]
+                for key in map(normalise_code, (invoice.promo_codes_entered or {}).get("codes", []))
+                if key in codes
+            ]
             for entry in (invoice.campaigns_applied or {}).get("applied_promotions", []):
                 campaign_id = uuid.UUID(entry["promotion_id"])
                 if campaign_id not in known:
                     continue
                 use = existing.get((campaign_id, invoice.id))
                 if use is None:
+                    code = next((c for c in typed if c.promotion_id == campaign_id), None)
                     use = PromotionUsageLog(
+                        id=uuid.uuid4(),
                         campaign_id=campaign_id,
                         branch_id=invoice.branch_id,
                         patient_id=invoice.patient_id,
                         invoice_id=invoice.id,
+                        promo_code_id=None if code is None else code.id,
                         usage_date=invoice.created_at,
-                        discount_amount=int(Decimal(str(entry["total_discount"])) * 100),
+                        discount_amount=rupees_to_paise(Decimal(str(entry["total_discount"]))),
                         applied_by=invoice.created_by,
                     )
                     session.add(use)
+                    items.extend(_usage_items(invoice, use))
                     added += 1
                 if invoice.status == "cancelled" and use.reversed_at is None:
                     use.reversed_at = invoice.cancelled_at or now
                     use.reversed_by = invoice.cancelled_by
                     reversed_count += 1
         session.flush()
-        live = Counter(
-            session.scalars(
-                select(PromotionUsageLog.campaign_id).where(PromotionUsageLog.reversed_at.is_(None))
-            )
-        )
-        fixed = 0
-        for promotion in session.scalars(select(PromotionCampaign)):
-            if promotion.current_uses != live[promotion.id]:
-                promotion.current_uses = live[promotion.id]
-                promotion.updated_at = now
-                fixed += 1
+        if items:
+            session.execute(insert(PromotionUsageItem), items)
+        fixed = _recount(session, now)
         repair = UsageRepair(added, reversed_count, fixed)
-        audit.record(
-            session,
-            at=now,
-            user_id=actor.id,
-            branch_id=actor.branch_id,
-            action="promotion.rebuild_usage",
-            entity_type="promotion_usage_log",
+        uow.audit(
+            "promotion.rebuild_usage",
+            "promotion_usage_log",
             details={"added": added, "reversed": reversed_count, "counters_fixed": fixed},
         )
+        uow.commit()
         return repair
+
+
+def _usage_items(invoice: InvoiceHeader, use: PromotionUsageLog) -> list[dict[str, Any]]:
+    """The lines a rebuilt use landed on: those the promotion discounted, their discounts
+    taken in line order up to the use's total (a line shared with a combinable promotion
+    keeps only what is left of the total)."""
+    left = use.discount_amount
+    rows = []
+    for line in invoice.lines:
+        if line.promotion_id != use.campaign_id or not line.discount_amount or left <= 0:
+            continue
+        amount = min(left, line.discount_amount)
+        left -= amount
+        rows.append(
+            {
+                "id": uuid.uuid4(),
+                "usage_id": use.id,
+                "invoice_line_id": line.id,
+                "item_id": line.item_id,
+                "item_code": line.item_code,
+                "item_name": line.item_name,
+                "discount_amount": amount,
+            }
+        )
+    return rows
+
+
+def _recount(session: Session, now: datetime) -> int:
+    """Set every promotion's and code's uses to its live usage rows; switch off what is at
+    its limit and back on what its limit switched off and is under it again. Returns how
+    many counters were wrong."""
+    live = select(PromotionUsageLog).where(PromotionUsageLog.reversed_at.is_(None))
+    by_promotion = Counter(use.campaign_id for use in session.scalars(live))
+    by_code = Counter(
+        use.promo_code_id for use in session.scalars(live) if use.promo_code_id is not None
+    )
+    fixed = 0
+    for promotion in session.scalars(select(PromotionCampaign)):
+        uses = by_promotion[promotion.id]
+        if promotion.current_uses != uses:
+            promotion.current_uses = uses
+            promotion.updated_at = now
+            fixed += 1
+        auto_deactivated = promotion.auto_deactivated_at is not None
+        if promotion.is_active and not under_limit(uses, promotion.max_total_uses):
+            promotion.is_active = False
+            promotion.auto_deactivated_at = now
+        elif reactivates(uses, promotion.max_total_uses, auto_deactivated=auto_deactivated):
+            promotion.is_active = True
+            promotion.auto_deactivated_at = None
+    for code in session.scalars(select(PromoCode)):
+        uses = by_code[code.id]
+        if code.current_uses != uses:
+            code.current_uses = uses
+            code.updated_at = now
+            fixed += 1
+        at_limit = not under_limit(uses, code.max_uses)
+        if code.status == "active" and at_limit and code.auto_deactivate_on_max_uses:
+            code.status = "expired"
+            code.auto_deactivated_at = now
+        elif code.status == "expired" and reactivates(
+            uses, code.max_uses, auto_deactivated=code.auto_deactivated_at is not None
+        ):
+            code.status = "active"
+            code.auto_deactivated_at = None
+    return fixed

@@ -4,9 +4,9 @@ service tracking, analytics and applications."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
-from db.models import AuditLog
+from db.models import AuditLog, PromotionUsageItem, PromotionUsageLog
 from domain.promotion_spec import SpecError
 from domain.roles import PermissionDenied
 from services import auth, invoicing, promotions
@@ -103,10 +103,9 @@ def test_cancelling_gives_the_use_back_and_revives_the_code(demo_db, desk, manag
     [row] = [c for c in promotions.list_codes(demo_db, manager) if c.code == "MORNING10"]
     assert (row.status, row.uses, row.auto_deactivated_at) == ("active", 2, None)
     with demo_db.session(write=False) as session:
-        note = session.scalars(
-            select(AuditLog).where(AuditLog.action == "promo_code.reactivated")
-        ).one()
-    assert note.user_id == manager.id and note.details["code"] == "MORNING10"
+        note = session.scalars(select(AuditLog).where(AuditLog.action == "invoice.cancel")).one()
+    # One audit entry for the cancellation, naming what it brought back.
+    assert note.user_id == manager.id and note.details["reactivated"] == ["MORNING10"]
 
 
 def test_each_use_records_the_service_it_landed_on(demo_db, desk, manager, morning10):
@@ -232,3 +231,45 @@ def test_a_promotion_and_a_code_of_the_same_name_are_paused_as_asked(demo_db, ma
     }
     codes = {c.code: c.status for c in promotions.list_codes(demo_db, manager)}
     assert (status["GLOW20"], codes["GLOW20"]) == ("paused", "active")
+
+
+def test_after_a_tracking_failure_and_a_rebuild_a_once_per_patient_code_is_still_refused(
+    demo_db, desk, manager
+):
+    promotions.save_promotion(demo_db, manager, PEELS10, now=SEVEN_IST)
+    promotions.save_code(
+        demo_db,
+        manager,
+        {"code": "ONCE10", "promotion_code": "PEELS10", "max_uses_per_patient": 1, "max_uses": 5},
+        now=SEVEN_IST,
+    )
+    with demo_db.session(write=True) as session, session.begin():
+        session.execute(
+            text(
+                "CREATE TRIGGER usage_fails BEFORE INSERT ON promotion_usage_log "
+                "BEGIN SELECT RAISE(ABORT, 'disk trouble'); END"
+            )
+        )
+    saved = bill(demo_db, desk, 0, SEVEN_IST, "ONCE10")
+    assert saved.campaigns_applied["applied_promotions"][0]["campaign_code"] == "PEELS10"
+    with demo_db.session(write=True) as session, session.begin():
+        session.execute(text("DROP TRIGGER usage_fails"))
+
+    repair = invoicing.rebuild_usage(demo_db, manager, now=SEVEN_IST)
+
+    assert repair.added == 1
+    with demo_db.session(write=False) as session:
+        [use] = session.scalars(
+            select(PromotionUsageLog).where(PromotionUsageLog.invoice_id == saved.id)
+        ).all()
+        landed = session.scalars(
+            select(PromotionUsageItem.item_code).where(PromotionUsageItem.usage_id == use.id)
+        ).all()
+    assert use.promo_code_id is not None and use.discount_amount == 18_000
+    assert landed == ["PEEL-GLY"]
+    [row] = [c for c in promotions.list_codes(demo_db, manager) if c.code == "ONCE10"]
+    assert row.uses == 1
+    with pytest.raises(CodeRefused):
+        bill(demo_db, desk, 0, SEVEN_IST + timedelta(minutes=5), "ONCE10")
+    # Another patient may still use it.
+    assert bill(demo_db, desk, 1, SEVEN_IST + timedelta(minutes=6), "ONCE10").campaigns_applied

@@ -1,0 +1,148 @@
+"""The unit of work: one write transaction, with its audit and outbox rows inside it.
+
+Every service that writes does it this way (cosmicpython's pattern: roll back unless the
+block said commit):
+
+    with UnitOfWork(db, actor, now) as uow:
+        ...                                  # reads and writes through uow.session
+        uow.audit("invoice.save", "invoice", invoice.id, {...})
+        uow.outbox(documents.INVOICE, invoice.id, documents.invoice_json(document))
+        uow.commit()
+
+The transaction starts with BEGIN IMMEDIATE (two counters queue on the write lock rather
+than failing half-way). The audit entries and outbox documents are written at `commit`, in
+that same transaction, after everything else the block wrote: either all of it is saved or
+none of it. A block that leaves without `commit` (a refusal raised, a return forgotten)
+writes nothing. A service that sends a document twice in one unit (a request assigned,
+then started) queues the last version once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session, SessionTransaction
+
+from db.engine import Database
+from db.models import AuditLog, SyncOutbox
+
+if TYPE_CHECKING:
+    from services.auth import CurrentUser
+
+DOC_VERSION = 1
+
+# Rows per INSERT when many documents are queued at once (a history import's new patients).
+CHUNK = 5_000
+
+
+class UnitOfWork:
+    """One write transaction for `actor` at `now`; see the module's docstring.
+
+    `actor` is None only while a database is being set up (there is nobody to sign in yet);
+    `branch_id` then names the branch the audit entries belong to.
+    """
+
+    session: Session
+
+    def __init__(
+        self,
+        db: Database,
+        actor: CurrentUser | None,
+        now: datetime,
+        *,
+        branch_id: uuid.UUID | None = None,
+    ) -> None:
+        if now.tzinfo is None:
+            raise ValueError("A unit of work needs an aware instant.")
+        self._db = db
+        self.actor = actor
+        self.now = now
+        self.branch_id = branch_id if branch_id is not None else getattr(actor, "branch_id", None)
+        self._audits: list[dict[str, Any]] = []
+        self._documents: dict[tuple[str, uuid.UUID], dict[str, Any]] = {}
+        self._transaction: SessionTransaction | None = None
+        self._committed = False
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._db.session(write=True)
+        self._transaction = self.session.begin()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            if not self._committed and self._transaction is not None:
+                self._transaction.rollback()
+        finally:
+            self.session.close()
+
+    # ------------------------------------------------------------------------ recording
+
+    def audit(
+        self,
+        action: str,
+        entity_type: str,
+        entity_id: object | None = None,
+        details: dict[str, Any] | None = None,
+        *,
+        branch_id: uuid.UUID | None = None,
+    ) -> None:
+        """Who did what, when: written at commit, in this transaction."""
+        self._audits.append(
+            {
+                "id": uuid.uuid4(),
+                "at": self.now,
+                "user_id": None if self.actor is None else self.actor.id,
+                "branch_id": branch_id if branch_id is not None else self.branch_id,
+                "action": action,
+                "entity_type": entity_type,
+                "entity_id": None if entity_id is None else str(entity_id),
+                "details": details,
+            }
+        )
+
+    def outbox(self, doc_type: str, doc_id: uuid.UUID, payload: dict[str, Any]) -> None:
+        """Queue the whole document for the centre (its payload from services.documents);
+        written at commit, in this transaction, in the order first queued."""
+        self._documents[(doc_type, doc_id)] = payload
+
+    def outbox_many(self, documents: list[tuple[str, uuid.UUID, dict[str, Any]]]) -> None:
+        """Queue many documents at once, as `outbox` does for one."""
+        for doc_type, doc_id, payload in documents:
+            self._documents[(doc_type, doc_id)] = payload
+
+    # ------------------------------------------------------------------------ ending
+
+    def commit(self) -> None:
+        """Write the audit entries and outbox documents, then commit everything."""
+        if self._transaction is None:
+            raise RuntimeError("commit() outside the unit of work's block")
+        if self._committed:
+            raise RuntimeError("This unit of work is already committed.")
+        session = self.session
+        if self._documents:
+            rows = [
+                {
+                    "doc_type": doc_type,
+                    "doc_id": doc_id,
+                    "doc_version": DOC_VERSION,
+                    "payload": payload,
+                    "created_at": self.now,
+                    "attempts": 0,
+                }
+                for (doc_type, doc_id), payload in self._documents.items()
+            ]
+            for start in range(0, len(rows), CHUNK):
+                session.execute(insert(SyncOutbox), rows[start : start + CHUNK])
+        if self._audits:
+            session.execute(insert(AuditLog), self._audits)
+        self._transaction.commit()
+        self._committed = True
