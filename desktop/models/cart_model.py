@@ -68,16 +68,19 @@ class CartRow:
 class CartModel(QAbstractTableModel):
     """The lines of the invoice being written, in the order they were added.
 
-    Quantities are edited in place; a manual discount is only proposed here (the panel checks
-    it against the user's limit through the service before it is applied).
+    A quantity or a manual discount typed in a cell is only proposed here: the counter's
+    session decides (a quantity may be refused or asked about, a discount is checked against
+    the user's limit through the service) and then sets it.
 
     Signals:
         cart_changed(): lines, quantities or discounts changed; the cart needs pricing again.
+        quantity_proposed(int, int): (line uid, quantity) typed in the Qty column.
         discount_proposed(int, object): (line uid, Decimal percent or None) typed in the
             Discount column.
     """
 
     cart_changed = Signal()
+    quantity_proposed = Signal(int, int)
     discount_proposed = Signal(int, object)
 
     def __init__(self, parent: Any = None) -> None:
@@ -219,7 +222,9 @@ class CartModel(QAbstractTableModel):
                 quantity = int(value)
             except (TypeError, ValueError):
                 return False
-            return self.set_quantity(row.uid, quantity)
+            self.quantity_proposed.emit(row.uid, quantity)
+            # Nothing changes until the session has taken the quantity.
+            return False
         if index.column() == DISCOUNT:
             text = str(value or "").strip().removesuffix("%").strip()
             try:
@@ -282,14 +287,16 @@ class CartModel(QAbstractTableModel):
         current = self._rows[row]
         return self.set_quantity(current.uid, current.quantity + step)
 
-    def set_manual_discount(self, uid: int, percent: Decimal | None) -> None:
+    def set_manual_discount(self, uid: int, percent: Decimal | None) -> bool:
+        """Set a line's manual discount; False when it was already that."""
         number = self.row_of(uid)
         row = self._rows[number]
         if row.manual_discount_percent == percent:
-            return
+            return False
         self._rows[number] = replace(row, manual_discount_percent=percent, priced=None)
         self._changed(number, number)
         self.cart_changed.emit()
+        return True
 
     def set_read_only(self, read_only: bool) -> None:
         self.read_only = read_only

@@ -12,9 +12,7 @@ from __future__ import annotations
 import calendar
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -35,6 +33,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QToolButton,
     QVBoxLayout,
@@ -42,7 +41,14 @@ from PySide6.QtWidgets import (
 )
 
 from db.engine import Database
-from desktop.models.cart_model import DISCOUNT, ITEM, CartModel
+from desktop.counter.session import (
+    EDITABLE,
+    CounterSession,
+    CounterState,
+    ParkedCart,
+    QuantityQuestion,
+)
+from desktop.models.cart_model import DISCOUNT, ITEM
 from desktop.widgets.barcode_scanner import BarcodeListener
 from desktop.widgets.cart_table import CartTable
 from desktop.widgets.new_patient import NewPatientDialog, split_search_text
@@ -50,12 +56,12 @@ from desktop.widgets.totals_pane import TotalsPane
 from desktop.widgets.type_ahead import TypeAheadField
 from desktop.workers import OpCounter, error_sentence
 from domain.money import format_rupees
-from services import catalog, invoicing, patients, promotions
+from services import catalog, patients, promotions
 from services.auth import CurrentUser
 from services.branch import BranchInfo
 from services.catalog import CatalogEntry
 from services.invoice_document import InvoiceDocument
-from services.invoicing import CartRequest, CodeRefused, InvoiceError, PriceChanged, Quote
+from services.invoicing import CartRequest, Quote
 from services.patients import PatientMatch
 from services.promotions import CodeRow
 
@@ -84,6 +90,8 @@ CALLBACK_SHORTCUT = "Ctrl+B"
 
 _MONTHS = calendar.month_abbr
 MAX_HINTS = 3
+# The promotions that did not apply, listed under the totals (the tooltip has them all).
+MAX_NOT_APPLIED = 2
 
 
 def default_invoice_folder() -> Path:
@@ -166,30 +174,38 @@ class InvoiceEntryPanel(QWidget):
         self._user = user
         self._branch = branch_info
         self._clock = clock
-        self.invoice_folder = invoice_folder or default_invoice_folder()
         self._open_file = open_file
 
         # One thread: searches, look-ups and pricing run one after another, in order.
         self._reads = QThreadPool(self)
         self._reads.setMaxThreadCount(1)
         self._ops = OpCounter(self)
-        self._patient: PatientMatch | None = None
-        self._codes: list[str] = []
-        # What each code typed is (None: no such code), for "3 uses remaining".
-        self._code_rows: dict[str, CodeRow | None] = {}
+        self.session = CounterSession(
+            db,
+            user,
+            run=self._run,
+            clock=clock,
+            invoice_folder=invoice_folder or default_invoice_folder(),
+            parent=self,
+        )
+        self.cart = self.session.cart
         self._code_lookup = 0
-        self._quote: Quote | None = None
-        self._quote_sequence = 0
-        self._pricing = False
-        self._save_when_priced = False
-        self._saving = False
-        self._saved: InvoiceDocument | None = None
-        self._pdf_path: Path | None = None
         self._discard_armed = False
+        # The PDF being written is opened once written (after a save, or Print again).
+        self._open_when_written = False
+        self._question: QMessageBox | None = None
 
-        self.cart = CartModel(self)
-        self.cart.cart_changed.connect(self._cart_changed)
-        self.cart.discount_proposed.connect(self._check_discount)
+        session = self.session
+        session.changed.connect(self._session_changed)
+        session.quote_changed.connect(self._show_quote)
+        session.state_changed.connect(self._state_changed)
+        session.said.connect(self._said)
+        session.saved.connect(self._saved)
+        session.pdf_written.connect(self._pdf_written)
+        session.pdf_failed.connect(self._pdf_failed)
+        session.code_known.connect(lambda _code: self._show_codes())
+        self.cart.discount_proposed.connect(session.propose_discount)
+        self.cart.quantity_proposed.connect(self._quantity_typed)
 
         self._build()
         self.scanner = BarcodeListener(self)
@@ -305,6 +321,18 @@ class InvoiceEntryPanel(QWidget):
         left.addWidget(self.notice)
 
         self.totals = TotalsPane()
+        # Why a promotion of this cart gave nothing (the quote's explanations), under the
+        # totals: the person can tell the patient, not only the CLI.
+        self.not_applied_heading = QLabel("Not applied")
+        self.not_applied_heading.setObjectName("FieldCaption")
+        self.not_applied_label = QLabel()
+        self.not_applied_label.setObjectName("NotApplied")
+        self.not_applied_label.setAccessibleName("Promotions not applied")
+        self.not_applied_label.setWordWrap(True)
+        not_applied = QVBoxLayout()
+        not_applied.setSpacing(2)
+        not_applied.addWidget(self.not_applied_heading)
+        not_applied.addWidget(self.not_applied_label)
 
         self.code_field = QLineEdit()
         self.code_field.setObjectName("PromoCode")
@@ -373,6 +401,7 @@ class InvoiceEntryPanel(QWidget):
         right.setContentsMargins(0, 0, 0, 0)
         right.setSpacing(12)
         right.addWidget(self.totals)
+        right.addLayout(not_applied)
         right.addLayout(code_row)
         right.addWidget(self.code_status)
         right.addLayout(self.codes_box)
@@ -443,8 +472,15 @@ class InvoiceEntryPanel(QWidget):
         """Nothing is searching, pricing, saving or writing a PDF."""
         return self._ops.idle and not self.patient_field.is_busy() and not self.item_field.is_busy()
 
+    def state(self) -> CounterState:
+        return self.session.state
+
     def is_pricing(self) -> bool:
-        return self._pricing
+        return self.session.state == CounterState.PRICING
+
+    @property
+    def invoice_folder(self) -> Path:
+        return self.session.invoice_folder
 
     # -- messages ------------------------------------------------------------------------
 
@@ -455,37 +491,65 @@ class InvoiceEntryPanel(QWidget):
         self.notice.style().unpolish(self.notice)
         self.notice.style().polish(self.notice)
 
+    def _said(self, text: str, error: bool) -> None:
+        self._say(text, error=error)
+
     def message(self) -> str:
         """The message under the cart (empty when there is none)."""
         return self.notice.text()
 
+    def _failed(self, error: Exception) -> None:
+        log.error("invoice entry: %s", error, exc_info=error)
+        self._say(error_sentence(error))
+
+    # -- states --------------------------------------------------------------------------
+
+    def _state_changed(self, _state: str) -> None:
+        state = self.session.state
+        editable = self.session.can_edit()
+        for widget in (
+            self.patient_field,
+            self.item_field,
+            self.code_field,
+            self.apply_button,
+            self.new_patient_button,
+        ):
+            # While saving, the fields stay enabled (a scan there is heard, and refused).
+            widget.setEnabled(state != CounterState.SAVED)
+        self.patient_field.setClearButtonEnabled(editable)
+        self.totals.set_updating(state == CounterState.PRICING)
+        self._update_save_button()
+        if state == CounterState.SAVED:
+            self._show_codes()
+
+    def _session_changed(self) -> None:
+        self._discard_armed = False
+
     # -- the patient ---------------------------------------------------------------------
 
     def patient(self) -> PatientMatch | None:
-        return self._patient
+        return self.session.patient()
 
     def choose_patient(self, patient: PatientMatch) -> None:
         """Bill `patient`; the focus moves on to Add item."""
-        if self._saved is not None:
+        if not self.session.choose_patient(patient):
             return
-        self._patient = patient
         self.patient_field.setText(patient.name)
         self._show_patient()
-        self._say("")
-        self._reprice()
         self.item_field.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def request_callback(self) -> None:
         """Ask for a callback to the patient of this invoice (Ctrl+B), saved or not."""
-        if self._patient is None:
+        patient = self.session.patient()
+        if patient is None:
             self._say("Choose the patient to call back first.")
             self.patient_field.setFocus(Qt.FocusReason.OtherFocusReason)
             return
         self._say("")
-        self.callback_requested.emit(self._patient)
+        self.callback_requested.emit(patient)
 
     def _show_patient(self) -> None:
-        patient = self._patient
+        patient = self.session.patient()
         if patient is None:
             self.patient_name_label.setText("No patient chosen")
             self.patient_name_label.setObjectName("PatientNone")
@@ -500,17 +564,19 @@ class InvoiceEntryPanel(QWidget):
 
     def _patient_entered(self, text: str) -> None:
         typed = text.strip()
-        if self._patient is not None and (not typed or typed == self._patient.name):
+        patient = self.session.patient()
+        if patient is not None and (not typed or typed == patient.name):
             self.item_field.setFocus(Qt.FocusReason.OtherFocusReason)
         elif typed:
             self.patient_field.search_now(pick_single=True)
 
     def new_patient(self) -> NewPatientDialog | None:
         """Open the new-patient form, started with what was typed in the search."""
-        if self._saved is not None:
+        if not self.session.can_edit():
             return None
         typed = self.patient_field.text()
-        if self._patient is not None and typed.strip() == self._patient.name:
+        patient = self.session.patient()
+        if patient is not None and typed.strip() == patient.name:
             typed = ""
         name, mobile = split_search_text(typed)
         dialog = NewPatientDialog(
@@ -566,22 +632,9 @@ class InvoiceEntryPanel(QWidget):
 
     def add_item(self, entry: CatalogEntry, *, clear_field: bool = True) -> None:
         """Add one of `entry` to the cart (a line already holding it gets one more)."""
-        if self._saved is not None:
-            self._say("This invoice is saved. Press Ctrl+N to start a new one.")
-            return
-        self._say("")
-        row = next(
-            (
-                number
-                for number, line in enumerate(self.cart.rows())
-                if line.entry.id == entry.id and line.manual_discount_percent is None
-            ),
-            None,
-        )
+        row = self.session.add_item(entry)
         if row is None:
-            row = self.cart.add(entry)
-        else:
-            self.cart.step_quantity(row, 1)
+            return
         self._select(row)
         quantity = self.cart.row(row).quantity
         added = f"Added {entry.name}" + (f" (now {quantity})" if quantity > 1 else "") + "."
@@ -631,10 +684,11 @@ class InvoiceEntryPanel(QWidget):
     # -- changing lines ------------------------------------------------------------------
 
     def remove_line(self, row: int) -> None:
-        if self._saved is not None or not 0 <= row < self.cart.rowCount():
+        if not 0 <= row < self.cart.rowCount():
             return
         name = self.cart.row(row).entry.name
-        self.cart.remove(row)
+        if not self.session.remove_line(row):
+            return
         if self.cart.is_empty():
             self.item_field.setFocus(Qt.FocusReason.OtherFocusReason)
         else:
@@ -642,14 +696,47 @@ class InvoiceEntryPanel(QWidget):
         self._item_message(f"Removed {name}.")
 
     def _step(self, row: int, step: int) -> None:
-        if self._saved is None:
-            self.cart.step_quantity(row, step)
+        self._ask_quantity(self.session.step_quantity(row, step))
+
+    def _quantity_typed(self, uid: int, quantity: int) -> None:
+        self._ask_quantity(self.session.set_quantity(uid, quantity))
+
+    def _ask_quantity(self, question: QuantityQuestion | None) -> None:
+        """Rule 4 of the session: an unusual quantity is taken only once confirmed."""
+        if question is None:
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Unusual quantity",
+            question.question,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setObjectName("QuantityQuestion")
+        box.button(QMessageBox.StandardButton.Yes).setText(f"Bill {question.quantity}")
+        box.button(QMessageBox.StandardButton.No).setText("Keep the quantity")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+
+        def answered(button: int) -> None:
+            self._question = None
+            if button == QMessageBox.StandardButton.Yes:
+                self.session.set_quantity(question.uid, question.quantity, confirmed=True)
+            self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+
+        box.finished.connect(answered)
+        self._question = box
+        box.open()
+
+    def quantity_question(self) -> QMessageBox | None:
+        """The unusual-quantity question on show, if any."""
+        return self._question
 
     def edit_discount(self) -> None:
         """Open the Discount cell of the selected line for a manual percentage."""
         row = self.table.currentIndex().row()
-        if self._saved is not None or row < 0:
-            if self.cart.rowCount():
+        if not self.session.can_edit() or row < 0:
+            if self.cart.rowCount() and self.session.can_edit():
                 self._say("Select a line in the cart first (Down from Add item).")
             return
         index = self.cart.index(row, DISCOUNT)
@@ -657,71 +744,35 @@ class InvoiceEntryPanel(QWidget):
         self.table.setCurrentIndex(index)
         self.table.edit(index)
 
-    def _check_discount(self, uid: int, percent: Decimal | None) -> None:
-        """Apply a manual discount only once the service accepted it for this user."""
-        items = list(self.cart.items())
-        row = self.cart.row_of(uid)
-        items[row] = replace(items[row], manual_discount_percent=percent)
-        request = CartRequest(self._patient_id(), tuple(items), tuple(self._codes))
-        db, user, now = self._db, self._user, self._clock()
-
-        def accepted(_quote: Quote) -> None:
-            try:
-                self.cart.set_manual_discount(uid, percent)
-            except KeyError:
-                return  # the line was removed meanwhile
-
-        def refused(error: Exception) -> None:
-            if isinstance(error, InvoiceError):
-                self._say(str(error))
-            else:
-                self._failed(error)
-
-        self._run(lambda: invoicing.quote(db, user, request, now=now), accepted, refused)
-
     # -- promo codes ---------------------------------------------------------------------
 
     def apply_code(self) -> None:
         code = self.code_field.text().strip().upper()
-        if not code or self._saved is not None:
+        if not code or not self.session.can_edit():
+            self.session.apply_code(code)  # says why, when it is refused
             return
         self.code_field.clear()
         self._show_code_status(None)
-        if code not in self._codes:
-            self._codes.append(code)
-            self._look_up_code(code, applied=True)
-            self._reprice()
+        self.session.apply_code(code)
         self._show_codes()
 
     def remove_code(self, code: str) -> None:
-        if code in self._codes and self._saved is None:
-            self._codes.remove(code)
-            self._reprice()
+        if self.session.remove_code(code):
             self._show_codes()
             self.code_field.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def codes(self) -> list[str]:
-        return list(self._codes)
+        return self.session.codes()
 
     def _code_typed(self, text: str) -> None:
-        if text.strip():
-            self._look_up_code(text.strip().upper(), applied=False)
-        else:
-            self._code_lookup += 1
+        self._code_lookup += 1
+        if not text.strip():
             self._show_code_status(None)
-
-    def _look_up_code(self, code: str, *, applied: bool) -> None:
-        db = self._db
-        if not applied:
-            self._code_lookup += 1
-        sequence = self._code_lookup
+            return
+        code, sequence, db = text.strip().upper(), self._code_lookup, self._db
 
         def found(row: CodeRow | None) -> None:
-            if applied:
-                self._code_rows[code] = row
-                if code in self._codes:
-                    self._show_codes()
-            elif sequence == self._code_lookup:
+            if sequence == self._code_lookup:
                 self._show_code_status(row)
 
         self._run(lambda: promotions.code_at_counter(db, code), found, self._failed)
@@ -740,15 +791,15 @@ class InvoiceEntryPanel(QWidget):
             widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.deleteLater()
-        quote = self._current_quote()
+        quote = self.session.current_quote()
         outcomes = {c.code: c for c in quote.priced.codes} if quote else {}
-        for code in self._codes:
+        for code in self.session.codes():
             outcome = outcomes.get(code)
             if outcome is None:
                 text, name = f"{code}: checking...", "CodeChecking"
             elif outcome.applied:
                 text, name = f"{code} applied", "CodeApplied"
-                known = self._code_rows.get(code)
+                known = self.session.code_row(code)
                 if known is not None and known.uses_remaining is not None:
                     text += f" ({code_status_text(known)})"
             else:
@@ -768,7 +819,7 @@ class InvoiceEntryPanel(QWidget):
             remove.setToolTip(f"Remove the code {code}")
             remove.setAccessibleName(f"Remove {code}")
             remove.clicked.connect(lambda _checked=False, c=code: self.remove_code(c))
-            remove.setEnabled(self._saved is None)
+            remove.setEnabled(self.session.can_edit())
             layout.addWidget(label, 1)
             layout.addWidget(remove, 0, Qt.AlignmentFlag.AlignTop)
             self.codes_box.addWidget(row)
@@ -786,70 +837,16 @@ class InvoiceEntryPanel(QWidget):
 
     # -- pricing -------------------------------------------------------------------------
 
-    def _patient_id(self) -> Any:
-        return self._patient.id if self._patient else None
-
     def request(self) -> CartRequest:
         """The cart as it stands, for the services."""
-        return CartRequest(self._patient_id(), self.cart.items(), tuple(self._codes))
-
-    def _current_quote(self) -> Quote | None:
-        """The last quote, if it is for the cart as it is now."""
-        quote = self._quote
-        return quote if quote is not None and quote.request == self.request() else None
+        return self.session.request()
 
     def current_quote(self) -> Quote | None:
-        return self._current_quote()
-
-    def _cart_changed(self) -> None:
-        self._discard_armed = False
-        self._reprice()
-
-    def _reprice(self) -> None:
-        self._quote_sequence += 1
-        if self.cart.is_empty():
-            self._quote = None
-            self._pricing = False
-            self._show_quote()
-            return
-        sequence, request = self._quote_sequence, self.request()
-        db, user, now = self._db, self._user, self._clock()
-        self._pricing = True
-        self.totals.set_updating(True)
-        self._update_save_button()
-        self._run(
-            lambda: invoicing.quote(db, user, request, now=now),
-            lambda quote: self._priced(sequence, quote),
-            lambda error: self._price_failed(sequence, error),
-        )
-
-    def _priced(self, sequence: int, quote: Quote) -> None:
-        if sequence != self._quote_sequence:
-            return  # the cart changed again; a newer quote is on its way
-        self._pricing = False
-        self._quote = quote
-        self._show_quote()
-        self.priced.emit()
-        if self._save_when_priced:
-            self._save_when_priced = False
-            self.save()
-
-    def _price_failed(self, sequence: int, error: Exception) -> None:
-        if sequence != self._quote_sequence:
-            return
-        self._pricing = False
-        self._quote = None
-        self._save_when_priced = False
-        self.totals.set_updating(False)
-        self._update_save_button()
-        if isinstance(error, InvoiceError):
-            self._say(str(error))
-        else:
-            self._failed(error)
+        return self.session.current_quote()
 
     def _show_quote(self) -> None:
-        quote = self._current_quote()
-        self.totals.set_updating(False)
+        quote = self.session.current_quote()
+        self.totals.set_updating(self.session.state == CounterState.PRICING)
         if quote is not None:
             self.cart.apply_prices(quote.priced)
             self.table.resizeRowsToContents()
@@ -857,141 +854,92 @@ class InvoiceEntryPanel(QWidget):
         hints = [miss.message for miss in quote.priced.near_misses] if quote else []
         self.hints_label.setText("\n".join(f"Hint: {hint}" for hint in hints[:MAX_HINTS]))
         self.hints_label.setVisible(bool(hints))
+        self._show_not_applied(quote)
         self._show_codes()
         self._update_save_button()
+        if quote is not None:
+            self.priced.emit()
+
+    def _show_not_applied(self, quote: Quote | None) -> None:
+        """Why each promotion related to the cart gave nothing, under the totals."""
+        missed = list(quote.priced.not_applied) if quote else []
+        lines = [f"{miss.campaign_code}: {miss.message}" for miss in missed[:MAX_NOT_APPLIED]]
+        self.not_applied_label.setText("\n".join(lines))
+        self.not_applied_label.setToolTip(
+            "\n".join(f"{miss.campaign_name}: {miss.message}" for miss in missed)
+        )
+        self.not_applied_heading.setVisible(bool(lines))
+        self.not_applied_label.setVisible(bool(lines))
+
+    def not_applied_messages(self) -> list[str]:
+        """What the counter says of the promotions that did not apply, one line each."""
+        text = self.not_applied_label.text()
+        return text.split("\n") if text and self.not_applied_label.isVisibleTo(self) else []
 
     def _update_save_button(self) -> None:
-        quote = self._current_quote()
+        quote = self.session.current_quote()
         refused = quote.refused_codes if quote else []
         text = "Save without the code  (Ctrl+S)" if refused else "Save && print  (Ctrl+S)"
+        state = self.session.state
         self.save_button.setText(text)
-        self.save_button.setVisible(self._saved is None)
-        self.save_button.setEnabled(not self._saving and not self.cart.is_empty())
+        self.save_button.setVisible(state != CounterState.SAVED)
+        self.save_button.setEnabled(state in EDITABLE and not self.cart.is_empty())
 
     # -- saving --------------------------------------------------------------------------
 
     def is_saving(self) -> bool:
-        return self._saving
+        return self.session.state == CounterState.SAVING
 
     def saved_invoice(self) -> InvoiceDocument | None:
-        return self._saved
+        return self.session.saved_invoice()
 
     def pdf_path(self) -> Path | None:
-        return self._pdf_path
+        return self.session.pdf_path()
+
+    def has_unsaved_cart(self) -> bool:
+        return self.session.has_unsaved_cart()
 
     def save(self) -> None:
         """Save the invoice as priced on screen (Ctrl+S), then write and open its PDF."""
-        if self._saved is not None or self._saving:
+        if self.session.state == CounterState.SAVED:
+            return
+        if self.session.save():
             return
         if self.cart.is_empty():
-            self._say("Add at least one item to the invoice.")
             self.item_field.setFocus(Qt.FocusReason.OtherFocusReason)
-            return
-        if self._patient is None:
-            self._say("Choose the patient before saving the invoice.")
+        elif self.session.patient() is None:
             self.patient_field.setFocus(Qt.FocusReason.OtherFocusReason)
-            return
-        quote = self._current_quote()
-        if quote is None:
-            # Save as soon as the prices on screen are those of this cart.
-            self._save_when_priced = True
-            if not self._pricing:
-                self._reprice()
-            return
-        request = quote.request
-        allow_refused = bool(quote.refused_codes)
-        db, user, now = self._db, self._user, self._clock()
-        self._saving = True
-        self._say("Saving...", error=False)
-        self._update_save_button()
-        self._run(
-            lambda: invoicing.save_invoice(
-                db, user, request, now=now, seen=quote, allow_refused_codes=allow_refused
-            ),
-            self._save_done,
-            self._save_failed,
-            reads=False,
-        )
 
-    def _save_done(self, document: InvoiceDocument) -> None:
-        self._saving = False
-        self._saved = document
-        self.cart.set_read_only(True)
-        for widget in (
-            self.patient_field,
-            self.item_field,
-            self.code_field,
-            self.apply_button,
-            self.new_patient_button,
-        ):
-            widget.setEnabled(False)
-        self.patient_field.setClearButtonEnabled(False)
+    def _saved(self, document: InvoiceDocument) -> None:
         self._show_codes()
-        self._say("")
         self._item_message("")
         self.saved_label.setText(f"Saved {document.invoice_number}")
         self.saved_detail.setText(
             f"{format_rupees(document.total_amount)} for {document.patient_name}"
         )
         self.pdf_label.setText("Writing the PDF...")
+        self.pdf_label.setToolTip("")
         self.saved_card.show()
         self._update_save_button()
         self.new_button.setFocus(Qt.FocusReason.OtherFocusReason)
-        log.info("invoice %s saved", document.invoice_number)
+        self._open_when_written = True
         self.invoice_saved.emit(str(document.id))
-        for code in self._codes:  # the invoice used it: show what is left now
-            self._look_up_code(code, applied=True)
-        self._write_pdf(open_after=True)
-
-    def _save_failed(self, error: Exception) -> None:
-        self._saving = False
-        self._update_save_button()
-        if isinstance(error, PriceChanged | CodeRefused):
-            # Show the new prices; the person checks them and saves again.
-            self._quote = error.quote
-            self._show_quote()
-            self._say(str(error))
-        elif isinstance(error, InvoiceError):
-            self._say(str(error))
-        else:
-            self._failed(error, prefix="The invoice was not saved. ")
-
-    def _failed(self, error: Exception, *, prefix: str = "") -> None:
-        log.error("invoice entry: %s", error, exc_info=error)
-        self._say(prefix + error_sentence(error))
 
     # -- the PDF -------------------------------------------------------------------------
 
-    def _write_pdf(self, *, open_after: bool) -> None:
-        document = self._saved
-        if document is None:
-            return
-        folder = self.invoice_folder
-        path = folder / f"{document.invoice_number}.pdf"
+    def _pdf_written(self, path: str) -> None:
+        opening = self._open_when_written and self._open_file is not None
+        self.pdf_label.setText("PDF written and opened." if opening else "PDF written.")
+        self.pdf_label.setToolTip(path)
+        self.pdf_written.emit(path)
+        if self._open_when_written:
+            self._open_when_written = False
+            self._open(Path(path))
 
-        def write() -> Path:
-            folder.mkdir(parents=True, exist_ok=True)
-            # Imported on first save: ReportLab is not needed to start the app.
-            from services.invoice_pdf import render_invoice_pdf
-
-            render_invoice_pdf(document, path, variant="a4")
-            return path
-
-        def written(done: Path) -> None:
-            self._pdf_path = done
-            opening = " and opened" if open_after and self._open_file is not None else ""
-            self.pdf_label.setText(f"PDF written{opening}.")
-            self.pdf_label.setToolTip(str(done))
-            self.pdf_written.emit(str(done))
-            if open_after:
-                self._open(done)
-
-        def failed(error: Exception) -> None:
-            log.error("could not write %s", path, exc_info=error)
-            self.pdf_label.setText("The PDF was not written: press Print again.")
-            self.pdf_label.setToolTip(f"{folder}: {error}")
-
-        self._run(write, written, failed, reads=False)
+    def _pdf_failed(self, detail: str) -> None:
+        self._open_when_written = False
+        self.pdf_label.setText("The PDF was not written: press Print again.")
+        self.pdf_label.setToolTip(detail)
 
     def _open(self, path: Path) -> None:
         if self._open_file is not None:
@@ -999,50 +947,58 @@ class InvoiceEntryPanel(QWidget):
 
     def print_again(self) -> None:
         """Open the saved invoice's PDF again (writing it first if it is missing)."""
-        if self._saved is None:
+        if self.session.saved_invoice() is None:
             return
-        if self._pdf_path is not None and self._pdf_path.exists():
-            self._open(self._pdf_path)
+        path = self.session.pdf_path()
+        if path is not None and path.exists():
+            self._open(path)
         else:
-            self._write_pdf(open_after=True)
+            self._open_when_written = True
+            self.session.write_pdf()
 
-    # -- starting over -------------------------------------------------------------------
+    # -- starting over, parking ----------------------------------------------------------
 
     def new_invoice(self) -> None:
         """Start a new invoice (Ctrl+N). An unsaved cart needs a second Ctrl+N to discard."""
-        if self._saving:
+        if self.session.state == CounterState.SAVING:
+            self.session.new_invoice()  # says to wait
             return
-        if self._saved is None and not self.cart.is_empty() and not self._discard_armed:
+        if self.session.has_unsaved_cart() and not self._discard_armed:
             self._discard_armed = True
             self._say("This invoice is not saved. Press Ctrl+N again to discard it.")
             return
+        self.discard()
+        self.patient_field.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def discard(self) -> None:
+        """Start over at once: an unsaved cart is dropped without asking."""
         self._discard_armed = False
-        self._saved = None
-        self._pdf_path = None
-        self._patient = None
-        self._codes = []
-        self._code_rows = {}
+        self._open_when_written = False
+        if not self.session.new_invoice():
+            return
         self._show_code_status(None)
-        self._quote = None
-        self._save_when_priced = False
         self.saved_card.hide()
-        for widget in (
-            self.patient_field,
-            self.item_field,
-            self.code_field,
-            self.apply_button,
-            self.new_patient_button,
-        ):
-            widget.setEnabled(True)
-        self.patient_field.setClearButtonEnabled(True)
         self.patient_field.clear()
         self.patient_field.cancel()
         self.item_field.clear()
         self.item_field.cancel()
         self.code_field.clear()
-        self.cart.clear()
         self._show_patient()
         self._item_message("Enter adds it; the field stays ready for the next item.")
-        self._say("")
-        self._show_quote()
-        self.patient_field.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def park(self) -> ParkedCart | None:
+        """The unsaved cart, set aside to come back after the next sign-in (None if empty)."""
+        return self.session.park()
+
+    def restore(self, parked: ParkedCart) -> None:
+        """Put a parked cart back on the counter."""
+        self.discard()
+        if not self.session.restore(parked):
+            return
+        patient = self.session.patient()
+        self.patient_field.setText(patient.name if patient else "")
+        self._show_patient()
+        self._show_codes()
+        if not self.cart.is_empty():
+            self._select(self.cart.rowCount() - 1)
+        self.item_field.setFocus(Qt.FocusReason.OtherFocusReason)

@@ -76,21 +76,30 @@ def test_a_priced_cart_shows_amounts_right_aligned_and_the_badge_under_the_item(
     assert model.index(0, QTY).flags() & Qt.ItemFlag.ItemIsEditable
 
 
-def test_quantities_are_edited_in_place_and_discounts_only_proposed(db):
+def test_quantities_and_discounts_typed_in_cells_are_only_proposed(db):
     model = CartModel()
     model.add(entry(db, "PEEL-GLY"))
-    proposed = []
-    model.discount_proposed.connect(lambda uid, pct: proposed.append((uid, pct)))
+    quantities, discounts = [], []
+    model.quantity_proposed.connect(lambda uid, quantity: quantities.append((uid, quantity)))
+    model.discount_proposed.connect(lambda uid, pct: discounts.append((uid, pct)))
+    uid = model.row(0).uid
 
-    assert model.setData(model.index(0, QTY), 4)
-    assert model.row(0).quantity == 4 and model.index(0, AMOUNT).data() == "7,200.00"
-    assert not model.setData(model.index(0, QTY), 0)  # at least one
+    assert not model.setData(model.index(0, QTY), 4)
+    assert not model.setData(model.index(0, QTY), 0)
+    assert not model.setData(model.index(0, QTY), "many")
+    assert quantities == [(uid, 4), (uid, 0)]  # the counter's session decides
+    assert model.row(0).quantity == 1
     assert not model.setData(model.index(0, DISCOUNT), "12.5%")
-    assert proposed == [(model.row(0).uid, Decimal("12.5"))]
-    assert model.row(0).manual_discount_percent is None  # the panel decides
+    assert discounts == [(uid, Decimal("12.5"))]
+    assert model.row(0).manual_discount_percent is None
+
+    assert model.set_quantity(uid, 4)
+    assert model.index(0, AMOUNT).data() == "7,200.00"
+    assert not model.set_quantity(uid, 0)  # at least one
 
     model.set_read_only(True)
     assert not model.setData(model.index(0, QTY), 2)
+    assert quantities == [(uid, 4), (uid, 0)]
     assert not model.index(0, QTY).flags() & Qt.ItemFlag.ItemIsEditable
 
 

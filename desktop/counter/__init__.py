@@ -1,0 +1,1 @@
+"""The counter without its widgets: the session an invoice is written in."""
