@@ -12,9 +12,9 @@ from db.engine import Database
 from db.models import AppSetting, Branch
 from domain.branch import BranchDetails, validate_branch
 from domain.roles import Role, require_role
-from services import audit
 from services.auth import CurrentUser
 from services.errors import NotFound
+from services.uow import UnitOfWork
 
 THIS_BRANCH_KEY = "this_branch"
 
@@ -66,7 +66,8 @@ def update_branch(
     """Validate and save the branch's details (manager role); the change is audited."""
     require_role(actor.role, Role.MANAGER, "Changing the branch's details")
     clean = validate_branch(details)
-    with db.session(write=True) as session, session.begin():
+    with UnitOfWork(db, actor, now) as uow:
+        session = uow.session
         branch = session.get_one(Branch, this_branch_id(session))
         before = _details(branch)
         changed = {
@@ -78,14 +79,7 @@ def update_branch(
             setattr(branch, field, value)
         branch.updated_at = now
         if changed:
-            audit.record(
-                session,
-                at=now,
-                user_id=actor.id,
-                branch_id=branch.id,
-                action="branch.update",
-                entity_type="branch",
-                entity_id=branch.id,
-                details=changed,
-            )
-        return BranchInfo(branch.id, clean)
+            uow.audit("branch.update", "branch", branch.id, changed, branch_id=branch.id)
+        info = BranchInfo(branch.id, clean)
+        uow.commit()
+        return info

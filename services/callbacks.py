@@ -58,14 +58,14 @@ from domain.opening_hours import (
 )
 from domain.patients import PatientDetailsError, normalise_mobile
 from domain.roles import Role, require_role
-from services import audit, outbox
+from services import documents
 from services.auth import CurrentUser
 from services.branch import this_branch_id
 from services.errors import NotFound, ServiceError
+from services.uow import UnitOfWork
 
 CALLBACK_SETTINGS_KEY = "callback_settings"
 OPENING_HOURS_KEY = "opening_hours"
-DOC_TYPE = "callback_request"
 
 
 class CallbackRefused(ServiceError):
@@ -272,7 +272,8 @@ def update_config(
     except (CallbackSettingsError, OpeningHoursError) as exc:
         # The field names the input to fix: "sla_high", "max_attempts", "hours_sat", ...
         raise CallbackInputError(exc.field or "settings", f"{exc}.") from exc
-    with db.session(write=True) as session, session.begin():
+    with UnitOfWork(db, actor, now) as uow:
+        session = uow.session
         before = _config(session)
         for key, value in (
             (CALLBACK_SETTINGS_KEY, _settings_to_json(clean)),
@@ -283,15 +284,11 @@ def update_config(
                 session.add(AppSetting(key=key, value=value))
             else:
                 row.value = value
-        audit.record(
-            session,
-            at=now,
-            user_id=actor.id,
-            branch_id=actor.branch_id,
-            action="callback.settings",
-            entity_type="branch",
-            entity_id=actor.branch_id,
-            details={
+        uow.audit(
+            "callback.settings",
+            "branch",
+            actor.branch_id,
+            {
                 "from": {
                     **_settings_to_json(before.settings),
                     "hours": hours_to_json(before.hours),
@@ -299,6 +296,7 @@ def update_config(
                 "to": {**_settings_to_json(clean), "hours": hours_to_json(clean_hours)},
             },
         )
+        uow.commit()
         return CallbackConfig(clean, clean_hours, before.timezone)
 
 
@@ -603,77 +601,29 @@ class _Log:
 
 
 def _document(session: Session, request: CallbackRequest) -> dict[str, Any]:
-    def iso(value: datetime | None) -> str | None:
-        return value.isoformat() if value else None
-
     session.flush()
     activities = session.scalars(
         select(CallbackActivity).where(CallbackActivity.callback_id == request.id)
     ).all()
-    return {
-        "id": str(request.id),
-        "branch_id": str(request.branch_id),
-        "patient_id": str(request.patient_id) if request.patient_id else None,
-        "contact_name": request.contact_name,
-        "mobile": request.mobile,
-        "reason": request.reason,
-        "source": request.source,
-        "notes": request.notes,
-        "preferred_from": iso(request.preferred_from),
-        "preferred_to": iso(request.preferred_to),
-        "requested_at": iso(request.requested_at),
-        "created_by": str(request.created_by),
-        "assigned_to": str(request.assigned_to) if request.assigned_to else None,
-        "assigned_at": iso(request.assigned_at),
-        "status": request.status,
-        "attempts": request.attempts,
-        "sla_category": request.sla_category,
-        "due_at": iso(request.due_at),
-        "not_before": iso(request.not_before),
-        "outcome": request.outcome,
-        "closed_at": iso(request.closed_at),
-        "updated_at": iso(request.updated_at),
-        "activities": [
-            {
-                "id": str(a.id),
-                "at": iso(a.at),
-                "user_id": str(a.user_id),
-                "activity": a.activity,
-                "from_status": a.from_status,
-                "to_status": a.to_status,
-                "note": a.note,
-                "details": a.details,
-            }
-            for a in sorted(activities, key=_log_order)
-        ],
-    }
+    return documents.callback_request_json(request, sorted(activities, key=_log_order))
 
 
 def _finish(
-    session: Session,
+    uow: UnitOfWork,
     context: _Context,
     request: CallbackRequest,
-    actor: CurrentUser,
     action: str,
-    now: datetime,
     details: dict[str, Any] | None = None,
 ) -> CallbackRow:
+    """Queue the request's whole document and the audit entry, and commit."""
+    session, now = uow.session, uow.now
     request.updated_at = now
-    outbox.append(
-        session, doc_type=DOC_TYPE, doc_id=request.id, payload=_document(session, request), now=now
-    )
-    audit.record(
-        session,
-        at=now,
-        user_id=actor.id,
-        branch_id=actor.branch_id,
-        action=f"callback.{action}",
-        entity_type="callback_request",
-        entity_id=request.id,
-        details=details,
-    )
+    uow.outbox(documents.CALLBACK_REQUEST, request.id, _document(session, request))
+    uow.audit(f"callback.{action}", "callback_request", request.id, details)
     session.flush()
-    return _row(session, context, request.id, now)
+    row = _row(session, context, request.id, now)
+    uow.commit()
+    return row
 
 
 # ---------------------------------------------------------------------------- writing
@@ -690,7 +640,8 @@ def add_callback(
         preferred_from, preferred_to = validate_window(new.preferred_from, new.preferred_to)
     except CallbackDetailsError as exc:
         raise CallbackInputError(exc.field, f"{exc}.") from exc
-    with db.session(write=True) as session, session.begin():
+    with UnitOfWork(db, actor, now) as uow:
+        session = uow.session
         context = _context(session)
         name, mobile = _contact(session, new)
         value = _values(session, [new.patient_id]).get(new.patient_id) if new.patient_id else None
@@ -732,12 +683,10 @@ def add_callback(
             due_at=due.isoformat(),
         )
         return _finish(
-            session,
+            uow,
             context,
             request,
-            actor,
             "add",
-            now,
             {"reason": new.reason.value, "category": score.category.value},
         )
 
@@ -818,12 +767,13 @@ def assign(
 ) -> CallbackRow:
     """Assign a waiting request to a member of staff (to the actor by default)."""
     require_role(actor.role, Role.FRONT_DESK, "Assigning a callback")
-    with db.session(write=True) as session, session.begin():
+    with UnitOfWork(db, actor, now) as uow:
+        session = uow.session
         context = _context(session)
         request = _request(session, callback_id)
         assignee = _user_id(session, to_username, actor)
         _assign(_Log(session, request, actor), request, assignee, now, context.config.settings)
-        return _finish(session, context, request, actor, "assign", now, {"to": str(assignee)})
+        return _finish(uow, context, request, "assign", {"to": str(assignee)})
 
 
 def start_call(
@@ -831,11 +781,12 @@ def start_call(
 ) -> CallbackRow:
     """Mark an assigned request's call as under way."""
     require_role(actor.role, Role.FRONT_DESK, "Starting a callback")
-    with db.session(write=True) as session, session.begin():
+    with UnitOfWork(db, actor, now) as uow:
+        session = uow.session
         context = _context(session)
         request = _request(session, callback_id)
         _start(_Log(session, request, actor), request, now, context.config.settings)
-        return _finish(session, context, request, actor, "start", now)
+        return _finish(uow, context, request, "start")
 
 
 def take_call(
@@ -843,11 +794,12 @@ def take_call(
 ) -> CallbackRow:
     """Assign a request to the actor (if it is not theirs yet) and start the call, at once."""
     require_role(actor.role, Role.FRONT_DESK, "Calling back")
-    with db.session(write=True) as session, session.begin():
+    with UnitOfWork(db, actor, now) as uow:
+        session = uow.session
         context = _context(session)
         request = _request(session, callback_id)
         _take(session, context, request, actor, now)
-        return _finish(session, context, request, actor, "take", now)
+        return _finish(uow, context, request, "take")
 
 
 def _take(
@@ -872,7 +824,8 @@ def call_next(db: Database, actor: CurrentUser, *, now: datetime) -> CallbackRow
     Skipped: requests assigned to someone else, calls under way, and requests rescheduled
     to (or waiting to retry at) a later time. None when nobody is waiting."""
     require_role(actor.role, Role.FRONT_DESK, "Calling back")
-    with db.session(write=True) as session, session.begin():
+    with UnitOfWork(db, actor, now) as uow:
+        session = uow.session
         context = _context(session)
         for row in _open_rows(session, context, now):
             mine_or_free = row.assigned_to in (None, actor.id) or row.status in (
@@ -883,7 +836,7 @@ def call_next(db: Database, actor: CurrentUser, *, now: datetime) -> CallbackRow
                 continue
             request = _request(session, row.id)
             _take(session, context, request, actor, now)
-            return _finish(session, context, request, actor, "call_next", now)
+            return _finish(uow, context, request, "call_next")
         return None
 
 
@@ -893,7 +846,8 @@ def complete(
     """Close a call under way as completed, with what was agreed."""
     require_role(actor.role, Role.FRONT_DESK, "Completing a callback")
     note = _note(outcome, "outcome")
-    with db.session(write=True) as session, session.begin():
+    with UnitOfWork(db, actor, now) as uow:
+        session = uow.session
         context = _context(session)
         request = _request(session, callback_id)
         before, after = _move(request, Action.COMPLETE, context.config.settings)
@@ -903,7 +857,7 @@ def complete(
         _Log(session, request, actor).add(
             "completed", now, from_status=before, to_status=after, note=note
         )
-        return _finish(session, context, request, actor, "complete", now)
+        return _finish(uow, context, request, "complete")
 
 
 def no_answer(
@@ -913,7 +867,8 @@ def no_answer(
     allowed attempt, closed as unreachable."""
     require_role(actor.role, Role.FRONT_DESK, "Recording a call")
     text = _note(note, "note")
-    with db.session(write=True) as session, session.begin():
+    with UnitOfWork(db, actor, now) as uow:
+        session = uow.session
         context = _context(session)
         settings = context.config.settings
         request = _request(session, callback_id)
@@ -935,7 +890,7 @@ def no_answer(
         _Log(session, request, actor).add(
             "no_answer", now, from_status=before, to_status=after, note=text, **details
         )
-        return _finish(session, context, request, actor, "no_answer", now, details)
+        return _finish(uow, context, request, "no_answer", details)
 
 
 def reschedule(
@@ -953,7 +908,8 @@ def reschedule(
     text = _note(note, "note")
     if to.tzinfo is None:
         raise CallbackInputError("to", "Give the new time with its time zone.")
-    with db.session(write=True) as session, session.begin():
+    with UnitOfWork(db, actor, now) as uow:
+        session = uow.session
         context = _context(session)
         if to <= now:
             raise CallbackInputError("to", "Pick a time in the future to call back.")
@@ -976,7 +932,7 @@ def reschedule(
             note=text,
             due_at=to.isoformat(),
         )
-        return _finish(session, context, request, actor, "reschedule", now, {"to": to.isoformat()})
+        return _finish(uow, context, request, "reschedule", {"to": to.isoformat()})
 
 
 def cancel(
@@ -987,7 +943,8 @@ def cancel(
     text = _note(reason, "reason")
     if not text:
         raise CallbackInputError("reason", "Say why the callback is cancelled.")
-    with db.session(write=True) as session, session.begin():
+    with UnitOfWork(db, actor, now) as uow:
+        session = uow.session
         context = _context(session)
         request = _request(session, callback_id)
         before, after = _move(request, Action.CANCEL, context.config.settings)
@@ -997,7 +954,7 @@ def cancel(
         _Log(session, request, actor).add(
             "cancelled", now, from_status=before, to_status=after, note=text
         )
-        return _finish(session, context, request, actor, "cancel", now)
+        return _finish(uow, context, request, "cancel")
 
 
 def add_note(
@@ -1008,11 +965,12 @@ def add_note(
     text = _note(note, "note")
     if not text:
         raise CallbackInputError("note", "Type the note first.")
-    with db.session(write=True) as session, session.begin():
+    with UnitOfWork(db, actor, now) as uow:
+        session = uow.session
         context = _context(session)
         request = _request(session, callback_id)
         _Log(session, request, actor).add("note", now, note=text)
-        return _finish(session, context, request, actor, "note", now)
+        return _finish(uow, context, request, "note")
 
 
 def _note(text: str, field_name: str) -> str:

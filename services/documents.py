@@ -8,13 +8,16 @@ instants are ISO 8601 with their offset; dates are ISO dates.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from domain.money import paise_to_decimal
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from db.models import CallbackActivity, CallbackRequest, Patient, PromoCode, PromotionCampaign
     from services.invoice_document import InvoiceDocument
     from services.invoicing import Quote
 
@@ -148,4 +151,144 @@ def cancellation_json(
         "reason": reason,
         "cancelled_at": at.isoformat(),
         "cancelled_by": str(by),
+    }
+
+
+def _iso(value: Any) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def promotion_json(promotion: PromotionCampaign) -> dict[str, Any]:
+    """A promotion as its spec (what `promo export` prints) plus its id and switch state.
+    Its use count is not part of it: uses travel as usage rows, never as a copied field."""
+    return {
+        "id": str(promotion.id),
+        "campaign_code": promotion.campaign_code,
+        "campaign_name": promotion.campaign_name,
+        "description": promotion.description,
+        "promotion_type": promotion.promotion_type,
+        "rules": json_ready(promotion.rules),
+        "discount_percent": None
+        if promotion.discount_percent is None
+        else str(promotion.discount_percent),
+        "discount_amount": optional_rupees(promotion.discount_amount),
+        "min_purchase_amount": optional_rupees(promotion.min_purchase_amount),
+        "max_discount_amount": optional_rupees(promotion.max_discount_amount),
+        "start_date": _iso(promotion.start_date),
+        "end_date": _iso(promotion.end_date),
+        "priority": promotion.priority,
+        "is_stackable": promotion.is_stackable,
+        "override_max_discount": promotion.override_max_discount,
+        "requires_code": promotion.requires_code,
+        "max_total_uses": promotion.max_total_uses,
+        "max_uses_per_patient": promotion.max_uses_per_patient,
+        "is_active": promotion.is_active,
+        "auto_deactivated_at": _iso(promotion.auto_deactivated_at),
+        "updated_at": _iso(promotion.updated_at),
+    }
+
+
+def promo_code_json(code: PromoCode, campaign_code: str) -> dict[str, Any]:
+    """A promo code (seed 001's fields) with its id, its promotion and its status."""
+    return {
+        "id": str(code.id),
+        "code": code.code,
+        "promotion_id": str(code.promotion_id),
+        "promotion_code": campaign_code,
+        "valid_from": _iso(code.valid_from),
+        "valid_to": _iso(code.valid_to),
+        "active_hours": json_ready(code.active_hours),
+        "max_uses": code.max_uses,
+        "max_uses_per_patient": code.max_uses_per_patient,
+        "auto_deactivate_on_max_uses": code.auto_deactivate_on_max_uses,
+        "status": code.status,
+        "auto_deactivated_at": _iso(code.auto_deactivated_at),
+        "updated_at": _iso(code.updated_at),
+    }
+
+
+def patient_fields_json(
+    patient_id: uuid.UUID,
+    branch_id: uuid.UUID,
+    name: str,
+    mobile: str,
+    *,
+    email: str | None = None,
+    birth_date: date | None = None,
+    gender: str | None = None,
+    consent_sms: bool = False,
+    consent_email: bool = False,
+    consent_whatsapp: bool = False,
+) -> dict[str, Any]:
+    """A patient from its fields (a bulk import has no model object to hand)."""
+    return {
+        "id": str(patient_id),
+        "branch_id": str(branch_id),
+        "name": name,
+        "mobile": mobile,
+        "email": email or "",
+        "birth_date": _iso(birth_date),
+        "gender": gender or "",
+        "consent_sms": consent_sms,
+        "consent_email": consent_email,
+        "consent_whatsapp": consent_whatsapp,
+    }
+
+
+def patient_json(patient: Patient) -> dict[str, Any]:
+    """A registered patient's details and consents."""
+    return patient_fields_json(
+        patient.id,
+        patient.branch_id,
+        patient.name,
+        patient.mobile,
+        email=patient.email,
+        birth_date=patient.birth_date,
+        gender=patient.gender,
+        consent_sms=patient.consent_sms,
+        consent_email=patient.consent_email,
+        consent_whatsapp=patient.consent_whatsapp,
+    )
+
+
+def callback_request_json(
+    request: CallbackRequest, activities: Sequence[CallbackActivity]
+) -> dict[str, Any]:
+    """A callback request with its whole activity log (given oldest first)."""
+    return {
+        "id": str(request.id),
+        "branch_id": str(request.branch_id),
+        "patient_id": str(request.patient_id) if request.patient_id else None,
+        "contact_name": request.contact_name,
+        "mobile": request.mobile,
+        "reason": request.reason,
+        "source": request.source,
+        "notes": request.notes,
+        "preferred_from": _iso(request.preferred_from),
+        "preferred_to": _iso(request.preferred_to),
+        "requested_at": _iso(request.requested_at),
+        "created_by": str(request.created_by),
+        "assigned_to": str(request.assigned_to) if request.assigned_to else None,
+        "assigned_at": _iso(request.assigned_at),
+        "status": request.status,
+        "attempts": request.attempts,
+        "sla_category": request.sla_category,
+        "due_at": _iso(request.due_at),
+        "not_before": _iso(request.not_before),
+        "outcome": request.outcome,
+        "closed_at": _iso(request.closed_at),
+        "updated_at": _iso(request.updated_at),
+        "activities": [
+            {
+                "id": str(a.id),
+                "at": _iso(a.at),
+                "user_id": str(a.user_id),
+                "activity": a.activity,
+                "from_status": a.from_status,
+                "to_status": a.to_status,
+                "note": a.note,
+                "details": json_ready(a.details),
+            }
+            for a in activities
+        ],
     }

@@ -37,12 +37,13 @@ from db.engine import Database
 from db.models import CatalogItem, InvoiceHeader, InvoiceLineItem, Patient
 from domain.fiscal import fiscal_year_label
 from domain.money import paise_to_decimal
-from domain.patients import NewPatient, PatientDetailsError, normalise_mobile
+from domain.patients import PatientDetailsError, normalise_mobile
 from domain.roles import Role, require_role
-from services import audit, outbox
+from services import documents
 from services.auth import CurrentUser
 from services.branch import BranchInfo, get_branch
 from services.errors import ServiceError
+from services.uow import UnitOfWork
 
 COLUMNS = (
     "invoice_number",
@@ -117,8 +118,10 @@ def import_transactions(
     branch = get_branch(db)
     today = now.astimezone(ZoneInfo(branch.details.timezone)).date()
     parsed = _read(source, today, progress)
-    with db.session(write=True) as session, session.begin():
-        return _write(session, actor, branch, parsed, source.name, now, progress)
+    with UnitOfWork(db, actor, now) as uow:
+        result = _write(uow, actor, branch, parsed, source.name, now, progress)
+        uow.commit()
+        return result
 
 
 # ----------------------------------------------------------------------------- reading
@@ -530,14 +533,14 @@ def _patients(
 
 
 def _insert_patients(
-    session: Session,
+    uow: UnitOfWork,
     branch_id: uuid.UUID,
     patients: list[tuple[uuid.UUID, str, str]],
     now: datetime,
 ) -> None:
     """Add the new patients, and queue each for the centre with the document `add_patient`
     queues (nothing but a name and a mobile is known of them: no consents)."""
-    blank = asdict(NewPatient(name="", mobile=""))
+    session = uow.session
     for chunk in _chunks(patients, INSERT_CHUNK):
         session.connection().execute(
             insert(Patient),
@@ -559,23 +562,15 @@ def _insert_patients(
                 for patient_id, name, mobile in chunk
             ],
         )
-        outbox.append_many(
-            session,
-            (
+        uow.outbox_many(
+            [
                 (
-                    "patient",
+                    documents.PATIENT,
                     patient_id,
-                    {
-                        "id": str(patient_id),
-                        "branch_id": str(branch_id),
-                        **blank,
-                        "name": name,
-                        "mobile": mobile,
-                    },
+                    documents.patient_fields_json(patient_id, branch_id, name, mobile),
                 )
                 for patient_id, name, mobile in chunk
-            ),
-            now=now,
+            ]
         )
 
 
@@ -687,7 +682,7 @@ def _discount_percent(discount: int, gross: int) -> Decimal:
 
 
 def _write(
-    session: Session,
+    uow: UnitOfWork,
     actor: CurrentUser,
     branch: BranchInfo,
     parsed: _Parsed,
@@ -695,13 +690,14 @@ def _write(
     now: datetime,
     progress: Progress | None,
 ) -> ImportResult:
+    session = uow.session
     invoices, skipped = _invoices_to_add(session, branch, parsed.invoices.values())
     patient_ids, new_patients = _patients(session, invoices)
     catalog, new_items = _catalog(session, parsed.rows, invoices, now)
     with _big_page_cache(session):
         if new_items:
             session.connection().execute(insert(CatalogItem), new_items)
-        _insert_patients(session, branch.id, new_patients, now)
+        _insert_patients(uow, branch.id, new_patients, now)
         lines_total = sum(len(invoice.lines) for invoice in invoices)
         written = _write_invoices(
             session,
@@ -723,14 +719,11 @@ def _write(
         invoices_skipped=skipped,
     )
     if invoices:
-        audit.record(
-            session,
-            at=now,
-            user_id=actor.id,
-            branch_id=branch.id,
-            action="history.import",
-            entity_type="invoice_header",
+        uow.audit(
+            "history.import",
+            "invoice_header",
             details={"file": source_name, **asdict(result)},
+            branch_id=branch.id,
         )
     if progress is not None:
         progress(2 * parsed.physical_lines, 2 * parsed.physical_lines)

@@ -62,8 +62,6 @@ from services.uow import UnitOfWork
 
 log = logging.getLogger("frontdesk.invoicing")
 
-DOC_TYPE = "invoice"
-
 
 @dataclass(frozen=True)
 class CartItem:

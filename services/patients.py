@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -18,9 +18,10 @@ from domain.patients import (
     normalise_mobile,
     validate_new_patient,
 )
-from services import audit, outbox
+from services import documents
 from services.auth import CurrentUser
 from services.errors import NotFound
+from services.uow import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,8 @@ def add_patient(
 ) -> PatientMatch:
     """Register a patient (any signed-in user); raises PatientDetailsError for bad input."""
     clean = validate_new_patient(details, today=today)
-    with db.session(write=True) as session, session.begin():
+    with UnitOfWork(db, actor, now) as uow:
+        session = uow.session
         patient = Patient(
             branch_id=actor.branch_id,
             name=clean.name,
@@ -118,16 +120,7 @@ def add_patient(
         )
         session.add(patient)
         session.flush()
-        document = {"id": str(patient.id), "branch_id": str(actor.branch_id), **asdict(clean)}
-        document["birth_date"] = clean.birth_date.isoformat() if clean.birth_date else None
-        outbox.append(session, doc_type="patient", doc_id=patient.id, payload=document, now=now)
-        audit.record(
-            session,
-            at=now,
-            user_id=actor.id,
-            branch_id=actor.branch_id,
-            action="patient.add",
-            entity_type="patient",
-            entity_id=patient.id,
-        )
+        uow.outbox(documents.PATIENT, patient.id, documents.patient_json(patient))
+        uow.audit("patient.add", "patient", patient.id)
+        uow.commit()
         return PatientMatch(patient.id, patient.name, patient.mobile, 0, None)

@@ -36,10 +36,12 @@ from domain.promotion_spec import (
     validate_promotion,
 )
 from domain.roles import Role, require_role
-from services import audit
+from domain.usage_limits import reactivates
+from services import documents
 from services.auth import CurrentUser
 from services.branch import this_branch_id
 from services.errors import NotFound, ServiceError
+from services.uow import UnitOfWork
 
 __all__ = ["SpecError"]
 
@@ -335,7 +337,8 @@ def save_promotion(
     Raises SpecError (with the field to fix) for bad input, including a code that exists.
     """
     _manager(actor, "Managing promotions")
-    with db.session(write=True) as session, session.begin():
+    with UnitOfWork(db, actor, now) as uow:
+        session = uow.session
         items, categories = _catalog(session)
         spec = validate_promotion(data, item_codes=items, categories=categories)
         clash = session.scalar(
@@ -356,22 +359,17 @@ def save_promotion(
             action = "promotion.update"
         before = None if replacing is None else _snapshot(promotion)
         _apply(promotion, spec)
-        if spec.is_active and promotion.auto_deactivated_at is not None:
-            limit = promotion.max_total_uses
-            if limit is None or promotion.current_uses < limit:
-                promotion.auto_deactivated_at = None
+        if spec.is_active and reactivates(
+            promotion.current_uses,
+            promotion.max_total_uses,
+            auto_deactivated=promotion.auto_deactivated_at is not None,
+        ):
+            promotion.auto_deactivated_at = None
         promotion.updated_at = now
         session.flush()
-        audit.record(
-            session,
-            at=now,
-            user_id=actor.id,
-            branch_id=actor.branch_id,
-            action=action,
-            entity_type="promotion",
-            entity_id=promotion.id,
-            details={"before": before, "after": spec.to_json()},
-        )
+        uow.outbox(documents.PROMOTION, promotion.id, documents.promotion_json(promotion))
+        uow.audit(action, "promotion", promotion.id, {"before": before, "after": spec.to_json()})
+        uow.commit()
         return spec
 
 
@@ -417,7 +415,8 @@ def save_code(
     including a code that already exists (codes are unique in any case)."""
     _manager(actor, "Managing promo codes")
     spec = validate_code(data)
-    with db.session(write=True) as session, session.begin():
+    with UnitOfWork(db, actor, now) as uow:
+        session = uow.session
         try:
             promotion = _find_promotion(session, spec.promotion_code)
         except NotFound as exc:
@@ -443,25 +442,19 @@ def save_code(
         code.max_uses_per_patient = spec.max_uses_per_patient
         code.auto_deactivate_on_max_uses = spec.auto_deactivate_on_max_uses
         code.updated_at = now
-        if (
-            code.status == "expired"
-            and code.auto_deactivated_at is not None
-            and (spec.max_uses is None or code.current_uses < spec.max_uses)
+        if code.status == "expired" and reactivates(
+            code.current_uses, spec.max_uses, auto_deactivated=code.auto_deactivated_at is not None
         ):
             code.status = "active"
             code.auto_deactivated_at = None
         session.flush()
-        audit.record(
-            session,
-            at=now,
-            user_id=actor.id,
-            branch_id=actor.branch_id,
-            action=action,
-            entity_type="promo_code",
-            entity_id=code.id,
-            details=_code_json(spec),
+        uow.outbox(
+            documents.PROMO_CODE, code.id, documents.promo_code_json(code, promotion.campaign_code)
         )
-        return _code_row(code, promotion.campaign_code, 0)
+        uow.audit(action, "promo_code", code.id, _code_json(spec))
+        row = _code_row(code, promotion.campaign_code, 0)
+        uow.commit()
+        return row
 
 
 def set_paused(
@@ -476,7 +469,8 @@ def set_paused(
     """Pause or resume a promo code or a promotion (by its campaign code); returns a
     sentence. Without `kind`, a promo code of that name is meant before a promotion."""
     _manager(actor, "Pausing promotions")
-    with db.session(write=True) as session, session.begin():
+    with UnitOfWork(db, actor, now) as uow:
+        session = uow.session
         code = None
         if kind != "promotion":
             try:
@@ -492,21 +486,19 @@ def set_paused(
             code.status = "paused" if paused else "active"
             code.updated_at = now
             entity, name, entity_id = "promo_code", code.code, code.id
+            owner = session.get_one(PromotionCampaign, code.promotion_id)
+            uow.outbox(
+                documents.PROMO_CODE, code.id, documents.promo_code_json(code, owner.campaign_code)
+            )
         else:
             promotion = _find_promotion(session, text)
             promotion.is_active = not paused
             promotion.updated_at = now
             entity, name, entity_id = "promotion", promotion.campaign_code, promotion.id
+            uow.outbox(documents.PROMOTION, promotion.id, documents.promotion_json(promotion))
         verb = "paused" if paused else "resumed"
-        audit.record(
-            session,
-            at=now,
-            user_id=actor.id,
-            branch_id=actor.branch_id,
-            action=f"{entity}.{'pause' if paused else 'resume'}",
-            entity_type=entity,
-            entity_id=entity_id,
-        )
+        uow.audit(f"{entity}.{'pause' if paused else 'resume'}", entity, entity_id)
+        uow.commit()
         return f"{name} {verb}."
 
 

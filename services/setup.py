@@ -14,11 +14,11 @@ from db.engine import Database
 from db.migrate import DatabaseRefused, open_database
 from db.models import AppSetting, Branch, User
 from domain.roles import Role
-from services import audit
 from services import demo as demo_data
 from services.auth import hash_pin
 from services.branch import THIS_BRANCH_KEY
 from services.errors import ServiceError
+from services.uow import UnitOfWork
 
 __all__ = ["Database", "DatabaseRefused", "InitResult", "initialise", "open_branch_database"]
 
@@ -60,7 +60,8 @@ def initialise(
     one admin user (`admin_username`, `admin_pin`) is created. A database that is already
     set up is left exactly as it is.
     """
-    with db.session(write=True) as session, session.begin():
+    with UnitOfWork(db, None, now) as uow:
+        session = uow.session
         existing = session.get(AppSetting, THIS_BRANCH_KEY)
         if existing is not None:
             branch = session.get_one(Branch, uuid.UUID(existing.value["branch_id"]))
@@ -74,16 +75,8 @@ def initialise(
             branch_id = _blank_branch(session, now, admin_username, admin_pin)
             message = f"Created a new branch with admin user '{admin_username}'."
         session.add(AppSetting(key=THIS_BRANCH_KEY, value={"branch_id": str(branch_id)}))
-        audit.record(
-            session,
-            at=now,
-            user_id=None,
-            branch_id=branch_id,
-            action="database.init",
-            entity_type="branch",
-            entity_id=branch_id,
-            details={"demo": demo},
-        )
+        uow.audit("database.init", "branch", branch_id, {"demo": demo}, branch_id=branch_id)
+        uow.commit()
         return InitResult(True, demo, message)
 
 
