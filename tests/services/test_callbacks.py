@@ -5,12 +5,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from db.models import AuditLog, CallbackActivity, SyncOutbox
+from db.models import AuditLog, CallbackActivity, CallbackRequest, SyncOutbox
 from domain.callbacks import CallbackSettings, Category, Reason, Source, Status
 from domain.opening_hours import DEFAULT_OPENING_HOURS, hours_from_json, hours_to_json
 from domain.roles import PermissionDenied
 from services import callbacks as cb
 from services.auth import sign_in
+from services.errors import NotFound
 from services.patients import find_patients
 
 from .conftest import NOW  # 05:30 UTC = 11:00 in Bengaluru, Tuesday 24 Nov 2026
@@ -107,7 +108,7 @@ def test_bad_details_are_refused_naming_the_field(demo_db, priya, new, field, me
     with pytest.raises(cb.CallbackInputError, match=message) as refused:
         cb.add_callback(demo_db, priya, new, now=NOW)
     assert refused.value.field == field
-    assert count(demo_db, cb.CallbackRequest) == 0
+    assert count(demo_db, CallbackRequest) == 0
 
 
 def test_call_next_takes_the_top_request_and_skips_what_it_may_not_call(demo_db, priya, rahul):
@@ -239,5 +240,5 @@ def test_a_callback_is_found_by_the_start_of_its_id(demo_db, priya):
 
     assert cb.resolve_id(demo_db, row.short_id) == row.id
     assert cb.resolve_id(demo_db, str(row.id)) == row.id
-    with pytest.raises(cb.NotFound, match="not a callback id"):
+    with pytest.raises(NotFound, match="not a callback id"):
         cb.resolve_id(demo_db, "xyz")
