@@ -37,19 +37,19 @@ def _on_begin(connection: Any) -> None:
 
 def _json_default(value: object) -> object:
     if isinstance(value, Decimal):
-        # A JSON number, as seed 000 writes `total_discount`; rupee figures with two decimals
-        # keep their digits through repr, and json_loads reads them back as Decimal.
-        return float(value)
+        # Amounts travel as exact strings ("500.00"), never as binary floats.
+        return str(value)
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def json_dumps(value: Any) -> str:
-    """JSON text for our JSON columns (Decimals become numbers)."""
+    """JSON text for our JSON columns (a Decimal becomes its exact string)."""
     return json.dumps(value, default=_json_default, ensure_ascii=False)
 
 
 def json_loads(text: str) -> Any:
-    """Read our JSON columns: numbers with a fraction come back as exact Decimals."""
+    """Read our JSON columns: numbers with a fraction (written before amounts were strings)
+    come back as exact Decimals."""
     return json.loads(text, parse_float=Decimal)
 
 

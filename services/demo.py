@@ -37,6 +37,7 @@ from domain.invoice_numbers import format_invoice_number
 from domain.promotion_rules import promotion_from_row
 from domain.promotions import CartLine, ItemType, PatientHistory, PromotionBook, price_cart
 from domain.roles import Role
+from services import documents
 from services.auth import hash_pin
 
 SEED = 20251121
@@ -585,7 +586,7 @@ def _price_history(
                 "tax_amount": totals.tax,
                 "round_off": totals.round_off,
                 "total_amount": totals.payable,
-                "campaigns_applied": priced.campaigns_applied,
+                "campaigns_applied": documents.json_ready(priced.campaigns_applied),
                 "promo_codes_entered": None,
                 "is_history": False,
                 "notes": "",

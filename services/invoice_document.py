@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Branch, InvoiceHeader, Patient, PromotionCampaign, User
 from domain.branch import BranchDetails
+from domain.money import rupees_to_paise
 from services.errors import NotFound
 
 
@@ -112,7 +113,7 @@ def build_invoice_document(
     savings: dict[uuid.UUID, int] = {}
     for entry in (invoice.campaigns_applied or {}).get("applied_promotions", []):
         pid = uuid.UUID(entry["promotion_id"])
-        savings[pid] = int(Decimal(str(entry["total_discount"])) * 100)
+        savings[pid] = rupees_to_paise(Decimal(str(entry["total_discount"])))
         names.setdefault(pid, (entry["campaign_code"], entry["campaign_name"]))
     promotion_total = sum(savings.values())
     return InvoiceDocument(

@@ -397,7 +397,7 @@ def _write_invoice(
         tax_amount=totals.tax,
         round_off=totals.round_off,
         total_amount=totals.payable,
-        campaigns_applied=quote.priced.campaigns_applied,
+        campaigns_applied=documents.json_ready(quote.priced.campaigns_applied),
         promo_codes_entered={"codes": list(quote.request.codes)} if quote.request.codes else None,
         is_history=False,
         notes="",

@@ -47,7 +47,7 @@ def test_seed_000_botox_makes_the_consultation_free(demo_db, desk):
                 "campaign_code": "PREMIUM_CONSULT",
                 "promotion_type": "buy_x_get_y",
                 "items_affected": [str(item_id(demo_db, "CONSULT"))],
-                "total_discount": Decimal("500.00"),
+                "total_discount": "500.00",
             }
         ]
     }
