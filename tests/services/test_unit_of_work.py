@@ -1,0 +1,364 @@
+"""Every write service runs in one unit of work: it leaves exactly one audit entry and, for
+each document that syncs, its outbox row, in the same transaction as its own writes.
+
+The walk below lists every service function that opens a UnitOfWork (a test reads the
+services' source and fails when one is missing here), runs each on a real SQLite file,
+and runs each again with the audit insert made to fail, the last thing a unit of work
+writes, to see that nothing of the service's own writes is left either.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from db.engine import json_dumps
+from domain.callbacks import CallbackSettings, Reason
+from domain.opening_hours import DEFAULT_OPENING_HOURS
+from domain.patients import NewPatient
+from services import auth, branch, callbacks, history_import, invoicing, patients, promotions
+from services.setup import initialise, open_branch_database
+from services.uow import UnitOfWork
+from tests.services.conftest import NOW, TODAY
+from tests.services.invoice_helpers import cart
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PEELS10 = {
+    "campaign_code": "PEELS10",
+    "campaign_name": "Morning peels 10% off",
+    "promotion_type": "percentage",
+    "rules": {"scope": "category", "categories": ["Peels"]},
+    "discount_percent": "10",
+    "priority": 30,
+}
+
+HISTORY = (
+    "invoice_number,invoice_date,patient_mobile,patient_name,item_code,item_name,"
+    "quantity,unit_price,discount,cost\n"
+    "OLD-1,2024-03-30,98450 12345,Asha Rao,CONSULT,Consultation,1,500,0,0\n"
+    "OLD-2,2024-04-02,98450 54321,Ravi Rao,CONSULT,Consultation,1,500,0,0\n"
+)
+
+
+@dataclass
+class Desk:
+    """The demo's users, signed in, and a folder for files."""
+
+    db: Any
+    desk: auth.CurrentUser
+    manager: auth.CurrentUser
+    folder: Path
+
+
+def stranger(reason: Reason = Reason.APPOINTMENT) -> callbacks.NewCallback:
+    return callbacks.NewCallback(reason=reason, name="Kavya Iyer", mobile="9845098450")
+
+
+def queued(d: Desk) -> Any:
+    return callbacks.add_callback(d.db, d.desk, stranger(), now=NOW)
+
+
+def taken(d: Desk) -> Any:
+    row = queued(d)
+    return callbacks.take_call(d.db, d.desk, row.id, now=NOW)
+
+
+def saved_invoice(d: Desk) -> Any:
+    return invoicing.save_invoice(d.db, d.desk, cart(d.db, "BOTOX50", "CONSULT"), now=NOW)
+
+
+def with_promotion(d: Desk) -> None:
+    promotions.save_promotion(d.db, d.manager, PEELS10, now=NOW)
+
+
+def history_file(d: Desk) -> Path:
+    path = d.folder / "history.csv"
+    path.write_text(HISTORY, encoding="utf-8")
+    return path
+
+
+def renamed_branch(d: Desk) -> None:
+    details = branch.get_branch(d.db).details
+    branch.update_branch(d.db, d.manager, replace(details, name="Koramangala"), now=NOW)
+
+
+def nothing(_d: Desk) -> None:
+    return None
+
+
+# name: (set-up, the service call, the document types it queues, how many of them)
+WRITES: dict[str, tuple[Any, Any, str | None, int]] = {
+    "branch.update_branch": (nothing, lambda d, _: renamed_branch(d), None, 0),
+    "patients.add_patient": (
+        nothing,
+        lambda d, _: patients.add_patient(
+            d.db, d.desk, NewPatient("Asha Rao", "9845012345"), now=NOW, today=TODAY
+        ),
+        "patient",
+        1,
+    ),
+    "invoicing.save_invoice": (nothing, lambda d, _: saved_invoice(d), "invoice", 1),
+    "invoicing.cancel_invoice": (
+        saved_invoice,
+        lambda d, inv: invoicing.cancel_invoice(
+            d.db, d.manager, inv.invoice_number, reason="Entered twice", now=NOW
+        ),
+        "invoice_cancellation",
+        1,
+    ),
+    "invoicing.rebuild_usage": (
+        nothing,
+        lambda d, _: invoicing.rebuild_usage(d.db, d.manager, now=NOW),
+        None,
+        0,
+    ),
+    "history_import.import_transactions": (
+        history_file,
+        lambda d, path: history_import.import_transactions(d.db, d.manager, path, now=NOW),
+        "patient",
+        2,
+    ),
+    "promotions.save_promotion": (
+        nothing,
+        lambda d, _: promotions.save_promotion(d.db, d.manager, PEELS10, now=NOW),
+        "promotion",
+        1,
+    ),
+    "promotions.save_code": (
+        with_promotion,
+        lambda d, _: promotions.save_code(
+            d.db, d.manager, {"code": "PEEL10", "promotion_code": "PEELS10"}, now=NOW
+        ),
+        "promo_code",
+        1,
+    ),
+    "promotions.set_paused": (
+        nothing,
+        lambda d, _: promotions.set_paused(d.db, d.manager, "GLOW20", paused=True, now=NOW),
+        "promotion",
+        1,
+    ),
+    "callbacks.update_config": (
+        nothing,
+        lambda d, _: callbacks.update_config(
+            d.db, d.manager, CallbackSettings(max_attempts=4), DEFAULT_OPENING_HOURS, now=NOW
+        ),
+        None,
+        0,
+    ),
+    "callbacks.add_callback": (nothing, lambda d, _: queued(d), "callback_request", 1),
+    "callbacks.assign": (
+        queued,
+        lambda d, row: callbacks.assign(d.db, d.desk, row.id, now=NOW),
+        "callback_request",
+        1,
+    ),
+    "callbacks.start_call": (
+        lambda d: callbacks.assign(d.db, d.desk, queued(d).id, now=NOW),
+        lambda d, row: callbacks.start_call(d.db, d.desk, row.id, now=NOW),
+        "callback_request",
+        1,
+    ),
+    "callbacks.take_call": (
+        queued,
+        lambda d, row: callbacks.take_call(d.db, d.desk, row.id, now=NOW),
+        "callback_request",
+        1,
+    ),
+    "callbacks.call_next": (
+        queued,
+        lambda d, _: callbacks.call_next(d.db, d.desk, now=NOW),
+        "callback_request",
+        1,
+    ),
+    "callbacks.complete": (
+        taken,
+        lambda d, row: callbacks.complete(d.db, d.desk, row.id, outcome="Booked", now=NOW),
+        "callback_request",
+        1,
+    ),
+    "callbacks.no_answer": (
+        taken,
+        lambda d, row: callbacks.no_answer(d.db, d.desk, row.id, now=NOW),
+        "callback_request",
+        1,
+    ),
+    "callbacks.reschedule": (
+        queued,
+        lambda d, row: callbacks.reschedule(
+            d.db, d.desk, row.id, to=NOW + timedelta(hours=2), now=NOW
+        ),
+        "callback_request",
+        1,
+    ),
+    "callbacks.cancel": (
+        queued,
+        lambda d, row: callbacks.cancel(d.db, d.desk, row.id, reason="Came in", now=NOW),
+        "callback_request",
+        1,
+    ),
+    "callbacks.add_note": (
+        queued,
+        lambda d, row: callbacks.add_note(d.db, d.desk, row.id, note="Prefers Hindi", now=NOW),
+        "callback_request",
+        1,
+    ),
+}
+
+
+@pytest.fixture
+def d(demo_db, tmp_path):
+    return Desk(
+        demo_db,
+        auth.sign_in(demo_db, "priya", "1111"),
+        auth.sign_in(demo_db, "meera", "2222"),
+        tmp_path,
+    )
+
+
+def rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(path) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def fingerprint(path: Path) -> dict[str, str]:
+    """Every table's rows, hashed: equal fingerprints, equal contents."""
+    with sqlite3.connect(path) as connection:
+        tables = [
+            name
+            for (name,) in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        return {
+            table: hashlib.sha256(
+                repr(sorted(map(repr, connection.execute(f'SELECT * FROM "{table}"')))).encode()
+            ).hexdigest()
+            for table in tables
+        }
+
+
+def execute(path: Path, sql: str) -> None:
+    with sqlite3.connect(path) as connection:
+        connection.execute(sql)
+
+
+@pytest.mark.parametrize("name", sorted(WRITES))
+def test_each_write_leaves_one_audit_entry_and_its_documents(d, name):
+    prepare, write, doc_type, documents = WRITES[name]
+    given = prepare(d)
+    audits = rows(d.db.path, "SELECT count(*) FROM audit_log")[0][0]
+    outbox = rows(d.db.path, "SELECT coalesce(max(id), 0) FROM sync_outbox")[0][0]
+
+    write(d, given)
+
+    new_audits = rows(
+        d.db.path, f"SELECT at FROM audit_log ORDER BY rowid LIMIT -1 OFFSET {audits}"
+    )
+    queued_rows = rows(
+        d.db.path, f"SELECT doc_type, created_at FROM sync_outbox WHERE id > {outbox}"
+    )
+    assert len(new_audits) == 1
+    assert [t for t, _ in queued_rows] == [doc_type] * documents
+    # One instant for the entry and the documents: they were written by one unit of work.
+    assert {at for _, at in queued_rows} <= {new_audits[0][0]}
+
+
+@pytest.mark.parametrize("name", sorted(WRITES))
+def test_a_write_whose_audit_fails_leaves_nothing_at_all(d, name):
+    prepare, write, _doc_type, _documents = WRITES[name]
+    given = prepare(d)
+    execute(
+        d.db.path,
+        "CREATE TRIGGER audit_fails BEFORE INSERT ON audit_log "
+        "BEGIN SELECT RAISE(ABORT, 'disk trouble'); END",
+    )
+    before = fingerprint(d.db.path)
+
+    with pytest.raises(IntegrityError, match="disk trouble"):
+        write(d, given)
+
+    assert fingerprint(d.db.path) == before
+
+
+def test_setting_up_a_database_is_one_unit_of_work_too(tmp_path):
+    db = open_branch_database(tmp_path / "new.db", now=NOW)
+    try:
+        execute(
+            db.path,
+            "CREATE TRIGGER audit_fails BEFORE INSERT ON audit_log "
+            "BEGIN SELECT RAISE(ABORT, 'disk trouble'); END",
+        )
+        with pytest.raises(IntegrityError):
+            initialise(db, demo=False, now=NOW, today=TODAY, admin_pin="4321")
+        assert rows(db.path, "SELECT count(*) FROM branches") == [(0,)]
+        execute(db.path, "DROP TRIGGER audit_fails")
+        initialise(db, demo=False, now=NOW, today=TODAY, admin_pin="4321")
+        assert rows(db.path, "SELECT action FROM audit_log") == [("database.init",)]
+    finally:
+        db.close()
+
+
+def unit_of_work_services() -> set[str]:
+    """module.function for every function in services/ that opens a UnitOfWork."""
+    found = set()
+    for path in (ROOT / "services").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and any(
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Name)
+                and call.func.id == "UnitOfWork"
+                for call in ast.walk(node)
+            ):
+                found.add(
+                    f"{path.stem if path.stem != '__init__' else path.parent.name}.{node.name}"
+                )
+    return found
+
+
+def test_the_walk_covers_every_service_that_writes():
+    covered = {name.split(".")[1] for name in WRITES} | {"initialise"}
+    writing = {name.split(".")[1] for name in unit_of_work_services()}
+    assert writing == covered
+
+
+def test_no_service_opens_a_write_session_but_the_unit_of_work():
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "services").rglob("*.py")
+        if "write=True" in path.read_text(encoding="utf-8") and path.name != "uow.py"
+    ]
+    assert offenders == []
+
+
+def test_a_block_that_does_not_commit_writes_nothing(d):
+    before = fingerprint(d.db.path)
+    with UnitOfWork(d.db, d.desk, NOW) as uow:
+        uow.session.execute(text("UPDATE branches SET name = 'Nowhere'"))
+        uow.audit("branch.update", "branch")
+        uow.outbox("patient", d.desk.id, {"id": "nobody"})
+    assert fingerprint(d.db.path) == before
+
+
+def test_amounts_in_json_columns_are_exact_strings(d):
+    assert json.loads(json_dumps({"total_discount": Decimal("0.10")})) == {"total_discount": "0.10"}
+    saved = saved_invoice(d)
+    [(text,)] = rows(
+        d.db.path, f"SELECT campaigns_applied FROM invoice_header WHERE id = '{saved.id.hex}'"
+    )
+    assert json.loads(text)["applied_promotions"][0]["total_discount"] == "500.00"
+    [(payload,)] = rows(d.db.path, "SELECT payload FROM sync_outbox ORDER BY id DESC LIMIT 1")
+    assert '"payable": "4500.00"' in payload and "500.0," not in payload
