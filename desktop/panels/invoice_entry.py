@@ -326,7 +326,7 @@ class InvoiceEntryPanel(QWidget):
         self.not_applied_heading = QLabel("Not applied")
         self.not_applied_heading.setObjectName("FieldCaption")
         self.not_applied_label = QLabel()
-        self.not_applied_label.setObjectName("NotApplied")
+        self.not_applied_label.setObjectName("Hint")
         self.not_applied_label.setAccessibleName("Promotions not applied")
         self.not_applied_label.setWordWrap(True)
         not_applied = QVBoxLayout()
@@ -861,10 +861,13 @@ class InvoiceEntryPanel(QWidget):
             self.priced.emit()
 
     def _show_not_applied(self, quote: Quote | None) -> None:
-        """Why each promotion related to the cart gave nothing, under the totals."""
+        """Why each promotion related to the cart gave nothing, under the totals. One that
+        a hint below the cart already explains (add this, spend that) is not said twice;
+        the tooltip lists them all."""
         missed = list(quote.priced.not_applied) if quote else []
-        lines = [f"{miss.campaign_code}: {miss.message}" for miss in missed[:MAX_NOT_APPLIED]]
-        self.not_applied_label.setText("\n".join(lines))
+        hinted = {near.promotion_id for near in quote.priced.near_misses} if quote else set()
+        lines = [miss.message for miss in missed if miss.promotion_id not in hinted]
+        self.not_applied_label.setText("\n".join(lines[:MAX_NOT_APPLIED]))
         self.not_applied_label.setToolTip(
             "\n".join(f"{miss.campaign_name}: {miss.message}" for miss in missed)
         )

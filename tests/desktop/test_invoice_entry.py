@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,7 +12,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit
 from sqlalchemy import func, select, update
 
-from db.models import CatalogItem, InvoiceHeader, Patient, PromotionCampaign, PromotionUsageLog
+from db.models import (
+    CatalogItem,
+    InvoiceHeader,
+    InvoiceLineItem,
+    Patient,
+    PromotionCampaign,
+    PromotionUsageLog,
+)
 from desktop.main_window import MainWindow
 from desktop.models.cart_model import BADGE_ROLE, CODE_ROLE, DISCOUNT, ITEM, QTY
 from desktop.panels.invoice_entry import InvoiceEntryPanel
@@ -46,7 +54,7 @@ def counter(qtbot, db, front_desk, branch_info, fresh_settings, tmp_path, opened
         invoice_folder=tmp_path / "invoices",
         open_file=opened.append,
     )
-    qtbot.addWidget(window)
+    qtbot.addWidget(window, before_close_func=lambda w: forget_the_cart(qtbot, w))
     window.resize(1366, 768)
     window.show()
     qtbot.waitExposed(window)
@@ -55,6 +63,14 @@ def counter(qtbot, db, front_desk, branch_info, fresh_settings, tmp_path, opened
     panel = window.panel("invoice")
     assert isinstance(panel, InvoiceEntryPanel)
     return window, panel
+
+
+def forget_the_cart(qtbot, window: MainWindow) -> None:
+    """Before the test closes the window: an unsaved cart would make it ask first."""
+    panel = window.counter()
+    if panel is not None:
+        qtbot.waitUntil(panel.is_idle, timeout=WAIT_MS)
+        panel.discard()
 
 
 def settle(qtbot, panel: InvoiceEntryPanel) -> None:
@@ -275,6 +291,50 @@ def test_a_scan_while_the_cart_has_the_focus_adds_too_and_a_second_scan_counts_u
     assert totals(panel)["Gross"] == "Rs.2,750.00"
 
 
+def test_a_scan_during_a_slow_save_is_refused_and_never_shown_on_the_saved_invoice(
+    qtbot, db, counter
+):
+    window, panel = counter
+    pick_patient(qtbot, panel, a_patient(db))
+    add_by_typing(qtbot, panel, "CONSULT")
+    wait_priced(qtbot, panel)
+    barcode = barcode_of(db, "SPF50")
+
+    # Another counter holds the database's write lock: this save waits for it.
+    other_counter = sqlite3.connect(db.path, timeout=30)
+    other_counter.execute("BEGIN IMMEDIATE")
+    try:
+        press(qtbot, Qt.Key.Key_S, CTRL)
+        assert panel.is_saving()
+        qtbot.keyClicks(panel.item_field, barcode)
+        qtbot.keyClick(panel.item_field, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: "was not added" in panel.message(), timeout=WAIT_MS)
+        assert panel.is_saving() and panel.saved_invoice() is None
+        assert panel.message() == (
+            "The invoice is being saved: Sunscreen SPF 50 (50 g) was not added. "
+            "Once it is saved, press Ctrl+N and do it on the next invoice."
+        )
+        assert codes_in_cart(panel) == ["CONSULT"]
+        save_screenshot(window, "invoice_scan_during_save")
+    finally:
+        other_counter.rollback()
+        other_counter.close()
+
+    qtbot.waitUntil(lambda: panel.saved_invoice() is not None, timeout=WAIT_MS)
+    settle(qtbot, panel)
+    document = panel.saved_invoice()
+    assert document.total_amount == 50_000
+    with db.session(write=False) as session:
+        lines = session.scalars(
+            select(InvoiceLineItem.item_code).where(InvoiceLineItem.invoice_id == document.id)
+        ).all()
+    assert lines == ["CONSULT"]
+    # The screen shows the invoice that was saved, and only it.
+    assert codes_in_cart(panel) == ["CONSULT"]
+    assert totals(panel)["Payable"] == "Rs.500.00"
+    assert f"Saved {document.invoice_number}" == panel.saved_label.text()
+
+
 def test_a_mobile_number_typed_by_hand_is_not_taken_for_a_barcode(qtbot, db, counter):
     _window, panel = counter
     patient = a_patient(db)
@@ -448,6 +508,31 @@ def test_a_near_miss_is_hinted_below_the_cart(qtbot, counter):
     assert panel.hints_label.text().startswith("Hint: ")
     assert "BOTOX50" in panel.hints_label.text() or "Botox" in panel.hints_label.text()
     assert "PREMIUM_CONSULT" in panel.hints_label.text()
+
+
+def test_a_promotion_that_did_not_apply_says_why_under_the_totals(qtbot, counter):
+    window, panel = counter
+    panel.item_field.setFocus()
+    add_by_typing(qtbot, panel, "BOTOX50")
+    add_by_typing(qtbot, panel, "CONSULT")
+    wait_priced(qtbot, panel)
+
+    assert panel.not_applied_messages() == [
+        "PREMIUM_CONSULT took the same items; FESTIVE500 does not combine with other promotions."
+    ]
+    assert panel.not_applied_label.isVisible()
+    assert panel.not_applied_label.toolTip().startswith("Festive")
+    save_screenshot(window, "invoice_not_applied")
+
+    # Without the Botox, the hints say what to add: the reasons are not said twice.
+    qtbot.keyClick(panel.item_field, Qt.Key.Key_Down)
+    qtbot.keyClick(panel.table, Qt.Key.Key_Up)
+    qtbot.keyClick(panel.table, Qt.Key.Key_Delete)
+    wait_priced(qtbot, panel)
+    assert codes_in_cart(panel) == ["CONSULT"]
+    assert panel.hints_label.isVisible()
+    assert panel.not_applied_messages() == []
+    assert "FESTIVE500" in panel.not_applied_label.toolTip()
 
 
 def test_saving_without_a_patient_asks_for_one(qtbot, counter):
