@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidge
 
 from db.engine import Database
 from desktop import theme
+from desktop.counter.session import ParkedCart
 from desktop.login import LoginDialog
 from desktop.main_window import MainWindow
 from desktop.workers import BackgroundOp, error_sentence
@@ -123,6 +124,9 @@ class FrontdeskApp(QObject):
         self._clock = clock
         self.main_window: MainWindow | None = None
         self.login_dialog: LoginDialog | None = None
+        # The unsaved cart kept at the last sign-out, back on the counter at the next
+        # sign-in at this desk (whoever signs in: a manager fetched for a discount).
+        self.parked: ParkedCart | None = None
 
     def start(self, autologin: tuple[str, str] | None = None) -> None:
         """Sign `autologin` in if given and right, else open the sign-in dialog."""
@@ -139,7 +143,15 @@ class FrontdeskApp(QObject):
 
     def show_login(self) -> LoginDialog:
         """Open the sign-in dialog (window-modal to nothing: it is the only window)."""
-        dialog = LoginDialog(self._db, self._settings, branch_name=self._branch.details.name)
+        note = ""
+        if self.parked is not None:
+            note = (
+                f"The invoice {self.parked.parked_by} was writing is kept: "
+                "it is back on the counter after sign-in."
+            )
+        dialog = LoginDialog(
+            self._db, self._settings, branch_name=self._branch.details.name, note=note
+        )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         dialog.signed_in.connect(self.show_main)
         dialog.rejected.connect(self._login_abandoned)
@@ -159,15 +171,19 @@ class FrontdeskApp(QObject):
         window.branch_changed.connect(self._branch_changed)
         self.main_window = window
         show_sized(window)
+        parked, self.parked = self.parked, None
+        if parked is not None:
+            window.restore_cart(parked)
         self.main_window_shown.emit(window)
         return window
 
     def _branch_changed(self, info: BranchInfo) -> None:
         self._branch = info
 
-    def _signed_out(self) -> None:
+    def _signed_out(self, parked: ParkedCart | None = None) -> None:
         window = self.main_window
         self.main_window = None
+        self.parked = parked
         # The dialog opens first so the app never has zero windows (which would quit it).
         self.show_login()
         if window is not None:
@@ -175,8 +191,35 @@ class FrontdeskApp(QObject):
 
     def _login_abandoned(self) -> None:
         self.login_dialog = None
-        if self.main_window is None:
+        if self.main_window is not None:
+            return
+        if self.parked is None:
             QApplication.quit()
+            return
+        # Closing sign-in quits the app: ask before a parked cart is lost with it. The
+        # question opens before this returns, so the app is never without a window.
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            APP_NAME,
+            f"The invoice {self.parked.parked_by} kept at sign-out is not saved. "
+            "Quit and discard it?",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+        )
+        box.setObjectName("DiscardParkedQuestion")
+        box.button(QMessageBox.StandardButton.Discard).setText("Quit and discard it")
+        box.button(QMessageBox.StandardButton.Cancel).setText("Back to sign-in")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+
+        def answered(button: int) -> None:
+            if button == QMessageBox.StandardButton.Discard:
+                self.parked = None
+                QApplication.quit()
+            else:
+                self.show_login()
+
+        box.finished.connect(answered)
+        box.open()
 
 
 def show_sized(window: QWidget) -> None:

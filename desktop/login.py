@@ -52,8 +52,10 @@ class LoginDialog(QDialog):
         settings: QSettings,
         *,
         branch_name: str = "",
+        note: str = "",
         parent: QWidget | None = None,
     ) -> None:
+        """`note` is a sentence shown under the heading (a cart kept for after sign-in)."""
         super().__init__(parent)
         self._db = db
         self._settings = settings
@@ -75,6 +77,10 @@ class LoginDialog(QDialog):
         heading.setSpacing(2)
         heading.addWidget(title)
         heading.addWidget(where)
+        self.note_label = QLabel(note)
+        self.note_label.setObjectName("NoticeInfo")
+        self.note_label.setWordWrap(True)
+        self.note_label.setVisible(bool(note))
         top = QHBoxLayout()
         top.setSpacing(12)
         top.addWidget(logo)
@@ -133,6 +139,7 @@ class LoginDialog(QDialog):
         layout.setContentsMargins(24, 20, 24, 18)
         layout.setSpacing(10)
         layout.addLayout(top)
+        layout.addWidget(self.note_label)
         layout.addSpacing(6)
         layout.addWidget(who)
         layout.addWidget(self.user_list, 1)

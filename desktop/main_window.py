@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QStackedWidget,
     QToolButton,
     QVBoxLayout,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from db.engine import Database
 from desktop import theme
+from desktop.counter.session import CounterState, ParkedCart
 from desktop.help_dialog import ShortcutsDialog
 from desktop.models.callback_model import QueueFilter
 from desktop.navigation_rail import NavigationRail
@@ -91,15 +93,19 @@ def _utc_now() -> datetime:
 class MainWindow(QMainWindow):
     """One signed-in session: the rail, the current panel, who and where, and sync state.
 
+    Closing the window or signing out with an unsaved invoice at the counter asks first:
+    save it, discard it or stay (and, when signing out, park it for the next sign-in).
+
     Signals:
-        sign_out_requested(): the person chose Sign out; the owner decides what follows.
+        sign_out_requested(object): the person chose Sign out; the owner decides what
+            follows. Carries the counter's parked cart (ParkedCart), or None.
         panel_changed(str): the key of the panel now shown.
         branch_changed(object): the branch's details were saved (BranchInfo).
         overdue_counted(int): the status bar shows this many overdue callbacks now.
         invoice_saved(str): the counter saved an invoice (its id).
     """
 
-    sign_out_requested = Signal()
+    sign_out_requested = Signal(object)
     panel_changed = Signal(str)
     branch_changed = Signal(object)
     overdue_counted = Signal(int)
@@ -132,6 +138,11 @@ class MainWindow(QMainWindow):
         self._help: ShortcutsDialog | None = None
         self._counting = 0
         self._overdue = 0
+        # Set once the person chose how to leave; the close that follows asks nothing.
+        self._leaving = False
+        # What to do once the counter's invoice is saved ("close" or "sign_out").
+        self._after_save: str | None = None
+        self._question: QMessageBox | None = None
 
         self.setWindowTitle(f"Frontdesk - {branch_info.details.name}")
         self.setMinimumSize(QSize(1000, 620))
@@ -258,6 +269,7 @@ class MainWindow(QMainWindow):
                 open_file=self._open_file,
             )
             self.branch_changed.connect(invoice.set_branch_info)
+            invoice.session.state_changed.connect(self._counter_state_changed)
             invoice.callback_requested.connect(self.request_callback)
             invoice.invoice_saved.connect(self.invoice_saved)
             return invoice
@@ -416,8 +428,106 @@ class MainWindow(QMainWindow):
         return self._help
 
     def _sign_out(self) -> None:
-        log.info("%s signed out", self.user.username)
-        self.sign_out_requested.emit()
+        if self._ask_about_cart("sign_out"):
+            return
+        self._leave("sign_out")
+
+    def _leave(self, action: str, parked: ParkedCart | None = None) -> None:
+        self._leaving = True
+        if action == "sign_out":
+            log.info("%s signed out", self.user.username)
+            self.sign_out_requested.emit(parked)
+        else:
+            self.close()
+
+    # -- an unsaved invoice when leaving -------------------------------------------------
+
+    def counter(self) -> InvoiceEntryPanel | None:
+        """The Invoice panel, if it was opened."""
+        panel = self._panels.get("invoice")
+        return panel if isinstance(panel, InvoiceEntryPanel) else None
+
+    def restore_cart(self, parked: ParkedCart) -> None:
+        """Put a cart parked at the last sign-out back on the counter, and show it."""
+        if "invoice" not in self._specs:
+            return
+        self.show_panel("invoice")
+        panel = self.panel("invoice")
+        assert isinstance(panel, InvoiceEntryPanel)
+        panel.restore(parked)
+
+    def leaving_question(self) -> QMessageBox | None:
+        """The question about the unsaved invoice on show, if any."""
+        return self._question
+
+    def _ask_about_cart(self, action: str) -> bool:
+        """Ask what becomes of an unsaved invoice before `action` ("close" or "sign_out");
+        True when a question is open (the action waits for its answer)."""
+        counter = self.counter()
+        if counter is None or not counter.has_unsaved_cart():
+            return False
+        if self._question is not None:
+            self._question.raise_()
+            return True
+        self.show_panel("invoice")
+        signing_out = action == "sign_out"
+        box = QMessageBox(self)
+        box.setObjectName("UnsavedInvoiceQuestion")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("The invoice is not saved")
+        box.setText("The invoice at the counter is not saved.")
+        verb = "sign out" if signing_out else "close"
+        answers: dict[object, str] = {}
+        park = None
+        if signing_out:
+            park = box.addButton("Keep it for the next sign-in", QMessageBox.ButtonRole.AcceptRole)
+            answers[park] = "park"
+            box.setInformativeText(
+                "Keep it, and it is back on the counter when the next person signs in at this "
+                "desk (a manager, for a discount). Or save it, or discard it."
+            )
+        else:
+            box.setInformativeText("Save it before closing, or discard it?")
+        save = box.addButton(f"Save and {verb}", QMessageBox.ButtonRole.AcceptRole)
+        discard = box.addButton(f"Discard and {verb}", QMessageBox.ButtonRole.DestructiveRole)
+        cancel = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+        answers.update({save: "save", discard: "discard", cancel: "cancel"})
+        box.setDefaultButton(park or save)
+        box.setEscapeButton(cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+
+        def answered() -> None:
+            self._question = None
+            self._answered(action, answers.get(box.clickedButton(), "cancel"), counter)
+
+        box.finished.connect(answered)
+        self._question = box
+        box.open()
+        return True
+
+    def _answered(self, action: str, answer: str, counter: InvoiceEntryPanel) -> None:
+        if answer == "park":
+            self._leave(action, counter.park())
+        elif answer == "discard":
+            counter.discard()
+            self._leave(action)
+        elif answer == "save":
+            counter.save()
+            if counter.is_saving():
+                self._after_save = action  # _counter_state_changed goes on from here
+            # else the counter says what is missing (an item, the patient) and stays
+        else:
+            counter.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _counter_state_changed(self, state: str) -> None:
+        action, self._after_save = self._after_save, None
+        if action is None:
+            return
+        if state == CounterState.SAVED:
+            self._leave(action)
+        elif state == CounterState.SAVING:
+            self._after_save = action
+        # else the save failed: the counter says why, and the window stays
 
     # -- geometry ------------------------------------------------------------------------
 
@@ -433,6 +543,10 @@ class MainWindow(QMainWindow):
             self.refresh_overdue()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        if not self._leaving and self._ask_about_cart("close"):
+            event.ignore()
+            return
+        self._leaving = True
         self.overdue_timer.stop()
         self._settings.setValue(GEOMETRY_KEY, self.saveGeometry())
         if self._help is not None:
