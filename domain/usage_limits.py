@@ -2,7 +2,7 @@
 and when it comes back (seeds 000 and 001).
 
 1. A use moves the count by one, and a use given back (a cancelled or refunded invoice)
-   by minus one; the count never goes below zero.
+   by minus one (a repair may move it by several at once); it never goes below zero.
 2. A use that brings the count to its limit switches the promotion or code off, when it is
    on and auto-deactivates (a promotion always does; a code unless told not to), and
    records that its limit did it.
@@ -44,7 +44,7 @@ def count_use(
     auto_deactivated: bool,
     auto_deactivate: bool = True,
 ) -> UseCounted:
-    """Rules 1 to 3 for one use (`step` +1) or one use given back (`step` -1)."""
+    """Rules 1 to 3 for uses taken (`step` > 0) or given back (`step` < 0)."""
     after = max(0, uses + step)
     deactivate = step > 0 and active and auto_deactivate and not under_limit(after, limit)
     reactivate = step < 0 and reactivates(after, limit, auto_deactivated=auto_deactivated)

@@ -47,7 +47,7 @@ from domain.promotions import (
     price_cart,
 )
 from domain.roles import Role, require_role
-from domain.usage_limits import count_use, reactivates, under_limit
+from domain.usage_limits import count_use
 from services import documents
 from services.auth import CurrentUser
 from services.branch import this_branch_id
@@ -726,41 +726,24 @@ def _usage_items(invoice: InvoiceHeader, use: PromotionUsageLog) -> list[dict[st
 
 
 def _recount(session: Session, now: datetime) -> int:
-    """Set every promotion's and code's uses to its live usage rows; switch off what is at
-    its limit and back on what its limit switched off and is under it again. Returns how
-    many counters were wrong."""
+    """Set every promotion's and code's uses to its live usage rows, switching off what
+    that brings to its limit and back on what it brings under (domain.usage_limits).
+    Returns how many counters were wrong."""
     live = select(PromotionUsageLog).where(PromotionUsageLog.reversed_at.is_(None))
     by_promotion = Counter(use.campaign_id for use in session.scalars(live))
     by_code = Counter(
         use.promo_code_id for use in session.scalars(live) if use.promo_code_id is not None
     )
     fixed = 0
-    for promotion in session.scalars(select(PromotionCampaign)):
-        uses = by_promotion[promotion.id]
-        if promotion.current_uses != uses:
-            promotion.current_uses = uses
-            promotion.updated_at = now
+    # The difference counted as uses taken or given back: the same rules as at the counter.
+    for promotion in session.scalars(select(PromotionCampaign)).all():
+        step = by_promotion[promotion.id] - promotion.current_uses
+        if step:
+            _count_use(session, promotion.id, step, now)
             fixed += 1
-        auto_deactivated = promotion.auto_deactivated_at is not None
-        if promotion.is_active and not under_limit(uses, promotion.max_total_uses):
-            promotion.is_active = False
-            promotion.auto_deactivated_at = now
-        elif reactivates(uses, promotion.max_total_uses, auto_deactivated=auto_deactivated):
-            promotion.is_active = True
-            promotion.auto_deactivated_at = None
-    for code in session.scalars(select(PromoCode)):
-        uses = by_code[code.id]
-        if code.current_uses != uses:
-            code.current_uses = uses
-            code.updated_at = now
+    for code in session.scalars(select(PromoCode)).all():
+        step = by_code[code.id] - code.current_uses
+        if step:
+            _count_code_use(session, code.id, step, now)
             fixed += 1
-        at_limit = not under_limit(uses, code.max_uses)
-        if code.status == "active" and at_limit and code.auto_deactivate_on_max_uses:
-            code.status = "expired"
-            code.auto_deactivated_at = now
-        elif code.status == "expired" and reactivates(
-            uses, code.max_uses, auto_deactivated=code.auto_deactivated_at is not None
-        ):
-            code.status = "active"
-            code.auto_deactivated_at = None
     return fixed

@@ -5,6 +5,8 @@ log entries, and queues its audit entry and the whole request for the centre."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,6 +44,16 @@ from services.callbacks.records import (
 from services.callbacks.settings import read_context
 from services.errors import NotFound
 from services.uow import UnitOfWork
+
+
+@contextmanager
+def _changing(
+    db: Database, actor: CurrentUser, callback_id: uuid.UUID, now: datetime
+) -> Iterator[tuple[UnitOfWork, Context, CallbackRequest]]:
+    """The unit of work of a command on one request, with the context and the request."""
+    with UnitOfWork(db, actor, now) as uow:
+        context = read_context(uow.session)
+        yield uow, context, request_by_id(uow.session, callback_id)
 
 
 def _finish(
@@ -202,10 +214,8 @@ def assign(
 ) -> CallbackRow:
     """Assign a waiting request to a member of staff (to the actor by default)."""
     require_role(actor.role, Role.FRONT_DESK, "Assigning a callback")
-    with UnitOfWork(db, actor, now) as uow:
+    with _changing(db, actor, callback_id, now) as (uow, context, request):
         session = uow.session
-        context = read_context(session)
-        request = request_by_id(session, callback_id)
         assignee = _user_id(session, to_username, actor)
         _assign(
             ActivityLog(session, request, actor), request, assignee, now, context.config.settings
@@ -218,10 +228,8 @@ def start_call(
 ) -> CallbackRow:
     """Mark an assigned request's call as under way."""
     require_role(actor.role, Role.FRONT_DESK, "Starting a callback")
-    with UnitOfWork(db, actor, now) as uow:
+    with _changing(db, actor, callback_id, now) as (uow, context, request):
         session = uow.session
-        context = read_context(session)
-        request = request_by_id(session, callback_id)
         _start(ActivityLog(session, request, actor), request, now, context.config.settings)
         return _finish(uow, context, request, "start")
 
@@ -231,10 +239,8 @@ def take_call(
 ) -> CallbackRow:
     """Assign a request to the actor (if it is not theirs yet) and start the call, at once."""
     require_role(actor.role, Role.FRONT_DESK, "Calling back")
-    with UnitOfWork(db, actor, now) as uow:
+    with _changing(db, actor, callback_id, now) as (uow, context, request):
         session = uow.session
-        context = read_context(session)
-        request = request_by_id(session, callback_id)
         _take(session, context, request, actor, now)
         return _finish(uow, context, request, "take")
 
@@ -283,10 +289,8 @@ def complete(
     """Close a call under way as completed, with what was agreed."""
     require_role(actor.role, Role.FRONT_DESK, "Completing a callback")
     note = _note(outcome, "outcome")
-    with UnitOfWork(db, actor, now) as uow:
+    with _changing(db, actor, callback_id, now) as (uow, context, request):
         session = uow.session
-        context = read_context(session)
-        request = request_by_id(session, callback_id)
         before, after = _move(request, Action.COMPLETE, context.config.settings)
         request.outcome = note or "Completed"
         request.closed_at = now
@@ -304,11 +308,9 @@ def no_answer(
     allowed attempt, closed as unreachable."""
     require_role(actor.role, Role.FRONT_DESK, "Recording a call")
     text = _note(note, "note")
-    with UnitOfWork(db, actor, now) as uow:
+    with _changing(db, actor, callback_id, now) as (uow, context, request):
         session = uow.session
-        context = read_context(session)
         settings = context.config.settings
-        request = request_by_id(session, callback_id)
         before, after = _move(request, Action.NO_ANSWER, settings)
         request.attempts += 1
         details: dict[str, Any] = {
@@ -345,9 +347,8 @@ def reschedule(
     text = _note(note, "note")
     if to.tzinfo is None:
         raise CallbackInputError("to", "Give the new time with its time zone.")
-    with UnitOfWork(db, actor, now) as uow:
+    with _changing(db, actor, callback_id, now) as (uow, context, request):
         session = uow.session
-        context = read_context(session)
         if to <= now:
             raise CallbackInputError("to", "Pick a time in the future to call back.")
         if not context.clock.is_open(to):
@@ -357,7 +358,6 @@ def reschedule(
                 f"The branch is closed at {local:%H:%M} on {local:%A %d %b}; "
                 "pick a time within opening hours.",
             )
-        request = request_by_id(session, callback_id)
         before, after = _move(request, Action.RESCHEDULE, context.config.settings)
         request.due_at = to
         request.not_before = to
@@ -380,10 +380,8 @@ def cancel(
     text = _note(reason, "reason")
     if not text:
         raise CallbackInputError("reason", "Say why the callback is cancelled.")
-    with UnitOfWork(db, actor, now) as uow:
+    with _changing(db, actor, callback_id, now) as (uow, context, request):
         session = uow.session
-        context = read_context(session)
-        request = request_by_id(session, callback_id)
         before, after = _move(request, Action.CANCEL, context.config.settings)
         request.outcome = text
         request.closed_at = now
@@ -402,10 +400,8 @@ def add_note(
     text = _note(note, "note")
     if not text:
         raise CallbackInputError("note", "Type the note first.")
-    with UnitOfWork(db, actor, now) as uow:
+    with _changing(db, actor, callback_id, now) as (uow, context, request):
         session = uow.session
-        context = read_context(session)
-        request = request_by_id(session, callback_id)
         ActivityLog(session, request, actor).add("note", now, note=text)
         return _finish(uow, context, request, "note")
 

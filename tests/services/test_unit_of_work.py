@@ -312,27 +312,40 @@ def test_setting_up_a_database_is_one_unit_of_work_too(tmp_path):
 
 
 def unit_of_work_services() -> set[str]:
-    """module.function for every function in services/ that opens a UnitOfWork."""
+    """Every public function in services/ that opens a UnitOfWork, itself or through a
+    private helper of its module that does (callbacks' `_changing`)."""
     found = set()
     for path in (ROOT / "services").rglob("*.py"):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in tree.body:
-            if isinstance(node, ast.FunctionDef) and any(
+        functions = [
+            node
+            for node in ast.parse(path.read_text(encoding="utf-8")).body
+            if isinstance(node, ast.FunctionDef)
+        ]
+
+        def calls(node: ast.FunctionDef, names: set[str]) -> bool:
+            return any(
                 isinstance(call, ast.Call)
                 and isinstance(call.func, ast.Name)
-                and call.func.id == "UnitOfWork"
+                and call.func.id in names
                 for call in ast.walk(node)
-            ):
-                found.add(
-                    f"{path.stem if path.stem != '__init__' else path.parent.name}.{node.name}"
-                )
+            )
+
+        openers = {"UnitOfWork"} | {
+            node.name
+            for node in functions
+            if node.name.startswith("_") and calls(node, {"UnitOfWork"})
+        }
+        found |= {
+            node.name
+            for node in functions
+            if not node.name.startswith("_") and calls(node, openers)
+        }
     return found
 
 
 def test_the_walk_covers_every_service_that_writes():
     covered = {name.split(".")[1] for name in WRITES} | {"initialise"}
-    writing = {name.split(".")[1] for name in unit_of_work_services()}
-    assert writing == covered
+    assert unit_of_work_services() == covered
 
 
 def test_no_service_opens_a_write_session_but_the_unit_of_work():
