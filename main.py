@@ -1,4 +1,4 @@
-"""Frontdesk's entry point: no arguments opens the app; arguments run a command (cli.py)."""
+"""Frontdesk's entry point: no arguments opens the app; arguments run a command (cli/)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import cli
+from domain import log
 from services.paths import log_dir
 
 
@@ -22,7 +23,7 @@ def configure_logging() -> Path:
         path, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger("frontdesk")
+    root = log.root
     root.setLevel(logging.INFO)
     if not root.handlers:
         root.addHandler(handler)

@@ -9,7 +9,6 @@ consistent even in WAL mode) and then upgraded with Alembic.
 from __future__ import annotations
 
 import functools
-import logging
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,8 +23,7 @@ from sqlalchemy import Connection, create_engine
 
 from db.engine import Database, create_sqlite_engine, sqlite_url
 from db.models import Base
-
-log = logging.getLogger("frontdesk.db")
+from domain.log import db as log
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SQLITE_MAGIC = b"SQLite format 3\x00"

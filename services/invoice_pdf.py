@@ -8,7 +8,6 @@ has no U+20B9. Rendering reads nothing but the document, the logo file and those
 from __future__ import annotations
 
 import io
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,11 +44,10 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from domain.log import pdf as log
 from domain.money import format_rupees, paise_to_decimal
 from domain.words import rupees_in_words
 from services.invoice_document import DocumentLine, InvoiceDocument
-
-log = logging.getLogger("frontdesk.pdf")
 
 Variant = Literal["a4", "receipt"]
 

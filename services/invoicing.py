@@ -11,7 +11,6 @@ the usage from the invoices' `campaigns_applied` later.
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections import Counter
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from db.models import (
     PromotionUsageItem,
     PromotionUsageLog,
 )
+from domain.log import invoicing as log
 from domain.money import rupees_to_paise
 from domain.promotion_rules import PromoCode as DomainPromoCode
 from domain.promotion_rules import normalise_code, promo_code_from_row, promotion_from_row
@@ -59,8 +59,6 @@ from services.invoice_document import (
 )
 from services.numbering import allocate_invoice_number
 from services.uow import UnitOfWork
-
-log = logging.getLogger("frontdesk.invoicing")
 
 
 @dataclass(frozen=True)
