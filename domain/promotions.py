@@ -40,13 +40,23 @@ How a cart is priced (the rules a clinic manager reads):
    the item's maximum discount percent still allows.
 10. The order in which lines were typed never matters: lines are handled in a fixed order
     (item code, then price from high to low, quantity, item id, line key).
+11. A hint (a near miss: "Add Consultation to get it free") is offered only when taking it
+    would really apply the promotion: the cart is priced again with what the hint names
+    added, and the hint stays only if the promotion then gives a discount. "Add X" adds the
+    units it names of X (on X's first line if X is on the invoice, else a line of X from
+    the catalog); a hint naming several items keeps only those that work. "Add Rs.N more"
+    adds a line worth Rs.N that no promotion names; if spending it on an item another hint
+    suggests would keep the promotion out, the hint says "other than" that item. An item
+    the engine cannot price (not on the invoice, not in the catalog it was given) and a
+    category cannot be checked, and are named as before. The cart is priced again for at
+    most eight different additions; a hint that would need more is not offered.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -414,6 +424,7 @@ class _Cart:
 
     def __init__(self, lines: Sequence[CartLine], respect_max_discount: bool) -> None:
         self.lines = sorted(lines, key=_canonical_key)
+        self.respect_max_discount = respect_max_discount
         self.size = len(self.lines)
         self.gross = [line.gross_amount for line in self.lines]
         self.quantities = [line.quantity for line in self.lines]
@@ -768,13 +779,24 @@ def _bound(promotion: Promotion, cart: _Cart) -> int:
 
 
 def _compete(cart: _Cart, contestants: list[_Contestant]) -> list[list[_Alloc]]:
-    """Hand the lines to the contestants by rule 3; return each line's allocations.
+    """Hand the lines to the contestants by rule 3; return each line's allocations."""
+    per_line: list[list[_Alloc]] = [[] for _ in range(cart.size)]
+    for _, allocs in _claims(cart, contestants):
+        for alloc in allocs:
+            for index in alloc.amounts:
+                per_line[index].append(alloc)
+    return per_line
+
+
+def _claims(
+    cart: _Cart, contestants: list[_Contestant]
+) -> Iterator[tuple[_Contestant, list[_Alloc]]]:
+    """Rule 3: each contestant as it takes its lines, with what it gives them, best first.
 
     A contestant can only save less as lines are taken. The heap starts from upper bounds
     and a contestant is priced exactly only when it reaches the top (again only if a line
     it cares about was taken since), so the greedy choice is exact but most contestants
     are never priced."""
-    per_line: list[list[_Alloc]] = [[] for _ in range(cart.size)]
     free = cart.everything
     latest: dict[int, list[_Alloc]] = {}
     # The lines a contestant cared about that were free when it was last priced.
@@ -802,11 +824,9 @@ def _compete(cart: _Cart, contestants: list[_Contestant]) -> list[list[_Alloc]]:
             continue
         claimed: set[int] = set(free) if contestant.wants_whole_invoice else set()
         for alloc in latest[seq]:
-            for index in alloc.amounts:
-                per_line[index].append(alloc)
             claimed.update(alloc.amounts)
         free = free - claimed
-    return per_line
+        yield contestant, latest[seq]
 
 
 # ----------------------------------------------------------------------------- sentences
@@ -850,8 +870,11 @@ class _Names:
     """Display names for item codes: the caller's catalog names, else the cart's, else
     the code itself."""
 
-    def __init__(self, cart: _Cart, item_names: Mapping[str, str]) -> None:
-        self._names = {line.item_code: line.name for line in cart.lines}
+    def __init__(
+        self, cart: _Cart, item_names: Mapping[str, str], catalog: Mapping[str, CartLine]
+    ) -> None:
+        self._names = {code: line.name for code, line in catalog.items()}
+        self._names.update((line.item_code, line.name) for line in cart.lines)
         self._names.update(item_names)
         self._said: dict[int, str] = {}
 
@@ -862,8 +885,8 @@ class _Names:
             said = self._said[id(selector)] = _either(names + list(selector.categories))
         return said
 
-    def of_codes(self, codes: Sequence[str]) -> str:
-        return _either([self._names.get(code, code) for code in codes])
+    def of_codes(self, codes: Sequence[str], categories: Sequence[str] = ()) -> str:
+        return _either([self._names.get(code, code) for code in codes] + list(categories))
 
 
 def _counted(count: int, what: str) -> str:
@@ -903,11 +926,29 @@ def _badge(alloc: _Alloc, index: int) -> str:
 # ----------------------------------------------------------------------------- checks
 
 
+_ITEMS = "\x00items"  # where a hint's items are named, once it knows which work (rule 11)
+
+
+@dataclass(frozen=True, slots=True)
+class _Hint:
+    """A near miss before it is checked (rule 11): the item codes it names (and categories,
+    which cannot be checked) with how many units to add, or the paise to spend; `words` is
+    its sentence with `_ITEMS` where the items' names go."""
+
+    promotion: Promotion
+    kind: NearMissKind
+    words: str
+    codes: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    quantity: int = 0
+    amount: int = 0
+
+
 @dataclass(slots=True)
 class _Miss:
     reason: Reason
     message: str
-    near: NearMiss | None = None
+    near: _Hint | None = None
 
 
 def _gate(promotion: Promotion, today: date, patient: PatientHistory) -> _Miss | None:
@@ -978,12 +1019,27 @@ def _code_problem(
     return None
 
 
-def _near(promotion: Promotion, kind: NearMissKind, message: str, **what: Any) -> NearMiss:
-    return NearMiss(promotion.id, promotion.campaign_code, kind, message, **what)
+def _add(promotion: Promotion, words: str, selector: Selector, quantity: int) -> _Hint:
+    """A hint to add `quantity` units of what the selector picks."""
+    return _Hint(
+        promotion,
+        NearMissKind.ADD_ITEMS,
+        words,
+        codes=selector.item_codes,
+        categories=selector.categories,
+        quantity=quantity,
+    )
 
 
 def _conditions(promotion: Promotion, cart: _Cart, names: _Names) -> _Miss | None:
     """Whether the whole cart meets what the promotion needs (rule 1); if not, why."""
+    if _meets(promotion, cart):
+        return None
+    return _unmet(promotion, cart, names)
+
+
+def _meets(promotion: Promotion, cart: _Cart) -> bool:
+    """Whether the whole cart meets what the promotion needs (rule 1)."""
     rule = promotion.rule
     if isinstance(rule, BuyXGetY):
         met = (
@@ -995,9 +1051,7 @@ def _conditions(promotion: Promotion, cart: _Cart, names: _Names) -> _Miss | Non
         met = (rule.scope is Scope.INVOICE or bool(cart.fit(promotion).lines)) and (
             not rule.requires_item_codes or cart.has_any(rule.requires_item_codes)
         )
-    if met and promotion.min_purchase_amount <= cart.total_gross:
-        return None
-    return _unmet(promotion, cart, names)
+    return met and promotion.min_purchase_amount <= cart.total_gross
 
 
 def _unmet(promotion: Promotion, cart: _Cart, names: _Names) -> _Miss:
@@ -1020,13 +1074,8 @@ def _unmet(promotion: Promotion, cart: _Cart, names: _Names) -> _Miss:
             near = None
             if short == 0 and wanted and bought < rule.buy_quantity:
                 missing = rule.buy_quantity - bought
-                near = _near(
-                    promotion,
-                    NearMissKind.ADD_ITEMS,
-                    f"Add {_counted(missing, buy)} to get {benefit} ({code})",
-                    missing_item_codes=rule.buy.item_codes,
-                    missing_quantity=missing,
-                )
+                words = f"Add {_counted(missing, _ITEMS)} to get {benefit} ({code})"
+                near = _add(promotion, words, rule.buy, missing)
             elif short == 0 and not wanted and bought >= rule.buy_quantity:
                 them = "it" if rule.get_quantity == 1 else "them"
                 gives = (
@@ -1034,13 +1083,8 @@ def _unmet(promotion: Promotion, cart: _Cart, names: _Names) -> _Miss:
                     if rule.get_discount_percent == _HUNDRED
                     else f"{_percent_text(rule.get_discount_percent)}% off {them}"
                 )
-                near = _near(
-                    promotion,
-                    NearMissKind.ADD_ITEMS,
-                    f"Add {_counted(rule.get_quantity, get)} to get {gives} ({code})",
-                    missing_item_codes=rule.get.item_codes,
-                    missing_quantity=rule.get_quantity,
-                )
+                words = f"Add {_counted(rule.get_quantity, _ITEMS)} to get {gives} ({code})"
+                near = _add(promotion, words, rule.get, rule.get_quantity)
             return _Miss(Reason.CONDITIONS_UNMET, message, near)
     else:
         has_targets = rule.scope is Scope.INVOICE or bool(cart.covered(rule))
@@ -1051,35 +1095,25 @@ def _unmet(promotion: Promotion, cart: _Cart, names: _Names) -> _Miss:
                 required = names.of_codes(rule.requires_item_codes)
                 message = f"{code} needs {required} on the invoice."
                 if has_targets and short == 0:
-                    near = _near(
-                        promotion,
-                        NearMissKind.ADD_ITEMS,
-                        f"Add {required} to get {benefit} ({code})",
-                        missing_item_codes=rule.requires_item_codes,
-                        missing_quantity=1,
-                    )
+                    words = f"Add {_ITEMS} to get {benefit} ({code})"
+                    near = _add(promotion, words, Selector(rule.requires_item_codes), 1)
             else:
                 targets = names.of(rule.selector)
                 message = f"{code} is for {targets}, and none is on the invoice."
                 if rule.requires_item_codes and short == 0:
-                    near = _near(
-                        promotion,
-                        NearMissKind.ADD_ITEMS,
-                        f"Add {targets} to get {benefit} ({code})",
-                        missing_item_codes=rule.selector.item_codes,
-                        missing_quantity=1,
-                    )
+                    words = f"Add {_ITEMS} to get {benefit} ({code})"
+                    near = _add(promotion, words, rule.selector, 1)
             return _Miss(Reason.CONDITIONS_UNMET, message, near)
     if short > 0:
         return _Miss(
             Reason.MIN_SPEND_NOT_MET,
             f"{code} needs an invoice of {format_rupees(promotion.min_purchase_amount)} "
             f"or more; this one is {format_rupees(cart.total_gross)}.",
-            _near(
+            _Hint(
                 promotion,
                 NearMissKind.SPEND_MORE,
-                f"Add {format_rupees(short)} more to get {benefit} ({code})",
-                missing_amount=short,
+                f"Add {format_rupees(short)} more{_ITEMS} to get {benefit} ({code})",
+                amount=short,
             ),
         )
     raise AssertionError("_unmet called for a promotion whose conditions hold")
@@ -1098,30 +1132,34 @@ def price_cart(
     codes: Sequence[str] = (),
     promo_codes: Iterable[PromoCode] = (),
     item_names: Mapping[str, str] | None = None,
+    catalog: Mapping[str, CartLine] | None = None,
     respect_max_discount: bool = True,
     explain_all: bool = False,
+    hints: bool = True,
 ) -> PricedCart:
     """Price a cart by the rules in this module's docstring.
 
     `now` is the aware instant of pricing and `today` the branch's local date (validity
     windows compare with it). `codes` are the codes typed at the counter and `promo_codes`
     the stored codes found for them. `item_names` (code -> name) words hints about items not
-    in the cart. Only promotions related to the cart (naming one of its items or categories,
-    covering the whole invoice, or unlocked by a typed code) are explained; `explain_all`
-    adds a one-line reason for every other promotion too (for the quote command)."""
+    in the cart; `catalog` (code -> a line of one unit of that item) lets a hint about an item
+    not in the cart be checked by rule 11. Only promotions related to the cart (naming one of
+    its items or categories, covering the whole invoice, or unlocked by a typed code) are
+    explained; `explain_all` adds a one-line reason for every other promotion too (for the
+    quote command). `hints=False` skips the near misses and the pricing that checks them
+    (saving an invoice shows none)."""
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be a timezone-aware datetime")
     _check_lines(lines)
     book = promotions if isinstance(promotions, PromotionBook) else PromotionBook(promotions)
     cart = _Cart(lines, respect_max_discount)
     cart.scan(book)
-    names = _Names(cart, item_names or {})
+    names = _Names(cart, item_names or {}, catalog or {})
 
     typed = _read_codes(codes, promo_codes, book, now, today, patient)
     unlocked = {c.promotion_id: c for c, problem in typed.values() if c and problem is None}
-    related = book.related(
-        cart.by_code, cart.by_category, [c.promotion_id for c, _ in typed.values() if c]
-    )
+    code_ids = [c.promotion_id for c, _ in typed.values() if c]
+    related = book.related(cart.by_code, cart.by_category, code_ids)
     misses: dict[str, _Miss] = {}
     exclusive: list[Promotion] = []
     team: list[Promotion] = []
@@ -1138,10 +1176,7 @@ def price_cart(
         else:
             exclusive.append(promotion)
 
-    contestants = [_Contestant([p], seq, cart.relevant(p)) for seq, p in enumerate(exclusive)]
-    if team:
-        relevant = frozenset().union(*(cart.relevant(p) for p in team))
-        contestants.append(_Contestant(team, len(contestants), relevant))
+    contestants = _contestants(cart, exclusive, team)
     per_line = _compete(cart, contestants)
     lost = _explain_losers(cart, contestants, per_line, misses)
 
@@ -1162,10 +1197,232 @@ def price_cart(
         totals=_totals(priced_lines),
         applied=applied,
         not_applied=tuple(not_applied),
-        near_misses=tuple(
-            near for p in related if (miss := misses.get(p.id)) and (near := miss.near)
-        ),
+        near_misses=_true_hints(
+            [near for p in related if (miss := misses.get(p.id)) and (near := miss.near)],
+            _Recheck(cart, book, catalog or {}, today, patient, code_ids, set(unlocked)),
+            names,
+        )
+        if hints
+        else (),
         codes=_code_outcomes(typed, applied, book, misses),
+    )
+
+
+def _contestants(
+    cart: _Cart, exclusive: Sequence[Promotion], team: Sequence[Promotion]
+) -> list[_Contestant]:
+    """Each exclusive promotion on its own, and the combinable ones as one team (rule 3)."""
+    contestants = [_Contestant([p], seq, cart.relevant(p)) for seq, p in enumerate(exclusive)]
+    if team:
+        relevant = frozenset().union(*(cart.relevant(p) for p in team))
+        contestants.append(_Contestant(list(team), len(contestants), relevant))
+    return contestants
+
+
+# ----------------------------------------------------------------------------- hints
+
+# A line key no cart line uses (numbered when a check adds two lines), and the item code of
+# "spend Rs.N more", which no promotion names.
+_HINT_LINE = "\x00hint"
+_ANY_ITEM = "\x00any item"
+
+# What a check adds to the cart: (item code, units), or (_ANY_ITEM, paise).
+_Additions = tuple[tuple[str, int], ...]
+
+# Checking a hint costs about one pricing of the cart. A branch with a thousand promotions
+# can have dozens of near misses on one cart; the counter shows three. Hints that would need
+# more repricings than this are not offered (never offered unchecked).
+_MOST_REPRICINGS = 8
+
+
+class _Recheck:
+    """Prices the cart again with what a hint names added, and tells whether a promotion
+    then gives a discount (rule 11). Each addition is priced once, however many hints ask,
+    and only as far as the question needs (rule 3 hands out lines best first)."""
+
+    def __init__(
+        self,
+        cart: _Cart,
+        book: PromotionBook,
+        catalog: Mapping[str, CartLine],
+        today: date,
+        patient: PatientHistory,
+        code_ids: Sequence[str],
+        unlocked: set[str],
+    ) -> None:
+        self._cart = cart
+        self._book = book
+        self._catalog = catalog
+        self._today = today
+        self._patient = patient
+        self._code_ids = code_ids
+        self._unlocked = unlocked
+        self._open: dict[str, bool] = {}
+        self._priced: dict[_Additions, _Race | None] = {}
+        self._left = _MOST_REPRICINGS
+
+    def applies(self, promotion: Promotion, additions: _Additions) -> bool | None:
+        """Whether the promotion gives a discount once the additions are on the cart: None
+        when one of the items cannot be priced, False too when the repricings are spent."""
+        if additions not in self._priced:
+            lines = self._with(additions)
+            if lines is not None and self._left == 0:
+                return False
+            if lines is not None:
+                self._left -= 1
+            self._priced[additions] = None if lines is None else self._race(lines)
+        race = self._priced[additions]
+        return None if race is None else race.gives(promotion)
+
+    def can_check(self, additions: _Additions) -> bool:
+        """Whether `applies` would answer from what it knows or can still price."""
+        return additions in self._priced or self._left > 0
+
+    def unit_price(self, item_code: str) -> int | None:
+        """The item's price (paise) from the cart or the catalog, if either has it."""
+        on_cart = self._cart.by_code.get(item_code)
+        if on_cart:
+            return self._cart.lines[on_cart[0]].unit_price
+        item = self._catalog.get(item_code)
+        return None if item is None else item.unit_price
+
+    def _with(self, additions: _Additions) -> list[CartLine] | None:
+        lines = list(self._cart.lines)
+        for number, (item_code, count) in enumerate(additions):
+            key = f"{_HINT_LINE}{number}"
+            on_cart = self._cart.by_code.get(item_code)
+            if item_code == _ANY_ITEM:
+                lines.append(_spend_line(key, count))
+            elif on_cart:
+                # More on the item's first line (rule 10's order), as a scanner adds it.
+                index = on_cart[0]
+                lines[index] = replace(lines[index], quantity=lines[index].quantity + count)
+            elif (item := self._catalog.get(item_code)) is not None:
+                lines.append(
+                    replace(item, line_key=key, quantity=count, manual_discount_percent=None)
+                )
+            else:
+                return None
+        return lines
+
+    def _race(self, lines: list[CartLine]) -> _Race:
+        """Rules 1 to 3 on the new cart, ready to hand out its lines."""
+        cart = _Cart(lines, self._cart.respect_max_discount)
+        cart.scan(self._book)
+        exclusive: list[Promotion] = []
+        team: list[Promotion] = []
+        for other in self._book.related(cart.by_code, cart.by_category, self._code_ids):
+            if self._is_open(other) and _meets(other, cart):
+                (team if other.is_stackable else exclusive).append(other)
+        return _Race(_claims(cart, _contestants(cart, exclusive, team)))
+
+    def _is_open(self, promotion: Promotion) -> bool:
+        """Rule 1 apart from the cart: switched on, in its dates, uses left, code typed."""
+        found = self._open.get(promotion.id)
+        if found is None:
+            found = _gate(promotion, self._today, self._patient) is None and (
+                not promotion.requires_code or promotion.id in self._unlocked
+            )
+            self._open[promotion.id] = found
+        return found
+
+
+class _Race:
+    """The competition of rule 3 on one cart, run only until a question is answered."""
+
+    def __init__(self, claims: Iterator[tuple[_Contestant, list[_Alloc]]]) -> None:
+        self._claims = claims
+        self._done: set[str] = set()  # promotions whose contestant took its lines
+        self._given: set[str] = set()  # promotions that gave a discount
+        self._over = False
+
+    def gives(self, promotion: Promotion) -> bool:
+        """Whether the promotion gives a discount on this cart."""
+        while promotion.id not in self._done and not self._over:
+            taken = next(self._claims, None)
+            if taken is None:
+                self._over = True
+                break
+            contestant, allocs = taken
+            self._done.update(member.id for member in contestant.members)
+            self._given.update(alloc.promotion.id for alloc in allocs if alloc.amounts)
+        return promotion.id in self._given
+
+
+def _spend_line(line_key: str, amount: int) -> CartLine:
+    """A line worth `amount` paise that no promotion names: "spend Rs.N more" (rule 11)."""
+    return CartLine(
+        line_key=line_key,
+        item_id=_ANY_ITEM,
+        item_code=_ANY_ITEM,
+        name="",
+        item_type=ItemType.SERVICE,
+        category=_ANY_ITEM,
+        unit_price=amount,
+        quantity=1,
+    )
+
+
+def _true_hints(hints: Sequence[_Hint], recheck: _Recheck, names: _Names) -> tuple[NearMiss, ...]:
+    """The hints that taking would really apply their promotion, each naming only the items
+    that work (rule 11); in the order given."""
+    found: dict[int, NearMiss] = {}
+    suggested: list[tuple[str, int]] = []
+    for number, hint in enumerate(hints):
+        if hint.kind is NearMissKind.SPEND_MORE:
+            continue
+        promotion = hint.promotion
+        codes = tuple(
+            code
+            for code in hint.codes
+            if recheck.applies(promotion, ((code, hint.quantity),)) is not False
+        )
+        if codes or hint.categories:
+            suggested.extend((code, hint.quantity) for code in codes)
+            found[number] = NearMiss(
+                promotion.id,
+                promotion.campaign_code,
+                hint.kind,
+                hint.words.replace(_ITEMS, names.of_codes(codes, hint.categories)),
+                missing_item_codes=codes,
+                missing_quantity=hint.quantity,
+            )
+    for number, hint in enumerate(hints):
+        if hint.kind is NearMissKind.SPEND_MORE:
+            near = _spend_hint(hint, recheck, names, suggested)
+            if near is not None:
+                found[number] = near
+    return tuple(found[number] for number in sorted(found))
+
+
+def _spend_hint(
+    hint: _Hint, recheck: _Recheck, names: _Names, suggested: Sequence[tuple[str, int]]
+) -> NearMiss | None:
+    """ "Add Rs.N more" if a line worth Rs.N that no promotion names would apply the
+    promotion; and if one of the items the other hints suggest would keep it out (spent
+    on its own or topped up to Rs.N), the hint says "other than" that item (rule 11)."""
+    promotion = hint.promotion
+    if recheck.applies(promotion, ((_ANY_ITEM, hint.amount),)) is False:
+        return None
+    other_than: list[str] = []
+    for code, count in dict.fromkeys(suggested):
+        price = recheck.unit_price(code)
+        if price is None:
+            continue
+        additions: _Additions = ((code, count),)
+        if price * count < hint.amount:
+            additions = ((code, count), (_ANY_ITEM, hint.amount - price * count))
+        if not recheck.can_check(additions):
+            return None
+        if recheck.applies(promotion, additions) is False:
+            other_than.append(code)
+    but = f", other than {names.of_codes(other_than)}," if other_than else ""
+    return NearMiss(
+        promotion.id,
+        promotion.campaign_code,
+        hint.kind,
+        hint.words.replace(_ITEMS, but),
+        missing_amount=hint.amount,
     )
 
 

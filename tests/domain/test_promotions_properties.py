@@ -1,5 +1,6 @@
 """Properties of the promotion engine that must hold for any cart and any promotions."""
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -8,6 +9,10 @@ from hypothesis import strategies as st
 
 from domain.promotion_rules import Promotion
 from domain.promotions import (
+    CartLine,
+    ItemType,
+    NearMiss,
+    NearMissKind,
     PricedCart,
     PricedLine,
     PromotionBook,
@@ -17,6 +22,7 @@ from domain.promotions import (
 )
 from tests.domain.test_promotions import (
     CATALOG,
+    CATALOG_LINES,
     DEMO,
     line,
     percent_off,
@@ -179,3 +185,35 @@ def test_a_contestants_bound_is_never_below_what_it_saves(cart, promos):
         contestant = _Contestant([promotion], seq, internal.relevant(promotion))
         saving = sum(a.total for a in contestant.evaluate(internal, internal.everything))
         assert _bound(promotion, internal) >= saving
+
+
+def taking(cart: list[CartLine], near: NearMiss) -> list[list[CartLine]]:
+    """The carts a person gets by doing what the hint says, one per item it names."""
+    if near.kind is NearMissKind.SPEND_MORE:
+        # Something no promotion names, worth what the hint asks.
+        gift = CartLine("gift", "gift", "GIFT", "Gift card", ItemType.PRODUCT, "Gifts", 1, 1)
+        return [[*cart, replace(gift, unit_price=near.missing_amount)]]
+    carts = []
+    for code in near.missing_item_codes:
+        same = sorted(
+            (i for i, line in enumerate(cart) if line.item_code == code),
+            key=lambda i: (-cart[i].unit_price, cart[i].quantity, cart[i].line_key),
+        )
+        taken = list(cart)
+        if same:
+            first = taken[same[0]]
+            taken[same[0]] = replace(first, quantity=first.quantity + near.missing_quantity)
+        else:
+            taken.append(replace(CATALOG_LINES[code], quantity=near.missing_quantity))
+        carts.append(taken)
+    return carts
+
+
+@settings(max_examples=300, deadline=None)
+@given(carts(), promotion_sets())
+def test_a_hint_taken_applies_its_promotion(cart, promos):
+    result = price(cart, promos, catalog=CATALOG_LINES)
+    for near in result.near_misses:
+        for taken in taking(cart, near):
+            applied = {a.promotion_id for a in price(taken, promos).applied}
+            assert near.promotion_id in applied, near.message
