@@ -75,6 +75,16 @@ class Branch(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     retired_at: Mapped[datetime | None]
+    # GST particulars (migration 0006): the invoice is headed by the legal name; numbers
+    # follow `number_format` with `branch_code` (domain.invoice_numbers); `state_code` is
+    # the GST state of the branch (the place of supply at its counter).
+    legal_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    branch_code: Mapped[str] = mapped_column(String(4), default="", server_default="")
+    number_format: Mapped[str] = mapped_column(
+        String(40), default="{BRANCH}/{FY}/{SEQ}", server_default="{SERIES}-{FYYYY}-{SEQ}"
+    )
+    state_code: Mapped[str] = mapped_column(String(2), default="", server_default="")
+    upi_id: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
     __table_args__ = (CheckConstraint("fiscal_year_start_month BETWEEN 1 AND 12", name="fy_month"),)
 
@@ -125,6 +135,8 @@ class Patient(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     retired_at: Mapped[datetime | None]
+    # A registered recipient's GSTIN makes its invoices B2B (migration 0006).
+    gstin: Mapped[str] = mapped_column(String(15), default="", server_default="")
 
 
 class CatalogItem(Base):
@@ -146,10 +158,14 @@ class CatalogItem(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     retired_at: Mapped[datetime | None]
+    # GST (migration 0006): HSN for goods, SAC for services; exempt items have rate 0.
+    hsn_sac: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    taxability: Mapped[str] = mapped_column(String(10), default="taxable", server_default="taxable")
 
     __table_args__ = (
         CheckConstraint("item_type IN ('service', 'product')", name="item_type"),
         CheckConstraint("price >= 0 AND cost >= 0", name="amounts"),
+        CheckConstraint("taxability IN ('taxable', 'exempt')", name="taxability"),
     )
 
 
@@ -282,6 +298,13 @@ class InvoiceHeader(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     total_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     total_cost: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+    # GST (migration 0006): the document the lines made (domain.gst.DocumentType), the
+    # state code of the place of supply and, for a B2B sale, the recipient's GSTIN.
+    document_type: Mapped[str] = mapped_column(
+        String(30), default="tax_invoice", server_default="tax_invoice"
+    )
+    place_of_supply: Mapped[str] = mapped_column(String(2), default="", server_default="")
+    recipient_gstin: Mapped[str] = mapped_column(String(15), default="", server_default="")
 
     lines: Mapped[list[InvoiceLineItem]] = relationship(
         back_populates="invoice", order_by="InvoiceLineItem.line_no"
@@ -334,6 +357,14 @@ class InvoiceLineItem(Base):
     tax_rate: Mapped[Decimal] = mapped_column(default=Decimal(0))
     tax_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     line_total: Mapped[int] = mapped_column(BigInteger)
+    # GST (migration 0006): copied from the item at the sale; taxable value + CGST + SGST
+    # + IGST = line_total (domain.gst, rules 1 and 2).
+    hsn_sac: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    taxability: Mapped[str] = mapped_column(String(10), default="taxable", server_default="taxable")
+    taxable_value: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+    cgst_amount: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+    sgst_amount: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+    igst_amount: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
 
     invoice: Mapped[InvoiceHeader] = relationship(back_populates="lines")
 
