@@ -25,7 +25,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
-	$(BIN)/mypy domain services db desktop bench cli.py main.py
+	$(BIN)/mypy domain services db desktop bench cli main.py
 
 test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q

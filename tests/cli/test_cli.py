@@ -96,9 +96,9 @@ def test_every_command_has_help(args, tmp_path):
     assert "usage: frontdesk" in result.stdout
 
 
-def test_commands_need_a_user(demo_file, tmp_path):
+def test_a_command_without_a_user_is_a_bad_argument(demo_file, tmp_path):
     result = run("--db", str(demo_file), "branch", "show", tmp_path=tmp_path, check=False)
-    assert result.returncode == 1 and "--user" in result.stderr
+    assert result.returncode == 2 and "--user" in result.stderr
 
 
 def test_wrong_pin_is_refused(demo_file, tmp_path):
@@ -138,7 +138,7 @@ def test_manager_changes_the_branch_and_bad_input_names_the_option(tmp_path, dem
     copy.write_bytes(demo_file.read_bytes())
     base = ["--db", str(copy), "--user", "meera", "branch", "set"]
     bad = run(*base, "--gstin", "29ABCDE1234F1ZX", pin="2222", tmp_path=tmp_path, check=False)
-    assert bad.returncode == 1 and "--gstin" in bad.stderr
+    assert bad.returncode == 2 and "--gstin" in bad.stderr
     good = run(
         *base,
         "--phone",

@@ -84,7 +84,7 @@ def test_seed_000_scenario_from_the_command_line(clinic, tmp_path):
             f"SELECT campaigns_applied FROM invoice_header WHERE invoice_number='{saved['invoice_number']}'",
         )[0][0]
     )
-    assert stored["applied_promotions"][0]["total_discount"] == 500.0
+    assert stored["applied_promotions"][0]["total_discount"] == "500.00"  # never a float
     invoice_uses = query(
         path,
         "SELECT count(*), sum(l.discount_amount) FROM promotion_usage_log l JOIN invoice_header i"
@@ -125,7 +125,7 @@ def test_quote_lists_every_promotion_that_did_not_apply(clinic, tmp_path):
     assert query(path, "SELECT count(*) FROM sync_outbox") == [(0,)]
 
 
-def test_a_code_that_cannot_apply_fails_with_status_2_and_saves_nothing(clinic, tmp_path):
+def test_a_code_that_cannot_apply_is_refused_with_status_1_and_saves_nothing(clinic, tmp_path):
     path, mobiles = clinic
     before = query(path, "SELECT count(*) FROM invoice_header")
     result = desk(
@@ -141,8 +141,24 @@ def test_a_code_that_cannot_apply_fails_with_status_2_and_saves_nothing(clinic, 
         tmp_path=tmp_path,
         check=False,
     )
-    assert result.returncode == 2 and "NOPE10" in result.stderr
+    assert result.returncode == 1 and "NOPE10" in result.stderr
+    assert "Nothing was saved." in result.stderr
     assert query(path, "SELECT count(*) FROM invoice_header") == before
+
+
+def test_an_unreadable_time_or_quantity_is_a_bad_argument_and_an_unknown_item_refused(
+    clinic, tmp_path
+):
+    path, mobiles = clinic
+    cart = ["invoice", "quote", "--patient", mobiles[0]]
+
+    late = desk(path, *cart, "--item", "CONSULT", "--at", "soon", tmp_path=tmp_path, check=False)
+    none = desk(path, *cart, "--item", "CONSULTx0", tmp_path=tmp_path, check=False)
+    unknown = desk(path, *cart, "--item", "NOSUCH", tmp_path=tmp_path, check=False)
+
+    assert late.returncode == 2 and "not an ISO-8601 time" in late.stderr
+    assert none.returncode == 2 and "at least 1" in none.stderr
+    assert unknown.returncode == 1 and "no item with the code or barcode 'NOSUCH'" in unknown.stderr
 
 
 def test_show_pdf_and_cancel_a_saved_invoice(clinic, tmp_path):

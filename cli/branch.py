@@ -1,0 +1,75 @@
+"""`frontdesk branch show|set`: this branch's details."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict, replace
+from typing import Any
+
+from cli import common
+from services import branch
+
+# The options whose names are not the field's.
+_OPTION = {"fiscal_year_start_month": "fy-start-month", "invoice_series": "series"}
+
+
+def register(commands: common.Subparsers) -> None:
+    sub = common.add_group(
+        commands,
+        "branch",
+        help="this branch's details",
+        description="Show or change this branch's details.",
+    )
+    show = sub.add_parser("show", help="print the branch's details")
+    show.add_argument("--json", action="store_true", help="as JSON")
+    show.set_defaults(handler=cmd_show)
+    change = sub.add_parser(
+        "set", help="change the branch's details (manager)", description="Change details."
+    )
+    change.add_argument("--name")
+    change.add_argument("--address")
+    change.add_argument("--phone")
+    change.add_argument("--gstin")
+    change.add_argument("--timezone", help="IANA zone name, e.g. Asia/Kolkata")
+    change.add_argument("--fy-start-month", type=int, help="month the fiscal year starts, 1-12")
+    change.add_argument("--series", help="invoice series prefix, e.g. SVC")
+    change.add_argument("--json", action="store_true", help="print the result as JSON")
+    change.set_defaults(handler=cmd_set, field_option=_field_option)
+
+
+def _field_option(field: str) -> str:
+    return f"--{_OPTION.get(field, field)}"
+
+
+def _branch_json(info: branch.BranchInfo) -> dict[str, Any]:
+    return {"id": str(info.id), **asdict(info.details)}
+
+
+def cmd_show(args: argparse.Namespace) -> None:
+    with common.signed_in(args) as (db, _user):
+        info = branch.get_branch(db)
+        if args.json:
+            common.print_json(_branch_json(info))
+        else:
+            for key, value in asdict(info.details).items():
+                print(f"{key.replace('_', ' ')}: {value}")
+
+
+def cmd_set(args: argparse.Namespace) -> None:
+    with common.signed_in(args) as (db, user):
+        current = branch.get_branch(db).details
+        changes = {
+            "name": args.name,
+            "address": args.address,
+            "phone": args.phone,
+            "gstin": args.gstin,
+            "timezone": args.timezone,
+            "fiscal_year_start_month": args.fy_start_month,
+            "invoice_series": args.series,
+        }
+        wanted = replace(current, **{k: v for k, v in changes.items() if v is not None})
+        info = branch.update_branch(db, user, wanted, now=common.now())
+        if args.json:
+            common.print_json(_branch_json(info))
+        else:
+            print(f"Saved the details of branch {info.details.name}.")

@@ -1,0 +1,116 @@
+"""What every command group shares: its parser, the database and the signed-in user, the
+clock, times typed on the command line, and printing JSON and tables."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, TypeAlias
+from zoneinfo import ZoneInfo
+
+from domain.errors import BadInput, Refused
+from services import auth, branch, paths, setup
+
+if TYPE_CHECKING:
+    # argparse gives the object add_subparsers() returns no public name.
+    Subparsers: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
+
+AT_HELP = "when (ISO-8601; without an offset it is the branch's local time); default now"
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def open_database(args: argparse.Namespace) -> setup.Database:
+    path = args.db or paths.default_db_path()
+    try:
+        return setup.open_branch_database(path, now=now())
+    except setup.DatabaseRefused as exc:
+        raise Refused(str(exc)) from exc
+
+
+@contextmanager
+def signed_in(args: argparse.Namespace) -> Iterator[tuple[setup.Database, auth.CurrentUser]]:
+    """Open the database and sign in as --user for one command; close it afterwards."""
+    db = open_database(args)
+    try:
+        yield db, _sign_in(db, args)
+    finally:
+        db.close()
+
+
+def _sign_in(db: setup.Database, args: argparse.Namespace) -> auth.CurrentUser:
+    if not args.user:
+        raise BadInput("Say who you are: add --user NAME (the PIN comes from $FRONTDESK_PIN).")
+    pin = os.environ.get("FRONTDESK_PIN")
+    if pin is None:
+        if not sys.stdin.isatty():
+            raise Refused("Set FRONTDESK_PIN or run from a terminal to type the PIN.")
+        pin = getpass.getpass(f"PIN for {args.user}: ")
+    return auth.sign_in(db, args.user, pin)
+
+
+def zone(db: setup.Database) -> ZoneInfo:
+    """The branch's time zone."""
+    return ZoneInfo(branch.get_branch(db).details.timezone)
+
+
+def today(db: setup.Database) -> date:
+    """Today at the branch."""
+    return now().astimezone(zone(db)).date()
+
+
+def instant(db: setup.Database, text: str | None) -> datetime:
+    """A time typed as ISO-8601 (the branch's local time without an offset); None is now."""
+    if text is None:
+        return now()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise BadInput(f"--at {text} is not an ISO-8601 time like 2026-11-24T10:30+05:30") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone(db))
+    return moment
+
+
+def add_group(
+    commands: Subparsers, name: str, *, help: str, description: str, metavar: str = "ACTION"
+) -> Subparsers:
+    """A command group, `frontdesk NAME ACTION`, whose ACTION is required."""
+    group = commands.add_parser(name, help=help, description=description)
+    return group.add_subparsers(dest=f"{name}_command", metavar=metavar, required=True)
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    """Rows as aligned columns under their keys; ids are left out."""
+    columns = [c for c in rows[0] if not c.endswith("_id") and c != "id"]
+    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in columns}
+    print("  ".join(c.ljust(widths[c]) for c in columns))
+    for row in rows:
+        print("  ".join(str(row[c]).ljust(widths[c]) for c in columns))
+
+
+def print_rows(rows: list[dict[str, Any]], *, as_json: bool, empty: str) -> None:
+    """Rows as JSON, or as a table, or the sentence `empty` when there are none."""
+    if as_json:
+        print_json(rows)
+    elif not rows:
+        print(empty)
+    else:
+        print_table(rows)
+
+
+def described(text: str) -> str:
+    """A help line as a parser's description: "price a cart" -> "Price a cart."."""
+    return text[0].upper() + text[1:] + "."

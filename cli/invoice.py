@@ -1,0 +1,152 @@
+"""`frontdesk invoice quote|create|show|pdf|cancel`: price, save, show, print and cancel."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+from cli import common
+from domain.errors import BadInput, Refused
+from domain.money import format_rupees
+from services import catalog, documents, invoicing, patients, setup
+from services.invoice_document import InvoiceDocument
+from services.invoice_pdf import render_invoice_pdf
+
+# A whole code or barcode, or one followed by xQTY (BOTOX50x2).
+_ITEM = re.compile(r"^(?P<code>.+?)(?:[xX](?P<qty>\d+))?$")
+
+
+def register(commands: common.Subparsers) -> None:
+    sub = common.add_group(
+        commands,
+        "invoice",
+        help="price, save, show, print and cancel invoices",
+        description="Invoices.",
+    )
+    for name, text in [
+        ("create", "save an invoice and print it"),
+        ("quote", "price a cart without saving; list promotions that did not apply"),
+    ]:
+        cart = sub.add_parser(name, help=text, description=common.described(text))
+        cart.add_argument("--patient", required=True, help="the patient's mobile or id")
+        cart.add_argument(
+            "--item",
+            action="append",
+            required=True,
+            metavar="CODE[xQTY]",
+            help="an item code or barcode, optionally with a quantity (BOTOX50x2); repeat",
+        )
+        cart.add_argument("--code", action="append", default=[], help="a promo code; repeat")
+        cart.add_argument("--at", help=common.AT_HELP)
+        cart.add_argument("--json", action="store_true", help="as JSON (amounts in rupees)")
+        if name == "create":
+            cart.add_argument("--pdf", type=Path, help="also write the A4 PDF here")
+        cart.set_defaults(handler=cmd_create if name == "create" else cmd_quote)
+    show = sub.add_parser("show", help="print a saved invoice", description="Show an invoice.")
+    show.add_argument("number")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=cmd_show)
+    pdf = sub.add_parser("pdf", help="write a saved invoice's PDF", description="Write a PDF.")
+    pdf.add_argument("number")
+    pdf.add_argument("path", type=Path)
+    pdf.add_argument("--receipt", action="store_true", help="the 80 mm receipt instead of A4")
+    pdf.set_defaults(handler=cmd_pdf)
+    cancel = sub.add_parser(
+        "cancel", help="cancel an invoice (manager)", description="Cancel an invoice."
+    )
+    cancel.add_argument("number")
+    cancel.add_argument("--reason", required=True)
+    cancel.add_argument("--json", action="store_true")
+    cancel.set_defaults(handler=cmd_cancel)
+
+
+def _cart(db: setup.Database, args: argparse.Namespace) -> invoicing.CartRequest:
+    patient = patients.resolve_patient(db, args.patient)
+    items = []
+    for text in args.item:
+        # A whole code or barcode first; only then read a trailing xQTY.
+        entry, quantity = catalog.item_by_code(db, text), 1
+        match = _ITEM.match(text.strip())
+        if entry is None and match and match["qty"]:
+            entry, quantity = catalog.item_by_code(db, match["code"]), int(match["qty"])
+        if entry is None:
+            raise Refused(f"There is no item with the code or barcode '{text}'.")
+        if quantity < 1:
+            raise BadInput(f"'{text}': the quantity must be at least 1.")
+        items.append(invoicing.CartItem(entry.id, quantity))
+    return invoicing.CartRequest(patient.id, tuple(items), tuple(args.code))
+
+
+def _print_invoice(document: InvoiceDocument) -> None:
+    print(f"{document.invoice_number}  {document.invoice_date}  {document.patient_name}")
+    for line in document.lines:
+        badge = f"  [{line.badge_text}]" if line.badge_text else ""
+        print(
+            f"  {line.quantity} x {line.item_name:<36} {format_rupees(line.line_total):>14}{badge}"
+        )
+    print(
+        f"  Payable {format_rupees(document.total_amount)}  (you saved {format_rupees(document.total_discount)})"
+    )
+    if document.status == "cancelled":
+        print(f"  CANCELLED: {document.cancel_reason}")
+
+
+def _print_document(document: InvoiceDocument, args: argparse.Namespace) -> None:
+    if args.json:
+        common.print_json(documents.invoice_json(document))
+    else:
+        _print_invoice(document)
+
+
+def cmd_quote(args: argparse.Namespace) -> None:
+    with common.signed_in(args) as (db, user):
+        cart, now = _cart(db, args), common.instant(db, args.at)
+        quote = invoicing.quote(db, user, cart, now=now, explain_all=True)
+        data = documents.quote_json(quote)
+        if args.json:
+            common.print_json(data)
+            return
+        for line in data["lines"]:
+            badge = f"  [{line['badge_text']}]" if line["badge_text"] else ""
+            print(f"  {line['quantity']} x {line['item_name']:<36} {line['line_total']:>10}{badge}")
+        print(f"  Payable Rs.{data['totals']['payable']}")
+        for item in data["codes"] + data["not_applied"]:
+            print(f"  - {item['message']}")
+        for miss in data["near_misses"]:
+            print(f"  Hint: {miss['message']}")
+
+
+def cmd_create(args: argparse.Namespace) -> None:
+    with common.signed_in(args) as (db, user):
+        cart, now = _cart(db, args), common.instant(db, args.at)
+        try:
+            document = invoicing.save_invoice(db, user, cart, now=now)
+        except invoicing.CodeRefused as exc:
+            raise Refused(f"{exc} Nothing was saved.") from exc
+        if args.pdf:
+            render_invoice_pdf(document, args.pdf)
+        _print_document(document, args)
+
+
+def cmd_show(args: argparse.Namespace) -> None:
+    with common.signed_in(args) as (db, _user):
+        _print_document(invoicing.invoice_by_number(db, args.number), args)
+
+
+def cmd_pdf(args: argparse.Namespace) -> None:
+    with common.signed_in(args) as (db, _user):
+        document = invoicing.invoice_by_number(db, args.number)
+        render_invoice_pdf(document, args.path, variant="receipt" if args.receipt else "a4")
+        print(f"Wrote {args.path}")
+
+
+def cmd_cancel(args: argparse.Namespace) -> None:
+    with common.signed_in(args) as (db, user):
+        document = invoicing.cancel_invoice(
+            db, user, args.number, reason=args.reason, now=common.now()
+        )
+        if args.json:
+            common.print_json(documents.invoice_json(document))
+        else:
+            print(f"Cancelled {document.invoice_number}: {document.cancel_reason}")

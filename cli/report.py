@@ -1,0 +1,232 @@
+"""`frontdesk report ...`: the promotion reports (seed 000) and the dashboard's RFM
+figures (seed 003), for managers."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from cli import common
+from domain import rfm
+from services import dashboard, promotion_reports, setup
+from services.auth import CurrentUser
+from services.documents import rupees
+
+_PROMOTION_REPORTS = [
+    ("campaigns", "uses, unique patients, total and average discount per promotion"),
+    ("promoted-invoices", "the latest invoices that carried promotions"),
+    ("usage-timeline", "uses and discount per day and promotion"),
+    ("top-patients", "patients who saved most through promotions"),
+]
+_RFM_REPORTS = [
+    ("rfm", "the dashboard's RFM figures: KPIs, score and bucket counts, segments"),
+    ("rfm-customers", "the customers behind the RFM figures, with their scores"),
+]
+
+
+def register(commands: common.Subparsers) -> None:
+    sub = common.add_group(
+        commands,
+        "report",
+        metavar="REPORT",
+        help="promotion and RFM reports (manager)",
+        description="Promotion reports (seed 000) and the dashboard's RFM figures (seed 003).",
+    )
+    for name, text in _PROMOTION_REPORTS:
+        report = sub.add_parser(name, help=text, description=common.described(text))
+        report.add_argument("--json", action="store_true", help="as JSON (amounts in rupees)")
+        if name == "usage-timeline":
+            report.add_argument("--days", type=int, default=30, help="how many days (default 30)")
+        elif name != "campaigns":
+            report.add_argument("--limit", type=int, default=50 if "invoices" in name else 20)
+        report.set_defaults(handler=cmd_report, report=name)
+    for name, text in _RFM_REPORTS:
+        report = sub.add_parser(name, help=text, description=common.described(text))
+        report.add_argument("--from", dest="start", type=_iso_date, help="first day (default: all)")
+        report.add_argument("--to", dest="end", type=_iso_date, help="last day, the as-of date")
+        report.add_argument("--mobile", help="only the patients with this mobile")
+        report.add_argument("--name", help="only patients whose name contains this (any case)")
+        for score in ("r", "f", "m"):
+            report.add_argument(
+                f"--{score}", type=int, choices=range(1, 6), help=f"only {score.upper()} score S"
+            )
+        report.add_argument(
+            "--scheme",
+            choices=("seed", "ten"),
+            default="seed",
+            help="segments: seed 003's four, or the rfm package's ten (default seed)",
+        )
+        report.add_argument(
+            "--value-buckets", help="value bucket ends in rupees (default 1000 2000 3000 4000 5000)"
+        )
+        report.add_argument("--json", action="store_true", help="as JSON (amounts in rupees)")
+        report.set_defaults(handler=cmd_report_rfm, report=name)
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-04-01") from None
+
+
+# ---------------------------------------------------------------------------- promotions
+
+
+def _report_rows(db: setup.Database, user: CurrentUser, args: argparse.Namespace) -> Any:
+    if args.report == "campaigns":
+        return [
+            {
+                **{k: v for k, v in asdict(row).items() if k not in _AMOUNTS},
+                "promotion_id": str(row.promotion_id),
+                "total_discount": rupees(row.total_discount),
+                "average_discount": rupees(row.average_discount),
+            }
+            for row in promotion_reports.campaign_effectiveness(db, user)
+        ]
+    if args.report == "promoted-invoices":
+        return [
+            {
+                **asdict(row),
+                "invoice_id": str(row.invoice_id),
+                "invoice_date": row.invoice_date.isoformat(),
+                "total_discount": rupees(row.total_discount),
+                "total_amount": rupees(row.total_amount),
+                "campaign_codes": list(row.campaign_codes),
+            }
+            for row in promotion_reports.promoted_invoices(db, user, limit=args.limit)
+        ]
+    if args.report == "usage-timeline":
+        today = common.today(db)
+        return [
+            {**asdict(row), "day": row.day.isoformat(), "discount": rupees(row.discount)}
+            for row in promotion_reports.usage_timeline(db, user, today=today, days=args.days)
+        ]
+    return [
+        {
+            **asdict(row),
+            "patient_id": str(row.patient_id),
+            "total_savings": rupees(row.total_savings),
+            "last_promotion_at": row.last_promotion_at.isoformat(),
+        }
+        for row in promotion_reports.top_patients(db, user, limit=args.limit)
+    ]
+
+
+_AMOUNTS = {"total_discount", "average_discount", "promotion_id"}
+
+
+def cmd_report(args: argparse.Namespace) -> None:
+    with common.signed_in(args) as (db, user):
+        rows = _report_rows(db, user, args)
+        common.print_rows(rows, as_json=args.json, empty="Nothing to report yet.")
+
+
+# ---------------------------------------------------------------------------- RFM
+
+
+def _bars(bars: Sequence[rfm.Bar]) -> list[dict[str, Any]]:
+    return [{"label": bar.label, "count": bar.count} for bar in bars]
+
+
+def _rfm_json(report: dashboard.RfmReport) -> dict[str, Any]:
+    figures = report.figures
+    edges = {
+        name: {
+            "lower": [str(x) for x in edge.lower],
+            "upper": [str(x) for x in edge.upper],
+            "scores": [6 - i for i in range(1, 6)] if name == "recency" else list(range(1, 6)),
+        }
+        for name, edge in figures.edges.items()
+    }
+    return {
+        "window": {"from": report.start.isoformat(), "to": report.end.isoformat()},
+        "as_of": figures.as_of.isoformat(),
+        "scheme": report.filters.scheme,
+        "kpi": {k: v if isinstance(v, int) else str(v) for k, v in asdict(figures.kpis).items()},
+        "r_score_data": _bars(figures.r_scores),
+        "f_score_data": _bars(figures.f_scores),
+        "m_score_data": _bars(figures.m_scores),
+        "r_value_bucket_data": _bars(figures.recency),
+        "visits_data": _bars(figures.visits),
+        "value_data": _bars(figures.value),
+        "segment_data": _bars(figures.segments),
+        "days_to_return_bucket_data": _bars(figures.return_gap),
+        "fiscal_year_data": [
+            {
+                **asdict(split),
+                "new_percent": str(split.new_percent),
+                "old_percent": str(split.old_percent),
+            }
+            for split in figures.fiscal_years
+        ],
+        "edges": edges,
+    }
+
+
+def _customer_json(row: dashboard.CustomerRow) -> dict[str, Any]:
+    return {
+        "patient_id": str(row.patient_id),
+        "name": row.name,
+        "mobile": row.mobile,
+        "last_visit": row.last_visit.isoformat(),
+        "recency": row.recency,
+        "frequency": row.frequency,
+        "monetary": rupees(row.monetary),
+        "r": row.r,
+        "f": row.f,
+        "m": row.m,
+        "segment": row.segment,
+    }
+
+
+def _print_rfm(data: dict[str, Any]) -> None:
+    print(f"{data['window']['from']} to {data['window']['to']} ({data['scheme']} segments)")
+    for key, value in data["kpi"].items():
+        print(f"  {key.replace('_', ' ')}: {value}")
+    for key, title in [
+        ("segment_data", "Segments"),
+        ("r_score_data", "R scores"),
+        ("f_score_data", "F scores"),
+        ("m_score_data", "M scores"),
+        ("r_value_bucket_data", "Days since last visit"),
+        ("visits_data", "Visits"),
+        ("value_data", "Value (Rs.)"),
+        ("days_to_return_bucket_data", "Mean gap between visits"),
+    ]:
+        print(f"{title}: " + ", ".join(f"{bar['label']} {bar['count']}" for bar in data[key]))
+    for split in data["fiscal_year_data"]:
+        print(
+            f"FY {split['label']}: {split['customers']} customers,"
+            f" {split['new_percent']} % new, {split['old_percent']} % old"
+        )
+
+
+def cmd_report_rfm(args: argparse.Namespace) -> None:
+    with common.signed_in(args) as (db, user):
+        filters = dashboard.DashboardFilters(
+            start=args.start,
+            end=args.end,
+            mobile=args.mobile,
+            name=args.name,
+            r=args.r,
+            f=args.f,
+            m=args.m,
+            scheme=args.scheme,
+            value_ends=dashboard.parse_value_ends(args.value_buckets)
+            if args.value_buckets
+            else rfm.DEFAULT_VALUE_BUCKET_ENDS,
+        )
+        report = dashboard.rfm_report(db, user, filters, today=common.today(db))
+        if args.report == "rfm":
+            data = _rfm_json(report)
+            if args.json:
+                common.print_json(data)
+            else:
+                _print_rfm(data)
+            return
+        rows = [_customer_json(row) for row in dashboard.customers(db, user, report)]
+        common.print_rows(rows, as_json=args.json, empty="No customers in this window.")
