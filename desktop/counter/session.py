@@ -112,6 +112,11 @@ class ParkedCart:
     parked_by: str
 
 
+def pdf_file_name(invoice_number: str) -> str:
+    """'IND/26-27/02216' -> 'IND-26-27-02216.pdf': a number's slashes are not folders."""
+    return invoice_number.replace("/", "-").replace("\\", "-") + ".pdf"
+
+
 def quantity_refusal(quantity: int) -> str | None:
     """Why `quantity` cannot be on a line (rule 4), or None when it can."""
     if quantity < 1:
@@ -504,7 +509,7 @@ class CounterSession(QObject):
         if document is None:
             return
         folder = self.invoice_folder
-        path = folder / f"{document.invoice_number}.pdf"
+        path = folder / pdf_file_name(document.invoice_number)
 
         def write() -> Path:
             folder.mkdir(parents=True, exist_ok=True)

@@ -311,7 +311,11 @@ class CartModel(QAbstractTableModel):
             replace(row, priced=line) for row, line in zip(self._rows, priced.lines, strict=True)
         ]
         if self._rows:
-            self._changed(0, len(self._rows) - 1)
+            # Not the Qty column: a quote arriving while a quantity is being typed would
+            # put the editor's number back.
+            last = len(self._rows) - 1
+            self.dataChanged.emit(self.index(0, NUMBER), self.index(last, ITEM))
+            self.dataChanged.emit(self.index(0, PRICE), self.index(last, AMOUNT))
 
     def _changed(self, first: int, last: int) -> None:
         self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))

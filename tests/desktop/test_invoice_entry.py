@@ -20,6 +20,7 @@ from db.models import (
     PromotionCampaign,
     PromotionUsageLog,
 )
+from desktop.counter.session import pdf_file_name
 from desktop.main_window import MainWindow
 from desktop.models.cart_model import BADGE_ROLE, CODE_ROLE, DISCOUNT, ITEM, QTY
 from desktop.panels.invoice_entry import InvoiceEntryPanel
@@ -213,7 +214,7 @@ def test_seed_000_botox_makes_the_consultation_free_and_the_invoice_prints(
     document = panel.saved_invoice()
     assert document is not None and saved_ids == [str(document.id)]
     number = document.invoice_number
-    assert number.startswith("SVC-2026-2027-")
+    assert number  # its format is services.numbering's to pin
     assert f"Saved {number}" in panel.saved_label.text()
     assert panel.print_button.isVisible() and panel.new_button.isVisible()
     save_screenshot(window, "invoice_saved")
@@ -234,7 +235,7 @@ def test_seed_000_botox_makes_the_consultation_free_and_the_invoice_prints(
     assert premium.current_uses == premium_before + 1
 
     pdf = Path(written.args[0])
-    assert pdf == panel.invoice_folder / f"{number}.pdf"
+    assert pdf == panel.invoice_folder / pdf_file_name(number)
     assert opened == [pdf]
     text = pdf_text(pdf)
     assert "\u20b94,500.00" in text
@@ -388,6 +389,83 @@ def test_del_removes_the_selected_line_and_plus_minus_change_the_quantity(qtbot,
     assert panel.cart.rowCount() == 0
     assert focused() is panel.item_field
     assert totals(panel)["Payable"] == "Rs.0.00"
+
+
+def type_quantity(qtbot, panel: InvoiceEntryPanel, text: str) -> None:
+    qtbot.keyClick(panel.table, Qt.Key.Key_F2)
+    editor = focused()
+    editor.findChild(QLineEdit).selectAll()
+    qtbot.keyClicks(editor, text)
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: panel.table.state() != QAbstractItemView.State.EditingState, timeout=WAIT_MS
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "why"),
+    [
+        ("0", "A quantity is at least 1. To take the item off the invoice, press Del."),
+        ("-1", "A quantity is at least 1. To take the item off the invoice, press Del."),
+        ("99999", "A line holds at most 999 of one item; 99,999 was not taken."),
+    ],
+)
+def test_an_impossible_quantity_says_why(qtbot, counter, typed, why):
+    _window, panel = counter
+    panel.item_field.setFocus()
+    add_by_typing(qtbot, panel, "SPF50")
+    wait_priced(qtbot, panel)  # a quote arriving would put the editor's number back
+    qtbot.keyClick(panel.item_field, Qt.Key.Key_Down)
+
+    type_quantity(qtbot, panel, typed)
+
+    qtbot.waitUntil(lambda: panel.message() == why, timeout=WAIT_MS)
+    assert panel.notice.isVisible()
+    assert panel.cart.row(0).quantity == 1
+    settle(qtbot, panel)
+
+
+def test_minus_on_one_says_del_removes_the_line(qtbot, counter):
+    _window, panel = counter
+    panel.item_field.setFocus()
+    add_by_typing(qtbot, panel, "SPF50")
+    qtbot.keyClick(panel.item_field, Qt.Key.Key_Down)
+    qtbot.keyClicks(panel.table, "-")
+    assert panel.message().startswith("A quantity is at least 1.")
+    assert panel.cart.rowCount() == 1
+    settle(qtbot, panel)
+
+
+def test_more_than_20_of_a_service_is_asked_about_before_it_is_billed(qtbot, counter):
+    window, panel = counter
+    panel.item_field.setFocus()
+    add_by_typing(qtbot, panel, "MEDIFACIAL")
+    wait_priced(qtbot, panel)
+    qtbot.keyClick(panel.item_field, Qt.Key.Key_Down)
+
+    type_quantity(qtbot, panel, "25")
+    qtbot.waitUntil(lambda: panel.quantity_question() is not None, timeout=WAIT_MS)
+    box = panel.quantity_question()
+    assert box.isVisible()
+    assert box.text().startswith("Bill 25 of ")
+    assert box.text().endswith("More than 20 of one service on an invoice is unusual.")
+    assert panel.cart.row(0).quantity == 1
+    save_screenshot(box, "invoice_unusual_quantity")
+    [keep] = [b for b in box.buttons() if b.text() == "Keep the quantity"]
+    keep.click()
+    assert panel.cart.row(0).quantity == 1
+    assert window.focusWidget() is panel.table  # back where the quantity was typed
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=WAIT_MS)
+
+    type_quantity(qtbot, panel, "25")
+    qtbot.waitUntil(lambda: panel.quantity_question() is not None, timeout=WAIT_MS)
+    [bill] = [b for b in panel.quantity_question().buttons() if b.text() == "Bill 25"]
+    bill.click()
+    wait_priced(qtbot, panel)
+    assert panel.cart.row(0).quantity == 25
+    assert totals(panel)["Gross"] == "Rs.62,500.00"
+    assert window.focusWidget() is panel.table
 
 
 def test_a_name_that_matches_several_items_offers_a_list(qtbot, counter):
