@@ -166,3 +166,20 @@ def format_invoice_number(
         fiscal_year=fiscal_year,
         seq=f"{sequence:0{SEQUENCE_WIDTH}d}",
     )
+
+
+def number_pattern(template: str, *, branch_code: str, series: str) -> re.Pattern[str]:
+    """Every number `template` can make for this branch and series, in any fiscal year."""
+    shapes = {
+        "BRANCH": re.escape(branch_code),
+        "SERIES": re.escape(series),
+        "FY": r"\d{2}-\d{2}",
+        "FYYYY": r"\d{4}-\d{4}",
+        "SEQ": rf"\d{{{SEQUENCE_WIDTH},}}",
+    }
+    parts = _TOKEN.split(template)
+    # split() alternates literal text and placeholder names.
+    pattern = "".join(
+        shapes[part] if index % 2 else re.escape(part) for index, part in enumerate(parts)
+    )
+    return re.compile(pattern)

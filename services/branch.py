@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from db.engine import Database
 from db.models import AppSetting, Branch
-from domain.branch import BranchDetails, validate_branch
+from domain.branch import BranchDetails, number_format_of, validate_branch
 from domain.roles import Role, require_role
 from services.auth import CurrentUser
 from services.errors import NotFound
@@ -21,10 +21,11 @@ THIS_BRANCH_KEY = "this_branch"
 
 @dataclass(frozen=True)
 class BranchInfo:
-    """A branch's id and details."""
+    """A branch's id and details, with what is wrong with its number format for GST."""
 
     id: uuid.UUID
     details: BranchDetails
+    number_warnings: tuple[str, ...] = ()
 
 
 def this_branch_id(session: Session) -> uuid.UUID:
@@ -44,14 +45,25 @@ def _details(branch: Branch) -> BranchDetails:
         fiscal_year_start_month=branch.fiscal_year_start_month,
         invoice_series=branch.invoice_series,
         phone=branch.phone,
+        legal_name=branch.legal_name,
+        branch_code=branch.branch_code,
+        number_format=branch.number_format,
+        state_code=branch.state_code,
+        upi_id=branch.upi_id,
     )
+
+
+def _info(branch: Branch) -> BranchInfo:
+    details = _details(branch)
+    checked = number_format_of(replace(details, allow_non_compliant_numbers=True))
+    return BranchInfo(branch.id, details, () if checked is None else checked.warnings)
 
 
 def get_branch(db: Database) -> BranchInfo:
     """This installation's branch and its details."""
     with db.session(write=False) as session:
         branch = session.get_one(Branch, this_branch_id(session))
-        return BranchInfo(branch.id, _details(branch))
+        return _info(branch)
 
 
 def is_initialised(db: Database) -> bool:
@@ -63,23 +75,42 @@ def is_initialised(db: Database) -> bool:
 def update_branch(
     db: Database, actor: CurrentUser, details: BranchDetails, *, now: datetime
 ) -> BranchInfo:
-    """Validate and save the branch's details (manager role); the change is audited."""
+    """Validate and save the branch's details (manager role); the change is audited.
+
+    GST particulars left None stay as they are. A number format that is not GST-compliant
+    is refused unless `allow_non_compliant_numbers`, or unless it is the one the branch
+    already numbers with (a branch made before formats existed keeps its numbers)."""
     require_role(actor.role, Role.MANAGER, "Changing the branch's details")
-    clean = validate_branch(details)
     with UnitOfWork(db, actor, now) as uow:
         session = uow.session
         branch = session.get_one(Branch, this_branch_id(session))
         before = _details(branch)
+        merged = replace(
+            details,
+            **{
+                field: getattr(before, field)
+                for field in _KEPT_WHEN_NONE
+                if getattr(details, field) is None
+            },
+        )
+        numbering = ("number_format", "branch_code", "invoice_series")
+        if all(getattr(merged, f).strip().upper() == getattr(before, f) for f in numbering):
+            merged = replace(merged, allow_non_compliant_numbers=True)
+        clean = validate_branch(merged)
         changed = {
             field: {"from": old, "to": new}
             for field, old in asdict(before).items()
-            if (new := getattr(clean, field)) != old
+            if field != "allow_non_compliant_numbers" and (new := getattr(clean, field)) != old
         }
         for field, value in asdict(clean).items():
-            setattr(branch, field, value)
+            if field != "allow_non_compliant_numbers":
+                setattr(branch, field, value)
         branch.updated_at = now
         if changed:
             uow.audit("branch.update", "branch", branch.id, changed, branch_id=branch.id)
-        info = BranchInfo(branch.id, clean)
+        info = _info(branch)
         uow.commit()
         return info
+
+
+_KEPT_WHEN_NONE = ("legal_name", "branch_code", "number_format", "state_code", "upi_id")

@@ -33,7 +33,8 @@ from db.models import (
     User,
 )
 from domain.fiscal import fiscal_year_label
-from domain.invoice_numbers import format_invoice_number
+from domain.gst import Taxability, document_type, split_line
+from domain.invoice_numbers import DEFAULT_FORMAT, format_invoice_number
 from domain.promotion_rules import promotion_from_row
 from domain.promotions import CartLine, ItemType, PatientHistory, PromotionBook, price_cart
 from domain.roles import Role
@@ -50,21 +51,21 @@ TIMEZONE = "Asia/Kolkata"
 CATALOG: list[tuple[str, str, str, str, int, int, int, int]] = [
     ("CONSULT", "Consultation", "service", "Consultation", 500, 0, 0, 100),
     ("FOLLOWUP", "Follow-up consultation", "service", "Consultation", 300, 0, 0, 100),
-    ("BOTOX50", "Botox (50 units)", "service", "Injectables", 4500, 2600, 0, 30),
-    ("BOTOX100", "Botox (100 units)", "service", "Injectables", 8500, 5000, 0, 30),
-    ("FILLER1", "Dermal filler (1 ml)", "service", "Injectables", 18000, 9500, 0, 25),
-    ("PRP-FACE", "PRP facial", "service", "Injectables", 7000, 1800, 0, 40),
-    ("HYDRAFACIAL", "HydraFacial", "service", "Facials", 5500, 1500, 0, 40),
-    ("MEDIFACIAL", "Medi-facial", "service", "Facials", 2500, 600, 0, 50),
-    ("ACNE-EXT", "Acne extraction", "service", "Facials", 1200, 200, 0, 50),
-    ("PEEL-GLY", "Glycolic peel", "service", "Peels", 1800, 350, 0, 50),
-    ("PEEL-SAL", "Salicylic peel", "service", "Peels", 2000, 400, 0, 50),
-    ("PEEL-TCA", "TCA peel", "service", "Peels", 3000, 600, 0, 50),
-    ("PEEL-YELLOW", "Yellow peel", "service", "Peels", 4000, 900, 0, 50),
-    ("CARBONPEEL", "Carbon laser peel", "service", "Laser", 3500, 700, 0, 50),
-    ("QSWITCH", "Q-switch laser toning", "service", "Laser", 3500, 700, 0, 50),
-    ("FRAX-CO2", "Fractional CO2 laser", "service", "Laser", 6500, 1500, 0, 40),
-    ("MNRF", "Microneedling RF", "service", "Laser", 8000, 2200, 0, 40),
+    ("BOTOX50", "Botox (50 units)", "service", "Injectables", 4500, 2600, 18, 30),
+    ("BOTOX100", "Botox (100 units)", "service", "Injectables", 8500, 5000, 18, 30),
+    ("FILLER1", "Dermal filler (1 ml)", "service", "Injectables", 18000, 9500, 18, 25),
+    ("PRP-FACE", "PRP facial", "service", "Injectables", 7000, 1800, 18, 40),
+    ("HYDRAFACIAL", "HydraFacial", "service", "Facials", 5500, 1500, 18, 40),
+    ("MEDIFACIAL", "Medi-facial", "service", "Facials", 2500, 600, 18, 50),
+    ("ACNE-EXT", "Acne extraction", "service", "Facials", 1200, 200, 18, 50),
+    ("PEEL-GLY", "Glycolic peel", "service", "Peels", 1800, 350, 18, 50),
+    ("PEEL-SAL", "Salicylic peel", "service", "Peels", 2000, 400, 18, 50),
+    ("PEEL-TCA", "TCA peel", "service", "Peels", 3000, 600, 18, 50),
+    ("PEEL-YELLOW", "Yellow peel", "service", "Peels", 4000, 900, 18, 50),
+    ("CARBONPEEL", "Carbon laser peel", "service", "Laser", 3500, 700, 18, 50),
+    ("QSWITCH", "Q-switch laser toning", "service", "Laser", 3500, 700, 18, 50),
+    ("FRAX-CO2", "Fractional CO2 laser", "service", "Laser", 6500, 1500, 18, 40),
+    ("MNRF", "Microneedling RF", "service", "Laser", 8000, 2200, 18, 40),
     (
         "LHR-FACE",
         "Laser hair reduction - face",
@@ -72,7 +73,7 @@ CATALOG: list[tuple[str, str, str, str, int, int, int, int]] = [
         "Laser hair reduction",
         2500,
         400,
-        0,
+        18,
         50,
     ),
     (
@@ -82,7 +83,7 @@ CATALOG: list[tuple[str, str, str, str, int, int, int, int]] = [
         "Laser hair reduction",
         2000,
         350,
-        0,
+        18,
         50,
     ),
     (
@@ -92,7 +93,7 @@ CATALOG: list[tuple[str, str, str, str, int, int, int, int]] = [
         "Laser hair reduction",
         5000,
         900,
-        0,
+        18,
         50,
     ),
     (
@@ -102,7 +103,7 @@ CATALOG: list[tuple[str, str, str, str, int, int, int, int]] = [
         "Laser hair reduction",
         7000,
         1300,
-        0,
+        18,
         50,
     ),
     (
@@ -112,28 +113,48 @@ CATALOG: list[tuple[str, str, str, str, int, int, int, int]] = [
         "Laser hair reduction",
         18000,
         3500,
-        0,
+        18,
         40,
     ),
-    ("DERMAROLL", "Microneedling (dermaroller)", "service", "Procedures", 3000, 500, 0, 50),
+    ("DERMAROLL", "Microneedling (dermaroller)", "service", "Procedures", 3000, 500, 18, 50),
     ("SKINTAG", "Skin tag removal", "service", "Procedures", 1500, 200, 0, 50),
     ("WART-RF", "Wart removal (RF)", "service", "Procedures", 2000, 300, 0, 50),
     ("MOLE", "Mole removal", "service", "Procedures", 2500, 400, 0, 50),
-    ("PRP-HAIR", "PRP hair session", "service", "Hair", 6000, 1500, 0, 40),
-    ("GFC-HAIR", "GFC hair therapy", "service", "Hair", 9000, 2500, 0, 40),
-    ("MESO-HAIR", "Hair mesotherapy", "service", "Hair", 4000, 900, 0, 50),
+    ("PRP-HAIR", "PRP hair session", "service", "Hair", 6000, 1500, 18, 40),
+    ("GFC-HAIR", "GFC hair therapy", "service", "Hair", 9000, 2500, 18, 40),
+    ("MESO-HAIR", "Hair mesotherapy", "service", "Hair", 4000, 900, 18, 50),
     ("SPF50", "Sunscreen SPF 50 (50 g)", "product", "Skincare products", 850, 420, 18, 20),
     ("CLEANSER", "Gentle foaming cleanser", "product", "Skincare products", 650, 300, 18, 20),
     ("CERAMIDE", "Ceramide moisturiser", "product", "Skincare products", 950, 450, 18, 20),
     ("VITC-SERUM", "Vitamin C serum", "product", "Skincare products", 1450, 700, 18, 20),
     ("NIACIN", "Niacinamide serum", "product", "Skincare products", 1100, 520, 18, 20),
     ("RETINOL", "Retinol night cream", "product", "Skincare products", 1650, 800, 18, 20),
-    ("AZELAIC", "Azelaic acid gel", "product", "Skincare products", 780, 360, 18, 20),
-    ("DEPIGMENT", "Depigmentation cream", "product", "Skincare products", 1250, 600, 18, 20),
+    ("AZELAIC", "Azelaic acid gel", "product", "Skincare products", 780, 360, 12, 20),
+    ("DEPIGMENT", "Depigmentation cream", "product", "Skincare products", 1250, 600, 12, 20),
     ("LIPBALM", "SPF lip balm", "product", "Skincare products", 350, 150, 18, 20),
     ("HAIR-SERUM", "Hair growth serum", "product", "Hair care products", 1350, 650, 18, 20),
-    ("KETO-SHAMPOO", "Ketoconazole shampoo", "product", "Hair care products", 520, 240, 18, 20),
+    ("KETO-SHAMPOO", "Ketoconazole shampoo", "product", "Hair care products", 520, 240, 12, 20),
 ]
+
+# GST (domain.gst): consultations and medical procedures are health care by a clinical
+# establishment, exempt (notification 12/2017-CT(Rate), entry 74; SAC 999312, rate 0 in
+# the catalog above); cosmetic treatments (injectables, facials, peels, lasers, hair) are
+# taxable at 18% (SAC 999722); products carry their HSN, medicated ones at 12%.
+PRODUCT_HSN = {
+    "CLEANSER": "34013090",
+    "AZELAIC": "30049099",
+    "DEPIGMENT": "30049099",
+    "HAIR-SERUM": "33059090",
+    "KETO-SHAMPOO": "30049099",
+}
+
+
+def demo_gst(code: str, kind: str, rate: int) -> tuple[str, str]:
+    """(HSN/SAC, taxability) of a demo item."""
+    if kind == "product":
+        return PRODUCT_HSN.get(code, "33049990"), "taxable"
+    return ("999312", "exempt") if rate == 0 else ("999722", "taxable")
+
 
 # username, full name, role, PIN, manual discount limit %
 STAFF: list[tuple[str, str, Role, str, int]] = [
@@ -381,6 +402,11 @@ def write_demo_clinic(session: Session, *, now: datetime, today: date) -> uuid.U
         Branch(
             id=branch_id,
             name="Indiranagar",
+            legal_name="Lumen Skin & Aesthetics Private Limited",
+            branch_code="IND",
+            number_format=DEFAULT_FORMAT,
+            state_code="29",
+            upi_id="lumenskin@okaxis",
             address="Lumen Skin & Aesthetics, 12 100 Feet Road, Indiranagar, Bengaluru 560038",
             phone="080 4123 4567",
             gstin="29ABCDE1234F1ZW",
@@ -411,6 +437,7 @@ def write_demo_clinic(session: Session, *, now: datetime, today: date) -> uuid.U
     items: dict[str, dict[str, Any]] = {}
     item_rows = []
     for code, name, kind, category, price, cost, gst, max_discount in CATALOG:
+        hsn_sac, taxability = demo_gst(code, kind, gst)
         row = {
             "id": _uuid(rng),
             "code": code,
@@ -420,6 +447,8 @@ def write_demo_clinic(session: Session, *, now: datetime, today: date) -> uuid.U
             "price": price * 100,
             "cost": cost * 100,
             "tax_rate": Decimal(gst),
+            "hsn_sac": hsn_sac,
+            "taxability": taxability,
             "max_discount_percent": Decimal(max_discount),
             "barcode": _ean13(rng) if kind == "product" else None,
             "is_active": True,
@@ -572,6 +601,7 @@ def _price_history(
             patient=PatientHistory(str(patient), prior_uses=dict(patient_uses[patient])),
         )
         totals = priced.totals
+        kinds = [Taxability(items[line.line.item_code]["taxability"]) for line in priced.lines]
         invoices.append(
             {
                 "id": visit["id"],
@@ -590,6 +620,11 @@ def _price_history(
                 "promo_codes_entered": None,
                 "is_history": False,
                 "notes": "",
+                "document_type": document_type(
+                    kinds, supplier_registered=True, recipient_registered=False
+                ).value,
+                "place_of_supply": "29",
+                "recipient_gstin": "",
                 "total_quantity": sum(line.line.quantity for line in priced.lines),
                 "total_cost": sum(
                     line.line.quantity * items[line.line.item_code]["cost"] for line in priced.lines
@@ -598,6 +633,7 @@ def _price_history(
         )
         for line_no, line in enumerate(priced.lines, start=1):
             item = items[line.line.item_code]
+            gst = split_line(line.line_total, item["tax_rate"], inter_state=False)
             lines.append(
                 {
                     "id": uuid.UUID(line.line_key),
@@ -620,6 +656,12 @@ def _price_history(
                     "tax_rate": item["tax_rate"],
                     "tax_amount": line.tax_amount,
                     "line_total": line.line_total,
+                    "hsn_sac": item["hsn_sac"],
+                    "taxability": item["taxability"],
+                    "taxable_value": gst.taxable_value,
+                    "cgst_amount": gst.cgst,
+                    "sgst_amount": gst.sgst,
+                    "igst_amount": gst.igst,
                 }
             )
         for applied in priced.applied:
@@ -653,7 +695,9 @@ def _number_invoices(
             series="SVC",
             fiscal_year=year,
             sequence_no=last[year],
-            invoice_number=format_invoice_number("SVC", year, last[year]),
+            invoice_number=format_invoice_number(
+                "SVC", year, last[year], template=DEFAULT_FORMAT, branch_code="IND"
+            ),
         )
     session.execute(
         insert(InvoiceSequence),

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from db.engine import Database
 from db.models import CatalogItem, InvoiceHeader, InvoiceLineItem, Patient
 from domain.fiscal import fiscal_year_label
+from domain.invoice_numbers import SEEDS_FORMAT, number_pattern
 from domain.money import paise_to_decimal
 from domain.patients import PatientDetailsError, normalise_mobile
 from domain.roles import Role, require_role
@@ -483,8 +484,14 @@ def _invoices_to_add(
     fail to save)."""
     ordered = list(invoices)
     existing = _existing_numbers(session, branch.id, [invoice.number for invoice in ordered])
-    series = branch.details.invoice_series
-    own_series = re.compile(rf"{re.escape(series)}-\d{{4}}-\d{{4}}-\d+")
+    details = branch.details
+    # The branch's format now, and the seeds' one it may have numbered with before.
+    own = [
+        number_pattern(
+            template, branch_code=details.branch_code or "", series=details.invoice_series
+        )
+        for template in {details.number_format or SEEDS_FORMAT, SEEDS_FORMAT}
+    ]
     added: list[_Invoice] = []
     skipped = 0
     for invoice in ordered:
@@ -496,11 +503,11 @@ def _invoices_to_add(
                 invoice.line,
                 f"invoice number {invoice.number} is already used by one of this branch's invoices",
             )
-        elif own_series.fullmatch(invoice.number):
+        elif any(pattern.fullmatch(invoice.number) for pattern in own):
             raise _bad(
                 invoice.line,
-                f"invoice number {invoice.number} belongs to this branch's own series {series},"
-                " which the counter numbers; give the old numbers another prefix",
+                f"invoice number {invoice.number} belongs to this branch's own numbering,"
+                " which the counter uses; give the old numbers another prefix",
             )
         else:
             added.append(invoice)

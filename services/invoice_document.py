@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Branch, InvoiceHeader, Patient, PromotionCampaign, User
 from domain.branch import BranchDetails
+from domain.gst import DocumentType
 from domain.money import rupees_to_paise
 from services.errors import NotFound
 
@@ -36,6 +37,12 @@ class DocumentLine:
     tax_rate: Decimal
     tax_amount: int
     line_total: int
+    hsn_sac: str = ""
+    taxability: str = "taxable"
+    taxable_value: int = 0
+    cgst_amount: int = 0
+    sgst_amount: int = 0
+    igst_amount: int = 0
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,34 @@ class InvoiceDocument:
     round_off: int
     total_amount: int
     campaigns_applied: dict[str, Any] | None
+    # GST particulars (rule 46): the document the lines made, the supplier's legal name and
+    # state, the place of supply, and the recipient's GSTIN for a B2B sale.
+    document_type: str = "tax_invoice"
+    legal_name: str = ""
+    branch_state: str = ""
+    place_of_supply: str = ""
+    recipient_gstin: str = ""
+
+    @property
+    def heading(self) -> str:
+        """TAX INVOICE, BILL OF SUPPLY or INVOICE-CUM-BILL OF SUPPLY."""
+        return DocumentType(self.document_type).heading
+
+    @property
+    def taxable_value(self) -> int:
+        return sum(line.taxable_value for line in self.lines)
+
+    @property
+    def cgst_amount(self) -> int:
+        return sum(line.cgst_amount for line in self.lines)
+
+    @property
+    def sgst_amount(self) -> int:
+        return sum(line.sgst_amount for line in self.lines)
+
+    @property
+    def igst_amount(self) -> int:
+        return sum(line.igst_amount for line in self.lines)
 
     @property
     def subtotal(self) -> int:
@@ -153,6 +188,12 @@ def build_invoice_document(
                 tax_rate=line.tax_rate,
                 tax_amount=line.tax_amount,
                 line_total=line.line_total,
+                hsn_sac=line.hsn_sac,
+                taxability=line.taxability,
+                taxable_value=line.taxable_value,
+                cgst_amount=line.cgst_amount,
+                sgst_amount=line.sgst_amount,
+                igst_amount=line.igst_amount,
             )
             for line in invoice.lines
         ),
@@ -167,4 +208,9 @@ def build_invoice_document(
         round_off=invoice.round_off,
         total_amount=invoice.total_amount,
         campaigns_applied=invoice.campaigns_applied,
+        document_type=invoice.document_type,
+        legal_name=branch.legal_name or branch.name,
+        branch_state=branch.state_code,
+        place_of_supply=invoice.place_of_supply,
+        recipient_gstin=invoice.recipient_gstin,
     )

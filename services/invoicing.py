@@ -34,6 +34,7 @@ from db.models import (
     PromotionUsageItem,
     PromotionUsageLog,
 )
+from domain.gst import Taxability, document_type, place_of_supply, split_line
 from domain.log import invoicing as log
 from domain.money import rupees_to_paise
 from domain.promotion_rules import PromoCode as DomainPromoCode
@@ -332,7 +333,7 @@ def save_invoice(
             raise CodeRefused(" ".join(fresh.refused_codes), fresh)
         if seen is not None and not _same_prices(seen, fresh):
             raise PriceChanged(_changes(seen, fresh), fresh)
-        invoice = _write_invoice(session, actor, branch, pricing, now)
+        invoice = _write_invoice(session, actor, branch, patient, pricing, now)
         try:
             with session.begin_nested():
                 _track_usage(session, actor, invoice, fresh, now)
@@ -367,7 +368,12 @@ def save_invoice(
 
 
 def _write_invoice(
-    session: Session, actor: CurrentUser, branch: Branch, pricing: _Priced, now: datetime
+    session: Session,
+    actor: CurrentUser,
+    branch: Branch,
+    patient: Patient,
+    pricing: _Priced,
+    now: datetime,
 ) -> InvoiceHeader:
     quote = pricing.quote
     number = allocate_invoice_number(
@@ -376,8 +382,19 @@ def _write_invoice(
         series=branch.invoice_series,
         invoice_date=quote.invoice_date,
         start_month=branch.fiscal_year_start_month,
+        template=branch.number_format,
+        branch_code=branch.branch_code,
     )
     totals = quote.priced.totals
+    # GST (domain.gst): the place of supply decides CGST/SGST or IGST; the lines' items
+    # decide the document.
+    place = place_of_supply(branch.state_code, patient.gstin)
+    inter_state = bool(branch.state_code) and place != branch.state_code
+    catalog = {
+        priced.line_key: pricing.items[uuid.UUID(priced.line.item_id)]
+        for priced in quote.priced.lines
+    }
+    kinds = [Taxability(catalog[priced.line_key].taxability) for priced in quote.priced.lines]
     invoice = InvoiceHeader(
         id=uuid.uuid4(),
         branch_id=branch.id,
@@ -399,6 +416,11 @@ def _write_invoice(
         promo_codes_entered={"codes": list(quote.request.codes)} if quote.request.codes else None,
         is_history=False,
         notes="",
+        document_type=document_type(
+            kinds, supplier_registered=bool(branch.gstin), recipient_registered=bool(patient.gstin)
+        ).value,
+        place_of_supply=place,
+        recipient_gstin=patient.gstin,
         total_quantity=sum(priced.line.quantity for priced in quote.priced.lines),
         total_cost=sum(
             priced.line.quantity * pricing.items[uuid.UUID(priced.line.item_id)].cost
@@ -407,6 +429,8 @@ def _write_invoice(
     )
     for number_on_invoice, priced in enumerate(quote.priced.lines, start=1):
         line = priced.line
+        item = catalog[priced.line_key]
+        gst = split_line(priced.line_total, line.tax_rate, inter_state=inter_state)
         invoice.lines.append(
             InvoiceLineItem(
                 id=uuid.uuid4(),
@@ -429,6 +453,12 @@ def _write_invoice(
                 tax_rate=line.tax_rate,
                 tax_amount=priced.tax_amount,
                 line_total=priced.line_total,
+                hsn_sac=item.hsn_sac,
+                taxability=item.taxability,
+                taxable_value=gst.taxable_value,
+                cgst_amount=gst.cgst,
+                sgst_amount=gst.sgst,
+                igst_amount=gst.igst,
             )
         )
     # Plain inserts of the rows just built: nothing reads them back through the session, and

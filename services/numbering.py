@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from db.models import InvoiceSequence
 from domain.fiscal import fiscal_year_label
-from domain.invoice_numbers import format_invoice_number
+from domain.invoice_numbers import SEEDS_FORMAT, format_invoice_number
 
 
 @dataclass(frozen=True)
@@ -29,9 +29,17 @@ class InvoiceNumber:
 
 
 def allocate_invoice_number(
-    session: Session, *, branch_id: uuid.UUID, series: str, invoice_date: date, start_month: int
+    session: Session,
+    *,
+    branch_id: uuid.UUID,
+    series: str,
+    invoice_date: date,
+    start_month: int,
+    template: str = SEEDS_FORMAT,
+    branch_code: str = "",
 ) -> InvoiceNumber:
-    """Take the next number of the invoice date's fiscal year (call inside a write transaction)."""
+    """Take the next number of the invoice date's fiscal year (call inside a write
+    transaction), written in the branch's format (domain.invoice_numbers)."""
     year = fiscal_year_label(invoice_date, start_month)
     key = (
         (InvoiceSequence.branch_id == branch_id)
@@ -52,4 +60,5 @@ def allocate_invoice_number(
                 branch_id=branch_id, series=series, fiscal_year=year, last_number=sequence
             )
         )
-    return InvoiceNumber(series, year, sequence, format_invoice_number(series, year, sequence))
+    text = format_invoice_number(series, year, sequence, template=template, branch_code=branch_code)
+    return InvoiceNumber(series, year, sequence, text)

@@ -94,7 +94,11 @@ def _blank_branch(
         pin_hash = hash_pin(admin_pin)
     except ValueError as exc:
         raise SetupError(f"{exc}.") from exc
-    branch = Branch(name="My clinic", created_at=now, updated_at=now)
+    # Numbers in the 16-character GST format from the first invoice; the code is the
+    # manager's to change in Settings before billing starts.
+    branch = Branch(
+        name="My clinic", legal_name="My clinic", branch_code="MAIN", created_at=now, updated_at=now
+    )
     session.add(branch)
     session.flush()
     session.add(

@@ -6,7 +6,7 @@ rules (score, SLA, order, statuses) are in domain.callbacks; opening hours and S
 branch settings kept in app_settings.
 
 The package splits by concern: `records` (plain data and errors), `settings` (SLAs and
-opening hours), `queue` (reading and scoring), `log` (the activity log and the document)
+opening hours), `reading` (the queue read and scored), `log` (the activity log and the document)
 and `commands` (every change). Import from here.
 """
 
@@ -22,7 +22,7 @@ from services.callbacks.commands import (
     start_call,
     take_call,
 )
-from services.callbacks.queue import get_callback, overdue_count, queue, resolve_id
+from services.callbacks.reading import get_callback, overdue_count, queue, resolve_id
 from services.callbacks.records import (
     ActivityEntry,
     CallbackConfig,

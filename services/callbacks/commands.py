@@ -33,7 +33,7 @@ from domain.roles import Role, require_role
 from services import documents
 from services.auth import CurrentUser
 from services.callbacks.log import ActivityLog, request_document
-from services.callbacks.queue import open_rows, patient_values, request_by_id, row_by_id
+from services.callbacks.reading import open_rows, patient_values, request_by_id, row_by_id
 from services.callbacks.records import (
     CallbackInputError,
     CallbackRefused,

@@ -7,14 +7,16 @@ from datetime import timedelta
 
 from db.callback_queue import patient_history, read_requests, read_requests_with_history
 from db.models import CallbackRequest
-from domain.callbacks import Reason, Source
+from domain.callbacks import OPEN_STATUSES, Reason, Source
 from services import callbacks as cb
 from services.auth import sign_in
+from services.callbacks import reading as queue_read
+from services.callbacks import settings as callback_settings
 from services.patients import find_patients
 
 from .conftest import NOW
 
-OPEN = [status.value for status in cb.OPEN_STATUSES]
+OPEN = [status.value for status in OPEN_STATUSES]
 
 
 def test_the_joined_read_matches_the_two_step_read(demo_db):
@@ -39,8 +41,8 @@ def test_the_joined_read_matches_the_two_step_read(demo_db):
         )
         assert set(history) == {p.id for p in patients}
         assert any(visits for visits, _ in history.values())
-        context = cb._context(session)
-        joined = cb._rows(session, context, records, NOW, history)
-        separate = cb._rows(session, context, records, NOW)
+        context = callback_settings.read_context(session)
+        joined = queue_read._rows(session, context, records, NOW, history)
+        separate = queue_read._rows(session, context, records, NOW)
         assert joined == separate
     assert len(cb.queue(demo_db, priya, now=NOW).rows) == 11

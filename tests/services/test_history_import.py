@@ -16,7 +16,7 @@ from db.models import (
     SyncOutbox,
 )
 from domain.fiscal import fiscal_year_label
-from domain.invoice_numbers import format_invoice_number
+from domain.invoice_numbers import DEFAULT_FORMAT, format_invoice_number
 from domain.roles import PermissionDenied
 from services import auth, invoicing, patients
 from services.history_import import COLUMNS, HistoryImportError, ImportResult, import_transactions
@@ -176,7 +176,9 @@ def test_the_branch_series_is_untouched_and_the_counter_continues_it(
 
     saved = invoicing.save_invoice(demo_db, desk, cart(demo_db, "CONSULT"), now=NOW)
 
-    assert saved.invoice_number == format_invoice_number("SVC", year, last + 1)
+    assert saved.invoice_number == format_invoice_number(
+        "SVC", year, last + 1, template=DEFAULT_FORMAT, branch_code="IND"
+    )
 
 
 def test_importing_the_same_file_twice_adds_nothing(demo_db, manager, tmp_path):
@@ -332,8 +334,8 @@ def test_a_number_of_the_branchs_own_invoices_is_refused(demo_db, manager, tmp_p
 
 
 def test_a_number_the_counter_may_still_reach_is_refused(demo_db, manager, tmp_path):
-    text = f"{HEADER}\n{GOOD.replace('OLD-1', 'SVC-2030-2031-00001')}\n"
-    with pytest.raises(HistoryImportError, match="own series SVC"):
+    text = f"{HEADER}\n{GOOD.replace('OLD-1', 'IND/30-31/00001')}\n"
+    with pytest.raises(HistoryImportError, match="own numbering"):
         import_transactions(demo_db, manager, write(tmp_path, text), now=NOW)
 
 

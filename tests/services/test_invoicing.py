@@ -59,7 +59,7 @@ def test_seed_000_botox_makes_the_consultation_free(demo_db, desk):
 def test_saving_numbers_the_invoice_and_queues_it_for_the_centre(demo_db, desk):
     first = invoicing.save_invoice(demo_db, desk, cart(demo_db, "MEDIFACIAL"), now=NOW)
     second = invoicing.save_invoice(demo_db, desk, cart(demo_db, "PEEL-GLY"), now=NOW)
-    assert first.invoice_number.startswith("SVC-2026-2027-")
+    assert first.invoice_number.startswith("IND/26-27/")
     assert int(second.invoice_number[-5:]) == int(first.invoice_number[-5:]) + 1
     with demo_db.session(write=False) as session:
         doc = session.scalars(select(SyncOutbox).where(SyncOutbox.doc_id == first.id)).one()

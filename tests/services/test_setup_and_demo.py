@@ -85,7 +85,8 @@ def test_invoice_numbers_are_gap_free_per_fiscal_year(demo_db):
     by_year: dict[str, list[int]] = {}
     for year, number, text, day in rows:
         assert year == fiscal_year_label(day, 4)
-        assert text == f"SVC-{year}-{number:05d}"
+        assert text == f"IND/{year[2:4]}-{year[7:9]}/{number:05d}"
+        assert len(text) <= 16
         by_year.setdefault(year, []).append(number)
     for year, numbers in by_year.items():
         assert sorted(numbers) == list(range(1, len(numbers) + 1))
