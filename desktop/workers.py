@@ -15,11 +15,12 @@ never called back.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from services.errors import ServiceError
@@ -163,12 +164,28 @@ class ProgressRelay(QObject):
 
 
 class OpCounter:
-    """Starts a widget's background ops and counts those still in flight, so the widget
-    can say whether it is idle (tests wait on that; nothing else polls it)."""
+    """Starts a widget's background ops of one kind and counts those still in flight, so
+    the widget can say whether it is idle (tests wait on that; nothing else polls it).
+
+    It also numbers the runs: `begin()` before building a run's call, and `is_latest(n)`
+    in its callbacks tells whether a later run has replaced it. Use one counter per kind of
+    operation (a refresh, an import): two kinds sharing one would each take the other's
+    run for a newer one of their own, and drop its outcome.
+    """
 
     def __init__(self, owner: QWidget) -> None:
         self._owner = owner
         self.in_flight = 0
+        self.latest = 0
+
+    def begin(self) -> int:
+        """The number of a new run; the outcomes of earlier runs are stale from now on."""
+        self.latest += 1
+        return self.latest
+
+    def is_latest(self, number: int) -> bool:
+        """No run has begun since run `number`."""
+        return number == self.latest
 
     def run(
         self,
@@ -190,6 +207,54 @@ class OpCounter:
     @property
     def idle(self) -> bool:
         return self.in_flight == 0
+
+
+class StepQueue(QObject):
+    """Work that must happen on the UI thread (building widgets, drawing), cut into steps
+    that run one per turn of the event loop, so the window answers between them.
+
+    The queue's timer belongs to its parent and dies with it: a closed panel's steps never run.
+
+    Signals:
+        drained(): the last step queued has run.
+    """
+
+    drained = Signal()
+
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        self._steps: deque[Callable[[], object]] = deque()
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._run_next)
+
+    def add(self, step: Callable[[], object]) -> None:
+        """Run `step` after the steps already queued, in a turn of its own."""
+        self._steps.append(step)
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def clear(self) -> None:
+        """Forget the steps not yet run."""
+        self._steps.clear()
+        self._timer.stop()
+
+    @property
+    def idle(self) -> bool:
+        return not self._steps
+
+    def _run_next(self) -> None:
+        if not self._steps:
+            return
+        step = self._steps.popleft()
+        try:
+            step()
+        finally:
+            if self._steps:
+                self._timer.start()
+            else:
+                self.drained.emit()
 
 
 def run_in_background(

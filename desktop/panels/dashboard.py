@@ -4,8 +4,13 @@ CSV export, and the import of visit history from another system.
 
 Every read runs in a background op, progress comes back through a queued signal, and the
 figures on show stay until new ones replace them: the panel never waits on the database.
-The main window imports this module the first time the dashboard opens (it brings numpy
-and pyqtgraph with it).
+A refresh and an import each number their own runs, so neither takes the other's outcome
+or progress for a stale one of its own.
+
+Nor does the panel wait on the chart libraries: it shows its filters, tiles and an outline
+of each chart at once, imports pyqtgraph in a worker (`dashboard_preload.preload`, which
+the app may also call after sign-in), then builds and fills one chart per turn of the event
+loop (bench/panel_stall.py measures the longest turn).
 """
 
 from __future__ import annotations
@@ -14,9 +19,10 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from functools import partial
 from importlib import resources as importlib_resources
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDate, QStandardPaths, Qt, Signal
@@ -43,11 +49,12 @@ from PySide6.QtWidgets import (
 from db.engine import Database
 from desktop.dialogs.customers_dialog import CustomersDialog
 from desktop.panels import dashboard_figures as figures
+from desktop.panels import dashboard_preload
+from desktop.panels.dashboard_figures import CardSpec
 
 # The promotions admin's flat tabs and padded table cells, so the two panels look alike.
 from desktop.panels.promotions import PANEL_STYLE as TABS_AND_TABLES
-from desktop.widgets.charts import BarChart, ChartCard, LineChart, StackedBarChart
-from desktop.workers import OpCounter, ProgressRelay, error_sentence
+from desktop.workers import OpCounter, ProgressRelay, StepQueue, error_sentence
 from domain.fiscal import fiscal_year_bounds, fiscal_year_start
 from services import dashboard as dashboard_service
 from services.auth import CurrentUser
@@ -56,16 +63,20 @@ from services.dashboard import CustomerRow, Dashboard, DashboardError, Dashboard
 from services.errors import ServiceError
 from services.history_import import ImportResult, import_transactions
 
+if TYPE_CHECKING:
+    from desktop.widgets.charts import ChartCard
+
 log = logging.getLogger("frontdesk.ui")
 
-T = TypeVar("T")
 
 RFM_TAB, CAMPAIGNS_TAB = 0, 1
+PAGES = (figures.RFM_PAGE, figures.CAMPAIGNS_PAGE)
 COLUMNS = 3
 CARD_HEIGHT = 290
 SCHEMES = (("4 segments (seed)", "seed"), ("10 segments (rfm)", "ten"))
 DATE_FORMAT = "dd MMM yyyy"
-NO_CUSTOMERS = "No customers match the filters."
+LOADING_CHART = "Drawing the chart..."
+CHARTS_FAILED = "This chart cannot be drawn here; the log file says why."
 # Coming back to the panel reads the figures again once they are this old.
 STALE_AFTER = timedelta(minutes=10)
 IMPORT_TEXT = "Import history..."
@@ -130,6 +141,18 @@ QDateEdit::down-arrow {
 }
 QDateEdit::down-arrow:disabled {
     image: none;
+}
+QFrame#ChartSlot {
+    background: #ffffff;
+    border: 1px solid #d9dee4;
+    border-radius: 8px;
+}
+QFrame#ChartSlot QLabel {
+    background: transparent;
+}
+QLabel#SlotTitle {
+    font-size: 10.5pt;
+    font-weight: bold;
 }
 QScrollArea#ChartScroll, QWidget#ChartGrid {
     background: transparent;
@@ -199,6 +222,25 @@ class KpiTile(QFrame):
         return self.value_label.text()
 
 
+class ChartSlot(QFrame):
+    """Where a chart will be, with its title, while the chart libraries load."""
+
+    def __init__(self, spec: CardSpec, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ChartSlot")
+        self.setFixedHeight(CARD_HEIGHT)
+        title = QLabel(spec.title)
+        title.setObjectName("SlotTitle")
+        self.text_label = QLabel(LOADING_CHART)
+        self.text_label.setObjectName("Muted")
+        self.text_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.text_label.setWordWrap(True)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(14, 10, 10, 10)
+        column.addWidget(title)
+        column.addWidget(self.text_label, 1)
+
+
 class DashboardPanel(QWidget):
     """The manager's figures: filters, KPI tiles and two tabs of charts (customers by RFM,
     campaigns). For managers (the rail hides the panel from the front desk).
@@ -231,8 +273,14 @@ class DashboardPanel(QWidget):
         self._user = user
         self._branch = branch_info
         self._clock = clock
-        self._ops = OpCounter(self)
-        self._sequence = 0
+        # One counter per kind of operation: each numbers its own runs.
+        self._refreshes = OpCounter(self)
+        self._imports = OpCounter(self)
+        self._reads = OpCounter(self)  # the patients behind a bar
+        self._chart_loading = OpCounter(self)
+        # UI-thread work in small steps: building the cards, then drawing figures on them.
+        self._building = StepQueue(self)
+        self._drawing = StepQueue(self)
         self._refreshing = False
         self._stale = False
         self._read_at = clock()
@@ -243,9 +291,15 @@ class DashboardPanel(QWidget):
         self._export_folder = Path(
             QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
         )
-        self._progress = ProgressRelay(self._progress_reported, self)
+        self._refresh_progress = ProgressRelay(self._refresh_progressed, self)
+        self._import_progress = ProgressRelay(self._import_progressed, self)
         self.cards: dict[str, ChartCard] = {}
+        self._slots: dict[str, ChartSlot] = {}
+        self._grids: dict[str, QGridLayout] = {}
+        # Figures read before the cards were built, drawn once they are.
+        self._undrawn: tuple[int, Dashboard, date] | None = None
         self._build()
+        self._load_charts()
 
     # -- building ------------------------------------------------------------------------
 
@@ -425,7 +479,9 @@ class DashboardPanel(QWidget):
             row.addWidget(widget, 1)
         return row
 
-    def _grid_page(self, note: str = "") -> tuple[QScrollArea, QGridLayout]:
+    def _grid_page(self, page: str, note: str = "") -> QScrollArea:
+        """A scrolling grid with an outline of each of the page's charts; the charts take
+        the outlines' places once they are built."""
         grid_widget = QWidget()
         grid_widget.setObjectName("ChartGrid")
         column = QVBoxLayout(grid_widget)
@@ -440,6 +496,12 @@ class DashboardPanel(QWidget):
         grid.setSpacing(12)
         for index in range(COLUMNS):
             grid.setColumnStretch(index, 1)
+        for spec in figures.CARDS:
+            if spec.page == page:
+                slot = ChartSlot(spec)
+                self._slots[spec.key] = slot
+                grid.addWidget(slot, spec.row, spec.col, 1, spec.span)
+        self._grids[page] = grid
         column.addLayout(grid)
         column.addStretch(1)
         scroll = QScrollArea()
@@ -448,109 +510,61 @@ class DashboardPanel(QWidget):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(grid_widget)
-        return scroll, grid
+        return scroll
 
-    def _add_card(
-        self, grid: QGridLayout, card: ChartCard, row: int, col: int, span: int = 1
-    ) -> None:
+    def _build_rfm_page(self) -> QScrollArea:
+        return self._grid_page(figures.RFM_PAGE)
+
+    def _build_campaigns_page(self) -> QScrollArea:
+        return self._grid_page(
+            figures.CAMPAIGNS_PAGE,
+            "Campaign figures cover every patient and all of history (the timeline: the last "
+            f"{dashboard_service.TIMELINE_DAYS} days); the filters above choose the customers "
+            "of the RFM figures.",
+        )
+
+    # -- the charts: imported in a worker, built and drawn a card per turn ---------------
+
+    def _load_charts(self) -> None:
+        self._chart_loading.run(dashboard_preload.preload, self._charts_loaded, self._charts_failed)
+
+    def _charts_loaded(self, _result: None) -> None:
+        for spec in figures.CARDS:
+            self._building.add(partial(self._build_card, spec))
+        self._building.add(self._cards_built)
+
+    def _charts_failed(self, error: Exception) -> None:
+        log.error("dashboard: the charts could not be loaded", exc_info=error)
+        for slot in self._slots.values():
+            slot.text_label.setText(CHARTS_FAILED)
+
+    def _build_card(self, spec: CardSpec) -> None:
+        from desktop.panels.dashboard_charts import build_card
+
+        card = build_card(spec, self._ask_export_path)
         card.setFixedHeight(CARD_HEIGHT)
         card.exported.connect(
             lambda path: self.say(f"Saved {Path(path).name} in {Path(path).parent}.")
         )
         card.export_failed.connect(lambda sentence: self.say(sentence, error=True))
-        self.cards[card.key] = card
-        grid.addWidget(card, row, col, 1, span)
+        if spec.clickable:
+            card.bar_clicked.connect(lambda bar, chart=spec.key: self.list_customers(chart, bar))
+        slot = self._slots.pop(spec.key)
+        grid = self._grids[spec.page]
+        grid.removeWidget(slot)
+        slot.deleteLater()
+        grid.addWidget(card, spec.row, spec.col, 1, spec.span)
+        self.cards[spec.key] = card
 
-    def _build_rfm_page(self) -> QScrollArea:
-        scroll, grid = self._grid_page()
-        notes = {key: note for key, _title, note in figures.DISTRIBUTIONS}
-        titles = {key: title for key, title, _note in figures.DISTRIBUTIONS}
-        layout = (
-            ("segments", "fiscal_years", "recency"),
-            ("r_scores", "f_scores", "m_scores"),
-            ("visits", "value", "return_gap"),
-        )
-        for row, keys in enumerate(layout):
-            for col, key in enumerate(keys):
-                card: ChartCard
-                if key == figures.FISCAL_YEARS:
-                    card = StackedBarChart(
-                        key,
-                        "Fiscal years: new vs old",
-                        "Customers of each fiscal year, by whether it was their first",
-                        ask_path=self._ask_export_path,
-                        clickable=True,
-                    )
-                else:
-                    card = BarChart(
-                        key,
-                        titles[key],
-                        notes[key],
-                        ask_path=self._ask_export_path,
-                        horizontal=key == "segments",
-                        clickable=True,
-                    )
-                card.bar_clicked.connect(lambda bar, chart=key: self.list_customers(chart, bar))
-                self._add_card(grid, card, row, col)
-        return scroll
+    def _cards_built(self) -> None:
+        if self._undrawn is not None:
+            number, dashboard, today = self._undrawn
+            self._undrawn = None
+            self._draw(number, dashboard, today)
 
-    def _build_campaigns_page(self) -> QScrollArea:
-        scroll, grid = self._grid_page(
-            "Campaign figures cover every patient and all of history (the timeline: the last "
-            f"{dashboard_service.TIMELINE_DAYS} days); the filters above choose the customers "
-            "of the RFM figures."
-        )
-        self._add_card(
-            grid,
-            BarChart(
-                "campaign_uses",
-                "Uses per campaign",
-                "Invoices each promotion applied to",
-                ask_path=self._ask_export_path,
-                horizontal=True,
-            ),
-            0,
-            0,
-        )
-        self._add_card(
-            grid,
-            BarChart(
-                "campaign_discount",
-                "Discount given per campaign",
-                "What each promotion took off invoices",
-                ask_path=self._ask_export_path,
-                horizontal=True,
-                unit="rupees",
-            ),
-            0,
-            1,
-        )
-        self._add_card(
-            grid,
-            BarChart(
-                "top_patients",
-                "Top patients by savings",
-                f"The {dashboard_service.TOP_PATIENTS} patients promotions saved most",
-                ask_path=self._ask_export_path,
-                horizontal=True,
-                unit="rupees",
-            ),
-            0,
-            2,
-        )
-        self._add_card(
-            grid,
-            LineChart(
-                "timeline",
-                f"Promotion uses, last {dashboard_service.TIMELINE_DAYS} days",
-                "Uses per day, a line per campaign",
-                ask_path=self._ask_export_path,
-            ),
-            1,
-            0,
-            COLUMNS,
-        )
-        return scroll
+    def charts_ready(self) -> bool:
+        """Every chart card is built (figures may still be on their way)."""
+        return not self._slots
 
     # -- the filters ---------------------------------------------------------------------
 
@@ -602,19 +616,13 @@ class DashboardPanel(QWidget):
 
     # -- background work -----------------------------------------------------------------
 
-    def _run(
-        self,
-        call: Callable[[], T],
-        on_success: Callable[[T], object],
-        on_failure: Callable[[Exception], object] | None = None,
-    ) -> None:
-        self._ops.run(call, on_success, on_failure or self._failed)
-
     def is_idle(self) -> bool:
-        """Nothing is being read or imported."""
-        return self._ops.idle
+        """Nothing is being read, imported, built or drawn."""
+        counters = (self._refreshes, self._imports, self._reads, self._chart_loading)
+        return all(c.idle for c in counters) and self._building.idle and self._drawing.idle
 
     def is_refreshing(self) -> bool:
+        """New figures are being read or drawn."""
         return self._refreshing
 
     def _failed(self, error: Exception) -> None:
@@ -634,12 +642,6 @@ class DashboardPanel(QWidget):
     def set_branch_info(self, info: BranchInfo) -> None:
         """The branch's details changed (its time zone decides today)."""
         self._branch = info
-
-    def _progress_reported(self, sequence: int, percent: int, step: str) -> None:
-        if sequence != self._sequence or not (self._refreshing or self.is_importing()):
-            return
-        self.progress_bar.setValue(percent)
-        self.say(f"{step}...")
 
     # -- refreshing ----------------------------------------------------------------------
 
@@ -669,11 +671,10 @@ class DashboardPanel(QWidget):
             return
         self.value_edit.setProperty("invalid", False)
         _restyle(self.value_edit)
-        self._sequence += 1
-        sequence = self._sequence
+        number = self._refreshes.begin()
         self._stale = False
         self._read_at = self._clock()
-        db, user, today, relay = self._db, self._user, self._today(), self._progress
+        db, user, today, relay = self._db, self._user, self._today(), self._refresh_progress
 
         def read() -> Dashboard:
             return dashboard_service.refresh(
@@ -681,43 +682,48 @@ class DashboardPanel(QWidget):
                 user,
                 filters,
                 today=today,
-                progress=lambda percent, step: relay.report(sequence, percent, step),
+                progress=lambda percent, step: relay.report(number, percent, step),
             )
 
         self._set_refreshing(True)
-        self._run(
+        self._refreshes.run(
             read,
-            lambda dashboard: self._refreshed(sequence, today, dashboard),
-            lambda error: self._refresh_failed(sequence, error),
+            lambda dashboard: self._refreshed(number, today, dashboard),
+            lambda error: self._refresh_failed(number, error),
         )
+
+    def _refresh_progressed(self, number: int, percent: int, step: str) -> None:
+        # While an import runs, the bar and the corner are the import's.
+        if self._refreshes.is_latest(number) and self._refreshing and not self.is_importing():
+            self.progress_bar.setValue(percent)
+            self.say(f"{step}...")
 
     def _set_refreshing(self, refreshing: bool) -> None:
         self._refreshing = refreshing
         self.progress_bar.setVisible(refreshing or self.is_importing())
-        if refreshing:
+        if refreshing and not self.is_importing():
             self.progress_bar.setValue(0)
             self.say("Refreshing...")
         for tile in self.tiles.values():
             tile.set_stale(refreshing and self.dashboard is not None)
 
-    def _refreshed(self, sequence: int, today: date, dashboard: Dashboard) -> None:
-        if sequence != self._sequence:
+    def _refreshed(self, number: int, today: date, dashboard: Dashboard) -> None:
+        if not self._refreshes.is_latest(number):
             return
         self.dashboard = dashboard
         self.filter_error.clear()
-        self._set_refreshing(False)
-        self._show_figures(dashboard, today)
-        report = dashboard.rfm
-        customers = report.figures.kpis.total_customer
-        hint = " Hover a bar for its figures, click it for its patients." if customers else ""
-        self.say(
-            f"{figures.plural(customers, 'customer')}, "
-            f"{figures.day_text(report.start)} to {figures.day_text(report.end)}.{hint}"
-        )
-        self.refreshed.emit()
+        rfm = dashboard.rfm.figures
+        for tile in figures.kpi_tiles(rfm.kpis, rfm.as_of):
+            self.tiles[tile.key].set_tile(tile)
+        if self.charts_ready():
+            self._draw(number, dashboard, today)
+        else:
+            self._undrawn = (number, dashboard, today)
+            if not self.is_importing():
+                self.say("Drawing the charts...")
 
-    def _refresh_failed(self, sequence: int, error: Exception) -> None:
-        if sequence != self._sequence:
+    def _refresh_failed(self, number: int, error: Exception) -> None:
+        if not self._refreshes.is_latest(number):
             return
         self._set_refreshing(False)
         if isinstance(error, DashboardError):
@@ -728,55 +734,30 @@ class DashboardPanel(QWidget):
 
     # -- drawing -------------------------------------------------------------------------
 
-    def _show_figures(self, dashboard: Dashboard, today: date) -> None:
-        report = dashboard.rfm
-        rfm = report.figures
-        for tile in figures.kpi_tiles(rfm.kpis, rfm.as_of):
-            self.tiles[tile.key].set_tile(tile)
-        value_ends = report.filters.value_ends
-        nobody = rfm.kpis.total_customer == 0
-        for key, _title, note in figures.DISTRIBUTIONS:
-            card = self.cards[key]
-            assert isinstance(card, BarChart)
-            measure = figures.SCORE_MEASURES.get(key)
-            card.set_note(figures.edges_line(rfm.edges, measure) if measure else note)
-            card.note_label.setToolTip(figures.EDGES_RULE if measure else "")
-            card.set_table(figures.distribution_table(key, rfm, value_ends))
-            bars = [] if nobody else figures.distribution_bars(key, rfm, value_ends)
-            card.set_bars(bars, NO_CUSTOMERS)
-        fiscal = self.cards[figures.FISCAL_YEARS]
-        assert isinstance(fiscal, StackedBarChart)
-        fiscal.set_table(figures.fiscal_year_table(rfm.fiscal_years))
-        fiscal.set_stacks(
-            [] if nobody else figures.fiscal_year_stacks(rfm.fiscal_years), NO_CUSTOMERS
-        )
-        self._show_campaigns(dashboard, today)
+    def _draw(self, number: int, dashboard: Dashboard, today: date) -> None:
+        """Draw `dashboard` on the cards, one card per turn, the page on show first."""
+        from desktop.panels.dashboard_charts import fill_card
 
-    def _show_campaigns(self, dashboard: Dashboard, today: date) -> None:
-        charts = dashboard.campaigns
-        uses = self.cards["campaign_uses"]
-        discount = self.cards["campaign_discount"]
-        top = self.cards["top_patients"]
-        timeline = self.cards["timeline"]
-        assert isinstance(uses, BarChart) and isinstance(discount, BarChart)
-        assert isinstance(top, BarChart) and isinstance(timeline, LineChart)
-        effects = [e for e in charts.effectiveness if e.uses > 0]
-        no_uses = "No promotion has been used yet."
-        uses.set_bars(figures.campaign_use_bars(effects), no_uses)
-        uses.set_table(figures.campaign_table(charts.effectiveness))
-        discount.set_bars(figures.campaign_discount_bars(effects), no_uses)
-        discount.set_table(figures.campaign_table(charts.effectiveness))
-        top.set_bars(figures.top_patient_bars(charts.top_patients), "No patient has saved yet.")
-        top.set_table(figures.top_patients_table(charts.top_patients))
-        days = figures.timeline_days(today, dashboard_service.TIMELINE_DAYS)
-        series = figures.timeline_series(charts.timeline, days)
-        timeline.set_series(
-            series,
-            [f"{day.day} {day:%b}" for day in days],
-            lambda position: figures.timeline_tooltip(series, days, position),
-            f"No promotion was used in the last {dashboard_service.TIMELINE_DAYS} days.",
-        )
-        timeline.set_table(figures.timeline_table(charts.timeline))
+        self._drawing.clear()
+        shown = PAGES[self.tabs.currentIndex()]
+        order = sorted(figures.CARDS, key=lambda spec: spec.page != shown)
+        for spec in order:
+            self._drawing.add(partial(fill_card, self.cards[spec.key], dashboard, today))
+        self._drawing.add(lambda: self._drawn(number, dashboard))
+
+    def _drawn(self, number: int, dashboard: Dashboard) -> None:
+        if not self._refreshes.is_latest(number):
+            return
+        self._set_refreshing(False)
+        if not self.is_importing():
+            report = dashboard.rfm
+            customers = report.figures.kpis.total_customer
+            hint = " Hover a bar for its figures, click it for its patients." if customers else ""
+            self.say(
+                f"{figures.plural(customers, 'customer')}, "
+                f"{figures.day_text(report.start)} to {figures.day_text(report.end)}.{hint}"
+            )
+        self.refreshed.emit()
 
     # -- the patients behind a bar -------------------------------------------------------
 
@@ -787,9 +768,10 @@ class DashboardPanel(QWidget):
         report = self.dashboard.rfm
         db, user = self._db, self._user
         self.say(f"Reading the customers of {key}...")
-        self._run(
+        self._reads.run(
             lambda: dashboard_service.customers(db, user, report, chart=chart, key=key),
             lambda rows: self._show_customers(chart, key, report, rows),
+            self._failed,
         )
 
     def _show_customers(
@@ -857,9 +839,8 @@ class DashboardPanel(QWidget):
     def import_history(self, source: Path) -> None:
         """Import `source` as history invoices, with a progress bar and a Cancel button;
         then say what was added and read the figures again."""
-        self._sequence += 1
-        sequence = self._sequence
-        db, user, now, relay = self._db, self._user, self._clock(), self._progress
+        number = self._imports.begin()
+        db, user, now, relay = self._db, self._user, self._clock(), self._import_progress
         cancel = self._cancel_import = threading.Event()
 
         def progress(done: int, total: int) -> None:
@@ -867,18 +848,23 @@ class DashboardPanel(QWidget):
                 # The service stops and writes nothing when its progress callback raises.
                 raise ImportCancelled
             percent = 100 * done // total if total else 0
-            relay.report(sequence, percent, f"Importing {source.name}: {percent} %")
+            relay.report(number, percent, f"Importing {source.name}: {percent} %")
 
         self.import_button.setText("Cancel import")
         self.import_button.setToolTip("Stop the import; nothing of the file is kept")
         self.progress_bar.setValue(0)
         self.progress_bar.show()
         self.say(f"Importing {source.name}...")
-        self._run(
+        self._imports.run(
             lambda: import_transactions(db, user, source, now=now, progress=progress),
             self._history_imported,
             self._history_failed,
         )
+
+    def _import_progressed(self, number: int, percent: int, text: str) -> None:
+        if self._imports.is_latest(number) and self.is_importing():
+            self.progress_bar.setValue(percent)
+            self.say(text)
 
     def cancel_import(self) -> None:
         """Stop the import under way at its next progress report (nothing is written)."""

@@ -16,7 +16,7 @@ from decimal import Decimal
 from desktop.widgets.chart_data import BarSpec, LineSeries, StackSpec, Table
 from domain.money import format_rupees, group_indian, paise_to_decimal
 from domain.rfm import Bar, Edges, Figures, FiscalYearSplit, Kpis
-from services.dashboard import CustomerRow
+from services.dashboard import TIMELINE_DAYS, TOP_PATIENTS, CustomerRow
 from services.promotion_reports import CampaignEffect, TimelinePoint, TopPatient
 
 PAISE_PER_RUPEE = 100
@@ -41,6 +41,102 @@ DISTRIBUTIONS: tuple[tuple[str, str, str], ...] = (
     ),
 )
 FISCAL_YEARS = "fiscal_years"
+
+
+@dataclass(frozen=True)
+class CardSpec:
+    """A chart card: its page and place in the grid, what it draws and how.
+
+    `kind` is "bars", "stacks" (the fiscal years) or "lines" (the timeline); `unit` is
+    "count" or "rupees"; a `clickable` card lists the patients behind a bar.
+    """
+
+    key: str
+    title: str
+    note: str
+    page: str
+    row: int
+    col: int
+    kind: str = "bars"
+    span: int = 1
+    horizontal: bool = False
+    unit: str = "count"
+    clickable: bool = False
+
+
+RFM_PAGE, CAMPAIGNS_PAGE = "rfm", "campaigns"
+_RFM_GRID = (
+    ("segments", FISCAL_YEARS, "recency"),
+    ("r_scores", "f_scores", "m_scores"),
+    ("visits", "value", "return_gap"),
+)
+
+
+def _rfm_cards() -> tuple[CardSpec, ...]:
+    words = {key: (title, note) for key, title, note in DISTRIBUTIONS}
+    words[FISCAL_YEARS] = (
+        "Fiscal years: new vs old",
+        "Customers of each fiscal year, by whether it was their first",
+    )
+    return tuple(
+        CardSpec(
+            key,
+            *words[key],
+            RFM_PAGE,
+            row,
+            col,
+            kind="stacks" if key == FISCAL_YEARS else "bars",
+            horizontal=key == "segments",
+            clickable=True,
+        )
+        for row, keys in enumerate(_RFM_GRID)
+        for col, key in enumerate(keys)
+    )
+
+
+# Every card, in the order they are built: the first page a person sees comes first.
+CARDS: tuple[CardSpec, ...] = (
+    *_rfm_cards(),
+    CardSpec(
+        "campaign_uses",
+        "Uses per campaign",
+        "Invoices each promotion applied to",
+        CAMPAIGNS_PAGE,
+        0,
+        0,
+        horizontal=True,
+    ),
+    CardSpec(
+        "campaign_discount",
+        "Discount given per campaign",
+        "What each promotion took off invoices",
+        CAMPAIGNS_PAGE,
+        0,
+        1,
+        horizontal=True,
+        unit="rupees",
+    ),
+    CardSpec(
+        "top_patients",
+        "Top patients by savings",
+        f"The {TOP_PATIENTS} patients promotions saved most",
+        CAMPAIGNS_PAGE,
+        0,
+        2,
+        horizontal=True,
+        unit="rupees",
+    ),
+    CardSpec(
+        "timeline",
+        f"Promotion uses, last {TIMELINE_DAYS} days",
+        "Uses per day, a line per campaign",
+        CAMPAIGNS_PAGE,
+        1,
+        0,
+        kind="lines",
+        span=3,
+    ),
+)
 
 # Which score chart shows which measure's edges, and how that measure reads.
 SCORE_MEASURES = {"r_scores": "recency", "f_scores": "frequency", "m_scores": "monetary"}

@@ -5,8 +5,11 @@ export as PNG and CSV, and visit history comes in with a progress bar."""
 from __future__ import annotations
 
 import csv
+import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
@@ -399,3 +402,82 @@ def test_cancel_stops_an_import_before_anything_is_written(qtbot, db, manager, d
     assert failed.args[0] == "Import cancelled: nothing of the file was saved."
     assert panel.message_box is None
     assert expected_tiles(expected(db, manager)) == before
+
+
+# -- a refresh and an import at the same time --------------------------------------------------
+
+
+@contextmanager
+def write_lock(db) -> Iterator[None]:
+    """Hold the database's write lock from another connection, as a second desk saving an
+    invoice does: reads go on (WAL), an import waits at its first write until the block ends."""
+    other = sqlite3.connect(db.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+def history_file(tmp_path):
+    source = tmp_path / "old-system.csv"
+    source.write_text(HISTORY, encoding="utf-8")
+    return source
+
+
+def test_an_import_started_during_a_refresh_lets_the_refresh_finish(
+    qtbot, db, manager, dashboard, tmp_path
+):
+    window, panel = dashboard
+    source = history_file(tmp_path)
+
+    with write_lock(db):
+        with qtbot.waitSignal(panel.refreshed, timeout=WAIT_MS):
+            panel.refresh()
+            panel.import_history(source)
+        assert not panel.is_refreshing()
+        assert not any(tile.value_label.property("stale") for tile in panel.tiles.values())
+        assert panel.is_importing() and panel.progress_bar.isVisible()
+        assert panel.status_label.text().startswith("Importing old-system.csv")
+
+    with qtbot.waitSignal(panel.history_imported, timeout=WAIT_MS):
+        pass
+    idle(qtbot, panel)
+    panel.message_box.close()
+    assert not panel.is_refreshing() and not panel.progress_bar.isVisible()
+    assert tile_values(panel) == expected_tiles(expected(db, manager))
+
+
+def test_a_refresh_during_an_import_keeps_the_imports_progress_on_show(
+    qtbot, db, manager, dashboard, tmp_path
+):
+    window, panel = dashboard
+    before = expected(db, manager).rfm.figures.kpis.total_customer
+    source = history_file(tmp_path)
+    shown: list[int] = []
+    panel.progress_bar.valueChanged.connect(shown.append)
+    imported_at: list[int] = []
+    panel.history_imported.connect(lambda _result: imported_at.append(len(shown)))
+
+    with write_lock(db):
+        panel.import_history(source)
+        # The file is checked (half the work), then the import waits for the lock.
+        qtbot.waitUntil(lambda: panel.progress_bar.value() == 50, timeout=WAIT_MS)
+        with qtbot.waitSignal(panel.refreshed, timeout=WAIT_MS):
+            panel.refresh()
+        assert panel.is_importing() and panel.progress_bar.isVisible()
+        assert panel.progress_bar.value() == 50
+        assert panel.status_label.text() == "Importing old-system.csv: 50 %"
+        refreshed_at = len(shown)
+
+    with qtbot.waitSignal(panel.history_imported, timeout=WAIT_MS):
+        pass
+    idle(qtbot, panel)
+    panel.message_box.close()
+
+    # The import's writing was shown after the refresh, up to its end.
+    after_refresh = shown[refreshed_at : imported_at[0]]
+    assert after_refresh and after_refresh[-1] == 100
+    assert not panel.is_refreshing() and not panel.progress_bar.isVisible()
+    assert panel.tiles["customers"].value() == group_indian(before + 2)
