@@ -11,12 +11,10 @@ from PySide6.QtCore import QTime
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialogButtonBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QTimeEdit,
     QVBoxLayout,
     QWidget,
@@ -30,8 +28,8 @@ from desktop.dialogs.spec_form import (
     SpecDialog,
     optional_text,
     plain_number_box,
-    timezone_combo,
 )
+from desktop.widgets.form import timezone_combo
 from services import promotions as promotion_service
 from services.auth import CurrentUser
 from services.promotions import CodeRow, PromotionRow
@@ -166,21 +164,12 @@ class CodeDialog(SpecDialog):
         for row, (field, caption, widget, hint, focus) in enumerate(rows):
             form.add_row(grid, row, field, caption, widget, hint=hint, focus=focus)
         # The end time's errors share the row of the start time.
-        form.inputs["end_time"] = self.end_time
-        form.messages["end_time"] = form.messages["start_time"]
-        form.hints["end_time"] = form.hints["start_time"]
+        start = form.rows["start_time"]
+        form.add_field("end_time", self.end_time, start.message, hint=start.hint)
 
         heading = QLabel("Promo code")
         heading.setObjectName("FormHeading")
-        buttons = QDialogButtonBox()
-        self.save_button = QPushButton("Save")
-        self.save_button.setObjectName("SaveButton")
-        self.save_button.setDefault(True)
-        self.save_button.clicked.connect(self.save)
-        buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.ActionRole)
-        cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        cancel.setAutoDefault(False)
-        buttons.rejected.connect(self.reject)
+        buttons = self.button_box()
 
         column = QVBoxLayout(self)
         column.setContentsMargins(24, 18, 24, 16)
@@ -191,7 +180,7 @@ class CodeDialog(SpecDialog):
         column.addWidget(self.status_label)
         column.addWidget(buttons)
         self.setStyleSheet(DIALOG_STYLE)
-        self.resize(860, 560)
+        self.fit(860, 560)
 
         self.hours_box.toggled.connect(self._hours_toggled)
         self.from_edit.set_date(None, default=today)

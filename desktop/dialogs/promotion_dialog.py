@@ -10,12 +10,10 @@ from typing import Any
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialogButtonBox,
     QFrame,
     QGridLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QScrollArea,
     QSpinBox,
     QVBoxLayout,
@@ -248,9 +246,7 @@ class PromotionDialog(SpecDialog):
         self.rules_message.setObjectName("Hint")
         self.rules_message.setWordWrap(True)
         # Errors in the rule as a whole ("No item has the code X") show under the rule.
-        form.inputs["rules"] = self.rule_box
-        form.messages["rules"] = self.rules_message
-        form.hints["rules"] = ""
+        form.add_field("rules", self.rule_box, self.rules_message, hide_when_empty=True)
 
         # -- conditions
         self.min_spend_edit = QLineEdit()
@@ -353,15 +349,7 @@ class PromotionDialog(SpecDialog):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(body)
 
-        buttons = QDialogButtonBox()
-        self.save_button = QPushButton("Save")
-        self.save_button.setObjectName("SaveButton")
-        self.save_button.setDefault(True)
-        self.save_button.clicked.connect(self.save)
-        buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.ActionRole)
-        cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        cancel.setAutoDefault(False)
-        buttons.rejected.connect(self.reject)
+        buttons = self.button_box()
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 16)
@@ -373,7 +361,7 @@ class PromotionDialog(SpecDialog):
         footer.addWidget(buttons)
         outer.addLayout(footer)
         self.setStyleSheet(DIALOG_STYLE)
-        self.resize(900, 680)
+        self.fit(900, 680)
 
         self.type_combo.currentIndexChanged.connect(self._type_changed)
         self.scope_combo.currentIndexChanged.connect(self._scope_changed)
@@ -529,14 +517,11 @@ class PromotionDialog(SpecDialog):
             db, user, spec, now=now, replacing=replacing
         )
 
-    def _refused(self, error: Exception) -> None:
-        super()._refused(error)
+    def refused_field(self, field: str) -> str:
         # A percentage refused on a buy X get Y belongs to its "get" discount.
-        if self.promotion_type() == "buy_x_get_y" and self.form.error("discount_percent"):
-            message = self.form.error("discount_percent")
-            self.form.set_error("discount_percent", None)
-            self.form.set_error("get_discount_percent", message)
-        self.rules_message.setVisible(bool(self.rules_message.text()))
+        if field == "discount_percent" and self.promotion_type() == "buy_x_get_y":
+            return "get_discount_percent"
+        return field
 
 
 def _number(value: Any) -> str:

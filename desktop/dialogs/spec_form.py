@@ -1,42 +1,44 @@
-"""What the promotion and promo code dialogs share: a form whose messages sit beside their
-fields, date edits that may hold "no date", list fields for item codes and categories, the
-time-zone picker, and saving through a service call in the background."""
+"""What the promotion and promo code dialogs share: date edits that may hold "no date", list
+fields for item codes and categories, and saving through a service call in the background,
+a refusal shown beside its field (desktop.widgets.form)."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from datetime import date
 from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QModelIndex, QPersistentModelIndex, QStringListModel, Qt, Signal
+from PySide6.QtCore import (
+    QDate,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    QStringListModel,
+    Qt,
+    Signal,
+)
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
-    QComboBox,
     QCompleter,
     QDateEdit,
     QDialog,
-    QGridLayout,
+    QDialogButtonBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QWidget,
 )
 
 from db.engine import Database
+from desktop.widgets.form import FieldForm
 from desktop.widgets.type_ahead import TypeAheadField
-from desktop.workers import BackgroundOp, error_sentence
-from domain.branch import timezone_names
-from domain.promotion_spec import SpecError
-from domain.roles import PermissionDenied
+from desktop.workers import BackgroundOp
 from services import catalog
 from services.catalog import CatalogEntry
-from services.errors import ServiceError
-
-log = logging.getLogger("frontdesk.ui")
 
 _ICONS = Path(str(importlib_resources.files("resources").joinpath("icons"))).as_posix()
 
@@ -107,13 +109,6 @@ QDateEdit::drop-down:disabled {{
 
 # Inputs in the dialogs are this wide, so the messages beside them line up.
 INPUT_WIDTH = 330
-MESSAGE_WIDTH = 230
-
-
-def restyle(widget: QWidget) -> None:
-    """Apply the stylesheet again after an object name or property changed."""
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
 
 
 def split_list(text: str) -> list[str]:
@@ -123,72 +118,6 @@ def split_list(text: str) -> list[str]:
 
 def join_list(values: Sequence[str]) -> str:
     return ", ".join(values)
-
-
-class FieldMessages:
-    """The message label beside each field: its hint, or the error that refused it."""
-
-    def __init__(self) -> None:
-        self.inputs: dict[str, QWidget] = {}
-        self.messages: dict[str, QLabel] = {}
-        self.hints: dict[str, str] = {}
-        self.rows: dict[str, tuple[QWidget, ...]] = {}
-
-    def add_row(
-        self,
-        grid: QGridLayout,
-        row: int,
-        field: str,
-        caption: str,
-        widget: QWidget,
-        *,
-        hint: str = "",
-        focus: QWidget | None = None,
-    ) -> None:
-        """Caption, input and message in one row of `grid` (columns 0, 1 and 2)."""
-        label = QLabel(caption)
-        label.setBuddy(focus or widget)
-        label.setContentsMargins(0, 6, 0, 0)
-        message = QLabel(hint)
-        message.setObjectName("Hint")
-        message.setWordWrap(True)
-        message.setMinimumWidth(MESSAGE_WIDTH)
-        message.setContentsMargins(0, 6, 0, 0)
-        message.setAccessibleName(f"{caption.replace('&', '')} message")
-        top = Qt.AlignmentFlag.AlignTop
-        grid.addWidget(label, row, 0, top | Qt.AlignmentFlag.AlignLeft)
-        grid.addWidget(widget, row, 1, top)
-        grid.addWidget(message, row, 2, top)
-        (focus or widget).setAccessibleName(caption.replace("&", ""))
-        self.inputs[field] = focus or widget
-        self.messages[field] = message
-        self.hints[field] = hint
-        self.rows[field] = (label, widget, message)
-
-    def set_visible(self, field: str, visible: bool) -> None:
-        """Show or hide a field's whole row (caption, input and message)."""
-        for widget in self.rows.get(field, ()):
-            widget.setVisible(visible)
-
-    def set_error(self, field: str, error: str | None) -> None:
-        label, widget = self.messages[field], self.inputs[field]
-        label.setObjectName("Hint" if error is None else "FieldError")
-        label.setText(self.hints[field] if error is None else error)
-        widget.setProperty("invalid", error is not None)
-        restyle(label)
-        restyle(widget)
-
-    def clear(self) -> None:
-        for field in self.messages:
-            self.set_error(field, None)
-
-    def error(self, field: str) -> str | None:
-        """The error shown beside `field`, or None."""
-        label = self.messages[field]
-        return label.text() if label.objectName() == "FieldError" else None
-
-    def errors(self) -> dict[str, str]:
-        return {f: text for f in self.messages if (text := self.error(f) or "")}
 
 
 class OptionalDateEdit(QWidget):
@@ -303,21 +232,6 @@ def plain_number_box(box: QAbstractSpinBox) -> QAbstractSpinBox:
     return box
 
 
-def timezone_combo() -> QComboBox:
-    """An editable list of IANA zones that finds a zone by any part of its name."""
-    combo = QComboBox()
-    combo.setEditable(True)
-    combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-    combo.addItems(timezone_names())
-    combo.setMaxVisibleItems(15)
-    completer = QCompleter(combo.model(), combo)
-    completer.setFilterMode(Qt.MatchFlag.MatchContains)
-    completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-    completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
-    combo.setCompleter(completer)
-    return combo
-
-
 def optional_text(edit: QLineEdit) -> str | None:
     """What was typed, or None when the field is empty (no limit / no amount)."""
     text = edit.text().strip()
@@ -327,8 +241,9 @@ def optional_text(edit: QLineEdit) -> str | None:
 class SpecDialog(QDialog):
     """A dialog that saves what it shows with one service call run in the background.
 
-    Subclasses build `self.form`, give `spec()` and `save_call(spec)`; a SpecError shows its
-    message beside the field it names, anything else in the status line under the form.
+    Subclasses build `self.form`, give `spec()` and `save_call(spec)`; a refusal that names
+    a field shows beside it (a SpecError naming none beside `fallback_field`), anything else
+    in the status line under the form.
 
     Signals:
         saved(object): what the service returned; the dialog then closes.
@@ -338,7 +253,7 @@ class SpecDialog(QDialog):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.form = FieldMessages()
+        self.form = FieldForm()
         self.status_label = QLabel()
         self.status_label.setObjectName("FieldError")
         self.status_label.setWordWrap(True)
@@ -346,6 +261,28 @@ class SpecDialog(QDialog):
         self._op: BackgroundOp[Any] | None = None
         # A refused field whose name the form does not know is shown here instead.
         self.fallback_field = ""
+
+    def button_box(self) -> QDialogButtonBox:
+        """Save (the default button, `self.save_button`) and Cancel."""
+        buttons = QDialogButtonBox()
+        self.save_button = QPushButton("Save")
+        self.save_button.setObjectName("SaveButton")
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(self.save)
+        buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.ActionRole)
+        cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setAutoDefault(False)
+        buttons.rejected.connect(self.reject)
+        return buttons
+
+    def fit(self, width: int, height: int) -> None:
+        """Open at this size, or smaller when the window it belongs to is (the form
+        scrolls, and a refused field is scrolled into view)."""
+        size = QSize(width, height)
+        parent = self.parentWidget()
+        if parent is not None:
+            size = size.boundedTo(parent.window().size())
+        self.resize(size)
 
     def spec(self) -> dict[str, Any]:
         raise NotImplementedError
@@ -378,18 +315,18 @@ class SpecDialog(QDialog):
         self.saved.emit(result)
         self.accept()
 
+    def refused_field(self, field: str) -> str:
+        """The form's field for a field the service refused (the same name unless a
+        dialog shows it elsewhere)."""
+        return field
+
     def _refused(self, error: Exception) -> None:
         self._op = None
         self._set_busy(False)
-        if isinstance(error, SpecError):
-            field = error.field if error.field in self.form.inputs else self.fallback_field
-            if field:
-                self.form.set_error(field, str(error))
-                self.form.inputs[field].setFocus(Qt.FocusReason.OtherFocusReason)
-                self.status_label.setText("Not saved: correct the field marked in red.")
-                return
-            self.status_label.setText(f"Not saved. {error}")
-        else:
-            if not isinstance(error, ServiceError | PermissionDenied):
-                log.error("saving from %s failed", type(self).__name__, exc_info=error)
-            self.status_label.setText(f"Not saved. {error_sentence(error)}")
+        field = getattr(error, "field", None)
+        self.form.refused(
+            error,
+            self.status_label,
+            field=None if not isinstance(field, str) else self.refused_field(field),
+            fallback=self.fallback_field,
+        )

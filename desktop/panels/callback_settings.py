@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QScrollArea,
     QSpinBox,
     QTimeEdit,
@@ -30,14 +29,14 @@ from PySide6.QtWidgets import (
 )
 
 from db.engine import Database
-from desktop.workers import BackgroundOp, error_sentence, show_error
+from desktop.widgets.form import FieldForm, SaveBar
+from desktop.workers import BackgroundOp
 from domain.callbacks import CallbackSettings, Category
 from domain.opening_hours import WEEKDAY_NAMES, WEEKDAYS, DayHours, OpeningHours
-from domain.roles import PermissionDenied, Role, has_role
+from domain.roles import Role, has_role
 from services import callbacks as callback_service
 from services.auth import CurrentUser
-from services.callbacks import CallbackConfig, CallbackInputError
-from services.errors import ServiceError
+from services.callbacks import CallbackConfig
 
 log = logging.getLogger("frontdesk.ui")
 
@@ -118,6 +117,10 @@ class _DayRow:
         for widget in (self.opens, self.closes, self.to_label):
             widget.setEnabled(is_open)
 
+    def focus_target(self) -> QWidget:
+        """Where the cursor goes when the day's hours are refused."""
+        return self.closes if self.open_check.isChecked() else self.open_check
+
     def show(self, hours: DayHours | None) -> None:
         if hours is not None:
             self.opens.setTime(_qtime(hours.opens))
@@ -173,7 +176,8 @@ class CallbackSettingsPanel(QWidget):
             "retry_minutes": self.retry_box,
             **{f"hours_{key}": row.container for key, row in self.days.items()},
         }
-        self.messages: dict[str, QLabel] = {}
+        self.form = FieldForm(message_width=160, centred=True)
+        self.messages = self.form.messages
 
         heading = QLabel("Callbacks")
         heading.setObjectName("FormHeading")
@@ -212,25 +216,12 @@ class CallbackSettingsPanel(QWidget):
         hours_title = QLabel("Opening hours")
         hours_title.setObjectName("PaneHeading")
         for row, (key, name) in enumerate(zip(WEEKDAYS, WEEKDAY_NAMES, strict=True)):
-            self._add_row(hours, row, f"hours_{key}", name)
+            self._add_row(hours, 2 * row, f"hours_{key}", name)
 
-        self.save_button = QPushButton("Save  (Ctrl+S)")
-        self.save_button.setObjectName("PrimaryButton")
-        self.save_button.setAutoDefault(False)
-        self.save_button.clicked.connect(self.save)
-        self.revert_button = QPushButton("Undo changes")
-        self.revert_button.setAutoDefault(False)
-        self.revert_button.clicked.connect(self.revert)
-        self.status_label = QLabel()
-        self.status_label.setObjectName("SavedNote")
-        self.status_label.setWordWrap(True)
-        self.status_label.setAccessibleName("Save status")
-        actions = QHBoxLayout()
-        actions.setSpacing(10)
-        actions.addWidget(self.save_button)
-        actions.addWidget(self.revert_button)
-        actions.addSpacing(6)
-        actions.addWidget(self.status_label, 1)
+        self.save_bar = SaveBar(self.save, self.revert)
+        self.save_button = self.save_bar.save_button
+        self.revert_button = self.save_bar.revert_button
+        self.status_label = self.save_bar.status_label
 
         form = QWidget()
         form.setObjectName("SettingsForm")
@@ -253,7 +244,7 @@ class CallbackSettingsPanel(QWidget):
         sections.addLayout(right, 1)
         column.addLayout(sections)
         column.addSpacing(8)
-        column.addLayout(actions)
+        column.addWidget(self.save_bar)
         column.addStretch(1)
 
         scroll = QScrollArea()
@@ -285,21 +276,25 @@ class CallbackSettingsPanel(QWidget):
         return grid
 
     def _add_row(self, grid: QGridLayout, row: int, field: str, text: str) -> None:
-        label = QLabel(text)
-        message = QLabel()
-        message.setObjectName("Hint")
-        message.setWordWrap(True)
-        message.setMinimumWidth(160)
-        message.setAccessibleName(f"{text} message")
-        self.messages[field] = message
-        widget = self.inputs[field]
-        if not field.startswith("hours_"):
-            label.setBuddy(widget)
-            widget.setAccessibleName(text)
-        center = Qt.AlignmentFlag.AlignVCenter
-        grid.addWidget(label, row, 0, center | Qt.AlignmentFlag.AlignLeft)
-        grid.addWidget(widget, row, 1, center | Qt.AlignmentFlag.AlignLeft)
-        grid.addWidget(message, row, 2, center)
+        hint = _HINTS.get(field, "") if self.can_edit else ""
+        if field.startswith("hours_"):
+            # A day is three inputs: its times are marked, the cursor goes to what can be
+            # fixed, and a refusal shows under the day (the hours leave no room beside them
+            # in a 1024-pixel window).
+            day = self.days[field.removeprefix("hours_")]
+            self.form.add_row(
+                grid,
+                row,
+                field,
+                text,
+                self.inputs[field],
+                hint=hint,
+                focus=day.focus_target,
+                marked=(day.opens, day.closes),
+                below=True,
+            )
+        else:
+            self.form.add_row(grid, row, field, text, self.inputs[field], hint=hint)
 
     def _watch(self) -> None:
         for category, box in self.sla_boxes.items():
@@ -325,8 +320,7 @@ class CallbackSettingsPanel(QWidget):
             box.setReadOnly(not self.can_edit)
         for day in self.days.values():
             day.open_check.setEnabled(self.can_edit)
-        self.save_button.setVisible(self.can_edit)
-        self.revert_button.setVisible(self.can_edit)
+        self.save_bar.set_editable(self.can_edit)
         self.save_shortcut.setEnabled(self.can_edit)
 
     # -- reading and showing -------------------------------------------------------------
@@ -355,44 +349,15 @@ class CallbackSettingsPanel(QWidget):
                 day.show(hours)
         finally:
             del blockers
-        for field in FIELDS:
-            self._set_message(field, None)
-
-    def _set_message(self, field: str, error: str | None) -> None:
-        """Show `error` beside the field, or the field's hint when there is none."""
-        label = self.messages[field]
-        if error is None:
-            label.setObjectName("Hint")
-            label.setText(_HINTS.get(field, "") if self.can_edit else "")
-        else:
-            label.setObjectName("FieldError")
-            label.setText(error)
-        restyled: list[QWidget] = [label]
-        if field.startswith("hours_"):
-            day = self.days[field.removeprefix("hours_")]
-            restyled += [day.opens, day.closes]
-        else:
-            restyled.append(self.inputs[field])
-        for widget in restyled[1:]:
-            widget.setProperty("invalid", error is not None)
-        for widget in restyled:
-            widget.style().unpolish(widget)
-            widget.style().polish(widget)
+        self.form.clear()
 
     def field_error(self, field: str) -> str | None:
         """The error shown beside `field`, or None when it shows only its hint."""
-        label = self.messages[field]
-        return label.text() if label.objectName() == "FieldError" else None
+        return self.form.error(field)
 
     def _edited(self, field: str) -> None:
         self.status_label.clear()
-        self._set_message(field, None)
-
-    def _focus_target(self, field: str) -> QWidget:
-        if field.startswith("hours_"):
-            day = self.days[field.removeprefix("hours_")]
-            return day.closes if day.open_check.isChecked() else day.open_check
-        return self.inputs[field]
+        self.form.set_error(field, None)
 
     # -- saving --------------------------------------------------------------------------
 
@@ -403,14 +368,10 @@ class CallbackSettingsPanel(QWidget):
         """Save in the background; a refused value's message appears beside it."""
         if not self.can_edit or self._op is not None:
             return
-        for field in FIELDS:
-            self._set_message(field, None)
+        self.form.clear()
         settings, hours = self.settings(), self.opening_hours()
         db, user, now = self._db, self._user, self._clock()
-        self.save_button.setEnabled(False)
-        self.status_label.setObjectName("Muted")
-        self._restyle(self.status_label)
-        self.status_label.setText("Saving...")
+        self.save_bar.saving()
         self._op = (
             BackgroundOp(
                 self, lambda: callback_service.update_config(db, user, settings, hours, now=now)
@@ -427,34 +388,12 @@ class CallbackSettingsPanel(QWidget):
 
     def _on_saved(self, config: CallbackConfig) -> None:
         self._op = None
-        self.save_button.setEnabled(True)
         self._saved = config
         self._show_config(config)
-        self.status_label.setObjectName("SavedNote")
-        self._restyle(self.status_label)
-        stamp = self._clock().astimezone(ZoneInfo(config.timezone)).strftime("%H:%M")
-        self.status_label.setText(f"Saved at {stamp}.")
+        self.save_bar.saved(self._clock().astimezone(ZoneInfo(config.timezone)).strftime("%H:%M"))
         log.info("callback settings saved")
         self.config_saved.emit(config)
 
     def _on_refused(self, error: Exception) -> None:
         self._op = None
-        self.save_button.setEnabled(True)
-        self.status_label.setObjectName("FieldError")
-        self._restyle(self.status_label)
-        if isinstance(error, CallbackInputError) and error.field in self.messages:
-            self._set_message(error.field, str(error))
-            self.status_label.setText("Not saved: correct the value marked in red.")
-            self._focus_target(error.field).setFocus()
-        elif isinstance(error, CallbackInputError):
-            self.status_label.setText(f"Not saved. {error}")
-        elif isinstance(error, ServiceError | PermissionDenied):
-            self.status_label.setText(f"Not saved. {error_sentence(error)}")
-        else:
-            self.status_label.setText("Not saved.")
-            show_error(self, error)
-
-    @staticmethod
-    def _restyle(widget: QWidget) -> None:
-        widget.style().unpolish(widget)
-        widget.style().polish(widget)
+        self.save_bar.refused(self.form, error)

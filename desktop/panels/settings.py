@@ -1,9 +1,11 @@
 """The Settings panel: the branch's details (letterhead, clock, fiscal year, invoice series),
-and a Callbacks tab (desktop.panels.callback_settings)."""
+and a Callbacks tab (desktop.panels.callback_settings). The fields and their messages are a
+desktop.widgets.form.FieldForm."""
 
 from __future__ import annotations
 
 import calendar
+import functools
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -13,14 +15,11 @@ from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
-    QCompleter,
     QFrame,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QPushButton,
     QScrollArea,
     QTabWidget,
     QVBoxLayout,
@@ -29,15 +28,15 @@ from PySide6.QtWidgets import (
 
 from db.engine import Database
 from desktop.panels.callback_settings import CallbackSettingsPanel
-from desktop.workers import BackgroundOp, error_sentence, show_error
-from domain.branch import BranchDetails, BranchDetailsError, timezone_names
+from desktop.widgets.form import FieldForm, SaveBar, restyle, timezone_combo
+from desktop.workers import BackgroundOp
+from domain.branch import BranchDetails
 from domain.fiscal import fiscal_year_label
 from domain.invoice_numbers import format_invoice_number, validate_series
-from domain.roles import PermissionDenied, Role, has_role
+from domain.roles import Role, has_role
 from services import branch as branch_service
 from services.auth import CurrentUser
 from services.branch import BranchInfo
-from services.errors import ServiceError
 
 log = logging.getLogger("frontdesk.ui")
 
@@ -103,7 +102,7 @@ class SettingsPanel(QWidget):
         self.gstin_edit = QLineEdit()
         self.gstin_edit.setMaxLength(15)
         self.gstin_edit.setPlaceholderText("Not registered")
-        self.timezone_combo = self._timezone_combo()
+        self.timezone_combo = timezone_combo()
         self.month_combo = QComboBox()
         for month in range(1, 13):
             self.month_combo.addItem(calendar.month_name[month], month)
@@ -128,7 +127,8 @@ class SettingsPanel(QWidget):
             "fiscal_year_start_month": "&Fiscal year starts in",
             "invoice_series": "&Invoice series",
         }
-        self.messages: dict[str, QLabel] = {}
+        self.form = FieldForm(message_width=220)
+        self.messages = self.form.messages
 
         heading = QLabel("Branch details")
         heading.setObjectName("FormHeading")
@@ -145,42 +145,15 @@ class SettingsPanel(QWidget):
         grid.setColumnStretch(1, 0)
         grid.setColumnStretch(2, 1)
         for row, field in enumerate(FIELDS):
-            label = QLabel(labels[field])
-            label.setBuddy(self.inputs[field])
-            message = QLabel()
-            message.setObjectName("Hint")
-            message.setWordWrap(True)
-            message.setMinimumWidth(220)
-            message.setAccessibleName(f"{labels[field].replace('&', '')} message")
-            self.messages[field] = message
-            top = Qt.AlignmentFlag.AlignTop
-            grid.addWidget(label, row, 0, top | Qt.AlignmentFlag.AlignLeft)
-            grid.addWidget(self.inputs[field], row, 1, top)
-            grid.addWidget(message, row, 2, top)
+            hint = functools.partial(self._hint, field)
+            self.form.add_row(grid, row, field, labels[field], self.inputs[field], hint=hint)
             self.inputs[field].setMinimumWidth(320)
             self.inputs[field].setMaximumWidth(420)
-            self.inputs[field].setAccessibleName(labels[field].replace("&", ""))
-            # Align the first line of text with the input's text, not its frame.
-            label.setContentsMargins(0, 6, 0, 0)
-            message.setContentsMargins(0, 6, 0, 0)
 
-        self.save_button = QPushButton("Save  (Ctrl+S)")
-        self.save_button.setObjectName("PrimaryButton")
-        self.save_button.setAutoDefault(False)
-        self.save_button.clicked.connect(self.save)
-        self.revert_button = QPushButton("Undo changes")
-        self.revert_button.setAutoDefault(False)
-        self.revert_button.clicked.connect(self.revert)
-        self.status_label = QLabel()
-        self.status_label.setObjectName("SavedNote")
-        self.status_label.setWordWrap(True)
-        self.status_label.setAccessibleName("Save status")
-        actions = QHBoxLayout()
-        actions.setSpacing(10)
-        actions.addWidget(self.save_button)
-        actions.addWidget(self.revert_button)
-        actions.addSpacing(6)
-        actions.addWidget(self.status_label, 1)
+        self.save_bar = SaveBar(self.save, self.revert)
+        self.save_button = self.save_bar.save_button
+        self.revert_button = self.save_bar.revert_button
+        self.status_label = self.save_bar.status_label
 
         self.read_only_note = QLabel(
             "Only a manager can change these details. Ask a manager to sign in to edit them."
@@ -199,7 +172,7 @@ class SettingsPanel(QWidget):
         column.addSpacing(4)
         column.addLayout(grid)
         column.addSpacing(8)
-        column.addLayout(actions)
+        column.addWidget(self.save_bar)
         column.addStretch(1)
 
         scroll = QScrollArea()
@@ -228,19 +201,6 @@ class SettingsPanel(QWidget):
 
     # -- building ------------------------------------------------------------------------
 
-    def _timezone_combo(self) -> QComboBox:
-        combo = QComboBox()
-        combo.setEditable(True)
-        combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        combo.addItems(timezone_names())
-        combo.setMaxVisibleItems(15)
-        completer = QCompleter(combo.model(), combo)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
-        combo.setCompleter(completer)
-        return combo
-
     def _watch(self, field: str) -> None:
         widget = self.inputs[field]
         if isinstance(widget, QLineEdit):
@@ -255,11 +215,10 @@ class SettingsPanel(QWidget):
         for widget in (self.name_edit, self.phone_edit, self.gstin_edit, self.series_edit):
             widget.setReadOnly(not self.can_edit)
         self.address_edit.setReadOnly(not self.can_edit)
-        self._restyle(self.address_edit)  # its [readOnly] style is chosen when polished
+        restyle(self.address_edit)  # its [readOnly] style is chosen when polished
         self.timezone_combo.setEnabled(self.can_edit)
         self.month_combo.setEnabled(self.can_edit)
-        self.save_button.setVisible(self.can_edit)
-        self.revert_button.setVisible(self.can_edit)
+        self.save_bar.set_editable(self.can_edit)
         self.save_shortcut.setEnabled(self.can_edit)
 
     # -- reading and showing -------------------------------------------------------------
@@ -290,22 +249,7 @@ class SettingsPanel(QWidget):
             self.series_edit.setText(details.invoice_series)
         finally:
             del blockers
-        for field in FIELDS:
-            self._set_message(field, None)
-
-    def _set_message(self, field: str, error: str | None) -> None:
-        """Show `error` beside the field, or the field's hint when there is none."""
-        label, widget = self.messages[field], self.inputs[field]
-        if error is None:
-            label.setObjectName("Hint")
-            label.setText(self._hint(field))
-        else:
-            label.setObjectName("FieldError")
-            label.setText(error)
-        widget.setProperty("invalid", error is not None)
-        for restyled in (label, widget):
-            restyled.style().unpolish(restyled)
-            restyled.style().polish(restyled)
+        self.form.clear()
 
     def _hint(self, field: str) -> str:
         if field != "invoice_series":
@@ -324,14 +268,14 @@ class SettingsPanel(QWidget):
 
     def field_error(self, field: str) -> str | None:
         """The error shown beside `field`, or None when it shows only its hint."""
-        label = self.messages[field]
-        return label.text() if label.objectName() == "FieldError" else None
+        return self.form.error(field)
 
     def _edited(self, field: str) -> None:
         self.status_label.clear()
-        self._set_message(field, None)
+        self.form.set_error(field, None)
         if field in ("timezone", "fiscal_year_start_month"):
-            self._set_message("invoice_series", self.field_error("invoice_series"))
+            # The series' example number follows the clock and the fiscal year.
+            self.form.set_error("invoice_series", self.field_error("invoice_series"))
 
     # -- saving --------------------------------------------------------------------------
 
@@ -342,14 +286,10 @@ class SettingsPanel(QWidget):
         """Save the details in the background; errors appear beside their fields."""
         if not self.can_edit or self._op is not None:
             return
-        for field in FIELDS:
-            self._set_message(field, None)
+        self.form.clear()
         details = self.details()
         db, user, now = self._db, self._user, self._clock()
-        self.save_button.setEnabled(False)
-        self.status_label.setObjectName("Muted")
-        self._restyle(self.status_label)
-        self.status_label.setText("Saving...")
+        self.save_bar.saving()
         self._op = (
             BackgroundOp(self, lambda: branch_service.update_branch(db, user, details, now=now))
             .success(self._on_saved)
@@ -364,31 +304,13 @@ class SettingsPanel(QWidget):
 
     def _on_saved(self, info: BranchInfo) -> None:
         self._op = None
-        self.save_button.setEnabled(True)
         self._saved = info
         self._show_details(info.details)
-        self.status_label.setObjectName("SavedNote")
-        self._restyle(self.status_label)
-        stamp = self._clock().astimezone(ZoneInfo(info.details.timezone)).strftime("%H:%M")
-        self.status_label.setText(f"Saved at {stamp}.")
+        self.save_bar.saved(
+            self._clock().astimezone(ZoneInfo(info.details.timezone)).strftime("%H:%M")
+        )
         self.branch_saved.emit(info)
 
     def _on_refused(self, error: Exception) -> None:
         self._op = None
-        self.save_button.setEnabled(True)
-        self.status_label.setObjectName("FieldError")
-        self._restyle(self.status_label)
-        if isinstance(error, BranchDetailsError) and error.field in self.inputs:
-            self._set_message(error.field, str(error))
-            self.status_label.setText("Not saved: correct the field marked in red.")
-            self.inputs[error.field].setFocus()
-        elif isinstance(error, ServiceError | PermissionDenied):
-            self.status_label.setText(f"Not saved. {error_sentence(error)}")
-        else:
-            self.status_label.setText("Not saved.")
-            show_error(self, error)
-
-    @staticmethod
-    def _restyle(widget: QWidget) -> None:
-        widget.style().unpolish(widget)
-        widget.style().polish(widget)
+        self.save_bar.refused(self.form, error)

@@ -105,12 +105,14 @@ def test_closing_before_opening_is_explained_beside_the_day_and_nothing_is_saved
     )
     assert panel.days["wed"].closes.property("invalid") is True
     assert panel.days["wed"].closes.hasFocus()
+    assert panel.messages["hours_wed"].isVisible()  # under the day, shown while it says this
     assert panel.status_label.text().startswith("Not saved")
     assert get_config(db) == before
     save_screenshot(panel.window(), "settings_callbacks_bad_hours")
 
     panel.days["wed"].closes.setTime(QTime(20, 0))  # editing clears the message
     assert panel.field_error("hours_wed") is None
+    assert not panel.messages["hours_wed"].isVisible()
 
 
 def test_an_sla_shorter_than_a_more_urgent_one_is_marked_on_that_category(

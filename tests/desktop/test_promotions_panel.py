@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import QDate, QPoint, QRect, Qt
+from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 
 from desktop.dialogs.code_dialog import CodeDialog
 from desktop.dialogs.promotion_dialog import PromotionDialog
@@ -23,6 +23,7 @@ from desktop.panels.promotions import CODES_TAB, PromotionsPanel
 from services import promotions as promotion_service
 from tests.desktop.helpers import NOW, fixed_clock, save_screenshot
 from tests.desktop.test_invoice_entry import a_patient, add_by_typing, pick_patient, settle
+from tests.desktop.test_settings_panel import SIZES, clipped_texts
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 WAIT_MS = 10_000
@@ -253,6 +254,39 @@ def test_the_promotion_dialog_shows_each_refusal_beside_its_field(qtbot, admin):
     wait_closed(qtbot, panel)
     row = row_of(panel.promotions, "PEELS150")
     assert row["Valid"] == "10 Dec - 31 Dec 2026" and row["Status"] == "Scheduled"
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+def test_a_refusal_below_the_fold_is_scrolled_into_view(qtbot, admin, size):
+    window, panel = admin
+    window.resize(*size)
+    qtbot.mouseClick(panel.new_promotion_button, LEFT)
+    dialog = panel.dialog
+    assert isinstance(dialog, PromotionDialog)
+    assert dialog.width() <= size[0] and dialog.height() <= size[1]
+    qtbot.waitExposed(dialog)
+    save_screenshot(dialog, f"promotions_promotion_dialog_{size[0]}x{size[1]}")
+    assert clipped_texts(dialog) == []
+    type_into(qtbot, dialog.code_edit, "PEELS15")
+    type_into(qtbot, dialog.name_edit, "Peels, twice per patient")
+    type_into(qtbot, dialog.percent_edit, "15")
+    type_into(qtbot, dialog.categories_edit, "Peels")
+    type_into(qtbot, dialog.per_patient_edit, "twice")
+    scroll = dialog.findChild(QScrollArea)
+    scroll.verticalScrollBar().setValue(0)
+
+    save_dialog(qtbot, dialog)
+
+    assert list(dialog.form.errors()) == ["max_uses_per_patient"]
+    assert dialog.per_patient_edit.hasFocus()
+    viewport = scroll.viewport()
+    for shown in (dialog.per_patient_edit, dialog.form.messages["max_uses_per_patient"]):
+        top_left = shown.mapTo(viewport, QPoint(0, 0))
+        assert viewport.rect().contains(QRect(top_left, shown.size()))
+    assert clipped_texts(dialog) == []
+    save_screenshot(dialog, f"promotions_promotion_dialog_refused_{size[0]}x{size[1]}")
+    dialog.reject()
+    wait_closed(qtbot, panel)
 
 
 def test_the_code_dialog_refuses_a_code_that_exists_and_an_end_before_the_start(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+import pytest
+from PySide6.QtCore import QPoint, QRect, Qt, QTime
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QScrollArea, QWidget
 
 from desktop.main_window import MainWindow
 from desktop.panels.settings import SettingsPanel
@@ -167,3 +168,76 @@ def test_a_refusal_from_the_service_is_shown_as_a_sentence(qtbot, db, manager, b
         "Not saved. Changing the branch's details needs a manager; ask a manager to sign in."
     )
     assert QApplication.activeModalWidget() is None
+
+
+# -- what a person sees at the window sizes the app allows ---------------------------------
+
+SIZES = [(1366, 768), (1024, 640)]
+
+
+def clipped_texts(widget: QWidget) -> list[str]:
+    """The texts of visible labels, buttons and boxes under `widget` that do not fit in them."""
+    clipped = []
+    for label in widget.findChildren(QLabel):
+        if not label.isVisibleTo(widget) or not label.text():
+            continue
+        if label.wordWrap():
+            short = label.heightForWidth(label.width()) > label.height() + 1
+        else:
+            short = label.sizeHint().width() > label.width() + 1
+        if short:
+            clipped.append(label.text())
+    for button in widget.findChildren(QAbstractButton):
+        if button.isVisibleTo(widget) and button.sizeHint().width() > button.width() + 1:
+            clipped.append(button.text())
+    return clipped
+
+
+def in_main_window(qtbot, db, user, branch_info, fresh_settings, size) -> SettingsPanel:
+    window = MainWindow(db, user, branch_info, settings=fresh_settings, clock=fixed_clock)
+    qtbot.addWidget(window)
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    window.show_panel("settings")
+    panel = window.panel("settings")
+    assert isinstance(panel, SettingsPanel)
+    return panel
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+def test_a_refused_series_is_scrolled_into_view_and_no_text_is_clipped(
+    qtbot, db, manager, branch_info, fresh_settings, size
+):
+    panel = in_main_window(qtbot, db, manager, branch_info, fresh_settings, size)
+    save_screenshot(panel.window(), f"settings_branch_{size[0]}x{size[1]}")
+    assert clipped_texts(panel.window()) == []
+    scroll = panel.tabs.currentWidget()
+    assert isinstance(scroll, QScrollArea)
+    scroll.verticalScrollBar().setValue(0)
+
+    replace_text(qtbot, panel.series_edit, "9SVC")
+    save_and_wait(qtbot, panel)
+
+    assert panel.field_error("invoice_series") is not None
+    viewport = scroll.viewport()
+    for shown in (panel.series_edit, panel.messages["invoice_series"]):
+        top_left = shown.mapTo(viewport, QPoint(0, 0))
+        assert viewport.rect().contains(QRect(top_left, shown.size())), shown.accessibleName()
+    assert clipped_texts(panel.window()) == []
+    save_screenshot(panel.window(), f"settings_branch_refused_{size[0]}x{size[1]}")
+
+    callbacks = panel.callbacks
+    panel.tabs.setCurrentWidget(callbacks)
+    save_screenshot(panel.window(), f"settings_callbacks_{size[0]}x{size[1]}")
+    assert clipped_texts(panel.window()) == []
+
+    callbacks.days["wed"].opens.setTime(QTime(18, 0))
+    callbacks.days["wed"].closes.setTime(QTime(9, 0))
+    callbacks.save()
+    qtbot.waitUntil(lambda: not callbacks.is_saving(), timeout=5000)
+
+    assert callbacks.field_error("hours_wed") is not None
+    assert callbacks.messages["hours_wed"].isVisible()
+    assert clipped_texts(panel.window()) == []
+    save_screenshot(panel.window(), f"settings_callbacks_refused_{size[0]}x{size[1]}")
