@@ -44,6 +44,7 @@ from services.patients import PatientMatch
 log = logging.getLogger("frontdesk.ui")
 
 GEOMETRY_KEY = "main_window/geometry"
+MINIMUM_WIDTH, MINIMUM_HEIGHT = 1024, 640
 SIGN_OUT_SHORTCUT = "Ctrl+Shift+L"
 # What the status bar says until sync exists (it arrives with its own issue).
 SYNC_NOT_CONFIGURED = "Sync: not configured - this branch keeps its data on this computer only"
@@ -145,7 +146,8 @@ class MainWindow(QMainWindow):
         self._question: QMessageBox | None = None
 
         self.setWindowTitle(f"Frontdesk - {branch_info.details.name}")
-        self.setMinimumSize(QSize(1000, 620))
+        # A 1024x768 screen with a task bar; the counter has a narrow arrangement for it.
+        self.setMinimumSize(QSize(MINIMUM_WIDTH, MINIMUM_HEIGHT))
 
         self.rail = NavigationRail()
         self.rail.panel_requested.connect(self.show_panel)

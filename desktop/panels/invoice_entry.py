@@ -26,7 +26,7 @@ from PySide6.QtCore import (
     QUrl,
     Signal,
 )
-from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtGui import QDesktopServices, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -90,6 +90,13 @@ CALLBACK_SHORTCUT = "Ctrl+B"
 
 _MONTHS = calendar.month_abbr
 MAX_HINTS = 3
+# The counter's two arrangements (see _arrange): below COMPACT_BELOW px of panel width the
+# wide one would squeeze the item names to nothing.
+COMPACT_BELOW = 1240
+FIELD_WIDTH = 340
+COMPACT_FIELD_WIDTH = 200
+SIDE_WIDTH = 340
+COMPACT_SIDE_WIDTH = 300
 # The promotions that did not apply, listed under the totals (the tooltip has them all).
 MAX_NOT_APPLIED = 2
 
@@ -252,7 +259,9 @@ class InvoiceEntryPanel(QWidget):
         self.callback_button.setAccessibleName("Request a callback")
         self.callback_button.setAutoDefault(False)
         self.callback_button.clicked.connect(self.request_callback)
-        chosen = QVBoxLayout()
+        self.patient_info = QWidget()
+        chosen = QVBoxLayout(self.patient_info)
+        chosen.setContentsMargins(0, 0, 0, 0)
         chosen.setSpacing(1)
         chosen.addWidget(self.patient_name_label)
         chosen.addWidget(self.patient_detail_label)
@@ -275,30 +284,19 @@ class InvoiceEntryPanel(QWidget):
         self.item_message = QLabel("Enter adds it; the field stays ready for the next item.")
         self.item_message.setObjectName("Hint")
 
-        head = QGridLayout()
-        head.setHorizontalSpacing(12)
-        head.setVerticalSpacing(10)
-        head.setColumnMinimumWidth(1, 340)
-        head.setColumnStretch(2, 1)
-        head.addWidget(patient_label, 0, 0)
-        head.addWidget(self.patient_field, 0, 1)
-        head.addLayout(chosen, 0, 2)
-        head.addWidget(self.new_patient_button, 0, 3)
-        head.addWidget(item_label, 1, 0)
-        head.addWidget(self.item_field, 1, 1)
-        head.addWidget(self.item_message, 1, 2)
-        # Under "+ New patient": the other thing to do for the patient chosen.
-        head.addWidget(self.callback_button, 1, 3)
+        self._patient_label = patient_label
+        self._item_label = item_label
+        self._head = QGridLayout()
+        self._head.setHorizontalSpacing(12)
+        self._head.setVerticalSpacing(10)
         # The buttons keep their whole text; the hint beside Add item wraps instead.
         self.item_message.setWordWrap(True)
+        self.patient_detail_label.setWordWrap(True)
         for button in (self.new_patient_button, self.callback_button):
             button.setMinimumWidth(button.sizeHint().width())
-        self.patient_field.setMinimumWidth(340)
-        self.item_field.setMinimumWidth(340)
 
         self.table = CartTable()
         self.table.setModel(self.cart)
-        self.table.configure_columns()
         self.table.setAccessibleName("Cart")
         self.table.remove_requested.connect(self.remove_line)
         self.table.step_requested.connect(self._step)
@@ -315,7 +313,7 @@ class InvoiceEntryPanel(QWidget):
 
         left = QVBoxLayout()
         left.setSpacing(10)
-        left.addLayout(head)
+        left.addLayout(self._head)
         left.addWidget(self.table, 1)
         left.addWidget(self.hints_label)
         left.addWidget(self.notice)
@@ -329,7 +327,9 @@ class InvoiceEntryPanel(QWidget):
         self.not_applied_label.setObjectName("Hint")
         self.not_applied_label.setAccessibleName("Promotions not applied")
         self.not_applied_label.setWordWrap(True)
-        not_applied = QVBoxLayout()
+        self.not_applied_box = QWidget()
+        not_applied = QVBoxLayout(self.not_applied_box)
+        not_applied.setContentsMargins(0, 0, 0, 0)
         not_applied.setSpacing(2)
         not_applied.addWidget(self.not_applied_heading)
         not_applied.addWidget(self.not_applied_label)
@@ -347,7 +347,10 @@ class InvoiceEntryPanel(QWidget):
         self.apply_button = QPushButton("Apply")
         self.apply_button.setAutoDefault(False)
         self.apply_button.clicked.connect(self.apply_code)
-        code_row = QHBoxLayout()
+        # Once saved, the code row and the reasons make room for the saved card.
+        self.code_row = QWidget()
+        code_row = QHBoxLayout(self.code_row)
+        code_row.setContentsMargins(0, 0, 0, 0)
         code_row.setSpacing(8)
         code_row.addWidget(code_label)
         code_row.addWidget(self.code_field, 1)
@@ -394,26 +397,25 @@ class InvoiceEntryPanel(QWidget):
         self.save_button.setMinimumHeight(44)
         self.save_button.clicked.connect(self.save)
 
-        right_host = QFrame()
+        right_host = self._side = QFrame()
         right_host.setObjectName("InvoiceSide")
-        right_host.setFixedWidth(340)
         right = QVBoxLayout(right_host)
         right.setContentsMargins(0, 0, 0, 0)
         right.setSpacing(12)
         right.addWidget(self.totals)
-        right.addLayout(not_applied)
-        right.addLayout(code_row)
+        right.addWidget(self.not_applied_box)
+        right.addWidget(self.code_row)
         right.addWidget(self.code_status)
         right.addLayout(self.codes_box)
         right.addStretch(1)
         right.addWidget(self.saved_card)
         right.addWidget(self.save_button)
 
-        outer = QHBoxLayout(self)
-        outer.setContentsMargins(20, 16, 20, 16)
-        outer.setSpacing(18)
+        outer = self._outer = QHBoxLayout(self)
         outer.addLayout(left, 1)
         outer.addWidget(right_host)
+        self._compact: bool | None = None
+        self._arrange(compact=False)
 
         QWidget.setTabOrder(self.patient_field, self.item_field)
         QWidget.setTabOrder(self.item_field, self.table)
@@ -422,6 +424,73 @@ class InvoiceEntryPanel(QWidget):
         QWidget.setTabOrder(self.apply_button, self.save_button)
         QWidget.setTabOrder(self.save_button, self.new_patient_button)
         QWidget.setTabOrder(self.new_patient_button, self.callback_button)
+
+    # -- the layout at each width ---------------------------------------------------------
+
+    def _arrange(self, *, compact: bool) -> None:
+        """Wide: the patient's details and the item message beside their fields, a 340 px
+        side. Compact (a narrow window, down to the app's minimum): both go under their
+        fields, the side and the table's figures narrow, so item names keep their room."""
+        if compact == self._compact:
+            return
+        self._compact = compact
+        head = self._head
+        placed = (
+            self._patient_label,
+            self.patient_field,
+            self.patient_info,
+            self.new_patient_button,
+            self._item_label,
+            self.item_field,
+            self.item_message,
+            self.callback_button,
+        )
+        for widget in placed:
+            head.removeWidget(widget)
+        for column in range(4):
+            head.setColumnStretch(column, 0)
+            head.setColumnMinimumWidth(column, 0)
+        head.addWidget(self._patient_label, 0, 0)
+        head.addWidget(self.patient_field, 0, 1)
+        if compact:
+            head.addWidget(self.new_patient_button, 0, 2)
+            head.addWidget(self.patient_info, 1, 1, 1, 2)
+            head.addWidget(self._item_label, 2, 0)
+            head.addWidget(self.item_field, 2, 1)
+            head.addWidget(self.callback_button, 2, 2)
+            head.addWidget(self.item_message, 3, 1, 1, 2)
+            head.setColumnStretch(1, 1)
+        else:
+            head.addWidget(self.patient_info, 0, 2)
+            head.addWidget(self.new_patient_button, 0, 3)
+            head.addWidget(self._item_label, 1, 0)
+            head.addWidget(self.item_field, 1, 1)
+            head.addWidget(self.item_message, 1, 2)
+            # Under "+ New patient": the other thing to do for the patient chosen.
+            head.addWidget(self.callback_button, 1, 3)
+            head.setColumnMinimumWidth(1, FIELD_WIDTH)
+            head.setColumnStretch(2, 1)
+        field_width = COMPACT_FIELD_WIDTH if compact else FIELD_WIDTH
+        self.patient_field.setMinimumWidth(field_width)
+        self.item_field.setMinimumWidth(field_width)
+        head.setVerticalSpacing(6 if compact else 10)
+        self._side.setFixedWidth(COMPACT_SIDE_WIDTH if compact else SIDE_WIDTH)
+        if compact:
+            self._outer.setContentsMargins(10, 10, 10, 10)
+            self._outer.setSpacing(10)
+        else:
+            self._outer.setContentsMargins(20, 16, 20, 16)
+            self._outer.setSpacing(18)
+        self.table.configure_columns(compact=compact)
+        self._update_save_button()
+
+    def is_compact(self) -> bool:
+        """The narrow arrangement is on show."""
+        return bool(self._compact)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        self._arrange(compact=event.size().width() < COMPACT_BELOW)
+        super().resizeEvent(event)
 
     def _shortcuts(self) -> None:
         bindings: list[tuple[QKeySequence | str, Callable[[], object]]] = [
@@ -517,6 +586,12 @@ class InvoiceEntryPanel(QWidget):
             # While saving, the fields stay enabled (a scan there is heard, and refused).
             widget.setEnabled(state != CounterState.SAVED)
         self.patient_field.setClearButtonEnabled(editable)
+        self.code_row.setVisible(state != CounterState.SAVED)
+        if state == CounterState.SAVED:
+            # What could still be added or used no longer helps a saved invoice.
+            self.not_applied_box.hide()
+            self.hints_label.hide()
+            self._show_code_status(None)
         self.totals.set_updating(state == CounterState.PRICING)
         self._update_save_button()
         if state == CounterState.SAVED:
@@ -802,6 +877,8 @@ class InvoiceEntryPanel(QWidget):
                 known = self.session.code_row(code)
                 if known is not None and known.uses_remaining is not None:
                     text += f" ({code_status_text(known)})"
+            elif self.session.state == CounterState.SAVED:
+                text, name = f"{code} was not used. {outcome.message}", "CodeRefused"
             else:
                 text = f"{code} cannot be used. {outcome.message} Remove it, or save without it."
                 name = "CodeRefused"
@@ -822,6 +899,8 @@ class InvoiceEntryPanel(QWidget):
             remove.setEnabled(self.session.can_edit())
             layout.addWidget(label, 1)
             layout.addWidget(remove, 0, Qt.AlignmentFlag.AlignTop)
+            # Only once it has a parent: shown before, it would open as a window of its own.
+            remove.setHidden(self.session.state == CounterState.SAVED)
             self.codes_box.addWidget(row)
 
     def code_messages(self) -> list[str]:
@@ -871,20 +950,24 @@ class InvoiceEntryPanel(QWidget):
         self.not_applied_label.setToolTip(
             "\n".join(f"{miss.campaign_name}: {miss.message}" for miss in missed)
         )
-        self.not_applied_heading.setVisible(bool(lines))
-        self.not_applied_label.setVisible(bool(lines))
+        self.not_applied_box.setVisible(bool(lines) and self.session.state != CounterState.SAVED)
 
     def not_applied_messages(self) -> list[str]:
         """What the counter says of the promotions that did not apply, one line each."""
         text = self.not_applied_label.text()
-        return text.split("\n") if text and self.not_applied_label.isVisibleTo(self) else []
+        return text.split("\n") if text and self.not_applied_box.isVisibleTo(self) else []
 
     def _update_save_button(self) -> None:
         quote = self.session.current_quote()
         refused = quote.refused_codes if quote else []
-        text = "Save without the code  (Ctrl+S)" if refused else "Save && print  (Ctrl+S)"
+        text = "Save without the code" if refused else "Save && print"
+        # A narrow window has no room for the shortcut beside the longer text.
+        shortcut = "Ctrl+S"
+        if not (refused and self._compact):
+            text += f"  ({shortcut})"
         state = self.session.state
         self.save_button.setText(text)
+        self.save_button.setToolTip(f"Save the invoice, then open its PDF ({shortcut})")
         self.save_button.setVisible(state != CounterState.SAVED)
         self.save_button.setEnabled(state in EDITABLE and not self.cart.is_empty())
 

@@ -25,6 +25,10 @@ from desktop.models.cart_model import (
     QTY,
 )
 
+# Column widths at 1366x768 and up, and in a narrow window (the app's minimum size).
+WIDTHS = {NUMBER: 44, QTY: 64, PRICE: 110, DISCOUNT: 150, AMOUNT: 120}
+COMPACT_WIDTHS = {NUMBER: 32, QTY: 48, PRICE: 88, DISCOUNT: 122, AMOUNT: 96}
+
 EMPTY_TITLE = "Scan or type an item code to start"
 EMPTY_DETAIL = "A barcode scan adds the item from any field of this screen."
 
@@ -35,11 +39,27 @@ _PADDING = 11
 _BADGE_GAP = 3
 
 
-def _badge_font(base: QFont) -> QFont:
+_BADGE_PILL = 16  # the pill's room around its text
+# How much smaller than the cell's text a badge may be drawn before its text is elided.
+_BADGE_SIZE_DOWN = (1.0, 1.5, 2.0, 2.5)
+
+
+def _badge_font(base: QFont, size_down: float = _BADGE_SIZE_DOWN[0]) -> QFont:
     font = QFont(base)
-    font.setPointSizeF(max(base.pointSizeF() - 1.0, 7.0))
+    font.setPointSizeF(max(base.pointSizeF() - size_down, 7.0))
     font.setBold(True)
     return font
+
+
+def fit_badge(base: QFont, badge: str, width: int) -> tuple[QFont, str]:
+    """The font and text of a badge drawn `width` px wide: in a narrow window a point or so
+    smaller rather than cut short; elided only when even that does not fit."""
+    for size_down in _BADGE_SIZE_DOWN:
+        font = _badge_font(base, size_down)
+        metrics = QFontMetrics(font)
+        if metrics.horizontalAdvance(badge) + _BADGE_PILL <= width:
+            return font, badge
+    return font, metrics.elidedText(badge, Qt.TextElideMode.ElideRight, width - _BADGE_PILL)
 
 
 class ItemDelegate(QStyledItemDelegate):
@@ -75,13 +95,12 @@ class ItemDelegate(QStyledItemDelegate):
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
             metrics.elidedText(name, Qt.TextElideMode.ElideRight, rect.width()),
         )
-        font = _badge_font(opt.font)
+        font, text = fit_badge(opt.font, badge, rect.width())
         badge_metrics = QFontMetrics(font)
-        text = badge_metrics.elidedText(badge, Qt.TextElideMode.ElideRight, rect.width() - 16)
         pill = QRect(
             rect.left(),
             name_rect.bottom() + 1 + _BADGE_GAP,
-            badge_metrics.horizontalAdvance(text) + 16,
+            badge_metrics.horizontalAdvance(text) + _BADGE_PILL,
             badge_metrics.height() + 4,
         )
         painter.setPen(QPen(_BADGE_EDGE, 1))
@@ -139,12 +158,15 @@ class CartTable(QTableView):
         self.verticalHeader().setDefaultSectionSize(36)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
-    def configure_columns(self) -> None:
-        """Widths that keep every figure readable at 1366x768; the item name takes the rest."""
+    def configure_columns(self, *, compact: bool = False) -> None:
+        """Widths that keep every figure readable (down to Rs.9,99,999.00, and "100%  -500.00"
+        in Discount); the item name takes the rest. Compact: a narrow window's widths."""
         header = self.horizontalHeader()
         header.setHighlightSections(False)
         header.setSectionsClickable(False)
-        widths = {NUMBER: 44, QTY: 64, PRICE: 110, DISCOUNT: 150, AMOUNT: 120}
+        widths = COMPACT_WIDTHS if compact else WIDTHS
+        # A narrow window leaves the line numbers out: the item names need the room.
+        self.setColumnHidden(NUMBER, compact)
         for column, width in widths.items():
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
             self.setColumnWidth(column, width)
