@@ -22,6 +22,7 @@ BENCHMARKS: list[tuple[str, str]] = [
     ("callback-queue", "bench.callbacks:bench_callback_queue"),
     ("history-import", "bench.history_import:bench_history_import"),
     ("dashboard", "bench.dashboard:bench_dashboard_refresh"),
+    ("panel-stall", "bench.panel_stall:bench_panel_stall"),
 ]
 
 

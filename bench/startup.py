@@ -17,8 +17,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from bench import BenchResult
 
@@ -28,6 +30,8 @@ AUTOLOGIN = "meera:2222"
 # Only the charts and the PDFs need these; importing them at start-up fails the benchmark.
 FORBIDDEN_AT_STARTUP = ("pyqtgraph", "reportlab")
 ROOT = Path(__file__).resolve().parents[1]
+
+T = TypeVar("T")
 
 
 def build_demo_database(folder: Path) -> Path:
@@ -70,21 +74,34 @@ def start_once(db_path: Path, env: dict[str, str]) -> tuple[float, float, list[s
     return elapsed, inside, heavy
 
 
-def run(runs: int = RUNS) -> BenchResult:
-    """Measure start-up `runs` times and compare the median with the goal."""
+def app_environment(folder: Path) -> dict[str, str]:
+    """The environment of an app started by a benchmark: offscreen, signed in as the
+    manager, with its settings in `folder`."""
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+        "FRONTDESK_AUTOLOGIN": AUTOLOGIN,
+        # The developer's saved window geometry and last user stay out of the runs.
+        "XDG_CONFIG_HOME": str(folder / "config"),
+    }
+    env.pop("FRONTDESK_EXIT_WHEN_READY", None)
+    return env
+
+
+def fresh_starts(measure: Callable[[Path, dict[str, str]], T], runs: int) -> list[T]:
+    """`measure(db_path, env)` of `runs` starts of the app on a new demo clinic, after a
+    warm-up start (it fills the OS file cache and Python's bytecode cache) not counted."""
     with tempfile.TemporaryDirectory(prefix="frontdesk-bench-") as tmp:
         folder = Path(tmp)
         db_path = build_demo_database(folder)
-        env = {
-            **os.environ,
-            "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
-            "FRONTDESK_AUTOLOGIN": AUTOLOGIN,
-            # The developer's saved window geometry and last user stay out of the runs.
-            "XDG_CONFIG_HOME": str(folder / "config"),
-        }
-        env.pop("FRONTDESK_EXIT_WHEN_READY", None)
-        start_once(db_path, env)  # warm-up, not counted
-        samples = [start_once(db_path, env) for _ in range(runs)]
+        env = app_environment(folder)
+        measure(db_path, env)
+        return [measure(db_path, env) for _ in range(runs)]
+
+
+def run(runs: int = RUNS) -> BenchResult:
+    """Measure start-up `runs` times and compare the median with the goal."""
+    samples = fresh_starts(start_once, runs)
     totals = [total for total, _, _ in samples]
     insides = [inside for _, inside, _ in samples]
     heavy = sorted({name for _, _, names in samples for name in names})

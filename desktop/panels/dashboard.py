@@ -480,8 +480,8 @@ class DashboardPanel(QWidget):
         return row
 
     def _grid_page(self, page: str, note: str = "") -> QScrollArea:
-        """A scrolling grid with an outline of each of the page's charts; the charts take
-        the outlines' places once they are built."""
+        """A scrolling grid for the page's charts, outlined in a step of their own (the panel
+        shows before), then built in their outlines' places."""
         grid_widget = QWidget()
         grid_widget.setObjectName("ChartGrid")
         column = QVBoxLayout(grid_widget)
@@ -496,12 +496,8 @@ class DashboardPanel(QWidget):
         grid.setSpacing(12)
         for index in range(COLUMNS):
             grid.setColumnStretch(index, 1)
-        for spec in figures.CARDS:
-            if spec.page == page:
-                slot = ChartSlot(spec)
-                self._slots[spec.key] = slot
-                grid.addWidget(slot, spec.row, spec.col, 1, spec.span)
         self._grids[page] = grid
+        self._building.add(partial(self._outline_charts, page))
         column.addLayout(grid)
         column.addStretch(1)
         scroll = QScrollArea()
@@ -528,6 +524,13 @@ class DashboardPanel(QWidget):
     def _load_charts(self) -> None:
         self._chart_loading.run(dashboard_preload.preload, self._charts_loaded, self._charts_failed)
 
+    def _outline_charts(self, page: str) -> None:
+        for spec in figures.CARDS:
+            if spec.page == page:
+                slot = ChartSlot(spec)
+                self._slots[spec.key] = slot
+                self._grids[page].addWidget(slot, spec.row, spec.col, 1, spec.span)
+
     def _charts_loaded(self, _result: None) -> None:
         for spec in figures.CARDS:
             self._building.add(partial(self._build_card, spec))
@@ -535,8 +538,12 @@ class DashboardPanel(QWidget):
 
     def _charts_failed(self, error: Exception) -> None:
         log.error("dashboard: the charts could not be loaded", exc_info=error)
-        for slot in self._slots.values():
-            slot.text_label.setText(CHARTS_FAILED)
+
+        def say_so() -> None:
+            for slot in self._slots.values():
+                slot.text_label.setText(CHARTS_FAILED)
+
+        self._building.add(say_so)
 
     def _build_card(self, spec: CardSpec) -> None:
         from desktop.panels.dashboard_charts import build_card
@@ -564,7 +571,7 @@ class DashboardPanel(QWidget):
 
     def charts_ready(self) -> bool:
         """Every chart card is built (figures may still be on their way)."""
-        return not self._slots
+        return len(self.cards) == len(figures.CARDS)
 
     # -- the filters ---------------------------------------------------------------------
 
