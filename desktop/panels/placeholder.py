@@ -1,4 +1,4 @@
-"""A panel that is not built yet: it says so, says what it will do, and which issue brings it."""
+"""A panel that is not built yet: it says so, and what it will do for the person reading."""
 
 from __future__ import annotations
 
@@ -12,59 +12,36 @@ from desktop import theme
 
 @dataclass(frozen=True)
 class PlannedPanel:
-    """What to tell the person about a panel that does not exist yet."""
+    """What to tell the person about a panel that does not exist yet: what it will do for
+    them, in their words (no issue numbers: the reader runs a clinic, not this project)."""
 
     icon: str
     title: str
     will_do: tuple[str, ...]
-    arrives_with: str
+    badge: str
     meanwhile: str
 
 
 PLANNED: dict[str, PlannedPanel] = {
-    "callbacks": PlannedPanel(
-        icon="callbacks",
-        title="Callbacks are not built yet",
-        will_do=(
-            "A queue of people to call back, most urgent first, with due times.",
-            "Assign a call, record its outcome, or reschedule it.",
-            "Every change is logged with who made it and when.",
-        ),
-        arrives_with="Arrives with issue #5",
-        meanwhile="Until then keep the callback list the way you do today.",
-    ),
-    "promotions": PlannedPanel(
-        icon="promotions",
-        title="Promotions are not built yet",
-        will_do=(
-            "Create and edit promotions and promo codes: rules, items and amounts.",
-            "Set validity dates, active hours, and limits in total and per patient.",
-            "See each promotion's uses, the discount given and where it landed.",
-        ),
-        arrives_with="Arrives with issues #3 and #4",
-        meanwhile="Until then promotions cannot be created or changed here.",
-    ),
     "campaigns": PlannedPanel(
         icon="campaigns",
-        title="Campaigns are not built yet",
+        title="Campaigns: messages that bring patients back",
         will_do=(
-            "Message templates and audiences drawn from patient segments.",
-            "Sends over email, SMS and WhatsApp, with budgets and A/B variants.",
-            "Results: who came back and what they spent.",
+            "Choose who to write to from the dashboard's groups of patients, for example "
+            "regular patients who have not visited for six months.",
+            "Reach only patients who agreed to hear from the clinic; anyone who replies "
+            "STOP is left out of every later message.",
+            "Write a message once from a template, with each patient's name and offer filled in.",
+            "Send it by email, SMS or WhatsApp, within a budget you set.",
+            "Try two versions of a message on a few patients first, then send the one that "
+            "brought more of them back to everyone else.",
+            "See what each campaign cost, how many patients came back and what they spent.",
         ),
-        arrives_with="Arrives with a later issue",
-        meanwhile="Nothing is sent to patients from this app yet.",
-    ),
-    "dashboard": PlannedPanel(
-        icon="dashboard",
-        title="The dashboard is not built yet",
-        will_do=(
-            "Key figures: patients, spending, days to return, retention.",
-            "Patient segments, campaign effectiveness and usage over time, as charts.",
-            "Filter by dates or patient, and export any chart as PNG or CSV.",
+        badge="Not in this version yet",
+        meanwhile=(
+            "Nothing is sent to patients from Frontdesk yet. Offers for the counter work "
+            "already: see Promotions."
         ),
-        arrives_with="Arrives with issue #6",
-        meanwhile="Until then there are no charts or reports in this app.",
     ),
 }
 
@@ -96,7 +73,7 @@ class PlaceholderPanel(QWidget):
         title.setObjectName("CardTitle")
         title.setWordWrap(True)
 
-        badge = QLabel(planned.arrives_with)
+        badge = QLabel(planned.badge)
         badge.setObjectName("IssueBadge")
 
         head_text = QVBoxLayout()
