@@ -791,7 +791,8 @@ def _compete(cart: _Cart, contestants: list[_Contestant]) -> list[list[_Alloc]]:
 def _claims(
     cart: _Cart, contestants: list[_Contestant]
 ) -> Iterator[tuple[_Contestant, list[_Alloc]]]:
-    """Rule 3: each contestant as it takes its lines, with what it gives them, best first.
+    """Rule 3: each contestant as it takes its lines, with what it gives them, best first;
+    a contestant that can no longer take any line comes with nothing.
 
     A contestant can only save less as lines are taken. The heap starts from upper bounds
     and a contestant is priced exactly only when it reaches the top (again only if a line
@@ -813,6 +814,7 @@ def _claims(
         contestant = by_seq[seq]
         still = contestant.relevant & free
         if not still or (contestant.wants_whole_invoice and free is not cart.everything):
+            yield contestant, []
             continue
         if priced_on.get(seq) != still:
             allocs = contestant.evaluate(cart, free)
@@ -821,6 +823,8 @@ def _claims(
             saving = sum(a.total for a in allocs)
             if saving > 0:
                 heapq.heappush(heap, (-saving, priority, code, seq))
+            else:
+                yield contestant, []
             continue
         claimed: set[int] = set(free) if contestant.wants_whole_invoice else set()
         for alloc in latest[seq]:
@@ -1163,12 +1167,14 @@ def price_cart(
     misses: dict[str, _Miss] = {}
     exclusive: list[Promotion] = []
     team: list[Promotion] = []
+    met: dict[str, bool] = {}  # whether the cart meets the conditions, where they were judged
     for promotion in related:
         miss = _gate(promotion, today, patient)
         if miss is None and promotion.requires_code and promotion.id not in unlocked:
             miss = _Miss(Reason.NEEDS_CODE, f"{promotion.campaign_code} needs a promo code.")
         if miss is None:
             miss = _conditions(promotion, cart, names)
+            met[promotion.id] = miss is None
         if miss is not None:
             misses[promotion.id] = miss
         elif promotion.is_stackable:
@@ -1199,7 +1205,7 @@ def price_cart(
         not_applied=tuple(not_applied),
         near_misses=_true_hints(
             [near for p in related if (miss := misses.get(p.id)) and (near := miss.near)],
-            _Recheck(cart, book, catalog or {}, today, patient, code_ids, set(unlocked)),
+            _Recheck(cart, book, catalog or {}, today, patient, code_ids, set(unlocked), met),
             names,
         )
         if hints
@@ -1249,8 +1255,10 @@ class _Recheck:
         patient: PatientHistory,
         code_ids: Sequence[str],
         unlocked: set[str],
+        met: Mapping[str, bool],
     ) -> None:
         self._cart = cart
+        self._met = met
         self._book = book
         self._catalog = catalog
         self._today = today
@@ -1270,7 +1278,7 @@ class _Recheck:
                 return False
             if lines is not None:
                 self._left -= 1
-            self._priced[additions] = None if lines is None else self._race(lines)
+            self._priced[additions] = None if lines is None else self._race(lines, additions)
         race = self._priced[additions]
         return None if race is None else race.gives(promotion)
 
@@ -1305,14 +1313,28 @@ class _Recheck:
                 return None
         return lines
 
-    def _race(self, lines: list[CartLine]) -> _Race:
+    def _race(self, lines: list[CartLine], additions: _Additions) -> _Race:
         """Rules 1 to 3 on the new cart, ready to hand out its lines."""
         cart = _Cart(lines, self._cart.respect_max_discount)
         cart.scan(self._book)
+        # Only a promotion that names what was added, covers the invoice, or has a minimum
+        # spend the old cart did not reach can judge the new cart otherwise than the old.
+        codes = [code for code, _ in additions]
+        categories = {cart.lines[i].category for code in codes for i in cart.by_code[code]}
+        touched = {id(p) for p in self._book.related(codes, categories, ())}
         exclusive: list[Promotion] = []
         team: list[Promotion] = []
         for other in self._book.related(cart.by_code, cart.by_category, self._code_ids):
-            if self._is_open(other) and _meets(other, cart):
+            if not self._is_open(other):
+                continue
+            meets = self._met.get(other.id)
+            if (
+                meets is None
+                or id(other) in touched
+                or other.min_purchase_amount > self._cart.total_gross
+            ):
+                meets = _meets(other, cart)
+            if meets:
                 (team if other.is_stackable else exclusive).append(other)
         return _Race(_claims(cart, _contestants(cart, exclusive, team)))
 
@@ -1332,7 +1354,7 @@ class _Race:
 
     def __init__(self, claims: Iterator[tuple[_Contestant, list[_Alloc]]]) -> None:
         self._claims = claims
-        self._done: set[str] = set()  # promotions whose contestant took its lines
+        self._done: set[str] = set()  # promotions whose contestant took its lines or gave up
         self._given: set[str] = set()  # promotions that gave a discount
         self._over = False
 
