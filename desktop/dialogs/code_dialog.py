@@ -7,7 +7,8 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
 from typing import Any
 
-from PySide6.QtCore import QTime
+from PySide6.QtCore import Qt, QTime
+from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -15,6 +16,9 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QStyle,
+    QStyleOptionComboBox,
+    QStylePainter,
     QTimeEdit,
     QVBoxLayout,
     QWidget,
@@ -41,6 +45,33 @@ def _time_edit(value: time) -> QTimeEdit:
     edit.setMinimumWidth(90)
     plain_number_box(edit)  # typed as HH:MM (the up and down keys step it too)
     return edit
+
+
+class _EllipsisCombo(QComboBox):
+    """A combo box that ends a text too long for it with an ellipsis, not mid-letter, and
+    shows the whole text as its tooltip (promotion names are long)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.currentTextChanged.connect(self.setToolTip)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
+        painter = QStylePainter(self)
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        field = self.style().subControlRect(
+            QStyle.ComplexControl.CC_ComboBox,
+            option,
+            QStyle.SubControl.SC_ComboBoxEditField,
+            self,
+        )
+        option.currentText = self.fontMetrics().elidedText(
+            option.currentText,
+            Qt.TextElideMode.ElideRight,
+            field.width(),
+        )
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
 
 
 class CodeDialog(SpecDialog):
@@ -78,7 +109,7 @@ class CodeDialog(SpecDialog):
         self.code_edit = QLineEdit()
         self.code_edit.setMaxLength(40)
         self.code_edit.setPlaceholderText("e.g. MORNING10")
-        self.promotion_combo = QComboBox()
+        self.promotion_combo = _EllipsisCombo()
         # Codes unlock promotions marked "requires code"; those come first.
         ordered = sorted(promotions, key=lambda p: (not p.requires_code, p.campaign_code))
         for promotion in ordered:

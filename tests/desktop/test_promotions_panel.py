@@ -315,6 +315,8 @@ def test_the_code_dialog_refuses_a_code_that_exists_and_an_end_before_the_start(
     save_dialog(qtbot, dialog)
     assert dialog.form.errors() == {"code": "The code MORNING10 already exists"}
     assert dialog.code_edit.property("invalid") is True
+    # A promotion's name too long for the picker ends in an ellipsis; its tooltip says it all.
+    assert dialog.promotion_combo.toolTip() == dialog.promotion_combo.currentText()
     save_screenshot(dialog, "promotions_code_dialog_errors")
 
     dialog.code_edit.clear()
