@@ -28,6 +28,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QDesktopServices, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -417,13 +418,7 @@ class InvoiceEntryPanel(QWidget):
         self._compact: bool | None = None
         self._arrange(compact=False)
 
-        QWidget.setTabOrder(self.patient_field, self.item_field)
-        QWidget.setTabOrder(self.item_field, self.table)
-        QWidget.setTabOrder(self.table, self.code_field)
-        QWidget.setTabOrder(self.code_field, self.apply_button)
-        QWidget.setTabOrder(self.apply_button, self.save_button)
-        QWidget.setTabOrder(self.save_button, self.new_patient_button)
-        QWidget.setTabOrder(self.new_patient_button, self.callback_button)
+        self._removes: list[QToolButton] = []
 
     # -- the layout at each width ---------------------------------------------------------
 
@@ -491,6 +486,43 @@ class InvoiceEntryPanel(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
         self._arrange(compact=event.size().width() < COMPACT_BELOW)
         super().resizeEvent(event)
+
+    # -- Tab ---------------------------------------------------------------------------------
+
+    def tab_order(self) -> list[QWidget]:
+        """Where Tab goes, in the order of the work: patient, items, cart, codes, save (or
+        the saved invoice's buttons), then the patient's other buttons. Hidden or disabled
+        controls are passed over."""
+        return [
+            self.patient_field,
+            self.item_field,
+            self.table,
+            self.code_field,
+            self.apply_button,
+            *self._removes,
+            self.save_button,
+            self.print_button,
+            self.new_button,
+            self.new_patient_button,
+            self.callback_button,
+        ]
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002 (Qt's names)
+        # The order is kept here rather than in Qt's focus chain: the code rows come and
+        # go, and setTabOrder on a chain that changes under it loses the cart and the codes.
+        reachable = [w for w in self.tab_order() if w.isVisibleTo(self) and w.isEnabled()]
+        focus = QApplication.focusWidget()
+        here = next_index = None
+        for index, widget in enumerate(reachable):
+            if focus is not None and (focus is widget or widget.isAncestorOf(focus)):
+                here = index
+                break
+        if here is None or not reachable:
+            return super().focusNextPrevChild(next)
+        next_index = (here + (1 if next else -1)) % len(reachable)
+        reason = Qt.FocusReason.TabFocusReason if next else Qt.FocusReason.BacktabFocusReason
+        reachable[next_index].setFocus(reason)
+        return True
 
     def _shortcuts(self) -> None:
         bindings: list[tuple[QKeySequence | str, Callable[[], object]]] = [
@@ -861,6 +893,16 @@ class InvoiceEntryPanel(QWidget):
         return self.code_status.text() if self.code_status.isVisible() else ""
 
     def _show_codes(self) -> None:
+        # Rebuilding the rows must not drop the focus of a Remove button on the floor.
+        focused_code = next(
+            (
+                str(button.property("code"))
+                for button in self.findChildren(QToolButton, "RemoveCode")
+                if button.hasFocus()
+            ),
+            None,
+        )
+        removes: list[QToolButton] = []
         while self.codes_box.count():
             item = self.codes_box.takeAt(0)
             widget = item.widget() if item is not None else None
@@ -893,6 +935,7 @@ class InvoiceEntryPanel(QWidget):
             remove = QToolButton()
             remove.setText("Remove")
             remove.setObjectName("RemoveCode")
+            remove.setProperty("code", code)
             remove.setToolTip(f"Remove the code {code}")
             remove.setAccessibleName(f"Remove {code}")
             remove.clicked.connect(lambda _checked=False, c=code: self.remove_code(c))
@@ -902,6 +945,16 @@ class InvoiceEntryPanel(QWidget):
             # Only once it has a parent: shown before, it would open as a window of its own.
             remove.setHidden(self.session.state == CounterState.SAVED)
             self.codes_box.addWidget(row)
+            removes.append(remove)
+        self._removes = removes
+        if focused_code is not None and focused_code in self.session.codes():
+            removes[self.session.codes().index(focused_code)].setFocus(
+                Qt.FocusReason.OtherFocusReason
+            )
+
+    def remove_buttons(self) -> list[QToolButton]:
+        """Each code's Remove button, in the order the codes were typed."""
+        return list(self._removes)
 
     def code_messages(self) -> list[str]:
         """What the codes area says, one entry per code typed."""

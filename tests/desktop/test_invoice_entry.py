@@ -743,3 +743,50 @@ def test_f1_lists_the_counters_shortcuts(qtbot, counter):
     assert rows["Ctrl+Shift+N"] == "Invoice: register a new patient"
     assert rows["Del"] == "Invoice: remove the selected line"
     dialog.close()
+
+
+# -- the keyboard alone ------------------------------------------------------------------
+
+
+def tab_through(qtbot, window, start, presses: int = 40) -> list:
+    """The widgets Tab visits from `start`, in order, until it comes back to `start`."""
+    start.setFocus(Qt.FocusReason.TabFocusReason)
+    visited = []
+    for _ in range(presses):
+        qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+        if focused() is start:
+            return visited
+        visited.append(focused())
+    raise AssertionError(f"Tab never came back to {start.objectName()}: {visited}")
+
+
+def test_tab_reaches_every_control_of_the_counter(qtbot, db, counter):
+    window, panel = counter
+    pick_patient(qtbot, panel, a_patient(db))
+    add_by_typing(qtbot, panel, "CONSULT")
+    panel.code_field.setFocus()
+    qtbot.keyClicks(panel.code_field, "NOSUCHCODE")
+    qtbot.keyClick(panel.code_field, Qt.Key.Key_Return)
+    wait_priced(qtbot, panel)
+    [remove] = panel.remove_buttons()
+
+    visited = tab_through(qtbot, window, panel.patient_field)
+    editing = [
+        panel.item_field,
+        panel.table,
+        panel.code_field,
+        panel.apply_button,
+        remove,
+        panel.save_button,
+        panel.new_patient_button,
+        panel.callback_button,
+    ]
+    names = [w.objectName() or type(w).__name__ for w in visited]
+    assert [w for w in visited if w in editing] == editing, names  # each once, in reading order
+
+    with qtbot.waitSignal(panel.invoice_saved, timeout=WAIT_MS):
+        press(qtbot, Qt.Key.Key_S, CTRL)
+    settle(qtbot, panel)
+    visited = tab_through(qtbot, window, panel.new_button)
+    saved = [panel.table, panel.callback_button, panel.print_button]
+    assert all(widget in visited for widget in saved), visited
