@@ -26,7 +26,7 @@ from domain.roles import Role, require_role
 from services import promotion_reports
 from services.auth import CurrentUser
 from services.branch import this_branch_id
-from services.errors import ServiceError
+from services.errors import BadInput
 
 Progress = Callable[[int, str], None]
 TIMELINE_DAYS = 30
@@ -34,7 +34,7 @@ TOP_PATIENTS = 10
 _GROUPED = re.compile(r"^\d{1,3}(?:,\d{2})*,\d{3}$|^\d{1,3}(?:,\d{3})+$")
 
 
-class DashboardError(ServiceError):
+class DashboardError(BadInput):
     """A filter the dashboard cannot use."""
 
 

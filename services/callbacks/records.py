@@ -21,14 +21,14 @@ from domain.opening_hours import (
     BusinessClock,
     OpeningHours,
 )
-from services.errors import ServiceError
+from services.errors import BadInput, ServiceError
 
 
 class CallbackRefused(ServiceError):
     """The request cannot be changed that way; the message says what to do instead."""
 
 
-class CallbackInputError(ServiceError):
+class CallbackInputError(BadInput):
     """Details that cannot be saved; `field` names the input to fix."""
 
     def __init__(self, field: str, message: str) -> None:

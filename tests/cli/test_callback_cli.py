@@ -100,7 +100,7 @@ def test_a_registered_patients_mobile_links_the_request_to_them(fd, template):
 def test_someone_unknown_needs_a_name(fd):
     result = fd("callback", "add", "--mobile", "9000000001", "--reason", "appointment", check=False)
 
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "Type the person's name" in result.stderr
 
 

@@ -95,19 +95,18 @@ def test_the_front_desk_is_refused_and_nothing_changes(fd):
     assert settings(fd) == DEFAULTS
 
 
-# A value the command line cannot read is a bad argument (2); one the settings' rules
-# refuse comes back as services.callbacks.CallbackInputError, a ServiceError, so it is a
-# refusal (1).
+# A value the command line cannot read, or one the settings' rules refuse
+# (services.callbacks.CallbackInputError, a BadInput), is a bad argument (2).
 @pytest.mark.parametrize(
     ("args", "status", "message"),
     [
-        (["--sla", "high=0"], 1, "The high SLA must be at least one minute. (--sla high)"),
-        (["--sla", "low=2"], 1, "shorter than a more urgent category's. (--sla low)"),
+        (["--sla", "high=0"], 2, "The high SLA must be at least one minute. (--sla high)"),
+        (["--sla", "low=2"], 2, "shorter than a more urgent category's. (--sla low)"),
         (["--sla", "soon=2"], 2, "'soon' is not a category; use urgent, high, medium, low (--sla)"),
         (["--sla", "high=two"], 2, "'two' is not a number of hours (--sla high)"),
-        (["--attempts", "0"], 1, "Allow between 1 and 10 call attempts. (--attempts)"),
-        (["--retry-hours", "-1"], 1, "The retry delay must be between 0 minutes and a week"),
-        (["--hours", "mon=20:00-10:00"], 1, "Monday: the branch must close after it opens"),
+        (["--attempts", "0"], 2, "Allow between 1 and 10 call attempts. (--attempts)"),
+        (["--retry-hours", "-1"], 2, "The retry delay must be between 0 minutes and a week"),
+        (["--hours", "mon=20:00-10:00"], 2, "Monday: the branch must close after it opens"),
         (["--hours", "fri=9 to 5"], 2, "(--hours fri)"),
         (["--hours", "funday=closed"], 2, "'funday' is not a day"),
     ],

@@ -86,9 +86,9 @@ def test_rfm_customers_lists_each_customer_with_scores(clinic, tmp_path):
         (["--value-buckets", "5000 1000"], "increasing"),
     ],
 )
-def test_bad_filters_exit_1_with_a_sentence(clinic, tmp_path, args, message):
+def test_bad_filters_exit_2_with_a_sentence(clinic, tmp_path, args, message):
     result = report(clinic, "rfm", *args, tmp_path=tmp_path, check=False)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert message in result.stderr
 
 
