@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import itertools
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from weakref import WeakSet
@@ -25,7 +26,7 @@ from desktop.workers import BackgroundOp
 from services.auth import CurrentUser, sign_in
 from services.branch import BranchInfo, get_branch
 from services.setup import initialise, open_branch_database
-from tests.desktop.helpers import FRONT_DESK, MANAGER, NOW, TODAY
+from tests.desktop.helpers import FRONT_DESK, MANAGER, NOW, TODAY, fixed_clock
 
 # A task that has just delivered its result still counts as active until it returns.
 GRACE_MS = 1000
@@ -82,6 +83,51 @@ def manager(db: Database) -> CurrentUser:
 @pytest.fixture
 def front_desk(db: Database) -> CurrentUser:
     return sign_in(db, *FRONT_DESK)
+
+
+# -- the main window ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def open_main_window(
+    qtbot: Any, db: Database, branch_info: BranchInfo, fresh_settings: QSettings, tmp_path: Path
+) -> Callable[..., Any]:
+    """Opens the main window for a user at 1366x768, invoice PDFs in this test's folder
+    (`open_file` is handed what the counter would open; None opens nothing), and returns
+    it once it is the active window. Before the test closes it, an unsaved cart at the
+    counter is dropped: it would make closing ask what to do with it."""
+    from desktop.main_window import MainWindow
+
+    def forget_the_cart(window: MainWindow) -> None:
+        counter = window.counter()
+        if counter is not None:
+            qtbot.waitUntil(counter.is_idle, timeout=10_000)
+            counter.discard()
+
+    def open_window(
+        user: CurrentUser,
+        *,
+        open_file: Callable[[Path], object] | None = None,
+        clock: Callable[[], datetime] = fixed_clock,
+    ) -> MainWindow:
+        window = MainWindow(
+            db,
+            user,
+            branch_info,
+            settings=fresh_settings,
+            clock=clock,
+            invoice_folder=tmp_path / "invoices",
+            open_file=open_file,
+        )
+        qtbot.addWidget(window, before_close_func=forget_the_cart)
+        window.resize(1366, 768)
+        window.show()
+        qtbot.waitExposed(window)
+        window.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+        return window
+
+    return open_window
 
 
 # -- Qt ----------------------------------------------------------------------------------

@@ -21,14 +21,13 @@ from db.models import (
     PromotionUsageLog,
 )
 from desktop.counter.session import pdf_file_name
-from desktop.main_window import MainWindow
 from desktop.models.cart_model import BADGE_ROLE, CODE_ROLE, DISCOUNT, ITEM, QTY
 from desktop.panels.invoice_entry import InvoiceEntryPanel
 from desktop.widgets.cart_table import EMPTY_TITLE
 from desktop.widgets.new_patient import NewPatientDialog
 from services import auth, invoicing
 from services.invoicing import CartItem, CartRequest
-from tests.desktop.helpers import NOW, fixed_clock, save_screenshot
+from tests.desktop.helpers import NOW, save_screenshot
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 WAIT_MS = 10_000
@@ -44,34 +43,12 @@ def opened() -> list[Path]:
 
 
 @pytest.fixture
-def counter(qtbot, db, front_desk, branch_info, fresh_settings, tmp_path, opened):
+def counter(open_main_window, front_desk, opened):
     """The main window at 1366x768 on the Invoice panel, signed in as the front desk."""
-    window = MainWindow(
-        db,
-        front_desk,
-        branch_info,
-        settings=fresh_settings,
-        clock=fixed_clock,
-        invoice_folder=tmp_path / "invoices",
-        open_file=opened.append,
-    )
-    qtbot.addWidget(window, before_close_func=lambda w: forget_the_cart(qtbot, w))
-    window.resize(1366, 768)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    window = open_main_window(front_desk, open_file=opened.append)
     panel = window.panel("invoice")
     assert isinstance(panel, InvoiceEntryPanel)
     return window, panel
-
-
-def forget_the_cart(qtbot, window: MainWindow) -> None:
-    """Before the test closes the window: an unsaved cart would make it ask first."""
-    panel = window.counter()
-    if panel is not None:
-        qtbot.waitUntil(panel.is_idle, timeout=WAIT_MS)
-        panel.discard()
 
 
 def settle(qtbot, panel: InvoiceEntryPanel) -> None:
@@ -131,6 +108,14 @@ def add_by_typing(qtbot, panel: InvoiceEntryPanel, text: str) -> None:
     qtbot.keyClicks(panel.item_field, text)
     qtbot.keyClick(panel.item_field, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: panel.cart.rowCount() == rows + 1, timeout=WAIT_MS)
+
+
+def type_code(qtbot, panel: InvoiceEntryPanel, code: str) -> None:
+    """Type a promo code and Enter, then wait for the prices with it."""
+    panel.code_field.setFocus()
+    qtbot.keyClicks(panel.code_field, code)
+    qtbot.keyClick(panel.code_field, Qt.Key.Key_Return)
+    wait_priced(qtbot, panel)
 
 
 def wait_priced(qtbot, panel: InvoiceEntryPanel) -> None:
@@ -534,10 +519,7 @@ def test_a_refused_code_says_why_and_the_invoice_saves_without_it(qtbot, db, cou
     window, panel = counter
     pick_patient(qtbot, panel, a_patient(db))
     add_by_typing(qtbot, panel, "MEDIFACIAL")
-    panel.code_field.setFocus()
-    qtbot.keyClicks(panel.code_field, "nosuchcode")
-    qtbot.keyClick(panel.code_field, Qt.Key.Key_Return)
-    wait_priced(qtbot, panel)
+    type_code(qtbot, panel, "nosuchcode")
 
     [message] = panel.code_messages()
     assert message.startswith("NOSUCHCODE cannot be used.")
@@ -764,10 +746,7 @@ def test_tab_reaches_every_control_of_the_counter(qtbot, db, counter):
     window, panel = counter
     pick_patient(qtbot, panel, a_patient(db))
     add_by_typing(qtbot, panel, "CONSULT")
-    panel.code_field.setFocus()
-    qtbot.keyClicks(panel.code_field, "NOSUCHCODE")
-    qtbot.keyClick(panel.code_field, Qt.Key.Key_Return)
-    wait_priced(qtbot, panel)
+    type_code(qtbot, panel, "NOSUCHCODE")
     [remove] = panel.remove_buttons()
 
     visited = tab_through(qtbot, window, panel.patient_field)

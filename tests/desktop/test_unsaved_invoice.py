@@ -17,23 +17,6 @@ from tests.desktop.helpers import fixed_clock, save_screenshot
 WAIT_MS = 10_000
 
 
-def open_window(qtbot, db, user, branch_info, settings, tmp_path) -> MainWindow:
-    window = MainWindow(
-        db,
-        user,
-        branch_info,
-        settings=settings,
-        clock=fixed_clock,
-        invoice_folder=tmp_path / "invoices",
-        open_file=None,
-    )
-    qtbot.addWidget(window)
-    window.resize(1366, 768)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
-
-
 def counter_of(window: MainWindow) -> InvoiceEntryPanel:
     panel = window.counter()
     assert panel is not None
@@ -73,9 +56,9 @@ def invoices(db) -> int:
 
 
 def test_closing_with_an_unsaved_invoice_asks_and_cancel_keeps_it(
-    qtbot, db, front_desk, branch_info, fresh_settings, tmp_path
+    qtbot, db, front_desk, open_main_window
 ):
-    window = open_window(qtbot, db, front_desk, branch_info, fresh_settings, tmp_path)
+    window = open_main_window(front_desk)
     panel = counter_of(window)
     fill_cart(qtbot, db, panel, "CONSULT", "SPF50")
 
@@ -99,10 +82,8 @@ def test_closing_with_an_unsaved_invoice_asks_and_cancel_keeps_it(
     assert panel.cart.rowCount() == 0
 
 
-def test_save_and_close_saves_the_invoice_then_closes(
-    qtbot, db, front_desk, branch_info, fresh_settings, tmp_path
-):
-    window = open_window(qtbot, db, front_desk, branch_info, fresh_settings, tmp_path)
+def test_save_and_close_saves_the_invoice_then_closes(qtbot, db, front_desk, open_main_window):
+    window = open_main_window(front_desk)
     panel = counter_of(window)
     fill_cart(qtbot, db, panel, "CONSULT")
     before = invoices(db)
@@ -117,9 +98,9 @@ def test_save_and_close_saves_the_invoice_then_closes(
 
 
 def test_save_and_close_without_a_patient_stays_and_says_why(
-    qtbot, db, front_desk, branch_info, fresh_settings, tmp_path
+    qtbot, db, front_desk, open_main_window
 ):
-    window = open_window(qtbot, db, front_desk, branch_info, fresh_settings, tmp_path)
+    window = open_main_window(front_desk)
     panel = counter_of(window)
     fill_cart(qtbot, db, panel, "CONSULT", patient=False)
 
@@ -132,9 +113,9 @@ def test_save_and_close_without_a_patient_stays_and_says_why(
 
 
 def test_an_empty_or_saved_counter_closes_without_a_question(
-    qtbot, db, front_desk, branch_info, fresh_settings, tmp_path
+    qtbot, db, front_desk, open_main_window
 ):
-    window = open_window(qtbot, db, front_desk, branch_info, fresh_settings, tmp_path)
+    window = open_main_window(front_desk)
     assert window.close()
     assert window.leaving_question() is None
 
