@@ -54,6 +54,7 @@ from desktop.models.callback_model import (
     due_text,
     duration_text,
 )
+from desktop.widgets.focus import FocusOnEntry
 from desktop.workers import OpCounter, error_sentence
 from domain.callbacks import OPEN_STATUSES, Category, Status
 from services import callbacks as callback_service
@@ -86,6 +87,8 @@ QLabel#ScoreLine { color: #073b37; background: #eef7f5; border: 1px solid #cfe8e
     border-radius: 5px; padding: 5px 8px; }
 QLabel#EmptyState { color: #52606d; font-size: 11pt; }
 QTableView#CallbackTable { gridline-color: #eef1f4; outline: none; }
+QTableView#CallbackTable:focus { border: 2px solid #0f766e; }
+QDateTimeEdit:focus, QScrollArea#ActivityLog:focus { border: 2px solid #0f766e; }
 QTableView#CallbackTable::item { padding: 0 6px; }
 QTableView#CallbackTable::item:selected { background: #d3ece7; color: #073b37; }
 QScrollArea#ActivityLog { border: 1px solid #d9dee4; border-radius: 5px; background: #ffffff; }
@@ -162,7 +165,7 @@ class CallbacksPanel(QWidget):
             shortcut = QShortcut(key, self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
-        self.setFocusProxy(self.table)
+        FocusOnEntry(self, self.table)
         self._show_detail(None)
         self.refresh()
 
@@ -194,6 +197,7 @@ class CallbacksPanel(QWidget):
         self.search_edit = QLineEdit()
         self.search_edit.setPlaceholderText("Search name, mobile, reason")
         self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.setAccessibleName("Search the queue")
         self.search_edit.textChanged.connect(lambda _: self._apply_filter())
         self.add_button = QPushButton("+ Add  (Ins)")
         self.add_button.setAutoDefault(False)
@@ -214,6 +218,8 @@ class CallbacksPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # Tab leaves the table for the note and the outcome buttons; arrows move in it.
+        self.table.setTabKeyNavigation(False)
         self.table.setShowGrid(False)
         self.table.setAlternatingRowColors(False)
         self.table.setWordWrap(False)

@@ -54,6 +54,7 @@ from desktop.panels.dashboard_figures import CardSpec
 
 # The promotions admin's flat tabs and padded table cells, so the two panels look alike.
 from desktop.panels.promotions import PANEL_STYLE as TABS_AND_TABLES
+from desktop.widgets.focus import FocusOnEntry
 from desktop.workers import OpCounter, ProgressRelay, StepQueue, error_sentence
 from domain.fiscal import fiscal_year_bounds, fiscal_year_start
 from services import dashboard as dashboard_service
@@ -343,7 +344,7 @@ class DashboardPanel(QWidget):
             shortcut = QShortcut(QKeySequence(key), scope)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(self.refresh)
-        self.setFocusProxy(self.refresh_button)
+        FocusOnEntry(self, self.refresh_button)
 
     def _caption(self, text: str, buddy: QWidget) -> QLabel:
         label = QLabel(text)
@@ -378,11 +379,13 @@ class DashboardPanel(QWidget):
         self.mobile_edit.setClearButtonEnabled(True)
         self.mobile_edit.setFixedWidth(130)
         self.mobile_edit.setToolTip("Only the patient with this mobile number")
+        self.mobile_edit.setAccessibleName("Mobile filter")
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("any")
         self.name_edit.setClearButtonEnabled(True)
         self.name_edit.setFixedWidth(160)
         self.name_edit.setToolTip("Only patients whose name contains this")
+        self.name_edit.setAccessibleName("Name filter")
 
         self.score_combos: dict[str, QComboBox] = {}
         for letter in ("R", "F", "M"):
@@ -504,6 +507,8 @@ class DashboardPanel(QWidget):
         scroll.setObjectName("ChartScroll")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        # No Tab stop of its own (it shows no focus): Tab to a chart scrolls it into view.
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(grid_widget)
         return scroll
