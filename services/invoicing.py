@@ -154,19 +154,7 @@ def _cart_lines(
         if item is None:
             raise NotFound("An item on this invoice is no longer in the catalog.")
         lines.append(
-            CartLine(
-                line_key=str(index),
-                item_id=str(item.id),
-                item_code=item.code,
-                name=item.name,
-                item_type=ItemType(item.item_type),
-                category=item.category,
-                unit_price=item.price,
-                quantity=wanted.quantity,
-                max_discount_percent=item.max_discount_percent,
-                tax_rate=item.tax_rate,
-                manual_discount_percent=wanted.manual_discount_percent or None,
-            )
+            _line(str(index), item, wanted.quantity, wanted.manual_discount_percent or None)
         )
     return lines, items
 
@@ -243,12 +231,9 @@ def _price(
         if typed
         else []
     )
-    # Item names word the hints about items not in the cart; a save shows no hints.
-    item_names = (
-        {code: name for code, name in session.execute(select(CatalogItem.code, CatalogItem.name))}
-        if hints
-        else None
-    )
+    # One unit of every item on sale lets the engine word and check (rule 11) hints about
+    # items not on the cart; a save shows no hints.
+    catalog = _hint_catalog(session) if hints else None
     lines, items = _cart_lines(session, request)
     promotions = _promotion_rows(session)
     priced = price_cart(
@@ -259,10 +244,36 @@ def _price(
         patient=_history(session, request.patient_id, with_codes=bool(typed)),
         codes=typed,
         promo_codes=[_promo_code(code, branch) for code in codes],
-        item_names=item_names,
+        item_names=None if catalog is None else {c: line.name for c, line in catalog.items()},
+        catalog=catalog,
         explain_all=explain_all,
+        hints=hints,
     )
     return _Priced(Quote(request, priced, today), items, promotions)
+
+
+def _hint_catalog(session: Session) -> dict[str, CartLine]:
+    """code -> a line of one unit, for every item on sale."""
+    rows = session.scalars(
+        select(CatalogItem).where(CatalogItem.is_active, CatalogItem.retired_at.is_(None))
+    )
+    return {item.code: _line(f"hint:{item.code}", item, 1, None) for item in rows}
+
+
+def _line(key: str, item: CatalogItem, quantity: int, manual: Decimal | None) -> CartLine:
+    return CartLine(
+        line_key=key,
+        item_id=str(item.id),
+        item_code=item.code,
+        name=item.name,
+        item_type=ItemType(item.item_type),
+        category=item.category,
+        unit_price=item.price,
+        quantity=quantity,
+        max_discount_percent=item.max_discount_percent,
+        tax_rate=item.tax_rate,
+        manual_discount_percent=manual,
+    )
 
 
 def quote(

@@ -236,3 +236,18 @@ def test_header_units_cost_and_net_agree_with_the_lines(demo_db, desk):
     assert header.total_cost > 0
     assert demo_invoices > 100
     assert mismatches == 0
+
+
+def test_a_hint_at_the_counter_is_checked_against_the_catalog(demo_db, desk):
+    from domain.patients import NewPatient
+    from services import patients
+    from tests.services.conftest import TODAY
+
+    new = patients.add_patient(
+        demo_db, desk, NewPatient("Asha Rao", "9845012345"), now=NOW, today=TODAY
+    )
+    botox = invoicing.quote(demo_db, desk, cart(demo_db, "BOTOX50", patient=new.id), now=NOW)
+    hints = [m.message for m in botox.priced.near_misses]
+    # Spending the Rs.500 on a Consultation would let PREMIUM_CONSULT take the lines instead.
+    assert "Add Rs.500.00 more, other than Consultation, to get Rs.500 off (FESTIVE500)" in hints
+    assert "Add Consultation to get it free (PREMIUM_CONSULT)" in hints
