@@ -468,6 +468,9 @@ class MainWindow(QMainWindow):
         counter = self.counter()
         if counter is None or not counter.has_unsaved_cart():
             return False
+        if counter.is_saving():
+            self._after_save = action  # it goes on once the invoice is saved
+            return True
         if self._question is not None:
             self._question.raise_()
             return True

@@ -238,8 +238,9 @@ class CounterSession(QObject):
     def _say(self, text: str, *, error: bool = True) -> None:
         self.said.emit(text, error)
 
-    def _refused(self, what: str) -> bool:
-        """Rule 2: True (and a sentence said) when the cart cannot change now."""
+    def refuses(self, what: str) -> bool:
+        """Rule 2: True, and a sentence said, when the cart cannot change now; `what` says
+        what was not done ("Botox (50 units) was not added")."""
         if self.can_edit():
             return False
         if self._state == CounterState.SAVING:
@@ -255,7 +256,7 @@ class CounterSession(QObject):
 
     def choose_patient(self, patient: PatientMatch) -> bool:
         """Bill `patient`; False when refused."""
-        if self._refused(f"{patient.name} was not chosen"):
+        if self.refuses(f"{patient.name} was not chosen"):
             return False
         self._patient = patient
         self._say("")
@@ -267,7 +268,7 @@ class CounterSession(QObject):
     def add_item(self, entry: CatalogEntry) -> int | None:
         """Add one of `entry` (a line already holding it without a manual discount gets one
         more); returns the line's row, or None when refused."""
-        if self._refused(f"{entry.name} was not added"):
+        if self.refuses(f"{entry.name} was not added"):
             return None
         row = next(
             (
@@ -293,7 +294,7 @@ class CounterSession(QObject):
         """Take line `row` off the invoice; False when refused or there is no such line."""
         if not 0 <= row < self.cart.rowCount():
             return False
-        if self._refused(f"{self.cart.row(row).entry.name} was not removed"):
+        if self.refuses(f"{self.cart.row(row).entry.name} was not removed"):
             return False
         self.cart.remove(row)
         self._after_change()
@@ -315,7 +316,7 @@ class CounterSession(QObject):
             line = self.cart.row(self.cart.row_of(uid))
         except KeyError:
             return None  # the line was removed meanwhile
-        if self._refused(f"the quantity of {line.entry.name} was not changed"):
+        if self.refuses(f"the quantity of {line.entry.name} was not changed"):
             return None
         refusal = quantity_refusal(quantity)
         if refusal is not None:
@@ -337,7 +338,7 @@ class CounterSession(QObject):
             number = self.cart.row_of(uid)
         except KeyError:
             return
-        if self._refused("the discount was not applied"):
+        if self.refuses("the discount was not applied"):
             return
         items = list(self.cart.items())
         items[number] = replace(items[number], manual_discount_percent=percent)
@@ -345,7 +346,7 @@ class CounterSession(QObject):
         db, user, now = self._db, self._user, self._clock()
 
         def accepted(_quote: Quote) -> None:
-            if self._refused("the discount was not applied"):
+            if self.refuses("the discount was not applied"):
                 return
             try:
                 changed = self.cart.set_manual_discount(uid, percent)
@@ -364,7 +365,7 @@ class CounterSession(QObject):
     def apply_code(self, code: str) -> bool:
         """Add a promo code to the invoice; False when refused or already there."""
         code = code.strip().upper()
-        if not code or self._refused(f"the code {code} was not applied"):
+        if not code or self.refuses(f"the code {code} was not applied"):
             return False
         if code in self._codes:
             return False
@@ -374,7 +375,7 @@ class CounterSession(QObject):
         return True
 
     def remove_code(self, code: str) -> bool:
-        if code not in self._codes or self._refused(f"the code {code} was not removed"):
+        if code not in self._codes or self.refuses(f"the code {code} was not removed"):
             return False
         self._codes.remove(code)
         self._after_change()
@@ -555,8 +556,8 @@ class CounterSession(QObject):
     def park(self) -> ParkedCart | None:
         """The unsaved cart, to restore after the next sign-in (rule 7); None if nothing
         would be lost. The session itself is left as it is."""
-        if not self.has_unsaved_cart():
-            return None
+        if not self.has_unsaved_cart() or not self.can_edit():
+            return None  # a cart being saved is not parked: it would be billed twice
         lines = tuple(
             ParkedLine(row.entry, row.quantity, row.manual_discount_percent)
             for row in self.cart.rows()

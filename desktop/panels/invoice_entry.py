@@ -679,7 +679,7 @@ class InvoiceEntryPanel(QWidget):
 
     def new_patient(self) -> NewPatientDialog | None:
         """Open the new-patient form, started with what was typed in the search."""
-        if not self.session.can_edit():
+        if self.session.refuses("no patient was registered"):
             return None
         typed = self.patient_field.text()
         patient = self.session.patient()

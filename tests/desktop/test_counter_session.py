@@ -331,3 +331,10 @@ def test_nothing_to_park_when_the_cart_is_empty_or_saved(db, session, steps):
     session.save()
     steps.run_all()
     assert session.park() is None and not session.has_unsaved_cart()
+
+
+def test_a_cart_being_saved_is_not_parked(db, session, steps):
+    ready_to_save(db, session, steps, "CONSULT")
+    session.save()
+    assert session.park() is None  # else the next user would bill it a second time
+    steps.run_all()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy import func, select
@@ -194,3 +196,27 @@ def test_discarding_at_sign_out_leaves_nothing_parked(qtbot, db, branch_info, fr
     dialog: LoginDialog = shown.args[0]
     assert not dialog.note_label.isVisibleTo(dialog)
     qtbot.addWidget(dialog)
+
+
+def test_closing_while_the_invoice_saves_waits_for_the_save(
+    qtbot, db, front_desk, open_main_window
+):
+    window = open_main_window(front_desk)
+    panel = counter_of(window)
+    fill_cart(qtbot, db, panel, "CONSULT")
+
+    other_counter = sqlite3.connect(db.path, timeout=30)  # holds the write lock a while
+    other_counter.execute("BEGIN IMMEDIATE")
+    try:
+        panel.save()
+        assert panel.is_saving()
+        assert not window.close()
+        assert window.leaving_question() is None  # nothing to ask: it is being saved
+        assert window.isVisible()
+    finally:
+        other_counter.rollback()
+        other_counter.close()
+
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=WAIT_MS)
+    assert panel.saved_invoice() is not None
+    qtbot.waitUntil(panel.is_idle, timeout=WAIT_MS)
