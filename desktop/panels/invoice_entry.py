@@ -1,10 +1,11 @@
 """The counter: find the patient, add items, see every discount, save and print the invoice.
 
-Every change to the cart is priced again by services.invoicing.quote in a background op;
-each pricing carries a sequence number and only the newest result is shown, so the screen
-never freezes and never shows the prices of a cart that is no longer there. Reads (search,
-look-ups, pricing) go through one serialized pool, in the order they were asked for; saving
-and the PDF use the shared pool.
+The panel is a view over a CounterSession (desktop/counter/session.py), which owns the cart,
+the patient, the codes, the quote, the save and the PDF, in named states, and refuses a
+change outside editing with a sentence. The panel turns keys, clicks and scans into the
+session's actions and shows what it says. The session's service calls run here: reads
+(search, look-ups, pricing) through one serialized pool, in the order they were asked for;
+saving and the PDF in the shared pool.
 """
 
 from __future__ import annotations
