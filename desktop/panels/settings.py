@@ -8,12 +8,14 @@ import calendar
 import functools
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFrame,
     QGridLayout,
@@ -30,8 +32,9 @@ from db.engine import Database
 from desktop.panels.callback_settings import CallbackSettingsPanel
 from desktop.widgets.form import FieldForm, SaveBar, restyle, timezone_combo
 from desktop.workers import BackgroundOp
-from domain.branch import BranchDetails
+from domain.branch import BranchDetails, number_format_of
 from domain.fiscal import fiscal_year_label
+from domain.gst import STATE_CODES, state_label
 from domain.invoice_numbers import format_invoice_number, validate_series
 from domain.roles import Role, has_role
 from services import branch as branch_service
@@ -42,16 +45,28 @@ log = logging.getLogger("frontdesk.ui")
 
 FIELDS = (
     "name",
+    "legal_name",
     "address",
     "phone",
     "gstin",
+    "state_code",
+    "upi_id",
     "timezone",
     "fiscal_year_start_month",
+    "branch_code",
     "invoice_series",
+    "number_format",
+    "allow_non_compliant_numbers",
 )
 
 _HINTS = {
-    "name": "Printed at the top of every invoice.",
+    "name": "The branch's short name, on screens and receipts.",
+    "legal_name": "Heads every invoice (GST rule 46), like Lumen Skin Private Limited.",
+    "state_code": "The GST state of the branch: the place of supply at its counter.",
+    "upi_id": "Patients scan a QR code that pays this ID, like clinic@okaxis. Optional.",
+    "branch_code": "1 to 4 letters or digits on every invoice number, like IND.",
+    "number_format": "{BRANCH}, {SERIES}, {FY} (26-27), {FYYYY} (2026-2027), {SEQ}.",
+    "allow_non_compliant_numbers": "Only for a branch that must keep its old numbers.",
     "address": "Printed under the name on invoices.",
     "phone": "Optional.",
     "gstin": "15 characters, like 29ABCDE1234F1Z5. Leave empty if the branch is not registered.",
@@ -108,6 +123,20 @@ class SettingsPanel(QWidget):
             self.month_combo.addItem(calendar.month_name[month], month)
         self.series_edit = QLineEdit()
         self.series_edit.setMaxLength(10)
+        self.legal_name_edit = QLineEdit()
+        self.legal_name_edit.setMaxLength(200)
+        self.state_combo = QComboBox()
+        self.state_combo.addItem("Not set", "")
+        for code in sorted(STATE_CODES):
+            self.state_combo.addItem(state_label(code), code)
+        self.upi_edit = QLineEdit()
+        self.upi_edit.setMaxLength(100)
+        self.upi_edit.setPlaceholderText("No UPI QR")
+        self.code_edit = QLineEdit()
+        self.code_edit.setMaxLength(4)
+        self.format_edit = QLineEdit()
+        self.format_edit.setMaxLength(40)
+        self.allow_long_check = QCheckBox("Keep a format that is not GST-compliant")
 
         self.inputs: dict[str, QWidget] = {
             "name": self.name_edit,
@@ -117,6 +146,12 @@ class SettingsPanel(QWidget):
             "timezone": self.timezone_combo,
             "fiscal_year_start_month": self.month_combo,
             "invoice_series": self.series_edit,
+            "legal_name": self.legal_name_edit,
+            "state_code": self.state_combo,
+            "upi_id": self.upi_edit,
+            "branch_code": self.code_edit,
+            "number_format": self.format_edit,
+            "allow_non_compliant_numbers": self.allow_long_check,
         }
         labels = {
             "name": "&Name",
@@ -126,6 +161,12 @@ class SettingsPanel(QWidget):
             "timezone": "&Time zone",
             "fiscal_year_start_month": "&Fiscal year starts in",
             "invoice_series": "&Invoice series",
+            "legal_name": "&Legal name",
+            "state_code": "GST &state",
+            "upi_id": "&UPI ID",
+            "branch_code": "Branch &code",
+            "number_format": "N&umber format",
+            "allow_non_compliant_numbers": "",
         }
         self.form = FieldForm(message_width=220)
         self.messages = self.form.messages
@@ -209,11 +250,24 @@ class SettingsPanel(QWidget):
             widget.textChanged.connect(lambda: self._edited(field))
         elif isinstance(widget, QComboBox):
             widget.currentTextChanged.connect(lambda *_: self._edited(field))
+        elif isinstance(widget, QCheckBox):
+            widget.toggled.connect(lambda *_: self._edited(field))
 
     def _apply_permissions(self) -> None:
         self.read_only_note.setVisible(not self.can_edit)
-        for widget in (self.name_edit, self.phone_edit, self.gstin_edit, self.series_edit):
+        for widget in (
+            self.name_edit,
+            self.phone_edit,
+            self.gstin_edit,
+            self.series_edit,
+            self.legal_name_edit,
+            self.upi_edit,
+            self.code_edit,
+            self.format_edit,
+        ):
             widget.setReadOnly(not self.can_edit)
+        self.state_combo.setEnabled(self.can_edit)
+        self.allow_long_check.setEnabled(self.can_edit)
         self.address_edit.setReadOnly(not self.can_edit)
         restyle(self.address_edit)  # its [readOnly] style is chosen when polished
         self.timezone_combo.setEnabled(self.can_edit)
@@ -234,6 +288,12 @@ class SettingsPanel(QWidget):
             fiscal_year_start_month=int(month) if month is not None else 0,
             invoice_series=self.series_edit.text(),
             phone=self.phone_edit.text(),
+            legal_name=self.legal_name_edit.text(),
+            branch_code=self.code_edit.text(),
+            number_format=self.format_edit.text(),
+            state_code=str(self.state_combo.currentData() or ""),
+            upi_id=self.upi_edit.text(),
+            allow_non_compliant_numbers=self.allow_long_check.isChecked(),
         )
 
     def _show_details(self, details: BranchDetails) -> None:
@@ -247,16 +307,23 @@ class SettingsPanel(QWidget):
             index = self.month_combo.findData(details.fiscal_year_start_month)
             self.month_combo.setCurrentIndex(max(index, 0))
             self.series_edit.setText(details.invoice_series)
+            self.legal_name_edit.setText(details.legal_name or "")
+            self.state_combo.setCurrentIndex(max(self.state_combo.findData(details.state_code), 0))
+            self.upi_edit.setText(details.upi_id or "")
+            self.code_edit.setText(details.branch_code or "")
+            self.format_edit.setText(details.number_format or "")
+            self.allow_long_check.setChecked(False)
         finally:
             del blockers
         self.form.clear()
 
     def _hint(self, field: str) -> str:
-        if field != "invoice_series":
+        if field != "number_format":
             # How to fill a field in is of no use to someone who cannot edit it.
             return _HINTS[field] if self.can_edit else ""
         details = self.details()
         try:
+            checked = number_format_of(replace(details, allow_non_compliant_numbers=True))
             series = validate_series(details.invoice_series)
             zone = ZoneInfo(details.timezone)
             year = fiscal_year_label(
@@ -264,7 +331,13 @@ class SettingsPanel(QWidget):
             )
         except (ValueError, KeyError):
             return _HINTS[field]
-        return f"Invoice numbers will look like {format_invoice_number(series, year, 1)}."
+        if checked is None:
+            return _HINTS[field]
+        example = format_invoice_number(
+            series, year, 1, template=checked.template, branch_code=details.branch_code or ""
+        )
+        warning = "".join(f" {w}." for w in checked.warnings)
+        return f"Invoice numbers will look like {example}.{warning}"
 
     def field_error(self, field: str) -> str | None:
         """The error shown beside `field`, or None when it shows only its hint."""
@@ -273,9 +346,9 @@ class SettingsPanel(QWidget):
     def _edited(self, field: str) -> None:
         self.status_label.clear()
         self.form.set_error(field, None)
-        if field in ("timezone", "fiscal_year_start_month"):
-            # The series' example number follows the clock and the fiscal year.
-            self.form.set_error("invoice_series", self.field_error("invoice_series"))
+        if field in ("timezone", "fiscal_year_start_month", "branch_code", "invoice_series"):
+            # The example number follows the clock, the fiscal year, the code and the series.
+            self.form.set_error("number_format", self.field_error("number_format"))
 
     # -- saving --------------------------------------------------------------------------
 

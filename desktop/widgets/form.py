@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
@@ -246,9 +246,15 @@ def _scroll_into_view(*widgets: QWidget) -> None:
     layout = None if content is None else content.layout()
     if layout is not None:
         layout.activate()  # a message that just changed moves the rows below it
-    for widget in widgets:
-        if widget.isVisible():
-            area.ensureWidgetVisible(widget, 24, 24)
+
+    def show() -> None:
+        for widget in widgets:
+            if widget.isVisible():
+                area.ensureWidgetVisible(widget, 24, 24)
+
+    show()
+    # A message that wraps onto more lines grows once the layout has run: look again then.
+    QTimer.singleShot(0, area, show)
 
 
 def _scroll_area(widget: QWidget) -> QScrollArea | None:

@@ -42,7 +42,7 @@ def test_the_form_shows_the_branch_as_saved(qtbot, db, manager, branch_info):
     assert panel.month_combo.currentText() == "April"
     assert panel.timezone_combo.currentText() == "Asia/Kolkata"
     assert panel.field_error("gstin") is None
-    assert "SVC-2026-2027-00001" in panel.messages["invoice_series"].text()
+    assert "IND/26-27/00001" in panel.messages["number_format"].text()
 
 
 def test_a_bad_gstin_is_explained_beside_the_field_and_nothing_is_saved(
@@ -218,6 +218,7 @@ def test_a_refused_series_is_scrolled_into_view_and_no_text_is_clipped(
 
     replace_text(qtbot, panel.series_edit, "9SVC")
     save_and_wait(qtbot, panel)
+    qtbot.wait(20)  # the wrapped message grows once the layout has run
 
     assert panel.field_error("invoice_series") is not None
     viewport = scroll.viewport()
@@ -241,3 +242,41 @@ def test_a_refused_series_is_scrolled_into_view_and_no_text_is_clipped(
     assert callbacks.messages["hours_wed"].isVisible()
     assert clipped_texts(panel.window()) == []
     save_screenshot(panel.window(), f"settings_callbacks_refused_{size[0]}x{size[1]}")
+
+
+def test_a_long_number_format_is_refused_then_kept_with_its_warning(
+    qtbot, db, manager, branch_info
+):
+    panel = open_panel(qtbot, db, manager, branch_info)
+    replace_text(qtbot, panel.format_edit, "{SERIES}-{FYYYY}-{SEQ}")
+    assert "SVC-2026-2027-00001" in panel.messages["number_format"].text()
+    assert "not GST-compliant" in panel.messages["number_format"].text()
+
+    panel.save()
+    qtbot.waitUntil(lambda: not panel.is_saving())
+    assert "GST allows 16 at most" in (panel.field_error("number_format") or "")
+
+    panel.allow_long_check.setChecked(True)
+    with qtbot.waitSignal(panel.branch_saved) as saved:
+        panel.save()
+    assert saved.args[0].details.number_format == "{SERIES}-{FYYYY}-{SEQ}"
+    assert saved.args[0].number_warnings
+
+
+def test_the_legal_name_upi_id_and_state_are_saved(qtbot, db, manager, branch_info):
+    panel = open_panel(qtbot, db, manager, branch_info)
+    replace_text(qtbot, panel.legal_name_edit, "Lumen Clinics LLP")
+    replace_text(qtbot, panel.upi_edit, "not a upi id")
+    panel.save()
+    qtbot.waitUntil(lambda: not panel.is_saving())
+    assert "UPI ID looks like" in (panel.field_error("upi_id") or "")
+
+    replace_text(qtbot, panel.upi_edit, "lumen@okhdfc")
+    with qtbot.waitSignal(panel.branch_saved) as saved:
+        panel.save()
+    details = saved.args[0].details
+    assert (details.legal_name, details.upi_id, details.state_code) == (
+        "Lumen Clinics LLP",
+        "lumen@okhdfc",
+        "29",
+    )
