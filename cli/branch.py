@@ -10,7 +10,15 @@ from cli import common
 from services import branch
 
 # The options whose names are not the field's.
-_OPTION = {"fiscal_year_start_month": "fy-start-month", "invoice_series": "series"}
+_OPTION = {
+    "fiscal_year_start_month": "fy-start-month",
+    "invoice_series": "series",
+    "legal_name": "legal-name",
+    "branch_code": "code",
+    "number_format": "number-format",
+    "state_code": "state",
+    "upi_id": "upi-id",
+}
 
 
 def register(commands: common.Subparsers) -> None:
@@ -33,6 +41,20 @@ def register(commands: common.Subparsers) -> None:
     change.add_argument("--timezone", help="IANA zone name, e.g. Asia/Kolkata")
     change.add_argument("--fy-start-month", type=int, help="month the fiscal year starts, 1-12")
     change.add_argument("--series", help="invoice series prefix, e.g. SVC")
+    change.add_argument("--legal-name", help="the legal name that heads every invoice")
+    change.add_argument("--code", help="the branch code on invoice numbers, 1-4 letters or digits")
+    change.add_argument(
+        "--number-format",
+        help="invoice numbers, e.g. '{BRANCH}/{FY}/{SEQ}' (also {SERIES}, {FYYYY}); 16 "
+        "characters at most for GST",
+    )
+    change.add_argument(
+        "--allow-non-compliant-numbers",
+        action="store_true",
+        help="keep a number format longer than 16 characters or without {BRANCH}",
+    )
+    change.add_argument("--state", help="GST state code of the branch, e.g. 29 (Karnataka)")
+    change.add_argument("--upi-id", help="the UPI ID that invoice QR codes pay, e.g. clinic@okaxis")
     change.add_argument("--json", action="store_true", help="print the result as JSON")
     change.set_defaults(handler=cmd_set, field_option=_field_option)
 
@@ -42,7 +64,9 @@ def _field_option(field: str) -> str:
 
 
 def _branch_json(info: branch.BranchInfo) -> dict[str, Any]:
-    return {"id": str(info.id), **asdict(info.details)}
+    details = asdict(info.details)
+    del details["allow_non_compliant_numbers"]
+    return {"id": str(info.id), **details, "number_warnings": list(info.number_warnings)}
 
 
 def cmd_show(args: argparse.Namespace) -> None:
@@ -52,7 +76,10 @@ def cmd_show(args: argparse.Namespace) -> None:
             common.print_json(_branch_json(info))
         else:
             for key, value in asdict(info.details).items():
-                print(f"{key.replace('_', ' ')}: {value}")
+                if key != "allow_non_compliant_numbers":
+                    print(f"{key.replace('_', ' ')}: {value}")
+            for warning in info.number_warnings:
+                print(f"warning: {warning}.")
 
 
 def cmd_set(args: argparse.Namespace) -> None:
@@ -66,10 +93,21 @@ def cmd_set(args: argparse.Namespace) -> None:
             "timezone": args.timezone,
             "fiscal_year_start_month": args.fy_start_month,
             "invoice_series": args.series,
+            "legal_name": args.legal_name,
+            "branch_code": args.code,
+            "number_format": args.number_format,
+            "state_code": args.state,
+            "upi_id": args.upi_id,
         }
-        wanted = replace(current, **{k: v for k, v in changes.items() if v is not None})
+        wanted = replace(
+            current,
+            allow_non_compliant_numbers=args.allow_non_compliant_numbers,
+            **{k: v for k, v in changes.items() if v is not None},
+        )
         info = branch.update_branch(db, user, wanted, now=common.now())
         if args.json:
             common.print_json(_branch_json(info))
         else:
             print(f"Saved the details of branch {info.details.name}.")
+            for warning in info.number_warnings:
+                print(f"warning: {warning}.")

@@ -159,3 +159,51 @@ def test_a_file_that_is_not_a_database_is_refused_untouched(tmp_path):
     result = run("--db", str(path), "init", "--demo", tmp_path=tmp_path, check=False)
     assert result.returncode == 1 and "not a Frontdesk database" in result.stderr
     assert path.read_text(encoding="utf-8") == "shopping list"
+
+
+def test_the_number_format_is_checked_for_gst_and_kept_only_when_asked(tmp_path, demo_file):
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(demo_file.read_bytes())
+    base = ["--db", str(copy), "--user", "meera", "branch", "set"]
+    long = ["--number-format", "{SERIES}-{FYYYY}-{SEQ}"]
+    refused = run(*base, *long, pin="2222", tmp_path=tmp_path, check=False)
+    assert refused.returncode == 2
+    assert "GST allows 16 at most" in refused.stderr and "--number-format" in refused.stderr
+
+    kept = run(*base, *long, "--allow-non-compliant-numbers", pin="2222", tmp_path=tmp_path)
+    assert "warning: Numbers in this format reach 19 characters" in kept.stdout
+
+    run(
+        *base,
+        "--code",
+        "KOR",
+        "--number-format",
+        "{BRANCH}/{FY}/{SEQ}",
+        "--legal-name",
+        "Lumen Clinics LLP",
+        "--upi-id",
+        "lumen@okhdfc",
+        pin="2222",
+        tmp_path=tmp_path,
+    )
+    shown = json.loads(
+        run(
+            "--db",
+            str(copy),
+            "--user",
+            "meera",
+            "branch",
+            "show",
+            "--json",
+            pin="2222",
+            tmp_path=tmp_path,
+        ).stdout
+    )
+    assert (shown["branch_code"], shown["number_format"], shown["legal_name"]) == (
+        "KOR",
+        "{BRANCH}/{FY}/{SEQ}",
+        "Lumen Clinics LLP",
+    )
+    assert shown["number_warnings"] == []
+    bad_state = run(*base, "--state", "27", pin="2222", tmp_path=tmp_path, check=False)
+    assert bad_state.returncode == 2 and "registered in state 29 - Karnataka" in bad_state.stderr
