@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMessageBox,
     QPushButton,
     QToolButton,
@@ -54,6 +53,7 @@ from desktop.models.cart_model import DISCOUNT, ITEM
 from desktop.widgets.barcode_scanner import BarcodeListener
 from desktop.widgets.cart_table import CartTable
 from desktop.widgets.new_patient import NewPatientDialog, split_search_text
+from desktop.widgets.promo_codes import CodeLine, PromoCodes
 from desktop.widgets.totals_pane import TotalsPane
 from desktop.widgets.type_ahead import TypeAheadField
 from desktop.workers import OpCounter, error_sentence
@@ -336,34 +336,14 @@ class InvoiceEntryPanel(QWidget):
         not_applied.addWidget(self.not_applied_heading)
         not_applied.addWidget(self.not_applied_label)
 
-        self.code_field = QLineEdit()
-        self.code_field.setObjectName("PromoCode")
-        self.code_field.setPlaceholderText("Promo code")
-        self.code_field.setAccessibleName("Promo code")
-        self.code_field.setMaxLength(40)
-        self.code_field.returnPressed.connect(self.apply_code)
-        self.code_field.textEdited.connect(self._code_typed)
-        code_label = QLabel("&Code")
-        code_label.setObjectName("FieldCaption")
-        code_label.setBuddy(self.code_field)
-        self.apply_button = QPushButton("Apply")
-        self.apply_button.setAutoDefault(False)
-        self.apply_button.clicked.connect(self.apply_code)
+        self.promo_codes = PromoCodes()
+        self.promo_codes.apply_requested.connect(self._apply_typed_code)
+        self.promo_codes.remove_requested.connect(self.remove_code)
+        self.promo_codes.typed.connect(self._code_typed)
+        self.code_field = self.promo_codes.code_field
+        self.apply_button = self.promo_codes.apply_button
         # Once saved, the code row and the reasons make room for the saved card.
-        self.code_row = QWidget()
-        code_row = QHBoxLayout(self.code_row)
-        code_row.setContentsMargins(0, 0, 0, 0)
-        code_row.setSpacing(8)
-        code_row.addWidget(code_label)
-        code_row.addWidget(self.code_field, 1)
-        code_row.addWidget(self.apply_button)
-        self.code_status = QLabel()
-        self.code_status.setObjectName("Hint")
-        self.code_status.setAccessibleName("Promo code status")
-        self.code_status.setWordWrap(True)
-        self.code_status.hide()
-        self.codes_box = QVBoxLayout()
-        self.codes_box.setSpacing(6)
+        self.code_row = self.promo_codes.entry_row
 
         self.saved_card = QFrame()
         self.saved_card.setObjectName("SavedCard")
@@ -406,9 +386,7 @@ class InvoiceEntryPanel(QWidget):
         right.setSpacing(12)
         right.addWidget(self.totals)
         right.addWidget(self.not_applied_box)
-        right.addWidget(self.code_row)
-        right.addWidget(self.code_status)
-        right.addLayout(self.codes_box)
+        right.addWidget(self.promo_codes)
         right.addStretch(1)
         right.addWidget(self.saved_card)
         right.addWidget(self.save_button)
@@ -418,8 +396,6 @@ class InvoiceEntryPanel(QWidget):
         outer.addWidget(right_host)
         self._compact: bool | None = None
         self._arrange(compact=False)
-
-        self._removes: list[QToolButton] = []
 
     # -- the layout at each width ---------------------------------------------------------
 
@@ -500,7 +476,7 @@ class InvoiceEntryPanel(QWidget):
             self.table,
             self.code_field,
             self.apply_button,
-            *self._removes,
+            *self.promo_codes.remove_buttons(),
             self.save_button,
             self.print_button,
             self.new_button,
@@ -855,7 +831,10 @@ class InvoiceEntryPanel(QWidget):
     # -- promo codes ---------------------------------------------------------------------
 
     def apply_code(self) -> None:
-        code = self.code_field.text().strip().upper()
+        """Apply the code typed in the field (Enter there, or Apply)."""
+        self._apply_typed_code(self.code_field.text().strip().upper())
+
+    def _apply_typed_code(self, code: str) -> None:
         if not code or not self.session.can_edit():
             self.session.apply_code(code)  # says why, when it is refused
             return
@@ -886,87 +865,41 @@ class InvoiceEntryPanel(QWidget):
         self._run(lambda: promotions.code_at_counter(db, code), found, self._failed)
 
     def _show_code_status(self, row: CodeRow | None) -> None:
-        self.code_status.setText("" if row is None else code_status_text(row))
-        self.code_status.setVisible(row is not None)
+        self.promo_codes.show_status("" if row is None else code_status_text(row))
 
     def code_status_message(self) -> str:
         """What the line under the code field says of the code being typed ('' if nothing)."""
-        return self.code_status.text() if self.code_status.isVisible() else ""
+        return self.promo_codes.status_message()
 
     def _show_codes(self) -> None:
-        # Rebuilding the rows must not drop the focus of a Remove button on the floor.
-        focused_code = next(
-            (
-                str(button.property("code"))
-                for button in self.findChildren(QToolButton, "RemoveCode")
-                if button.hasFocus()
-            ),
-            None,
-        )
-        removes: list[QToolButton] = []
-        while self.codes_box.count():
-            item = self.codes_box.takeAt(0)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.deleteLater()
         quote = self.session.current_quote()
         outcomes = {c.code: c for c in quote.priced.codes} if quote else {}
+        saved = self.session.state == CounterState.SAVED
+        lines = []
         for code in self.session.codes():
             outcome = outcomes.get(code)
             if outcome is None:
-                text, name = f"{code}: checking...", "CodeChecking"
+                text, kind = f"{code}: checking...", "CodeChecking"
             elif outcome.applied:
-                text, name = f"{code} applied", "CodeApplied"
+                text, kind = f"{code} applied", "CodeApplied"
                 known = self.session.code_row(code)
                 if known is not None and known.uses_remaining is not None:
                     text += f" ({code_status_text(known)})"
-            elif self.session.state == CounterState.SAVED:
-                text, name = f"{code} was not used. {outcome.message}", "CodeRefused"
+            elif saved:
+                text, kind = f"{code} was not used. {outcome.message}", "CodeRefused"
             else:
                 text = f"{code} cannot be used. {outcome.message} Remove it, or save without it."
-                name = "CodeRefused"
-            row = QFrame()
-            row.setObjectName(name)
-            layout = QHBoxLayout(row)
-            layout.setContentsMargins(10, 6, 6, 6)
-            layout.setSpacing(6)
-            label = QLabel(text)
-            label.setObjectName(name + "Text")
-            label.setWordWrap(True)
-            remove = QToolButton()
-            remove.setText("Remove")
-            remove.setObjectName("RemoveCode")
-            remove.setProperty("code", code)
-            remove.setToolTip(f"Remove the code {code}")
-            remove.setAccessibleName(f"Remove {code}")
-            remove.clicked.connect(lambda _checked=False, c=code: self.remove_code(c))
-            remove.setEnabled(self.session.can_edit())
-            layout.addWidget(label, 1)
-            layout.addWidget(remove, 0, Qt.AlignmentFlag.AlignTop)
-            # Only once it has a parent: shown before, it would open as a window of its own.
-            remove.setHidden(self.session.state == CounterState.SAVED)
-            self.codes_box.addWidget(row)
-            removes.append(remove)
-        self._removes = removes
-        if focused_code is not None and focused_code in self.session.codes():
-            removes[self.session.codes().index(focused_code)].setFocus(
-                Qt.FocusReason.OtherFocusReason
-            )
+                kind = "CodeRefused"
+            lines.append(CodeLine(code, text, kind, not saved, self.session.can_edit()))
+        self.promo_codes.show_codes(lines)
 
     def remove_buttons(self) -> list[QToolButton]:
         """Each code's Remove button, in the order the codes were typed."""
-        return list(self._removes)
+        return self.promo_codes.remove_buttons()
 
     def code_messages(self) -> list[str]:
         """What the codes area says, one entry per code typed."""
-        texts = []
-        for index in range(self.codes_box.count()):
-            item = self.codes_box.itemAt(index)
-            widget = item.widget() if item is not None else None
-            label = widget.findChild(QLabel) if widget is not None else None
-            if label is not None:
-                texts.append(label.text())
-        return texts
+        return self.promo_codes.messages()
 
     # -- pricing -------------------------------------------------------------------------
 
