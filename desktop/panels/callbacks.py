@@ -202,10 +202,14 @@ class CallbacksPanel(QWidget):
         self.add_button = QPushButton("+ Add  (Ins)")
         self.add_button.setAutoDefault(False)
         self.add_button.clicked.connect(self.add_request)
-        filters.addSpacing(10)
-        filters.addWidget(self.status_combo)
-        filters.addWidget(self.search_edit, 1)
+        filters.addStretch(1)
         filters.addWidget(self.add_button)
+        # The status and the search on a row of their own: in one row with the views they
+        # squeezed every button's text at the smallest window.
+        search_row = QHBoxLayout()
+        search_row.setSpacing(8)
+        search_row.addWidget(self.status_combo)
+        search_row.addWidget(self.search_edit, 1)
 
         self.banner = QLabel()
         self.banner.setObjectName("UrgentBanner")
@@ -267,6 +271,7 @@ class CallbacksPanel(QWidget):
         left_column.setContentsMargins(16, 14, 8, 14)
         left_column.setSpacing(10)
         left_column.addLayout(filters)
+        left_column.addLayout(search_row)
         left_column.addWidget(self.banner)
         left_column.addWidget(self.table_stack, 1)
         left_column.addLayout(bottom)
@@ -277,7 +282,7 @@ class CallbacksPanel(QWidget):
         splitter.addWidget(self._build_details())
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 0)
-        splitter.setSizes([1000, 350])
+        splitter.setSizes([1000, 380])
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(splitter)
@@ -285,7 +290,6 @@ class CallbacksPanel(QWidget):
     def _build_details(self) -> QWidget:
         pane = QFrame()
         pane.setObjectName("TotalsPane")
-        pane.setMinimumWidth(330)
         pane.setMaximumWidth(460)
 
         self.detail_name = QLabel()
@@ -320,7 +324,6 @@ class CallbacksPanel(QWidget):
         self.reschedule_edit.setAccessibleName("Reschedule to")
         self.reschedule_button = QPushButton("Reschedule")
         self.reschedule_button.setAutoDefault(False)
-        self.reschedule_button.setMinimumWidth(self.reschedule_button.sizeHint().width())
         self.reschedule_button.setToolTip("Call back at the time chosen (F8)")
         self.reschedule_button.clicked.connect(self.reschedule_selected)
         self.cancel_button = QPushButton("Cancel request")

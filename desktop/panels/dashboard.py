@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDate, QStandardPaths, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -73,6 +73,8 @@ log = logging.getLogger("frontdesk.ui")
 RFM_TAB, CAMPAIGNS_TAB = 0, 1
 PAGES = (figures.RFM_PAGE, figures.CAMPAIGNS_PAGE)
 COLUMNS = 3
+TILE_SPACING = 10
+SIDE_MARGIN = 20
 CARD_HEIGHT = 290
 SCHEMES = (("4 segments (seed)", "seed"), ("10 segments (rfm)", "ten"))
 DATE_FORMAT = "dd MMM yyyy"
@@ -315,25 +317,8 @@ class DashboardPanel(QWidget):
         self.tabs.addTab(self._build_rfm_page(), "Customers (RFM)")
         self.tabs.addTab(self._build_campaigns_page(), "Campaigns")
 
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setObjectName("RefreshProgress")
-        self.progress_bar.setRange(0, 100)
-        self.progress_bar.setTextVisible(False)
-        self.progress_bar.setFixedWidth(160)
-        self.progress_bar.hide()
-        self.status_label = QLabel()
-        self.status_label.setObjectName("Muted")
-        self.status_label.setAccessibleName("Dashboard status")
-        corner = QWidget()
-        corner_row = QHBoxLayout(corner)
-        corner_row.setContentsMargins(0, 0, 4, 4)
-        corner_row.setSpacing(10)
-        corner_row.addWidget(self.status_label)
-        corner_row.addWidget(self.progress_bar)
-        self.tabs.setCornerWidget(corner, Qt.Corner.TopRightCorner)
-
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(20, 12, 20, 12)
+        outer.setContentsMargins(SIDE_MARGIN, 12, SIDE_MARGIN, 12)
         outer.setSpacing(10)
         outer.addWidget(filters)
         outer.addLayout(tiles)
@@ -383,7 +368,7 @@ class DashboardPanel(QWidget):
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("any")
         self.name_edit.setClearButtonEnabled(True)
-        self.name_edit.setFixedWidth(160)
+        self.name_edit.setFixedWidth(150)
         self.name_edit.setToolTip("Only patients whose name contains this")
         self.name_edit.setAccessibleName("Name filter")
 
@@ -402,7 +387,7 @@ class DashboardPanel(QWidget):
             self.scheme_combo.addItem(text, scheme)
         self.scheme_combo.setToolTip("Seed 003's four segments, or the rfm package's ten segments")
         self.value_edit = QLineEdit(" ".join(str(end) for end in DashboardFilters().value_ends))
-        self.value_edit.setFixedWidth(230)
+        self.value_edit.setFixedWidth(200)
         self.value_edit.setToolTip(
             "Where the spending buckets end, in whole rupees: 1000 2000 5000 gives "
             "0-1,000, 1,000-2,000, 2,000-5,000 and >5,000"
@@ -424,7 +409,23 @@ class DashboardPanel(QWidget):
         self.filter_error.setObjectName("FieldError")
         self.filter_error.setWordWrap(True)
         self.filter_error.setAccessibleName("Filter error")
+        self.filter_error.hide()  # shown with a sentence; empty, it would take the status's room
+        # What the panel is doing or has done, beside the filters: in the tabs' corner a
+        # long sentence was cut.
+        self.status_label = QLabel()
+        self.status_label.setObjectName("Muted")
+        self.status_label.setAccessibleName("Dashboard status")
+        self.status_label.setWordWrap(True)
+        self.status_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setObjectName("RefreshProgress")
+        self.progress_bar.setRange(0, 100)
+        self.progress_bar.setTextVisible(False)
+        self.progress_bar.setFixedWidth(160)
+        self.progress_bar.hide()
 
+        # Three short rows rather than two long ones: at the smallest window (1024 px) two
+        # rows pushed Refresh and the tiles past the right edge.
         first = QHBoxLayout()
         first.setSpacing(8)
         first.addWidget(self._caption("From", self.from_edit))
@@ -433,27 +434,32 @@ class DashboardPanel(QWidget):
         first.addWidget(self.to_edit)
         first.addWidget(self.all_history_box)
         first.addSpacing(14)
-        first.addWidget(self._caption("Mobile", self.mobile_edit))
-        first.addWidget(self.mobile_edit)
-        first.addWidget(self._caption("Name", self.name_edit))
-        first.addWidget(self.name_edit)
-        first.addSpacing(14)
-        for letter, combo in self.score_combos.items():
-            first.addWidget(self._caption(letter, combo))
-            first.addWidget(combo)
+        first.addWidget(self._caption("Segments", self.scheme_combo))
+        first.addWidget(self.scheme_combo)
         first.addStretch(1)
         first.addWidget(self.refresh_button)
 
         second = QHBoxLayout()
         second.setSpacing(8)
-        second.addWidget(self._caption("Segments", self.scheme_combo))
-        second.addWidget(self.scheme_combo)
+        second.addWidget(self._caption("Mobile", self.mobile_edit))
+        second.addWidget(self.mobile_edit)
+        second.addWidget(self._caption("Name", self.name_edit))
+        second.addWidget(self.name_edit)
         second.addSpacing(14)
-        second.addWidget(self._caption("Spending buckets (Rs.)", self.value_edit))
-        second.addWidget(self.value_edit)
-        second.addSpacing(14)
-        second.addWidget(self.filter_error, 1)
+        for letter, combo in self.score_combos.items():
+            second.addWidget(self._caption(letter, combo))
+            second.addWidget(combo)
+        second.addStretch(1)
         second.addWidget(self.import_button)
+
+        third = QHBoxLayout()
+        third.setSpacing(8)
+        third.addWidget(self._caption("Spending buckets (Rs.)", self.value_edit))
+        third.addWidget(self.value_edit)
+        third.addSpacing(14)
+        third.addWidget(self.filter_error, 1)
+        third.addWidget(self.status_label, 2)
+        third.addWidget(self.progress_bar)
 
         box = QWidget()
         box.setObjectName("DashboardFilters")
@@ -462,6 +468,7 @@ class DashboardPanel(QWidget):
         column.setSpacing(8)
         column.addLayout(first)
         column.addLayout(second)
+        column.addLayout(third)
 
         for line_edit in (self.mobile_edit, self.name_edit, self.value_edit):
             line_edit.textEdited.connect(self._filters_edited)
@@ -472,15 +479,35 @@ class DashboardPanel(QWidget):
         self.all_history_box.toggled.connect(self._filters_edited)
         return box
 
-    def _build_tiles(self) -> QHBoxLayout:
-        row = QHBoxLayout()
-        row.setSpacing(10)
-        self.tiles: dict[str, KpiTile] = {}
-        for key, caption in figures.TILES:
-            widget = KpiTile(caption)
-            self.tiles[key] = widget
-            row.addWidget(widget, 1)
-        return row
+    def _build_tiles(self) -> QGridLayout:
+        self._tile_grid = QGridLayout()
+        self._tile_grid.setSpacing(TILE_SPACING)
+        self.tiles: dict[str, KpiTile] = {key: KpiTile(caption) for key, caption in figures.TILES}
+        self._tile_columns = 0
+        self._arrange_tiles(len(self.tiles))
+        return self._tile_grid
+
+    def _arrange_tiles(self, columns: int) -> None:
+        if columns == self._tile_columns:
+            return
+        self._tile_columns = columns
+        for index, tile in enumerate(self.tiles.values()):
+            self._tile_grid.removeWidget(tile)
+            self._tile_grid.addWidget(tile, index // columns, index % columns)
+        for column in range(len(self.tiles)):
+            self._tile_grid.setColumnStretch(column, 1 if column < columns else 0)
+
+    def _fit_tiles(self) -> None:
+        """The tiles in one row when their figures fit across the panel, else in two rows
+        (the smallest window): a figure is never cut."""
+        room = self.width() - 2 * SIDE_MARGIN
+        widths = [tile.minimumSizeHint().width() for tile in self.tiles.values()]
+        one_row = sum(widths) + TILE_SPACING * (len(widths) - 1) <= room
+        self._arrange_tiles(len(self.tiles) if one_row else (len(self.tiles) + 1) // 2)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit_tiles()
 
     def _grid_page(self, page: str, note: str = "") -> QScrollArea:
         """A scrolling grid for the page's charts, outlined in a step of their own (the panel
@@ -624,6 +651,7 @@ class DashboardPanel(QWidget):
 
     def _show_filter_error(self, sentence: str) -> None:
         self.filter_error.setText(sentence)
+        self.filter_error.show()
         self.refresh_refused.emit(sentence)
 
     # -- background work -----------------------------------------------------------------
@@ -643,7 +671,7 @@ class DashboardPanel(QWidget):
         self.say(error_sentence(error), error=True)
 
     def say(self, text: str, *, error: bool = False) -> None:
-        """A line in the status corner (red for a problem)."""
+        """A line in the status line (red for a problem)."""
         self.status_label.setObjectName("FieldError" if error else "Muted")
         self.status_label.setText(text)
         _restyle(self.status_label)
@@ -705,7 +733,7 @@ class DashboardPanel(QWidget):
         )
 
     def _refresh_progressed(self, number: int, percent: int, step: str) -> None:
-        # While an import runs, the bar and the corner are the import's.
+        # While an import runs, the bar and the status line are the import's.
         if self._refreshes.is_latest(number) and self._refreshing and not self.is_importing():
             self.progress_bar.setValue(percent)
             self.say(f"{step}...")
@@ -724,9 +752,11 @@ class DashboardPanel(QWidget):
             return
         self.dashboard = dashboard
         self.filter_error.clear()
+        self.filter_error.hide()
         rfm = dashboard.rfm.figures
         for tile in figures.kpi_tiles(rfm.kpis, rfm.as_of):
             self.tiles[tile.key].set_tile(tile)
+        self._fit_tiles()
         if self.charts_ready():
             self._draw(number, dashboard, today)
         else:

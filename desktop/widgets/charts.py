@@ -645,7 +645,10 @@ class StackedBarChart(ChartCard):
         super().__init__(key, title, note, ask_path=ask_path, clickable=clickable, parent=parent)
         self.stacks: list[StackSpec] = []
         self._items: list[Any] = []
+        # Each part's figure and its width in pixels: shown only while the bar is wider.
+        self._figures: list[tuple[Any, int]] = []
         self.plot_item.showGrid(x=False, y=True, alpha=0.35)
+        self.view_box.sigResized.connect(self._fit_figures)
         self._legend_entries = [
             (STACK_COLOURS[0], "New (first visit ever)", ""),
             (STACK_COLOURS[1], "Old (came in an earlier year)", ""),
@@ -655,6 +658,7 @@ class StackedBarChart(ChartCard):
         self.stacks = list(stacks)
         self.plot_item.clear()
         self._items = []
+        self._figures = []
         self._hover = None
         if not self.stacks:
             self.set_legend([])
@@ -677,6 +681,7 @@ class StackedBarChart(ChartCard):
             self.plot_item.addItem(item)
             self._items.append(item)
         font = tick_font()
+        metrics = QFontMetrics(font)
         for position, stack in enumerate(self.stacks):
             bottom = 0.0
             for part, spec in enumerate(stack.parts):
@@ -689,6 +694,7 @@ class StackedBarChart(ChartCard):
                     text.setFont(font)
                     text.setPos(position, bottom + spec.value / 2)
                     self.plot_item.addItem(text)
+                    self._figures.append((text, metrics.horizontalAdvance(spec.value_text)))
                 bottom += spec.value
         self.plot_item.setXRange(-0.6, len(self.stacks) - 0.4, padding=0)
         self.plot_item.setYRange(0, 100, padding=0)
@@ -698,6 +704,15 @@ class StackedBarChart(ChartCard):
         self.plot_item.getAxis("bottom").setTicks(
             [[(i, stack.label) for i, stack in enumerate(self.stacks)], []]
         )
+        self._fit_figures()
+
+    def _fit_figures(self) -> None:
+        """Hide a part's figure when its bar is too narrow for it (the tooltip still has it)."""
+        if not self.stacks:
+            return
+        bar = BAR_WIDTH * self.view_box.width() / (len(self.stacks) + 0.2)  # the x range
+        for text, width in self._figures:
+            text.setVisible(width + 6 <= bar)
 
     def _hit(self, x: float, y: float) -> int | None:
         column = round(x)
