@@ -23,7 +23,7 @@ from db.engine import Database
 from desktop import theme
 from desktop.counter.session import ParkedCart
 from desktop.login import LoginDialog
-from desktop.main_window import MainWindow
+from desktop.main_window import MainWindow, whole_buttons
 from desktop.workers import BackgroundOp, error_sentence
 from services import auth
 from services.branch import BranchInfo, get_branch, is_initialised
@@ -127,6 +127,8 @@ class FrontdeskApp(QObject):
         # The unsaved cart kept at the last sign-out, back on the counter at the next
         # sign-in at this desk (whoever signs in: a manager fetched for a discount).
         self.parked: ParkedCart | None = None
+        # The question about a parked cart when sign-in is closed, while it is open.
+        self.question: QMessageBox | None = None
 
     def start(self, autologin: tuple[str, str] | None = None) -> None:
         """Sign `autologin` in if given and right, else open the sign-in dialog."""
@@ -210,8 +212,10 @@ class FrontdeskApp(QObject):
         box.button(QMessageBox.StandardButton.Cancel).setText("Back to sign-in")
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        whole_buttons(box)
 
         def answered(button: int) -> None:
+            self.question = None
             if button == QMessageBox.StandardButton.Discard:
                 self.parked = None
                 QApplication.quit()
@@ -219,6 +223,7 @@ class FrontdeskApp(QObject):
                 self.show_login()
 
         box.finished.connect(answered)
+        self.question = box  # a window without a parent lives as long as a reference to it
         box.open()
 
 

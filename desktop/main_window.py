@@ -485,17 +485,21 @@ class MainWindow(QMainWindow):
         answers: dict[object, str] = {}
         park = None
         if signing_out:
-            park = box.addButton("Keep it for the next sign-in", QMessageBox.ButtonRole.AcceptRole)
+            park = box.addButton("Keep for next sign-in", QMessageBox.ButtonRole.AcceptRole)
             answers[park] = "park"
             box.setInformativeText(
                 "Keep it, and it is back on the counter when the next person signs in at this "
-                "desk (a manager, for a discount). Or save it, or discard it."
+                "desk (a manager, for a discount). Or save it, or discard it, and sign out."
             )
         else:
             box.setInformativeText("Save it before closing, or discard it?")
-        save = box.addButton(f"Save and {verb}", QMessageBox.ButtonRole.AcceptRole)
-        discard = box.addButton(f"Discard and {verb}", QMessageBox.ButtonRole.DestructiveRole)
+        # Short labels: a message box is at most the screen's width less 480 px wide.
+        save = box.addButton("Save", QMessageBox.ButtonRole.AcceptRole)
+        discard = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
         cancel = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+        save.setToolTip(f"Save the invoice, then {verb}")
+        discard.setToolTip(f"Drop the invoice, then {verb}")
+        whole_buttons(box)
         answers.update({save: "save", discard: "discard", cancel: "cancel"})
         box.setDefaultButton(park or save)
         box.setEscapeButton(cancel)
@@ -557,6 +561,14 @@ class MainWindow(QMainWindow):
         if self._help is not None:
             self._help.close()
         super().closeEvent(event)
+
+
+def whole_buttons(box: QMessageBox) -> None:
+    """Keep each button's whole text: left alone, a message box gives a longer label (the
+    default button's, in bold) no more room than the others, and cuts it."""
+    for button in box.buttons():
+        button.ensurePolished()
+        button.setMinimumWidth(button.sizeHint().width())
 
 
 def _separator() -> QLabel:

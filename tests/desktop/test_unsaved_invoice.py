@@ -41,6 +41,9 @@ def fill_cart(qtbot, db, panel: InvoiceEntryPanel, *codes: str, patient: bool = 
 def question(window: MainWindow) -> QMessageBox:
     box = window.leaving_question()
     assert box is not None and box.isVisible()
+    QApplication.processEvents()
+    cut = [b.text() for b in box.buttons() if b.width() < b.sizeHint().width()]
+    assert cut == [], f"buttons too narrow for their text: {cut}"
     return box
 
 
@@ -69,8 +72,8 @@ def test_closing_with_an_unsaved_invoice_asks_and_cancel_keeps_it(
     assert box.text() == "The invoice at the counter is not saved."
     assert sorted(b.text() for b in box.buttons()) == [
         "Cancel",
-        "Discard and close",
-        "Save and close",
+        "Discard",
+        "Save",
     ]
     save_screenshot(box, "invoice_close_question")
     answer(box, "Cancel")
@@ -79,7 +82,7 @@ def test_closing_with_an_unsaved_invoice_asks_and_cancel_keeps_it(
     assert window.leaving_question() is None
 
     assert not window.close()
-    answer(question(window), "Discard and close")
+    answer(question(window), "Discard")
     assert not window.isVisible()
     assert panel.cart.rowCount() == 0
 
@@ -91,7 +94,7 @@ def test_save_and_close_saves_the_invoice_then_closes(qtbot, db, front_desk, ope
     before = invoices(db)
 
     window.close()
-    answer(question(window), "Save and close")
+    answer(question(window), "Save")
 
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=WAIT_MS)
     assert panel.saved_invoice() is not None
@@ -107,7 +110,7 @@ def test_save_and_close_without_a_patient_stays_and_says_why(
     fill_cart(qtbot, db, panel, "CONSULT", patient=False)
 
     window.close()
-    answer(question(window), "Save and close")
+    answer(question(window), "Save")
 
     assert window.isVisible()
     assert panel.message() == "Choose the patient before saving the invoice."
@@ -140,14 +143,14 @@ def test_signing_out_keeps_the_cart_for_the_manager_who_signs_in_next(
     box = question(window)
     assert sorted(b.text() for b in box.buttons()) == [
         "Cancel",
-        "Discard and sign out",
-        "Keep it for the next sign-in",
-        "Save and sign out",
+        "Discard",
+        "Keep for next sign-in",
+        "Save",
     ]
-    assert box.defaultButton().text() == "Keep it for the next sign-in"
+    assert box.defaultButton().text() == "Keep for next sign-in"
     save_screenshot(box, "invoice_sign_out_question")
     with qtbot.waitSignal(frontdesk.login_shown, timeout=WAIT_MS) as shown:
-        answer(box, "Keep it for the next sign-in")
+        answer(box, "Keep for next sign-in")
     qtbot.waitUntil(lambda: not window.isVisible())
 
     dialog: LoginDialog = shown.args[0]
@@ -191,7 +194,7 @@ def test_discarding_at_sign_out_leaves_nothing_parked(qtbot, db, branch_info, fr
 
     window.sign_out_action.trigger()
     with qtbot.waitSignal(frontdesk.login_shown, timeout=WAIT_MS) as shown:
-        answer(question(window), "Discard and sign out")
+        answer(question(window), "Discard")
     assert frontdesk.parked is None
     dialog: LoginDialog = shown.args[0]
     assert not dialog.note_label.isVisibleTo(dialog)
@@ -220,3 +223,30 @@ def test_closing_while_the_invoice_saves_waits_for_the_save(
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=WAIT_MS)
     assert panel.saved_invoice() is not None
     qtbot.waitUntil(panel.is_idle, timeout=WAIT_MS)
+
+
+def test_closing_sign_in_with_a_parked_cart_asks_before_it_is_lost(
+    qtbot, db, branch_info, fresh_settings
+):
+    frontdesk = FrontdeskApp(db, branch_info, fresh_settings, clock=fixed_clock)
+    with qtbot.waitSignal(frontdesk.main_window_shown, timeout=WAIT_MS) as opened:
+        frontdesk.start(autologin=("priya", "1111"))
+    window: MainWindow = opened.args[0]
+    fill_cart(qtbot, db, counter_of(window), "CONSULT")
+    window.sign_out_action.trigger()
+    with qtbot.waitSignal(frontdesk.login_shown, timeout=WAIT_MS) as shown:
+        answer(question(window), "Keep for next sign-in")
+
+    dialog: LoginDialog = shown.args[0]
+    assert frontdesk.parked is not None
+    dialog.reject()  # Quit, or Esc
+    box = frontdesk.question
+    assert box is not None and box.isVisible()
+    assert (
+        box.text() == "The invoice Priya Sharma kept at sign-out is not saved. Quit and discard it?"
+    )
+    with qtbot.waitSignal(frontdesk.login_shown, timeout=WAIT_MS) as again:
+        answer(box, "Back to sign-in")
+    assert frontdesk.parked is not None  # still kept
+    frontdesk.parked = None  # the test ends here: nothing to ask about
+    qtbot.addWidget(again.args[0])
