@@ -12,17 +12,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from db.models import InvoiceLineItem, Patient
+from db.models import InvoiceLineItem, Patient, PromotionCampaign
 from desktop.counter.session import (
     CounterSession,
     CounterState,
     quantity_refusal,
     unusual_quantity,
 )
-from services import catalog, patients
-from tests.desktop.helpers import fixed_clock
+from services import auth, catalog, invoicing, patients
+from services.invoicing import CartRequest
+from tests.desktop.helpers import NOW, fixed_clock
 
 
 class Steps:
@@ -337,4 +338,35 @@ def test_a_cart_being_saved_is_not_parked(db, session, steps):
     ready_to_save(db, session, steps, "CONSULT")
     session.save()
     assert session.park() is None  # else the next user would bill it a second time
+    steps.run_all()
+
+
+def test_prices_changed_by_another_counter_come_back_editable_with_the_new_quote(
+    db, session, steps, front_desk
+):
+    with db.session(write=True) as s, s.begin():
+        s.execute(
+            update(PromotionCampaign)
+            .where(PromotionCampaign.campaign_code == "PREMIUM_CONSULT")
+            .values(max_total_uses=PromotionCampaign.current_uses + 1)
+        )
+    heard = Heard(session)
+    ready_to_save(db, session, steps, "BOTOX50", "CONSULT")
+    assert session.current_quote().priced.totals.payable == 450_000
+    # The other counter bills the last use of PREMIUM_CONSULT first.
+    other = auth.sign_in(db, "rahul", "3333")
+    with db.session(write=False) as s:
+        someone_else = s.scalars(
+            select(Patient.id).where(Patient.id != session.patient().id).limit(1)
+        ).one()
+    invoicing.save_invoice(db, other, CartRequest(someone_else, session.cart.items()), now=NOW)
+
+    session.save()
+    steps.run_all()
+
+    assert session.state == CounterState.EDITING and session.saved_invoice() is None
+    assert heard.last.startswith("The prices changed while you were billing")
+    applied = [a.campaign_code for a in session.current_quote().priced.applied]
+    assert "PREMIUM_CONSULT" not in applied  # the new prices are on show
+    assert session.add_item(item(db, "SPF50")) is not None  # editable again
     steps.run_all()
