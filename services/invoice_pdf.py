@@ -11,6 +11,7 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from functools import cache, partial
 from importlib import resources as importlib_resources
 from itertools import groupby
@@ -44,6 +45,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from domain.gst import DocumentType, Taxability, state_label
 from domain.log import pdf as log
 from domain.money import format_rupees, paise_to_decimal
 from domain.words import rupees_in_words
@@ -67,6 +69,7 @@ SAVING_TINT = colors.HexColor("#EAF6EC")
 ALERT = colors.HexColor("#B42318")
 ALERT_TINT = colors.HexColor("#FDECEA")
 
+EXEMPT = Taxability.EXEMPT.value
 RECEIPT_WIDTH = 80 * mm
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # The longest page PDF viewers accept (200 inches); a receipt longer than this paginates.
@@ -85,12 +88,16 @@ def render_invoice_pdf(
 ) -> None:
     """Write `doc` as a PDF to a path or a binary stream: an A4 tax invoice or an 80 mm receipt.
 
-    A missing or unreadable logo is left out (and logged); `upi_id` adds a UPI payment QR for
-    the payable amount unless the invoice is cancelled or has nothing to pay.
+    A missing or unreadable logo is left out (and logged); `upi_id` (the branch's own when
+    not given, "" for none) adds a UPI payment QR for the payable amount unless the invoice
+    is cancelled or has nothing to pay. The title and the GST particulars follow the
+    document type (domain.gst): tax invoice, bill of supply or invoice-cum-bill of supply.
     """
     _prepare_reportlab()
     styles = _styles(variant)
     logo_image = _logo(logo)
+    if upi_id is None:
+        upi_id = doc.branch.upi_id or None
     qr_payload = upi_payload(doc, upi_id) if upi_id and _payable(doc) else None
     if variant == "a4":
         story = _a4_story(doc, styles, logo_image, qr_payload, upi_id)
@@ -398,21 +405,41 @@ def _totals_rows(doc: InvoiceDocument, styles: _Styles) -> tuple[list[list[Any]]
         rows.append([f"Promotion {saving.campaign_code}", _minus(saving.amount)])
     if doc.manual_discount:
         rows.append(["Manual discount", _minus(doc.manual_discount)])
-    rows.append(["GST included", _money(doc.tax_amount)])
+    rows += _gst_rows(doc)
     rows.append(["Round off", _signed(doc.round_off)])
     rows.append(["Amount payable", _money(doc.total_amount)])
     return rows, len(rows) - 1
 
 
+# Labels of the totals rows that explain the amount rather than add to it.
+_GST_LABELS = ("Taxable value", "CGST", "SGST", "IGST", "GST included", "Exempt supplies")
+
+
+def _gst_rows(doc: InvoiceDocument) -> list[list[Any]]:
+    """What the payable holds by GST (rule 46): taxable value, CGST and SGST (or IGST), and
+    the exempt supplies; a bill of supply carries no tax."""
+    exempt = sum(line.line_total for line in doc.lines if line.taxability == EXEMPT)
+    if doc.document_type == DocumentType.BILL_OF_SUPPLY.value:
+        return [["Exempt supplies", _money(exempt)]] if doc.lines else []
+    rows: list[list[Any]] = [
+        ["Taxable value", _money(doc.taxable_value - exempt)],
+    ]
+    if doc.igst_amount:
+        rows.append(["IGST", _money(doc.igst_amount)])
+    else:
+        rows += [["CGST", _money(doc.cgst_amount)], ["SGST", _money(doc.sgst_amount)]]
+    if exempt:
+        rows.append(["Exempt supplies", _money(exempt)])
+    return rows
+
+
 def _totals_table(doc: InvoiceDocument, styles: _Styles, widths: Sequence[float]) -> Table:
     rows, payable = _totals_rows(doc, styles)
-    gst = next(i for i, row in enumerate(rows) if row[0] == "GST included")
     table = Table(rows, colWidths=list(widths))
     commands: list[tuple[Any, ...]] = [
         ("FONT", (0, 0), (-1, -1), FONT, styles.size),
         ("ALIGN", (1, 0), (1, -1), "RIGHT"),
         ("TEXTCOLOR", (0, 0), (-1, -1), INK),
-        ("TEXTCOLOR", (0, gst), (-1, gst), MUTED),
         ("TOPPADDING", (0, 0), (-1, -1), 1.5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
         ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -424,6 +451,8 @@ def _totals_table(doc: InvoiceDocument, styles: _Styles, widths: Sequence[float]
     for row, (label, _amount) in enumerate(rows):
         if label.startswith("Promotion "):
             commands.append(("TEXTCOLOR", (0, row), (-1, row), SAVING))
+        elif label in _GST_LABELS:
+            commands.append(("TEXTCOLOR", (0, row), (-1, row), MUTED))
     table.setStyle(_table_style(commands))
     return table
 
@@ -452,7 +481,10 @@ def _a4_story(
 ) -> list[Flowable]:
     width = A4[0] - 30 * mm
     branch = doc.branch
-    branch_lines: list[Flowable] = [_p(branch.name, styles.branch)]
+    # Rule 46(a): the supplier's legal name, address and GSTIN.
+    branch_lines: list[Flowable] = [_p(_legal_name(doc), styles.branch)]
+    if _legal_name(doc) != branch.name:
+        branch_lines.append(_p(f"{branch.name} branch", styles.small))
     if branch.address:
         branch_lines.append(_p(branch.address, styles.muted))
     contact = []
@@ -460,13 +492,15 @@ def _a4_story(
         contact.append(f"Phone: {branch.phone}")
     if branch.gstin:
         contact.append(f"GSTIN: {branch.gstin}")
+    if doc.branch_state:
+        contact.append(f"State: {state_label(doc.branch_state)}")
     if contact:
         branch_lines.append(
             Paragraph("&nbsp;&nbsp;·&nbsp;&nbsp;".join(map(escape, contact)), styles.small)
         )
     invoice_lines = [
         _p(
-            "TAX INVOICE",
+            doc.heading,
             ParagraphStyle("a4-title-r", parent=styles.title, alignment=TA_RIGHT, textColor=ACCENT),
         ),
         _p(
@@ -478,9 +512,10 @@ def _a4_story(
     ]
     logo_cell = _logo_flowable(logo, 18 * mm)
     logo_width = 22 * mm if logo_cell else 0.0
+    title_width = 80 * mm if len(doc.heading) > 12 else 62 * mm
     header = Table(
         [[logo_cell or "", branch_lines, invoice_lines]],
-        colWidths=[logo_width, width - logo_width - 62 * mm, 62 * mm],
+        colWidths=[logo_width, width - logo_width - title_width, title_width],
     )
     header.setStyle(
         _table_style(
@@ -517,7 +552,14 @@ def _a4_story(
                 ),
                 _p(doc.created_by or "-", styles.right),
             ],
-            [_p(f"Mobile: {doc.patient_mobile}" if doc.patient_mobile else "", styles.body), ""],
+            [
+                _p(f"Mobile: {doc.patient_mobile}" if doc.patient_mobile else "", styles.body),
+                _p(_place_text(doc), styles.right),
+            ],
+            [
+                _p(f"GSTIN: {doc.recipient_gstin}" if doc.recipient_gstin else "", styles.body),
+                _p("Reverse charge: No", styles.right),
+            ],
         ],
         colWidths=[width * 0.6, width * 0.4],
     )
@@ -567,25 +609,130 @@ def _a4_story(
             ]
         )
     )
-    story += [
-        _a4_lines_table(doc, styles, width, summary),
-        Spacer(1, 14),
-        _p("This is a computer-generated invoice. Prices include GST.", styles.muted),
-    ]
+    # The totals, the tax by rate and the signature stay on the page of the last line.
+    tail: list[Flowable] = [summary, Spacer(1, 10)]
+    tax_summary = _tax_summary_table(doc, styles, width)
+    if tax_summary is not None:
+        tail += [tax_summary, Spacer(1, 10)]
+    tail.append(_signature_block(doc, styles, width))
+    story += [_a4_lines_table(doc, styles, width, tail), Spacer(1, 8)]
+    story.append(_p(_closing_note(doc), styles.muted))
     return story
 
 
+def _legal_name(doc: InvoiceDocument) -> str:
+    return doc.legal_name or doc.branch.name
+
+
+def _place_text(doc: InvoiceDocument) -> str:
+    place = doc.place_of_supply or doc.branch_state
+    return f"Place of supply: {state_label(place)}" if place else ""
+
+
+def _closing_note(doc: InvoiceDocument) -> str:
+    """What the document is, in a sentence (rules 46, 46A and 49)."""
+    if doc.document_type == DocumentType.BILL_OF_SUPPLY.value:
+        if not doc.branch.gstin:
+            return "Bill of supply from a supplier not registered under GST: no GST is charged."
+        return (
+            "Bill of supply: health care services by a clinical establishment, exempt from GST "
+            "(notification 12/2017-Central Tax (Rate), entry 74)."
+        )
+    note = "Prices include GST; the taxable value and GST are worked out from each line."
+    if doc.document_type == DocumentType.INVOICE_CUM_BILL_OF_SUPPLY.value:
+        note += (
+            " Lines marked Exempt are health care services exempt from GST (notification "
+            "12/2017-Central Tax (Rate), entry 74)."
+        )
+    return f"This is a computer-generated document. {note}"
+
+
+def _signature_block(doc: InvoiceDocument, styles: _Styles, width: float) -> Table:
+    """Rule 46(q): the supplier's signature, here its authorised signatory's line."""
+    right = ParagraphStyle("a4-sign", parent=styles.right)
+    block = Table(
+        [
+            ["", _p(f"For {_legal_name(doc)}", right)],
+            ["", Spacer(1, 12 * mm)],
+            ["", _p("Authorised signatory", right)],
+        ],
+        colWidths=[width * 0.5, width * 0.5],
+    )
+    block.setStyle(
+        _table_style(
+            [
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("LINEABOVE", (1, 2), (1, 2), 0.6, MUTED),
+            ]
+        )
+    )
+    return block
+
+
+def _tax_summary_table(doc: InvoiceDocument, styles: _Styles, width: float) -> Table | None:
+    """The tax by HSN/SAC and rate (rule 46(i)-(k)); none on a bill of supply."""
+    if doc.document_type == DocumentType.BILL_OF_SUPPLY.value:
+        return None
+    groups: dict[tuple[str, Decimal], list[int]] = {}
+    for line in doc.lines:
+        if line.taxability == EXEMPT:
+            continue
+        sums = groups.setdefault((line.hsn_sac or "-", line.tax_rate), [0, 0, 0, 0])
+        sums[0] += line.taxable_value
+        sums[1] += line.cgst_amount
+        sums[2] += line.sgst_amount
+        sums[3] += line.igst_amount
+    if not groups:
+        return None
+    inter = any(sums[3] for sums in groups.values())
+    head = ["HSN/SAC", "Taxable value"]
+    head += ["IGST rate", "IGST"] if inter else ["CGST rate", "CGST", "SGST rate", "SGST"]
+    rows: list[list[Any]] = [head]
+    for (code, rate), (taxable, cgst, sgst, igst) in sorted(groups.items()):
+        row = [code, _money(taxable)]
+        if inter:
+            row += [_percent(rate), _money(igst)]
+        else:
+            half = _percent(rate / 2)
+            row += [half, _money(cgst), half, _money(sgst)]
+        rows.append(row)
+    columns = len(head)
+    table = Table(rows, colWidths=[width / columns] * columns)
+    table.setStyle(
+        _table_style(
+            [
+                ("FONT", (0, 0), (-1, -1), FONT, styles.size - 0.5),
+                ("FONT", (0, 0), (-1, 0), FONT_BOLD, styles.size - 0.5),
+                ("TEXTCOLOR", (0, 0), (-1, -1), MUTED),
+                ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.5, RULE),
+                ("LINEBELOW", (0, -1), (-1, -1), 0.5, RULE),
+                ("LEFTPADDING", (0, 0), (-1, -1), 2),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+            ]
+        )
+    )
+    return table
+
+
 def _a4_lines_table(
-    doc: InvoiceDocument, styles: _Styles, width: float, summary: Flowable
+    doc: InvoiceDocument, styles: _Styles, width: float, summary: list[Flowable]
 ) -> Table:
     """The lines, then the summary in a last full-width row kept on a page with the last line.
 
     As one table, a page break repeats the column heads, and NOSPLIT keeps the totals from
     landing alone on a page with no line above them.
     """
-    widths = [8 * mm, 0.0, 11 * mm, 25 * mm, 12 * mm, 27 * mm, 27 * mm]
+    widths = [6 * mm, 0.0, 8 * mm, 20 * mm, 20 * mm, 21 * mm, 29 * mm, 21 * mm]
     widths[1] = width - sum(widths)
-    head = ["#", "Item", "Qty", "Rate", "GST", "Discount", "Amount"]
+    head_style = ParagraphStyle(
+        "a4-head", parent=styles.small_right, fontName=FONT_BOLD, textColor=colors.white
+    )
+    head: list[Any] = ["#", "Item", "Qty", "Rate", "Discount", _p("Taxable value", head_style)]
+    head += ["GST", "Amount"]
     rows: list[list[Any]] = [head]
     for line in doc.lines:
         rows.append(
@@ -594,14 +741,16 @@ def _a4_lines_table(
                 _item_cell(line, styles, show_code=True),
                 str(line.quantity),
                 _money(line.unit_price),
-                _percent(line.tax_rate),
                 _discount_cell(line, styles),
+                _money(line.taxable_value),
+                _gst_cell(doc, line, styles),
                 _money(line.line_total),
             ]
         )
+    blank = [""] * (len(head) - 2)
     if not doc.lines:
-        rows.append(["", _p("No items", styles.muted), "", "", "", "", ""])
-    rows.append([summary, "", "", "", "", "", ""])
+        rows.append(["", _p("No items", styles.muted), *blank])
+    rows.append([summary, "", *blank])
     table = Table(rows, colWidths=widths, repeatRows=1)
     table.setStyle(
         _table_style(
@@ -630,10 +779,30 @@ def _a4_lines_table(
     return table
 
 
+def _gst_cell(doc: InvoiceDocument, line: DocumentLine, styles: _Styles) -> list[Flowable]:
+    """Rule 46(j)-(k): the rate and amount of CGST and SGST (or IGST) of the line."""
+    if line.taxability == EXEMPT or doc.document_type == DocumentType.BILL_OF_SUPPLY.value:
+        return [_p("Exempt", styles.small_right)]
+    if line.igst_amount:
+        return [
+            _p(f"IGST {_percent(line.tax_rate)} {_money(line.igst_amount)}", styles.small_right)
+        ]
+    half = _percent(line.tax_rate / 2)
+    return [
+        _p(f"CGST {half} {_money(line.cgst_amount)}", styles.small_right),
+        _p(f"SGST {half} {_money(line.sgst_amount)}", styles.small_right),
+    ]
+
+
 def _item_cell(line: DocumentLine, styles: _Styles, *, show_code: bool) -> list[Flowable]:
     cell: list[Flowable] = [_p(line.item_name, styles.body)]
+    codes = []
     if show_code and line.item_code:
-        cell.append(_p(line.item_code, styles.muted))
+        codes.append(line.item_code)
+    if line.hsn_sac:
+        codes.append(f"{'SAC' if line.item_type == 'service' else 'HSN'} {line.hsn_sac}")
+    if codes:
+        cell.append(_p("  ·  ".join(codes), styles.muted))
     if line.badge_text:
         cell.append(_p(line.badge_text, styles.badge))
     return cell
@@ -687,10 +856,12 @@ def _receipt_story(
         story.append(_p(f"Phone: {branch.phone}", centre_small))
     if branch.gstin:
         story.append(_p(f"GSTIN: {branch.gstin}", centre_small))
+    if _legal_name(doc) != branch.name:
+        story.append(_p(_legal_name(doc), centre_small))
     story += [
         Spacer(1, 4),
         _p(
-            "TAX INVOICE",
+            doc.heading,
             ParagraphStyle(
                 "receipt-title",
                 parent=styles.centre,
@@ -710,6 +881,11 @@ def _receipt_story(
     ]
     if doc.patient_mobile:
         facts.append(["Mobile", doc.patient_mobile])
+    if doc.recipient_gstin:
+        facts.append(["GSTIN", doc.recipient_gstin])
+    place = doc.place_of_supply or doc.branch_state
+    if place:
+        facts.append(["Supply", _p(state_label(place), styles.body)])
     facts_table = Table(facts, colWidths=[15 * mm, width - 15 * mm])
     facts_table.setStyle(
         _table_style(
@@ -757,7 +933,7 @@ def _receipt_story(
         Spacer(1, 6),
         _p(f"Thank you for visiting {branch.name}!", styles.centre),
         _p(f"Prepared by {doc.created_by}" if doc.created_by else "", centre_small),
-        _p("Prices include GST.", centre_small),
+        _p(_closing_note(doc), centre_small),
     ]
     return story
 
@@ -771,9 +947,13 @@ def _rule() -> HRFlowable:
 def _receipt_lines_table(doc: InvoiceDocument, styles: _Styles, width: float) -> Table:
     rows: list[list[Any]] = [["Item", "Amount"]]
     for line in doc.lines:
+        gst = "Exempt" if line.taxability == EXEMPT else f"GST {_percent(line.tax_rate)}"
+        if doc.document_type == DocumentType.BILL_OF_SUPPLY.value:
+            gst = ""
+        code = f"  {line.hsn_sac}" if line.hsn_sac else ""
         cell = [
             _p(line.item_name, styles.body),
-            _p(f"{line.quantity} x {_money(line.unit_price)}", styles.muted),
+            _p(f"{line.quantity} x {_money(line.unit_price)}  {gst}{code}".rstrip(), styles.muted),
         ]
         if line.discount_amount:
             percent = f" ({_percent(line.discount_percent)})" if line.discount_percent else ""
@@ -856,8 +1036,9 @@ def _draw_page_text(
         canvas.drawRightString(width - right, y, f"{doc.invoice_number}   Page {page} of {pages}")
         if page > 1:
             head = height - top + 4 * mm
+            title = doc.heading.capitalize()
             canvas.drawString(
-                left, head, f"{doc.branch.name}   Tax invoice {doc.invoice_number} (continued)"
+                left, head, f"{_legal_name(doc)}   {title} {doc.invoice_number} (continued)"
             )
             canvas.drawRightString(width - right, head, doc.patient_name)
     elif pages > 1:

@@ -12,6 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from domain.branch import BranchDetails
+from domain.gst import split_line
 from services.invoice_document import DocumentLine, InvoiceDocument, PromotionSaving
 from services.invoice_pdf import render_invoice_pdf, savings_sentence, upi_payload
 
@@ -39,15 +40,17 @@ def make_line(
     badge=None,
     tax_rate=0,
     discount_type="promotion",
+    item_type=None,
+    hsn_sac="",
 ):
     gross = unit_price * quantity
     total = gross - discount
-    tax = round(Decimal(total) * tax_rate / (100 + tax_rate))
+    gst = split_line(total, Decimal(tax_rate), inter_state=False)
     return DocumentLine(
         line_no=line_no,
         item_code=code,
         item_name=name,
-        item_type="product" if tax_rate else "service",
+        item_type=item_type or ("product" if tax_rate else "service"),
         quantity=quantity,
         unit_price=unit_price,
         gross_amount=gross,
@@ -57,8 +60,14 @@ def make_line(
         promotion_id=uuid.uuid4() if badge else None,
         badge_text=badge,
         tax_rate=Decimal(tax_rate),
-        tax_amount=int(tax),
+        tax_amount=gst.tax,
         line_total=total,
+        hsn_sac=hsn_sac,
+        taxability="taxable" if tax_rate else "exempt",
+        taxable_value=gst.taxable_value,
+        cgst_amount=gst.cgst,
+        sgst_amount=gst.sgst,
+        igst_amount=gst.igst,
     )
 
 
@@ -77,7 +86,15 @@ def seed_000_invoice(**changes):
         patient_mobile="9845012345",
         created_by="Asha Rao",
         lines=(
-            make_line(1, "BOTOX50", "Botox (50 units)", 450_000),
+            make_line(
+                1,
+                "BOTOX50",
+                "Botox (50 units)",
+                450_000,
+                tax_rate=18,
+                item_type="service",
+                hsn_sac="999722",
+            ),
             make_line(
                 2,
                 "CONSULT",
@@ -86,6 +103,7 @@ def seed_000_invoice(**changes):
                 discount=50_000,
                 percent=100,
                 badge="Rs.500 Free (PREMIUM_CONSULT)",
+                hsn_sac="999312",
             ),
         ),
         gross_amount=500_000,
@@ -94,10 +112,14 @@ def seed_000_invoice(**changes):
             PromotionSaving("PREMIUM_CONSULT", "Premium Service - Free Consultation", 50_000),
         ),
         manual_discount=0,
-        tax_amount=0,
+        tax_amount=68_644,
         round_off=0,
         total_amount=450_000,
         campaigns_applied=None,
+        document_type="invoice_cum_bill_of_supply",
+        legal_name="Lumen Skin & Aesthetics Private Limited",
+        branch_state="29",
+        place_of_supply="29",
     )
     return replace(document, **changes)
 
@@ -126,6 +148,7 @@ def forty_line_invoice():
         promotion_savings=(PromotionSaving("GLOW20", "Glow Bundle", discount),),
         tax_amount=sum(line.tax_amount for line in lines),
         total_amount=gross - discount,
+        document_type="tax_invoice",
     )
 
 
@@ -157,7 +180,8 @@ def test_seed_000_invoice_shows_the_free_consultation_and_the_payable(variant):
     assert "SVC-2026-2027-00123" in text
     assert "Priya Sharma" in text and "9845012345" in text
     assert "GSTIN: 29ABCDE1234F1ZW" in text
-    assert "TAX INVOICE" in text
+    # Botox is taxable, the consultation exempt: one invoice-cum-bill of supply (rule 46A).
+    assert "INVOICE-CUM-BILL OF SUPPLY" in text
     assert "Botox (50 units)" in text and "Consultation" in text
     assert "Rs.500 Free (PREMIUM_CONSULT)" in text
     assert "You saved ₹500.00 with PREMIUM_CONSULT" in text
@@ -169,14 +193,14 @@ def test_seed_000_invoice_shows_the_free_consultation_and_the_payable(variant):
 def test_a4_lines_carry_quantity_rate_discount_and_amount():
     text = all_text(render(seed_000_invoice()))
 
-    assert "# Item Qty Rate GST Discount Amount" in text
+    assert "# Item Qty Rate Discount Taxable value GST Amount" in text
     assert (
-        "Consultation CONSULT Rs.500 Free (PREMIUM_CONSULT) 1 ₹500.00 0% -₹500.00 100% ₹0.00"
-        in text
+        "Consultation CONSULT · SAC 999312 Rs.500 Free (PREMIUM_CONSULT) 1 ₹500.00 -₹500.00"
+        " 100% ₹0.00 Exempt ₹0.00" in text
     )
     assert "Gross amount ₹5,000.00" in text
     assert "Promotion PREMIUM_CONSULT -₹500.00" in text
-    assert "GST included ₹0.00" in text
+    assert "Taxable value ₹3,813.56 CGST ₹343.22 SGST ₹343.22" in text
     assert "Round off ₹0.00" in text
 
 
@@ -291,8 +315,9 @@ def test_forty_lines_run_over_pages_with_numbers_and_totals_on_the_last():
     for number, text in enumerate(pages, start=1):
         assert f"SVC-2026-2027-00123 Page {number} of {len(pages)}" in text
         if "batch" in text:
-            assert "# Item Qty Rate GST Discount Amount" in text
+            assert "# Item Qty Rate Discount Taxable value GST Amount" in text
     assert "Tax invoice SVC-2026-2027-00123 (continued)" in pages[1]
+    assert "HSN/SAC Taxable value CGST rate CGST SGST rate SGST" in " ".join(pages)
     assert "Amount payable" in pages[-1]
     assert all("Amount payable" not in text for text in pages[:-1])
     assert "Sunscreen SPF 50 (50 g), batch 40" in pages[-1]
