@@ -4,14 +4,17 @@ figures (seed 003), for managers."""
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from cli import common
 from domain import rfm
-from services import dashboard, promotion_reports, setup
+from services import dashboard, gst_report, promotion_reports, setup
 from services.auth import CurrentUser
 from services.documents import rupees
 
@@ -32,8 +35,9 @@ def register(commands: common.Subparsers) -> None:
         commands,
         "report",
         metavar="REPORT",
-        help="promotion and RFM reports (manager)",
-        description="Promotion reports (seed 000) and the dashboard's RFM figures (seed 003).",
+        help="promotion, RFM and GST reports (manager)",
+        description="Promotion reports (seed 000), the dashboard's RFM figures (seed 003) and "
+        "the month's GST summary.",
     )
     for name, text in _PROMOTION_REPORTS:
         report = sub.add_parser(name, help=text, description=common.described(text))
@@ -64,6 +68,18 @@ def register(commands: common.Subparsers) -> None:
         )
         report.add_argument("--json", action="store_true", help="as JSON (amounts in rupees)")
         report.set_defaults(handler=cmd_report_rfm, report=name)
+    gst = sub.add_parser(
+        "gst",
+        help="the month's GST summary in GSTR-1's sections",
+        description=common.described(
+            "the month's GST summary for the accountant, in GSTR-1's sections: b2b, b2cl, "
+            "b2cs, nil, hsn and doc_issue"
+        ),
+    )
+    gst.add_argument("--month", required=True, help="the month, like 2026-11")
+    gst.add_argument("--json", action="store_true", help="as JSON (amounts in rupees)")
+    gst.add_argument("--csv", type=Path, metavar="FOLDER", help="also write one CSV per section")
+    gst.set_defaults(handler=cmd_report_gst)
 
 
 def _iso_date(text: str) -> date:
@@ -230,3 +246,36 @@ def cmd_report_rfm(args: argparse.Namespace) -> None:
             return
         rows = [_customer_json(row) for row in dashboard.customers(db, user, report)]
         common.print_rows(rows, as_json=args.json, empty="No customers in this window.")
+
+
+# ---------------------------------------------------------------------------- GST
+
+
+def cmd_report_gst(args: argparse.Namespace) -> None:
+    with common.signed_in(args) as (db, user):
+        summary = gst_report.gst_summary(db, user, args.month)
+        data = gst_report.summary_json(summary)
+        written = gst_report.write_csv(summary, args.csv) if args.csv else []
+    if args.json:
+        common.print_json(data)
+    else:
+        total = data["total"]
+        print(f"GST summary {args.month} for GSTIN {data['gstin'] or '(not registered)'}")
+        print(f"  B2B invoices: {len(data['b2b'])}   B2C large: {len(data['b2cl'])}")
+        for row in data["b2cs"]:
+            print(
+                f"  B2C {row['pos']} at {row['rt']}%: taxable {row['txval']}, "
+                f"CGST {row['camt']}, SGST {row['samt']}, IGST {row['iamt']}"
+            )
+        exempt = sum(Decimal(value) for value in data["nil"].values())
+        print(f"  Exempt supplies: {exempt}")
+        print(
+            f"  Total: taxable {total['txval']}, CGST {total['camt']}, SGST {total['samt']}, "
+            f"IGST {total['iamt']}"
+        )
+        docs = data["doc_issue"]
+        print(
+            f"  Invoices {docs['from']} to {docs['to']}: {docs['total']}, {docs['cancelled']} cancelled"
+        )
+    for path in written:
+        print(f"Wrote {path}", file=sys.stderr)

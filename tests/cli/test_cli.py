@@ -207,3 +207,24 @@ def test_the_number_format_is_checked_for_gst_and_kept_only_when_asked(tmp_path,
     assert shown["number_warnings"] == []
     bad_state = run(*base, "--state", "27", pin="2222", tmp_path=tmp_path, check=False)
     assert bad_state.returncode == 2 and "registered in state 29 - Karnataka" in bad_state.stderr
+
+
+def test_the_gst_summary_from_the_command_line(tmp_path, demo_file):
+    base = ["--db", str(demo_file), "--user", "meera", "report", "gst"]
+    result = run(
+        *base,
+        "--month",
+        "2026-11",
+        "--json",
+        "--csv",
+        str(tmp_path / "gst"),
+        pin="2222",
+        tmp_path=tmp_path,
+    )
+    data = json.loads(result.stdout)
+    assert data["gstin"] == "29ABCDE1234F1ZW" and data["fp"] == "2026-11"
+    assert {"b2b", "b2cl", "b2cs", "nil", "cdnr", "cdnur", "hsn", "doc_issue"} <= set(data)
+    assert all(isinstance(row["txval"], str) for row in data["hsn"])
+    assert (tmp_path / "gst" / "gst-2026-11-hsn.csv").exists()
+    bad = run(*base, "--month", "Nov", pin="2222", tmp_path=tmp_path, check=False)
+    assert bad.returncode == 2 and "not a month like 2026-11" in bad.stderr

@@ -1,0 +1,282 @@
+"""The month's GST summary for the accountant, in the sections of GSTR-1 (issue #12).
+
+Sections, over the issued invoices dated in the month (cancelled ones only count in the
+documents issued; history imported from an earlier system is left out, it carries no GST):
+
+- b2b: each invoice to a registered recipient (with a GSTIN), by rate.
+- b2cl: inter-state invoices to unregistered recipients above Rs.1,00,000, by rate.
+- b2cs: every other sale to unregistered recipients, by place of supply and rate.
+- nil: exempt supplies, intra-state and inter-state, to registered and unregistered.
+- cdnr / cdnur: credit notes (none until refunds exist: issue #11).
+- hsn: by HSN/SAC and rate (exempt lines at 0): quantity, value, taxable value and tax.
+- doc_issue: the invoice numbers issued, from and to, how many, how many cancelled.
+
+Amounts are paise here; the JSON and CSV say rupees.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from db.engine import Database
+from db.models import InvoiceHeader, InvoiceLineItem
+from domain.errors import BadInput
+from domain.gst import Taxability
+from domain.roles import Role, require_role
+from services.auth import CurrentUser
+from services.branch import get_branch
+from services.documents import rupees
+
+# GSTR-1's threshold for a large B2C inter-state invoice (Rs.1,00,000 since August 2024).
+B2CL_THRESHOLD = 1_00_000_00
+
+
+class GstReportError(BadInput):
+    """A month that cannot be read."""
+
+
+@dataclass
+class Tax:
+    """Taxable value and tax, in paise."""
+
+    taxable_value: int = 0
+    igst: int = 0
+    cgst: int = 0
+    sgst: int = 0
+
+    def add(self, line: InvoiceLineItem) -> None:
+        self.taxable_value += line.taxable_value
+        self.igst += line.igst_amount
+        self.cgst += line.cgst_amount
+        self.sgst += line.sgst_amount
+
+    def json(self) -> dict[str, str]:
+        return {
+            "txval": rupees(self.taxable_value),
+            "iamt": rupees(self.igst),
+            "camt": rupees(self.cgst),
+            "samt": rupees(self.sgst),
+        }
+
+
+@dataclass
+class InvoiceTax:
+    """One B2B or B2CL invoice: its particulars and its tax by rate."""
+
+    number: str
+    invoice_date: date
+    value: int
+    place_of_supply: str
+    recipient_gstin: str
+    rates: dict[Decimal, Tax] = field(default_factory=dict)
+
+
+@dataclass
+class HsnRow:
+    """One HSN/SAC at one rate."""
+
+    hsn_sac: str
+    description: str
+    unit: str
+    rate: Decimal
+    quantity: int = 0
+    value: int = 0
+    tax: Tax = field(default_factory=Tax)
+
+
+@dataclass
+class GstSummary:
+    """The month's sections (see the module's docstring)."""
+
+    gstin: str
+    month: str
+    b2b: list[InvoiceTax]
+    b2cl: list[InvoiceTax]
+    b2cs: dict[tuple[str, Decimal], Tax]
+    nil: dict[str, int]
+    hsn: list[HsnRow]
+    documents: dict[str, Any]
+
+    @property
+    def total(self) -> Tax:
+        """The month's taxable value and tax (the HSN summary covers every line once)."""
+        total = Tax()
+        for row in self.hsn:
+            total.taxable_value += row.tax.taxable_value
+            total.igst += row.tax.igst
+            total.cgst += row.tax.cgst
+            total.sgst += row.tax.sgst
+        return total
+
+
+def month_bounds(text: str) -> tuple[date, date]:
+    """'2026-11' -> (1 Nov 2026, 30 Nov 2026)."""
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        first = date(year, month, 1)
+    except ValueError:
+        raise GstReportError(f"'{text}' is not a month like 2026-11") from None
+    return first, date(year, month, calendar.monthrange(year, month)[1])
+
+
+def gst_summary(db: Database, actor: CurrentUser, month: str) -> GstSummary:
+    """The GSTR-1 sections of `month` ('2026-11') for this branch (manager)."""
+    require_role(actor.role, Role.MANAGER, "The GST summary")
+    first, last = month_bounds(month)
+    branch = get_branch(db)
+    home = branch.details.state_code or ""
+    with db.session(write=False) as session:
+        invoices = session.scalars(
+            select(InvoiceHeader)
+            .where(
+                InvoiceHeader.invoice_date.between(first, last),
+                InvoiceHeader.is_history.is_(False),
+            )
+            .order_by(InvoiceHeader.invoice_date, InvoiceHeader.sequence_no)
+        ).all()
+        b2b: list[InvoiceTax] = []
+        b2cl: list[InvoiceTax] = []
+        b2cs: dict[tuple[str, Decimal], Tax] = defaultdict(Tax)
+        nil = {"intra_b2b": 0, "intra_b2c": 0, "inter_b2b": 0, "inter_b2c": 0}
+        hsn: dict[tuple[str, Decimal], HsnRow] = {}
+        for invoice in invoices:
+            if invoice.status != "issued":
+                continue
+            place = invoice.place_of_supply or home
+            inter = bool(home) and place != home
+            registered = bool(invoice.recipient_gstin)
+            large = not registered and inter and invoice.total_amount > B2CL_THRESHOLD
+            own = InvoiceTax(
+                invoice.invoice_number,
+                invoice.invoice_date,
+                invoice.total_amount,
+                place,
+                invoice.recipient_gstin,
+            )
+            for line in invoice.lines:
+                if line.taxability == Taxability.EXEMPT.value:
+                    key = f"{'inter' if inter else 'intra'}_{'b2b' if registered else 'b2c'}"
+                    nil[key] += line.line_total
+                elif registered or large:
+                    own.rates.setdefault(line.tax_rate, Tax()).add(line)
+                else:
+                    b2cs[(place, line.tax_rate)].add(line)
+                # The HSN summary covers every line, exempt ones at rate 0.
+                row = hsn.setdefault(
+                    (line.hsn_sac, line.tax_rate),
+                    HsnRow(
+                        line.hsn_sac,
+                        line.category,
+                        "OTH" if line.item_type == "service" else "NOS",
+                        line.tax_rate,
+                    ),
+                )
+                row.quantity += line.quantity
+                row.value += line.line_total
+                row.tax.add(line)
+            if own.rates:
+                (b2b if registered else b2cl).append(own)
+        numbered = [i for i in invoices if i.sequence_no is not None]
+        documents = {
+            "from": numbered[0].invoice_number if numbered else None,
+            "to": numbered[-1].invoice_number if numbered else None,
+            "total": len(numbered),
+            "cancelled": sum(1 for i in numbered if i.status == "cancelled"),
+        }
+    return GstSummary(
+        branch.details.gstin,
+        month,
+        b2b,
+        b2cl,
+        dict(b2cs),
+        nil,
+        sorted(hsn.values(), key=lambda r: (r.hsn_sac, r.rate)),
+        documents,
+    )
+
+
+def _invoice_json(invoice: InvoiceTax) -> dict[str, Any]:
+    return {
+        "ctin": invoice.recipient_gstin or None,
+        "inum": invoice.number,
+        "idt": invoice.invoice_date.isoformat(),
+        "val": rupees(invoice.value),
+        "pos": invoice.place_of_supply,
+        "rchrg": "N",
+        "itms": [
+            {"rt": str(rate.normalize()), **tax.json()}
+            for rate, tax in sorted(invoice.rates.items())
+        ],
+    }
+
+
+def summary_json(summary: GstSummary) -> dict[str, Any]:
+    """The summary in GSTR-1's section names, amounts in rupees."""
+    return {
+        "gstin": summary.gstin,
+        "fp": summary.month,
+        "b2b": [_invoice_json(i) for i in summary.b2b],
+        "b2cl": [_invoice_json(i) for i in summary.b2cl],
+        "b2cs": [
+            {"pos": place, "rt": str(rate.normalize()), "typ": "OE", **tax.json()}
+            for (place, rate), tax in sorted(summary.b2cs.items())
+        ],
+        "nil": {key: rupees(value) for key, value in summary.nil.items()},
+        "cdnr": [],
+        "cdnur": [],
+        "hsn": [
+            {
+                "hsn_sc": row.hsn_sac,
+                "desc": row.description,
+                "uqc": row.unit,
+                "qty": row.quantity,
+                "val": rupees(row.value),
+                "rt": str(row.rate.normalize()),
+                **row.tax.json(),
+            }
+            for row in summary.hsn
+        ],
+        "doc_issue": summary.documents,
+        "total": summary.total.json(),
+    }
+
+
+def write_csv(summary: GstSummary, folder: Path) -> list[Path]:
+    """One CSV per section in `folder`; returns the files written."""
+    data = summary_json(summary)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    tables: dict[str, list[dict[str, Any]]] = {
+        "b2b": [
+            {**{k: v for k, v in i.items() if k != "itms"}, **item}
+            for i in data["b2b"]
+            for item in i["itms"]
+        ],
+        "b2cl": [
+            {**{k: v for k, v in i.items() if k != "itms"}, **item}
+            for i in data["b2cl"]
+            for item in i["itms"]
+        ],
+        "b2cs": data["b2cs"],
+        "nil": [{"section": k, "value": v} for k, v in data["nil"].items()],
+        "hsn": data["hsn"],
+        "doc_issue": [data["doc_issue"]],
+    }
+    for name, rows in tables.items():
+        path = folder / f"gst-{summary.month}-{name}.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            columns = list(rows[0]) if rows else ["(none)"]
+            writer = csv.DictWriter(handle, fieldnames=columns)
+            writer.writeheader()
+            writer.writerows(rows)
+        written.append(path)
+    return written
