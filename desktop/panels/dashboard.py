@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -179,6 +180,13 @@ def _restyle(widget: QWidget) -> None:
     widget.style().polish(widget)
 
 
+def _fill_cell(card: QWidget) -> None:
+    """A card takes its grid cell whatever it holds, so a chart replacing its outline moves
+    no other card (which would redraw every chart on show)."""
+    card.setFixedHeight(CARD_HEIGHT)
+    card.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+
+
 def _qdate(day: date) -> QDate:
     return QDate(day.year, day.month, day.day)
 
@@ -231,9 +239,10 @@ class ChartSlot(QFrame):
     def __init__(self, spec: CardSpec, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("ChartSlot")
-        self.setFixedHeight(CARD_HEIGHT)
+        _fill_cell(self)
         title = QLabel(spec.title)
         title.setObjectName("SlotTitle")
+        title.setWordWrap(True)
         self.text_label = QLabel(LOADING_CHART)
         self.text_label.setObjectName("Muted")
         self.text_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -581,7 +590,7 @@ class DashboardPanel(QWidget):
         from desktop.panels.dashboard_charts import build_card
 
         card = build_card(spec, self._ask_export_path)
-        card.setFixedHeight(CARD_HEIGHT)
+        _fill_cell(card)
         card.exported.connect(
             lambda path: self.say(f"Saved {Path(path).name} in {Path(path).parent}.")
         )

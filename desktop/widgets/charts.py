@@ -210,6 +210,7 @@ class ChartCard(QFrame):
 
         self.title_label = QLabel(title)
         self.title_label.setObjectName("ChartTitle")
+        self.title_label.setWordWrap(True)  # a narrow card (the smallest window) keeps it whole
         self.note_label = QLabel(note)
         self.note_label.setObjectName("ChartNote")
         self.note_label.setWordWrap(True)
