@@ -8,7 +8,6 @@ Environment:
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from collections.abc import Callable
@@ -25,12 +24,11 @@ from desktop.counter.session import ParkedCart
 from desktop.login import LoginDialog
 from desktop.main_window import MainWindow, whole_buttons
 from desktop.workers import BackgroundOp, error_sentence
+from domain import log
 from services import auth
 from services.branch import BranchInfo, get_branch, is_initialised
 from services.errors import SignInError
 from services.setup import DatabaseRefused, initialise, open_branch_database
-
-log = logging.getLogger("frontdesk.ui")
 
 APP_NAME = "Frontdesk"
 AUTOLOGIN_ENV = "FRONTDESK_AUTOLOGIN"
@@ -62,7 +60,9 @@ def autologin_from_env(environ: dict[str, str] | None = None) -> tuple[str, str]
     if not value:
         return None
     if not sep or not username or not pin:
-        log.warning("%s should look like username:PIN; showing the sign-in dialog", AUTOLOGIN_ENV)
+        log.auth.warning(
+            "%s should look like username:PIN; showing the sign-in dialog", AUTOLOGIN_ENV
+        )
         return None
     return username, pin
 
@@ -81,7 +81,7 @@ def prepare_demo_clinic(db: Database, *, clock: Callable[[], datetime] = _utc_no
     failure: list[Exception] = []
     loop = QEventLoop()
     op = BackgroundOp(None, lambda: initialise(db, demo=True, now=now, today=today))
-    op.success(lambda result: log.info("%s", result.message))
+    op.success(lambda result: log.ui.info("%s", result.message))
     op.failure(failure.append)
     op.finished.connect(loop.quit)
     op.run_in_background()
@@ -89,7 +89,7 @@ def prepare_demo_clinic(db: Database, *, clock: Callable[[], datetime] = _utc_no
     progress.close()
     progress.deleteLater()
     if failure:
-        log.error("could not prepare the demo clinic", exc_info=failure[0])
+        log.ui.error("could not prepare the demo clinic", exc_info=failure[0])
         QMessageBox.critical(
             None, APP_NAME, f"The demo clinic could not be prepared. {error_sentence(failure[0])}"
         )
@@ -137,7 +137,7 @@ class FrontdeskApp(QObject):
             try:
                 user = auth.sign_in(self._db, username, pin)
             except SignInError as exc:
-                log.warning("automatic sign-in as %s refused: %s", username, exc)
+                log.auth.warning("automatic sign-in as %s refused: %s", username, exc)
             else:
                 self.show_main(user)
                 return
@@ -258,7 +258,7 @@ def run_gui(db_path: Path, *, on_ready: Callable[[MainWindow], None] | None = No
     try:
         db = open_branch_database(db_path, now=_utc_now())
     except DatabaseRefused as exc:
-        log.error("database refused: %s", exc)
+        log.db.error("database refused: %s", exc)
         QMessageBox.critical(None, APP_NAME, str(exc))
         return 1
     try:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -24,11 +22,10 @@ from PySide6.QtWidgets import (
 
 from db.engine import Database
 from desktop import theme
+from domain import log
 from services import auth
 from services.auth import CurrentUser
 from services.errors import SignInError
-
-log = logging.getLogger("frontdesk.auth")
 
 LAST_USER_KEY = "login/last_user"
 _USERNAME_ROLE = Qt.ItemDataRole.UserRole
@@ -226,12 +223,12 @@ class LoginDialog(QDialog):
             # One argon2 check (a few tens of milliseconds): quick enough for the UI thread.
             user = auth.sign_in(self._db, username, pin)
         except SignInError as exc:
-            log.info("sign-in refused for %s", username)
+            log.auth.info("sign-in refused for %s", username)
             self._show_error(str(exc))
             self.pin_edit.clear()
             self.pin_edit.setFocus()
             return
-        log.info("%s signed in", user.username)
+        log.auth.info("%s signed in", user.username)
         self._settings.setValue(LAST_USER_KEY, user.username)
         self.user = user
         self.signed_in.emit(user)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,13 +34,12 @@ from desktop.panels.placeholder import PLANNED, PlaceholderPanel
 from desktop.panels.promotions import PromotionsPanel
 from desktop.panels.settings import SettingsPanel
 from desktop.workers import BackgroundOp
+from domain import log
 from domain.roles import Role, has_role
 from services import callbacks as callback_service
 from services.auth import CurrentUser
 from services.branch import BranchInfo
 from services.patients import PatientMatch
-
-log = logging.getLogger("frontdesk.ui")
 
 GEOMETRY_KEY = "main_window/geometry"
 MINIMUM_WIDTH, MINIMUM_HEIGHT = 1024, 640
@@ -319,7 +317,7 @@ class MainWindow(QMainWindow):
     def show_panel(self, key: str) -> None:
         """Show panel `key` (ignored when the user's role cannot open it)."""
         if key not in self._specs:
-            log.debug("panel %s is not available to %s", key, self.user.role)
+            log.ui.debug("panel %s is not available to %s", key, self.user.role)
             return
         panel = self.panel(key)
         self.stack.setCurrentWidget(panel)
@@ -373,7 +371,7 @@ class MainWindow(QMainWindow):
 
     def _count_failed(self, error: Exception) -> None:
         # The count is a convenience: say nothing in a dialog, keep the last figure.
-        log.warning("could not count the overdue callbacks: %s", error)
+        log.callbacks.warning("could not count the overdue callbacks: %s", error)
 
     def overdue_count(self) -> int:
         """The figure on show (0 when hidden)."""
@@ -437,7 +435,7 @@ class MainWindow(QMainWindow):
     def _leave(self, action: str, parked: ParkedCart | None = None) -> None:
         self._leaving = True
         if action == "sign_out":
-            log.info("%s signed out", self.user.username)
+            log.auth.info("%s signed out", self.user.username)
             self.sign_out_requested.emit(parked)
         else:
             self.close()

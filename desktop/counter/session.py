@@ -28,7 +28,6 @@ view what happened through signals.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -42,6 +41,7 @@ from PySide6.QtCore import QObject, Signal
 from db.engine import Database
 from desktop.models.cart_model import MAX_QUANTITY, CartModel
 from desktop.workers import error_sentence
+from domain import log
 from services import invoicing, promotions
 from services.auth import CurrentUser
 from services.catalog import CatalogEntry
@@ -49,8 +49,6 @@ from services.invoice_document import InvoiceDocument
 from services.invoicing import CartRequest, CodeRefused, InvoiceError, PriceChanged, Quote
 from services.patients import PatientMatch
 from services.promotions import CodeRow
-
-log = logging.getLogger("frontdesk.ui")
 
 T = TypeVar("T")
 
@@ -230,7 +228,7 @@ class CounterSession(QObject):
     def _enter(self, state: CounterState) -> None:
         if state == self._state:
             return
-        log.debug("counter: %s -> %s", self._state, state)
+        log.ui.debug("counter: %s -> %s", self._state, state)
         self._state = state
         self.cart.set_read_only(state not in EDITABLE)
         self.state_changed.emit(state.value)
@@ -479,7 +477,7 @@ class CounterSession(QObject):
         self._document = document
         self._enter(CounterState.SAVED)
         self._say("")
-        log.info("invoice %s saved", document.invoice_number)
+        log.invoicing.info("invoice %s saved", document.invoice_number)
         self.saved.emit(document)
         for code in self._codes:  # the invoice used it: read what is left now
             self._look_up_code(code)
@@ -499,7 +497,7 @@ class CounterSession(QObject):
         if isinstance(error, InvoiceError):
             self._say(prefix + str(error))
             return
-        log.error("counter: %s", error, exc_info=error)
+        log.ui.error("counter: %s", error, exc_info=error)
         self._say(prefix + error_sentence(error))
 
     # -- the PDF -------------------------------------------------------------------------
@@ -527,7 +525,7 @@ class CounterSession(QObject):
             self.pdf_written.emit(str(done))
 
         def failed(error: Exception) -> None:
-            log.error("could not write %s", path, exc_info=error)
+            log.pdf.error("could not write %s", path, exc_info=error)
             self.pdf_failed.emit(f"{folder}: {error}")
 
         self._run(write, written, failed, reads=False)

@@ -11,7 +11,6 @@ saving and the PDF in the shared pool.
 from __future__ import annotations
 
 import calendar
-import logging
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -57,6 +56,7 @@ from desktop.widgets.promo_codes import CodeLine, PromoCodes
 from desktop.widgets.totals_pane import TotalsPane
 from desktop.widgets.type_ahead import TypeAheadField
 from desktop.workers import OpCounter, error_sentence
+from domain import log
 from domain.money import format_rupees
 from services import catalog, patients, promotions
 from services.auth import CurrentUser
@@ -66,8 +66,6 @@ from services.invoice_document import InvoiceDocument
 from services.invoicing import CartRequest, Quote
 from services.patients import PatientMatch
 from services.promotions import CodeRow
-
-log = logging.getLogger("frontdesk.ui")
 
 T = TypeVar("T")
 
@@ -577,7 +575,7 @@ class InvoiceEntryPanel(QWidget):
         return self.notice.text()
 
     def _failed(self, error: Exception) -> None:
-        log.error("invoice entry: %s", error, exc_info=error)
+        log.ui.error("invoice entry: %s", error, exc_info=error)
         self._say(error_sentence(error))
 
     # -- states --------------------------------------------------------------------------
