@@ -762,6 +762,9 @@ def test_tab_reaches_every_control_of_the_counter(qtbot, db, counter):
     ]
     names = [w.objectName() or type(w).__name__ for w in visited]
     assert [w for w in visited if w in editing] == editing, names  # each once, in reading order
+    panel.save_button.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.keyClick(panel.save_button, Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+    assert focused() is remove  # Shift+Tab goes back the same way
 
     with qtbot.waitSignal(panel.invoice_saved, timeout=WAIT_MS):
         press(qtbot, Qt.Key.Key_S, CTRL)
