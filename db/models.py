@@ -169,6 +169,27 @@ class CatalogItem(Base):
     )
 
 
+class CatalogPrice(Base):
+    """An item's price and cost (paise) from a date on (migration 0007). The price of an
+    item on a day is the row with the latest `effective_from` on or before it; an item with
+    no row sells at `CatalogItem.price`. Rows are never edited: a change is a new row."""
+
+    __tablename__ = "catalog_prices"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalog_items.id"))
+    effective_from: Mapped[date]
+    price: Mapped[int] = mapped_column(BigInteger)
+    cost: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+    __table_args__ = (
+        Index("ix_catalog_prices_item_date", "item_id", "effective_from"),
+        CheckConstraint("price >= 0 AND cost >= 0", name="amounts"),
+    )
+
+
 class PromotionCampaign(Base):
     """A promotion. Amounts are paise; `rules` holds the rule-type specific parameters
     (for buy_x_get_y: which items to buy and which come free; for the others: the target

@@ -17,7 +17,15 @@ from domain.money import paise_to_decimal
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from db.models import CallbackActivity, CallbackRequest, Patient, PromoCode, PromotionCampaign
+    from db.models import (
+        CallbackActivity,
+        CallbackRequest,
+        CatalogItem,
+        Patient,
+        PromoCode,
+        PromotionCampaign,
+    )
+    from domain.catalog import ItemSpec
     from services.invoice_document import InvoiceDocument
     from services.invoicing import Quote
 
@@ -28,6 +36,7 @@ CALLBACK_REQUEST = "callback_request"
 PATIENT = "patient"
 PROMOTION = "promotion"
 PROMO_CODE = "promo_code"
+CATALOG_ITEM = "catalog_item"
 
 
 def rupees(paise: int) -> str:
@@ -304,4 +313,25 @@ def callback_request_json(
             }
             for a in activities
         ],
+    }
+
+
+def catalog_item_json(item: CatalogItem, spec: ItemSpec, price_from: date) -> dict[str, Any]:
+    """A catalog item with its price from `price_from` (its history travels as rows)."""
+    return {
+        "id": str(item.id),
+        "code": spec.code,
+        "name": spec.name,
+        "category": spec.category,
+        "item_type": spec.item_type,
+        "price": rupees(spec.price),
+        "cost": rupees(spec.cost),
+        "price_from": price_from.isoformat(),
+        "hsn_sac": spec.hsn_sac,
+        "taxability": spec.taxability.value,
+        "tax_rate": str(spec.tax_rate),
+        "max_discount_percent": str(spec.max_discount_percent),
+        "barcode": spec.barcode,
+        "is_active": item.is_active,
+        "retired_at": _iso(item.retired_at),
     }

@@ -52,6 +52,7 @@ from domain.usage_limits import count_use
 from services import documents
 from services.auth import CurrentUser
 from services.branch import this_branch_id
+from services.catalog import prices_on
 from services.errors import NotFound, ServiceError
 from services.invoice_document import (
     InvoiceDocument,
@@ -144,19 +145,28 @@ def _check_request(actor: CurrentUser, request: CartRequest) -> None:
 
 
 def _cart_lines(
-    session: Session, request: CartRequest
-) -> tuple[list[CartLine], dict[uuid.UUID, CatalogItem]]:
+    session: Session, request: CartRequest, today: date
+) -> tuple[list[CartLine], dict[uuid.UUID, CatalogItem], dict[uuid.UUID, tuple[int, int]]]:
+    """The cart's lines at the prices in force `today`, its items, and (price, cost) by id."""
     ids = {item.item_id for item in request.items}
     items = {i.id: i for i in session.scalars(select(CatalogItem).where(CatalogItem.id.in_(ids)))}
+    history = prices_on(session, items, today)
+    prices = {i: history.get(i, (item.price, item.cost)) for i, item in items.items()}
     lines = []
     for index, wanted in enumerate(request.items):
         item = items.get(wanted.item_id)
         if item is None:
             raise NotFound("An item on this invoice is no longer in the catalog.")
         lines.append(
-            _line(str(index), item, wanted.quantity, wanted.manual_discount_percent or None)
+            _line(
+                str(index),
+                item,
+                wanted.quantity,
+                wanted.manual_discount_percent or None,
+                price=prices[item.id][0],
+            )
         )
-    return lines, items
+    return lines, items, prices
 
 
 def _promotion_rows(session: Session) -> list[PromotionCampaign]:
@@ -209,6 +219,7 @@ class _Priced:
     quote: Quote
     items: dict[uuid.UUID, CatalogItem]
     promotions: list[PromotionCampaign]
+    prices: dict[uuid.UUID, tuple[int, int]]  # (price, cost) in force, by item id
 
 
 def _price(
@@ -233,8 +244,8 @@ def _price(
     )
     # One unit of every item on sale lets the engine word and check (rule 11) hints about
     # items not on the cart; a save shows no hints.
-    catalog = _hint_catalog(session) if hints else None
-    lines, items = _cart_lines(session, request)
+    catalog = _hint_catalog(session, today) if hints else None
+    lines, items, prices = _cart_lines(session, request, today)
     promotions = _promotion_rows(session)
     priced = price_cart(
         lines,
@@ -249,18 +260,26 @@ def _price(
         explain_all=explain_all,
         hints=hints,
     )
-    return _Priced(Quote(request, priced, today), items, promotions)
+    return _Priced(Quote(request, priced, today), items, promotions, prices)
 
 
-def _hint_catalog(session: Session) -> dict[str, CartLine]:
-    """code -> a line of one unit, for every item on sale."""
+def _hint_catalog(session: Session, today: date) -> dict[str, CartLine]:
+    """code -> a line of one unit at today's price, for every item on sale."""
     rows = session.scalars(
         select(CatalogItem).where(CatalogItem.is_active, CatalogItem.retired_at.is_(None))
-    )
-    return {item.code: _line(f"hint:{item.code}", item, 1, None) for item in rows}
+    ).all()
+    history = prices_on(session, (item.id for item in rows), today)
+    return {
+        item.code: _line(
+            f"hint:{item.code}", item, 1, None, price=history.get(item.id, (item.price, 0))[0]
+        )
+        for item in rows
+    }
 
 
-def _line(key: str, item: CatalogItem, quantity: int, manual: Decimal | None) -> CartLine:
+def _line(
+    key: str, item: CatalogItem, quantity: int, manual: Decimal | None, *, price: int
+) -> CartLine:
     return CartLine(
         line_key=key,
         item_id=str(item.id),
@@ -268,7 +287,7 @@ def _line(key: str, item: CatalogItem, quantity: int, manual: Decimal | None) ->
         name=item.name,
         item_type=ItemType(item.item_type),
         category=item.category,
-        unit_price=item.price,
+        unit_price=price,
         quantity=quantity,
         max_discount_percent=item.max_discount_percent,
         tax_rate=item.tax_rate,
@@ -434,7 +453,7 @@ def _write_invoice(
         recipient_gstin=patient.gstin,
         total_quantity=sum(priced.line.quantity for priced in quote.priced.lines),
         total_cost=sum(
-            priced.line.quantity * pricing.items[uuid.UUID(priced.line.item_id)].cost
+            priced.line.quantity * pricing.prices[uuid.UUID(priced.line.item_id)][1]
             for priced in quote.priced.lines
         ),
     )
@@ -454,7 +473,7 @@ def _write_invoice(
                 category=line.category,
                 quantity=line.quantity,
                 unit_price=line.unit_price,
-                unit_cost=pricing.items[uuid.UUID(line.item_id)].cost,
+                unit_cost=pricing.prices[uuid.UUID(line.item_id)][1],
                 gross_amount=priced.gross_amount,
                 discount_type=priced.discount_type.value if priced.discount_type else None,
                 discount_percent=priced.discount_percent,

@@ -27,7 +27,16 @@ from db.engine import json_dumps
 from domain.callbacks import CallbackSettings, Reason
 from domain.opening_hours import DEFAULT_OPENING_HOURS
 from domain.patients import NewPatient
-from services import auth, branch, callbacks, history_import, invoicing, patients, promotions
+from services import (
+    auth,
+    branch,
+    callbacks,
+    catalog,
+    history_import,
+    invoicing,
+    patients,
+    promotions,
+)
 from services.setup import initialise, open_branch_database
 from services.uow import UnitOfWork
 from tests.services.conftest import NOW, TODAY
@@ -86,6 +95,28 @@ def with_promotion(d: Desk) -> None:
 def history_file(d: Desk) -> Path:
     path = d.folder / "history.csv"
     path.write_text(HISTORY, encoding="utf-8")
+    return path
+
+
+SERUM = {
+    "code": "PEPTIDE",
+    "name": "Peptide serum",
+    "category": "Skincare products",
+    "item_type": "product",
+    "price": "1899",
+    "cost": "900",
+    "tax_rate": "18",
+}
+
+
+def catalog_file(d: Desk) -> Path:
+    path = d.folder / "catalog.csv"
+    path.write_text(
+        "code,name,category,item_type,price,cost,hsn_sac,taxability,tax_rate\n"
+        "PEPTIDE,Peptide serum,Skincare products,product,1899,900,33049990,taxable,18\n"
+        "SPF50,Sunscreen SPF 50 (50 g),Skincare products,product,899,420,33049990,taxable,18\n",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -149,6 +180,24 @@ WRITES: dict[str, tuple[Any, Any, str | None, int]] = {
         lambda d, _: promotions.set_paused(d.db, d.manager, "GLOW20", paused=True, now=NOW),
         "promotion",
         1,
+    ),
+    "catalog.save_item": (
+        nothing,
+        lambda d, _: catalog.save_item(d.db, d.manager, SERUM, now=NOW),
+        "catalog_item",
+        1,
+    ),
+    "catalog.retire_item": (
+        nothing,
+        lambda d, _: catalog.retire_item(d.db, d.manager, "LIPBALM", now=NOW),
+        "catalog_item",
+        1,
+    ),
+    "catalog.import_items": (
+        catalog_file,
+        lambda d, path: catalog.import_items(d.db, d.manager, path, now=NOW),
+        "catalog_item",
+        2,
     ),
     "callbacks.update_config": (
         nothing,
