@@ -228,3 +228,76 @@ def test_the_gst_summary_from_the_command_line(tmp_path, demo_file):
     assert (tmp_path / "gst" / "gst-2026-11-hsn.csv").exists()
     bad = run(*base, "--month", "Nov", pin="2222", tmp_path=tmp_path, check=False)
     assert bad.returncode == 2 and "not a month like 2026-11" in bad.stderr
+
+
+def test_the_catalog_from_the_command_line(tmp_path, demo_file):
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(demo_file.read_bytes())
+    base = ["--db", str(copy), "--user", "meera", "catalog"]
+    added = run(
+        *base,
+        "add",
+        "--code",
+        "peptide",
+        "--name",
+        "Peptide serum",
+        "--category",
+        "Skincare products",
+        "--type",
+        "product",
+        "--price",
+        "1899",
+        "--gst",
+        "18",
+        "--hsn",
+        "33049990",
+        "--barcode",
+        "8901234567897",
+        "--json",
+        pin="2222",
+        tmp_path=tmp_path,
+    )
+    assert json.loads(added.stdout)["price"] == "1899.00"
+    later = run(
+        *base,
+        "edit",
+        "PEPTIDE",
+        "--price",
+        "2099",
+        "--price-from",
+        "2099-01-01",
+        pin="2222",
+        tmp_path=tmp_path,
+    )
+    assert "from 01 Jan 2099 it costs Rs.2099.00" in later.stdout
+    bad = run(*base, "edit", "PEPTIDE", "--gst", "10", pin="2222", tmp_path=tmp_path, check=False)
+    assert bad.returncode == 2 and "(--gst)" in bad.stderr
+    listed = json.loads(run(*base, "list", "--json", pin="2222", tmp_path=tmp_path).stdout)
+    [peptide] = [row for row in listed if row["code"] == "PEPTIDE"]
+    assert (peptide["price"], peptide["next_price"]) == ("1899.00", "2099.00")
+    run(*base, "export", str(tmp_path / "c.csv"), pin="2222", tmp_path=tmp_path)
+    same = run(*base, "import", str(tmp_path / "c.csv"), pin="2222", tmp_path=tmp_path)
+    assert "0 added, 0 changed, 41 unchanged" in same.stdout
+    run(*base, "retire", "PEPTIDE", pin="2222", tmp_path=tmp_path)
+    desk = run(
+        "--db",
+        str(copy),
+        "--user",
+        "priya",
+        "catalog",
+        "add",
+        "--code",
+        "X",
+        "--name",
+        "X",
+        "--category",
+        "X",
+        "--type",
+        "product",
+        "--price",
+        "1",
+        pin="1111",
+        tmp_path=tmp_path,
+        check=False,
+    )
+    assert desk.returncode == 1 and "needs a manager" in desk.stderr
