@@ -22,7 +22,8 @@ from db.engine import Database
 from desktop import theme
 from desktop.counter.session import ParkedCart
 from desktop.login import LoginDialog
-from desktop.main_window import MainWindow, whole_buttons
+from desktop.main_window import MainWindow
+from desktop.widgets.questions import whole_buttons
 from desktop.workers import BackgroundOp, error_sentence
 from domain import log
 from services import auth

@@ -33,6 +33,7 @@ from desktop.panels.invoice_entry import InvoiceEntryPanel, open_with_system
 from desktop.panels.placeholder import PLANNED, PlaceholderPanel
 from desktop.panels.promotions import PromotionsPanel
 from desktop.panels.settings import SettingsPanel
+from desktop.widgets.questions import whole_buttons
 from desktop.workers import BackgroundOp
 from domain import log
 from domain.roles import Role, has_role
@@ -559,14 +560,6 @@ class MainWindow(QMainWindow):
         if self._help is not None:
             self._help.close()
         super().closeEvent(event)
-
-
-def whole_buttons(box: QMessageBox) -> None:
-    """Keep each button's whole text: left alone, a message box gives a longer label (the
-    default button's, in bold) no more room than the others, and cuts it."""
-    for button in box.buttons():
-        button.ensurePolished()
-        button.setMinimumWidth(button.sizeHint().width())
 
 
 def _separator() -> QLabel:

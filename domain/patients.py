@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from domain.branch import BranchDetailsError, validate_gstin
 from domain.errors import BadInput
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -31,6 +32,7 @@ class NewPatient:
     consent_sms: bool = False
     consent_email: bool = False
     consent_whatsapp: bool = False
+    gstin: str = ""
 
 
 def normalise_mobile(text: str) -> str:
@@ -64,4 +66,13 @@ def validate_new_patient(details: NewPatient, *, today: date) -> NewPatient:
         consent_sms=details.consent_sms,
         consent_email=details.consent_email,
         consent_whatsapp=details.consent_whatsapp,
+        gstin=_gstin(details.gstin),
     )
+
+
+def _gstin(text: str) -> str:
+    """A registered patient's (a company's) GSTIN, checked as the branch's is."""
+    try:
+        return validate_gstin(text)
+    except BranchDetailsError as exc:
+        raise PatientDetailsError("gstin", str(exc)) from exc

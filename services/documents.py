@@ -34,6 +34,7 @@ INVOICE = "invoice"
 INVOICE_CANCELLATION = "invoice_cancellation"
 CALLBACK_REQUEST = "callback_request"
 PATIENT = "patient"
+PATIENT_MERGE = "patient_merge"
 PROMOTION = "promotion"
 PROMO_CODE = "promo_code"
 CATALOG_ITEM = "catalog_item"
@@ -241,6 +242,8 @@ def patient_fields_json(
     consent_sms: bool = False,
     consent_email: bool = False,
     consent_whatsapp: bool = False,
+    gstin: str = "",
+    retired_at: datetime | None = None,
 ) -> dict[str, Any]:
     """A patient from its fields (a bulk import has no model object to hand)."""
     return {
@@ -254,6 +257,8 @@ def patient_fields_json(
         "consent_sms": consent_sms,
         "consent_email": consent_email,
         "consent_whatsapp": consent_whatsapp,
+        "gstin": gstin,
+        "retired_at": _iso(retired_at),
     }
 
 
@@ -270,6 +275,8 @@ def patient_json(patient: Patient) -> dict[str, Any]:
         consent_sms=patient.consent_sms,
         consent_email=patient.consent_email,
         consent_whatsapp=patient.consent_whatsapp,
+        gstin=patient.gstin,
+        retired_at=patient.retired_at,
     )
 
 

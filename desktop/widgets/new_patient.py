@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -16,17 +17,19 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from db.engine import Database
+from desktop.widgets.questions import whole_buttons
 from desktop.workers import BackgroundOp, error_sentence
 from domain.patients import NewPatient, PatientDetailsError
 from services import patients as patient_service
 from services.auth import CurrentUser
-from services.patients import PatientMatch
+from services.patients import MobileOnFile, PatientMatch
 
 _HINTS = {
     "name": "As the patient spells it.",
@@ -70,6 +73,8 @@ class NewPatientDialog(QDialog):
         self._today = today
         self._op: BackgroundOp[PatientMatch] | None = None
         self.patient: PatientMatch | None = None
+        # The question asked when the mobile is already a patient's (kept for tests).
+        self.family_question: QMessageBox | None = None
         self.setWindowTitle("New patient - Frontdesk")
         self.setObjectName("NewPatientDialog")
 
@@ -173,8 +178,9 @@ class NewPatientDialog(QDialog):
     def is_saving(self) -> bool:
         return self._op is not None
 
-    def save(self) -> None:
-        """Register the patient in the background; a refused field says why beside it."""
+    def save(self, *, shared_mobile: bool = False) -> None:
+        """Register the patient in the background; a refused field says why beside it, and a
+        mobile already on file asks whether this is the same family (`shared_mobile`)."""
         if self._op is not None:
             return
         for field in self.messages:
@@ -186,7 +192,9 @@ class NewPatientDialog(QDialog):
         self._op = (
             BackgroundOp(
                 self,
-                lambda: patient_service.add_patient(db, user, details, now=now, today=today),
+                lambda: patient_service.add_patient(
+                    db, user, details, now=now, today=today, shared_mobile=shared_mobile
+                ),
             )
             .success(self._saved)
             .failure(self._refused)
@@ -203,11 +211,44 @@ class NewPatientDialog(QDialog):
     def _refused(self, error: Exception) -> None:
         self._op = None
         self.save_button.setEnabled(True)
-        if isinstance(error, PatientDetailsError) and error.field in self.inputs:
+        if isinstance(error, MobileOnFile):
+            self._ask_family(error)
+        elif isinstance(error, PatientDetailsError) and error.field in self.inputs:
             self._set_message(error.field, str(error))
             self.inputs[error.field].setFocus()
         else:
             self.status_label.setText(f"Not saved. {error_sentence(error)}")
+
+    def _ask_family(self, error: MobileOnFile) -> None:
+        """'7992905876 is Lakshmi Shetty's; same family?': pick them, or add this patient
+        sharing the mobile."""
+        self._set_message("mobile", str(error))
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Mobile already on file",
+            f"{error}",
+            parent=self,
+        )
+        picks = {}
+        for match in error.matches[:3]:
+            button = box.addButton(f"Bill {match.name}", QMessageBox.ButtonRole.AcceptRole)
+            picks[button] = match
+        add = box.addButton("Add as family member", QMessageBox.ButtonRole.YesRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(add)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        whole_buttons(box)
+        self.family_question = box
+
+        def answered(button: QAbstractButton) -> None:
+            self.family_question = None
+            if button is add:
+                self.save(shared_mobile=True)
+            elif button in picks:
+                self._saved(picks[button])
+
+        box.buttonClicked.connect(answered)
+        box.open()
 
     def _set_message(self, field: str, error: str | None) -> None:
         label, widget = self.messages[field], self.inputs[field]

@@ -703,6 +703,36 @@ def test_a_new_patient_is_registered_from_the_counter(qtbot, db, counter):
         )
 
 
+def test_a_mobile_on_file_asks_same_family_and_can_bill_the_patient_who_has_it(qtbot, db, counter):
+    window, panel = counter
+    sharing = select(func.count()).select_from(Patient).where(Patient.mobile == "7992905876")
+    with db.session(write=False) as session:
+        before = session.scalar(sharing)
+    panel.patient_field.setFocus()
+    qtbot.keyClicks(panel.patient_field, "ravi shetty")
+    press(
+        qtbot, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
+    dialog = panel.findChild(NewPatientDialog)
+    assert dialog is not None
+    qtbot.keyClicks(dialog.mobile_edit, "+91 79929 05876")
+    qtbot.keyClick(dialog.mobile_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.family_question is not None, timeout=WAIT_MS)
+    question = dialog.family_question
+    assert "7992905876 is Lakshmi Shetty's; same family?" in question.text()
+    save_screenshot(question, "invoice_mobile_on_file")
+    [bill] = [b for b in question.buttons() if b.text() == "Bill Lakshmi Shetty"]
+    with qtbot.waitSignal(dialog.patient_added, timeout=WAIT_MS):
+        bill.click()
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    window.activateWindow()
+    settle(qtbot, panel)
+    chosen = panel.patient()
+    assert chosen is not None and chosen.name == "Lakshmi Shetty"
+    with db.session(write=False) as session:
+        assert session.scalar(sharing) == before  # nobody was added
+
+
 # -- looks -------------------------------------------------------------------------------
 
 

@@ -3,8 +3,10 @@ from sqlalchemy import select
 
 from db.models import AuditLog, SyncOutbox
 from domain.patients import NewPatient, PatientDetailsError
-from services import auth, patients
+from domain.roles import PermissionDenied
+from services import auth, invoicing, patients
 from tests.services.conftest import NOW, TODAY
+from tests.services.invoice_helpers import cart
 
 
 @pytest.fixture
@@ -69,3 +71,92 @@ def test_a_refused_patient_writes_nothing(demo_db, desk):
             demo_db, desk, NewPatient(name="Zed", mobile="123"), now=NOW, today=TODAY
         )
     assert patients.find_patients(demo_db, "zed") == []
+
+
+LAKSHMI = "7992905876"  # the demo's first patient, Lakshmi Shetty
+
+
+@pytest.mark.parametrize(
+    "typed", ["+91 79929 05876", "079929-05876", "7992905876", "05876", "5876", "79929"]
+)
+def test_a_mobile_is_found_however_it_is_typed(demo_db, typed):
+    assert "Lakshmi Shetty" in [m.name for m in patients.find_patients(demo_db, typed)]
+
+
+def test_a_mobile_that_is_no_ones_finds_nobody(demo_db):
+    assert patients.find_patients(demo_db, "+91 60000 00000") == []
+
+
+def test_a_mobile_on_file_says_whose_it_is_until_the_family_is_confirmed(demo_db, desk):
+    new = NewPatient(name="Ravi Shetty", mobile="+91 79929 05876")
+    with pytest.raises(patients.MobileOnFile, match="7992905876 is Lakshmi Shetty's; same family"):
+        patients.add_patient(demo_db, desk, new, now=NOW, today=TODAY)
+    added = patients.add_patient(demo_db, desk, new, now=NOW, today=TODAY, shared_mobile=True)
+    assert {m.name for m in patients.find_patients(demo_db, LAKSHMI)} >= {
+        "Lakshmi Shetty",
+        "Ravi Shetty",
+    }
+    assert added.mobile == LAKSHMI
+
+
+def test_editing_a_patient_changes_details_and_consents_and_audits_what_changed(demo_db, desk):
+    [lakshmi] = patients.find_patients(demo_db, LAKSHMI)
+    before = patients.patient_details(demo_db, lakshmi.id)
+    changed = patients.update_patient(
+        demo_db,
+        desk,
+        lakshmi.id,
+        NewPatient(
+            name="Lakshmi R Shetty",
+            mobile=LAKSHMI,
+            email="lakshmi@example.com",
+            consent_sms=True,
+            consent_whatsapp=True,
+        ),
+        now=NOW,
+        today=TODAY,
+    )
+    after = patients.patient_details(demo_db, lakshmi.id)
+    assert changed.name == "Lakshmi R Shetty" and changed.visits == lakshmi.visits
+    assert (after.email, after.consent_sms, after.consent_whatsapp) == (
+        "lakshmi@example.com",
+        True,
+        True,
+    )
+    with demo_db.session(write=False) as session:
+        entry = session.scalars(select(AuditLog).where(AuditLog.action == "patient.edit")).one()
+    assert entry.details["name"] == {"from": before.name, "to": "Lakshmi R Shetty"}
+    with pytest.raises(PatientDetailsError, match="GSTIN"):
+        patients.update_patient(
+            demo_db,
+            desk,
+            lakshmi.id,
+            NewPatient("Lakshmi", LAKSHMI, gstin="29X"),
+            now=NOW,
+            today=TODAY,
+        )
+
+
+def test_merging_moves_invoices_and_retires_the_other_record(demo_db, desk):
+    manager = auth.sign_in(demo_db, "meera", "2222")
+    [lakshmi] = patients.find_patients(demo_db, LAKSHMI)
+    twin = patients.add_patient(
+        demo_db,
+        desk,
+        NewPatient(name="Laxmi Shetty", mobile="9845099999"),
+        now=NOW,
+        today=TODAY,
+    )
+    invoicing.save_invoice(demo_db, desk, cart(demo_db, "CONSULT", patient=twin.id), now=NOW)
+    with pytest.raises(PermissionDenied):
+        patients.merge_patients(demo_db, desk, lakshmi.id, twin.id, now=NOW)
+
+    merged = patients.merge_patients(demo_db, manager, lakshmi.id, twin.id, now=NOW)
+
+    assert merged.invoices == 1 and merged.kept.visits == lakshmi.visits + 1
+    assert patients.find_patients(demo_db, "Laxmi") == []
+    page = patients.patient_page(demo_db, lakshmi.id)
+    assert len(page.invoices) == lakshmi.visits + 1
+    assert page.spent == sum(i.payable for i in page.invoices if i.status == "issued")
+    with pytest.raises(patients.PatientError):
+        patients.merge_patients(demo_db, manager, lakshmi.id, lakshmi.id, now=NOW)

@@ -129,8 +129,9 @@ def nothing(_d: Desk) -> None:
     return None
 
 
-# name: (set-up, the service call, the document types it queues, how many of them)
-WRITES: dict[str, tuple[Any, Any, str | None, int]] = {
+# name: (set-up, the service call, the document type it queues (or the types, in order),
+# how many of them)
+WRITES: dict[str, tuple[Any, Any, str | tuple[str, ...] | None, int]] = {
     "branch.update_branch": (nothing, lambda d, _: renamed_branch(d), None, 0),
     "patients.add_patient": (
         nothing,
@@ -139,6 +140,29 @@ WRITES: dict[str, tuple[Any, Any, str | None, int]] = {
         ),
         "patient",
         1,
+    ),
+    "patients.update_patient": (
+        lambda d: patients.find_patients(d.db, "7992905876")[0],
+        lambda d, lakshmi: patients.update_patient(
+            d.db,
+            d.desk,
+            lakshmi.id,
+            NewPatient("Lakshmi R Shetty", "7992905876", consent_sms=True),
+            now=NOW,
+            today=TODAY,
+        ),
+        "patient",
+        1,
+    ),
+    "patients.merge_patients": (
+        lambda d: patients.add_patient(
+            d.db, d.desk, NewPatient("Laxmi Shetty", "9845099999"), now=NOW, today=TODAY
+        ),
+        lambda d, twin: patients.merge_patients(
+            d.db, d.manager, patients.find_patients(d.db, "7992905876")[0].id, twin.id, now=NOW
+        ),
+        ("patient", "patient", "patient_merge"),
+        3,
     ),
     "invoicing.save_invoice": (nothing, lambda d, _: saved_invoice(d), "invoice", 1),
     "invoicing.cancel_invoice": (
@@ -320,7 +344,8 @@ def test_each_write_leaves_one_audit_entry_and_its_documents(d, name):
         d.db.path, f"SELECT doc_type, created_at FROM sync_outbox WHERE id > {outbox}"
     )
     assert len(new_audits) == 1
-    assert [t for t, _ in queued_rows] == [doc_type] * documents
+    expected = list(doc_type) if isinstance(doc_type, tuple) else [doc_type] * documents
+    assert [t for t, _ in queued_rows] == expected
     # One instant for the entry and the documents: they were written by one unit of work.
     assert {at for _, at in queued_rows} <= {new_audits[0][0]}
 
