@@ -23,6 +23,7 @@ from sqlalchemy import Connection, create_engine
 
 from db.engine import Database, create_sqlite_engine, sqlite_url
 from db.models import Base
+from domain.errors import Refused
 from domain.log import db as log
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -31,7 +32,7 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 SEARCH_TABLE_PREFIX = "patients_fts"
 
 
-class DatabaseRefused(Exception):
+class DatabaseRefused(Refused):
     """The file cannot be opened as a Frontdesk database; the message says why and what to do."""
 
 

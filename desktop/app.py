@@ -21,10 +21,11 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidge
 from db.engine import Database
 from desktop import theme
 from desktop.counter.session import ParkedCart
+from desktop.errors import error_sentence
 from desktop.login import LoginDialog
 from desktop.main_window import MainWindow
 from desktop.widgets.questions import whole_buttons
-from desktop.workers import BackgroundOp, error_sentence
+from desktop.workers import BackgroundOp
 from domain import log
 from services import auth
 from services.branch import BranchInfo, get_branch, is_initialised

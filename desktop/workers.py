@@ -14,7 +14,6 @@ never called back.
 
 from __future__ import annotations
 
-import logging
 from collections import deque
 from collections.abc import Callable
 from typing import Any, ClassVar, Generic, Self, TypeVar
@@ -23,12 +22,10 @@ import shiboken6
 from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from services.errors import ServiceError
+from desktop.errors import error_sentence, log_failure
+from domain.log import ui as log
 
 # Exceptions raised by our own layers carry a sentence written for the person at the desk.
-_OUR_PACKAGES = ("domain.", "services.", "db.")
-
-log = logging.getLogger("frontdesk.ui")
 
 T = TypeVar("T")
 
@@ -274,19 +271,9 @@ def run_in_background(
     return op.run_in_background(pool)
 
 
-def error_sentence(error: BaseException) -> str:
-    """What to tell the person: our own layers' sentence, or a plain apology for the rest."""
-    if type(error).__module__.startswith(_OUR_PACKAGES) and str(error):
-        return str(error)
-    return "Something went wrong and the action was not completed. The details are in the log file."
-
-
 def show_error(parent: QWidget | None, error: BaseException) -> None:
     """The default failure handler: log the error, then tell the person in a message box."""
-    if isinstance(error, ServiceError):
-        log.warning("%s", error)
-    else:
-        log.error("background operation failed", exc_info=error)
+    log_failure(error)
     box = QMessageBox(QMessageBox.Icon.Warning, "Frontdesk", error_sentence(error), parent=parent)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
     box.open()

@@ -39,8 +39,8 @@ from typing import Protocol, TypeVar
 from PySide6.QtCore import QObject, Signal
 
 from db.engine import Database
+from desktop.errors import error_sentence
 from desktop.models.cart_model import MAX_QUANTITY, CartModel
-from desktop.workers import error_sentence
 from domain import log
 from services import invoicing, promotions
 from services.auth import CurrentUser

@@ -24,8 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from db.engine import Database
+from desktop.errors import error_sentence
 from desktop.widgets.type_ahead import TypeAheadField
-from desktop.workers import BackgroundOp, error_sentence
+from desktop.workers import BackgroundOp
 from domain.callbacks import Reason, Source
 from services import callbacks as callback_service
 from services import patients as patient_service

@@ -6,7 +6,6 @@ them only while the branch is open); they are stored in minutes.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
@@ -32,13 +31,12 @@ from db.engine import Database
 from desktop.widgets.form import FieldForm, SaveBar
 from desktop.workers import BackgroundOp
 from domain.callbacks import CallbackSettings, Category
+from domain.log import ui as log
 from domain.opening_hours import WEEKDAY_NAMES, WEEKDAYS, DayHours, OpeningHours
 from domain.roles import Role, has_role
 from services import callbacks as callback_service
 from services.auth import CurrentUser
 from services.callbacks import CallbackConfig
-
-log = logging.getLogger("frontdesk.ui")
 
 SLA_FIELDS = tuple(f"sla_{category.value}" for category in Category)
 HOURS_FIELDS = tuple(f"hours_{day}" for day in WEEKDAYS)

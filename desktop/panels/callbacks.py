@@ -8,7 +8,6 @@ that becomes urgent is announced (tray message when there is a tray, a banner ot
 from __future__ import annotations
 
 import html
-import logging
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -39,6 +38,7 @@ from PySide6.QtWidgets import (
 from db.engine import Database
 from desktop import theme
 from desktop.dialogs.callback_dialog import AddCallbackDialog, date_time_edit, from_qdatetime
+from desktop.errors import error_sentence
 from desktop.models.callback_model import (
     ASSIGNED,
     COLUMNS,
@@ -55,15 +55,14 @@ from desktop.models.callback_model import (
     duration_text,
 )
 from desktop.widgets.focus import FocusOnEntry
-from desktop.workers import OpCounter, error_sentence
+from desktop.workers import OpCounter
 from domain.callbacks import OPEN_STATUSES, Category, Status
+from domain.log import ui as log
 from services import callbacks as callback_service
 from services.auth import CurrentUser
 from services.branch import BranchInfo
 from services.callbacks import CallbackDetail, CallbackRow, QueueSnapshot
 from services.patients import PatientMatch
-
-log = logging.getLogger("frontdesk.ui")
 
 T = TypeVar("T")
 

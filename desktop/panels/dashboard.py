@@ -15,7 +15,6 @@ loop (bench/panel_stall.py measures the longest turn).
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -49,6 +48,7 @@ from PySide6.QtWidgets import (
 
 from db.engine import Database
 from desktop.dialogs.customers_dialog import CustomersDialog
+from desktop.errors import error_sentence
 from desktop.panels import dashboard_figures as figures
 from desktop.panels import dashboard_preload
 from desktop.panels.dashboard_figures import CardSpec
@@ -56,8 +56,9 @@ from desktop.panels.dashboard_figures import CardSpec
 # The promotions admin's flat tabs and padded table cells, so the two panels look alike.
 from desktop.panels.promotions import PANEL_STYLE as TABS_AND_TABLES
 from desktop.widgets.focus import FocusOnEntry
-from desktop.workers import OpCounter, ProgressRelay, StepQueue, error_sentence
+from desktop.workers import OpCounter, ProgressRelay, StepQueue
 from domain.fiscal import fiscal_year_bounds, fiscal_year_start
+from domain.log import ui as log
 from services import dashboard as dashboard_service
 from services.auth import CurrentUser
 from services.branch import BranchInfo
@@ -67,8 +68,6 @@ from services.history_import import ImportResult, import_transactions
 
 if TYPE_CHECKING:
     from desktop.widgets.charts import ChartCard
-
-log = logging.getLogger("frontdesk.ui")
 
 
 RFM_TAB, CAMPAIGNS_TAB = 0, 1

@@ -48,6 +48,7 @@ from desktop.counter.session import (
     ParkedCart,
     QuantityQuestion,
 )
+from desktop.errors import error_sentence
 from desktop.models.cart_model import DISCOUNT, ITEM
 from desktop.widgets.barcode_scanner import BarcodeListener
 from desktop.widgets.cart_table import CartTable
@@ -55,7 +56,7 @@ from desktop.widgets.new_patient import NewPatientDialog, split_search_text
 from desktop.widgets.promo_codes import CodeLine, PromoCodes
 from desktop.widgets.totals_pane import TotalsPane
 from desktop.widgets.type_ahead import TypeAheadField
-from desktop.workers import OpCounter, error_sentence
+from desktop.workers import OpCounter
 from domain import log
 from domain.money import format_rupees
 from services import catalog, patients, promotions

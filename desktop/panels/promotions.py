@@ -7,7 +7,6 @@ shown and after every change, so uses made at the counter appear on coming back 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, Literal, TypeVar
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
 from db.engine import Database
 from desktop.dialogs.code_dialog import CodeDialog
 from desktop.dialogs.promotion_dialog import PromotionDialog
+from desktop.errors import error_sentence
 from desktop.models.promotion_models import (
     TYPE_NAMES,
     ApplicationsModel,
@@ -42,15 +42,14 @@ from desktop.models.promotion_models import (
     validity_text,
 )
 from desktop.widgets.empty_table import EmptyStateTable
-from desktop.workers import OpCounter, error_sentence
+from desktop.workers import OpCounter
+from domain.log import ui as log
 from domain.money import format_rupees
 from services import promotions as promotion_service
 from services.auth import CurrentUser
 from services.branch import BranchInfo
 from services.errors import ServiceError
 from services.promotions import ApplicationsPage, CodeAnalytics, CodeRow, PromotionRow
-
-log = logging.getLogger("frontdesk.ui")
 
 T = TypeVar("T")
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import calendar
 import functools
-import logging
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -40,8 +39,6 @@ from domain.roles import Role, has_role
 from services import branch as branch_service
 from services.auth import CurrentUser
 from services.branch import BranchInfo
-
-log = logging.getLogger("frontdesk.ui")
 
 FIELDS = (
     "name",

@@ -9,7 +9,6 @@ that says how the save went; `timezone_combo` the time-zone field the forms shar
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt, QTimer
@@ -24,11 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.workers import error_sentence
+from desktop.errors import error_sentence
 from domain.branch import timezone_names
 from domain.errors import BadInput, FrontdeskError
-
-log = logging.getLogger("frontdesk.ui")
+from domain.log import ui as log
 
 MARKED_IN_RED = "Not saved: correct the field marked in red."
 

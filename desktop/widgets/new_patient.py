@@ -24,8 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from db.engine import Database
+from desktop.errors import error_sentence
 from desktop.widgets.questions import whole_buttons
-from desktop.workers import BackgroundOp, error_sentence
+from desktop.workers import BackgroundOp
 from domain.patients import NewPatient, PatientDetailsError
 from services import patients as patient_service
 from services.auth import CurrentUser
