@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from db.engine import Database
 from desktop.panels.callback_settings import CallbackSettingsPanel
+from desktop.widgets.focus import FocusOnEntry
 from desktop.widgets.form import FieldForm, SaveBar, restyle, timezone_combo
 from desktop.workers import BackgroundOp
 from domain.branch import BranchDetails, number_format_of
@@ -231,7 +232,7 @@ class SettingsPanel(QWidget):
         self.save_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.save_shortcut.activated.connect(self.save)
 
-        self.setFocusProxy(self.name_edit)
+        FocusOnEntry(self, self.name_edit)
         self._show_details(branch_info.details)
         for field in FIELDS:
             self._watch(field)

@@ -126,15 +126,7 @@ def test_tab_leaves_the_callback_table_for_the_note_and_the_outcome_buttons(
     [
         "dashboard",
         "promotions",
-        pytest.param(
-            "settings",
-            marks=pytest.mark.xfail(
-                reason="desktop/panels/settings.py: its focus proxy (the Name field) takes "
-                "the Tab that reaches the panel, so forward Tab skips the tab bar and the "
-                "scroll area before it; desktop/widgets/focus.py FocusOnEntry avoids that",
-                strict=True,
-            ),
-        ),
+        "settings",
     ],
 )
 def test_tab_reaches_every_control_of_the_managers_panels(
