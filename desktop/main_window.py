@@ -28,6 +28,8 @@ from desktop.models.callback_model import QueueFilter
 from desktop.navigation_rail import NavigationRail
 from desktop.panels.callbacks import SHORTCUTS as CALLBACK_SHORTCUTS
 from desktop.panels.callbacks import CallbacksPanel
+from desktop.panels.catalog import SHORTCUTS as CATALOG_SHORTCUTS
+from desktop.panels.catalog import CatalogPanel
 from desktop.panels.invoice_entry import SHORTCUTS as INVOICE_SHORTCUTS
 from desktop.panels.invoice_entry import InvoiceEntryPanel, open_with_system
 from desktop.panels.placeholder import PLANNED, PlaceholderPanel
@@ -75,6 +77,7 @@ PANELS: tuple[PanelSpec, ...] = (
     PanelSpec("invoice", "Invoice", "Invoice", "invoice", Role.FRONT_DESK, "Ctrl+1"),
     PanelSpec("callbacks", "Callbacks", "Callbacks", "callbacks", Role.FRONT_DESK, "Ctrl+2"),
     PanelSpec("promotions", "Promotions", "Promotions", "promotions", Role.MANAGER, "Ctrl+3"),
+    PanelSpec("catalog", "Catalog", "Catalog", "catalog", Role.MANAGER, "Ctrl+7"),
     PanelSpec("campaigns", "Campaigns", "Campaigns", "campaigns", Role.MANAGER, "Ctrl+4"),
     PanelSpec("dashboard", "Dashboard", "Dashboard", "dashboard", Role.MANAGER, "Ctrl+5"),
     PanelSpec("settings", "Settings", "Settings", "settings", Role.MANAGER, "Ctrl+6"),
@@ -292,6 +295,10 @@ class MainWindow(QMainWindow):
             self.branch_changed.connect(dashboard.set_branch_info)
             self.invoice_saved.connect(dashboard.mark_stale)
             return dashboard
+        if spec.key == "catalog":
+            catalog = CatalogPanel(self._db, self.user, self.branch_info, clock=self._clock)
+            self.branch_changed.connect(catalog.set_branch_info)
+            return catalog
         if spec.key == "settings":
             panel = SettingsPanel(self._db, self.user, self.branch_info, clock=self._clock)
             panel.branch_saved.connect(self._branch_saved)
@@ -410,6 +417,8 @@ class MainWindow(QMainWindow):
             rows += list(CALLBACK_SHORTCUTS)
         if "dashboard" in self._specs:
             rows.append(("F5", "Dashboard: read the figures again with the filters"))
+        if "catalog" in self._specs:
+            rows += list(CATALOG_SHORTCUTS)
         if "settings" in self._specs:
             rows.append(("Ctrl+S", "Settings: save the branch's details"))
         rows += [
