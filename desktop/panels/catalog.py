@@ -38,7 +38,13 @@ from PySide6.QtWidgets import (
 from db.engine import Database
 from desktop.dialogs.spec_form import DIALOG_STYLE
 from desktop.errors import error_sentence
-from desktop.models.catalog_model import CatalogFilter, CatalogModel, StatusFilter, amount_text
+from desktop.models.catalog_model import (
+    CatalogFilter,
+    CatalogModel,
+    StatusFilter,
+    amount_text,
+    status_of,
+)
 from desktop.models.promotion_models import short_day
 from desktop.widgets.empty_table import EmptyStateTable
 from desktop.widgets.focus import FocusOnEntry
@@ -171,7 +177,7 @@ class CatalogPanel(QWidget):
         self.model = CatalogModel(self)
         self._build()
         self._shortcuts()
-        self.new_item(focus=False)
+        self._show(None)
 
     # -- building ------------------------------------------------------------------------
 
@@ -626,7 +632,7 @@ class CatalogPanel(QWidget):
         model = self.model
         rows = model.rows()
         wanted = [c for c in range(model.columnCount()) if c != CatalogModel.NAME]
-        if model.filter.status is StatusFilter.ACTIVE:
+        if all(status_of(r) == "Active" for r in rows):
             wanted.remove(CatalogModel.STATUS)
         if not any(r.next_price is not None for r in rows):
             wanted.remove(CatalogModel.NEXT_PRICE)
@@ -656,15 +662,41 @@ class CatalogPanel(QWidget):
     # -- the form ------------------------------------------------------------------------
 
     def _row_chosen(self, row: int) -> None:
-        if 0 <= row < self.model.rowCount():
-            self._show(self.model.row(row))
+        if not 0 <= row < self.model.rowCount():
+            return
+        chosen = self.model.row(row)
+        if self._editing is not None and chosen.spec.code == self._editing.spec.code:
+            return
+        if self._kept_for_changes():
+            return
+        self._show(chosen)
+
+    def has_changes(self) -> bool:
+        """The form differs from the item as last read or saved (or from an empty form)."""
+        return self._as_shown != (self.details(), self.price_from())
+
+    def _kept_for_changes(self) -> bool:
+        """With changes in the form (or a save under way), keep its item selected and say
+        so; True when the form was kept. Nothing typed is ever dropped without Undo."""
+        if not (self.has_changes() or self.is_saving()):
+            return False
+        self._reselect(self._editing.spec.code if self._editing else None)
+        what = self._editing.spec.code if self._editing else "the new item"
+        self.save_status.setObjectName("FieldError")
+        restyle(self.save_status)
+        self.save_status.setText(
+            f"The changes to {what} are not saved: save them (Ctrl+S) or undo them first."
+        )
+        return True
 
     def editing(self) -> CatalogRow | None:
         """The item in the form as last read or saved; None for a new item."""
         return self._editing
 
     def new_item(self, *, focus: bool = True) -> None:
-        """Empty the form for a new item (Ctrl+N)."""
+        """Empty the form for a new item (Ctrl+N); changes not saved keep the form as it is."""
+        if self._kept_for_changes():
+            return
         self._reselect(None)
         self._show(None)
         if focus:
@@ -709,6 +741,7 @@ class CatalogPanel(QWidget):
         self._show_heading()
         self.form.clear()
         self.save_status.clear()
+        self._as_shown = (self.details(), self.price_from())
 
     def _choose_gst(self, taxability: Taxability, rate: Decimal) -> None:
         """Pick the GST choice for (taxability, rate); one the choices lack (an imported
@@ -734,7 +767,7 @@ class CatalogPanel(QWidget):
         if row.retired:
             self.subheading.setText("Retired: it can no longer be sold; old invoices keep it.")
         elif not row.is_active:
-            self.subheading.setText("Off sale: it cannot be sold.")
+            self.subheading.setText("Off sale: the counter cannot sell it.")
         else:
             self.subheading.setText(f"On sale in {row.spec.category}.")
 

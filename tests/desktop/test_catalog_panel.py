@@ -4,13 +4,14 @@ refused value, retire, CSV out and back in, and the keyboard alone."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QFileDialog, QLineEdit, QMessageBox
 
-from desktop.models.catalog_model import CatalogModel
+from desktop.models.catalog_model import CatalogModel, status_of
 from desktop.panels.catalog import CatalogPanel
 from desktop.panels.invoice_entry import InvoiceEntryPanel
 from services import catalog as catalog_service
@@ -124,6 +125,13 @@ def test_the_table_model_passes_qts_model_checks(qtmodeltester, db, manager):
     model.set_rows(catalog_service.list_items(db, manager, now=NOW, include_retired=True))
     qtmodeltester.check(model)
     assert model.rowCount() == 40
+
+
+def test_an_item_switched_off_shows_as_off_sale(db, manager):
+    [row] = catalog_service.list_items(db, manager, now=NOW, category="Consultation")[:1]
+    assert status_of(row) == "Active"
+    assert status_of(replace(row, is_active=False)) == "Off sale"
+    assert status_of(replace(row, is_active=False, retired=True)) == "Retired"
 
 
 # -- adding an item, then selling it at the counter ---------------------------------------
@@ -286,6 +294,35 @@ def test_retire_asks_first_and_the_item_leaves_the_active_list(qtbot, db, catalo
     assert table_texts(panel, CatalogModel.STATUS) == ["Retired"]
     assert not panel.table.isColumnHidden(CatalogModel.STATUS)
     save_screenshot(window, "catalog_retired")
+
+
+# -- changes not saved ------------------------------------------------------------------
+
+
+def test_changes_not_saved_keep_their_item_in_the_form_until_saved_or_undone(qtbot, catalog):
+    _window, panel = catalog
+    panel.table.setFocus()
+    panel.table.setCurrentIndex(panel.model.index(0, 0))
+    assert panel.heading.text() == "CONSULT" and not panel.has_changes()
+    type_into(qtbot, panel.name_edit, "Consultation (20 min)")
+    assert panel.has_changes()
+
+    panel.table.setFocus()
+    qtbot.keyClick(panel.table, Qt.Key.Key_Down)
+    assert panel.heading.text() == "CONSULT"
+    assert panel.table.currentIndex().row() == panel.model.row_of("CONSULT")
+    assert panel.name_edit.text() == "Consultation (20 min)"
+    assert panel.save_status.text() == (
+        "The changes to CONSULT are not saved: save them (Ctrl+S) or undo them first."
+    )
+    qtbot.keyClick(panel.table, Qt.Key.Key_N, CTRL)
+    assert panel.heading.text() == "CONSULT"  # Ctrl+N keeps them too
+
+    qtbot.mouseClick(panel.save_bar.revert_button, Qt.MouseButton.LeftButton)
+    assert panel.name_edit.text() == "Consultation" and not panel.has_changes()
+    panel.table.setFocus()
+    qtbot.keyClick(panel.table, Qt.Key.Key_Down)
+    assert panel.heading.text() == "FOLLOWUP"
 
 
 # -- filters -----------------------------------------------------------------------------
