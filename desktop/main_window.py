@@ -246,9 +246,6 @@ class MainWindow(QMainWindow):
         self.overdue_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.overdue_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.overdue_button.setToolTip("Open the callbacks that are past their due time")
-        self.overdue_button.setStyleSheet(
-            "QToolButton#OverdueCallbacks { color: #b42318; font-weight: bold; }"
-        )
         self.overdue_button.clicked.connect(self.show_overdue)
         self.overdue_button.hide()
         status.addPermanentWidget(self.overdue_button)

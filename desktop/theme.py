@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from importlib import resources as importlib_resources
 from pathlib import Path
 
@@ -25,10 +27,28 @@ def _resource_bytes(*parts: str) -> bytes:
     return importlib_resources.files("resources").joinpath(*parts).read_bytes()
 
 
-def stylesheet() -> str:
-    """The application's Qt stylesheet (resources/style.qss), its image paths filled in."""
+_SECTION = re.compile(r"/\* \[section ([a-z-]+)\].*?\*/\n(.*?)/\* \[end \1\] \*/\n?", re.S)
+
+
+def _qss() -> str:
     icons = Path(str(importlib_resources.files("resources").joinpath("icons")))
     return _resource_bytes("style.qss").decode("utf-8").replace("@ICONS@", icons.as_posix())
+
+
+def stylesheet() -> str:
+    """The application's Qt stylesheet (resources/style.qss) without its sections, its
+    image paths filled in."""
+    return _SECTION.sub("", _qss())
+
+
+@functools.cache
+def section(name: str) -> str:
+    """One section of resources/style.qss ('callbacks', 'dashboard', ...), for the panel or
+    dialog it styles to set on itself: a widget's own stylesheet outranks the application's."""
+    for match in _SECTION.finditer(_qss()):
+        if match.group(1) == name:
+            return match.group(2)
+    raise KeyError(f"resources/style.qss has no section {name!r}")
 
 
 def light_palette() -> QPalette:

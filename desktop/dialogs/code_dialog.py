@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from db.engine import Database
+from desktop import theme
 from desktop.dialogs.spec_form import (
-    DIALOG_STYLE,
     INPUT_WIDTH,
     OptionalDateEdit,
     SpecDialog,
@@ -103,6 +103,7 @@ class CodeDialog(SpecDialog):
         self.replacing = None if code is None else code.code
         self.setWindowTitle("New promo code" if code is None else f"Edit {code.code}")
         self.setObjectName("CodeDialog")
+        self.setStyleSheet(theme.section("spec-dialog"))
         self.fallback_field = "code"
         form = self.form
 
@@ -210,7 +211,6 @@ class CodeDialog(SpecDialog):
         column.addStretch(1)
         column.addWidget(self.status_label)
         column.addWidget(buttons)
-        self.setStyleSheet(DIALOG_STYLE)
         self.fit(860, 560)
 
         self.hours_box.toggled.connect(self._hours_toggled)

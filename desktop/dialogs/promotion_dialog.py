@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from db.engine import Database
+from desktop import theme
 from desktop.dialogs.spec_form import (
-    DIALOG_STYLE,
     INPUT_WIDTH,
     CategoriesField,
     ItemCodesField,
@@ -98,6 +98,7 @@ class PromotionDialog(SpecDialog):
         self.replacing: str | None = None if spec is None else str(spec["campaign_code"])
         self.setWindowTitle("New promotion" if spec is None else f"Edit {self.replacing}")
         self.setObjectName("PromotionDialog")
+        self.setStyleSheet(theme.section("spec-dialog"))
         self.fallback_field = "rules"
         form = self.form
 
@@ -360,7 +361,6 @@ class PromotionDialog(SpecDialog):
         footer.addWidget(self.status_label)
         footer.addWidget(buttons)
         outer.addLayout(footer)
-        self.setStyleSheet(DIALOG_STYLE)
         self.fit(900, 680)
 
         self.type_combo.currentIndexChanged.connect(self._type_changed)

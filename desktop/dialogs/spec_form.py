@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from db.engine import Database
+from desktop import theme
 from desktop.widgets.form import FieldForm
 from desktop.widgets.type_ahead import TypeAheadField
 from desktop.workers import BackgroundOp
@@ -42,70 +43,9 @@ from services.catalog import CatalogEntry
 
 _ICONS = Path(str(importlib_resources.files("resources").joinpath("icons"))).as_posix()
 
-# Date, time and number boxes styled like the line edits beside them (style.qss leaves
-# them to the platform, which draws them smaller).
-DIALOG_STYLE = f"""
-QAbstractSpinBox {{
-    background: #ffffff;
-    border: 1px solid #c5ccd3;
-    border-radius: 5px;
-    padding: 4px 6px;
-    min-height: 20px;
-    selection-background-color: #0f766e;
-    selection-color: #ffffff;
-}}
-QAbstractSpinBox QLineEdit {{
-    border: none;
-    padding: 0;
-    min-height: 0;
-    background: transparent;
-}}
-/* Numbers and times are typed; their arrows are hidden (NoButtons would squeeze the text
-   to nothing under a stylesheet), and `plain_number_box` gives the text its margin. */
-QSpinBox, QTimeEdit {{
-    padding: 0;
-    min-height: 28px;
-}}
-QSpinBox::up-button, QSpinBox::down-button, QTimeEdit::up-button, QTimeEdit::down-button {{
-    width: 0px;
-    border: none;
-    image: none;
-}}
-QSpinBox::up-arrow, QSpinBox::down-arrow, QTimeEdit::up-arrow, QTimeEdit::down-arrow {{
-    image: none;
-    width: 0px;
-}}
-QAbstractSpinBox:focus {{
-    border: 2px solid #0f766e;
-    padding: 3px 5px;
-}}
-QAbstractSpinBox:disabled {{
-    background: #f4f6f8;
-    color: #9aa5b1;
-}}
-QAbstractSpinBox[invalid="true"] {{
-    border: 2px solid #b42318;
-    padding: 3px 5px;
-}}
-QDateEdit::drop-down {{
-    subcontrol-origin: padding;
-    subcontrol-position: center right;
-    width: 24px;
-    border: none;
-    border-left: 1px solid #e1e5ea;
-}}
-QDateEdit::down-arrow {{
-    image: url({_ICONS}/chevron_down.svg);
-    width: 12px;
-    height: 12px;
-}}
-QDateEdit::down-arrow:disabled {{
-    image: none;
-}}
-QDateEdit::drop-down:disabled {{
-    border-left: none;
-}}
-"""
+# Date, time and number boxes styled like the line edits beside them: resources/style.qss
+# scopes these rules to the promotion and code dialogs; a pane elsewhere may still apply it.
+DIALOG_STYLE = theme.section("spec-dialog")
 
 # Inputs in the dialogs are this wide, so the messages beside them line up.
 INPUT_WIDTH = 330

@@ -75,24 +75,6 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("F8", "Callbacks: reschedule to the time chosen"),
 )
 
-_LOCAL_STYLE = """
-QPushButton#FilterButton { min-width: 0; padding: 4px 12px; }
-QPushButton#FilterButton:checked { background: #d3ece7; border-color: #0f766e; color: #073b37;
-    font-weight: bold; }
-QLabel#UrgentBanner { color: #ffffff; background: #b42318; border-radius: 5px;
-    padding: 6px 10px; font-weight: bold; }
-QLabel#DetailName { font-size: 12pt; font-weight: bold; }
-QLabel#ScoreLine { color: #073b37; background: #eef7f5; border: 1px solid #cfe8e3;
-    border-radius: 5px; padding: 5px 8px; }
-QLabel#EmptyState { color: #52606d; font-size: 11pt; }
-QTableView#CallbackTable { gridline-color: #eef1f4; outline: none; }
-QTableView#CallbackTable:focus { border: 2px solid #0f766e; }
-QDateTimeEdit:focus, QScrollArea#ActivityLog:focus { border: 2px solid #0f766e; }
-QTableView#CallbackTable::item { padding: 0 6px; }
-QTableView#CallbackTable::item:selected { background: #d3ece7; color: #073b37; }
-QScrollArea#ActivityLog { border: 1px solid #d9dee4; border-radius: 5px; background: #ffffff; }
-QLabel#ActivityText { background: #ffffff; padding: 6px; }
-"""
 
 _VIEW_LABELS = (
     (QueueFilter.MINE, "Mine"),
@@ -132,6 +114,7 @@ class CallbacksPanel(QWidget):
         """`notify(title, text)` shows a desktop notification and says whether it could;
         by default the system tray is used when there is one."""
         super().__init__(parent)
+        self.setStyleSheet(theme.section("callbacks"))
         self._db = db
         self._user = user
         self._clock = clock
@@ -148,7 +131,6 @@ class CallbacksPanel(QWidget):
 
         self.model = CallbackQueueModel(user.id, branch_info.details.timezone, self)
         self._build()
-        self.setStyleSheet(_LOCAL_STYLE)
 
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)

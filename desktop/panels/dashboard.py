@@ -19,7 +19,6 @@ import threading
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import partial
-from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -47,6 +46,7 @@ from PySide6.QtWidgets import (
 )
 
 from db.engine import Database
+from desktop import theme
 from desktop.dialogs.customers_dialog import CustomersDialog
 from desktop.errors import error_sentence
 from desktop.panels import dashboard_figures as figures
@@ -54,7 +54,6 @@ from desktop.panels import dashboard_preload
 from desktop.panels.dashboard_figures import CardSpec
 
 # The promotions admin's flat tabs and padded table cells, so the two panels look alike.
-from desktop.panels.promotions import PANEL_STYLE as TABS_AND_TABLES
 from desktop.widgets.focus import FocusOnEntry
 from desktop.workers import OpCounter, ProgressRelay, StepQueue
 from domain.fiscal import fiscal_year_bounds, fiscal_year_start
@@ -83,95 +82,6 @@ CHARTS_FAILED = "This chart cannot be drawn here; the log file says why."
 # Coming back to the panel reads the figures again once they are this old.
 STALE_AFTER = timedelta(minutes=10)
 IMPORT_TEXT = "Import history..."
-
-_ICONS = Path(str(importlib_resources.files("resources").joinpath("icons"))).as_posix()
-
-DASHBOARD_STYLE = """
-QFrame#KpiTile {
-    background: #ffffff;
-    border: 1px solid #d9dee4;
-    border-radius: 8px;
-}
-QFrame#KpiTile QLabel {
-    background: transparent;
-}
-QLabel#KpiCaption {
-    color: #52606d;
-    font-size: 9pt;
-}
-QLabel#KpiValue {
-    font-size: 16pt;
-    font-weight: bold;
-    color: #1f2933;
-}
-QLabel#KpiValue[stale="true"] {
-    color: #9aa5b1;
-}
-QLabel#KpiDetail {
-    color: #7b8794;
-    font-size: 8.5pt;
-}
-QLabel#FilterCaption {
-    color: #3e4c59;
-}
-QDateEdit {
-    background: #ffffff;
-    border: 1px solid #c5ccd3;
-    border-radius: 5px;
-    padding: 4px 6px;
-    min-height: 20px;
-}
-QDateEdit:focus {
-    border: 2px solid #0f766e;
-    padding: 3px 5px;
-}
-QDateEdit:disabled {
-    background: #f4f6f8;
-    color: #9aa5b1;
-    border-color: #e1e5ea;
-}
-QDateEdit::drop-down {
-    subcontrol-origin: padding;
-    subcontrol-position: center right;
-    width: 24px;
-    border: none;
-    border-left: 1px solid #e1e5ea;
-}
-QDateEdit::down-arrow {
-    image: url(@ICONS@/chevron_down.svg);
-    width: 12px;
-    height: 12px;
-}
-QDateEdit::down-arrow:disabled {
-    image: none;
-}
-QFrame#ChartSlot {
-    background: #ffffff;
-    border: 1px solid #d9dee4;
-    border-radius: 8px;
-}
-QFrame#ChartSlot QLabel {
-    background: transparent;
-}
-QLabel#SlotTitle {
-    font-size: 10.5pt;
-    font-weight: bold;
-}
-QScrollArea#ChartScroll, QWidget#ChartGrid {
-    background: transparent;
-    border: none;
-}
-QProgressBar {
-    background: #e9edf1;
-    border: none;
-    border-radius: 4px;
-    max-height: 8px;
-}
-QProgressBar::chunk {
-    background: #0f766e;
-    border-radius: 4px;
-}
-"""
 
 
 def _restyle(widget: QWidget) -> None:
@@ -280,6 +190,7 @@ class DashboardPanel(QWidget):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self.setStyleSheet(theme.section("tabs-and-tables") + theme.section("dashboard"))
         self._db = db
         self._user = user
         self._branch = branch_info
@@ -315,7 +226,6 @@ class DashboardPanel(QWidget):
     # -- building ------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.setStyleSheet(TABS_AND_TABLES + DASHBOARD_STYLE.replace("@ICONS@", _ICONS))
         filters = self._build_filters()
         tiles = self._build_tiles()
 

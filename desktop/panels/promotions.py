@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from db.engine import Database
+from desktop import theme
 from desktop.dialogs.code_dialog import CodeDialog
 from desktop.dialogs.promotion_dialog import PromotionDialog
 from desktop.errors import error_sentence
@@ -57,46 +58,6 @@ PROMOTIONS_TAB, CODES_TAB = 0, 1
 ANALYTICS_TAB, APPLICATIONS_TAB = 0, 1
 PAGE_SIZE = 20
 DETAIL_WIDTH = 400
-
-# Flat tabs with an accent underline (style.qss has none: no other panel has tabs yet), and
-# table cells padded like the headers above them, as the counter's cart does.
-PANEL_STYLE = """
-QTabBar::tab {
-    background: transparent;
-    color: #52606d;
-    border: none;
-    border-bottom: 2px solid transparent;
-    padding: 6px 14px 7px 14px;
-    margin-right: 4px;
-}
-QTabBar::tab:hover {
-    color: #1f2933;
-    border-bottom-color: #c5ccd3;
-}
-QTabBar::tab:selected {
-    color: #0b5c55;
-    border-bottom-color: #0f766e;
-}
-QTabWidget::pane {
-    border: none;
-    border-top: 1px solid #d9dee4;
-}
-QTableView {
-    gridline-color: #eef1f4;
-    outline: none;
-}
-QTableView::item {
-    padding: 0 8px 0 12px;
-    border-bottom: 1px solid #eef1f4;
-}
-QTableView::item:selected {
-    background: #d3ece7;
-    color: #073b37;
-}
-QTableView:focus {
-    border: 2px solid #0f766e;
-}
-"""
 
 
 def hours_line(code: CodeRow) -> str:
@@ -142,6 +103,7 @@ class PromotionsPanel(QWidget):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self.setStyleSheet(theme.section("tabs-and-tables"))
         self._db = db
         self._user = user
         self._branch = branch_info
@@ -234,7 +196,6 @@ class PromotionsPanel(QWidget):
 
         self.detail = self._build_detail()
 
-        self.setStyleSheet(PANEL_STYLE)
         outer = QHBoxLayout(self)
         outer.setContentsMargins(20, 14, 20, 16)
         outer.setSpacing(18)

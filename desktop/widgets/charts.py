@@ -48,46 +48,6 @@ LEFT_AXIS_MAX = 180  # names longer than this are elided on a horizontal chart's
 
 AskPath = Callable[[str, str], Path | None]
 
-CARD_STYLE = """
-QFrame#ChartCard {
-    background: #ffffff;
-    border: 1px solid #d9dee4;
-    border-radius: 8px;
-}
-QFrame#ChartCard QLabel {
-    background: transparent;
-}
-QLabel#ChartTitle {
-    font-size: 10.5pt;
-    font-weight: bold;
-}
-QLabel#ChartNote, QLabel#ChartLegend {
-    color: #52606d;
-    font-size: 9pt;
-}
-QLabel#ChartEmpty {
-    color: #52606d;
-}
-QToolButton#ChartMenu {
-    background: transparent;
-    border: 1px solid transparent;
-    border-radius: 4px;
-    padding: 2px 6px;
-    color: #3e4c59;
-}
-QToolButton#ChartMenu:hover, QToolButton#ChartMenu:focus {
-    border-color: #c5ccd3;
-    background: #f0f3f6;
-}
-QFrame#ChartCard[focused="true"] {
-    border: 2px solid #0f766e;
-}
-QToolButton#ChartMenu::menu-indicator {
-    image: none;
-    width: 0;
-}
-"""
-
 
 def tick_font() -> QFont:
     font = QFont()
@@ -205,7 +165,7 @@ class ChartCard(QFrame):
         self._hover: int | None = None
         self.hover_text = ""
         self.setObjectName("ChartCard")
-        self.setStyleSheet(CARD_STYLE)
+        self.setStyleSheet(theme.section("chart-card"))
         self.setAccessibleName(title)
 
         self.title_label = QLabel(title)
