@@ -298,6 +298,10 @@ def _write(
         current, cost = prices_on(session, [item.id], start).get(item.id, (item.price, item.cost))
         action, priced = "catalog.edit", (current, cost) != (spec.price, spec.cost)
     _set(item, spec)
+    # Saving an item puts it on sale: a history import adds unknown items off sale until a
+    # manager completes them. A retired item stays retired.
+    if item.retired_at is None:
+        item.is_active = True
     item.updated_at = now
     if priced:
         session.add(

@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
 )
 
 from db.engine import Database
-from desktop import theme
 from desktop.widgets.form import FieldForm
 from desktop.widgets.type_ahead import TypeAheadField
 from desktop.workers import BackgroundOp
@@ -43,9 +42,6 @@ from services.catalog import CatalogEntry
 
 _ICONS = Path(str(importlib_resources.files("resources").joinpath("icons"))).as_posix()
 
-# Date, time and number boxes styled like the line edits beside them: resources/style.qss
-# scopes these rules to the promotion and code dialogs; a pane elsewhere may still apply it.
-DIALOG_STYLE = theme.section("spec-dialog")
 
 # Inputs in the dialogs are this wide, so the messages beside them line up.
 INPUT_WIDTH = 330

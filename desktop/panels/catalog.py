@@ -8,7 +8,6 @@ a desktop.widgets.form.FieldForm, so a refused value is shown beside its field.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
@@ -36,8 +35,8 @@ from PySide6.QtWidgets import (
 )
 
 from db.engine import Database
-from desktop.dialogs.spec_form import DIALOG_STYLE
-from desktop.errors import error_sentence
+from desktop import theme
+from desktop.errors import error_sentence, log_failure
 from desktop.models.catalog_model import (
     CatalogFilter,
     CatalogModel,
@@ -55,9 +54,6 @@ from services import catalog as catalog_service
 from services.auth import CurrentUser
 from services.branch import BranchInfo
 from services.catalog import CatalogRow, ItemImport
-from services.errors import ServiceError
-
-log = logging.getLogger("frontdesk.ui")
 
 T = TypeVar("T")
 
@@ -88,13 +84,6 @@ _NAME_AT_LEAST = 180
 # A cell's padding (the stylesheet's 12 + 8) and a little air.
 _CELL_PADDING = 30
 # Cells padded like the headers above them, as the promotions' tables are.
-_TABLE_STYLE = """
-QTableView { gridline-color: #eef1f4; outline: none; }
-QTableView:focus { border: 2px solid #0f766e; }
-QTableView::item { padding: 0 8px 0 12px; border-bottom: 1px solid #eef1f4; }
-QTableView::item:selected { background: #d3ece7; color: #073b37; }
-"""
-
 # (taxability, rate) as the GST field offers them: exempt, or taxable at one of GST's rates.
 _GST_CHOICES = [("Exempt (no GST)", Taxability.EXEMPT, Decimal(0))] + [
     (f"Taxable at {rate.normalize():f}%", Taxability.TAXABLE, rate) for rate in RATES if rate
@@ -242,7 +231,7 @@ class CatalogPanel(QWidget):
 
         self.table = EmptyStateTable("Reading the catalog...")
         self.table.setObjectName("CatalogTable")
-        self.table.setStyleSheet(_TABLE_STYLE)
+        self.table.setStyleSheet(theme.section("tabs-and-tables"))
         self.table.setAccessibleName("Catalog items")
         self.table.setModel(self.model)
         self.table.set_widths(_WIDEST, stretch=CatalogModel.NAME)
@@ -306,7 +295,8 @@ class CatalogPanel(QWidget):
         pane = QFrame()
         pane.setObjectName("TotalsPane")  # the counter's side card: white, framed
         pane.setFixedWidth(FORM_WIDTH)
-        pane.setStyleSheet(DIALOG_STYLE)  # the date edit drawn as the promotion dialogs' are
+        # The date edit drawn as the promotion dialogs' are.
+        pane.setStyleSheet(theme.section("spec-dialog"))
 
         self.heading = QLabel()
         self.heading.setObjectName("PaneHeading")
@@ -529,8 +519,7 @@ class CatalogPanel(QWidget):
         return True
 
     def _failed(self, error: Exception) -> None:
-        if not isinstance(error, ServiceError):
-            log.error("catalog panel: %s", error, exc_info=error)
+        log_failure(error, "catalog panel failed")
         self.say(error_sentence(error), error=True)
 
     def say(self, text: str, *, error: bool = False) -> None:

@@ -12,8 +12,24 @@ from desktop.panels.placeholder import PlaceholderPanel
 from desktop.panels.settings import SettingsPanel
 from tests.desktop.helpers import fixed_clock, save_screenshot
 
-ALL_PANELS = ["invoice", "callbacks", "promotions", "campaigns", "dashboard", "settings"]
-DIGIT_KEYS = [Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_3, Qt.Key.Key_4, Qt.Key.Key_5, Qt.Key.Key_6]
+ALL_PANELS = [
+    "invoice",
+    "callbacks",
+    "promotions",
+    "catalog",
+    "campaigns",
+    "dashboard",
+    "settings",
+]
+DIGIT_KEYS = [
+    Qt.Key.Key_1,
+    Qt.Key.Key_2,
+    Qt.Key.Key_3,
+    Qt.Key.Key_7,
+    Qt.Key.Key_4,
+    Qt.Key.Key_5,
+    Qt.Key.Key_6,
+]
 
 
 def open_window(qtbot, db, user, branch_info, settings) -> MainWindow:

@@ -176,3 +176,20 @@ def test_export_then_import_changes_nothing_and_a_bad_row_saves_nothing(demo_db,
     assert (result.added, result.changed) == (1, 1)
     spf = catalog.item_by_code(demo_db, "SPF50")
     assert spf is not None and spf.price == 89_900
+
+
+def test_completing_an_item_a_history_import_left_off_sale_puts_it_on_sale(demo_db, manager):
+    from sqlalchemy import update
+
+    from db.models import CatalogItem
+
+    catalog.save_item(demo_db, manager, SERUM, now=NOW)
+    with demo_db.session(write=True) as session, session.begin():
+        session.execute(
+            update(CatalogItem).where(CatalogItem.code == "PEPTIDE-SERUM").values(is_active=False)
+        )
+    assert catalog.item_by_code(demo_db, "PEPTIDE-SERUM") is None
+    catalog.save_item(
+        demo_db, manager, {**SERUM, "hsn_sac": "33049910"}, now=NOW, replacing="PEPTIDE-SERUM"
+    )
+    assert catalog.item_by_code(demo_db, "PEPTIDE-SERUM") is not None
