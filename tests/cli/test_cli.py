@@ -301,3 +301,59 @@ def test_the_catalog_from_the_command_line(tmp_path, demo_file):
         check=False,
     )
     assert desk.returncode == 1 and "needs a manager" in desk.stderr
+
+
+def test_patients_from_the_command_line(tmp_path, demo_file):
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(demo_file.read_bytes())
+    base = ["--db", str(copy), "--user", "priya", "patient"]
+    found = json.loads(
+        run(*base, "find", "+91 79929 05876", "--json", pin="1111", tmp_path=tmp_path).stdout
+    )
+    assert [p["name"] for p in found] == ["Lakshmi Shetty"]
+    page = json.loads(
+        run(*base, "show", "7992905876", "--json", pin="1111", tmp_path=tmp_path).stdout
+    )
+    assert page["visits"] == len([i for i in page["invoices"] if i["status"] == "issued"])
+    refused = run(
+        *base,
+        "add",
+        "--name",
+        "Ravi Shetty",
+        "--mobile",
+        "79929 05876",
+        pin="1111",
+        tmp_path=tmp_path,
+        check=False,
+    )
+    assert refused.returncode == 1 and "Lakshmi Shetty's; same family?" in refused.stderr
+    added = run(
+        *base,
+        "add",
+        "--name",
+        "Laxmi Shetty",
+        "--mobile",
+        "9845099999",
+        "--json",
+        pin="1111",
+        tmp_path=tmp_path,
+    )
+    twin = json.loads(added.stdout)["id"]
+    bad = run(
+        *base, "edit", twin, "--email", "not-an-email", pin="1111", tmp_path=tmp_path, check=False
+    )
+    assert bad.returncode == 2 and "(--email)" in bad.stderr
+    run(*base, "edit", twin, "--consent-sms", "yes", pin="1111", tmp_path=tmp_path)
+    merged = run(
+        "--db",
+        str(copy),
+        "--user",
+        "meera",
+        "patient",
+        "merge",
+        "7992905876",
+        twin,
+        pin="2222",
+        tmp_path=tmp_path,
+    )
+    assert "Merged Laxmi Shetty into Lakshmi Shetty" in merged.stdout
