@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         Patient,
         PromoCode,
         PromotionCampaign,
+        User,
     )
     from domain.catalog import ItemSpec
     from services.invoice_document import InvoiceDocument
@@ -38,6 +39,7 @@ PATIENT_MERGE = "patient_merge"
 PROMOTION = "promotion"
 PROMO_CODE = "promo_code"
 CATALOG_ITEM = "catalog_item"
+USER = "user"
 
 
 def rupees(paise: int) -> str:
@@ -341,4 +343,18 @@ def catalog_item_json(item: CatalogItem, spec: ItemSpec, price_from: date) -> di
         "barcode": spec.barcode,
         "is_active": item.is_active,
         "retired_at": _iso(item.retired_at),
+    }
+
+
+def user_json(user: User) -> dict[str, Any]:
+    """A member of staff, without the PIN's hash (it never leaves the branch)."""
+    return {
+        "id": str(user.id),
+        "branch_id": str(user.branch_id),
+        "username": user.username,
+        "full_name": user.full_name,
+        "role": user.role,
+        "max_manual_discount_percent": str(user.max_manual_discount_percent),
+        "is_active": user.is_active,
+        "retired_at": _iso(user.retired_at),
     }

@@ -36,6 +36,7 @@ from services import (
     invoicing,
     patients,
     promotions,
+    staff,
 )
 from services.setup import initialise, open_branch_database
 from services.uow import UnitOfWork
@@ -69,6 +70,7 @@ class Desk:
     desk: auth.CurrentUser
     manager: auth.CurrentUser
     folder: Path
+    admin: auth.CurrentUser
 
 
 def stranger(reason: Reason = Reason.APPOINTMENT) -> callbacks.NewCallback:
@@ -223,6 +225,32 @@ WRITES: dict[str, tuple[Any, Any, str | tuple[str, ...] | None, int]] = {
         "catalog_item",
         2,
     ),
+    "staff.add_user": (
+        nothing,
+        lambda d, _: staff.add_user(
+            d.db,
+            d.admin,
+            username="kavya",
+            full_name="Kavya Iyer",
+            role="front_desk",
+            pin="4321",
+            now=NOW,
+        ),
+        "user",
+        1,
+    ),
+    "staff.update_user": (
+        nothing,
+        lambda d, _: staff.update_user(d.db, d.admin, "priya", max_discount="15", now=NOW),
+        "user",
+        1,
+    ),
+    "staff.retire_user": (
+        nothing,
+        lambda d, _: staff.retire_user(d.db, d.admin, "rahul", now=NOW),
+        "user",
+        1,
+    ),
     "callbacks.update_config": (
         nothing,
         lambda d, _: callbacks.update_config(
@@ -298,6 +326,7 @@ def d(demo_db, tmp_path):
         auth.sign_in(demo_db, "priya", "1111"),
         auth.sign_in(demo_db, "meera", "2222"),
         tmp_path,
+        auth.sign_in(demo_db, "admin", "9999"),
     )
 
 

@@ -1,0 +1,103 @@
+"""Settings > Staff's services (issue #12): rules of domain.staff through real writes."""
+
+import pytest
+from sqlalchemy import select
+
+from db.models import AuditLog, SyncOutbox
+from domain.roles import PermissionDenied, Role
+from domain.staff import StaffDetailsError, StaffRefused
+from services import auth, staff
+from services.errors import SignInError
+from tests.services.conftest import NOW
+
+
+@pytest.fixture
+def admin(demo_db):
+    return auth.sign_in(demo_db, "admin", "9999")
+
+
+def test_an_admin_adds_a_receptionist_who_then_signs_in(demo_db, admin):
+    row = staff.add_user(
+        demo_db,
+        admin,
+        username="Kavya",
+        full_name="Kavya  Iyer",
+        role="front_desk",
+        pin="4321",
+        max_discount="5",
+        now=NOW,
+    )
+    assert (row.username, row.full_name, row.role, row.max_discount_percent) == (
+        "kavya",
+        "Kavya Iyer",
+        Role.FRONT_DESK,
+        5,
+    )
+    signed = auth.sign_in(demo_db, "kavya", "4321")
+    assert signed.max_manual_discount_percent == 5
+    with demo_db.session(write=False) as session:
+        doc = session.scalars(select(SyncOutbox).where(SyncOutbox.doc_type == "user")).one()
+    assert "pin_hash" not in doc.payload and doc.payload["username"] == "kavya"
+
+
+def test_role_limit_and_pin_change_and_the_pin_is_never_audited(demo_db, admin):
+    staff.update_user(
+        demo_db, admin, "priya", role="manager", max_discount="20", pin="5555", now=NOW
+    )
+    priya = auth.sign_in(demo_db, "priya", "5555")
+    assert (priya.role, priya.max_manual_discount_percent) == (Role.MANAGER, 20)
+    with pytest.raises(SignInError):
+        auth.sign_in(demo_db, "priya", "1111")
+    with demo_db.session(write=False) as session:
+        entry = session.scalars(select(AuditLog).where(AuditLog.action == "staff.update")).one()
+    assert entry.details["pin"] == "reset" and "5555" not in str(entry.details)
+
+
+def test_a_retired_user_cannot_sign_in(demo_db, admin):
+    staff.retire_user(demo_db, admin, "rahul", now=NOW)
+    with pytest.raises(SignInError, match="no active user"):
+        auth.sign_in(demo_db, "rahul", "3333")
+    assert "rahul" not in [r.username for r in staff.list_staff(demo_db, admin)]
+
+
+def test_the_last_admin_stays_and_nobody_retires_themselves(demo_db, admin):
+    with pytest.raises(StaffRefused, match="cannot retire yourself"):
+        staff.retire_user(demo_db, admin, "admin", now=NOW)
+    with pytest.raises(StaffRefused, match="needs an active admin"):
+        staff.update_user(demo_db, admin, "admin", role="manager", now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"username": "9lives"}, "username"),
+        ({"full_name": "X"}, "full_name"),
+        ({"role": "boss"}, "role"),
+        ({"pin": "12ab"}, "pin"),
+        ({"max_discount": "150"}, "max_discount"),
+    ],
+)
+def test_bad_details_name_the_field(demo_db, admin, changes, field):
+    given = {"username": "kavya", "full_name": "Kavya Iyer", "role": "front_desk", "pin": "4321"}
+    with pytest.raises(StaffDetailsError) as refused:
+        staff.add_user(demo_db, admin, **{**given, **changes}, now=NOW)
+    assert refused.value.field == field
+
+
+def test_only_an_admin_manages_staff(demo_db):
+    manager = auth.sign_in(demo_db, "meera", "2222")
+    with pytest.raises(PermissionDenied):
+        staff.list_staff(demo_db, manager)
+
+
+def test_a_taken_user_name_is_refused(demo_db, admin):
+    with pytest.raises(StaffRefused, match="taken"):
+        staff.add_user(
+            demo_db,
+            admin,
+            username="priya",
+            full_name="Another Priya",
+            role="front_desk",
+            pin="4321",
+            now=NOW,
+        )
