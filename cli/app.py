@@ -10,7 +10,18 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from cli import branch, callback, catalog, common, imports, invoice, patient, promo, report
+from cli import (
+    branch,
+    callback,
+    catalog,
+    common,
+    imports,
+    invoice,
+    patient,
+    promo,
+    report,
+    staff,
+)
 from domain.errors import BadInput, FrontdeskError
 from services import branch as branch_service
 from services import paths, setup
@@ -48,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     gui = commands.add_parser("gui", help="open the app (the default)", description="Open the app.")
     gui.set_defaults(handler=None)
 
-    for group in (branch, invoice, patient, callback, catalog, imports, promo, report):
+    for group in (branch, invoice, patient, callback, catalog, imports, promo, report, staff):
         group.register(commands)
     return parser
 

@@ -34,6 +34,6 @@ def has_role(actual: Role, needed: Role) -> bool:
 def require_role(actual: Role, needed: Role, action: str) -> None:
     """Refuse `action` with a sentence the person can act on unless `actual` is enough."""
     if not has_role(actual, needed):
-        raise PermissionDenied(
-            f"{action} needs a {needed.label.lower()}; ask a {needed.label.lower()} to sign in."
-        )
+        who = needed.label.lower()
+        article = "an" if who[0] in "aeiou" else "a"
+        raise PermissionDenied(f"{action} needs {article} {who}; ask {article} {who} to sign in.")

@@ -12,11 +12,14 @@ import pytest
 FRONTDESK = Path(sys.executable).with_name("frontdesk")
 
 
-def run(*args, pin=None, tmp_path, check=True):
+def run(*args, pin=None, new_pin=None, tmp_path, check=True):
     env = {**os.environ, "FRONTDESK_LOG_DIR": str(tmp_path / "logs")}
     env.pop("FRONTDESK_PIN", None)
+    env.pop("FRONTDESK_NEW_PIN", None)
     if pin is not None:
         env["FRONTDESK_PIN"] = pin
+    if new_pin is not None:
+        env["FRONTDESK_NEW_PIN"] = new_pin
     result = subprocess.run(
         [str(FRONTDESK), *args],
         capture_output=True,
@@ -357,3 +360,68 @@ def test_patients_from_the_command_line(tmp_path, demo_file):
         tmp_path=tmp_path,
     )
     assert "Merged Laxmi Shetty into Lakshmi Shetty" in merged.stdout
+
+
+def test_staff_from_the_command_line(tmp_path, demo_file):
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(demo_file.read_bytes())
+    base = ["--db", str(copy), "--user", "admin", "staff"]
+    added = run(
+        *base,
+        "add",
+        "kavya",
+        "--name",
+        "Kavya Iyer",
+        "--role",
+        "front_desk",
+        "--max-discount",
+        "5",
+        pin="9999",
+        new_pin="4321",
+        tmp_path=tmp_path,
+    )
+    assert "Added Kavya Iyer (kavya, front desk)" in added.stdout
+    listed = json.loads(run(*base, "list", "--json", pin="9999", tmp_path=tmp_path).stdout)
+    assert {
+        "username": "kavya",
+        "name": "Kavya Iyer",
+        "role": "front_desk",
+        "max_discount": "5",
+        "active": True,
+    } in listed
+    run("--db", str(copy), "--user", "kavya", "branch", "show", pin="4321", tmp_path=tmp_path)
+    no_pin = run(*base, "edit", "kavya", "--reset-pin", pin="9999", tmp_path=tmp_path, check=False)
+    assert no_pin.returncode == 2 and "FRONTDESK_NEW_PIN" in no_pin.stderr
+    bad = run(
+        *base, "edit", "kavya", "--max-discount", "150", pin="9999", tmp_path=tmp_path, check=False
+    )
+    assert bad.returncode == 2 and "(--max-discount)" in bad.stderr
+    last = run(
+        *base, "edit", "admin", "--role", "manager", pin="9999", tmp_path=tmp_path, check=False
+    )
+    assert last.returncode == 1 and "needs an active admin" in last.stderr
+    run(*base, "retire", "kavya", pin="9999", tmp_path=tmp_path)
+    gone = run(
+        "--db",
+        str(copy),
+        "--user",
+        "kavya",
+        "branch",
+        "show",
+        pin="4321",
+        tmp_path=tmp_path,
+        check=False,
+    )
+    assert gone.returncode == 1
+    manager = run(
+        "--db",
+        str(copy),
+        "--user",
+        "meera",
+        "staff",
+        "list",
+        pin="2222",
+        tmp_path=tmp_path,
+        check=False,
+    )
+    assert manager.returncode == 1 and "Managing staff needs an admin" in manager.stderr
