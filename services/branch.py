@@ -36,7 +36,8 @@ def this_branch_id(session: Session) -> uuid.UUID:
     return uuid.UUID(setting.value["branch_id"])
 
 
-def _details(branch: Branch) -> BranchDetails:
+def branch_details(branch: Branch) -> BranchDetails:
+    """A branch row's details, GST particulars included."""
     return BranchDetails(
         name=branch.name,
         address=branch.address,
@@ -54,7 +55,7 @@ def _details(branch: Branch) -> BranchDetails:
 
 
 def _info(branch: Branch) -> BranchInfo:
-    details = _details(branch)
+    details = branch_details(branch)
     checked = number_format_of(replace(details, allow_non_compliant_numbers=True))
     return BranchInfo(branch.id, details, () if checked is None else checked.warnings)
 
@@ -84,7 +85,7 @@ def update_branch(
     with UnitOfWork(db, actor, now) as uow:
         session = uow.session
         branch = session.get_one(Branch, this_branch_id(session))
-        before = _details(branch)
+        before = branch_details(branch)
         merged = replace(
             details,
             **{

@@ -15,6 +15,7 @@ from db.models import Branch, InvoiceHeader, Patient, PromotionCampaign, User
 from domain.branch import BranchDetails
 from domain.gst import DocumentType
 from domain.money import rupees_to_paise
+from services.branch import branch_details
 from services.errors import NotFound
 
 
@@ -158,20 +159,7 @@ def build_invoice_document(
         created_at=invoice.created_at,
         status=invoice.status,
         cancel_reason=invoice.cancel_reason,
-        branch=BranchDetails(
-            name=branch.name,
-            address=branch.address,
-            gstin=branch.gstin,
-            timezone=branch.timezone,
-            fiscal_year_start_month=branch.fiscal_year_start_month,
-            invoice_series=branch.invoice_series,
-            phone=branch.phone,
-            legal_name=branch.legal_name,
-            branch_code=branch.branch_code,
-            number_format=branch.number_format,
-            state_code=branch.state_code,
-            upi_id=branch.upi_id,
-        ),
+        branch=branch_details(branch),
         branch_timezone=branch.timezone,
         patient_name=patient.name,
         patient_mobile=patient.mobile,
