@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.gst import (
@@ -42,12 +42,14 @@ def test_an_exempt_line_carries_no_tax():
     assert (line.taxable_value, line.tax) == (50_000, 0)
 
 
+@settings(max_examples=10_000, deadline=None)
 @given(
     st.integers(0, 10_000_000),
     st.sampled_from(RATES),
     st.booleans(),
 )
 def test_taxable_value_and_tax_make_the_line_total_to_the_paisa(amount, rate, inter_state):
+    """On 10,000 random lines (issue #12): the parts add up to the line, to the paisa."""
     line = split_line(amount, rate, inter_state=inter_state)
     assert line.taxable_value + line.cgst + line.sgst + line.igst == amount
     assert abs(line.cgst - line.sgst) <= 1 and line.cgst >= line.sgst
