@@ -126,25 +126,13 @@ def prices_on(
     ids = list(set(item_ids))
     if not ids:
         return {}
-    latest = (
-        select(CatalogPrice.item_id, func.max(CatalogPrice.effective_from).label("day"))
-        .where(CatalogPrice.item_id.in_(ids), CatalogPrice.effective_from <= day)
-        .group_by(CatalogPrice.item_id)
-        .subquery()
-    )
     rows = session.execute(
-        select(CatalogPrice.item_id, CatalogPrice.price, CatalogPrice.cost, CatalogPrice.created_at)
-        .join(
-            latest,
-            and_(
-                CatalogPrice.item_id == latest.c.item_id,
-                CatalogPrice.effective_from == latest.c.day,
-            ),
-        )
-        .order_by(CatalogPrice.created_at)
-    ).all()
-    # Two changes for one day: the later one stands.
-    return {item_id: (price, cost) for item_id, price, cost, _at in rows}
+        select(CatalogPrice.item_id, CatalogPrice.price, CatalogPrice.cost)
+        .where(CatalogPrice.item_id.in_(ids), CatalogPrice.effective_from <= day)
+        .order_by(CatalogPrice.effective_from, CatalogPrice.created_at)
+    )
+    # In date order, then the order they were made: the last row of an item stands.
+    return {item_id: (price, cost) for item_id, price, cost in rows}
 
 
 # ---------------------------------------------------------------------------- editing
