@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from db.engine import Database
 from desktop.panels.callback_settings import CallbackSettingsPanel
+from desktop.panels.staff_settings import StaffSettingsPanel
 from desktop.widgets.focus import FocusOnEntry
 from desktop.widgets.form import FieldForm, SaveBar, restyle, timezone_combo
 from desktop.workers import BackgroundOp
@@ -223,6 +224,11 @@ class SettingsPanel(QWidget):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(scroll, "Branch")
         self.tabs.addTab(self.callbacks, "Callbacks")
+        # Who may sign in is the admins' business only: nobody else sees the tab.
+        self.staff: StaffSettingsPanel | None = None
+        if user.role is Role.ADMIN:
+            self.staff = StaffSettingsPanel(db, user, branch_info, clock=clock)
+            self.tabs.addTab(self.staff, "Staff")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.tabs)
