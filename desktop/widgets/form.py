@@ -71,7 +71,7 @@ class FieldRow:
         """Show `error` beside the field, or its hint when there is none."""
         self.message.setObjectName("Hint" if error is None else "FieldError")
         self.message.setText(self.hint_text() if error is None else error)
-        if self._hide_when_empty:
+        if self._hide_when_empty and (self.message.parentWidget() or not self.message.text()):
             self.message.setVisible(bool(self.message.text()))
         for widget in self.marked:
             widget.setProperty("invalid", error is not None)
@@ -172,8 +172,10 @@ class FieldForm:
         self.rows[field] = found
         self.inputs[field] = target if isinstance(target, QWidget) else widget
         self.messages[field] = message
-        if hide_when_empty:
-            message.setVisible(bool(message.text()))
+        if hide_when_empty and not message.text():
+            # Hidden now; shown with its parent otherwise (a label shown before it has a
+            # parent would open as a window of its own).
+            message.hide()
         return found
 
     def set_visible(self, field: str, visible: bool) -> None:
