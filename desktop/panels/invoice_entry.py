@@ -48,6 +48,7 @@ from desktop.counter.session import (
     ParkedCart,
     QuantityQuestion,
 )
+from desktop.dialogs.patient_page import PatientPageDialog
 from desktop.errors import error_sentence
 from desktop.models.cart_model import DISCOUNT, ITEM
 from desktop.widgets.barcode_scanner import BarcodeListener
@@ -86,8 +87,10 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Ctrl+P", "Invoice: open the PDF again to print it"),
     ("Ctrl+N", "Invoice: start a new invoice"),
     ("Ctrl+B", "Invoice: request a callback for this patient (opens Callbacks)"),
+    ("F3", "Invoice: the chosen patient's page (details, edit, invoices)"),
 )
 CALLBACK_SHORTCUT = "Ctrl+B"
+PATIENT_PAGE_SHORTCUT = "F3"
 
 _MONTHS = calendar.month_abbr
 MAX_HINTS = 3
@@ -260,12 +263,26 @@ class InvoiceEntryPanel(QWidget):
         self.callback_button.setAccessibleName("Request a callback")
         self.callback_button.setAutoDefault(False)
         self.callback_button.clicked.connect(self.request_callback)
+        # A light button beside the visits: the name above leaves no room for one.
+        self.patient_page_button = QToolButton()
+        self.patient_page_button.setObjectName("HeaderButton")
+        self.patient_page_button.setText("Patient page")
+        self.patient_page_button.setToolTip(
+            f"Details, edit, invoices and callbacks ({PATIENT_PAGE_SHORTCUT})"
+        )
+        self.patient_page_button.setAccessibleName("Patient page")
+        self.patient_page_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.patient_page_button.clicked.connect(self.open_patient_page)
         self.patient_info = QWidget()
         chosen = QVBoxLayout(self.patient_info)
         chosen.setContentsMargins(0, 0, 0, 0)
         chosen.setSpacing(1)
         chosen.addWidget(self.patient_name_label)
-        chosen.addWidget(self.patient_detail_label)
+        detail_row = QHBoxLayout()
+        detail_row.setSpacing(6)
+        detail_row.addWidget(self.patient_detail_label, 1)
+        detail_row.addWidget(self.patient_page_button, 0, Qt.AlignmentFlag.AlignTop)
+        chosen.addLayout(detail_row)
 
         self.item_field: TypeAheadField[CatalogEntry] = TypeAheadField(
             lambda text: catalog.find_items(db, text),
@@ -481,6 +498,7 @@ class InvoiceEntryPanel(QWidget):
             self.new_button,
             self.new_patient_button,
             self.callback_button,
+            self.patient_page_button,
         ]
 
     def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002 (Qt's names)
@@ -508,6 +526,7 @@ class InvoiceEntryPanel(QWidget):
             ("Ctrl+P", self.print_again),
             ("Ctrl+D", self.edit_discount),
             (CALLBACK_SHORTCUT, self.request_callback),
+            (PATIENT_PAGE_SHORTCUT, self.open_patient_page),
         ]
         self._shortcut_objects = []
         for keys, slot in bindings:
@@ -631,8 +650,38 @@ class InvoiceEntryPanel(QWidget):
         self._say("")
         self.callback_requested.emit(patient)
 
-    def _show_patient(self) -> None:
+    def open_patient_page(self) -> PatientPageDialog | None:
+        """The chosen patient's page (F3); an edit there shows here too."""
         patient = self.session.patient()
+        if patient is None:
+            self._say("Choose the patient first, then F3 opens their page.")
+            self.patient_field.setFocus(Qt.FocusReason.OtherFocusReason)
+            return None
+        page = PatientPageDialog(
+            self._db,
+            self._user,
+            patient.id,
+            timezone=self._branch.details.timezone,
+            clock=self._clock,
+            parent=self,
+        )
+        page.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        page.patient_changed.connect(self._patient_edited)
+        page.open()
+        return page
+
+    def _patient_edited(self, patient: PatientMatch) -> None:
+        current = self.session.patient()
+        if current is None or current.id != patient.id:
+            return
+        if self.session.can_edit():
+            self.session.choose_patient(patient)
+            self.patient_field.setText(patient.name)
+        # A saved invoice keeps the name it was saved with; the counter shows the new one.
+        self._show_patient(patient)
+
+    def _show_patient(self, shown: PatientMatch | None = None) -> None:
+        patient = shown or self.session.patient()
         if patient is None:
             self.patient_name_label.setText("No patient chosen")
             self.patient_name_label.setObjectName("PatientNone")
@@ -644,6 +693,7 @@ class InvoiceEntryPanel(QWidget):
         self.patient_name_label.style().unpolish(self.patient_name_label)
         self.patient_name_label.style().polish(self.patient_name_label)
         self.callback_button.setEnabled(patient is not None)
+        self.patient_page_button.setVisible(patient is not None)
 
     def _patient_entered(self, text: str) -> None:
         typed = text.strip()
