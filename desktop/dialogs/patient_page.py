@@ -323,6 +323,10 @@ class PatientPageDialog(QDialog):
         self.gender_combo = QComboBox()
         for shown, value in GENDERS:
             self.gender_combo.addItem(shown, value)
+        # Created in the order they are laid out: Tab follows creation.
+        self.sms_box = QCheckBox("SMS")
+        self.whatsapp_box = QCheckBox("WhatsApp")
+        self.email_box = QCheckBox("E-mail")
         self.gstin_edit = QLineEdit()
         self.gstin_edit.setMaxLength(15)
         self.gstin_edit.setPlaceholderText("Optional")
@@ -371,9 +375,6 @@ class PatientPageDialog(QDialog):
         return edit
 
     def _consent_row(self, grid: QGridLayout, row: int) -> int:
-        self.sms_box = QCheckBox("SMS")
-        self.whatsapp_box = QCheckBox("WhatsApp")
-        self.email_box = QCheckBox("E-mail")
         caption = QLabel("Consent")
         caption.setToolTip("The channels the patient agreed to be messaged by")
         caption.setContentsMargins(0, 2, 0, 0)
@@ -761,6 +762,8 @@ class MergeDialog(QDialog):
         self.other_field.setPlaceholderText("Name or mobile of the other record")
         self.other_field.setAccessibleName("Other record")
         self.other_field.chosen.connect(self.pick)
+        self.other_field.results_shown.connect(self._found)
+        self.other_field.textEdited.connect(self._typed)
         caption = QLabel("&Other record")
         caption.setBuddy(self.other_field)
         find_row = QHBoxLayout()
@@ -810,6 +813,21 @@ class MergeDialog(QDialog):
 
     def other(self) -> PatientMatch | None:
         return self._other
+
+    def _typed(self, _text: str) -> None:
+        # Typing again drops the record picked: Merge waits for the next pick.
+        if self._other is not None:
+            self._other = None
+            self._ops.begin()  # a count still on its way is for the old pick
+            self.merge_button.setEnabled(False)
+            self._say("Hint", "Pick the other record with the arrows and Enter.")
+
+    def _found(self, count: int) -> None:
+        if count == 0 and self._other is None:
+            typed = self.other_field.text().strip()
+            self._say("FieldError", f"No other record matches '{typed}'.")
+        elif self._other is None:
+            self._say("Hint", "Pick the other record with the arrows and Enter.")
 
     def pick(self, other: PatientMatch) -> None:
         """Merge `other` into the record kept: read what it has, and say what will move."""

@@ -20,6 +20,7 @@ from services import patients
 from services.callbacks import NewCallback, add_callback
 from tests.desktop.helpers import NOW, SCREENSHOTS, fixed_clock, save_screenshot
 from tests.desktop.test_settings_panel import clipped_texts
+from tests.desktop.test_tab_order import assert_tab_reaches_everything, names, walk
 
 WAIT_MS = 10_000
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -264,6 +265,15 @@ def test_a_manager_merges_a_second_record_into_hers_and_its_invoices_move(
     assert focused() is dialog.merge_button
     save_screenshot(dialog, "patient_page_merge")
 
+    dialog.other_field.setFocus()  # typing again drops the pick until the next one
+    qtbot.keyClicks(dialog.other_field, "x")
+    assert dialog.other() is None and not dialog.merge_button.isEnabled()
+    type_into(qtbot, dialog.other_field, "77248")
+    qtbot.waitUntil(dialog.other_field.suggestions_visible, timeout=WAIT_MS)
+    qtbot.keyClick(dialog.other_field, Qt.Key.Key_Return)
+    qtbot.waitUntil(dialog.merge_button.isEnabled, timeout=WAIT_MS)
+    assert dialog.other() == other
+
     with qtbot.waitSignal(page.patient_changed, timeout=WAIT_MS):
         qtbot.keyClick(dialog.merge_button, Qt.Key.Key_Return)
     settle(qtbot, page)
@@ -276,11 +286,48 @@ def test_a_manager_merges_a_second_record_into_hers_and_its_invoices_move(
     assert clipped_cells(page) == []
 
 
+def test_merge_says_when_no_other_record_matches(qtbot, manager, open_page):
+    page = open_page(manager)
+    dialog = page.open_merge()
+    assert dialog is not None
+    qtbot.keyClicks(dialog.other_field, "zzqq")
+    qtbot.waitUntil(dialog.is_idle, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "No other record" in dialog.sentence_text(), timeout=WAIT_MS)
+    assert dialog.sentence_text() == "No other record matches 'zzqq'."
+    assert not dialog.merge_button.isEnabled()
+    qtbot.keyClick(dialog.other_field, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: page.merge_dialog is None, timeout=WAIT_MS)
+
+
 def test_the_front_desk_does_not_see_merge(qtbot, front_desk, open_page):
     page = open_page(front_desk)
     assert not page.merge_button.isVisibleTo(page)
     qtbot.keyClick(page, Qt.Key.Key_M, CTRL)
     assert page.merge_dialog is None
+
+
+def test_tab_goes_through_the_form_in_reading_order_and_reaches_the_tables(
+    qtbot, manager, open_page
+):
+    page = open_page(manager)
+    assert_tab_reaches_everything(qtbot, page, page.edit_button)
+    qtbot.keyClick(page, Qt.Key.Key_E, CTRL)
+    form = [
+        page.name_edit,
+        page.mobile_edit,
+        page.email_edit,
+        page.birth_edit,
+        page.gender_combo,
+        page.sms_box,
+        page.whatsapp_box,
+        page.email_box,
+        page.gstin_edit,
+        page.save_button,
+        page.cancel_button,
+    ]
+    visited = walk(qtbot, page.name_edit)
+    assert [w for w in visited if w in form] == form, names(visited)
+    assert page.invoices_table in visited
 
 
 def test_a_birth_date_is_typed_day_first():
