@@ -53,7 +53,7 @@ from desktop.widgets.questions import whole_buttons
 from desktop.widgets.type_ahead import TypeAheadField
 from desktop.workers import OpCounter
 from domain.money import format_rupees
-from domain.patients import NewPatient, PatientDetailsError
+from domain.patients import NewPatient, PatientDetailsError, validate_new_patient
 from domain.roles import Role, has_role
 from services import patients as patient_service
 from services.auth import CurrentUser
@@ -615,13 +615,20 @@ class PatientPageDialog(QDialog):
             return
         self.form.clear()
         self.edit_status.clear()
+        db, user, patient_id = self._db, self._user, self._patient_id
+        now, today = self._clock(), self._today()
         try:
             details = self.edited_details()
+            unchanged = validate_new_patient(details, today=today) == self._on_record()
         except PatientDetailsError as error:
             self.form.refused(error, self.edit_status)
             return
-        db, user, patient_id = self._db, self._user, self._patient_id
-        now, today = self._clock(), self._today()
+        if unchanged:
+            # Saving nothing would still audit an edit and send the patient to the centre.
+            self._leave_edit()
+            self._say("Nothing was changed.")
+            self.edit_button.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
         self.save_button.setEnabled(False)
         self._writes.run(
             lambda: patient_service.update_patient(
@@ -630,6 +637,9 @@ class PatientPageDialog(QDialog):
             self._saved,
             self._refused,
         )
+
+    def _on_record(self) -> NewPatient | None:
+        return self._page.details if self._page is not None else None
 
     def _saved(self, patient: PatientMatch) -> None:
         self.save_button.setEnabled(True)

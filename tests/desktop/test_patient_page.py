@@ -11,7 +11,9 @@ import shiboken6
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from sqlalchemy import func, select
 
+from db.models import AuditLog
 from desktop.dialogs.patient_page import NO_PAYMENTS, PatientPageDialog, parse_day
 from desktop.panels.invoice_entry import InvoiceEntryPanel
 from domain.callbacks import Reason
@@ -155,11 +157,30 @@ def test_her_email_and_consents_are_edited_and_saved(qtbot, db, front_desk, laks
         True,
     )
     assert saved.name == "Lakshmi Shetty" and saved.mobile == "7992905876"
+    assert audited_edits(db, lakshmi.id) == 1
     assert not page.is_editing()
     assert page.facts["email"].text() == "lakshmi.s@example.in"
     consents = [page.facts[channel].text() for channel in ("sms", "whatsapp", "email_consent")]
     assert consents == ["No", "Yes", "Yes"]
     assert page.message() == "Saved the details of Lakshmi Shetty."
+
+
+def test_saving_with_nothing_changed_writes_nothing(qtbot, db, front_desk, lakshmi, open_page):
+    page = open_page(front_desk)
+    qtbot.keyClick(page, Qt.Key.Key_E, CTRL)
+    type_into(qtbot, page.mobile_edit, "+91 79929 05876")  # the same mobile, typed otherwise
+    save_edit(qtbot, page)
+    assert not page.is_editing() and page.message() == "Nothing was changed."
+    assert audited_edits(db, lakshmi.id) == 0
+
+
+def audited_edits(db, patient_id) -> int:
+    with db.session(write=False) as session:
+        return session.scalar(
+            select(func.count())
+            .select_from(AuditLog)
+            .where(AuditLog.entity_id == str(patient_id), AuditLog.action == "patient.edit")
+        )
 
 
 def test_a_bad_mobile_shows_its_message_beside_the_field_and_saves_nothing(
