@@ -270,6 +270,9 @@ def update_patient(
             for field in before
             if before[field] != after[field]
         }
+        if not changed:
+            # Nothing to record or send: the block ends without committing.
+            return get_patient_in(session, patient.id)
         session.flush()
         uow.outbox(documents.PATIENT, patient.id, documents.patient_json(patient))
         uow.audit("patient.edit", "patient", patient.id, changed)

@@ -243,6 +243,7 @@ class InvoiceEntryPanel(QWidget):
         self.patient_field.setClearButtonEnabled(True)
         self.patient_field.chosen.connect(self.choose_patient)
         self.patient_field.entered.connect(self._patient_entered)
+        self.patient_field.results_shown.connect(self._patients_found)
         patient_label = QLabel("&Patient")
         patient_label.setObjectName("FieldCaption")
         patient_label.setBuddy(self.patient_field)
@@ -577,6 +578,18 @@ class InvoiceEntryPanel(QWidget):
     @property
     def invoice_folder(self) -> Path:
         return self.session.invoice_folder
+
+    def _patients_found(self, count: int) -> None:
+        """A search that finds nobody says so and points at "+ New patient"."""
+        typed = self.patient_field.text().strip()
+        if count == 0 and len(typed) >= 3:
+            self._say(
+                f"No patient matches '{typed}'. Press Ctrl+Shift+N (+ New patient) to "
+                "register them.",
+                error=False,
+            )
+        elif self.notice.text().startswith("No patient matches"):
+            self._say("")
 
     # -- messages ------------------------------------------------------------------------
 

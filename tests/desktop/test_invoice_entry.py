@@ -334,6 +334,26 @@ def test_a_mobile_number_typed_by_hand_is_not_taken_for_a_barcode(qtbot, db, cou
     settle(qtbot, panel)
 
 
+def test_a_patient_is_found_by_the_mobile_as_people_say_it(qtbot, counter):
+    _window, panel = counter
+    panel.patient_field.setFocus()
+    qtbot.keyClicks(panel.patient_field, "+91 79929 05876")
+    qtbot.keyClick(panel.patient_field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: panel.patient() is not None, timeout=WAIT_MS)
+    assert panel.patient().name == "Lakshmi Shetty"
+
+
+def test_a_search_that_finds_nobody_says_so_and_offers_a_new_patient(qtbot, counter):
+    _window, panel = counter
+    panel.patient_field.setFocus()
+    qtbot.keyClicks(panel.patient_field, "Zzyzx Qwerty")
+    qtbot.waitUntil(lambda: "No patient matches" in panel.notice.text(), timeout=WAIT_MS)
+    assert "Ctrl+Shift+N" in panel.notice.text() and panel.notice.isVisible()
+    panel.patient_field.clear()
+    qtbot.keyClicks(panel.patient_field, "Lakshmi")
+    qtbot.waitUntil(lambda: not panel.notice.isVisible(), timeout=WAIT_MS)
+
+
 # -- lines -------------------------------------------------------------------------------
 
 

@@ -160,3 +160,13 @@ def test_merging_moves_invoices_and_retires_the_other_record(demo_db, desk):
     assert page.spent == sum(i.payable for i in page.invoices if i.status == "issued")
     with pytest.raises(patients.PatientError):
         patients.merge_patients(demo_db, manager, lakshmi.id, lakshmi.id, now=NOW)
+
+
+def test_an_edit_that_changes_nothing_records_nothing(demo_db, desk):
+    [lakshmi] = patients.find_patients(demo_db, LAKSHMI)
+    same = patients.patient_details(demo_db, lakshmi.id)
+    patients.update_patient(demo_db, desk, lakshmi.id, same, now=NOW, today=TODAY)
+    with demo_db.session(write=False) as session:
+        assert (
+            session.scalars(select(AuditLog).where(AuditLog.action == "patient.edit")).all() == []
+        )
