@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from db.engine import Database
+from desktop import theme
 from desktop.panels.callback_settings import CallbackSettingsPanel
 from desktop.panels.staff_settings import StaffSettingsPanel
 from desktop.widgets.focus import FocusOnEntry
@@ -222,6 +223,8 @@ class SettingsPanel(QWidget):
         self.callbacks = CallbackSettingsPanel(db, user, clock=clock)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
+        # The flat tabs of Promotions and the Dashboard, and their padded tables.
+        self.tabs.setStyleSheet(theme.section("tabs-and-tables"))
         self.tabs.addTab(scroll, "Branch")
         self.tabs.addTab(self.callbacks, "Callbacks")
         # Who may sign in is the admins' business only: nobody else sees the tab.
