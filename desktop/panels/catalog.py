@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QDate, QEvent, QModelIndex, QObject, QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QDate, QEvent, QObject, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -48,6 +48,7 @@ from desktop.models.promotion_models import short_day
 from desktop.widgets.empty_table import EmptyStateTable
 from desktop.widgets.focus import FocusOnEntry
 from desktop.widgets.form import FieldForm, SaveBar, restyle
+from desktop.widgets.tables import reselect_row
 from desktop.workers import OpCounter
 from domain.gst import RATES, Taxability
 from services import catalog as catalog_service
@@ -604,16 +605,7 @@ class CatalogPanel(QWidget):
 
     def _reselect(self, code: str | None) -> None:
         """Select `code`'s row again after the rows changed, without touching the form."""
-        row = self.model.row_of(code) if code else -1
-        selection = self.table.selectionModel()
-        with QSignalBlocker(selection):
-            if row >= 0:
-                self.table.setCurrentIndex(self.model.index(row, 0))
-                self.table.scrollTo(self.model.index(row, 0))
-            else:
-                self.table.clearSelection()
-                selection.setCurrentIndex(QModelIndex(), selection.SelectionFlag.NoUpdate)
-        self.table.viewport().update()
+        reselect_row(self.table, self.model.row_of(code) if code else -1)
 
     def _fit_columns(self) -> None:
         """Show the columns that fit beside the names; the status only when retired items

@@ -18,7 +18,7 @@ from itertools import pairwise
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -50,6 +50,7 @@ from desktop.models.promotion_models import Column, RowsModel
 from desktop.widgets.empty_table import EmptyStateTable
 from desktop.widgets.form import FieldForm, SaveBar, restyle
 from desktop.widgets.questions import whole_buttons
+from desktop.widgets.tables import reselect_row
 from desktop.workers import OpCounter
 from domain.roles import Role
 from domain.staff import StaffDetailsError
@@ -453,16 +454,7 @@ class StaffSettingsPanel(QWidget):
 
     def _reselect(self, username: str | None) -> None:
         """Select `username`'s row again after the rows changed, without touching the form."""
-        row = self.model.row_of(username) if username else -1
-        selection = self.table.selectionModel()
-        with QSignalBlocker(selection):
-            if row >= 0:
-                self.table.setCurrentIndex(self.model.index(row, 0))
-                self.table.scrollTo(self.model.index(row, 0))
-            else:
-                self.table.clearSelection()
-                selection.setCurrentIndex(QModelIndex(), selection.SelectionFlag.NoUpdate)
-        self.table.viewport().update()
+        reselect_row(self.table, self.model.row_of(username) if username else -1)
 
     def _fit_columns(self) -> None:
         """Each column but the name as wide as its widest text; the name takes the rest. The

@@ -69,14 +69,21 @@ class FieldRow:
 
     def set_error(self, error: str | None) -> None:
         """Show `error` beside the field, or its hint when there is none."""
-        self.message.setObjectName("Hint" if error is None else "FieldError")
+        name = "Hint" if error is None else "FieldError"
+        # Restyling is the costly part (a form clears every field when it opens): only when
+        # the look really changes.
+        changed = self.message.objectName() != name or any(
+            bool(widget.property("invalid")) != (error is not None) for widget in self.marked
+        )
+        self.message.setObjectName(name)
         self.message.setText(self.hint_text() if error is None else error)
         if self._hide_when_empty and (self.message.parentWidget() or not self.message.text()):
             self.message.setVisible(bool(self.message.text()))
-        for widget in self.marked:
-            widget.setProperty("invalid", error is not None)
-        for widget in (self.message, *self.marked):
-            restyle(widget)
+        if changed:
+            for widget in self.marked:
+                widget.setProperty("invalid", error is not None)
+            for widget in (self.message, *self.marked):
+                restyle(widget)
 
     def error(self) -> str | None:
         """The error shown beside the field, or None when it shows its hint."""
