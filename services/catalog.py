@@ -11,9 +11,10 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from db.engine import Database
@@ -133,6 +134,37 @@ def prices_on(
     )
     # In date order, then the order they were made: the last row of an item stands.
     return {item_id: (price, cost) for item_id, price, cost in rows}
+
+
+def _latest(column: Any) -> Any:
+    return (
+        select(column)
+        .where(
+            CatalogPrice.item_id == CatalogItem.id,
+            CatalogPrice.effective_from <= bindparam("day"),
+        )
+        .order_by(CatalogPrice.effective_from.desc(), CatalogPrice.created_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+# Built once: the counter's save runs it on every invoice, and building costs more than
+# running it.
+_PRICED_ITEMS = select(CatalogItem, _latest(CatalogPrice.price), _latest(CatalogPrice.cost)).where(
+    CatalogItem.id.in_(bindparam("ids", expanding=True))
+)
+
+
+def items_priced_on(
+    session: Session, item_ids: Iterable[uuid.UUID], day: date
+) -> dict[uuid.UUID, tuple[CatalogItem, int, int]]:
+    """The items with their (price, cost) in force on `day`, in one statement."""
+    rows = session.execute(_PRICED_ITEMS, {"day": day, "ids": list(set(item_ids))})
+    return {
+        item.id: (item, item.price if price is None else price, item.cost if cost is None else cost)
+        for item, price, cost in rows
+    }
 
 
 # ---------------------------------------------------------------------------- editing

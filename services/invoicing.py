@@ -52,7 +52,7 @@ from domain.usage_limits import count_use
 from services import documents
 from services.auth import CurrentUser
 from services.branch import this_branch_id
-from services.catalog import prices_on
+from services.catalog import items_priced_on, prices_on
 from services.errors import NotFound, ServiceError
 from services.invoice_document import (
     InvoiceDocument,
@@ -148,10 +148,9 @@ def _cart_lines(
     session: Session, request: CartRequest, today: date
 ) -> tuple[list[CartLine], dict[uuid.UUID, CatalogItem], dict[uuid.UUID, tuple[int, int]]]:
     """The cart's lines at the prices in force `today`, its items, and (price, cost) by id."""
-    ids = {item.item_id for item in request.items}
-    items = {i.id: i for i in session.scalars(select(CatalogItem).where(CatalogItem.id.in_(ids)))}
-    history = prices_on(session, items, today)
-    prices = {i: history.get(i, (item.price, item.cost)) for i, item in items.items()}
+    found = items_priced_on(session, (item.item_id for item in request.items), today)
+    items = {i: item for i, (item, _price, _cost) in found.items()}
+    prices = {i: (price, cost) for i, (_item, price, cost) in found.items()}
     lines = []
     for index, wanted in enumerate(request.items):
         item = items.get(wanted.item_id)
