@@ -114,3 +114,11 @@ def print_rows(rows: list[dict[str, Any]], *, as_json: bool, empty: str) -> None
 def described(text: str) -> str:
     """A help line as a parser's description: "price a cart" -> "Price a cart."."""
     return text[0].upper() + text[1:] + "."
+
+
+def iso_date(text: str) -> date:
+    """An argparse type: a date like 2026-04-01."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-04-01") from None

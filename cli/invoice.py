@@ -9,7 +9,8 @@ from pathlib import Path
 from cli import common
 from domain.errors import BadInput, Refused
 from domain.money import format_rupees
-from services import catalog, documents, invoicing, patients, setup
+from services import catalog, documents, invoice_search, invoicing, patients, setup
+from services.documents import rupees
 from services.invoice_document import InvoiceDocument
 from services.invoice_pdf import render_invoice_pdf
 
@@ -43,6 +44,18 @@ def register(commands: common.Subparsers) -> None:
         if name == "create":
             cart.add_argument("--pdf", type=Path, help="also write the A4 PDF here")
         cart.set_defaults(handler=cmd_create if name == "create" else cmd_quote)
+    listing = sub.add_parser(
+        "list",
+        help="find invoices by number, patient name or mobile, date and status",
+        description="Find invoices, newest first.",
+    )
+    listing.add_argument("--search", default="", help="part of a number, a name, or a mobile")
+    listing.add_argument("--from", dest="start", type=common.iso_date, help="first day")
+    listing.add_argument("--to", dest="end", type=common.iso_date, help="last day")
+    listing.add_argument("--status", choices=invoice_search.STATUSES)
+    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--json", action="store_true", help="as JSON (amounts in rupees)")
+    listing.set_defaults(handler=cmd_list)
     show = sub.add_parser("show", help="print a saved invoice", description="Show an invoice.")
     show.add_argument("number")
     show.add_argument("--json", action="store_true")
@@ -150,3 +163,25 @@ def cmd_cancel(args: argparse.Namespace) -> None:
             common.print_json(documents.invoice_json(document))
         else:
             print(f"Cancelled {document.invoice_number}: {document.cancel_reason}")
+
+
+def cmd_list(args: argparse.Namespace) -> None:
+    with common.signed_in(args) as (db, _user):
+        rows = invoice_search.find_invoices(
+            db, args.search, start=args.start, end=args.end, status=args.status, limit=args.limit
+        )
+    common.print_rows(
+        [
+            {
+                "number": row.number,
+                "date": row.invoice_date.isoformat(),
+                "patient": row.patient_name,
+                "mobile": row.patient_mobile,
+                "payable": rupees(row.payable),
+                "status": row.status,
+            }
+            for row in rows
+        ],
+        as_json=args.json,
+        empty="No invoice matches.",
+    )

@@ -7,7 +7,6 @@ import argparse
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -49,8 +48,12 @@ def register(commands: common.Subparsers) -> None:
         report.set_defaults(handler=cmd_report, report=name)
     for name, text in _RFM_REPORTS:
         report = sub.add_parser(name, help=text, description=common.described(text))
-        report.add_argument("--from", dest="start", type=_iso_date, help="first day (default: all)")
-        report.add_argument("--to", dest="end", type=_iso_date, help="last day, the as-of date")
+        report.add_argument(
+            "--from", dest="start", type=common.iso_date, help="first day (default: all)"
+        )
+        report.add_argument(
+            "--to", dest="end", type=common.iso_date, help="last day, the as-of date"
+        )
         report.add_argument("--mobile", help="only the patients with this mobile")
         report.add_argument("--name", help="only patients whose name contains this (any case)")
         for score in ("r", "f", "m"):
@@ -80,13 +83,6 @@ def register(commands: common.Subparsers) -> None:
     gst.add_argument("--json", action="store_true", help="as JSON (amounts in rupees)")
     gst.add_argument("--csv", type=Path, metavar="FOLDER", help="also write one CSV per section")
     gst.set_defaults(handler=cmd_report_gst)
-
-
-def _iso_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-04-01") from None
 
 
 # ---------------------------------------------------------------------------- promotions

@@ -425,3 +425,14 @@ def test_staff_from_the_command_line(tmp_path, demo_file):
         check=False,
     )
     assert manager.returncode == 1 and "Managing staff needs an admin" in manager.stderr
+
+
+def test_invoices_are_found_again_from_the_command_line(tmp_path, demo_file):
+    base = ["--db", str(demo_file), "--user", "priya", "invoice", "list"]
+    found = json.loads(
+        run(*base, "--search", "+91 79929 05876", "--json", pin="1111", tmp_path=tmp_path).stdout
+    )
+    assert found and {row["patient"] for row in found} == {"Lakshmi Shetty"}
+    assert all(isinstance(row["payable"], str) for row in found)
+    bad = run(*base, "--from", "yesterday", pin="1111", tmp_path=tmp_path, check=False)
+    assert bad.returncode == 2
