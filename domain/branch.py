@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -85,8 +86,14 @@ def validate_timezone(name: str) -> str:
 
 
 def timezone_names() -> list[str]:
-    """Every IANA zone name, sorted, for pickers."""
-    return sorted(available_timezones())
+    """Every IANA zone name, sorted, for pickers (read once: the zone files do not change
+    while the app runs, and reading them costs the Settings panel's opening)."""
+    return list(_timezone_names())
+
+
+@functools.cache
+def _timezone_names() -> tuple[str, ...]:
+    return tuple(sorted(available_timezones()))
 
 
 _UPI_ID = re.compile(r"^[A-Za-z0-9._-]{2,256}@[A-Za-z][A-Za-z0-9]{1,63}$")
