@@ -31,7 +31,9 @@ from desktop.panels.callbacks import CallbacksPanel
 from desktop.panels.catalog import SHORTCUTS as CATALOG_SHORTCUTS
 from desktop.panels.catalog import CatalogPanel
 from desktop.panels.invoice_entry import SHORTCUTS as INVOICE_SHORTCUTS
-from desktop.panels.invoice_entry import InvoiceEntryPanel, open_with_system
+from desktop.panels.invoice_entry import InvoiceEntryPanel, default_invoice_folder, open_with_system
+from desktop.panels.invoices import SHORTCUTS as INVOICES_SHORTCUTS
+from desktop.panels.invoices import InvoicesPanel
 from desktop.panels.placeholder import PLANNED, PlaceholderPanel
 from desktop.panels.promotions import PromotionsPanel
 from desktop.panels.settings import SettingsPanel
@@ -75,6 +77,7 @@ class PanelSpec:
 
 PANELS: tuple[PanelSpec, ...] = (
     PanelSpec("invoice", "Invoice", "Invoice", "invoice", Role.FRONT_DESK, "Ctrl+1"),
+    PanelSpec("invoices", "Invoices", "Invoices", "invoice", Role.FRONT_DESK, "Ctrl+8"),
     PanelSpec("callbacks", "Callbacks", "Callbacks", "callbacks", Role.FRONT_DESK, "Ctrl+2"),
     PanelSpec("promotions", "Promotions", "Promotions", "promotions", Role.MANAGER, "Ctrl+3"),
     PanelSpec("catalog", "Catalog", "Catalog", "catalog", Role.MANAGER, "Ctrl+7"),
@@ -274,6 +277,18 @@ class MainWindow(QMainWindow):
             invoice.callback_requested.connect(self.request_callback)
             invoice.invoice_saved.connect(self.invoice_saved)
             return invoice
+        if spec.key == "invoices":
+            invoices = InvoicesPanel(
+                self._db,
+                self.user,
+                self.branch_info,
+                clock=self._clock,
+                invoice_folder=self._invoice_folder or default_invoice_folder(),
+                open_file=self._open_file,
+            )
+            self.branch_changed.connect(invoices.set_branch_info)
+            self.invoice_saved.connect(lambda _id: invoices.refresh())
+            return invoices
         if spec.key == "callbacks":
             callbacks = CallbacksPanel(self._db, self.user, self.branch_info, clock=self._clock)
             callbacks.callback_added.connect(self.refresh_overdue)
@@ -410,6 +425,8 @@ class MainWindow(QMainWindow):
         ]
         if "invoice" in self._specs:
             rows += list(INVOICE_SHORTCUTS)
+        if "invoices" in self._specs:
+            rows += list(INVOICES_SHORTCUTS)
         if "callbacks" in self._specs:
             rows += list(CALLBACK_SHORTCUTS)
         if "dashboard" in self._specs:

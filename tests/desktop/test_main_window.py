@@ -14,6 +14,7 @@ from tests.desktop.helpers import fixed_clock, save_screenshot
 
 ALL_PANELS = [
     "invoice",
+    "invoices",
     "callbacks",
     "promotions",
     "catalog",
@@ -23,6 +24,7 @@ ALL_PANELS = [
 ]
 DIGIT_KEYS = [
     Qt.Key.Key_1,
+    Qt.Key.Key_8,
     Qt.Key.Key_2,
     Qt.Key.Key_3,
     Qt.Key.Key_7,
@@ -77,8 +79,8 @@ def test_the_front_desk_sees_only_invoice_and_callbacks(
 ):
     window = open_window(qtbot, db, front_desk, branch_info, fresh_settings)
 
-    assert window.panel_keys() == ["invoice", "callbacks"]
-    assert window.rail.keys() == ["invoice", "callbacks"]
+    assert window.panel_keys() == ["invoice", "invoices", "callbacks"]
+    assert window.rail.keys() == ["invoice", "invoices", "callbacks"]
     with pytest.raises(KeyError):
         window.panel("settings")
     window.show_panel("settings")
