@@ -150,3 +150,15 @@ def test_the_panel_fits_a_small_window(qtbot, open_main_window, front_desk, open
     settle(qtbot, panel)
     save_screenshot(window, "invoices_1024x640")
     assert panel.model.rowCount() > 0
+
+
+def test_a_refused_cancel_is_a_sentence_for_the_front_desk(
+    qtbot, open_main_window, front_desk, yesterdays_invoice, opened
+):
+    panel = open_panel(open_main_window, front_desk, opened)
+    search(qtbot, panel, yesterdays_invoice)
+    panel.cancel(yesterdays_invoice, "Billed to the wrong patient")
+    settle(qtbot, panel)
+    said = panel.message.text()
+    assert said and "Traceback" not in said and "manager" in said.lower()
+    assert panel.model.column_texts(5) == ["Issued"]
