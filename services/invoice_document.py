@@ -79,13 +79,21 @@ class InvoiceDocument:
     round_off: int
     total_amount: int
     campaigns_applied: dict[str, Any] | None
-    # GST particulars (rule 46): the document the lines made, the supplier's legal name and
-    # state, the place of supply, and the recipient's GSTIN for a B2B sale.
+    # GST particulars (rule 46): the document the lines made, the place of supply, and the
+    # recipient's GSTIN for a B2B sale.
     document_type: str = "tax_invoice"
-    legal_name: str = ""
-    branch_state: str = ""
     place_of_supply: str = ""
     recipient_gstin: str = ""
+
+    @property
+    def legal_name(self) -> str:
+        """The supplier's legal name that heads the document (its short name if unset)."""
+        return self.branch.legal_name or self.branch.name
+
+    @property
+    def branch_state(self) -> str:
+        """The GST state code of the supplying branch."""
+        return self.branch.state_code or ""
 
     @property
     def heading(self) -> str:
@@ -202,8 +210,6 @@ def build_invoice_document(
         total_amount=invoice.total_amount,
         campaigns_applied=invoice.campaigns_applied,
         document_type=invoice.document_type,
-        legal_name=branch.legal_name or branch.name,
-        branch_state=branch.state_code,
         place_of_supply=invoice.place_of_supply,
         recipient_gstin=invoice.recipient_gstin,
     )

@@ -482,8 +482,8 @@ def _a4_story(
     width = A4[0] - 30 * mm
     branch = doc.branch
     # Rule 46(a): the supplier's legal name, address and GSTIN.
-    branch_lines: list[Flowable] = [_p(_legal_name(doc), styles.branch)]
-    if _legal_name(doc) != branch.name:
+    branch_lines: list[Flowable] = [_p(doc.legal_name, styles.branch)]
+    if doc.legal_name != branch.name:
         branch_lines.append(_p(f"{branch.name} branch", styles.small))
     if branch.address:
         branch_lines.append(_p(branch.address, styles.muted))
@@ -620,10 +620,6 @@ def _a4_story(
     return story
 
 
-def _legal_name(doc: InvoiceDocument) -> str:
-    return doc.legal_name or doc.branch.name
-
-
 def _place_text(doc: InvoiceDocument) -> str:
     place = doc.place_of_supply or doc.branch_state
     return f"Place of supply: {state_label(place)}" if place else ""
@@ -652,7 +648,7 @@ def _signature_block(doc: InvoiceDocument, styles: _Styles, width: float) -> Tab
     right = ParagraphStyle("a4-sign", parent=styles.right)
     block = Table(
         [
-            ["", _p(f"For {_legal_name(doc)}", right)],
+            ["", _p(f"For {doc.legal_name}", right)],
             ["", Spacer(1, 12 * mm)],
             ["", _p("Authorised signatory", right)],
         ],
@@ -856,8 +852,8 @@ def _receipt_story(
         story.append(_p(f"Phone: {branch.phone}", centre_small))
     if branch.gstin:
         story.append(_p(f"GSTIN: {branch.gstin}", centre_small))
-    if _legal_name(doc) != branch.name:
-        story.append(_p(_legal_name(doc), centre_small))
+    if doc.legal_name != branch.name:
+        story.append(_p(doc.legal_name, centre_small))
     story += [
         Spacer(1, 4),
         _p(
@@ -1038,7 +1034,7 @@ def _draw_page_text(
             head = height - top + 4 * mm
             title = doc.heading.capitalize()
             canvas.drawString(
-                left, head, f"{_legal_name(doc)}   {title} {doc.invoice_number} (continued)"
+                left, head, f"{doc.legal_name}   {title} {doc.invoice_number} (continued)"
             )
             canvas.drawRightString(width - right, head, doc.patient_name)
     elif pages > 1:

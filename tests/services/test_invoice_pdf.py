@@ -25,6 +25,8 @@ BRANCH = BranchDetails(
     fiscal_year_start_month=4,
     invoice_series="SVC",
     phone="080 4123 4567",
+    legal_name="Lumen Skin & Aesthetics Private Limited",
+    state_code="29",
 )
 
 
@@ -117,8 +119,6 @@ def seed_000_invoice(**changes):
         total_amount=450_000,
         campaigns_applied=None,
         document_type="invoice_cum_bill_of_supply",
-        legal_name="Lumen Skin & Aesthetics Private Limited",
-        branch_state="29",
         place_of_supply="29",
     )
     return replace(document, **changes)
