@@ -56,6 +56,18 @@ class PromotionSaving:
 
 
 @dataclass(frozen=True)
+class DocumentPayment:
+    """Money applied to this invoice: a payment taken with it or later, or an advance used
+    (paise). `method` is a domain.payments.Method value; `label` the branch's name for it."""
+
+    method: str
+    label: str
+    amount: int
+    reference: str = ""
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class InvoiceDocument:
     """A saved invoice with everything needed to print it; amounts in paise."""
 
@@ -84,6 +96,30 @@ class InvoiceDocument:
     document_type: str = "tax_invoice"
     place_of_supply: str = ""
     recipient_gstin: str = ""
+    # Money (issue #11): what was applied to the invoice, the change handed back with the
+    # cash at the sale, and what credit notes took off it (paise).
+    payments: tuple[DocumentPayment, ...] = ()
+    change_given: int = 0
+    credited: int = 0
+
+    @property
+    def amount_paid(self) -> int:
+        return sum(payment.amount for payment in self.payments)
+
+    @property
+    def amount_due(self) -> int:
+        """What the patient still owes on this invoice (0 once cancelled)."""
+        if self.status == "cancelled":
+            return 0
+        return max(0, self.total_amount - self.credited - self.amount_paid)
+
+    @property
+    def paid_status(self) -> str:
+        """"paid", "partly_paid" or "unpaid" (domain.payments.PaidStatus values)."""
+        due = self.amount_due
+        if due <= 0:
+            return "paid"
+        return "unpaid" if due >= self.total_amount - self.credited else "partly_paid"
 
     @property
     def legal_name(self) -> str:
