@@ -137,6 +137,10 @@ class Patient(Base):
     retired_at: Mapped[datetime | None]
     # A registered recipient's GSTIN makes its invoices B2B (migration 0006).
     gstin: Mapped[str] = mapped_column(String(15), default="", server_default="")
+    # Money (migration 0008): the branch's one walk-in customer (products only, nothing on
+    # account), and how much this patient may owe (paise; None = the branch's default).
+    is_walk_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    credit_limit: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class CatalogItem(Base):
@@ -326,6 +330,10 @@ class InvoiceHeader(Base):
     )
     place_of_supply: Mapped[str] = mapped_column(String(2), default="", server_default="")
     recipient_gstin: Mapped[str] = mapped_column(String(15), default="", server_default="")
+    # Money (migration 0008): the counter session that saved it, and the manager who allowed
+    # what the person saving could not (a discount over their limit, credit over the limit).
+    session_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("counter_sessions.id"))
+    approved_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
 
     lines: Mapped[list[InvoiceLineItem]] = relationship(
         back_populates="invoice", order_by="InvoiceLineItem.line_no"
@@ -399,6 +407,215 @@ class InvoiceLineItem(Base):
             "discount_type IS NULL OR discount_type IN ('promotion', 'manual')",
             name="discount_type",
         ),
+    )
+
+
+class CounterSession(Base):
+    """A desk's day at the counter (migration 0008): the float it opened with, and at the
+    close the cash counted by denomination, what was expected per payment method (paise, a
+    JSON map of method -> amount), the difference and its reason. Payments and cash
+    movements name their session; the close reads them by this id, never by time."""
+
+    __tablename__ = "counter_sessions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
+    desk: Mapped[str] = mapped_column(String(40))
+    business_date: Mapped[date]
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    opened_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    opened_at: Mapped[datetime]
+    opening_float: Mapped[int] = mapped_column(BigInteger, default=0)
+    closed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime | None]
+    counted_cash: Mapped[int | None] = mapped_column(BigInteger)
+    denominations: Mapped[dict[str, Any] | None]
+    expected: Mapped[dict[str, Any] | None]
+    difference: Mapped[int | None] = mapped_column(BigInteger)
+    difference_reason: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'closed')", name="status"),
+        CheckConstraint("opening_float >= 0", name="float"),
+        # One open session per desk: a second "open" waits for the close.
+        Index(
+            "uq_counter_sessions_open_desk",
+            "branch_id",
+            "desk",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+
+class CashMovement(Base):
+    """Cash put into or taken out of the drawer during a session, with a reason (paise)."""
+
+    __tablename__ = "cash_movements"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("counter_sessions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('in', 'out')", name="kind"),
+        CheckConstraint("amount > 0", name="amount"),
+    )
+
+
+class Payment(Base):
+    """Money taken from or paid back to a patient (migration 0008); never edited. `amount`
+    is paise: above 0 received, below 0 paid back (a refund, or a reversal of an earlier
+    row named by `reverses_id`). `kind`: sale (with an invoice at the counter), settlement
+    (against dues), advance (before a treatment), refund (a credit note paid back),
+    reversal. Cash is stored net of the change handed back (`tendered` and `change_given`
+    keep what happened at the drawer). Where the money went is `payment_allocations`."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
+    invoice_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("invoice_header.id"))
+    credit_note_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("credit_notes.id"))
+    session_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("counter_sessions.id"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(12))
+    method: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    reference: Mapped[str] = mapped_column(String(100), default="")
+    tendered: Mapped[int | None] = mapped_column(BigInteger)
+    change_given: Mapped[int] = mapped_column(BigInteger, default=0)
+    reverses_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("payments.id"))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    approved_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+    __table_args__ = (
+        Index("ix_payments_created_at", "created_at"),
+        CheckConstraint("amount <> 0", name="amount"),
+        CheckConstraint(
+            "kind IN ('sale', 'settlement', 'advance', 'refund', 'reversal')", name="kind"
+        ),
+        CheckConstraint("method IN ('cash', 'upi', 'card', 'wallet')", name="method"),
+        CheckConstraint("change_given >= 0", name="change"),
+    )
+
+
+class PaymentAllocation(Base):
+    """Patient money applied to an invoice (paise; migration 0008). `kind`: payment (from
+    `payment_id`), advance (money already held, used on this invoice) or credit_note (a
+    negative row: a credit note took back what had been applied, to pay it back or keep it
+    as an advance). An invoice owes its total less its credit notes less these rows; a
+    patient's advance is their payments less these rows."""
+
+    __tablename__ = "payment_allocations"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
+    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoice_header.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    payment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("payments.id"))
+    credit_note_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("credit_notes.id"))
+    created_at: Mapped[datetime]
+    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+
+    __table_args__ = (
+        CheckConstraint("amount <> 0", name="amount"),
+        CheckConstraint("kind IN ('payment', 'advance', 'credit_note')", name="kind"),
+    )
+
+
+class CreditNote(Base):
+    """A refund of some lines or quantities of an invoice (migration 0008), numbered in its
+    own gap-free series per fiscal year; never edited. Amounts are paise: `total_amount`
+    is what the patient gets back in value, split into `reduced_due` (what the invoice still
+    owed, now cancelled), `refunded` (paid back by `refund_method`) and `to_advance` (kept
+    on the patient's account). `promotions_reversed` records the promotion discounts the
+    refund took back (the credit note's arithmetic, services.credit_notes)."""
+
+    __tablename__ = "credit_notes"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
+    number: Mapped[str] = mapped_column(String(40))
+    series: Mapped[str] = mapped_column(String(10))
+    fiscal_year: Mapped[str] = mapped_column(String(9))
+    sequence_no: Mapped[int] = mapped_column(Integer)
+    note_date: Mapped[date]
+    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoice_header.id"), index=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
+    session_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("counter_sessions.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    approved_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    gross_amount: Mapped[int] = mapped_column(BigInteger)
+    total_discount: Mapped[int] = mapped_column(BigInteger, default=0)
+    tax_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    total_amount: Mapped[int] = mapped_column(BigInteger)
+    reduced_due: Mapped[int] = mapped_column(BigInteger, default=0)
+    refunded: Mapped[int] = mapped_column(BigInteger, default=0)
+    to_advance: Mapped[int] = mapped_column(BigInteger, default=0)
+    refund_method: Mapped[str | None] = mapped_column(String(20))
+    promotions_reversed: Mapped[dict[str, Any] | None]
+    document_type: Mapped[str] = mapped_column(String(30), default="tax_invoice")
+    place_of_supply: Mapped[str] = mapped_column(String(2), default="")
+    recipient_gstin: Mapped[str] = mapped_column(String(15), default="")
+
+    lines: Mapped[list[CreditNoteLine]] = relationship(order_by="CreditNoteLine.line_no")
+
+    __table_args__ = (
+        UniqueConstraint("branch_id", "number"),
+        CheckConstraint("total_amount >= 0", name="amounts"),
+        CheckConstraint(
+            "reduced_due >= 0 AND refunded >= 0 AND to_advance >= 0"
+            " AND reduced_due + refunded + to_advance = total_amount",
+            name="split",
+        ),
+    )
+
+
+class CreditNoteLine(Base):
+    """A refunded line: which invoice line, how many units, and their value (paise), with
+    the GST split backed out as on the invoice (domain.gst)."""
+
+    __tablename__ = "credit_note_lines"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    credit_note_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("credit_notes.id"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    invoice_line_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoice_line_item.id"))
+    item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalog_items.id"))
+    item_code: Mapped[str] = mapped_column(String(30))
+    item_name: Mapped[str] = mapped_column(String(120))
+    item_type: Mapped[str] = mapped_column(String(10))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[int] = mapped_column(BigInteger)
+    gross_amount: Mapped[int] = mapped_column(BigInteger)
+    discount_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    line_total: Mapped[int] = mapped_column(BigInteger)
+    hsn_sac: Mapped[str] = mapped_column(String(8), default="")
+    taxability: Mapped[str] = mapped_column(String(10), default="taxable")
+    tax_rate: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    taxable_value: Mapped[int] = mapped_column(BigInteger, default=0)
+    cgst_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    sgst_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    igst_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    __table_args__ = (
+        UniqueConstraint("credit_note_id", "line_no"),
+        CheckConstraint("quantity > 0", name="quantity"),
     )
 
 
