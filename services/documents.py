@@ -20,13 +20,16 @@ if TYPE_CHECKING:
     from db.models import (
         CallbackActivity,
         CallbackRequest,
+        CashMovement,
         CatalogItem,
+        CounterSession,
         Patient,
         PromoCode,
         PromotionCampaign,
         User,
     )
     from domain.catalog import ItemSpec
+    from services.counter_sessions import SessionReport
     from services.invoice_document import InvoiceDocument
     from services.invoicing import Quote
 
@@ -357,4 +360,95 @@ def user_json(user: User) -> dict[str, Any]:
         "max_manual_discount_percent": str(user.max_manual_discount_percent),
         "is_active": user.is_active,
         "retired_at": _iso(user.retired_at),
+    }
+
+
+# ----------------------------------------------------------------------------- counter sessions
+
+COUNTER_SESSION = "counter_session"
+CASH_MOVEMENT = "cash_movement"
+
+
+def counter_session_json(counter: CounterSession) -> dict[str, Any]:
+    """A desk's counter session: opened with its float; once closed, the count by
+    denomination (coins in rupees), what was expected per method, the difference."""
+    denominations = counter.denominations or {}
+    return {
+        "id": str(counter.id),
+        "branch_id": str(counter.branch_id),
+        "desk": counter.desk,
+        "business_date": counter.business_date.isoformat(),
+        "status": counter.status,
+        "opened_by": str(counter.opened_by),
+        "opened_at": counter.opened_at.isoformat(),
+        "opening_float": rupees(counter.opening_float),
+        "closed_by": None if counter.closed_by is None else str(counter.closed_by),
+        "closed_at": _iso(counter.closed_at),
+        "counted_cash": optional_rupees(counter.counted_cash),
+        "denominations": {
+            label: rupees(count) if label == "coins" else count
+            for label, count in denominations.items()
+        },
+        "expected": {
+            method: rupees(int(amount)) for method, amount in (counter.expected or {}).items()
+        },
+        "difference": optional_rupees(counter.difference),
+        "difference_reason": counter.difference_reason,
+    }
+
+
+def cash_movement_json(movement: CashMovement) -> dict[str, Any]:
+    """Cash put into or taken out of a session's drawer, with its reason."""
+    return {
+        "id": str(movement.id),
+        "branch_id": str(movement.branch_id),
+        "session_id": str(movement.session_id),
+        "kind": movement.kind,
+        "amount": rupees(movement.amount),
+        "reason": movement.reason,
+        "created_at": movement.created_at.isoformat(),
+        "created_by": str(movement.created_by),
+    }
+
+
+def session_report_json(report: SessionReport) -> dict[str, Any]:
+    """An X report (session open) or Z report (closed), as the CLI prints it."""
+    s = report.session
+    return {
+        "report": report.kind,
+        "session_id": str(s.id),
+        "desk": s.desk,
+        "business_date": s.business_date.isoformat(),
+        "status": s.status,
+        "opened_by": s.opened_by,
+        "opened_at": s.opened_at.isoformat(),
+        "closed_by": s.closed_by,
+        "closed_at": _iso(s.closed_at),
+        "opening_float": rupees(s.opening_float),
+        "cash_in": rupees(report.cash_in),
+        "cash_out": rupees(report.cash_out),
+        "cash_takings": rupees(report.cash_takings),
+        "cash_refunds": rupees(report.cash_refunds),
+        "expected": {method: rupees(amount) for method, amount in report.expected.items()},
+        "movements": [
+            {
+                "kind": m.kind,
+                "amount": rupees(m.amount),
+                "reason": m.reason,
+                "at": m.created_at.isoformat(),
+                "by": m.created_by,
+            }
+            for m in report.movements
+        ],
+        "invoices": {"count": report.invoices, "total": rupees(report.invoice_total)},
+        "cancelled_invoices": report.cancelled_invoices,
+        "credit_notes": {"count": report.credit_notes, "total": rupees(report.credit_note_total)},
+        "dues_raised": rupees(report.dues_raised),
+        "counted_cash": optional_rupees(report.counted_cash),
+        "denominations": {
+            label: rupees(count) if label == "coins" else count
+            for label, count in report.denominations.items()
+        },
+        "difference": optional_rupees(report.difference),
+        "difference_reason": report.difference_reason,
     }
