@@ -20,6 +20,7 @@ from cli import (
     patient,
     promo,
     report,
+    session,
     staff,
 )
 from domain.errors import BadInput, FrontdeskError
@@ -59,7 +60,18 @@ def build_parser() -> argparse.ArgumentParser:
     gui = commands.add_parser("gui", help="open the app (the default)", description="Open the app.")
     gui.set_defaults(handler=None)
 
-    for group in (branch, invoice, patient, callback, catalog, imports, promo, report, staff):
+    for group in (
+        branch,
+        invoice,
+        patient,
+        callback,
+        catalog,
+        imports,
+        promo,
+        report,
+        session,
+        staff,
+    ):
         group.register(commands)
     return parser
 

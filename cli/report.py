@@ -7,13 +7,16 @@ import argparse
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from cli import common
 from domain import rfm
-from services import dashboard, gst_report, promotion_reports, setup
+from domain.errors import BadInput
+from domain.money import format_rupees
+from services import dashboard, gst_report, promotion_reports, setup, takings
 from services.auth import CurrentUser
 from services.documents import rupees
 
@@ -34,7 +37,7 @@ def register(commands: common.Subparsers) -> None:
         commands,
         "report",
         metavar="REPORT",
-        help="promotion, RFM and GST reports (manager)",
+        help="promotion, RFM, GST and takings reports (manager)",
         description="Promotion reports (seed 000), the dashboard's RFM figures (seed 003) and "
         "the month's GST summary.",
     )
@@ -83,6 +86,19 @@ def register(commands: common.Subparsers) -> None:
     gst.add_argument("--json", action="store_true", help="as JSON (amounts in rupees)")
     gst.add_argument("--csv", type=Path, metavar="FOLDER", help="also write one CSV per section")
     gst.set_defaults(handler=cmd_report_gst)
+    takings_report = sub.add_parser(
+        "takings",
+        help="the day's takings: sales, refunds, money by method, dues and advances",
+        description=common.described(
+            "today's takings (or a day's, or a range's): sales, refunds, money received and "
+            "paid back by method, dues raised and settled, advances taken and used"
+        ),
+    )
+    takings_report.add_argument("--date", type=common.iso_date, help="one day (default today)")
+    takings_report.add_argument("--from", dest="start", type=common.iso_date, help="first day")
+    takings_report.add_argument("--to", dest="end", type=common.iso_date, help="last day")
+    takings_report.add_argument("--json", action="store_true", help="as JSON (amounts in rupees)")
+    takings_report.set_defaults(handler=cmd_report_takings)
 
 
 # ---------------------------------------------------------------------------- promotions
@@ -275,3 +291,80 @@ def cmd_report_gst(args: argparse.Namespace) -> None:
         )
     for path in written:
         print(f"Wrote {path}", file=sys.stderr)
+
+
+# ---------------------------------------------------------------------------- takings
+
+
+def takings_json(figures: takings.Takings) -> dict[str, Any]:
+    """The takings in rupees, as `report takings --json` prints them."""
+    return {
+        "from": figures.start.isoformat(),
+        "to": figures.end.isoformat(),
+        "sales": {"invoices": figures.invoices, "total": rupees(figures.sales)},
+        "cancelled_invoices": figures.cancelled,
+        "refunds": {"credit_notes": figures.credit_notes, "total": rupees(figures.refunds)},
+        "net_sales": rupees(figures.net_sales),
+        "payments": [
+            {
+                "method": m.method,
+                "received": rupees(m.received),
+                "paid_back": rupees(m.paid_back),
+                "net": rupees(m.net),
+            }
+            for m in figures.by_method
+        ],
+        "received": rupees(figures.received),
+        "paid_back": rupees(figures.paid_back),
+        "net_money": rupees(figures.net_money),
+        "dues_raised": rupees(figures.dues_raised),
+        "dues_settled": rupees(figures.dues_settled),
+        "advances_taken": rupees(figures.advances_taken),
+        "advances_used": rupees(figures.advances_used),
+    }
+
+
+def _takings_range(db: setup.Database, args: argparse.Namespace) -> tuple[date, date]:
+    if args.date is not None and (args.start or args.end):
+        raise BadInput("Give --date for one day or --from and --to for a range, not both")
+    if args.date is not None:
+        return args.date, args.date
+    if args.start is None and args.end is None:
+        today = common.today(db)
+        return today, today
+    if args.start is None or args.end is None:
+        raise BadInput("A range needs both --from and --to")
+    return args.start, args.end
+
+
+def cmd_report_takings(args: argparse.Namespace) -> None:
+    with common.signed_in(args) as (db, user):
+        start, end = _takings_range(db, args)
+        figures = takings.takings(db, user, start, end)
+    if args.json:
+        common.print_json(takings_json(figures))
+        return
+    days = f"{start:%d %b %Y}" if start == end else f"{start:%d %b %Y} to {end:%d %b %Y}"
+    print(f"Takings {days}")
+    print(f"  Sales        {figures.invoices:>4} invoices  {format_rupees(figures.sales):>16}")
+    print(
+        f"  Refunds      {figures.credit_notes:>4} notes     {format_rupees(figures.refunds):>16}"
+    )
+    print(f"  Net sales                    {format_rupees(figures.net_sales):>16}")
+    print("  Money          received         paid back              net")
+    for m in figures.by_method:
+        print(
+            f"  {m.method:<8} {format_rupees(m.received):>14} {format_rupees(m.paid_back):>17}"
+            f" {format_rupees(m.net):>16}"
+        )
+    print(
+        f"  {'All':<8} {format_rupees(figures.received):>14} "
+        f"{format_rupees(figures.paid_back):>17} {format_rupees(figures.net_money):>16}"
+    )
+    print(
+        f"  Dues raised {format_rupees(figures.dues_raised)}, settled {format_rupees(figures.dues_settled)}"
+    )
+    print(
+        f"  Advances taken {format_rupees(figures.advances_taken)}, used "
+        f"{format_rupees(figures.advances_used)}"
+    )

@@ -7,7 +7,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from db.models import AuditLog, CounterSession, InvoiceHeader, Patient, Payment, SyncOutbox
+from db.models import (
+    AuditLog,
+    CounterSession,
+    InvoiceHeader,
+    Patient,
+    Payment,
+    PaymentAllocation,
+    SyncOutbox,
+)
 from domain.cash_count import CashCountError
 from domain.errors import BadInput
 from services import auth, counter_sessions
@@ -56,22 +64,40 @@ def an_invoice(db, actor, *, session_id, total, at):
         return row.id
 
 
-def a_payment(db, actor, *, session_id, method, amount, at, invoice_id=None, kind="sale"):
+def a_payment(
+    db, actor, *, session_id=None, method, amount, at, invoice_id=None, kind="sale", allocate=None
+):
+    """A payment row in the session (and, with `allocate=(invoice_id, amount)`, the money
+    applied to that invoice), written directly."""
     with db.session(write=True) as session, session.begin():
-        session.add(
-            Payment(
-                id=uuid.uuid4(),
-                branch_id=actor.branch_id,
-                patient_id=a_patient(db),
-                invoice_id=invoice_id,
-                session_id=session_id,
-                kind=kind,
-                method=method,
-                amount=amount,
-                created_at=at,
-                created_by=actor.id,
-            )
+        payment = Payment(
+            id=uuid.uuid4(),
+            branch_id=actor.branch_id,
+            patient_id=a_patient(db),
+            invoice_id=invoice_id,
+            session_id=session_id,
+            kind=kind,
+            method=method,
+            amount=amount,
+            created_at=at,
+            created_by=actor.id,
         )
+        session.add(payment)
+        session.flush()
+        if allocate is not None:
+            target, applied = allocate
+            session.add(
+                PaymentAllocation(
+                    branch_id=actor.branch_id,
+                    patient_id=payment.patient_id,
+                    invoice_id=target,
+                    kind="payment",
+                    amount=applied,
+                    payment_id=payment.id,
+                    created_at=at,
+                    created_by=actor.id,
+                )
+            )
 
 
 def test_expected_cash_is_float_plus_in_less_out_plus_takings_less_refunds(demo_db, priya):
