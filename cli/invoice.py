@@ -1,4 +1,5 @@
-"""`frontdesk invoice quote|create|show|pdf|cancel`: price, save, show, print and cancel."""
+"""`frontdesk invoice quote|create|pay|list|show|pdf|cancel`: price, save with payments, take
+a payment, find, show, print and cancel."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import re
 from pathlib import Path
 
 from cli import common
+from cli import payments as payment_options
 from domain.errors import BadInput, Refused
 from domain.money import format_rupees
-from services import catalog, documents, invoice_search, invoicing, patients, setup
+from services import catalog, documents, invoice_search, invoicing, patients, payments, setup
 from services.documents import rupees
 from services.invoice_document import InvoiceDocument
 from services.invoice_pdf import render_invoice_pdf
@@ -43,6 +45,8 @@ def register(commands: common.Subparsers) -> None:
         cart.add_argument("--json", action="store_true", help="as JSON (amounts in rupees)")
         if name == "create":
             cart.add_argument("--pdf", type=Path, help="also write the A4 PDF here")
+            payment_options.add_pay_option(cart, required=False)
+            payment_options.add_approver_option(cart)
         cart.set_defaults(handler=cmd_create if name == "create" else cmd_quote)
     listing = sub.add_parser(
         "list",
@@ -56,6 +60,15 @@ def register(commands: common.Subparsers) -> None:
     listing.add_argument("--limit", type=int, default=50)
     listing.add_argument("--json", action="store_true", help="as JSON (amounts in rupees)")
     listing.set_defaults(handler=cmd_list)
+    pay = sub.add_parser(
+        "pay",
+        help="take a payment on an invoice (more than it owes becomes an advance)",
+        description="Take a payment on a saved invoice.",
+    )
+    pay.add_argument("number")
+    payment_options.add_pay_option(pay, required=True)
+    pay.add_argument("--json", action="store_true")
+    pay.set_defaults(handler=cmd_pay)
     show = sub.add_parser("show", help="print a saved invoice", description="Show an invoice.")
     show.add_argument("number")
     show.add_argument("--json", action="store_true")
@@ -103,6 +116,17 @@ def _print_invoice(document: InvoiceDocument) -> None:
     )
     if document.status == "cancelled":
         print(f"  CANCELLED: {document.cancel_reason}")
+        return
+    paid = ", ".join(f"{p.label} {format_rupees(p.amount)}" for p in document.payments)
+    change = f"; change {format_rupees(document.change_given)}" if document.change_given else ""
+    status = document.paid_status.replace("_", " ").upper()
+    print(
+        f"  {status}: paid {format_rupees(document.amount_paid)}"
+        + (f" ({paid})" if paid else "")
+        + change
+    )
+    if document.amount_due:
+        print(f"  Due {format_rupees(document.amount_due)}")
 
 
 def _print_document(document: InvoiceDocument, args: argparse.Namespace) -> None:
@@ -134,12 +158,37 @@ def cmd_create(args: argparse.Namespace) -> None:
     with common.signed_in(args) as (db, user):
         cart, now = _cart(db, args), common.instant(db, args.at)
         try:
-            document = invoicing.save_invoice(db, user, cart, now=now)
+            document = invoicing.save_invoice(
+                db,
+                user,
+                cart,
+                now=now,
+                payments=args.pay,
+                approver=payment_options.approver(db, args, "Approving this invoice"),
+            )
         except invoicing.CodeRefused as exc:
             raise Refused(f"{exc} Nothing was saved.") from exc
         if args.pdf:
             render_invoice_pdf(document, args.pdf)
         _print_document(document, args)
+
+
+def cmd_pay(args: argparse.Namespace) -> None:
+    with common.signed_in(args) as (db, user):
+        receipt = payments.take_payment(db, user, args.number, args.pay, now=common.now())
+        document = invoicing.invoice_by_number(db, args.number)
+    if args.json:
+        common.print_json(
+            {
+                "invoice": documents.invoice_json(document),
+                "to_advance": rupees(receipt.to_advance),
+                "account": payment_options.account_json(receipt.account),
+            }
+        )
+        return
+    _print_invoice(document)
+    if receipt.to_advance:
+        print(f"  Rs.{rupees(receipt.to_advance)} kept as an advance")
 
 
 def cmd_show(args: argparse.Namespace) -> None:

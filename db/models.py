@@ -334,6 +334,9 @@ class InvoiceHeader(Base):
     # what the person saving could not (a discount over their limit, credit over the limit).
     session_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("counter_sessions.id"))
     approved_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    # Paid before Frontdesk recorded payments (invoices saved before migration 0008, and
+    # imported history): nothing is due on them and they stay off patients' accounts.
+    paid_outside: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     lines: Mapped[list[InvoiceLineItem]] = relationship(
         back_populates="invoice", order_by="InvoiceLineItem.line_no"

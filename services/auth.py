@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from db.engine import Database
 from db.models import User
-from domain.roles import Role
+from domain.roles import Role, require_role
 from services.errors import SignInError
 
 _hasher = PasswordHasher()
@@ -79,3 +79,11 @@ def sign_in(db: Database, username: str, pin: str) -> CurrentUser:
         except (VerificationError, InvalidHashError):
             raise SignInError("That PIN is not right. Try again.") from None
         return _current(user)
+
+
+def manager_approval(db: Database, username: str, pin: str, what: str) -> CurrentUser:
+    """A manager's approval given on the spot (their name and PIN at someone else's
+    counter): who approved, for the audit; refused unless they are a manager or admin."""
+    approver = sign_in(db, username, pin)
+    require_role(approver.role, Role.MANAGER, what)
+    return approver

@@ -619,6 +619,7 @@ def _price_history(
                 "campaigns_applied": documents.json_ready(priced.campaigns_applied),
                 "promo_codes_entered": None,
                 "is_history": False,
+                "paid_outside": True,
                 "notes": "",
                 "document_type": document_type(
                     kinds, supplier_registered=True, recipient_registered=False

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
         CatalogItem,
         CounterSession,
         Patient,
+        Payment,
+        PaymentAllocation,
         PromoCode,
         PromotionCampaign,
         User,
@@ -43,6 +45,8 @@ PROMOTION = "promotion"
 PROMO_CODE = "promo_code"
 CATALOG_ITEM = "catalog_item"
 USER = "user"
+PAYMENT = "payment"
+PAYMENT_ALLOCATION = "payment_allocation"
 
 
 def rupees(paise: int) -> str:
@@ -120,6 +124,22 @@ def invoice_json(document: InvoiceDocument) -> dict[str, Any]:
             "payable": rupees(document.total_amount),
         },
         "campaigns_applied": json_ready(document.campaigns_applied),
+        "money": {
+            "status": document.paid_status,
+            "paid": rupees(document.amount_paid),
+            "due": rupees(document.amount_due),
+            "credited": rupees(document.credited),
+            "change_given": rupees(document.change_given),
+            "payments": [
+                {
+                    "method": p.method,
+                    "label": p.label,
+                    "amount": rupees(p.amount),
+                    "reference": p.reference,
+                }
+                for p in document.payments
+            ],
+        },
     }
 
 
@@ -360,6 +380,49 @@ def user_json(user: User) -> dict[str, Any]:
         "max_manual_discount_percent": str(user.max_manual_discount_percent),
         "is_active": user.is_active,
         "retired_at": _iso(user.retired_at),
+    }
+
+
+# ----------------------------------------------------------------------------- money
+
+
+def payment_json(payment: Payment) -> dict[str, Any]:
+    """Money taken or paid back (never edited: a reversal is a new row)."""
+    return {
+        "id": str(payment.id),
+        "branch_id": str(payment.branch_id),
+        "patient_id": str(payment.patient_id),
+        "invoice_id": None if payment.invoice_id is None else str(payment.invoice_id),
+        "credit_note_id": None if payment.credit_note_id is None else str(payment.credit_note_id),
+        "session_id": None if payment.session_id is None else str(payment.session_id),
+        "kind": payment.kind,
+        "method": payment.method,
+        "amount": rupees(payment.amount),
+        "reference": payment.reference,
+        "tendered": optional_rupees(payment.tendered),
+        "change_given": rupees(payment.change_given),
+        "reverses_id": None if payment.reverses_id is None else str(payment.reverses_id),
+        "created_at": payment.created_at.isoformat(),
+        "created_by": str(payment.created_by),
+        "approved_by": None if payment.approved_by is None else str(payment.approved_by),
+    }
+
+
+def allocation_json(allocation: PaymentAllocation) -> dict[str, Any]:
+    """Patient money applied to an invoice (negative: taken back by a credit note)."""
+    return {
+        "id": str(allocation.id),
+        "branch_id": str(allocation.branch_id),
+        "patient_id": str(allocation.patient_id),
+        "invoice_id": str(allocation.invoice_id),
+        "kind": allocation.kind,
+        "amount": rupees(allocation.amount),
+        "payment_id": None if allocation.payment_id is None else str(allocation.payment_id),
+        "credit_note_id": (
+            None if allocation.credit_note_id is None else str(allocation.credit_note_id)
+        ),
+        "created_at": allocation.created_at.isoformat(),
+        "created_by": str(allocation.created_by),
     }
 
 

@@ -790,6 +790,7 @@ def _write_invoices(
                     "campaigns_applied": None,
                     "promo_codes_entered": None,
                     "is_history": True,
+                    "paid_outside": True,
                     "notes": "",
                     "total_quantity": sum(line["quantity"] for line in mine),
                     "total_cost": sum(line["quantity"] * line["unit_cost"] for line in mine),

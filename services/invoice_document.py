@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import Branch, InvoiceHeader, Patient, PromotionCampaign, User
+from db.models import (
+    Branch,
+    CreditNote,
+    InvoiceHeader,
+    Patient,
+    Payment,
+    PaymentAllocation,
+    PromotionCampaign,
+    User,
+)
 from domain.branch import BranchDetails
 from domain.gst import DocumentType
 from domain.money import rupees_to_paise
+from domain.payments import Method
 from services.branch import branch_details
 from services.errors import NotFound
+from services.payment_settings import read_payment_settings
 
 
 @dataclass(frozen=True)
@@ -101,6 +112,7 @@ class InvoiceDocument:
     payments: tuple[DocumentPayment, ...] = ()
     change_given: int = 0
     credited: int = 0
+    paid_outside: bool = False
 
     @property
     def amount_paid(self) -> int:
@@ -109,13 +121,13 @@ class InvoiceDocument:
     @property
     def amount_due(self) -> int:
         """What the patient still owes on this invoice (0 once cancelled)."""
-        if self.status == "cancelled":
+        if self.status == "cancelled" or self.paid_outside:
             return 0
         return max(0, self.total_amount - self.credited - self.amount_paid)
 
     @property
     def paid_status(self) -> str:
-        """"paid", "partly_paid" or "unpaid" (domain.payments.PaidStatus values)."""
+        """ "paid", "partly_paid" or "unpaid" (domain.payments.PaidStatus values)."""
         due = self.amount_due
         if due <= 0:
             return "paid"
@@ -171,12 +183,18 @@ def load_invoice_document(session: Session, invoice_id: uuid.UUID) -> InvoiceDoc
             select(PromotionCampaign).where(PromotionCampaign.id.in_(promotion_ids))
         )
     }
-    return build_invoice_document(
-        invoice,
-        session.get_one(Branch, invoice.branch_id),
-        session.get_one(Patient, invoice.patient_id),
-        created_by=user.full_name if user else "",
-        promotion_names=names,
+    payments, change, credited = invoice_money(session, invoice.id)
+    return replace(
+        build_invoice_document(
+            invoice,
+            session.get_one(Branch, invoice.branch_id),
+            session.get_one(Patient, invoice.patient_id),
+            created_by=user.full_name if user else "",
+            promotion_names=names,
+        ),
+        payments=payments,
+        change_given=change,
+        credited=credited,
     )
 
 
@@ -248,4 +266,43 @@ def build_invoice_document(
         document_type=invoice.document_type,
         place_of_supply=invoice.place_of_supply,
         recipient_gstin=invoice.recipient_gstin,
+        paid_outside=invoice.paid_outside,
     )
+
+
+def invoice_money(
+    session: Session, invoice_id: uuid.UUID
+) -> tuple[tuple[DocumentPayment, ...], int, int]:
+    """What was applied to an invoice (as the document lists it), the change handed back
+    at the sale, and what credit notes took off it."""
+    settings = read_payment_settings(session)
+    rows = session.execute(
+        select(PaymentAllocation, Payment)
+        .outerjoin(Payment, Payment.id == PaymentAllocation.payment_id)
+        .where(PaymentAllocation.invoice_id == invoice_id)
+        .order_by(PaymentAllocation.created_at)
+    ).all()
+    payments = []
+    for allocation, payment in rows:
+        if allocation.kind == "credit_note":
+            method, reference = "credit_note", ""
+            label = "Taken back by credit note"
+        elif payment is None:
+            method, reference, label = Method.ADVANCE.value, "", settings.label(Method.ADVANCE)
+        else:
+            method, reference = payment.method, payment.reference
+            label = settings.label(payment.method)
+        payments.append(
+            DocumentPayment(method, label, allocation.amount, reference, allocation.created_at)
+        )
+    change = session.scalar(
+        select(func.coalesce(func.sum(Payment.change_given), 0)).where(
+            Payment.invoice_id == invoice_id, Payment.kind == "sale"
+        )
+    )
+    credited = session.scalar(
+        select(func.coalesce(func.sum(CreditNote.total_amount), 0)).where(
+            CreditNote.invoice_id == invoice_id
+        )
+    )
+    return tuple(payments), int(change or 0), int(credited or 0)

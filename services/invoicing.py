@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -37,6 +38,7 @@ from db.models import (
 from domain.gst import Taxability, document_type, place_of_supply, split_line
 from domain.log import invoicing as log
 from domain.money import rupees_to_paise
+from domain.payments import TenderLine
 from domain.promotion_rules import PromoCode as DomainPromoCode
 from domain.promotion_rules import normalise_code, promo_code_from_row, promotion_from_row
 from domain.promotions import (
@@ -60,6 +62,7 @@ from services.invoice_document import (
     load_invoice_document,
 )
 from services.numbering import allocate_invoice_number
+from services.payments import check_sale_tender, record_sale_tender
 from services.uow import UnitOfWork
 
 
@@ -127,7 +130,15 @@ def _local_date(branch: Branch, now: datetime) -> date:
     return now.astimezone(ZoneInfo(branch.timezone)).date()
 
 
-def _check_request(actor: CurrentUser, request: CartRequest) -> None:
+def _check_request(
+    actor: CurrentUser, request: CartRequest, approver: CurrentUser | None = None
+) -> None:
+    """A cart the person may save: lines from 1 up, discounts within their limit or, with
+    a manager's approval on the spot, within the manager's."""
+    limit = actor.max_manual_discount_percent
+    if approver is not None:
+        require_role(approver.role, Role.MANAGER, "Approving a discount")
+        limit = max(limit, approver.max_manual_discount_percent)
     if not request.items:
         raise InvoiceError("Add at least one item to the invoice.")
     for item in request.items:
@@ -137,7 +148,11 @@ def _check_request(actor: CurrentUser, request: CartRequest) -> None:
         if manual is not None:
             if manual < 0:
                 raise InvoiceError("A discount cannot be negative.")
-            if manual > actor.max_manual_discount_percent:
+            if manual > limit:
+                if approver is not None:
+                    raise InvoiceError(
+                        f"{approver.full_name}'s discount limit is {limit.normalize():f}%."
+                    )
                 raise InvoiceError(
                     f"Your discount limit is {actor.max_manual_discount_percent.normalize():f}%;"
                     " ask a manager for more."
@@ -340,14 +355,20 @@ def save_invoice(
     now: datetime,
     seen: Quote | None = None,
     allow_refused_codes: bool = False,
+    payments: Sequence[TenderLine] = (),
+    approver: CurrentUser | None = None,
 ) -> InvoiceDocument:
-    """Save the cart as an invoice in one transaction and return it as printed.
+    """Save the cart as an invoice with its payments in one transaction and return it as
+    printed.
 
     `seen` is the quote the person looked at: if the cart prices differently now (another
     counter took a promotion's last use), PriceChanged is raised and nothing is saved. A
     typed code that cannot apply raises CodeRefused unless `allow_refused_codes`.
+    `payments` is the tender (services.payments; none: all of it on account). `approver`
+    is a manager who gave their PIN on the spot for what the person saving may not do (a
+    discount over their limit, credit over the patient's limit); the audit keeps both.
     """
-    _check_request(actor, request)
+    _check_request(actor, request, approver)
     if request.patient_id is None:
         raise InvoiceError("Choose the patient before saving the invoice.")
     with UnitOfWork(db, actor, now) as uow:
@@ -362,7 +383,33 @@ def save_invoice(
             raise CodeRefused(" ".join(fresh.refused_codes), fresh)
         if seen is not None and not _same_prices(seen, fresh):
             raise PriceChanged(_changes(seen, fresh), fresh)
-        invoice = _write_invoice(session, actor, branch, patient, pricing, now)
+        if patient.is_walk_in:
+            _check_walk_in(pricing)
+        checked = check_sale_tender(
+            session,
+            branch.id,
+            patient,
+            fresh.priced.totals.payable,
+            payments,
+            approver=approver,
+        )
+        discount_approved = approver is not None and any(
+            (item.manual_discount_percent or 0) > actor.max_manual_discount_percent
+            for item in request.items
+        )
+        invoice = _write_invoice(
+            session,
+            actor,
+            branch,
+            patient,
+            pricing,
+            now,
+            session_id=checked.session_id,
+            approved_by=approver.id
+            if approver is not None and (discount_approved or checked.credit_allowed_by)
+            else None,
+        )
+        paid = record_sale_tender(uow, invoice, checked)
         try:
             with session.begin_nested():
                 _track_usage(session, actor, invoice, fresh, now)
@@ -384,14 +431,16 @@ def save_invoice(
             created_by=actor.full_name,
             promotion_names={p.id: (p.campaign_code, p.campaign_name) for p in pricing.promotions},
         )
+        document = replace(document, payments=paid, change_given=checked.tender.change)
         uow.outbox(documents.INVOICE, invoice.id, documents.invoice_json(document))
-        uow.audit(
-            "invoice.save",
-            "invoice",
-            invoice.id,
-            {"invoice_number": invoice.invoice_number, "payable": invoice.total_amount},
-            branch_id=invoice.branch_id,
-        )
+        details: dict[str, Any] = {
+            "invoice_number": invoice.invoice_number,
+            "payable": invoice.total_amount,
+        }
+        if discount_approved and approver is not None:
+            details["discount_approved_by"] = approver.full_name
+            details["saved_by"] = actor.full_name
+        uow.audit("invoice.save", "invoice", invoice.id, details, branch_id=invoice.branch_id)
         uow.commit()
         return document
 
@@ -403,6 +452,9 @@ def _write_invoice(
     patient: Patient,
     pricing: _Priced,
     now: datetime,
+    *,
+    session_id: uuid.UUID | None = None,
+    approved_by: uuid.UUID | None = None,
 ) -> InvoiceHeader:
     quote = pricing.quote
     number = allocate_invoice_number(
@@ -450,6 +502,8 @@ def _write_invoice(
         ).value,
         place_of_supply=place,
         recipient_gstin=patient.gstin,
+        session_id=session_id,
+        approved_by=approved_by,
         total_quantity=sum(priced.line.quantity for priced in quote.priced.lines),
         total_cost=sum(
             priced.line.quantity * pricing.prices[uuid.UUID(priced.line.item_id)][1]
@@ -495,6 +549,17 @@ def _write_invoice(
     session.execute(insert(InvoiceHeader), [_values(invoice)])
     session.execute(insert(InvoiceLineItem), [_values(line) for line in invoice.lines])
     return invoice
+
+
+def _check_walk_in(pricing: _Priced) -> None:
+    """The walk-in customer buys products only: a service is given to a registered patient."""
+    services = sorted(
+        {item.name for item in pricing.items.values() if item.item_type != ItemType.PRODUCT.value}
+    )
+    if services:
+        raise InvoiceError(
+            f"A walk-in sale is for products only; register the patient for {', '.join(services)}."
+        )
 
 
 def _values(row: Any) -> dict[str, Any]:

@@ -461,3 +461,37 @@ def patient_page(db: Database, patient_id: uuid.UUID) -> PatientPage:
             promotions,
             callbacks,
         )
+
+
+# ---------------------------------------------------------------------------- walk-in
+
+WALK_IN_NAME = "Walk-in customer"
+
+
+def walk_in_patient(db: Database, actor: CurrentUser, *, now: datetime) -> PatientMatch:
+    """The branch's one walk-in customer (a product sold to someone not registered),
+    created the first time it is asked for. Nothing goes on its account."""
+    with db.session(write=False) as session:
+        found = session.scalar(
+            select(Patient).where(Patient.is_walk_in, Patient.retired_at.is_(None)).limit(1)
+        )
+        if found is not None:
+            return PatientMatch(found.id, found.name, found.mobile, 0, None)
+    with UnitOfWork(db, actor, now) as uow:
+        session = uow.session
+        found = session.scalar(select(Patient).where(Patient.is_walk_in).limit(1))
+        if found is None:
+            found = Patient(
+                branch_id=actor.branch_id,
+                name=WALK_IN_NAME,
+                mobile="",
+                is_walk_in=True,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(found)
+            session.flush()
+            uow.outbox(documents.PATIENT, found.id, documents.patient_json(found))
+            uow.audit("patient.walk_in", "patient", found.id)
+        uow.commit()
+        return PatientMatch(found.id, found.name, found.mobile, 0, None)

@@ -107,3 +107,46 @@ def test_postgres_upgrade_then_downgrade_leaves_nothing_but_alembic_version(pg_u
     assert at_head == set(Base.metadata.tables) | {"alembic_version"}
     assert at_base == {"alembic_version"}
     assert version_rows == 0
+
+
+def test_every_sqlite_migration_keeps_the_patient_search_triggers(tmp_path: Path) -> None:
+    """Rebuilding `patients` (a batch copy) would drop the triggers that keep its FTS index
+    and the index would silently stop finding new patients: each revision keeps them on the
+    way up, and from 0008 on the way down too (0006's released downgrade drops them; a
+    downgrade past it needs the index rebuilt)."""
+    engine = create_engine(f"sqlite+pysqlite:///{tmp_path / 'triggers.db'}")
+
+    def triggers() -> set[str]:
+        with engine.connect() as connection:
+            return set(
+                connection.scalars(
+                    text(
+                        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'patients'"
+                    )
+                )
+            )
+
+    try:
+        with engine.begin() as connection:
+            _alembic(connection, "upgrade", "0002")
+        expected = triggers()
+        assert expected
+        for revision in sorted(r for r in _revisions() if r > "0002"):
+            with engine.begin() as connection:
+                _alembic(connection, "upgrade", revision)
+            assert triggers() == expected, f"upgrade to {revision} dropped the search triggers"
+            if revision < "0008":
+                continue
+            with engine.begin() as connection:
+                _alembic(connection, "downgrade", "-1")
+            assert triggers() == expected, f"downgrade from {revision} dropped them"
+            with engine.begin() as connection:
+                _alembic(connection, "upgrade", revision)
+    finally:
+        engine.dispose()
+
+
+def _revisions() -> set[str]:
+    from db.migrate import known_revisions
+
+    return known_revisions()

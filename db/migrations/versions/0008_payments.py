@@ -7,8 +7,8 @@ Revises: 0007
 Create Date: 2026-12-03
 
 Issue #11. A patient's balance is derived (invoices - credit notes - payments), never a
-stored counter, so existing rows need nothing: an invoice saved before this revision has
-no payment rows and reads as unpaid (on account) until a payment is taken on it.
+stored counter. Invoices saved before this revision have no payment rows; they were paid
+outside these records, and are marked so (`paid_outside`): nothing is due on them.
 """
 
 from collections.abc import Sequence
@@ -332,6 +332,9 @@ def upgrade() -> None:
     with op.batch_alter_table("invoice_header", schema=None) as batch_op:
         batch_op.add_column(sa.Column("session_id", sa.Uuid(), nullable=True))
         batch_op.add_column(sa.Column("approved_by", sa.Uuid(), nullable=True))
+        batch_op.add_column(
+            sa.Column("paid_outside", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
         batch_op.create_foreign_key(
             batch_op.f("fk_invoice_header_session_id_counter_sessions"),
             "counter_sessions",
@@ -342,17 +345,21 @@ def upgrade() -> None:
             batch_op.f("fk_invoice_header_approved_by_users"), "users", ["approved_by"], ["id"]
         )
 
-    with op.batch_alter_table("patients", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("is_walk_in", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
-        batch_op.add_column(sa.Column("credit_limit", sa.BigInteger(), nullable=True))
+    # Invoices saved before this revision were paid outside Frontdesk's records.
+    op.execute("UPDATE invoice_header SET paid_outside = true")
+
+    # Plain ADD COLUMN (no batch copy): rebuilding `patients` would drop the triggers that
+    # keep its FTS index (migration 0002) and could change the rowids the index points at.
+    op.add_column(
+        "patients",
+        sa.Column("is_walk_in", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
+    op.add_column("patients", sa.Column("credit_limit", sa.BigInteger(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("patients", schema=None) as batch_op:
-        batch_op.drop_column("credit_limit")
-        batch_op.drop_column("is_walk_in")
+    op.drop_column("patients", "credit_limit")
+    op.drop_column("patients", "is_walk_in")
 
     with op.batch_alter_table("invoice_header", schema=None) as batch_op:
         batch_op.drop_constraint(
@@ -361,6 +368,7 @@ def downgrade() -> None:
         batch_op.drop_constraint(
             batch_op.f("fk_invoice_header_session_id_counter_sessions"), type_="foreignkey"
         )
+        batch_op.drop_column("paid_outside")
         batch_op.drop_column("approved_by")
         batch_op.drop_column("session_id")
 
