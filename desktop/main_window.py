@@ -6,10 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
+    QDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -23,6 +25,17 @@ from PySide6.QtWidgets import (
 from db.engine import Database
 from desktop import theme
 from desktop.counter.session import CounterState, ParkedCart
+from desktop.dialogs.day_close import (
+    CASH_SHORTCUT,
+    DAY_CLOSE_SHORTCUT,
+    OPEN_SESSION_SHORTCUT,
+    CashMoveDialog,
+    DayCloseDialog,
+    OpenSessionDialog,
+)
+from desktop.dialogs.day_close import SHORTCUTS as SESSION_SHORTCUTS
+from desktop.dialogs.takings import SHORTCUTS as TAKINGS_SHORTCUTS
+from desktop.dialogs.takings import TAKINGS_SHORTCUT, TakingsDialog
 from desktop.help_dialog import ShortcutsDialog
 from desktop.models.callback_model import QueueFilter
 from desktop.navigation_rail import NavigationRail
@@ -109,6 +122,7 @@ class MainWindow(QMainWindow):
         branch_changed(object): the branch's details were saved (BranchInfo).
         overdue_counted(int): the status bar shows this many overdue callbacks now.
         invoice_saved(str): the counter saved an invoice (its id).
+        counter_session_changed(): the desk's counter session opened, closed or moved cash.
     """
 
     sign_out_requested = Signal(object)
@@ -116,6 +130,7 @@ class MainWindow(QMainWindow):
     branch_changed = Signal(object)
     overdue_counted = Signal(int)
     invoice_saved = Signal(str)
+    counter_session_changed = Signal()
 
     def __init__(
         self,
@@ -149,6 +164,8 @@ class MainWindow(QMainWindow):
         # What to do once the counter's invoice is saved ("close" or "sign_out").
         self._after_save: str | None = None
         self._question: QMessageBox | None = None
+        # The counter session's dialog on show (one at a time), kept alive while open.
+        self._session_dialog: QDialog | None = None
 
         self.setWindowTitle(f"Frontdesk - {branch_info.details.name}")
         # A 1024x768 screen with a task bar; the counter has a narrow arrangement for it.
@@ -233,6 +250,7 @@ class MainWindow(QMainWindow):
         self.help_action.setToolTip("Keyboard shortcuts (F1)")
         self.help_action.triggered.connect(self.show_help)
         self.addAction(self.help_action)
+        self._add_session_actions()
         help_button = QToolButton()
         help_button.setObjectName("HelpButton")
         help_button.setDefaultAction(self.help_action)
@@ -412,6 +430,76 @@ class MainWindow(QMainWindow):
         self._show_branch(info)
         self.branch_changed.emit(info)
 
+    # -- the counter session and the takings ---------------------------------------------
+
+    def _add_session_actions(self) -> None:
+        entries: list[tuple[str, str, str, Callable[[], object]]] = [
+            ("open_session", "Open the counter session", OPEN_SESSION_SHORTCUT, self.open_session),
+            ("cash_in_out", "Cash in or out of the drawer", CASH_SHORTCUT, self.cash_in_out),
+            ("day_close", "Day close (Z report)", DAY_CLOSE_SHORTCUT, self.day_close),
+        ]
+        if has_role(self.user.role, Role.MANAGER):
+            entries.append(("takings", "Today's takings", TAKINGS_SHORTCUT, self.show_takings))
+        for name, text, keys, slot in entries:
+            action = QAction(text, self)
+            action.setObjectName(name)
+            action.setShortcut(QKeySequence(keys))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(lambda _checked=False, run=slot: run())
+            self.addAction(action)
+
+    def _show_dialog(self, dialog: QDialog) -> QDialog:
+        if self._session_dialog is not None:
+            self._session_dialog.close()
+        self._session_dialog = dialog
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.finished.connect(lambda _result: self._dialog_done(dialog))
+        dialog.open()
+        return dialog
+
+    def _dialog_done(self, dialog: QDialog) -> None:
+        if self._session_dialog is dialog:
+            self._session_dialog = None
+
+    def open_session(self) -> OpenSessionDialog:
+        """Open this desk's counter session with its float (Ctrl+Shift+O)."""
+        dialog = OpenSessionDialog(self._db, self.user, clock=self._clock, parent=self)
+        dialog.opened.connect(lambda _summary: self.counter_session_changed.emit())
+        self._show_dialog(dialog)
+        return dialog
+
+    def cash_in_out(self) -> CashMoveDialog:
+        """Put cash into or take it out of the drawer, with a reason (Ctrl+Shift+M)."""
+        dialog = CashMoveDialog(self._db, self.user, clock=self._clock, parent=self)
+        dialog.moved.connect(lambda _movement: self.counter_session_changed.emit())
+        self._show_dialog(dialog)
+        return dialog
+
+    def day_close(self) -> DayCloseDialog:
+        """Count the drawer, close the session and print its Z report (Ctrl+Shift+Z)."""
+        folder = (self._invoice_folder or default_invoice_folder()).parent / "z-reports"
+        dialog = DayCloseDialog(
+            self._db,
+            self.user,
+            clock=self._clock,
+            pdf_folder=folder,
+            open_file=self._open_file,
+            parent=self,
+        )
+        dialog.closed.connect(lambda _report: self.counter_session_changed.emit())
+        self._show_dialog(dialog)
+        return dialog
+
+    def show_takings(self) -> TakingsDialog | None:
+        """The manager's takings for today, or a day or range (Ctrl+Shift+T)."""
+        if not has_role(self.user.role, Role.MANAGER):
+            return None
+        zone = ZoneInfo(self.branch_info.details.timezone)
+        today = self._clock().astimezone(zone).date()
+        dialog = TakingsDialog(self._db, self.user, today=today, parent=self)
+        self._show_dialog(dialog)
+        return dialog
+
     # -- help and signing out ------------------------------------------------------------
 
     def shortcut_rows(self) -> list[tuple[str, str]]:
@@ -435,6 +523,9 @@ class MainWindow(QMainWindow):
             rows += list(CATALOG_SHORTCUTS)
         if "settings" in self._specs:
             rows.append(("Ctrl+S", "Settings: save the branch's details"))
+        rows += list(SESSION_SHORTCUTS)
+        if has_role(self.user.role, Role.MANAGER):
+            rows += list(TAKINGS_SHORTCUTS)
         rows += [
             (SIGN_OUT_SHORTCUT, "Sign out"),
             ("F1", "Show this list"),
