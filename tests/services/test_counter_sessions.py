@@ -17,11 +17,13 @@ from db.models import (
     SyncOutbox,
 )
 from domain.cash_count import CashCountError
-from domain.errors import BadInput
-from services import auth, counter_sessions
+from domain.errors import BadInput, Refused
+from domain.payments import Method, TenderLine
+from services import auth, counter_sessions, invoicing
 from services.counter_sessions import SessionRefused
 from services.errors import NotFound
 from tests.services.conftest import NOW
+from tests.services.invoice_helpers import cart
 
 NOTHING = {"2000": 0}
 
@@ -248,3 +250,40 @@ def test_front_desk_opens_and_closes_its_desk(demo_db, priya):
     assert counter_sessions.current_session(demo_db) is None
     listed = counter_sessions.list_sessions(demo_db)
     assert [(s.status, s.closed_by) for s in listed] == [("closed", "Priya Sharma")]
+
+
+def test_the_close_counts_what_the_payments_service_took_in_the_closing_minute(demo_db, priya):
+    """Through the real invoicing and payments services: an invoice paid half in cash (with
+    change) and half by UPI, saved in the very minute of the close, is counted by the
+    session that saved it; after the close, cash is refused until a session opens."""
+    opened = counter_sessions.open_session(demo_db, priya, opening_float=100_000, now=NOW)
+    closing = NOW + timedelta(hours=9)
+    request = cart(demo_db, "BOTOX50", "CONSULT")
+    payable = invoicing.quote(demo_db, priya, request, now=closing).priced.totals.payable
+    half = payable // 2
+    document = invoicing.save_invoice(
+        demo_db,
+        priya,
+        request,
+        now=closing,
+        payments=[
+            TenderLine(Method.UPI, payable - half, "UTR1"),
+            TenderLine(Method.CASH, half + 5_000),
+        ],
+    )
+    a_payment(  # an earlier desk's leftover: not this session's cash
+        demo_db, priya, session_id=None, method="cash", amount=70_000, at=closing
+    )
+    report = counter_sessions.close_session(
+        demo_db, priya, opened.id, denominations={}, reason="counted later", now=closing
+    )
+    assert report.expected == {"cash": 100_000 + half, "upi": payable - half}
+    assert report.cash_takings == half  # net of the Rs.50 change
+    assert (report.invoices, report.invoice_total, report.dues_raised) == (1, payable, 0)
+    with demo_db.session(write=False) as session:
+        saved = session.get(InvoiceHeader, document.id)
+        assert saved.session_id == opened.id
+    with pytest.raises(Refused, match="Open the counter session first"):
+        invoicing.save_invoice(
+            demo_db, priya, request, now=closing, payments=[TenderLine(Method.CASH, payable)]
+        )
