@@ -227,7 +227,10 @@ def cmd_list(args: argparse.Namespace) -> None:
                 "patient": row.patient_name,
                 "mobile": row.patient_mobile,
                 "payable": rupees(row.payable),
-                "status": row.status,
+                "paid": rupees(row.paid),
+                "owed": rupees(row.owed),
+                # paid, partly_paid, due, cancelled or refunded (as the Invoices panel says)
+                "status": row.paid_state,
             }
             for row in rows
         ],

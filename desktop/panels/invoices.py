@@ -1,5 +1,6 @@
 """Invoices found again (issue #11): search by number, patient name or mobile, dates and
-status; reprint the A4 invoice or the 80 mm receipt; a manager cancels with a reason."""
+status (paid, due, cancelled, refunded); reprint the A4 invoice or the 80 mm receipt; take a
+payment on one (Y); a manager cancels with a reason."""
 
 from __future__ import annotations
 
@@ -27,17 +28,23 @@ from PySide6.QtWidgets import (
 from db.engine import Database
 from desktop import theme
 from desktop.counter.session import pdf_file_name
+from desktop.dialogs.payment_dialog import PaymentDialog
 from desktop.errors import error_sentence, log_failure
 from desktop.models.invoices_model import InvoicesModel
 from desktop.workers import OpCounter
+from domain.money import format_rupees
+from domain.payments import TenderLine
 from domain.roles import Role, has_role
 from services.auth import CurrentUser
 from services.branch import BranchInfo
 from services.invoice_search import InvoiceRow, find_invoices
+from services.payment_settings import PaymentSettings, payment_settings
+from services.payments import Receipt, take_payment
 
 SHORTCUTS = (
     ("Enter / P", "Invoices: write the A4 invoice and open it"),
     ("R", "Invoices: write the 80 mm receipt and open it"),
+    ("Y", "Invoices: take a payment on the chosen invoice"),
 )
 # The search waits this long after the last key before it reads.
 TYPING_PAUSE_MS = 250
@@ -47,8 +54,11 @@ LIMIT = 200
 NO_DATE = QDate(2000, 1, 1)
 STATUSES: tuple[tuple[str, str | None], ...] = (
     ("Any", None),
-    ("Issued", "issued"),
+    ("Due", "due"),
+    ("Paid", "paid"),
+    ("Refunded", "refunded"),
     ("Cancelled", "cancelled"),
+    ("Issued", "issued"),
 )
 
 
@@ -93,7 +103,9 @@ class InvoicesPanel(QWidget):
         self._searches = OpCounter(self)
         self._prints = OpCounter(self)
         self._cancels = OpCounter(self)
+        self._payments = OpCounter(self)
         self.reason_dialog: QInputDialog | None = None
+        self.payment_dialog: PaymentDialog | None = None
         self.last_pdf: Path | None = None
 
         self.search = QLineEdit()
@@ -154,11 +166,15 @@ class InvoicesPanel(QWidget):
         self.receipt_button = QPushButton("Receipt 80 mm  (R)")
         self.receipt_button.setToolTip("Write the 80 mm receipt as a PDF and open it (R)")
         self.receipt_button.clicked.connect(lambda: self.print_selected("receipt"))
+        self.pay_button = QPushButton("Take payment  (Y)")
+        self.pay_button.setToolTip("Take a payment on the chosen invoice (Y)")
+        self.pay_button.clicked.connect(self.ask_for_payment)
         self.cancel_button: QPushButton | None = None
         actions = QHBoxLayout()
         actions.addWidget(self.message, 1)
         actions.addWidget(self.open_button)
         actions.addWidget(self.receipt_button)
+        actions.addWidget(self.pay_button)
         if has_role(user.role, Role.MANAGER):
             self.cancel_button = QPushButton("Cancel invoice...")
             self.cancel_button.setToolTip("Cancel the chosen invoice, with a reason (manager)")
@@ -191,6 +207,8 @@ class InvoicesPanel(QWidget):
             and self._searches.idle
             and self._prints.idle
             and self._cancels.idle
+            and self._payments.idle
+            and (self.payment_dialog is None or self.payment_dialog.is_idle())
         )
 
     def set_branch_info(self, info: BranchInfo) -> None:
@@ -251,6 +269,7 @@ class InvoicesPanel(QWidget):
         row = self.selected()
         self.open_button.setEnabled(row is not None)
         self.receipt_button.setEnabled(row is not None)
+        self.pay_button.setEnabled(row is not None and row.owed > 0)
         if self.cancel_button is not None:
             self.cancel_button.setEnabled(row is not None and row.status == "issued")
 
@@ -272,6 +291,9 @@ class InvoicesPanel(QWidget):
                 return True
             if key == Qt.Key.Key_R:
                 self.print_selected("receipt")
+                return True
+            if key == Qt.Key.Key_Y:
+                self.ask_for_payment()
                 return True
         if watched is self.table and event.type() == QEvent.Type.FocusIn:
             self._enable_actions()
@@ -352,3 +374,58 @@ class InvoicesPanel(QWidget):
         self._cancels.run(
             lambda: cancel_invoice(db, user, number, reason=reason, now=now), done, refused
         )
+
+    # -- taking a payment ----------------------------------------------------------------
+
+    def ask_for_payment(self) -> None:
+        """Y: the payment dialog for the chosen invoice, for what it still owes."""
+        row = self.selected()
+        if row is None:
+            return
+        if row.owed <= 0:
+            self.message.setText(f"Invoice {row.number} owes nothing.")
+            return
+        db = self._db
+        self.message.setText(f"Reading the payment methods for {row.number}...")
+        self._payments.run(
+            lambda: payment_settings(db),
+            lambda settings: self._open_payment(row, settings),
+            self._payment_refused,
+        )
+
+    def _open_payment(self, row: InvoiceRow, settings: PaymentSettings) -> None:
+        db, user, clock, number = self._db, self._user, self._clock, row.number
+
+        def take(line: TenderLine) -> Receipt:
+            return take_payment(db, user, number, [line], now=clock())
+
+        dialog = PaymentDialog(
+            "Take a payment",
+            f"Invoice {number}, {row.patient_name}: payable {format_rupees(row.payable)},"
+            f" paid {format_rupees(row.paid)}.",
+            settings.offered,
+            row.owed,
+            take,
+            parent=self,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.taken.connect(lambda receipt: self._paid(number, receipt))
+        dialog.finished.connect(lambda _result: self._payment_closed())
+        self.payment_dialog = dialog
+        self.message.setText("")
+        dialog.open()
+
+    def _payment_closed(self) -> None:
+        self.payment_dialog = None
+        self.table.setFocus()
+
+    def _paid(self, number: str, receipt: Receipt) -> None:
+        taken = sum(amount for _number, amount in receipt.to_invoices) + receipt.to_advance
+        note = f"Took {format_rupees(taken)} on {number}."
+        if receipt.to_advance:
+            note += f" {format_rupees(receipt.to_advance)} is kept as an advance."
+        self.refresh(note=note)
+
+    def _payment_refused(self, error: Exception) -> None:
+        log_failure(error)
+        self.message.setText(error_sentence(error))

@@ -434,5 +434,6 @@ def test_invoices_are_found_again_from_the_command_line(tmp_path, demo_file):
     )
     assert found and {row["patient"] for row in found} == {"Lakshmi Shetty"}
     assert all(isinstance(row["payable"], str) for row in found)
+    assert all(isinstance(row["paid"], str) and row["status"] for row in found)
     bad = run(*base, "--from", "yesterday", pin="1111", tmp_path=tmp_path, check=False)
     assert bad.returncode == 2

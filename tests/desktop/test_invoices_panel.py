@@ -108,7 +108,7 @@ def test_a_manager_cancels_an_invoice_with_a_reason(
     dialog.accept()
     settle(qtbot, panel)
 
-    assert panel.model.column_texts(5) == ["Cancelled"]
+    assert panel.model.column_texts(6) == ["Cancelled"]
     assert f"{yesterdays_invoice} is cancelled" in panel.message.text()
     assert not panel.cancel_button.isEnabled()
 
@@ -129,6 +129,7 @@ def test_tab_reaches_every_control(qtbot, open_main_window, manager, yesterdays_
         panel.table,
         panel.open_button,
         panel.receipt_button,
+        panel.pay_button,
         panel.cancel_button,
     ]
     reached = []
@@ -161,4 +162,4 @@ def test_a_refused_cancel_is_a_sentence_for_the_front_desk(
     settle(qtbot, panel)
     said = panel.message.text()
     assert said and "Traceback" not in said and "manager" in said.lower()
-    assert panel.model.column_texts(5) == ["Issued"]
+    assert panel.model.column_texts(6) == ["Due"]
