@@ -52,7 +52,7 @@ def figure_rows(figures: Takings) -> list[tuple[str, str, str]]:
         ("Refunds (credit notes)", str(figures.credit_notes), format_rupees(figures.refunds)),
         ("Net sales", "", format_rupees(figures.net_sales)),
         ("Invoices cancelled", str(figures.cancelled), ""),
-        ("Dues raised (left owing on the day)", "", format_rupees(figures.dues_raised)),
+        ("Dues raised", "", format_rupees(figures.dues_raised)),
         ("Dues settled", "", format_rupees(figures.dues_settled)),
         ("Advances taken", "", format_rupees(figures.advances_taken)),
         ("Advances used", "", format_rupees(figures.advances_used)),

@@ -13,14 +13,16 @@ Index = QModelIndex | QPersistentModelIndex
 
 class FiguresModel(QAbstractTableModel):
     """Rows of text under `headers`; the first column is the label, the others figures.
-    Rows named in `bold` (by index) are totals.
+    Rows named in `bold` (by index) are totals; columns in `text_columns` (the first by
+    default) are text, aligned left.
 
     Signals: none beyond QAbstractTableModel's.
     """
 
-    def __init__(self, headers: Sequence[str]) -> None:
+    def __init__(self, headers: Sequence[str], *, text_columns: Sequence[int] = (0,)) -> None:
         super().__init__()
         self._headers = list(headers)
+        self._text = set(text_columns)
         self._rows: list[tuple[str, ...]] = []
         self._bold: set[int] = set()
 
@@ -43,10 +45,7 @@ class FiguresModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._rows[index.row()][index.column()]
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            side = (
-                Qt.AlignmentFlag.AlignLeft if index.column() == 0 else Qt.AlignmentFlag.AlignRight
-            )
-            return int(side | Qt.AlignmentFlag.AlignVCenter)
+            return self._alignment(index.column())
         if role == Qt.ItemDataRole.FontRole and index.row() in self._bold:
             font = QFont()
             font.setBold(True)
@@ -61,9 +60,13 @@ class FiguresModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._headers[section]
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            side = Qt.AlignmentFlag.AlignLeft if section == 0 else Qt.AlignmentFlag.AlignRight
-            return int(side | Qt.AlignmentFlag.AlignVCenter)
+            return self._alignment(section)
         return None
+
+    def _alignment(self, column: int) -> int:
+        left = column in self._text
+        side = Qt.AlignmentFlag.AlignLeft if left else Qt.AlignmentFlag.AlignRight
+        return int(side | Qt.AlignmentFlag.AlignVCenter)
 
     def row_texts(self) -> list[tuple[str, ...]]:
         """What the table shows, row by row (for tests and the clipboard)."""

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from db.engine import Database
 from desktop import theme
 from desktop.panels.callback_settings import CallbackSettingsPanel
+from desktop.panels.counter_sessions import sessions_tab
 from desktop.panels.staff_settings import StaffSettingsPanel
 from desktop.widgets.focus import FocusOnEntry
 from desktop.widgets.form import FieldForm, SaveBar, restyle, timezone_combo
@@ -230,7 +231,8 @@ class SettingsPanel(QWidget):
         # once the panel shows (or when first asked for): opening Settings never holds the
         # window for all of them at once.
         self._later: dict[str, Callable[[], QWidget]] = {
-            "Callbacks": lambda: CallbackSettingsPanel(db, user, clock=clock)
+            "Callbacks": lambda: CallbackSettingsPanel(db, user, clock=clock),
+            "Counter session": lambda: sessions_tab(db, user, branch_info.details.timezone),
         }
         # Who may sign in is the admins' business only: nobody else sees the tab.
         if user.role is Role.ADMIN:

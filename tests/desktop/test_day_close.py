@@ -245,3 +245,32 @@ def test_the_main_window_opens_each_dialog_from_its_shortcut(
     dialog = active_dialog(qtbot, kind)
     save_screenshot(window, f"main_window_{kind.__name__}")
     dialog.reject()
+
+
+def test_settings_lists_the_sessions_and_prints_a_z_report_again(
+    qtbot, open_main_window, manager, front_desk, db, tmp_path
+):
+    later = NOW + timedelta(hours=1)
+    opened = counter_sessions.open_session(db, front_desk, opening_float=100_000, now=later)
+    counter_sessions.close_session(
+        db, front_desk, opened.id, denominations={"500": 2}, reason="", now=later
+    )
+    window = open_main_window(manager)
+    window.show_panel("settings")
+    settings = window.panel("settings")
+    tab = settings._tab("Counter session")
+    settings.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: tab.is_idle() and len(tab.sessions) == 2, timeout=10_000)
+    rows = tab.model.row_texts()
+    assert rows[0][2:5] == ("Closed", "Priya Sharma", "Rs.1,000.00")
+    assert rows[0][5:] == ("Rs.1,000.00", "Rs.0.00", "Priya Sharma")
+    save_screenshot(window, "settings_counter_session")
+
+    written = []
+    tab._open_file = written.append
+    tab._pdf_folder = tmp_path / "z"
+    tab.table.setFocus()
+    qtbot.keyClick(tab.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: tab.is_idle() and bool(written), timeout=10_000)
+    assert written == [tab.last_pdf] and tab.last_pdf.name.startswith("Z-2026-11-24")
+    assert "Rs.1,000.00".replace("Rs.", "₹") in PdfReader(tab.last_pdf).pages[0].extract_text()
