@@ -30,6 +30,8 @@ from domain.roles import Role, require_role
 from services import documents
 from services.auth import CurrentUser
 from services.errors import NotFound, ServiceError
+from services.payment_settings import MethodSetting, read_payment_settings
+from services.payments import Account, read_account
 from services.uow import UnitOfWork
 
 
@@ -402,10 +404,15 @@ class PatientPage:
     spent: int
     promotions: tuple[PatientPromotion, ...]
     callbacks: tuple[PatientCallback, ...]
+    # Dues and advances (issue #11): the account, and the ways the branch takes money.
+    account: Account | None = None
+    walk_in: bool = False
+    payment_methods: tuple[MethodSetting, ...] = ()
 
 
 def patient_page(db: Database, patient_id: uuid.UUID) -> PatientPage:
-    """A patient's details, consents, invoices, promotions used and callbacks."""
+    """A patient's details, consents, invoices, promotions used, callbacks, and their
+    account: dues, advance, balance and credit limit."""
     with db.session(write=False) as session:
         patient = _patient(session, patient_id)
         invoices = tuple(
@@ -460,6 +467,9 @@ def patient_page(db: Database, patient_id: uuid.UUID) -> PatientPage:
             sum(i.payable for i in invoices if i.status == "issued"),
             promotions,
             callbacks,
+            account=read_account(session, patient.id),
+            walk_in=patient.is_walk_in,
+            payment_methods=read_payment_settings(session).offered,
         )
 
 

@@ -1,6 +1,7 @@
 """A patient's page: who they are and how they may be messaged, with Edit; their visits and
-spend; their invoices, the promotions they used and their callbacks. A manager can merge
-another record of the same person into this one (issue #12).
+spend; their invoices, the promotions they used and their callbacks; their dues and
+advances, settled or added to by keyboard (issue #11). A manager can merge another record
+of the same person into this one (issue #12) and set their credit limit.
 
 Every read and write runs in a background op. A refused edit says why beside its field; a
 mobile that another patient has asks whether they are the same family. Esc leaves the edit
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -40,9 +42,11 @@ from PySide6.QtWidgets import (
 
 from db.engine import Database
 from desktop import theme
-from desktop.errors import error_sentence
+from desktop.dialogs.payment_dialog import PaymentDialog, amount_text
+from desktop.errors import error_sentence, log_failure
 from desktop.models.patient_page_models import (
     PatientCallbacksModel,
+    PatientDuesModel,
     PatientInvoicesModel,
     PatientPromotionsModel,
 )
@@ -52,10 +56,13 @@ from desktop.widgets.form import FieldForm, restyle
 from desktop.widgets.questions import whole_buttons
 from desktop.widgets.type_ahead import TypeAheadField
 from desktop.workers import OpCounter
-from domain.money import format_rupees
+from domain.errors import BadInput
+from domain.money import format_rupees, rupees_to_paise
 from domain.patients import NewPatient, PatientDetailsError, validate_new_patient
+from domain.payments import TenderLine
 from domain.roles import Role, has_role
 from services import patients as patient_service
+from services import payments as payment_service
 from services.auth import CurrentUser
 from services.patients import Merge, MobileOnFile, PatientMatch, PatientPage
 
@@ -64,7 +71,10 @@ GENDERS = (("Not said", ""), ("Female", "female"), ("Male", "male"), ("Other", "
 CHANNELS = (("sms", "SMS"), ("whatsapp", "WhatsApp"), ("email_consent", "E-mail"))
 EDIT_SHORTCUT = "Ctrl+E"
 MERGE_SHORTCUT = "Ctrl+M"
-NO_PAYMENTS = "Payments, dues and advances are not recorded yet: the invoices show what was billed."
+SETTLE_SHORTCUT = "Ctrl+D"
+ADVANCE_SHORTCUT = "Ctrl+Shift+A"
+CREDIT_SHORTCUT = "Ctrl+L"
+WALK_IN_ACCOUNT = "The walk-in customer has no account: money is taken with each sale."
 # The page's size when there is room for it; inside a smaller window it takes what it has.
 PAGE_SIZE = (1000, 600)
 LEFT_WIDTH = 450
@@ -155,6 +165,9 @@ class PatientPageDialog(QDialog):
         # The question asked when the new mobile is another patient's (kept for tests).
         self.family_question: QMessageBox | None = None
         self.merge_dialog: MergeDialog | None = None
+        # The payment dialog (Settle, Take advance) and the credit limit question, when open.
+        self.payment_dialog: PaymentDialog | None = None
+        self.limit_dialog: QInputDialog | None = None
         self.setObjectName("PatientPage")
         self.setWindowTitle("Patient - Frontdesk")
 
@@ -224,8 +237,9 @@ class PatientPageDialog(QDialog):
         # Who they are on the left, a column wide enough for the edit form and its
         # messages; what they did (the tables) takes the rest.
         self.summary = self._build_summary()
-        self.payments_label = QLabel(NO_PAYMENTS)
+        self.payments_label = QLabel()
         self.payments_label.setObjectName("Hint")
+        self.payments_label.setAccessibleName("Account")
         self.payments_label.setWordWrap(True)
         left_host = QWidget()
         left_host.setFixedWidth(LEFT_WIDTH)
@@ -397,19 +411,24 @@ class PatientPageDialog(QDialog):
         row.setSpacing(28)
         self.figures: dict[str, QLabel] = {}
         for key, caption in (("visits", "Visits"), ("last", "Last visit"), ("spent", "Spent")):
-            cell = QVBoxLayout()
-            cell.setSpacing(0)
-            name = QLabel(caption)
-            name.setObjectName("KpiCaption")
-            value = QLabel("-")
-            value.setObjectName("KpiValue")
-            value.setAccessibleName(caption)
-            self.figures[key] = value
-            cell.addWidget(name)
-            cell.addWidget(value)
+            cell, self.figures[key] = self._figure(caption)
             row.addLayout(cell)
         row.addStretch(1)
         return summary
+
+    @staticmethod
+    def _figure(caption: str) -> tuple[QVBoxLayout, QLabel]:
+        """A figure of a tile: its caption over its value (the value label, to fill in)."""
+        cell = QVBoxLayout()
+        cell.setSpacing(0)
+        name = QLabel(caption)
+        name.setObjectName("KpiCaption")
+        value = QLabel("-")
+        value.setObjectName("KpiValue")
+        value.setAccessibleName(caption)
+        cell.addWidget(name)
+        cell.addWidget(value)
+        return cell, value
 
     def _build_tabs(self, timezone: str) -> QWidget:
         self.invoices_model = PatientInvoicesModel(self)
@@ -432,7 +451,80 @@ class PatientPageDialog(QDialog):
         self.tabs.addTab(self.invoices_table, "In&voices")
         self.tabs.addTab(self.promotions_table, "&Promotions used")
         self.tabs.addTab(self.callbacks_table, "&Callbacks")
+        # "Dues" on its tab: four long names would not fit beside the details in 1024 pixels.
+        self.tabs.addTab(self._build_dues(), "&Dues")
         return self.tabs
+
+    def _build_dues(self) -> QWidget:
+        """Open invoices with what each owes; the advance, the balance, the credit limit;
+        Settle, Take advance and (a manager) Credit limit."""
+        self.account_figures: dict[str, QLabel] = {}
+        tile = QFrame()
+        tile.setObjectName("KpiTile")
+        tile.setStyleSheet(theme.section("dashboard"))
+        # Two by two: four figures in a row do not fit beside the details in 1024 pixels.
+        figures = QGridLayout(tile)
+        figures.setContentsMargins(14, 8, 14, 8)
+        figures.setHorizontalSpacing(24)
+        figures.setVerticalSpacing(6)
+        for number, (key, caption) in enumerate(
+            (
+                ("owed", "Owes"),
+                ("advance", "Advance held"),
+                ("balance", "Balance"),
+                ("limit", "Credit limit"),
+            )
+        ):
+            cell, self.account_figures[key] = self._figure(caption)
+            figures.addLayout(cell, number // 2, number % 2)
+        figures.setColumnStretch(2, 1)
+
+        self.dues_model = PatientDuesModel(self)
+        self.dues_table = self._table(
+            self.dues_model, "Nothing owed", "Invoices with an amount still due show here."
+        )
+        self.dues_table.set_widths({0: 140, 1: 118, 2: 105}, stretch=3)
+
+        self.settle_button = QPushButton("&Settle...")
+        self.settle_button.setObjectName("PrimaryButton")
+        self.settle_button.setToolTip(
+            f"Take a payment for the dues, oldest invoice first ({SETTLE_SHORTCUT})"
+        )
+        self.settle_button.clicked.connect(self.open_settle)
+        self.advance_button = QPushButton("Ta&ke advance...")
+        self.advance_button.setToolTip(
+            f"Money paid before a treatment, kept for a later invoice ({ADVANCE_SHORTCUT})"
+        )
+        self.advance_button.clicked.connect(self.open_advance)
+        self.limit_button = QPushButton("Credit &limit...")
+        self.limit_button.setToolTip(f"How much this patient may owe ({CREDIT_SHORTCUT})")
+        self.limit_button.clicked.connect(self.open_credit_limit)
+        self.limit_button.setVisible(has_role(self._user.role, Role.MANAGER))
+        actions = QHBoxLayout()
+        actions.setSpacing(8)
+        for button in (self.settle_button, self.advance_button, self.limit_button):
+            button.setAutoDefault(False)
+            button.setMinimumWidth(button.sizeHint().width())
+            actions.addWidget(button)
+        actions.addStretch(1)
+        keys = f"{SETTLE_SHORTCUT} settles, {ADVANCE_SHORTCUT} takes an advance"
+        if has_role(self._user.role, Role.MANAGER):
+            keys += f", {CREDIT_SHORTCUT} sets the credit limit"
+        self.dues_keys = QLabel(f"{keys}.")
+        self.dues_keys.setObjectName("Hint")
+        self.dues_keys.setWordWrap(True)
+
+        page = QWidget()
+        page.setAccessibleName("Dues and advances")
+        column = QVBoxLayout(page)
+        column.setContentsMargins(8, 8, 8, 8)
+        column.setSpacing(8)
+        column.addWidget(tile)
+        column.addWidget(self.dues_table, 1)
+        column.addLayout(actions)
+        column.addWidget(self.dues_keys)
+        self.dues_page = page
+        return page
 
     @staticmethod
     def _table(model: QAbstractItemModel, title: str, detail: str) -> EmptyStateTable:
@@ -446,6 +538,9 @@ class PatientPageDialog(QDialog):
             (EDIT_SHORTCUT, self.start_edit),
             (QKeySequence(QKeySequence.StandardKey.Save), lambda: self.save()),
             (MERGE_SHORTCUT, self.open_merge),
+            (SETTLE_SHORTCUT, self.open_settle),
+            (ADVANCE_SHORTCUT, self.open_advance),
+            (CREDIT_SHORTCUT, self.open_credit_limit),
         ]
         self._shortcuts = []
         for keys, slot in bindings:
@@ -465,7 +560,8 @@ class PatientPageDialog(QDialog):
 
     def is_idle(self) -> bool:
         """Nothing is being read or saved."""
-        return self._reads.idle and self._writes.idle
+        paying = self.payment_dialog is not None and not self.payment_dialog.is_idle()
+        return self._reads.idle and self._writes.idle and not paying
 
     def page(self) -> PatientPage | None:
         """The page as last read."""
@@ -515,7 +611,47 @@ class PatientPageDialog(QDialog):
         self.tabs.setTabText(0, f"In&voices ({len(page.invoices)})")
         self.tabs.setTabText(1, f"&Promotions used ({len(page.promotions)})")
         self.tabs.setTabText(2, f"&Callbacks ({len(page.callbacks)})")
+        self._show_account(page)
         self.loaded.emit()
+
+    def _show_account(self, page: PatientPage) -> None:
+        account = page.account
+        if account is None or page.walk_in:
+            self.payments_label.setText(WALK_IN_ACCOUNT if page.walk_in else "")
+            self.dues_model.set_rows([])
+            for value in self.account_figures.values():
+                value.setText("-")
+            for button in (self.settle_button, self.advance_button, self.limit_button):
+                button.setEnabled(False)
+            return
+        limit = account.credit_limit
+        limit_text = "No limit" if limit is None else format_rupees(limit)
+        balance = account.balance
+        self.account_figures["owed"].setText(format_rupees(account.owed))
+        self.account_figures["advance"].setText(format_rupees(account.advance))
+        self.account_figures["balance"].setText(
+            f"{format_rupees(abs(balance))} {'owed' if balance > 0 else 'in hand'}"
+            if balance
+            else format_rupees(0)
+        )
+        self.account_figures["limit"].setText(limit_text)
+        self.dues_model.set_rows(account.dues)
+        dues = len(account.dues)
+        self.tabs.setTabText(3, f"&Dues ({dues})")
+        self.tabs.setTabToolTip(3, "Dues and advances")
+        if dues:
+            said = (
+                f"Owes {format_rupees(account.owed)} on "
+                f"{counted(dues, 'invoice', 'invoices')} ({SETTLE_SHORTCUT} settles)."
+            )
+        else:
+            said = "Owes nothing."
+        if account.advance:
+            said += f" Holds an advance of {format_rupees(account.advance)}."
+        self.payments_label.setText(said)
+        self.settle_button.setEnabled(bool(dues))
+        self.advance_button.setEnabled(True)
+        self.limit_button.setEnabled(True)
 
     def _local_day(self, at: datetime) -> date:
         return (at.astimezone(self._zone) if at.tzinfo else at).date()
@@ -714,6 +850,128 @@ class PatientPageDialog(QDialog):
         self._say(f"Merged {who(other)} into this record: {moved} moved; that record is retired.")
         self.patient_changed.emit(merge.kept)
         self.reload()
+
+    # -- dues and advances ---------------------------------------------------------------
+
+    def open_settle(self) -> PaymentDialog | None:
+        """Settle (Ctrl+D): a payment for the dues, oldest invoice first; more than is owed
+        is kept as an advance."""
+        account = self._account()
+        if account is None or not account.owed or not self.settle_button.isEnabled():
+            return None
+        db, user, clock, patient_id = self._db, self._user, self._clock, self._patient_id
+
+        def take(line: TenderLine) -> payment_service.Receipt:
+            return payment_service.settle_dues(db, user, patient_id, [line], now=clock())
+
+        dues = counted(len(account.dues), "open invoice", "open invoices")
+        return self._open_payment(
+            "Settle dues",
+            f"{account.patient_name}: {dues}, paid oldest first. More than is due is kept as"
+            " an advance.",
+            account.owed,
+            take,
+        )
+
+    def open_advance(self) -> PaymentDialog | None:
+        """Take advance (Ctrl+Shift+A): money kept on the account for a later invoice."""
+        account = self._account()
+        if account is None or not self.advance_button.isEnabled():
+            return None
+        db, user, clock, patient_id = self._db, self._user, self._clock, self._patient_id
+
+        def take(line: TenderLine) -> payment_service.Receipt:
+            return payment_service.take_advance(db, user, patient_id, [line], now=clock())
+
+        held = format_rupees(account.advance)
+        return self._open_payment(
+            "Take an advance",
+            f"{account.patient_name} holds {held}; this adds to it, for a later invoice.",
+            0,
+            take,
+        )
+
+    def _account(self) -> payment_service.Account | None:
+        page = self._page
+        if page is None or page.walk_in or self._editing or self.payment_dialog is not None:
+            return None
+        return page.account
+
+    def _open_payment(
+        self,
+        title: str,
+        what: str,
+        due: int,
+        take: Callable[[TenderLine], payment_service.Receipt],
+    ) -> PaymentDialog:
+        assert self._page is not None
+        dialog = PaymentDialog(title, what, self._page.payment_methods, due, take, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.taken.connect(self._money_taken)
+        dialog.finished.connect(lambda _result: setattr(self, "payment_dialog", None))
+        self.payment_dialog = dialog
+        self.tabs.setCurrentWidget(self.dues_page)
+        dialog.open()
+        return dialog
+
+    def _money_taken(self, receipt: payment_service.Receipt) -> None:
+        parts = [f"{number} {format_rupees(amount)}" for number, amount in receipt.to_invoices]
+        said = f"Paid to {', '.join(parts)}." if parts else ""
+        if receipt.to_advance:
+            said += f" {format_rupees(receipt.to_advance)} kept as an advance."
+        self._say(said.strip())
+        self.reload()
+
+    def open_credit_limit(self) -> QInputDialog | None:
+        """Credit limit (Ctrl+L, manager): how much this patient may owe; empty for the
+        branch's default."""
+        account = self._account()
+        if (
+            account is None
+            or not has_role(self._user.role, Role.MANAGER)
+            or self.limit_dialog is not None
+        ):
+            return None
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Credit limit - Frontdesk")
+        dialog.setLabelText(
+            f"How much may {account.patient_name} owe, in rupees?\n"
+            "Leave it empty for the branch's default; 0 allows no credit."
+        )
+        limit = account.credit_limit
+        dialog.setTextValue("" if limit is None else amount_text(limit))
+        dialog.setOkButtonText("Set the limit")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.textValueSelected.connect(self.set_credit_limit)
+        dialog.finished.connect(lambda _result: setattr(self, "limit_dialog", None))
+        self.limit_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def set_credit_limit(self, typed: str) -> None:
+        """Save the credit limit typed (rupees; empty: the branch's default) in the
+        background, then read the page again."""
+        try:
+            limit = rupees_to_paise(typed) if typed.strip() else None
+        except BadInput as error:
+            self._say(f"The credit limit was not changed. {error_sentence(error)}", error=True)
+            return
+        db, user, patient_id, now = self._db, self._user, self._patient_id, self._clock()
+
+        def refused(error: Exception) -> None:
+            log_failure(error)
+            self._say(f"The credit limit was not changed. {error_sentence(error)}", error=True)
+
+        def done(_account: object) -> None:
+            shown = "the branch's default" if limit is None else format_rupees(limit)
+            self._say(f"The credit limit is now {shown}.")
+            self.reload()
+
+        self._writes.run(
+            lambda: payment_service.set_credit_limit(db, user, patient_id, limit, now=now),
+            done,
+            refused,
+        )
 
     # -- closing -------------------------------------------------------------------------
 

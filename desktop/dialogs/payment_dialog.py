@@ -80,6 +80,9 @@ class PaymentDialog(QDialog):
         heading.setObjectName("FormHeading")
         self.what = QLabel(what)
         self.what.setWordWrap(True)
+        # The dialog's width is its layout's: every method's button beside the captions
+        # (a width set here would be read before the style sizes the buttons).
+        self.what.setMinimumWidth(420)
         self.due_label = QLabel(f"Due {format_rupees(due)}" if due else "Nothing is due")
         self.due_label.setObjectName("PaneHeading")
 
@@ -164,7 +167,6 @@ class PaymentDialog(QDialog):
         column.addLayout(fields)
         column.addWidget(self.message)
         column.addWidget(buttons)
-        self.setMinimumWidth(max(460, self.method_strip.sizeHint().width() + 140))
 
         if self._method is not None:
             self._group.button(1).setChecked(True)

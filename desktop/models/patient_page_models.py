@@ -1,5 +1,6 @@
 """The patient page's tables: the patient's invoices, the promotions they used and their
-callbacks, newest first as the service reads them, times in the branch's zone."""
+callbacks, newest first as the service reads them, times in the branch's zone; and the
+invoices they still owe on, oldest first (the order a settlement pays them)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from desktop.models.promotion_models import Column, RowsModel, short_day, status
 from domain.callbacks import Reason, Status
 from domain.money import format_rupees
 from services.patients import PatientCallback, PatientInvoice, PatientPromotion
+from services.payments import Due
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 # An invoice that no longer counts (cancelled, refunded) reads muted; an issued one plainly.
@@ -89,3 +91,17 @@ class PatientCallbacksModel(RowsModel[PatientCallback]):
                 "Outcome", lambda r: r.outcome or "-", tooltip=lambda r: r.outcome or ""
             ),
         )
+
+
+class PatientDuesModel(RowsModel[Due]):
+    """The patient's open invoices: number, date, payable and what each still owes."""
+
+    columns = (
+        Column[Due]("Number", lambda r: r.invoice_number),
+        Column[Due]("Date", lambda r: short_day(r.invoice_date)),
+        Column[Due]("Payable", lambda r: format_rupees(r.total_amount), _RIGHT),
+        Column[Due]("Owes", lambda r: format_rupees(r.owed), _RIGHT),
+    )
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(lambda r: r.invoice_number, parent)

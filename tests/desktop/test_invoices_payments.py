@@ -92,7 +92,7 @@ def test_yesterdays_part_paid_invoice_is_found_by_mobile_reprinted_and_paid_by_c
         "&3 Card",
         "&4 Wallet",
     ]
-    assert QApplication.focusWidget() is dialog.method_strip
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.method_strip, timeout=WAIT_MS)
 
     qtbot.keyClick(dialog.method_strip, Qt.Key.Key_3)  # card: it needs the slip's number
     assert dialog.method() is Method.CARD
