@@ -24,7 +24,7 @@ from services.printer_settings import (
     network_address,
     usb_address,
 )
-from services.receipt_text import ReceiptLine, receipt_lines
+from services.receipt_text import ReceiptLine, check_page_lines, receipt_lines
 
 # Seconds to wait for a network printer to answer before saying it does not.
 NETWORK_TIMEOUT = 5
@@ -136,15 +136,7 @@ def print_receipt_escpos(
 
 def print_test_page_escpos(settings: PrinterSettings) -> str:
     """A few lines that show the printer, its width and its cutter work (no drawer)."""
-    width = settings.columns
-    lines = (
-        ReceiptLine("Frontdesk test page".center(width).rstrip(), bold=True),
-        ReceiptLine("-" * width),
-        ReceiptLine(f"{width} characters a line:"),
-        ReceiptLine(("1234567890" * 7)[:width]),
-        ReceiptLine("-" * width),
-        ReceiptLine(f"Printer: {describe(settings)}"[:width]),
-    )
+    lines = check_page_lines(settings.columns, describe(settings))
     device = open_printer(settings)
     try:
         _sending(settings, lambda: write_receipt(device, lines, open_drawer=False))

@@ -84,6 +84,18 @@ def receipt_lines(doc: InvoiceDocument, *, width: int = DEFAULT_WIDTH) -> tuple[
     return tuple(out.lines)
 
 
+def check_page_lines(width: int, printer: str) -> tuple[ReceiptLine, ...]:
+    """A printer's test page: a heading, a ruler of `width` digits, and which printer it is."""
+    return (
+        ReceiptLine("Frontdesk test page".center(width).rstrip(), bold=True),
+        ReceiptLine("-" * width),
+        ReceiptLine(f"{width} characters a line:"),
+        ReceiptLine(("1234567890" * 7)[:width]),
+        ReceiptLine("-" * width),
+        *(ReceiptLine(piece) for piece in _wrap(f"Printer: {printer}", width)),
+    )
+
+
 # --- layout ---------------------------------------------------------------------------------
 
 
