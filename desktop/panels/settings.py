@@ -31,6 +31,7 @@ from db.engine import Database
 from desktop import theme
 from desktop.panels.callback_settings import CallbackSettingsPanel
 from desktop.panels.counter_sessions import sessions_tab
+from desktop.panels.payment_settings import PaymentSettingsPanel
 from desktop.panels.staff_settings import StaffSettingsPanel
 from desktop.widgets.focus import FocusOnEntry
 from desktop.widgets.form import FieldForm, SaveBar, restyle, timezone_combo
@@ -234,6 +235,11 @@ class SettingsPanel(QWidget):
             "Callbacks": lambda: CallbackSettingsPanel(db, user, clock=clock),
             "Counter session": lambda: sessions_tab(db, user, branch_info.details.timezone),
         }
+        # The ways of paying and the credit limit are a manager's to set.
+        if has_role(user.role, Role.MANAGER):
+            self._later["Payments"] = lambda: PaymentSettingsPanel(
+                db, user, clock=clock, timezone=branch_info.details.timezone
+            )
         # Who may sign in is the admins' business only: nobody else sees the tab.
         if user.role is Role.ADMIN:
             self._later["Staff"] = lambda: StaffSettingsPanel(db, user, branch_info, clock=clock)
@@ -285,6 +291,15 @@ class SettingsPanel(QWidget):
         """The Callbacks tab's panel."""
         panel = self._tab("Callbacks")
         assert isinstance(panel, CallbackSettingsPanel)
+        return panel
+
+    @property
+    def payments(self) -> PaymentSettingsPanel | None:
+        """The Payments tab's panel, for a manager only."""
+        if "Payments" not in self._later:
+            return None
+        panel = self._tab("Payments")
+        assert isinstance(panel, PaymentSettingsPanel)
         return panel
 
     @property
