@@ -1,5 +1,6 @@
 """The Settings panel: the branch's details (letterhead, clock, fiscal year, invoice series),
-and a Callbacks tab (desktop.panels.callback_settings). The fields and their messages are a
+a Callbacks tab (desktop.panels.callback_settings) and a Printer tab
+(desktop.panels.printer_settings). The fields and their messages are a
 desktop.widgets.form.FieldForm."""
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from desktop import theme
 from desktop.panels.callback_settings import CallbackSettingsPanel
 from desktop.panels.counter_sessions import sessions_tab
 from desktop.panels.payment_settings import PaymentSettingsPanel
+from desktop.panels.printer_settings import PrinterSettingsPanel
 from desktop.panels.staff_settings import StaffSettingsPanel
 from desktop.widgets.focus import FocusOnEntry
 from desktop.widgets.form import FieldForm, SaveBar, restyle, timezone_combo
@@ -234,6 +236,7 @@ class SettingsPanel(QWidget):
         self._later: dict[str, Callable[[], QWidget]] = {
             "Callbacks": lambda: CallbackSettingsPanel(db, user, clock=clock),
             "Counter session": lambda: sessions_tab(db, user, branch_info.details.timezone),
+            "Printer": lambda: PrinterSettingsPanel(db, user, clock=clock),
         }
         # The ways of paying and the credit limit are a manager's to set.
         if has_role(user.role, Role.MANAGER):
@@ -300,6 +303,13 @@ class SettingsPanel(QWidget):
             return None
         panel = self._tab("Payments")
         assert isinstance(panel, PaymentSettingsPanel)
+        return panel
+
+    @property
+    def printer(self) -> PrinterSettingsPanel:
+        """The Printer tab's panel."""
+        panel = self._tab("Printer")
+        assert isinstance(panel, PrinterSettingsPanel)
         return panel
 
     @property
