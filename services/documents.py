@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     )
     from domain.catalog import ItemSpec
     from services.counter_sessions import SessionReport
+    from services.credit_notes import CreditNoteDocument
     from services.invoice_document import InvoiceDocument
     from services.invoicing import Quote
 
@@ -514,4 +515,62 @@ def session_report_json(report: SessionReport) -> dict[str, Any]:
         },
         "difference": optional_rupees(report.difference),
         "difference_reason": report.difference_reason,
+    }
+
+
+# ----------------------------------------------------------------------------- credit notes
+
+CREDIT_NOTE = "credit_note"
+
+
+def credit_note_json(note: CreditNoteDocument) -> dict[str, Any]:
+    """A credit note (a refund of some lines of an invoice), never edited."""
+    return {
+        "id": str(note.id),
+        "number": note.number,
+        "fiscal_year": note.fiscal_year,
+        "note_date": note.note_date.isoformat(),
+        "created_at": note.created_at.isoformat(),
+        "invoice_id": str(note.invoice_id),
+        "invoice_number": note.invoice_number,
+        "invoice_date": note.invoice_date.isoformat(),
+        "patient_id": str(note.patient_id),
+        "patient": note.patient_name,
+        "recipient_gstin": note.recipient_gstin,
+        "place_of_supply": note.place_of_supply,
+        "document_type": note.document_type,
+        "reason": note.reason,
+        "created_by": note.created_by,
+        "approved_by": note.approved_by,
+        "lines": [
+            {
+                "line_no": line.line_no,
+                "invoice_line_no": line.invoice_line_no,
+                "item_code": line.item_code,
+                "item_name": line.item_name,
+                "quantity": line.quantity,
+                "unit_price": rupees(line.unit_price),
+                "gross_amount": rupees(line.gross_amount),
+                "discount_amount": rupees(line.discount_amount),
+                "line_total": rupees(line.line_total),
+                "hsn_sac": line.hsn_sac,
+                "taxability": line.taxability,
+                "tax_rate": str(line.tax_rate),
+                "taxable_value": rupees(line.taxable_value),
+                "cgst": rupees(line.cgst_amount),
+                "sgst": rupees(line.sgst_amount),
+                "igst": rupees(line.igst_amount),
+            }
+            for line in note.lines
+        ],
+        "gross_amount": rupees(note.gross_amount),
+        "total_discount": rupees(note.total_discount),
+        "tax_amount": rupees(note.tax_amount),
+        "total_amount": rupees(note.total_amount),
+        "reduced_due": rupees(note.reduced_due),
+        "refunded": rupees(note.refunded),
+        "to_advance": rupees(note.to_advance),
+        "refund_method": note.refund_method,
+        "promotions_reversed": [p.campaign_code for p in note.promotions_reversed],
+        "discount_given_back": rupees(note.discount_given_back),
     }
