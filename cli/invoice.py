@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from cli import common
+from cli import credit_notes as credit_note_commands
 from cli import payments as payment_options
 from domain.errors import BadInput, Refused
 from domain.money import format_rupees
@@ -85,6 +86,7 @@ def register(commands: common.Subparsers) -> None:
     cancel.add_argument("--reason", required=True)
     cancel.add_argument("--json", action="store_true")
     cancel.set_defaults(handler=cmd_cancel)
+    credit_note_commands.register_invoice_refunds(sub)
 
 
 def _cart(db: setup.Database, args: argparse.Namespace) -> invoicing.CartRequest:
