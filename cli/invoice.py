@@ -1,5 +1,5 @@
-"""`frontdesk invoice quote|create|pay|list|show|pdf|cancel`: price, save with payments, take
-a payment, find, show, print and cancel."""
+"""`frontdesk invoice quote|create|pay|list|show|pdf|print|cancel`: price, save with
+payments, take a payment, find, show, print and cancel."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import argparse
 import re
 from pathlib import Path
 
-from cli import common
+from cli import common, printing
 from cli import credit_notes as credit_note_commands
 from cli import payments as payment_options
 from domain.errors import BadInput, Refused
@@ -79,6 +79,7 @@ def register(commands: common.Subparsers) -> None:
     pdf.add_argument("path", type=Path)
     pdf.add_argument("--receipt", action="store_true", help="the 80 mm receipt instead of A4")
     pdf.set_defaults(handler=cmd_pdf)
+    printing.register_invoice_print(sub)
     cancel = sub.add_parser(
         "cancel", help="cancel an invoice (manager)", description="Cancel an invoice."
     )

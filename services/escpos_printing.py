@@ -9,6 +9,7 @@ PrinterUnavailable with a sentence saying what to check, never a traceback.
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import Callable
 from typing import TypeVar
@@ -25,6 +26,15 @@ from services.printer_settings import (
     usb_address,
 )
 from services.receipt_text import ReceiptLine, check_page_lines, receipt_lines
+
+# python-escpos calls logging.basicConfig() when it is imported (escpos/capabilities.py),
+# which would copy every log line of ours to stderr: take that handler away again.
+for _handler in list(logging.getLogger().handlers):
+    if (
+        isinstance(_handler, logging.StreamHandler)
+        and getattr(_handler.formatter, "_fmt", None) == logging.BASIC_FORMAT
+    ):
+        logging.getLogger().removeHandler(_handler)
 
 # Seconds to wait for a network printer to answer before saying it does not.
 NETWORK_TIMEOUT = 5
@@ -100,16 +110,16 @@ def open_printer(settings: PrinterSettings) -> escpos.Escpos:
             )
         device.open()
     except exceptions.DeviceNotFoundError as exc:
-        log.warning("receipt printer %s not found: %s", where, exc)
+        log.info("receipt printer %s not found: %s", where, exc)
         raise PrinterUnavailable(_not_found(kind, where)) from exc
     except RuntimeError as exc:
         # python-escpos says so when pyusb or pyserial is missing.
-        log.warning("receipt printer %s cannot be used: %s", where, exc)
+        log.info("receipt printer %s cannot be used: %s", where, exc)
         raise PrinterUnavailable(
             f"This computer cannot talk to the {kind} printer {where}: {exc}"
         ) from exc
     except OSError as exc:
-        log.warning("receipt printer %s: %s", where, exc)
+        log.info("receipt printer %s: %s", where, exc)
         raise PrinterUnavailable(_not_found(kind, where)) from exc
     return device
 
@@ -120,16 +130,12 @@ def print_receipt_escpos(
     """Print the receipt on the ESC/POS printer of `settings`; a sentence of what happened.
     `open_drawer` None follows the setting "open the cash drawer on cash"."""
     wanted = settings.open_drawer_on_cash if open_drawer is None else open_drawer
-    device = open_printer(settings)
-    try:
-        drawer = _sending(
-            settings,
-            lambda: send_receipt(
-                device, document, columns=settings.columns, open_drawer_on_cash=wanted
-            ),
-        )
-    finally:
-        _close(device)
+    drawer = _print_on(
+        settings,
+        lambda device: send_receipt(
+            device, document, columns=settings.columns, open_drawer_on_cash=wanted
+        ),
+    )
     opened = " and opened the cash drawer" if drawer else ""
     return f"Printed {document.invoice_number} on {describe(settings)}{opened}."
 
@@ -137,11 +143,7 @@ def print_receipt_escpos(
 def print_test_page_escpos(settings: PrinterSettings) -> str:
     """A few lines that show the printer, its width and its cutter work (no drawer)."""
     lines = check_page_lines(settings.columns, describe(settings))
-    device = open_printer(settings)
-    try:
-        _sending(settings, lambda: write_receipt(device, lines, open_drawer=False))
-    finally:
-        _close(device)
+    _print_on(settings, lambda device: write_receipt(device, lines, open_drawer=False))
     return f"Printed a test page on {describe(settings)}."
 
 
@@ -157,15 +159,28 @@ def describe(settings: PrinterSettings) -> str:
     return "no printer"
 
 
-def _sending(settings: PrinterSettings, send: Callable[[], T]) -> T:
+def _print_on(settings: PrinterSettings, write: Callable[[escpos.Escpos], T]) -> T:
+    """Open the printer, write, close; a failure on the way is PrinterUnavailable."""
+    # python-escpos logs through logging.info() and the like, which give the root logger a
+    # stderr handler on first use when it has none: a handler for the while prevents that
+    # (the app logs to its own file, the command line's stderr carries sentences only).
+    root = logging.getLogger()
+    guard = logging.NullHandler()
+    root.addHandler(guard)
     try:
-        return send()
-    except (OSError, exceptions.Error) as exc:
-        log.warning("receipt printer %s failed while printing: %s", describe(settings), exc)
-        raise PrinterUnavailable(
-            f"The receipt did not finish printing on {describe(settings)}: check it is on, "
-            "has paper and its cover is closed, then print again."
-        ) from exc
+        device = open_printer(settings)
+        try:
+            return write(device)
+        except (OSError, exceptions.Error) as exc:
+            log.info("receipt printer %s failed while printing: %s", describe(settings), exc)
+            raise PrinterUnavailable(
+                f"The receipt did not finish printing on {describe(settings)}: check it is on, "
+                "has paper and its cover is closed, then print again."
+            ) from exc
+        finally:
+            _close(device)
+    finally:
+        root.removeHandler(guard)
 
 
 def _close(device: escpos.Escpos) -> None:

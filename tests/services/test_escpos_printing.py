@@ -1,5 +1,6 @@
 """Receipts on an ESC/POS printer: what reaches the printer, the drawer, and failures."""
 
+import logging
 import socket
 import threading
 
@@ -151,3 +152,12 @@ def test_the_test_page_shows_the_width_and_cuts(tmp_path):
     output = device.read_bytes()
     assert b"42 characters a line:\n" + (b"1234567890" * 5)[:42] + b"\n" in output
     assert CUT in output and DRAWER_KICK not in output
+
+
+def test_python_escpos_leaves_no_stderr_handler_on_the_root_logger():
+    """It calls logging.basicConfig() on import; our log lines must not reach stderr."""
+    assert not [
+        handler
+        for handler in logging.getLogger().handlers
+        if getattr(handler.formatter, "_fmt", None) == logging.BASIC_FORMAT
+    ]
