@@ -110,12 +110,16 @@ def test_the_front_desk_sees_the_printer_read_only(qtbot, db, front_desk, branch
     assert panel.read_only_note.isVisible()
 
 
-def test_the_tab_fits_a_1366_by_768_window(qtbot, db, manager, branch_info):
-    panel = open_panel(qtbot, db, manager, branch_info, size=(1366 - 88, 768 - 90))
+def test_the_tab_fits_a_1366_by_768_window(qtbot, open_main_window, manager):
+    window = open_main_window(manager)  # 1366x768
+    window.show_panel("settings")
+    settings = window.panel("settings")
+    assert isinstance(settings, SettingsPanel)
+    panel = settings.printer
+    settings.tabs.setCurrentWidget(panel)
     panel.escpos_radio.setChecked(True)
     panel.kind_combo.setCurrentIndex(panel.kind_combo.findData("network"))
-    settings = panel.window()
-    save_screenshot(settings, "settings_printer")
+    save_screenshot(window, "settings_printer")
     # Everything down to the save bar shows without scrolling.
     bottom = panel.save_button.mapTo(panel, panel.save_button.rect().bottomLeft()).y()
     assert bottom < panel.height()
