@@ -7,9 +7,14 @@ documents issued; history imported from an earlier system is left out, it carrie
 - b2cl: inter-state invoices to unregistered recipients above Rs.1,00,000, by rate.
 - b2cs: every other sale to unregistered recipients, by place of supply and rate.
 - nil: exempt supplies, intra-state and inter-state, to registered and unregistered.
-- cdnr / cdnur: credit notes (none until refunds exist: issue #11).
+- cdnr / cdnur: the month's credit notes (issue #11): cdnr those on invoices to registered
+  recipients, cdnur those on B2CL invoices, each with its original invoice and its tax by
+  rate. Credit notes on other B2C invoices are netted from b2cs and nil, as GSTR-1 asks;
+  the HSN summary and the total are net of every credit note (a refund counts once, in
+  its own month).
 - hsn: by HSN/SAC and rate (exempt lines at 0): quantity, value, taxable value and tax.
-- doc_issue: the invoice numbers issued, from and to, how many, how many cancelled.
+- doc_issue: the invoice numbers issued, from and to, how many, how many cancelled; and the
+  credit notes' numbers likewise.
 
 Amounts are paise here; the JSON and CSV say rupees.
 """
@@ -26,9 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from db.engine import Database
-from db.models import InvoiceHeader, InvoiceLineItem
+from db.models import CreditNote, CreditNoteLine, InvoiceHeader, InvoiceLineItem
 from domain.errors import BadInput
 from domain.gst import Taxability
 from domain.roles import Role, require_role
@@ -53,11 +59,11 @@ class Tax:
     cgst: int = 0
     sgst: int = 0
 
-    def add(self, line: InvoiceLineItem) -> None:
-        self.taxable_value += line.taxable_value
-        self.igst += line.igst_amount
-        self.cgst += line.cgst_amount
-        self.sgst += line.sgst_amount
+    def add(self, line: InvoiceLineItem | CreditNoteLine, sign: int = 1) -> None:
+        self.taxable_value += sign * line.taxable_value
+        self.igst += sign * line.igst_amount
+        self.cgst += sign * line.cgst_amount
+        self.sgst += sign * line.sgst_amount
 
     def json(self) -> dict[str, str]:
         return {
@@ -75,6 +81,20 @@ class InvoiceTax:
     number: str
     invoice_date: date
     value: int
+    place_of_supply: str
+    recipient_gstin: str
+    rates: dict[Decimal, Tax] = field(default_factory=dict)
+
+
+@dataclass
+class NoteTax:
+    """One CDNR or CDNUR credit note: its particulars, its invoice's, its tax by rate."""
+
+    number: str
+    note_date: date
+    value: int
+    invoice_number: str
+    invoice_date: date
     place_of_supply: str
     recipient_gstin: str
     rates: dict[Decimal, Tax] = field(default_factory=dict)
@@ -105,6 +125,8 @@ class GstSummary:
     nil: dict[str, int]
     hsn: list[HsnRow]
     documents: dict[str, Any]
+    cdnr: list[NoteTax] = field(default_factory=list)
+    cdnur: list[NoteTax] = field(default_factory=list)
 
     @property
     def total(self) -> Tax:
@@ -185,12 +207,14 @@ def gst_summary(db: Database, actor: CurrentUser, month: str) -> GstSummary:
                 row.tax.add(line)
             if own.rates:
                 (b2b if registered else b2cl).append(own)
+        cdnr, cdnur = _credit_notes(session, first, last, home, b2cs, nil, hsn)
         numbered = [i for i in invoices if i.sequence_no is not None]
         documents = {
             "from": numbered[0].invoice_number if numbered else None,
             "to": numbered[-1].invoice_number if numbered else None,
             "total": len(numbered),
             "cancelled": sum(1 for i in numbered if i.status == "cancelled"),
+            "credit_notes": _note_numbers(session, first, last),
         }
     return GstSummary(
         branch.details.gstin,
@@ -201,7 +225,98 @@ def gst_summary(db: Database, actor: CurrentUser, month: str) -> GstSummary:
         nil,
         sorted(hsn.values(), key=lambda r: (r.hsn_sac, r.rate)),
         documents,
+        cdnr,
+        cdnur,
     )
+
+
+def _credit_notes(
+    session: Session,
+    first: date,
+    last: date,
+    home: str,
+    b2cs: dict[tuple[str, Decimal], Tax],
+    nil: dict[str, int],
+    hsn: dict[tuple[str, Decimal], HsnRow],
+) -> tuple[list[NoteTax], list[NoteTax]]:
+    """The month's credit notes: CDNR and CDNUR entries, the rest netted from b2cs and
+    nil; every line netted from the HSN summary (see the module's docstring)."""
+    cdnr: list[NoteTax] = []
+    cdnur: list[NoteTax] = []
+    rows = session.execute(
+        select(CreditNote, InvoiceHeader)
+        .join(InvoiceHeader, InvoiceHeader.id == CreditNote.invoice_id)
+        .where(CreditNote.note_date.between(first, last), InvoiceHeader.is_history.is_(False))
+        .order_by(CreditNote.note_date, CreditNote.sequence_no)
+    ).all()
+    categories = {line.id: line.category for _note, invoice in rows for line in invoice.lines}
+    for note, invoice in rows:
+        place = note.place_of_supply or home
+        inter = bool(home) and place != home
+        registered = bool(note.recipient_gstin)
+        large = not registered and inter and invoice.total_amount > B2CL_THRESHOLD
+        own = NoteTax(
+            note.number,
+            note.note_date,
+            note.total_amount,
+            invoice.invoice_number,
+            invoice.invoice_date,
+            place,
+            note.recipient_gstin,
+        )
+        for line in note.lines:
+            if line.taxability == Taxability.EXEMPT.value:
+                key = f"{'inter' if inter else 'intra'}_{'b2b' if registered else 'b2c'}"
+                nil[key] -= line.line_total
+            elif registered or large:
+                own.rates.setdefault(line.tax_rate, Tax()).add(line)
+            else:
+                b2cs[(place, line.tax_rate)].add(line, -1)
+            row = hsn.setdefault(
+                (line.hsn_sac, line.tax_rate),
+                HsnRow(
+                    line.hsn_sac,
+                    categories.get(line.invoice_line_id, ""),
+                    "OTH" if line.item_type == "service" else "NOS",
+                    line.tax_rate,
+                ),
+            )
+            row.quantity -= line.quantity
+            row.value -= line.line_total
+            row.tax.add(line, -1)
+        if own.rates:
+            (cdnr if registered else cdnur).append(own)
+    return cdnr, cdnur
+
+
+def _note_numbers(session: Session, first: date, last: date) -> dict[str, Any]:
+    numbers = session.scalars(
+        select(CreditNote.number)
+        .where(CreditNote.note_date.between(first, last))
+        .order_by(CreditNote.fiscal_year, CreditNote.sequence_no)
+    ).all()
+    return {
+        "from": numbers[0] if numbers else None,
+        "to": numbers[-1] if numbers else None,
+        "total": len(numbers),
+    }
+
+
+def _note_json(note: NoteTax, *, b2cl: bool) -> dict[str, Any]:
+    return {
+        **({"typ": "B2CL"} if b2cl else {"ctin": note.recipient_gstin}),
+        "nt_num": note.number,
+        "nt_dt": note.note_date.isoformat(),
+        "ntty": "C",
+        "val": rupees(note.value),
+        "pos": note.place_of_supply,
+        "rchrg": "N",
+        "inum": note.invoice_number,
+        "idt": note.invoice_date.isoformat(),
+        "itms": [
+            {"rt": str(rate.normalize()), **tax.json()} for rate, tax in sorted(note.rates.items())
+        ],
+    }
 
 
 def _invoice_json(invoice: InvoiceTax) -> dict[str, Any]:
@@ -231,8 +346,8 @@ def summary_json(summary: GstSummary) -> dict[str, Any]:
             for (place, rate), tax in sorted(summary.b2cs.items())
         ],
         "nil": {key: rupees(value) for key, value in summary.nil.items()},
-        "cdnr": [],
-        "cdnur": [],
+        "cdnr": [_note_json(n, b2cl=False) for n in summary.cdnr],
+        "cdnur": [_note_json(n, b2cl=True) for n in summary.cdnur],
         "hsn": [
             {
                 "hsn_sc": row.hsn_sac,
@@ -253,6 +368,7 @@ def summary_json(summary: GstSummary) -> dict[str, Any]:
 def write_csv(summary: GstSummary, folder: Path) -> list[Path]:
     """One CSV per section in `folder`; returns the files written."""
     data = summary_json(summary)
+    docs = data["doc_issue"]
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     tables: dict[str, list[dict[str, Any]]] = {
@@ -267,9 +383,22 @@ def write_csv(summary: GstSummary, folder: Path) -> list[Path]:
             for item in i["itms"]
         ],
         "b2cs": data["b2cs"],
+        "cdnr": [
+            {**{k: v for k, v in n.items() if k != "itms"}, **item}
+            for n in data["cdnr"]
+            for item in n["itms"]
+        ],
+        "cdnur": [
+            {**{k: v for k, v in n.items() if k != "itms"}, **item}
+            for n in data["cdnur"]
+            for item in n["itms"]
+        ],
         "nil": [{"section": k, "value": v} for k, v in data["nil"].items()],
         "hsn": data["hsn"],
-        "doc_issue": [data["doc_issue"]],
+        "doc_issue": [
+            {"nature": "invoices", **{k: v for k, v in docs.items() if k != "credit_notes"}},
+            {"nature": "credit_notes", **docs["credit_notes"]},
+        ],
     }
     for name, rows in tables.items():
         path = folder / f"gst-{summary.month}-{name}.csv"

@@ -85,7 +85,8 @@ def test_the_csv_sections_are_written(demo_db, manager, tmp_path):
     written = gst_report.write_csv(gst_report.gst_summary(demo_db, manager, MONTH), tmp_path)
     names = sorted(path.name for path in written)
     assert names == [
-        f"gst-{MONTH}-{s}.csv" for s in sorted(("b2b", "b2cl", "b2cs", "doc_issue", "hsn", "nil"))
+        f"gst-{MONTH}-{s}.csv"
+        for s in sorted(("b2b", "b2cl", "b2cs", "cdnr", "cdnur", "doc_issue", "hsn", "nil"))
     ]
     assert (tmp_path / f"gst-{MONTH}-hsn.csv").read_text().startswith("hsn_sc,desc,uqc,qty,val,rt")
 
