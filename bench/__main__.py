@@ -18,6 +18,7 @@ BENCHMARKS: list[tuple[str, str]] = [
     ("invoice-pdf", "bench.pdf:bench_invoice_pdf"),
     ("pricing", "bench.counter:bench_pricing"),
     ("save-invoice", "bench.counter:bench_save_invoice"),
+    ("save-with-payments", "bench.counter:bench_save_with_payments"),
     ("type-ahead", "bench.counter:bench_typeahead"),
     ("callback-queue", "bench.callbacks:bench_callback_queue"),
     ("history-import", "bench.history_import:bench_history_import"),

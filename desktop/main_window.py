@@ -610,7 +610,7 @@ class MainWindow(QMainWindow):
         save = box.addButton("Save", QMessageBox.ButtonRole.AcceptRole)
         discard = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
         cancel = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
-        save.setToolTip(f"Save the invoice, then {verb}")
+        save.setToolTip(f"Save the invoice on the patient's account (unpaid), then {verb}")
         discard.setToolTip(f"Drop the invoice, then {verb}")
         whole_buttons(box)
         answers.update({save: "save", discard: "discard", cancel: "cancel"})
@@ -634,7 +634,8 @@ class MainWindow(QMainWindow):
             counter.discard()
             self._leave(action)
         elif answer == "save":
-            counter.save()
+            # No money was taken at this point: the invoice is saved on the patient's account.
+            counter.save_on_account()
             if counter.is_saving():
                 self._after_save = action  # _counter_state_changed goes on from here
             # else the counter says what is missing (an item, the patient) and stays

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from urllib.parse import quote
 
 from domain.errors import BadInput
 
@@ -123,6 +124,22 @@ def check_tender(
     return Tender(tuple(line for line in kept if line.amount), change, due)
 
 
+@dataclass(frozen=True)
+class TenderState:
+    """A tender being typed: the payable, what the lines cover, what is still to cover,
+    and the change cash gives back (rule 2)."""
+
+    payable: int
+    covered: int
+    due: int
+    change: int
+
+
+def tender_state(payable: int, lines: Sequence[TenderLine]) -> TenderState:
+    covered = sum(line.amount for line in lines)
+    return TenderState(payable, covered, max(0, payable - covered), max(0, covered - payable))
+
+
 def paid_status(payable: int, due: int) -> PaidStatus:
     """Rule 3."""
     if due <= 0:
@@ -165,3 +182,18 @@ def allocate(amount: int, open_invoices: Sequence[OpenInvoice]) -> Allocation:
             paid.append((invoice.key, take))
             left -= take
     return Allocation(tuple(paid), left)
+
+
+def upi_link(upi_id: str, payee: str, amount: int, note: str) -> str:
+    """The UPI deep link a payment app reads from a QR code: payee, name, amount (paise
+    written in rupees), currency and a note (the invoice number)."""
+    fields = {
+        "pa": upi_id.strip(),
+        "pn": payee,
+        "am": f"{amount // 100}.{amount % 100:02d}",
+        "cu": "INR",
+        "tn": note,
+    }
+    return "upi://pay?" + "&".join(
+        f"{key}={quote(value, safe='@.-_')}" for key, value in fields.items()
+    )

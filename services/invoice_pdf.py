@@ -17,7 +17,6 @@ from importlib import resources as importlib_resources
 from itertools import groupby
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
-from urllib.parse import quote
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
@@ -47,7 +46,8 @@ from reportlab.platypus import (
 
 from domain.gst import DocumentType, Taxability, state_label
 from domain.log import pdf as log
-from domain.money import format_rupees, paise_to_decimal
+from domain.money import format_rupees
+from domain.payments import upi_link
 from domain.words import rupees_in_words
 from services.invoice_document import DocumentLine, InvoiceDocument
 
@@ -143,16 +143,7 @@ def render_invoice_pdf(
 
 def upi_payload(doc: InvoiceDocument, upi_id: str) -> str:
     """The UPI deep link a payment app reads from the QR: payee, name, amount, note."""
-    fields = {
-        "pa": upi_id.strip(),
-        "pn": doc.branch.name,
-        "am": str(paise_to_decimal(doc.total_amount)),
-        "cu": "INR",
-        "tn": doc.invoice_number,
-    }
-    return "upi://pay?" + "&".join(
-        f"{key}={quote(value, safe='@.-_')}" for key, value in fields.items()
-    )
+    return upi_link(upi_id, doc.branch.name, doc.total_amount, doc.invoice_number)
 
 
 # --- fonts, styles and assets -------------------------------------------------------------

@@ -110,6 +110,11 @@ class CodeRefused(InvoiceError):
         self.quote = quote
 
 
+class DiscountOverLimit(InvoiceError):
+    """A manual discount beyond the person's limit: a manager's approval on the spot (their
+    PIN) allows it up to the manager's own limit."""
+
+
 class PriceChanged(InvoiceError):
     """Between the quote and the save a promotion's limits changed (another counter used
     the last use, say); nothing was saved and `quote` holds the new prices."""
@@ -153,7 +158,7 @@ def _check_request(
                     raise InvoiceError(
                         f"{approver.full_name}'s discount limit is {limit.normalize():f}%."
                     )
-                raise InvoiceError(
+                raise DiscountOverLimit(
                     f"Your discount limit is {actor.max_manual_discount_percent.normalize():f}%;"
                     " ask a manager for more."
                 )
@@ -316,9 +321,11 @@ def quote(
     *,
     now: datetime,
     explain_all: bool = False,
+    approver: CurrentUser | None = None,
 ) -> Quote:
-    """Price a cart without saving it (every signed-in user)."""
-    _check_request(actor, request)
+    """Price a cart without saving it (every signed-in user; `approver`: a manager who
+    allowed a discount over the person's limit)."""
+    _check_request(actor, request, approver)
     with db.session(write=False) as session:
         branch = _branch(session)
         return _price(session, branch, request, now, hints=True, explain_all=explain_all).quote

@@ -5,8 +5,8 @@ The rules, in the order the counter meets them:
 1. States. `editing`: the cart can change and the prices shown are those of the cart (or it
    is empty). `pricing`: the cart can change and a quote for it is on its way. `saving`:
    Save was pressed; the cart is frozen while it is priced (if need be) and saved.
+   `tendering`: the cart is frozen at its quote while the payments are typed (rule 8).
    `saved`: the invoice is saved; its PDF can be opened again; only a new invoice leaves it.
-   (The payment issue adds `tendering` between pricing and saving.)
 2. The cart, the patient and the codes change only while editing or pricing. Any other
    state refuses the change with a sentence saying what was not done and why: a barcode
    scanned while the invoice saves is refused, never added to the invoice being saved.
@@ -20,6 +20,14 @@ The rules, in the order the counter meets them:
    when the prices changed meanwhile, the new quote is shown and the cart is editable again.
 7. An unsaved cart can be parked (sign-out) and restored later, for another user: it is
    priced again for them, so their own limits apply.
+8. The tender (F9, or Ctrl+S from the cart) starts from the quote of the cart as it is;
+   payment lines are added and removed only while tendering; Esc goes back to the cart and
+   drops them. The save sends them with the cart (none: all of it on account). A save the
+   prices refuse goes back to the cart; any other refusal (no counter session open for
+   cash, a credit limit) back to the tender, lines kept, to be put right.
+9. What the person may not do alone (a discount over their limit, credit over the
+   patient's) is said through `approval_needed`; a manager's PIN given on the spot is
+   kept for this invoice (`approve`) and the refused step is tried again with it.
 
 The session holds no widget. It starts its service calls through a `Run` handed to it (the
 panel runs them in its thread pools; the unit tests step them one at a time) and tells its
@@ -42,12 +50,23 @@ from db.engine import Database
 from desktop.errors import error_sentence
 from desktop.models.cart_model import MAX_QUANTITY, CartModel
 from domain import log
+from domain.errors import FrontdeskError
+from domain.money import format_rupees
+from domain.payments import Method, TenderLine, TenderState, tender_state
 from services import invoicing, promotions
 from services.auth import CurrentUser
 from services.catalog import CatalogEntry
 from services.invoice_document import InvoiceDocument
-from services.invoicing import CartRequest, CodeRefused, InvoiceError, PriceChanged, Quote
+from services.invoicing import (
+    CartRequest,
+    CodeRefused,
+    DiscountOverLimit,
+    InvoiceError,
+    PriceChanged,
+    Quote,
+)
 from services.patients import PatientMatch
+from services.payments import CreditLimitExceeded
 from services.promotions import CodeRow
 
 T = TypeVar("T")
@@ -75,6 +94,7 @@ class CounterState(StrEnum):
 
     EDITING = "editing"
     PRICING = "pricing"
+    TENDERING = "tendering"
     SAVING = "saving"
     SAVED = "saved"
 
@@ -147,6 +167,8 @@ class CounterSession(QObject):
         pdf_written(str): the saved invoice's PDF was written to this path.
         pdf_failed(str): the PDF could not be written, and why.
         code_known(str): what this applied code is (uses left, ...) was read again.
+        tender_changed(): the payment lines changed (read `payments()`).
+        approval_needed(str): a manager's PIN would allow this refused step (rule 9).
     """
 
     state_changed = Signal(str)
@@ -157,6 +179,8 @@ class CounterSession(QObject):
     pdf_written = Signal(str)
     pdf_failed = Signal(str)
     code_known = Signal(str)
+    tender_changed = Signal()
+    approval_needed = Signal(str)
 
     def __init__(
         self,
@@ -183,6 +207,11 @@ class CounterSession(QObject):
         self._quote_sequence = 0
         self._document: InvoiceDocument | None = None
         self._pdf_path: Path | None = None
+        self._payments: list[TenderLine] = []
+        self._tender_when_priced = False
+        self._saving_from_tender = False
+        self._approver: CurrentUser | None = None
+        self._retry: Callable[[], object] | None = None
 
     # -- reading -------------------------------------------------------------------------
 
@@ -246,6 +275,8 @@ class CounterSession(QObject):
                 f"The invoice is being saved: {what}. "
                 "Once it is saved, press Ctrl+N and do it on the next invoice."
             )
+        elif self._state == CounterState.TENDERING:
+            self._say(f"The payment is being taken: {what}. Press Esc to go back to the cart.")
         else:
             self._say(f"This invoice is saved: {what}. Press Ctrl+N to start a new one.")
         return True
@@ -354,9 +385,17 @@ class CounterSession(QObject):
                 self._after_change()
 
         def refused(error: Exception) -> None:
+            if isinstance(error, DiscountOverLimit) and self._approver is None:
+                self._ask_approval(str(error), lambda: self.propose_discount(uid, percent))
+                return
             self._failed(error)
 
-        self._run(lambda: invoicing.quote(db, user, request, now=now), accepted, refused)
+        approver = self._approver
+        self._run(
+            lambda: invoicing.quote(db, user, request, now=now, approver=approver),
+            accepted,
+            refused,
+        )
 
     # -- promo codes ---------------------------------------------------------------------
 
@@ -412,8 +451,9 @@ class CounterSession(QObject):
         db, user, now = self._db, self._user, self._clock()
         if self._state == CounterState.EDITING:
             self._enter(CounterState.PRICING)
+        approver = self._approver
         self._run(
-            lambda: invoicing.quote(db, user, request, now=now),
+            lambda: invoicing.quote(db, user, request, now=now, approver=approver),
             lambda quote: self._priced(sequence, quote),
             lambda error: self._price_failed(sequence, error),
         )
@@ -427,29 +467,130 @@ class CounterSession(QObject):
         self.quote_changed.emit()
         if self._state == CounterState.SAVING:
             self._save_priced(quote)
+        elif self._tender_when_priced:
+            self._tender_when_priced = False
+            self.tender()
 
     def _price_failed(self, sequence: int, error: Exception) -> None:
         if sequence != self._quote_sequence:
             return
+        self._tender_when_priced = False
         self._quote = None
         if self._state in (CounterState.PRICING, CounterState.SAVING):
             self._enter(CounterState.EDITING)
         self.quote_changed.emit()
         self._failed(error)
 
-    # -- saving (rule 6) -----------------------------------------------------------------
+    # -- the tender (rule 8) -------------------------------------------------------------
 
-    def save(self) -> bool:
-        """Save the invoice as priced; False when there is nothing to save yet (said why)."""
-        if self._state in (CounterState.SAVING, CounterState.SAVED):
-            return False
+    def _ready(self) -> bool:
         if self.cart.is_empty():
             self._say("Add at least one item to the invoice.")
             return False
         if self._patient is None:
             self._say("Choose the patient before saving the invoice.")
             return False
+        return True
+
+    def tender(self) -> bool:
+        """Go to the payment step with the cart's quote (waiting for it if it is on its
+        way); False when refused (said why)."""
+        if self._state == CounterState.TENDERING:
+            return True
+        if self._state not in EDITABLE or not self._ready():
+            return False
+        if self.current_quote() is None:
+            self._tender_when_priced = True
+            if self._state == CounterState.EDITING:
+                self._reprice()
+            return True
+        self._payments = []
+        self._enter(CounterState.TENDERING)
+        self._say("")
+        self.tender_changed.emit()
+        return True
+
+    def back_to_cart(self) -> bool:
+        """Leave the payment step (Esc): its lines are dropped, the cart can change again."""
+        if self._state != CounterState.TENDERING:
+            return False
+        self._payments = []
+        self._enter(CounterState.EDITING)
+        self.tender_changed.emit()
+        return True
+
+    def payable(self) -> int:
+        quote = self.current_quote()
+        return 0 if quote is None else quote.priced.totals.payable
+
+    def payments(self) -> tuple[TenderLine, ...]:
+        return tuple(self._payments)
+
+    def tender_state(self) -> TenderState:
+        """Paid so far, what is left and the change, for the lines typed."""
+        return tender_state(self.payable(), self._payments)
+
+    def add_payment(self, line: TenderLine) -> bool:
+        """Add a payment line while tendering; False when refused (said why)."""
+        if self._state != CounterState.TENDERING:
+            return False
+        if line.amount <= 0:
+            self._say(f"Type the {line.method.label} amount (above 0).")
+            return False
+        before = self.tender_state()
+        if line.method is not Method.CASH and line.amount > before.due:
+            self._say(
+                f"{line.method.label} takes at most what is due ({format_rupees(before.due)});"
+                " only cash gives change."
+            )
+            return False
+        if before.due <= 0:
+            self._say("The payable is covered: press Ctrl+S to save.", error=False)
+            return False
+        self._payments.append(line)
+        self._say("")
+        self.tender_changed.emit()
+        return True
+
+    def remove_payment(self, index: int) -> bool:
+        if self._state != CounterState.TENDERING or not 0 <= index < len(self._payments):
+            return False
+        del self._payments[index]
+        self.tender_changed.emit()
+        return True
+
+    # -- approvals (rule 9) --------------------------------------------------------------
+
+    def _ask_approval(self, sentence: str, retry: Callable[[], object]) -> None:
+        self._retry = retry
+        self._say(sentence)
+        self.approval_needed.emit(sentence)
+
+    def approve(self, manager: CurrentUser) -> None:
+        """A manager gave their PIN: keep them for this invoice and try the refused step
+        again."""
+        self._approver = manager
+        self._say(f"Allowed by {manager.full_name}.", error=False)
+        retry, self._retry = self._retry, None
+        if retry is not None:
+            retry()
+
+    def approver(self) -> CurrentUser | None:
+        return self._approver
+
+    # -- saving (rule 6) -----------------------------------------------------------------
+
+    def save(self) -> bool:
+        """Save the invoice as priced, with the payment lines typed (from the cart: none,
+        all of it on account); False when there is nothing to save yet (said why)."""
+        if self._state in (CounterState.SAVING, CounterState.SAVED):
+            return False
+        if not self._ready():
+            return False
         waiting = self._state == CounterState.PRICING
+        self._saving_from_tender = self._state == CounterState.TENDERING
+        if not self._saving_from_tender:
+            self._payments = []
         self._enter(CounterState.SAVING)
         self._say("Saving...", error=False)
         quote = self.current_quote()
@@ -464,9 +605,17 @@ class CounterSession(QObject):
         db, user, now = self._db, self._user, self._clock()
         allow_refused = bool(quote.refused_codes)
         request = quote.request
+        lines, approver = tuple(self._payments), self._approver
         self._run(
             lambda: invoicing.save_invoice(
-                db, user, request, now=now, seen=quote, allow_refused_codes=allow_refused
+                db,
+                user,
+                request,
+                now=now,
+                seen=quote,
+                allow_refused_codes=allow_refused,
+                payments=lines,
+                approver=approver,
             ),
             self._save_done,
             self._save_failed,
@@ -484,6 +633,15 @@ class CounterSession(QObject):
         self.write_pdf()
 
     def _save_failed(self, error: Exception) -> None:
+        if self._saving_from_tender and not isinstance(error, PriceChanged | CodeRefused):
+            self._enter(CounterState.TENDERING)
+            self.tender_changed.emit()
+            if isinstance(error, CreditLimitExceeded) and self._approver is None:
+                self._ask_approval(str(error), self.save)
+                return
+            self._failed(error, prefix="The invoice was not saved. ")
+            return
+        self._payments = []
         self._enter(CounterState.EDITING)
         if isinstance(error, PriceChanged | CodeRefused):
             # Show the new prices; the person checks them and saves again.
@@ -494,7 +652,7 @@ class CounterSession(QObject):
             self._failed(error, prefix="The invoice was not saved. ")
 
     def _failed(self, error: Exception, *, prefix: str = "") -> None:
-        if isinstance(error, InvoiceError):
+        if isinstance(error, InvoiceError | FrontdeskError):
             self._say(prefix + str(error))
             return
         log.ui.error("counter: %s", error, exc_info=error)
@@ -540,6 +698,10 @@ class CounterSession(QObject):
         self._quote_sequence += 1  # any quote on its way is for the old cart
         self._document = None
         self._pdf_path = None
+        self._payments = []
+        self._tender_when_priced = False
+        self._approver = None
+        self._retry = None
         self._patient = None
         self._codes = []
         self._code_rows = {}

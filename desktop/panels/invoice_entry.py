@@ -23,12 +23,14 @@ from PySide6.QtCore import (
     QStandardPaths,
     Qt,
     QThreadPool,
+    QTimer,
     QUrl,
     Signal,
 )
 from PySide6.QtGui import QDesktopServices, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -48,6 +50,7 @@ from desktop.counter.session import (
     ParkedCart,
     QuantityQuestion,
 )
+from desktop.dialogs.manager_pin import ask_manager_approval
 from desktop.dialogs.patient_page import PatientPageDialog
 from desktop.errors import error_sentence
 from desktop.models.cart_model import DISCOUNT, ITEM
@@ -55,18 +58,21 @@ from desktop.widgets.barcode_scanner import BarcodeListener
 from desktop.widgets.cart_table import CartTable
 from desktop.widgets.new_patient import NewPatientDialog, split_search_text
 from desktop.widgets.promo_codes import CodeLine, PromoCodes
+from desktop.widgets.tender_pane import TenderPane, UpiCard
 from desktop.widgets.totals_pane import TotalsPane
 from desktop.widgets.type_ahead import TypeAheadField
 from desktop.workers import OpCounter
 from domain import log
 from domain.money import format_rupees
-from services import catalog, patients, promotions
+from domain.payments import Method, TenderLine, upi_link
+from services import catalog, patients, payments, promotions
 from services.auth import CurrentUser
 from services.branch import BranchInfo
 from services.catalog import CatalogEntry
 from services.invoice_document import InvoiceDocument
 from services.invoicing import CartRequest, Quote
 from services.patients import PatientMatch
+from services.payment_settings import payment_settings
 from services.promotions import CodeRow
 
 T = TypeVar("T")
@@ -83,7 +89,10 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("F2", "Invoice: type the selected line's quantity"),
     ("Ctrl+D", "Invoice: manual discount in percent on the selected line"),
     ("Alt+C", "Invoice: go to the promo code"),
-    ("Ctrl+S", "Invoice: save, then open the PDF"),
+    ("F9 / Ctrl+S", "Invoice: take the payment (the tender step)"),
+    ("1-6", "Payment: pick the method (1 Cash, 2 UPI, ...); Enter takes the amount"),
+    ("Ctrl+S", "Payment: save the invoice with its payments, then open the PDF"),
+    ("Esc", "Payment: back to the cart"),
     ("Ctrl+P", "Invoice: open the PDF again to print it"),
     ("Ctrl+N", "Invoice: start a new invoice"),
     ("Ctrl+B", "Invoice: request a callback for this patient (opens Callbacks)"),
@@ -205,6 +214,8 @@ class InvoiceEntryPanel(QWidget):
         # The PDF being written is opened once written (after a save, or Print again).
         self._open_when_written = False
         self._question: QMessageBox | None = None
+        self._tender_started = False
+        self.manager_dialog: QDialog | None = None
 
         session = self.session
         session.changed.connect(self._session_changed)
@@ -215,6 +226,8 @@ class InvoiceEntryPanel(QWidget):
         session.pdf_written.connect(self._pdf_written)
         session.pdf_failed.connect(self._pdf_failed)
         session.code_known.connect(lambda _code: self._show_codes())
+        session.tender_changed.connect(self._show_tender)
+        session.approval_needed.connect(self._ask_manager)
         self.cart.discount_proposed.connect(session.propose_discount)
         self.cart.quantity_proposed.connect(self._quantity_typed)
 
@@ -334,6 +347,8 @@ class InvoiceEntryPanel(QWidget):
         left.setSpacing(10)
         left.addLayout(self._head)
         left.addWidget(self.table, 1)
+        self.upi_card = UpiCard()
+        left.addWidget(self.upi_card)
         left.addWidget(self.hints_label)
         left.addWidget(self.notice)
 
@@ -390,6 +405,14 @@ class InvoiceEntryPanel(QWidget):
         saved_column.addWidget(self.new_button)
         self.saved_card.hide()
 
+        self.tender_pane = TenderPane()
+        self.tender_pane.add_requested.connect(self._add_payment)
+        self.tender_pane.remove_requested.connect(self.session.remove_payment)
+        self.tender_pane.back_requested.connect(self.back_to_cart)
+        self.tender_pane.save_requested.connect(self.save)
+        self.tender_pane.method_changed.connect(lambda _m: self._show_upi_qr())
+        self.tender_pane.hide()
+
         self.save_button = QPushButton()
         self.save_button.setObjectName("SaveInvoiceButton")
         self.save_button.setAutoDefault(False)
@@ -404,6 +427,7 @@ class InvoiceEntryPanel(QWidget):
         right.addWidget(self.totals)
         right.addWidget(self.not_applied_box)
         right.addWidget(self.promo_codes)
+        right.addWidget(self.tender_pane)
         right.addStretch(1)
         right.addWidget(self.saved_card)
         right.addWidget(self.save_button)
@@ -522,6 +546,8 @@ class InvoiceEntryPanel(QWidget):
     def _shortcuts(self) -> None:
         bindings: list[tuple[QKeySequence | str, Callable[[], object]]] = [
             (QKeySequence(QKeySequence.StandardKey.Save), self.save),
+            ("F9", self.tender),
+            ("Ctrl+Return", self.tender),
             ("Ctrl+N", self.new_invoice),
             ("Ctrl+Shift+N", self.new_patient),
             ("Ctrl+P", self.print_again),
@@ -633,6 +659,14 @@ class InvoiceEntryPanel(QWidget):
             self.hints_label.hide()
             self._show_code_status(None)
         self.totals.set_updating(state == CounterState.PRICING)
+        tendering = state == CounterState.TENDERING
+        if not tendering:
+            self._tender_started = False
+            self.upi_card.show_payment(None)
+        self.tender_pane.setVisible(tendering)
+        self.promo_codes.setVisible(not tendering)
+        if tendering:
+            self.not_applied_box.hide()
         self._update_save_button()
         if state == CounterState.SAVED:
             self._show_codes()
@@ -1017,8 +1051,14 @@ class InvoiceEntryPanel(QWidget):
         state = self.session.state
         self.save_button.setText(text)
         self.save_button.setToolTip(f"Save the invoice, then open its PDF ({shortcut})")
-        self.save_button.setVisible(state != CounterState.SAVED)
+        self.save_button.setVisible(state not in (CounterState.SAVED, CounterState.TENDERING))
         self.save_button.setEnabled(state in EDITABLE and not self.cart.is_empty())
+        if state in EDITABLE:
+            text = "Pay without the code" if refused else "Take payment"
+            if not (refused and self._compact):
+                text += "  (F9)"
+            self.save_button.setText(text)
+            self.save_button.setToolTip("Go to the payment step (F9 or Ctrl+S)")
 
     # -- saving --------------------------------------------------------------------------
 
@@ -1035,15 +1075,118 @@ class InvoiceEntryPanel(QWidget):
         return self.session.has_unsaved_cart()
 
     def save(self) -> None:
-        """Save the invoice as priced on screen (Ctrl+S), then write and open its PDF."""
-        if self.session.state == CounterState.SAVED:
+        """Ctrl+S: from the cart, the payment step; from the payment step, save the invoice
+        with its payments (an amount typed but not yet taken is taken first), then write
+        and open its PDF."""
+        state = self.session.state
+        if state == CounterState.SAVED:
             return
+        if state in EDITABLE:
+            self.tender()
+            return
+        if (
+            state == CounterState.TENDERING
+            and self.session.tender_state().due > 0
+            and not self.session.payments()
+        ):
+            self.tender_pane.take_typed()  # the amount on show, with its method
         if self.session.save():
             return
         if self.cart.is_empty():
             self.item_field.setFocus(Qt.FocusReason.OtherFocusReason)
         elif self.session.patient() is None:
             self.patient_field.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def save_on_account(self) -> None:
+        """Save as it is with no payment taken (closing the window with a cart): all of it
+        on the patient's account, owed."""
+        if self.session.state == CounterState.TENDERING:
+            self.session.back_to_cart()
+        if not self.session.save():
+            self.save()  # says what is missing and moves to it
+
+    # -- the payment step ----------------------------------------------------------------
+
+    def tender(self) -> None:
+        """F9: go to the payment step with the cart's prices."""
+        if self.session.state == CounterState.TENDERING:
+            self.tender_pane.methods.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        if self.session.tender():
+            return
+        if self.cart.is_empty():
+            self.item_field.setFocus(Qt.FocusReason.OtherFocusReason)
+        elif self.session.patient() is None:
+            self.patient_field.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def back_to_cart(self) -> None:
+        """Esc on the payment step: the cart can change again."""
+        if self.session.back_to_cart():
+            self.item_field.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _show_tender(self) -> None:
+        if self.session.state != CounterState.TENDERING:
+            return
+        if not self._tender_started:
+            self._tender_started = True
+            self._load_methods()
+        self.tender_pane.show_state(self.session.tender_state(), self.session.payments())
+        self._show_upi_qr()
+
+    def _load_methods(self) -> None:
+        db = self._db
+        patient = self.session.patient()
+        offered = payment_settings(db).offered
+        self.tender_pane.set_methods(offered)
+        self.tender_pane.start()
+        if patient is None:
+            return
+        # The advance the patient holds is offered when it is read.
+        patient_id = patient.id
+
+        def read() -> int:
+            return payments.patient_account(db, patient_id).advance
+
+        def shown(advance: int) -> None:
+            if self.session.state == CounterState.TENDERING and advance > 0:
+                self.tender_pane.set_methods(offered, advance=advance)
+                self.tender_pane.show_state(self.session.tender_state(), self.session.payments())
+
+        self._run(read, shown, self._failed)
+
+    def _add_payment(self, line: TenderLine) -> None:
+        if self.session.add_payment(line):
+            self.tender_pane.after_line()
+
+    def _show_upi_qr(self) -> None:
+        upi_id = self._branch.details.upi_id or ""
+        due = self.session.tender_state().due
+        tendering = self.session.state == CounterState.TENDERING
+        if not tendering or self.tender_pane.method() is not Method.UPI or not upi_id or not due:
+            self.upi_card.show_payment(None)
+            return
+        name = self._branch.details.name
+        self.upi_card.show_payment(
+            upi_link(upi_id, name, due, "Invoice"),
+            f"Scan to pay {format_rupees(due)} to {upi_id}",
+        )
+
+    def _ask_manager(self, sentence: str) -> None:
+        """A manager's PIN on the spot allows what the person may not do alone."""
+        self.manager_dialog = ask_manager_approval(
+            self._db, sentence, self.session.approve, parent=self
+        )
+        # Once the dialog has gone and its window given focus back.
+        self.manager_dialog.finished.connect(lambda _r: QTimer.singleShot(0, self._after_manager))
+
+    def _after_manager(self) -> None:
+        """Back where the refused step was: the payment, or the cart."""
+        self.manager_dialog = None
+        self.window().activateWindow()
+        if self.session.state == CounterState.TENDERING:
+            self.tender_pane.methods.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _saved(self, document: InvoiceDocument) -> None:
         self._show_codes()

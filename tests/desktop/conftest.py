@@ -25,6 +25,7 @@ from desktop import theme
 from desktop.workers import BackgroundOp
 from services.auth import CurrentUser, sign_in
 from services.branch import BranchInfo, get_branch
+from services.counter_sessions import open_session
 from services.setup import initialise, open_branch_database
 from tests.desktop.helpers import FRONT_DESK, MANAGER, NOW, TODAY, fixed_clock
 
@@ -56,6 +57,8 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = open_branch_database(path, now=NOW)
     try:
         initialise(db, demo=True, now=NOW, today=TODAY)
+        # The desk's counter session is open, as it is on a working day: cash can be taken.
+        open_session(db, sign_in(db, *FRONT_DESK), opening_float=200_000, now=NOW)
     finally:
         db.close()
     return path

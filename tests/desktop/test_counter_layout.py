@@ -86,7 +86,10 @@ def test_the_counter_shows_every_text_whole(qtbot, db, counter, size):  # noqa: 
     save_screenshot(window, f"invoice_{size}_cart")
     assert clipped(panel) == []
 
-    panel.save()
+    panel.save()  # the payment step
+    save_screenshot(window, f"invoice_{size}_tender")
+    assert clipped(panel) == []
+    panel.save()  # the amount due, in cash
     qtbot.waitUntil(lambda: panel.saved_invoice() is not None, timeout=10_000)
     settle(qtbot, panel)
     save_screenshot(window, f"invoice_{size}_saved")

@@ -60,6 +60,12 @@ def focused():
     return QApplication.focusWidget()
 
 
+def save_paid(qtbot) -> None:
+    """Ctrl+S twice: the payment step, then the amount due taken in cash and saved."""
+    press(qtbot, Qt.Key.Key_S, CTRL)
+    press(qtbot, Qt.Key.Key_S, CTRL)
+
+
 def press(qtbot, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
     qtbot.keyClick(focused(), key, modifier)
 
@@ -190,6 +196,29 @@ def test_seed_000_botox_makes_the_consultation_free_and_the_invoice_prints(
     assert focused() is panel.item_field
     save_screenshot(window, "invoice_seed_priced")
 
+    # The payment step: half by UPI, half in cash with Rs.2,500 handed over.
+    press(qtbot, Qt.Key.Key_F9)
+    pane = panel.tender_pane
+    assert pane.isVisible() and focused() is pane.methods
+    assert pane.due_label.text() == "Rs.4,500.00"
+    press(qtbot, Qt.Key.Key_2)  # UPI
+    assert focused() is pane.amount_field and pane.amount_field.selectedText() == "4500.00"
+    assert panel.upi_card.isVisible()  # the branch's UPI QR for what is due
+    assert "Rs.4,500.00" in panel.upi_card.caption.text()
+    save_screenshot(window, "invoice_tender_upi")
+    for key in "2250":
+        press(qtbot, getattr(Qt.Key, f"Key_{key}"))
+    press(qtbot, Qt.Key.Key_Return)
+    assert pane.due_label.text() == "Rs.2,250.00" and focused() is pane.methods
+    press(qtbot, Qt.Key.Key_1)  # Cash
+    assert not panel.upi_card.isVisible()
+    for key in "2500":
+        press(qtbot, getattr(Qt.Key, f"Key_{key}"))
+    press(qtbot, Qt.Key.Key_Return)
+    assert pane.change_label.text() == "Rs.250.00" and pane.change_label.isVisible()
+    assert pane.due_label.text() == "Rs.0.00" and focused() is pane.save_button
+    save_screenshot(window, "invoice_tender")
+
     saved_ids: list[str] = []
     panel.invoice_saved.connect(saved_ids.append)
     with qtbot.waitSignal(panel.pdf_written, timeout=WAIT_MS) as written:
@@ -212,6 +241,11 @@ def test_seed_000_botox_makes_the_consultation_free_and_the_invoice_prints(
         assert header.patient_id == patient.id
         assert header.total_amount == 450_000
         [applied] = header.campaigns_applied["applied_promotions"]
+    assert (document.paid_status, document.change_given) == ("paid", 25_000)
+    assert [(p.method, p.amount) for p in document.payments] == [
+        ("upi", 225_000),
+        ("cash", 225_000),
+    ]
     premium = promotion(db, "PREMIUM_CONSULT")
     assert applied["campaign_code"] == "PREMIUM_CONSULT"
     assert applied["promotion_type"] == "buy_x_get_y"
@@ -290,7 +324,7 @@ def test_a_scan_during_a_slow_save_is_refused_and_never_shown_on_the_saved_invoi
     other_counter = sqlite3.connect(db.path, timeout=30)
     other_counter.execute("BEGIN IMMEDIATE")
     try:
-        press(qtbot, Qt.Key.Key_S, CTRL)
+        save_paid(qtbot)
         assert panel.is_saving()
         qtbot.keyClicks(panel.item_field, barcode)
         qtbot.keyClick(panel.item_field, Qt.Key.Key_Return)
@@ -502,6 +536,35 @@ def test_nothing_matching_says_so_beside_the_field(qtbot, counter):
     settle(qtbot, panel)
 
 
+def test_a_managers_pin_on_the_spot_allows_a_bigger_discount(qtbot, db, counter):
+    _window, panel = counter
+    panel.item_field.setFocus()
+    add_by_typing(qtbot, panel, "PEEL-GLY")
+    wait_priced(qtbot, panel)
+    press(qtbot, Qt.Key.Key_D, CTRL)
+    qtbot.keyClicks(focused(), "15")
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)
+    editor_closed(qtbot, panel)
+
+    dialog = panel.manager_dialog
+    qtbot.waitUntil(dialog.isVisible, timeout=WAIT_MS)
+    dialog.manager_box.setCurrentIndex(dialog.manager_box.findData("meera"))
+    qtbot.keyClicks(dialog.pin_field, "2222")
+    qtbot.keyClick(dialog.pin_field, Qt.Key.Key_Return)
+    settle(qtbot, panel)
+    assert panel.cart.row(0).manual_discount_percent == Decimal(15)
+    assert panel.message().startswith("Allowed by Meera Nair")
+    qtbot.waitUntil(lambda: focused() is panel.table, timeout=WAIT_MS)  # back at the cart
+    pick_patient(qtbot, panel, a_patient(db))
+    settle(qtbot, panel)
+    with qtbot.waitSignal(panel.invoice_saved, timeout=WAIT_MS):
+        save_paid(qtbot)
+    settle(qtbot, panel)
+    with db.session(write=False) as session:
+        header = session.get(InvoiceHeader, panel.saved_invoice().id)
+        assert header.approved_by == auth.sign_in(db, "meera", "2222").id
+
+
 def test_a_manual_discount_above_the_users_limit_is_refused_with_the_reason(qtbot, counter):
     _window, panel = counter
     panel.item_field.setFocus()
@@ -519,6 +582,12 @@ def test_a_manual_discount_above_the_users_limit_is_refused_with_the_reason(qtbo
     assert panel.notice.isVisible()
     assert panel.cart.row(0).manual_discount_percent is None
     assert totals(panel)["Payable"] == "Rs.1,800.00"
+    # A manager may allow it on the spot; cancelled, the refusal stands.
+    dialog = panel.manager_dialog
+    assert dialog is not None and dialog.isVisible()
+    dialog.reject()
+    assert panel.cart.row(0).manual_discount_percent is None
+    qtbot.waitUntil(lambda: panel.manager_dialog is None, timeout=WAIT_MS)
 
     press(qtbot, Qt.Key.Key_D, CTRL)
     editor = focused()
@@ -545,11 +614,11 @@ def test_a_refused_code_says_why_and_the_invoice_saves_without_it(qtbot, db, cou
     assert message.startswith("NOSUCHCODE cannot be used.")
     assert message.endswith("Remove it, or save without it.")
     assert panel.current_quote().refused_codes[0] in message
-    assert panel.save_button.text().startswith("Save without the code")
+    assert panel.save_button.text().startswith("Pay without the code")
     save_screenshot(window, "invoice_refused_code")
 
     with qtbot.waitSignal(panel.invoice_saved, timeout=WAIT_MS):
-        press(qtbot, Qt.Key.Key_S, CTRL)
+        save_paid(qtbot)
     settle(qtbot, panel)
     document = panel.saved_invoice()
     assert document is not None and document.total_amount == 250_000
@@ -572,7 +641,7 @@ def test_removing_a_refused_code_restores_the_plain_save(qtbot, counter):
     panel.remove_code("WRONG1")
     wait_priced(qtbot, panel)
     assert panel.codes() == [] and panel.code_messages() == []
-    assert panel.save_button.text() == "Save && print  (Ctrl+S)"
+    assert panel.save_button.text() == "Take payment  (F9)"
 
 
 # -- hints, saving rules, races ----------------------------------------------------------
@@ -655,7 +724,7 @@ def test_when_another_counter_takes_the_last_use_the_new_prices_are_shown(
         ).one()
     invoicing.save_invoice(db, other, CartRequest(someone_else, items), now=NOW)
 
-    press(qtbot, Qt.Key.Key_S, CTRL)
+    save_paid(qtbot)
     settle(qtbot, panel)
 
     assert panel.saved_invoice() is None
@@ -663,7 +732,7 @@ def test_when_another_counter_takes_the_last_use_the_new_prices_are_shown(
     shown = totals(panel)
     assert "PREMIUM_CONSULT" not in shown and shown["FESTIVE500"] == "-500.00"
     with qtbot.waitSignal(panel.invoice_saved, timeout=WAIT_MS):
-        press(qtbot, Qt.Key.Key_S, CTRL)
+        save_paid(qtbot)
     settle(qtbot, panel)
     assert panel.saved_invoice().total_amount == 450_000
 
@@ -770,7 +839,7 @@ def test_f1_lists_the_counters_shortcuts(qtbot, counter):
     window, _panel = counter
     dialog = window.show_help()
     rows = dict(dialog.shortcuts())
-    assert rows["Ctrl+S"] == "Invoice: save, then open the PDF"
+    assert rows["Ctrl+S"] == "Payment: save the invoice with its payments, then open the PDF"
     assert rows["Ctrl+N"] == "Invoice: start a new invoice"
     assert rows["Ctrl+Shift+N"] == "Invoice: register a new patient"
     assert rows["Del"] == "Invoice: remove the selected line"
@@ -817,7 +886,7 @@ def test_tab_reaches_every_control_of_the_counter(qtbot, db, counter):
     assert focused() is remove  # Shift+Tab goes back the same way
 
     with qtbot.waitSignal(panel.invoice_saved, timeout=WAIT_MS):
-        press(qtbot, Qt.Key.Key_S, CTRL)
+        save_paid(qtbot)
     settle(qtbot, panel)
     visited = tab_through(qtbot, window, panel.new_button)
     saved = [panel.table, panel.callback_button, panel.print_button]

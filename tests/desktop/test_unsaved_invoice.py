@@ -211,7 +211,8 @@ def test_closing_while_the_invoice_saves_waits_for_the_save(
     other_counter = sqlite3.connect(db.path, timeout=30)  # holds the write lock a while
     other_counter.execute("BEGIN IMMEDIATE")
     try:
-        panel.save()
+        panel.save()  # the payment step
+        panel.save()  # the amount due, in cash
         assert panel.is_saving()
         assert not window.close()
         assert window.leaving_question() is None  # nothing to ask: it is being saved

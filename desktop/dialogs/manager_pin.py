@@ -1,0 +1,101 @@
+"""A manager's approval on the spot: their name and PIN at someone else's counter, for a
+step the person signed in may not take alone (a discount over their limit, credit over a
+patient's limit). The audit keeps both names (services)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from db.engine import Database
+from desktop.errors import error_sentence
+from domain.errors import FrontdeskError
+from domain.roles import Role
+from services import auth
+from services.auth import CurrentUser
+
+
+class ManagerPinDialog(QDialog):
+    """Asks a manager for their PIN; `approved` holds who allowed it once accepted."""
+
+    def __init__(self, db: Database, reason: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("A manager's approval")
+        self._db = db
+        self.approved: CurrentUser | None = None
+        self.reason_label = QLabel(reason)
+        self.reason_label.setWordWrap(True)
+        self.manager_box = QComboBox()
+        self.manager_box.setAccessibleName("Manager")
+        for user in auth.list_users(db):
+            if user.role in (Role.MANAGER, Role.ADMIN):
+                self.manager_box.addItem(user.full_name, user.username)
+        self.pin_field = QLineEdit()
+        self.pin_field.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin_field.setAccessibleName("Manager's PIN")
+        self.message = QLabel()
+        self.message.setObjectName("NoticeError")
+        self.message.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("&Manager", self.manager_box)
+        form.addRow("&PIN", self.pin_field)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText("Allow")
+        buttons.accepted.connect(self._check)
+        buttons.rejected.connect(self.reject)
+        column = QVBoxLayout(self)
+        column.addWidget(self.reason_label)
+        column.addLayout(form)
+        column.addWidget(self.message)
+        column.addWidget(buttons)
+        self.setMinimumWidth(420)
+        self.pin_field.setFocus()
+
+    def _check(self) -> None:
+        username = self.manager_box.currentData()
+        if not username:
+            self.message.setText("No manager is set up to approve this.")
+            return
+        try:
+            self.approved = auth.manager_approval(
+                self._db, str(username), self.pin_field.text(), "Approving this"
+            )
+        except FrontdeskError as exc:
+            self.pin_field.clear()
+            self.message.setText(error_sentence(exc))
+            return
+        self.accept()
+
+
+def ask_manager_approval(
+    db: Database,
+    reason: str,
+    on_approved: Callable[[CurrentUser], object],
+    parent: QWidget | None = None,
+) -> ManagerPinDialog:
+    """Open the dialog (window-modal, not blocking); `on_approved` gets the manager once
+    their PIN is right. Cancelled, nothing happens: the refusal stays said."""
+    dialog = ManagerPinDialog(db, reason, parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+    def accepted() -> None:
+        if dialog.approved is not None:
+            on_approved(dialog.approved)
+
+    dialog.accepted.connect(accepted)
+    dialog.open()
+    return dialog
