@@ -1,6 +1,6 @@
 """Invoices found again (issue #11): search by number, patient name or mobile, dates and
 status (paid, due, cancelled, refunded); reprint the A4 invoice or the 80 mm receipt; take a
-payment on one (Y); a manager cancels with a reason."""
+payment on one (Y); refund lines of one by a credit note (F); a manager cancels with a reason."""
 
 from __future__ import annotations
 
@@ -29,6 +29,12 @@ from db.engine import Database
 from desktop import theme
 from desktop.counter.session import pdf_file_name
 from desktop.dialogs.payment_dialog import PaymentDialog
+from desktop.dialogs.refund_dialog import (
+    RefundDialog,
+    RefundStart,
+    read_refund_start,
+    refund_dialog,
+)
 from desktop.errors import error_sentence, log_failure
 from desktop.models.invoices_model import InvoicesModel
 from desktop.workers import OpCounter
@@ -37,6 +43,7 @@ from domain.payments import TenderLine
 from domain.roles import Role, has_role
 from services.auth import CurrentUser
 from services.branch import BranchInfo
+from services.credit_notes import CreditNoteDocument
 from services.invoice_search import InvoiceRow, find_invoices
 from services.payment_settings import PaymentSettings, payment_settings
 from services.payments import Receipt, take_payment
@@ -45,6 +52,7 @@ SHORTCUTS = (
     ("Enter / P", "Invoices: write the A4 invoice and open it"),
     ("R", "Invoices: write the 80 mm receipt and open it"),
     ("Y", "Invoices: take a payment on the chosen invoice"),
+    ("F", "Invoices: refund the chosen invoice (credit note)"),
 )
 # The search waits this long after the last key before it reads.
 TYPING_PAUSE_MS = 250
@@ -106,6 +114,8 @@ class InvoicesPanel(QWidget):
         self._payments = OpCounter(self)
         self.reason_dialog: QInputDialog | None = None
         self.payment_dialog: PaymentDialog | None = None
+        self._refunds = OpCounter(self)
+        self.refund_dialog: RefundDialog | None = None
         self.last_pdf: Path | None = None
 
         self.search = QLineEdit()
@@ -175,6 +185,10 @@ class InvoicesPanel(QWidget):
         actions.addWidget(self.open_button)
         actions.addWidget(self.receipt_button)
         actions.addWidget(self.pay_button)
+        self.refund_button = QPushButton("Refund  (F)")
+        self.refund_button.setToolTip("Refund lines of the chosen invoice by a credit note (F)")
+        self.refund_button.clicked.connect(self.ask_for_refund)
+        actions.addWidget(self.refund_button)
         if has_role(user.role, Role.MANAGER):
             self.cancel_button = QPushButton("Cancel invoice...")
             self.cancel_button.setToolTip("Cancel the chosen invoice, with a reason (manager)")
@@ -209,6 +223,8 @@ class InvoicesPanel(QWidget):
             and self._cancels.idle
             and self._payments.idle
             and (self.payment_dialog is None or self.payment_dialog.is_idle())
+            and self._refunds.idle
+            and (self.refund_dialog is None or self.refund_dialog.is_idle())
         )
 
     def set_branch_info(self, info: BranchInfo) -> None:
@@ -270,6 +286,7 @@ class InvoicesPanel(QWidget):
         self.open_button.setEnabled(row is not None)
         self.receipt_button.setEnabled(row is not None)
         self.pay_button.setEnabled(row is not None and row.owed > 0)
+        self.refund_button.setEnabled(row is not None and row.status != "cancelled")
         if self.cancel_button is not None:
             self.cancel_button.setEnabled(row is not None and row.status == "issued")
 
@@ -294,6 +311,9 @@ class InvoicesPanel(QWidget):
                 return True
             if key == Qt.Key.Key_Y:
                 self.ask_for_payment()
+                return True
+            if key == Qt.Key.Key_F:
+                self.ask_for_refund()
                 return True
         if watched is self.table and event.type() == QEvent.Type.FocusIn:
             self._enable_actions()
@@ -415,8 +435,11 @@ class InvoicesPanel(QWidget):
         self.message.setText("")
         dialog.open()
 
-    def _payment_closed(self) -> None:
-        self.payment_dialog = None
+    def _payment_closed(self, *, refund: bool = False) -> None:
+        if refund:
+            self.refund_dialog = None
+        else:
+            self.payment_dialog = None
         self.table.setFocus()
 
     def _paid(self, number: str, receipt: Receipt) -> None:
@@ -429,3 +452,46 @@ class InvoicesPanel(QWidget):
     def _payment_refused(self, error: Exception) -> None:
         log_failure(error)
         self.message.setText(error_sentence(error))
+
+    # -- refunding (credit note) ---------------------------------------------------------
+
+    def ask_for_refund(self) -> None:
+        """F: the refund dialog for the chosen invoice (desktop/dialogs/refund_dialog.py)."""
+        row = self.selected()
+        if row is None or row.status == "cancelled":
+            self.message.setText("Choose an invoice that is not cancelled to refund it.")
+            return
+        db, number = self._db, row.number
+        self.message.setText(f"Reading {number} for a refund...")
+        self._refunds.run(
+            lambda: read_refund_start(db, number), self._open_refund, self._payment_refused
+        )
+
+    def _open_refund(self, start: RefundStart) -> None:
+        dialog = refund_dialog(self._db, self._user, start, self._clock, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.issued.connect(self._refunded)
+        dialog.finished.connect(lambda _result: self._payment_closed(refund=True))
+        self.refund_dialog = dialog
+        self.message.setText("")
+        dialog.open()
+
+    def _refunded(self, note: CreditNoteDocument) -> None:
+        """The credit note is issued: the list reads again; its PDF is written and opened."""
+        said = f"Credit note {note.number}: {format_rupees(note.total_amount)}."
+        self.refresh(note=said)
+        path = self.invoice_folder / pdf_file_name(note.number)
+
+        def write() -> Path:
+            from services.credit_note_pdf import render_credit_note_pdf
+
+            path.parent.mkdir(parents=True, exist_ok=True)
+            render_credit_note_pdf(note, path)
+            return path
+
+        def written(done: Path) -> None:
+            self.last_pdf = done
+            if self._open_file is not None:
+                self._open_file(done)
+
+        self._prints.run(write, written, self._payment_refused)
