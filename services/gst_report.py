@@ -114,6 +114,52 @@ class HsnRow:
 
 
 @dataclass
+class _Books:
+    """The sections every line is posted to (b2cs, nil, hsn): an invoice's lines add, a
+    credit note's lines take away."""
+
+    b2cs: defaultdict[tuple[str, Decimal], Tax] = field(default_factory=lambda: defaultdict(Tax))
+    nil: dict[str, int] = field(
+        default_factory=lambda: {"intra_b2b": 0, "intra_b2c": 0, "inter_b2b": 0, "inter_b2c": 0}
+    )
+    hsn: dict[tuple[str, Decimal], HsnRow] = field(default_factory=dict)
+
+    def post(
+        self,
+        line: InvoiceLineItem | CreditNoteLine,
+        category: str,
+        *,
+        place: str,
+        inter: bool,
+        registered: bool,
+        own: dict[Decimal, Tax] | None,
+        sign: int = 1,
+    ) -> None:
+        """An exempt line to nil; a taxable one to its document's own rates (`own`: B2B,
+        B2CL, CDNR, CDNUR, always added) or to b2cs; every line to the HSN summary."""
+        if line.taxability == Taxability.EXEMPT.value:
+            key = f"{'inter' if inter else 'intra'}_{'b2b' if registered else 'b2c'}"
+            self.nil[key] += sign * line.line_total
+        elif own is not None:
+            own.setdefault(line.tax_rate, Tax()).add(line)
+        else:
+            self.b2cs[(place, line.tax_rate)].add(line, sign)
+        # The HSN summary covers every line, exempt ones at rate 0.
+        row = self.hsn.setdefault(
+            (line.hsn_sac, line.tax_rate),
+            HsnRow(
+                line.hsn_sac,
+                category,
+                "OTH" if line.item_type == "service" else "NOS",
+                line.tax_rate,
+            ),
+        )
+        row.quantity += sign * line.quantity
+        row.value += sign * line.line_total
+        row.tax.add(line, sign)
+
+
+@dataclass
 class GstSummary:
     """The month's sections (see the module's docstring)."""
 
@@ -167,9 +213,7 @@ def gst_summary(db: Database, actor: CurrentUser, month: str) -> GstSummary:
         ).all()
         b2b: list[InvoiceTax] = []
         b2cl: list[InvoiceTax] = []
-        b2cs: dict[tuple[str, Decimal], Tax] = defaultdict(Tax)
-        nil = {"intra_b2b": 0, "intra_b2c": 0, "inter_b2b": 0, "inter_b2c": 0}
-        hsn: dict[tuple[str, Decimal], HsnRow] = {}
+        books = _Books()
         for invoice in invoices:
             if invoice.status != "issued":
                 continue
@@ -185,29 +229,17 @@ def gst_summary(db: Database, actor: CurrentUser, month: str) -> GstSummary:
                 invoice.recipient_gstin,
             )
             for line in invoice.lines:
-                if line.taxability == Taxability.EXEMPT.value:
-                    key = f"{'inter' if inter else 'intra'}_{'b2b' if registered else 'b2c'}"
-                    nil[key] += line.line_total
-                elif registered or large:
-                    own.rates.setdefault(line.tax_rate, Tax()).add(line)
-                else:
-                    b2cs[(place, line.tax_rate)].add(line)
-                # The HSN summary covers every line, exempt ones at rate 0.
-                row = hsn.setdefault(
-                    (line.hsn_sac, line.tax_rate),
-                    HsnRow(
-                        line.hsn_sac,
-                        line.category,
-                        "OTH" if line.item_type == "service" else "NOS",
-                        line.tax_rate,
-                    ),
+                books.post(
+                    line,
+                    line.category,
+                    place=place,
+                    inter=inter,
+                    registered=registered,
+                    own=own.rates if registered or large else None,
                 )
-                row.quantity += line.quantity
-                row.value += line.line_total
-                row.tax.add(line)
             if own.rates:
                 (b2b if registered else b2cl).append(own)
-        cdnr, cdnur = _credit_notes(session, first, last, home, b2cs, nil, hsn)
+        cdnr, cdnur = _credit_notes(session, first, last, home, books)
         numbered = [i for i in invoices if i.sequence_no is not None]
         documents = {
             "from": numbered[0].invoice_number if numbered else None,
@@ -221,9 +253,9 @@ def gst_summary(db: Database, actor: CurrentUser, month: str) -> GstSummary:
         month,
         b2b,
         b2cl,
-        dict(b2cs),
-        nil,
-        sorted(hsn.values(), key=lambda r: (r.hsn_sac, r.rate)),
+        dict(books.b2cs),
+        books.nil,
+        sorted(books.hsn.values(), key=lambda r: (r.hsn_sac, r.rate)),
         documents,
         cdnr,
         cdnur,
@@ -235,9 +267,7 @@ def _credit_notes(
     first: date,
     last: date,
     home: str,
-    b2cs: dict[tuple[str, Decimal], Tax],
-    nil: dict[str, int],
-    hsn: dict[tuple[str, Decimal], HsnRow],
+    books: _Books,
 ) -> tuple[list[NoteTax], list[NoteTax]]:
     """The month's credit notes: CDNR and CDNUR entries, the rest netted from b2cs and
     nil; every line netted from the HSN summary (see the module's docstring)."""
@@ -265,25 +295,16 @@ def _credit_notes(
             note.recipient_gstin,
         )
         for line in note.lines:
-            if line.taxability == Taxability.EXEMPT.value:
-                key = f"{'inter' if inter else 'intra'}_{'b2b' if registered else 'b2c'}"
-                nil[key] -= line.line_total
-            elif registered or large:
-                own.rates.setdefault(line.tax_rate, Tax()).add(line)
-            else:
-                b2cs[(place, line.tax_rate)].add(line, -1)
-            row = hsn.setdefault(
-                (line.hsn_sac, line.tax_rate),
-                HsnRow(
-                    line.hsn_sac,
-                    categories.get(line.invoice_line_id, ""),
-                    "OTH" if line.item_type == "service" else "NOS",
-                    line.tax_rate,
-                ),
+            # A CDNR/CDNUR note's own rates are positive: GSTR-1 subtracts the section.
+            books.post(
+                line,
+                categories.get(line.invoice_line_id, ""),
+                place=place,
+                inter=inter,
+                registered=registered,
+                own=own.rates if registered or large else None,
+                sign=-1,
             )
-            row.quantity -= line.quantity
-            row.value -= line.line_total
-            row.tax.add(line, -1)
         if own.rates:
             (cdnr if registered else cdnur).append(own)
     return cdnr, cdnur
