@@ -27,6 +27,7 @@ from db.engine import Database
 from db.models import (
     Branch,
     CatalogItem,
+    CreditNote,
     InvoiceHeader,
     InvoiceLineItem,
     Patient,
@@ -711,6 +712,11 @@ def cancel_invoice(
         invoice = _find(session, number)
         if invoice.status == "cancelled":
             raise InvoiceError(f"Invoice {invoice.invoice_number} is already cancelled.")
+        if session.scalar(select(func.count()).where(CreditNote.invoice_id == invoice.id)):
+            raise InvoiceError(
+                f"Invoice {invoice.invoice_number} has a credit note: refund what is left with"
+                " another credit note instead of cancelling it."
+            )
         invoice.status = "cancelled"
         invoice.cancel_reason = why
         invoice.cancelled_at = now

@@ -140,10 +140,12 @@ def read_account(session: Session, patient_id: uuid.UUID) -> Account:
     invoiced = session.scalar(
         select(func.coalesce(func.sum(InvoiceHeader.total_amount), 0)).where(live)
     )
+    # Every credit note on an issued invoice, those paid outside these records included:
+    # what such a note paid back or kept as an advance is in `paid` and the allocations.
     credited = session.scalar(
         select(func.coalesce(func.sum(CreditNote.total_amount), 0))
         .join(InvoiceHeader, InvoiceHeader.id == CreditNote.invoice_id)
-        .where(live)
+        .where((InvoiceHeader.patient_id == patient_id) & (InvoiceHeader.status == "issued"))
     )
     paid = session.scalar(
         select(func.coalesce(func.sum(Payment.amount), 0)).where(Payment.patient_id == patient_id)

@@ -304,6 +304,17 @@ def test_an_invoice_paid_outside_is_refunded_without_touching_the_advance(demo_d
     assert kept.to_advance == 65_000
     account = payments.patient_account(demo_db, patient)
     assert account.advance == 65_000 and account.owed == 0
+    # The balance counts these credit notes too: the patient is owed the advance, no more.
+    assert account.balance == -65_000
+
+
+def test_an_invoice_with_a_credit_note_is_not_cancelled(demo_db, manager, drawer):
+    invoice = sale(demo_db, manager, "SPF50", "CLEANSER")
+    refund(demo_db, manager, invoice, [(line_of(invoice, "SPF50"), 1)], None)
+    with pytest.raises(invoicing.InvoiceError, match="has a credit note"):
+        invoicing.cancel_invoice(
+            demo_db, manager, invoice.invoice_number, reason="Entered twice", now=NOW
+        )
 
 
 def test_a_refund_worth_nothing_is_refused():

@@ -27,21 +27,27 @@ from db.engine import json_dumps
 from domain.callbacks import CallbackSettings, Reason
 from domain.opening_hours import DEFAULT_OPENING_HOURS
 from domain.patients import NewPatient
+from domain.payments import Method, TenderLine
 from services import (
     auth,
     branch,
     callbacks,
     catalog,
+    counter_sessions,
+    credit_notes,
     history_import,
     invoicing,
     patients,
+    payments,
     promotions,
     staff,
 )
+from services.payment_settings import PaymentSettings, save_payment_settings
+from services.printer_settings import PrinterSettings, save_printer_settings
 from services.setup import initialise, open_branch_database
 from services.uow import UnitOfWork
 from tests.services.conftest import NOW, TODAY
-from tests.services.invoice_helpers import cart
+from tests.services.invoice_helpers import a_patient, cart
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -88,6 +94,14 @@ def taken(d: Desk) -> Any:
 
 def saved_invoice(d: Desk) -> Any:
     return invoicing.save_invoice(d.db, d.desk, cart(d.db, "BOTOX50", "CONSULT"), now=NOW)
+
+
+def upi() -> TenderLine:
+    return TenderLine(Method.UPI, 10_000, "UTR1")
+
+
+def opened_drawer(d: Desk) -> Any:
+    return counter_sessions.open_session(d.db, d.desk, opening_float=100_000, now=NOW)
 
 
 def with_promotion(d: Desk) -> None:
@@ -167,6 +181,84 @@ WRITES: dict[str, tuple[Any, Any, str | tuple[str, ...] | None, int]] = {
         3,
     ),
     "invoicing.save_invoice": (nothing, lambda d, _: saved_invoice(d), "invoice", 1),
+    "payments.take_payment": (
+        saved_invoice,
+        lambda d, inv: payments.take_payment(d.db, d.desk, inv.invoice_number, [upi()], now=NOW),
+        ("payment", "payment_allocation"),
+        2,
+    ),
+    "payments.settle_dues": (
+        saved_invoice,
+        lambda d, _: payments.settle_dues(d.db, d.desk, a_patient(d.db), [upi()], now=NOW),
+        ("payment", "payment_allocation"),
+        2,
+    ),
+    "payments.take_advance": (
+        nothing,
+        lambda d, _: payments.take_advance(d.db, d.desk, a_patient(d.db), [upi()], now=NOW),
+        "payment",
+        1,
+    ),
+    "payments.set_credit_limit": (
+        nothing,
+        lambda d, _: payments.set_credit_limit(d.db, d.manager, a_patient(d.db), 500_000, now=NOW),
+        "patient",
+        1,
+    ),
+    "credit_notes.issue_credit_note": (
+        saved_invoice,
+        lambda d, inv: credit_notes.issue_credit_note(
+            d.db,
+            d.manager,
+            inv.invoice_number,
+            [(1, 1)],
+            reason="Not given",
+            refund_method=None,
+            now=NOW,
+        ),
+        "credit_note",
+        1,
+    ),
+    "printer_settings.save_printer_settings": (
+        nothing,
+        lambda d, _: save_printer_settings(d.db, d.manager, PrinterSettings(), now=NOW),
+        None,
+        0,
+    ),
+    "payment_settings.save_payment_settings": (
+        nothing,
+        lambda d, _: save_payment_settings(d.db, d.manager, PaymentSettings(), now=NOW),
+        None,
+        0,
+    ),
+    "patients.walk_in_patient": (
+        nothing,
+        lambda d, _: patients.walk_in_patient(d.db, d.desk, now=NOW),
+        "patient",
+        1,
+    ),
+    "counter_sessions.open_session": (
+        nothing,
+        lambda d, _: counter_sessions.open_session(d.db, d.desk, opening_float=100_000, now=NOW),
+        "counter_session",
+        1,
+    ),
+    "counter_sessions.cash_movement": (
+        opened_drawer,
+        lambda d, _: counter_sessions.cash_movement(
+            d.db, d.desk, kind="in", amount=50_000, reason="Change from the bank", now=NOW
+        ),
+        "cash_movement",
+        1,
+    ),
+    "counter_sessions.close_session": (
+        opened_drawer,
+        lambda d, drawer: counter_sessions.close_session(
+            d.db, d.desk, drawer.id, denominations={"500": 2}, reason="", now=NOW
+        ),
+        "counter_session",
+        1,
+    ),
     "invoicing.cancel_invoice": (
         saved_invoice,
         lambda d, inv: invoicing.cancel_invoice(
