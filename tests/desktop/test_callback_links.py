@@ -97,6 +97,7 @@ def test_after_saving_ctrl_b_asks_for_the_saved_invoices_patient(
     pick_patient(qtbot, invoice, patient)
     add_by_typing(qtbot, invoice, "SPF50")
     wait_priced(qtbot, invoice)
+    invoice.save()  # the payment step
     with qtbot.waitSignal(invoice.invoice_saved, timeout=WAIT_MS):
         qtbot.keyClick(
             QApplication.focusWidget(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier

@@ -108,7 +108,8 @@ def scan_and_sell(qtbot, db, desk):
     qtbot.waitUntil(lambda: counter.cart.rowCount() == 1, timeout=WAIT_MS)
     settle(qtbot, counter)
     with qtbot.waitSignal(counter.invoice_saved, timeout=WAIT_MS):
-        qtbot.keyClick(counter.item_field, Qt.Key.Key_S, CTRL)
+        counter.save()  # the payment step
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_S, CTRL)  # cash, saved
     settle(qtbot, counter)
     document = counter.saved_invoice()
     assert document is not None
