@@ -18,7 +18,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import quote
@@ -80,6 +80,22 @@ class Tender:
         return sum(line.amount for line in self.lines if line.method is not Method.ON_ACCOUNT)
 
 
+def check_lines(
+    lines: Sequence[TenderLine],
+    *,
+    needs_reference: Iterable[Method] = (),
+    labels: Mapping[Method, str] | None = None,
+) -> None:
+    """Rule 1 for each line: an amount above 0, and a reference where the branch asks one."""
+    needing = set(needs_reference)
+    for line in lines:
+        label = (labels or {}).get(line.method, line.method.label)
+        if line.amount <= 0:
+            raise PaymentError(f"A {label} payment needs an amount above 0")
+        if line.method in needing and not line.reference.strip():
+            raise PaymentError(f"Type the {label} reference (slip or transaction id)")
+
+
 def check_tender(
     payable: int,
     lines: Sequence[TenderLine],
@@ -87,14 +103,12 @@ def check_tender(
     registered_patient: bool,
     needs_reference: Iterable[Method] = (),
     advance_available: int = 0,
+    labels: Mapping[Method, str] | None = None,
 ) -> Tender:
-    """Rules 1 to 3 for the tender of an invoice of `payable` paise."""
-    needing = set(needs_reference)
+    """Rules 1 to 3 for the tender of an invoice of `payable` paise (`labels`: the
+    branch's names for the methods, for the sentences)."""
+    check_lines(lines, needs_reference=needs_reference, labels=labels)
     for line in lines:
-        if line.amount <= 0:
-            raise PaymentError(f"A {line.method.label} payment needs an amount above 0")
-        if line.method in needing and not line.reference.strip():
-            raise PaymentError(f"Type the {line.method.label} reference (slip or transaction id)")
         if line.method is Method.ON_ACCOUNT and not registered_patient:
             raise PaymentError("On account needs a registered patient, not a walk-in")
     advance = sum(line.amount for line in lines if line.method is Method.ADVANCE)

@@ -79,11 +79,11 @@ from services.numbering import allocate_invoice_number
 from services.payment_settings import read_payment_settings
 from services.payments import (
     MONEY_METHODS,
-    _allocation,
-    _find_invoice,
-    _payment_row,
-    _write,
+    allocation_row,
+    find_invoice,
     invoice_owed,
+    payment_row,
+    write_money,
 )
 from services.uow import UnitOfWork
 
@@ -266,7 +266,7 @@ def load_credit_note_document(session: Session, note_id: uuid.UUID) -> CreditNot
 def credit_notes_of(db: Database, invoice_number: str) -> tuple[CreditNoteDocument, ...]:
     """An invoice's credit notes, oldest first."""
     with db.session(write=False) as session:
-        invoice = _find_invoice(session, invoice_number)
+        invoice = find_invoice(session, invoice_number)
         ids = session.scalars(
             select(CreditNote.id)
             .where(CreditNote.invoice_id == invoice.id)
@@ -341,7 +341,7 @@ def _columns(row: Any) -> dict[str, Any]:
 
 
 def _read(session: Session, number: str) -> _Invoice:
-    invoice = _find_invoice(session, number)
+    invoice = find_invoice(session, number)
     patient = session.get_one(Patient, invoice.patient_id)
     branch = session.get_one(Branch, invoice.branch_id)
     line_ids = [line.id for line in invoice.lines]
@@ -763,7 +763,7 @@ def _money(
     common: dict[str, Any] = {"branch_id": note.branch_id, "patient_id": note.patient_id}
     payments = []
     if split.refunded and method is not None:
-        payment = _payment_row(
+        payment = payment_row(
             **common,
             session_id=counter_id,
             kind="refund",
@@ -775,7 +775,7 @@ def _money(
         )
         payment.credit_note_id = note.id
         payments.append(payment)
-    allocation = _allocation(
+    allocation = allocation_row(
         None,
         **common,
         invoice_id=invoice.id,
@@ -785,7 +785,7 @@ def _money(
         now=uow.now,
     )
     allocation.credit_note_id = note.id
-    _write(uow, payments, [allocation])
+    write_money(uow, payments, [allocation])
 
 
 __all__ = [

@@ -5,6 +5,7 @@ them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -61,6 +62,16 @@ class PaymentSettings:
     @property
     def offered(self) -> tuple[MethodSetting, ...]:
         return tuple(s for s in self.methods if s.enabled)
+
+    @property
+    def labels(self) -> dict[Method, str]:
+        return {s.method: s.label for s in self.methods}
+
+    def check_offered(self, methods: Iterable[Method]) -> None:
+        """Refuse a method the branch has switched off (an advance is always offered)."""
+        for method in methods:
+            if method is not Method.ADVANCE and not self.setting(method).enabled:
+                raise PaymentError(f"{self.label(method)} is not offered at this branch")
 
     @property
     def needing_reference(self) -> tuple[Method, ...]:

@@ -39,6 +39,7 @@ from domain.payments import (
     Tender,
     TenderLine,
     allocate,
+    check_lines,
     check_tender,
 )
 from domain.roles import Role, require_role
@@ -232,7 +233,7 @@ def _session_id(
     return None if counter is None else counter.id
 
 
-def _payment_row(
+def payment_row(
     *,
     branch_id: uuid.UUID,
     patient_id: uuid.UUID,
@@ -246,6 +247,7 @@ def _payment_row(
     change: int = 0,
     approved_by: uuid.UUID | None = None,
 ) -> Payment:
+    """A payment row built for `write_money` (credit notes pay back with it too)."""
     return Payment(
         id=uuid.uuid4(),
         branch_id=branch_id,
@@ -265,7 +267,7 @@ def _payment_row(
     )
 
 
-def _allocation(
+def allocation_row(
     payment: Payment | None,
     *,
     branch_id: uuid.UUID,
@@ -276,6 +278,7 @@ def _allocation(
     actor: CurrentUser,
     now: datetime,
 ) -> PaymentAllocation:
+    """An allocation row built for `write_money` (negative for a credit note)."""
     return PaymentAllocation(
         id=uuid.uuid4(),
         branch_id=branch_id,
@@ -317,9 +320,7 @@ def check_sale_tender(
     settings = read_payment_settings(session)
     if not lines:
         lines = [TenderLine(Method.ON_ACCOUNT, payable)] if payable else []
-    for line in lines:
-        if line.method is not Method.ADVANCE and not settings.setting(line.method).enabled:
-            raise PaymentError(f"{settings.label(line.method)} is not offered at this branch")
+    settings.check_offered(line.method for line in lines)
     advance = (
         patient_advance(session, patient.id)
         if any(line.method is Method.ADVANCE for line in lines)
@@ -331,6 +332,7 @@ def check_sale_tender(
         registered_patient=not patient.is_walk_in,
         needs_reference=settings.needing_reference,
         advance_available=advance,
+        labels=settings.labels,
     )
     allowed_by = _check_credit(session, patient, tender.due, approver) if tender.due else None
     return SaleTender(
@@ -374,7 +376,7 @@ def record_sale_tender(
         if line.method is not Method.ADVANCE:
             change = change_left if line.method is Method.CASH else 0
             change_left -= change
-            payment = _payment_row(
+            payment = payment_row(
                 **common,
                 session_id=checked.session_id,
                 kind="sale",
@@ -387,7 +389,7 @@ def record_sale_tender(
             )
             rows.append(payment)
         allocations.append(
-            _allocation(
+            allocation_row(
                 payment,
                 **common,
                 invoice_id=invoice.id,
@@ -397,7 +399,7 @@ def record_sale_tender(
                 now=uow.now,
             )
         )
-    _write(uow, rows, allocations)
+    write_money(uow, rows, allocations)
     return tuple(
         DocumentPayment(
             line.method.value,
@@ -433,7 +435,9 @@ def _check_credit(
     )
 
 
-def _write(uow: UnitOfWork, payments: list[Payment], allocations: list[PaymentAllocation]) -> None:
+def write_money(
+    uow: UnitOfWork, payments: list[Payment], allocations: list[PaymentAllocation]
+) -> None:
     """Insert the rows just built (plain INSERTs: nothing reads them back through the
     session) and queue each for the centre."""
     session = uow.session
@@ -462,14 +466,8 @@ def _check_money_lines(session: Session, lines: Sequence[TenderLine]) -> list[Te
             raise PaymentError(
                 f"{line.method.label} is not money taken; choose cash, UPI, card or wallet"
             )
-        if not settings.setting(line.method).enabled:
-            raise PaymentError(f"{settings.label(line.method)} is not offered at this branch")
-        if line.amount <= 0:
-            raise PaymentError(f"A {line.method.label} payment needs an amount above 0")
-        if line.method in settings.needing_reference and not line.reference.strip():
-            raise PaymentError(
-                f"Type the {settings.label(line.method)} reference (slip or transaction id)"
-            )
+    settings.check_offered(line.method for line in lines)
+    check_lines(lines, needs_reference=settings.needing_reference, labels=settings.labels)
     return list(lines)
 
 
@@ -515,7 +513,7 @@ def _take(
         common: dict[str, Any] = {"branch_id": branch_id, "patient_id": patient_id}
         for line in money:
             allocation = allocate(line.amount, invoices)
-            payment = _payment_row(
+            payment = payment_row(
                 **common,
                 session_id=session_id,
                 kind=kind if allocation.to_invoices or kind == "advance" else "advance",
@@ -528,7 +526,7 @@ def _take(
             taken = dict(allocation.to_invoices)
             for key, amount in allocation.to_invoices:
                 allocations.append(
-                    _allocation(
+                    allocation_row(
                         payment,
                         **common,
                         invoice_id=uuid.UUID(key),
@@ -541,7 +539,7 @@ def _take(
                 paid_to[key] = paid_to.get(key, 0) + amount
             invoices = [OpenInvoice(inv.key, inv.owed - taken.get(inv.key, 0)) for inv in invoices]
             to_advance += allocation.advance
-        _write(uow, rows, allocations)
+        write_money(uow, rows, allocations)
         numbers = {
             str(i): n
             for i, n in session.execute(
@@ -567,7 +565,8 @@ def _take(
         return Receipt(tuple(p.id for p in rows), to_invoices, to_advance, account)
 
 
-def _find_invoice(session: Session, number: str) -> InvoiceHeader:
+def find_invoice(session: Session, number: str) -> InvoiceHeader:
+    """The invoice of this number, however its case was typed."""
     invoice = session.scalar(
         select(InvoiceHeader).where(InvoiceHeader.invoice_number == number.strip().upper())
     )
@@ -586,7 +585,7 @@ def take_payment(
 ) -> Receipt:
     """A payment on one invoice; what is more than it owes becomes the patient's advance."""
     with db.session(write=False) as session:
-        invoice = _find_invoice(session, invoice_number)
+        invoice = find_invoice(session, invoice_number)
         if invoice.status == "cancelled":
             raise PaymentError(f"Invoice {invoice.invoice_number} is cancelled: nothing is due")
         if invoice_owed(session, invoice) == 0:

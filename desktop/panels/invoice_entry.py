@@ -447,6 +447,7 @@ class InvoiceEntryPanel(QWidget):
         if compact == self._compact:
             return
         self._compact = compact
+        self.tender_pane.set_compact(compact)
         head = self._head
         placed = (
             self._patient_label,

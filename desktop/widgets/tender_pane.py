@@ -101,6 +101,7 @@ class TenderPane(QFrame):
         self._settings: tuple[MethodSetting, ...] = ()
         self._method = Method.CASH
         self._state = TenderState(0, 0, 0, 0)
+        self._columns = 3
 
         heading = QLabel("Payment")
         heading.setObjectName("PaneHeading")
@@ -219,8 +220,22 @@ class TenderPane(QFrame):
             button.clicked.connect(lambda _=False, i=index: self.pick(i))
             self._group.addButton(button, index)
             button.setMinimumHeight(button.sizeHint().height())
-            self._method_row.addWidget(button, index // 3, index % 3)
+            self._method_row.addWidget(button, index // self._columns, index % self._columns)
         self.pick(0, focus=False)
+
+    def set_compact(self, compact: bool) -> None:
+        """A narrow window: two method buttons per row, so none is squeezed, and room made
+        for them by leaving out the key hint and the Back button (Esc does it; the button's
+        tooltip and F1 say so)."""
+        self.hint.setVisible(not compact)
+        self.back_button.setVisible(not compact)
+        columns = 2 if compact else 3
+        if columns == self._columns:
+            return
+        self._columns = columns
+        for index, button in enumerate(self._group.buttons()):
+            self._method_row.removeWidget(button)
+            self._method_row.addWidget(button, index // columns, index % columns)
 
     def method(self) -> Method:
         return self._method
