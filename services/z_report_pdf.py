@@ -43,6 +43,13 @@ def default_pdf_name(report: SessionReport) -> str:
     return f"{report.kind}-{day}-{desk}-{report.session.id.hex[:8]}.pdf"
 
 
+def write_z_report(report: SessionReport, folder: Path) -> Path:
+    """Write the report's PDF into `folder` under its default name; returns the path."""
+    path = folder / default_pdf_name(report)
+    render_z_report_pdf(report, path)
+    return path
+
+
 def _when(report: SessionReport, moment: Any) -> str:
     if moment is None:
         return "-"

@@ -39,7 +39,6 @@ from domain.money import format_rupees, rupees_to_paise
 from services import counter_sessions
 from services.auth import CurrentUser
 from services.counter_sessions import Movement, SessionReport, SessionSummary
-from services.z_report_pdf import default_pdf_name, render_z_report_pdf
 
 OPEN_SESSION_SHORTCUT = "Ctrl+Shift+O"
 CASH_SHORTCUT = "Ctrl+Shift+M"
@@ -596,9 +595,10 @@ class DayCloseDialog(_SessionDialog):
             report = counter_sessions.close_session(
                 db, user, session_id, denominations=counts, reason=reason, now=now
             )
-            path = folder / default_pdf_name(report)
-            render_z_report_pdf(report, path)
-            return report, path
+            # Imported here: ReportLab is not needed to start the app.
+            from services.z_report_pdf import write_z_report
+
+            return report, write_z_report(report, folder)
 
         self._say("Closing the session...", error=False)
         self._run(close, self._closed)

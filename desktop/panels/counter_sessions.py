@@ -31,7 +31,6 @@ from domain.money import format_rupees
 from services import counter_sessions
 from services.auth import CurrentUser
 from services.counter_sessions import SessionSummary
-from services.z_report_pdf import default_pdf_name, render_z_report_pdf
 
 HEADERS = ["Date", "Desk", "Status", "Opened by", "Float", "Counted", "Difference", "Closed by"]
 
@@ -171,10 +170,10 @@ class CounterSessionsPanel(QWidget):
         db, folder = self._db, self._pdf_folder
 
         def write() -> Path:
-            report = counter_sessions.x_report(db, chosen.id)
-            path = folder / default_pdf_name(report)
-            render_z_report_pdf(report, path)
-            return path
+            # Imported here: ReportLab is not needed to start the app.
+            from services.z_report_pdf import write_z_report
+
+            return write_z_report(counter_sessions.x_report(db, chosen.id), folder)
 
         self._run(write, self._written)
 
