@@ -13,7 +13,7 @@ import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 # Modules that are slow to import and that start-up does not need.
-HEAVY_MODULES = ("pyqtgraph", "reportlab", "matplotlib", "pandas", "numpy")
+HEAVY_MODULES = ("pyqtgraph", "reportlab", "escpos", "matplotlib", "pandas", "numpy")
 
 
 def main() -> int:

@@ -36,7 +36,6 @@ from PySide6.QtWidgets import QDialog, QWidget
 
 from domain.log import pdf as log
 from services.errors import ServiceError
-from services.escpos_printing import print_receipt_escpos, print_test_page_escpos
 from services.invoice_document import InvoiceDocument
 from services.printer_settings import PrinterSettings
 from services.receipt_text import (
@@ -248,6 +247,10 @@ def print_document(
     With no printer on this computer the PDF goes to `pdf_folder` (Documents/Frontdesk/
     receipts by default) and `open_file` is asked to show it."""
     if layout == "receipt" and printer_name is None and settings.uses_escpos:
+        # Imported here: python-escpos reads its printer database (a quarter of a second)
+        # on import, which start-up need not pay.
+        from services.escpos_printing import print_receipt_escpos
+
         return print_receipt_escpos(settings, document, open_drawer=open_drawer)
     name = settings.system_printer if printer_name is None else printer_name
     printer = qt_printer(name)
@@ -299,6 +302,8 @@ def print_receipt(
 def print_test_page(settings: PrinterSettings, *, pdf_folder: Path | None = None) -> str:
     """A few lines on the chosen printer to check it works; a sentence of what happened."""
     if settings.uses_escpos:
+        from services.escpos_printing import print_test_page_escpos
+
         return print_test_page_escpos(settings)
     width = settings.columns
     name = settings.system_printer or QPrinterInfo.defaultPrinterName() or "none (PDF)"
