@@ -34,6 +34,7 @@ from PySide6.QtGui import (
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import QDialog, QWidget
 
+from desktop.workers import OpCounter
 from domain.log import pdf as log
 from services.errors import ServiceError
 from services.invoice_document import InvoiceDocument
@@ -297,6 +298,39 @@ def print_receipt(
         pdf_folder=pdf_folder,
         open_file=open_file,
     )
+
+
+def reaches_a_printer(settings: PrinterSettings) -> bool:
+    """A receipt printed with these settings goes to a printer, not to a PDF file."""
+    return settings.uses_escpos or bool(settings.system_printer) or bool(system_printers())
+
+
+def start_receipt(
+    ops: OpCounter,
+    document: InvoiceDocument,
+    settings: PrinterSettings,
+    parent: QWidget,
+    *,
+    said: Callable[[str], object],
+    failed: Callable[[Exception], object],
+    pdf_folder: Path | None = None,
+    open_file: Callable[[Path], object] | None = None,
+) -> None:
+    """print_receipt without freezing the window: an ESC/POS printer is written to on a
+    worker thread (one switched off takes its whole timeout to say so); Qt's print system
+    on this one (its dialog and the painter's printer belong to the UI thread, and it
+    only hands the job to the spooler). `said` gets the sentence, `failed` the error."""
+    if settings.uses_escpos:
+        ops.run(lambda: print_receipt(document, None, settings), said, failed)
+        return
+    try:
+        sentence = print_receipt(
+            document, parent, settings, pdf_folder=pdf_folder, open_file=open_file
+        )
+    except ServiceError as error:
+        failed(error)
+        return
+    said(sentence)
 
 
 def print_test_page(settings: PrinterSettings, *, pdf_folder: Path | None = None) -> str:

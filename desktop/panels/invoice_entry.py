@@ -73,6 +73,7 @@ from services.invoice_document import InvoiceDocument
 from services.invoicing import CartRequest, Quote
 from services.patients import PatientMatch
 from services.payment_settings import payment_settings
+from services.printer_settings import PrinterSettings
 from services.promotions import CodeRow
 
 T = TypeVar("T")
@@ -91,9 +92,10 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Alt+C", "Invoice: go to the promo code"),
     ("F9 / Ctrl+S", "Invoice: take the payment (the tender step)"),
     ("1-6", "Payment: pick the method (1 Cash, 2 UPI, ...); Enter takes the amount"),
-    ("Ctrl+S", "Payment: save the invoice with its payments, then open the PDF"),
+    ("Ctrl+S", "Payment: save the invoice with its payments, then print the receipt"),
     ("Esc", "Payment: back to the cart"),
-    ("Ctrl+P", "Invoice: open the PDF again to print it"),
+    ("Ctrl+P", "Invoice: print the receipt again"),
+    ("Ctrl+Shift+P", "Invoice: open the A4 PDF"),
     ("Ctrl+N", "Invoice: start a new invoice"),
     ("Ctrl+B", "Invoice: request a callback for this patient (opens Callbacks)"),
     ("F3", "Invoice: the chosen patient's page (details, edit, invoices)"),
@@ -211,8 +213,13 @@ class InvoiceEntryPanel(QWidget):
         self.cart = self.session.cart
         self._code_lookup = 0
         self._discard_armed = False
-        # The PDF being written is opened once written (after a save, or Print again).
+        # The PDF being written is opened once written (after a save with no printer to
+        # print the receipt on, or Open A4 PDF).
         self._open_when_written = False
+        # After a save: whether the receipt went to a printer (None: not known yet).
+        self._receipt_printed: bool | None = None
+        self._pdf_ready: str | None = None
+        self._prints = OpCounter(self)
         self._question: QMessageBox | None = None
         self._tender_started = False
         self.manager_dialog: QDialog | None = None
@@ -386,10 +393,14 @@ class InvoiceEntryPanel(QWidget):
         self.saved_detail.setObjectName("SavedDetail")
         self.pdf_label = QLabel()
         self.pdf_label.setObjectName("Muted")
-        self.print_button = QPushButton("Print again  (Ctrl+P)")
+        self.print_button = QPushButton("Print receipt  (Ctrl+P)")
         self.print_button.setAutoDefault(False)
-        self.print_button.setToolTip("Open the PDF again to print it")
-        self.print_button.clicked.connect(self.print_again)
+        self.print_button.setToolTip("Print the receipt again on the counter's printer")
+        self.print_button.clicked.connect(self.print_receipt)
+        self.pdf_button = QPushButton("Open A4 PDF  (Ctrl+Shift+P)")
+        self.pdf_button.setAutoDefault(False)
+        self.pdf_button.setToolTip("Open the invoice's A4 PDF in the PDF viewer")
+        self.pdf_button.clicked.connect(self.print_again)
         self.new_button = QPushButton("New invoice  (Ctrl+N)")
         self.new_button.setObjectName("PrimaryButton")
         self.new_button.setAutoDefault(False)
@@ -402,6 +413,7 @@ class InvoiceEntryPanel(QWidget):
         saved_column.addWidget(self.pdf_label)
         saved_column.addSpacing(4)
         saved_column.addWidget(self.print_button)
+        saved_column.addWidget(self.pdf_button)
         saved_column.addWidget(self.new_button)
         self.saved_card.hide()
 
@@ -521,6 +533,7 @@ class InvoiceEntryPanel(QWidget):
             *self.promo_codes.remove_buttons(),
             self.save_button,
             self.print_button,
+            self.pdf_button,
             self.new_button,
             self.new_patient_button,
             self.callback_button,
@@ -551,7 +564,8 @@ class InvoiceEntryPanel(QWidget):
             ("Ctrl+Return", self.tender),
             ("Ctrl+N", self.new_invoice),
             ("Ctrl+Shift+N", self.new_patient),
-            ("Ctrl+P", self.print_again),
+            ("Ctrl+P", self.print_receipt),
+            ("Ctrl+Shift+P", self.print_again),
             ("Ctrl+D", self.edit_discount),
             (CALLBACK_SHORTCUT, self.request_callback),
             (PATIENT_PAGE_SHORTCUT, self.open_patient_page),
@@ -594,7 +608,12 @@ class InvoiceEntryPanel(QWidget):
 
     def is_idle(self) -> bool:
         """Nothing is searching, pricing, saving or writing a PDF."""
-        return self._ops.idle and not self.patient_field.is_busy() and not self.item_field.is_busy()
+        return (
+            self._ops.idle
+            and self._prints.idle
+            and not self.patient_field.is_busy()
+            and not self.item_field.is_busy()
+        )
 
     def state(self) -> CounterState:
         return self.session.state
@@ -1202,18 +1221,33 @@ class InvoiceEntryPanel(QWidget):
         self._update_save_button()
         self.new_button.setFocus(Qt.FocusReason.OtherFocusReason)
         self._open_when_written = True
+        self._receipt_printed = None
+        self._pdf_ready = None
+        self._print_receipt_of(document, after_save=True)
         self.invoice_saved.emit(str(document.id))
 
     # -- the PDF -------------------------------------------------------------------------
 
     def _pdf_written(self, path: str) -> None:
-        opening = self._open_when_written and self._open_file is not None
-        self.pdf_label.setText("PDF written and opened." if opening else "PDF written.")
-        self.pdf_label.setToolTip(path)
+        self._pdf_ready = path
         self.pdf_written.emit(path)
-        if self._open_when_written:
-            self._open_when_written = False
+        self._open_written_pdf()
+
+    def _open_written_pdf(self) -> None:
+        """After a save the A4 PDF stands in for the receipt where no printer printed it:
+        opened once both the PDF and the printer's answer are in."""
+        path = self._pdf_ready
+        if path is None or self._receipt_printed is None:
+            return
+        opening = (
+            self._open_when_written and not self._receipt_printed and self._open_file is not None
+        )
+        if not self._receipt_printed:
+            self.pdf_label.setText("PDF written and opened." if opening else "PDF written.")
+        self.pdf_label.setToolTip(path)
+        if self._open_when_written and not self._receipt_printed:
             self._open(Path(path))
+        self._open_when_written = False
 
     def _pdf_failed(self, detail: str) -> None:
         self._open_when_written = False
@@ -1225,7 +1259,7 @@ class InvoiceEntryPanel(QWidget):
             self._open_file(path)
 
     def print_again(self) -> None:
-        """Open the saved invoice's PDF again (writing it first if it is missing)."""
+        """Open the saved invoice's A4 PDF (writing it first if it is missing)."""
         if self.session.saved_invoice() is None:
             return
         path = self.session.pdf_path()
@@ -1233,7 +1267,54 @@ class InvoiceEntryPanel(QWidget):
             self._open(path)
         else:
             self._open_when_written = True
+            self._receipt_printed = False
             self.session.write_pdf()
+
+    def print_receipt(self) -> None:
+        """Print the saved invoice's receipt again (Ctrl+P)."""
+        document = self.session.saved_invoice()
+        if document is not None and self._prints.idle:
+            self._print_receipt_of(document, after_save=False)
+
+    def _print_receipt_of(self, document: InvoiceDocument, *, after_save: bool) -> None:
+        """The receipt on the printer the settings name. Straight after a save, with no
+        printer to reach, the A4 PDF opens instead (as it always did); asked for again, the
+        receipt itself becomes a PDF beside the invoice's."""
+        db = self._db
+        # Imported on the first print: Qt's print support is not needed to start the app.
+        from desktop import printing
+        from services.printer_settings import printer_settings
+
+        def loaded(settings: PrinterSettings) -> None:
+            if self.session.saved_invoice() is not document:
+                return  # a new invoice was started meanwhile
+            if after_save and not printing.reaches_a_printer(settings):
+                self._receipt_printed = False
+                self._open_written_pdf()
+                return
+            self.pdf_label.setText("Printing the receipt...")
+            printing.start_receipt(
+                self._prints,
+                document,
+                settings,
+                self,
+                said=printed,
+                failed=not_printed,
+                pdf_folder=self.session.invoice_folder,
+                open_file=self._open_file,
+            )
+
+        def printed(sentence: str) -> None:
+            self._receipt_printed = True
+            self.pdf_label.setText(sentence)
+            self._open_written_pdf()
+
+        def not_printed(error: Exception) -> None:
+            self._receipt_printed = True  # the message is about the printer, not the PDF
+            self.pdf_label.setText(f"{error_sentence(error)} Press Ctrl+P to try again.")
+            self._open_written_pdf()
+
+        self._prints.run(lambda: printer_settings(db), loaded, not_printed)
 
     # -- starting over, parking ----------------------------------------------------------
 
@@ -1253,6 +1334,7 @@ class InvoiceEntryPanel(QWidget):
         """Start over at once: an unsaved cart is dropped without asking."""
         self._discard_armed = False
         self._open_when_written = False
+        self._pdf_ready = None
         if not self.session.new_invoice():
             return
         self._show_code_status(None)

@@ -44,13 +44,15 @@ from domain.roles import Role, has_role
 from services.auth import CurrentUser
 from services.branch import BranchInfo
 from services.credit_notes import CreditNoteDocument
+from services.invoice_document import InvoiceDocument
 from services.invoice_search import InvoiceRow, find_invoices
 from services.payment_settings import PaymentSettings, payment_settings
 from services.payments import Receipt, take_payment
+from services.printer_settings import PrinterSettings
 
 SHORTCUTS = (
     ("Enter / P", "Invoices: write the A4 invoice and open it"),
-    ("R", "Invoices: write the 80 mm receipt and open it"),
+    ("R", "Invoices: print the receipt again (Settings, Printer)"),
     ("Y", "Invoices: take a payment on the chosen invoice"),
     ("F", "Invoices: refund the chosen invoice (credit note)"),
 )
@@ -163,7 +165,7 @@ class InvoicesPanel(QWidget):
         self.start.installEventFilter(self)
         self.end.installEventFilter(self)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._enable_actions())
-        self.table.doubleClicked.connect(lambda _index: self.print_selected("a4"))
+        self.table.doubleClicked.connect(lambda _index: self.open_selected())
 
         self.message = QLabel()
         self.message.setObjectName("invoicesMessage")
@@ -172,10 +174,13 @@ class InvoicesPanel(QWidget):
 
         self.open_button = QPushButton("Open A4  (Enter)")
         self.open_button.setToolTip("Write the A4 invoice as a PDF and open it (Enter or P)")
-        self.open_button.clicked.connect(lambda: self.print_selected("a4"))
-        self.receipt_button = QPushButton("Receipt 80 mm  (R)")
-        self.receipt_button.setToolTip("Write the 80 mm receipt as a PDF and open it (R)")
-        self.receipt_button.clicked.connect(lambda: self.print_selected("receipt"))
+        self.open_button.clicked.connect(lambda: self.open_selected())
+        self.receipt_button = QPushButton("Print receipt  (R)")
+        self.receipt_button.setToolTip(
+            "Print the receipt on the counter's printer (Settings, Printer); with no printer "
+            "it is saved as a PDF and opened (R)"
+        )
+        self.receipt_button.clicked.connect(self.print_receipt)
         self.pay_button = QPushButton("Take payment  (Y)")
         self.pay_button.setToolTip("Take a payment on the chosen invoice (Y)")
         self.pay_button.clicked.connect(self.ask_for_payment)
@@ -304,10 +309,10 @@ class InvoicesPanel(QWidget):
                 return False
             key = event.key()
             if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_P):
-                self.print_selected("a4")
+                self.open_selected()
                 return True
             if key == Qt.Key.Key_R:
-                self.print_selected("receipt")
+                self.print_receipt()
                 return True
             if key == Qt.Key.Key_Y:
                 self.ask_for_payment()
@@ -321,17 +326,15 @@ class InvoicesPanel(QWidget):
 
     # -- printing ------------------------------------------------------------------------
 
-    def print_selected(self, variant: str) -> None:
-        """Write the chosen invoice as an A4 invoice or an 80 mm receipt, then open it."""
+    def open_selected(self) -> None:
+        """Write the chosen invoice as its A4 PDF, then open it (Enter, P)."""
         row = self.selected()
         if row is None:
             return
         db, number = self._db, row.number
         folder = self.invoice_folder
-        name = pdf_file_name(number)
-        path = folder / (name if variant == "a4" else name.replace(".pdf", "-receipt.pdf"))
-        kind = "invoice" if variant == "a4" else "receipt"
-        self.message.setText(f"Writing the {kind} {number}...")
+        path = folder / pdf_file_name(number)
+        self.message.setText(f"Writing the invoice {number}...")
 
         def write() -> Path:
             from services.invoice_pdf import render_invoice_pdf
@@ -339,7 +342,7 @@ class InvoicesPanel(QWidget):
 
             document = invoice_by_number(db, number)
             folder.mkdir(parents=True, exist_ok=True)
-            render_invoice_pdf(document, path, variant=variant)  # type: ignore[arg-type]
+            render_invoice_pdf(document, path, variant="a4")
             return path
 
         def written(done: Path) -> None:
@@ -348,13 +351,47 @@ class InvoicesPanel(QWidget):
             if opened is False or opened is None:
                 self.message.setText(f"PDF saved to {done}")
             else:
-                self.message.setText(f"Opened the {kind} {number} ({done.name}).")
+                self.message.setText(f"Opened the invoice {number} ({done.name}).")
 
         def failed(error: Exception) -> None:
             log_failure(error)
             self.message.setText(error_sentence(error))
 
         self._prints.run(write, written, failed)
+
+    def print_receipt(self) -> None:
+        """Reprint the chosen invoice's receipt where Settings > Printer says (R)."""
+        row = self.selected()
+        if row is None:
+            return
+        db, number, folder = self._db, row.number, self.invoice_folder
+        self.message.setText(f"Printing the receipt of {number}...")
+        # Imported on the first print: Qt's print support is not needed to start the app.
+        from desktop import printing
+        from services.invoicing import invoice_by_number
+        from services.printer_settings import printer_settings
+
+        def load() -> tuple[InvoiceDocument, PrinterSettings]:
+            return invoice_by_number(db, number), printer_settings(db)
+
+        def loaded(found: tuple[InvoiceDocument, PrinterSettings]) -> None:
+            document, settings = found
+            printing.start_receipt(
+                self._prints,
+                document,
+                settings,
+                self,
+                said=self.message.setText,
+                failed=failed,
+                pdf_folder=folder,
+                open_file=self._open_file,
+            )
+
+        def failed(error: Exception) -> None:
+            log_failure(error)
+            self.message.setText(error_sentence(error))
+
+        self._prints.run(load, loaded, failed)
 
     # -- cancelling ----------------------------------------------------------------------
 

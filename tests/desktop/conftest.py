@@ -21,13 +21,13 @@ from PySide6.QtCore import QCoreApplication, QSettings, QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
 
 from db.engine import Database
-from desktop import theme
+from desktop import printing, theme
 from desktop.workers import BackgroundOp
 from services.auth import CurrentUser, sign_in
 from services.branch import BranchInfo, get_branch
 from services.counter_sessions import open_session
 from services.setup import initialise, open_branch_database
-from tests.desktop.helpers import FRONT_DESK, MANAGER, NOW, TODAY, fixed_clock
+from tests.desktop.helpers import FRONT_DESK, MANAGER, NOW, TODAY, NoPrinters, fixed_clock
 
 # A task that has just delivered its result still counts as active until it returns.
 GRACE_MS = 1000
@@ -156,6 +156,12 @@ def fresh_settings(tmp_path: Path) -> Iterator[QSettings]:
     settings = QSettings(str(folder / "frontdesk.ini"), QSettings.Format.IniFormat)
     yield settings
     settings.sync()
+
+
+@pytest.fixture(autouse=True)
+def _no_printers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sends a job to a real printer of the machine it runs on."""
+    monkeypatch.setattr(printing, "QPrinterInfo", NoPrinters)
 
 
 @pytest.fixture(autouse=True)

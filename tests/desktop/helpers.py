@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from PySide6.QtPrintSupport import QPrinterInfo
 from PySide6.QtWidgets import QApplication, QWidget
 
 from domain.roles import Role
@@ -44,3 +45,24 @@ def save_screenshot(widget: QWidget, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     assert widget.grab().save(str(path)), f"could not write {path}"
     return path
+
+
+class NoPrinters:
+    """QPrinterInfo on a computer with no printer, whatever the test machine has: every
+    desktop test prints to PDF files (tests/desktop/conftest.py puts it in place)."""
+
+    @staticmethod
+    def availablePrinterNames() -> list[str]:  # noqa: N802 (Qt's name)
+        return []
+
+    @staticmethod
+    def defaultPrinterName() -> str:  # noqa: N802
+        return ""
+
+    @staticmethod
+    def defaultPrinter() -> QPrinterInfo:  # noqa: N802
+        return QPrinterInfo()
+
+    @staticmethod
+    def printerInfo(name: str) -> QPrinterInfo:  # noqa: N802
+        return QPrinterInfo()

@@ -27,7 +27,9 @@ from desktop.widgets.cart_table import EMPTY_TITLE
 from desktop.widgets.new_patient import NewPatientDialog
 from services import auth, invoicing
 from services.invoicing import CartItem, CartRequest
+from services.printer_settings import PrinterSettings, save_printer_settings
 from tests.desktop.helpers import NOW, save_screenshot
+from tests.desktop.test_printing import DRAWER_KICK
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 WAIT_MS = 10_000
@@ -260,14 +262,57 @@ def test_seed_000_botox_makes_the_consultation_free_and_the_invoice_prints(
     assert "\u20b94,500.00" in text
     assert "You saved" in text and "PREMIUM_CONSULT" in text
 
-    # Print again opens the same file; Ctrl+N starts the next invoice at the patient.
-    qtbot.mouseClick(panel.print_button, Qt.MouseButton.LeftButton)
+    # Open A4 PDF opens the same file; Print receipt, with no printer on this computer,
+    # writes the receipt as a PDF beside it and opens that. Ctrl+N starts the next invoice.
+    qtbot.mouseClick(panel.pdf_button, Qt.MouseButton.LeftButton)
     assert opened == [pdf, pdf]
+    qtbot.mouseClick(panel.print_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, panel)
+    receipt = opened[-1]
+    assert len(opened) == 3 and receipt != pdf and receipt.parent == pdf.parent
+    # (The test's viewer says nothing back, so the message claims no more than the file.)
+    assert panel.pdf_label.text() == f"No printer found: PDF saved to {receipt}."
+    squeezed = "".join(pdf_text(receipt).split())  # a fixed-pitch font extracts with gaps
+    assert "***PAID***" in squeezed and number in squeezed
     press(qtbot, Qt.Key.Key_N, CTRL)
     assert panel.saved_invoice() is None and panel.cart.rowCount() == 0
     assert panel.patient() is None and focused() is panel.patient_field
     assert totals(panel)["Payable"] == "Rs.0.00"
     settle(qtbot, panel)
+
+
+def test_a_cash_sale_prints_its_receipt_on_the_escpos_printer_and_opens_the_drawer(
+    qtbot, db, manager, counter, opened, tmp_path
+):
+    """Print at the counter goes where Settings > Printer says: here an ESC/POS printer
+    at a device file, read back. The A4 PDF is still written, but not opened."""
+    device = tmp_path / "lp0"
+    device.touch()
+    settings = PrinterSettings(target="escpos", escpos_kind="file", escpos_address=str(device))
+    save_printer_settings(db, manager, settings, now=NOW)
+    _window, panel = counter
+    pick_patient(qtbot, panel, a_patient(db))
+    add_by_typing(qtbot, panel, "consult")
+    wait_priced(qtbot, panel)
+    with qtbot.waitSignal(panel.invoice_saved, timeout=WAIT_MS):
+        save_paid(qtbot)
+    settle(qtbot, panel)
+
+    number = panel.saved_invoice().invoice_number
+    sent = device.read_bytes()
+    assert number.encode() in sent and b"*** PAID ***" in sent
+    assert sent.count(DRAWER_KICK) == 1
+    assert panel.pdf_label.text() == (
+        f"Printed {number} on the printer at {device} and opened the cash drawer."
+    )
+    qtbot.waitUntil(lambda: panel.session.pdf_path() is not None, timeout=WAIT_MS)
+    assert opened == []  # the receipt was printed: no viewer opens the A4 PDF
+
+    # Ctrl+P prints it again (the device file is written afresh each time).
+    device.write_bytes(b"")
+    press(qtbot, Qt.Key.Key_P, CTRL)
+    settle(qtbot, panel)
+    assert device.read_bytes() == sent
 
 
 # -- the barcode scanner -----------------------------------------------------------------
@@ -839,7 +884,8 @@ def test_f1_lists_the_counters_shortcuts(qtbot, counter):
     window, _panel = counter
     dialog = window.show_help()
     rows = dict(dialog.shortcuts())
-    assert rows["Ctrl+S"] == "Payment: save the invoice with its payments, then open the PDF"
+    assert rows["Ctrl+S"] == "Payment: save the invoice with its payments, then print the receipt"
+    assert rows["Ctrl+P"] == "Invoice: print the receipt again"
     assert rows["Ctrl+N"] == "Invoice: start a new invoice"
     assert rows["Ctrl+Shift+N"] == "Invoice: register a new patient"
     assert rows["Del"] == "Invoice: remove the selected line"

@@ -1,11 +1,11 @@
 """Printing from the desktop through Qt's print system (to a PDF printer here) and to an
-ESC/POS printer at a device file."""
+ESC/POS printer at a device file. The machine's own printers are hidden from every desktop
+test (tests/desktop/conftest.py)."""
 
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from PySide6.QtPrintSupport import QPrinterInfo
 
 from desktop import printing
 from services.errors import ServiceError
@@ -16,31 +16,6 @@ from tests.services.test_invoice_pdf import forty_line_invoice, seed_000_invoice
 MM = 72 / 25.4
 CASH = DocumentPayment("cash", "Cash", 200_000)
 DRAWER_KICK = b"\x1bp\x00"
-
-
-class NoPrinters:
-    """QPrinterInfo on a computer with no printer (whatever the test machine has)."""
-
-    @staticmethod
-    def availablePrinterNames():  # noqa: N802 (Qt's name)
-        return []
-
-    @staticmethod
-    def defaultPrinterName():  # noqa: N802
-        return ""
-
-    @staticmethod
-    def defaultPrinter():  # noqa: N802
-        return QPrinterInfo()
-
-    @staticmethod
-    def printerInfo(name):  # noqa: N802
-        return QPrinterInfo()
-
-
-@pytest.fixture
-def no_printers(monkeypatch):
-    monkeypatch.setattr(printing, "QPrinterInfo", NoPrinters)
 
 
 def squeezed(path):
@@ -88,7 +63,7 @@ def test_the_a4_layout_is_an_a4_page_with_lines_totals_and_status(qapp, tmp_path
 
 
 def test_with_no_printer_the_receipt_is_saved_as_a_pdf_and_the_message_says_only_that(
-    qapp, tmp_path, no_printers
+    qapp, tmp_path
 ):
     shown = []
     message = printing.print_receipt(
@@ -100,7 +75,7 @@ def test_with_no_printer_the_receipt_is_saved_as_a_pdf_and_the_message_says_only
     assert "SVC-2026-2027-00123" in squeezed(path)[1]
 
 
-def test_with_no_printer_a_viewer_that_opens_the_pdf_is_said(qapp, tmp_path, no_printers):
+def test_with_no_printer_a_viewer_that_opens_the_pdf_is_said(qapp, tmp_path):
     message = printing.print_receipt(
         seed_000_invoice(), None, pdf_folder=tmp_path, open_file=lambda _p: True
     )
@@ -109,7 +84,7 @@ def test_with_no_printer_a_viewer_that_opens_the_pdf_is_said(qapp, tmp_path, no_
     )
 
 
-def test_a_printer_name_this_computer_does_not_have_is_refused(qapp, no_printers):
+def test_a_printer_name_this_computer_does_not_have_is_refused(qapp):
     settings = PrinterSettings(system_printer="Front desk TM-T82")
     with pytest.raises(ServiceError, match="no printer called Front desk TM-T82"):
         printing.print_receipt(seed_000_invoice(), None, settings)
@@ -127,7 +102,7 @@ def test_an_escpos_setting_sends_the_receipt_there_and_opens_the_drawer(qapp, tm
     assert DRAWER_KICK in device.read_bytes()
 
 
-def test_the_test_page_without_a_printer_is_a_pdf(qapp, tmp_path, no_printers):
+def test_the_test_page_without_a_printer_is_a_pdf(qapp, tmp_path):
     message = printing.print_test_page(PrinterSettings(), pdf_folder=tmp_path)
     assert message == f"No printer found: PDF saved to {tmp_path / 'test-page.pdf'}."
     assert "48charactersaline" in squeezed(Path(tmp_path / "test-page.pdf"))[1]
