@@ -50,6 +50,7 @@ from domain.money import format_rupees
 from domain.payments import upi_link
 from domain.words import rupees_in_words
 from services.invoice_document import DocumentLine, InvoiceDocument
+from services.receipt_text import paid_status_text, payment_label
 
 Variant = Literal["a4", "receipt"]
 
@@ -143,7 +144,7 @@ def render_invoice_pdf(
 
 def upi_payload(doc: InvoiceDocument, upi_id: str) -> str:
     """The UPI deep link a payment app reads from the QR: payee, name, amount, note."""
-    return upi_link(upi_id, doc.branch.name, doc.total_amount, doc.invoice_number)
+    return upi_link(upi_id, doc.branch.name, doc.amount_due, doc.invoice_number)
 
 
 # --- fonts, styles and assets -------------------------------------------------------------
@@ -321,7 +322,8 @@ def _signed(paise: int) -> str:
 
 
 def _payable(doc: InvoiceDocument) -> bool:
-    return doc.status != CANCELLED and doc.total_amount > 0
+    """Something is left to pay: the UPI QR asks for it."""
+    return doc.status != CANCELLED and doc.amount_due > 0
 
 
 def _percent(value: Any) -> str:
@@ -402,6 +404,30 @@ def _totals_rows(doc: InvoiceDocument, styles: _Styles) -> tuple[list[list[Any]]
     return rows, len(rows) - 1
 
 
+def _settlement_rows(doc: InvoiceDocument) -> list[list[Any]]:
+    """Below the payable (issue #11): each payment, the change handed back, credit notes,
+    what is still due and the paid status, as the receipt prints them
+    (services.receipt_text rule 4). A cancelled invoice has its banner instead."""
+    if doc.status == CANCELLED:
+        return []
+    rows: list[list[Any]] = []
+    for index, payment in enumerate(doc.payments):
+        label = payment_label(payment.label, payment.reference)
+        rows.append([f"Paid: {label}" if index == 0 else f"      {label}", _money(payment.amount)])
+    if doc.change_given:
+        rows.append(["Change", _money(doc.change_given)])
+    if doc.credited:
+        rows.append(["Credit notes", _minus(doc.credited)])
+    if doc.amount_due:
+        rows.append(["Balance due", _money(doc.amount_due)])
+    rows.append([_STATUS_LABEL, paid_status_text(doc)])
+    return rows
+
+
+# The last row of the totals: PAID, PARTLY PAID or UNPAID.
+_STATUS_LABEL = "Status"
+
+
 # Labels of the totals rows that explain the amount rather than add to it.
 _GST_LABELS = ("Taxable value", "CGST", "SGST", "IGST", "GST included", "Exempt supplies")
 
@@ -426,6 +452,8 @@ def _gst_rows(doc: InvoiceDocument) -> list[list[Any]]:
 
 def _totals_table(doc: InvoiceDocument, styles: _Styles, widths: Sequence[float]) -> Table:
     rows, payable = _totals_rows(doc, styles)
+    settlement = _settlement_rows(doc)
+    rows += settlement
     table = Table(rows, colWidths=list(widths))
     commands: list[tuple[Any, ...]] = [
         ("FONT", (0, 0), (-1, -1), FONT, styles.size),
@@ -439,8 +467,19 @@ def _totals_table(doc: InvoiceDocument, styles: _Styles, widths: Sequence[float]
         ("FONT", (0, payable), (-1, payable), FONT_BOLD, styles.size + 2),
         ("TOPPADDING", (0, payable), (-1, payable), 4),
     ]
+    if settlement:
+        first = payable + 1
+        commands += [
+            ("LINEABOVE", (0, first), (-1, first), 0.4, MUTED),
+            ("TOPPADDING", (0, first), (-1, first), 4),
+            ("FONT", (0, len(rows) - 1), (-1, len(rows) - 1), FONT_BOLD, styles.size),
+        ]
     for row, (label, _amount) in enumerate(rows):
-        if label.startswith("Promotion "):
+        if label == "Balance due":
+            commands.append(("FONT", (0, row), (-1, row), FONT_BOLD, styles.size))
+        elif label == _STATUS_LABEL and doc.amount_due:
+            commands.append(("TEXTCOLOR", (0, row), (-1, row), ALERT))
+        elif label.startswith("Promotion "):
             commands.append(("TEXTCOLOR", (0, row), (-1, row), SAVING))
         elif label in _GST_LABELS:
             commands.append(("TEXTCOLOR", (0, row), (-1, row), MUTED))
@@ -455,7 +494,7 @@ def _payment_block(
         return []
     return [
         _QrCode(qr_payload, size),
-        _p(f"Scan to pay {_money(doc.total_amount)} with any UPI app", styles.small),
+        _p(f"Scan to pay {_money(doc.amount_due)} with any UPI app", styles.small),
         _p(f"UPI ID: {upi_id.strip()}", styles.muted),
     ]
 

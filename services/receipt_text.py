@@ -61,7 +61,7 @@ def payments_summary(doc: InvoiceDocument) -> str:
     """'Paid: Cash 500.00 / UPI 250.00 ref 4411', or '' when nothing was paid."""
     if not doc.payments:
         return ""
-    parts = [_payment_label(p.label, p.reference) + f" {money(p.amount)}" for p in doc.payments]
+    parts = [payment_label(p.label, p.reference) + f" {money(p.amount)}" for p in doc.payments]
     return "Paid: " + " / ".join(parts)
 
 
@@ -134,7 +134,8 @@ def _wrap(text: str, width: int) -> list[str]:
     return textwrap.wrap(" ".join(text.split()), width, break_long_words=True) or [""]
 
 
-def _payment_label(label: str, reference: str) -> str:
+def payment_label(label: str, reference: str) -> str:
+    """A payment method's name with its reference: 'UPI ref 4411'."""
     return f"{label} ref {reference}" if reference else label
 
 
@@ -258,7 +259,7 @@ def _payments(out: _Lines, doc: InvoiceDocument) -> None:
         out.centre(f"You saved Rs.{money(savings)}", bold=True)
     out.rule()
     for index, payment in enumerate(doc.payments):
-        label = _payment_label(payment.label, payment.reference)
+        label = payment_label(payment.label, payment.reference)
         if index == 0:
             out.row(f"Paid: {label}", money(payment.amount))
         else:

@@ -13,7 +13,12 @@ from pypdf import PdfReader
 
 from domain.branch import BranchDetails
 from domain.gst import split_line
-from services.invoice_document import DocumentLine, InvoiceDocument, PromotionSaving
+from services.invoice_document import (
+    DocumentLine,
+    DocumentPayment,
+    InvoiceDocument,
+    PromotionSaving,
+)
 from services.invoice_pdf import render_invoice_pdf, savings_sentence, upi_payload
 
 UPI_ID = "lumen.indiranagar@okhdfcbank"
@@ -211,7 +216,7 @@ def test_receipt_is_one_80_mm_page_that_grows_with_the_lines():
     for reader in (short, long):
         assert len(reader.pages) == 1
         assert float(reader.pages[0].mediabox.width) == pytest.approx(80 / 25.4 * 72)
-    assert float(long.pages[0].mediabox.height) > 3 * float(short.pages[0].mediabox.height)
+    assert float(long.pages[0].mediabox.height) > 2.5 * float(short.pages[0].mediabox.height)
     assert "Sunscreen SPF 50 (50 g), batch 40" in all_text(long)
 
 
@@ -297,6 +302,43 @@ def test_a_upi_id_adds_a_payment_qr_for_the_payable_amount():
         0
     ].get_contents().get_data().count(b" re")
     assert extra > 200
+
+
+@pytest.mark.parametrize("variant", ["a4", "receipt"])
+def test_a_half_paid_invoice_shows_its_payments_the_balance_and_a_qr_for_the_rest(variant):
+    half_by_upi = DocumentPayment("upi", "UPI", 225_000, reference="4411")
+    document = seed_000_invoice(payments=(half_by_upi,))
+    text = all_text(render(document, variant=variant, upi_id=UPI_ID))
+
+    assert "Amount payable ₹4,500.00 Paid: UPI ref 4411 ₹2,250.00" in text
+    assert "Balance due ₹2,250.00 Status PARTLY PAID" in text
+    assert "Scan to pay ₹2,250.00 with any UPI app" in text
+
+
+@pytest.mark.parametrize("variant", ["a4", "receipt"])
+def test_a_paid_invoice_says_paid_with_the_change_and_asks_for_nothing(variant):
+    payments = (
+        DocumentPayment("upi", "UPI", 225_000),
+        DocumentPayment("cash", "Cash", 225_000),
+    )
+    document = seed_000_invoice(payments=payments, change_given=25_000)
+    text = all_text(render(document, variant=variant, upi_id=UPI_ID))
+
+    assert "Paid: UPI ₹2,250.00 Cash ₹2,250.00 Change ₹250.00 Status PAID" in text
+    assert "Balance due" not in text and "Scan to pay" not in text
+
+
+def test_an_unpaid_invoice_with_a_credit_note_shows_what_it_took_off():
+    text = all_text(render(seed_000_invoice(credited=400_000)))
+
+    # Nothing was paid of what the credit note left: unpaid (as the receipt says).
+    assert "Credit notes -₹4,000.00 Balance due ₹500.00 Status UNPAID" in text
+
+
+def test_a_cancelled_invoice_has_no_status_row():
+    text = all_text(render(seed_000_invoice(status="cancelled", cancel_reason="Typo")))
+
+    assert "Status" not in text and "Balance due" not in text
 
 
 def test_the_upi_link_names_payee_amount_and_invoice():
