@@ -101,6 +101,20 @@ def register(commands: common.Subparsers) -> None:
         add_pay_option(command, required=True)
         command.add_argument("--json", action="store_true")
         command.set_defaults(handler=cmd_settle if name == "settle" else cmd_advance)
+    listing = sub.add_parser("list", help="a patient's payments, newest first, with their ids")
+    listing.add_argument("patient", metavar="MOBILE_OR_ID")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=cmd_list)
+    text = (
+        "reverse a payment taken by mistake (manager, or --approver): a new row of the "
+        "opposite amount; what it paid on invoices is owed again"
+    )
+    reverse = sub.add_parser("reverse", help=text, description=common.described(text))
+    reverse.add_argument("payment", metavar="PAYMENT_ID", help="as `payment list` prints it")
+    reverse.add_argument("--reason", required=True, help="why it is reversed (kept in the audit)")
+    add_approver_option(reverse)
+    reverse.add_argument("--json", action="store_true")
+    reverse.set_defaults(handler=cmd_reverse)
     methods = sub.add_parser("methods", help="the branch's payment methods and credit limit")
     methods.add_argument("--json", action="store_true")
     methods.set_defaults(handler=cmd_methods)
@@ -197,6 +211,73 @@ def cmd_advance(args: argparse.Namespace) -> None:
         match = patients.resolve_patient(db, args.patient)
         receipt = payments.take_advance(db, user, match.id, args.pay, now=common.now())
     _print_receipt(receipt, args)
+
+
+def entry_json(entry: payments.PaymentEntry) -> dict[str, Any]:
+    return {
+        "id": str(entry.id),
+        "at": entry.at.isoformat(),
+        "kind": entry.kind,
+        "method": entry.method,
+        "label": entry.label,
+        "amount": rupees(entry.amount),
+        "reference": entry.reference,
+        "invoice_number": entry.invoice_number,
+        "reverses_id": None if entry.reverses_id is None else str(entry.reverses_id),
+        "reversed": entry.reversed,
+        "notes": entry.notes,
+    }
+
+
+def cmd_list(args: argparse.Namespace) -> None:
+    with common.signed_in(args) as (db, _user):
+        match = patients.resolve_patient(db, args.patient)
+        entries = payments.patient_payments(db, match.id)
+        zone = common.zone(db)
+    if args.json:
+        common.print_json({"patient": match.name, "payments": [entry_json(e) for e in entries]})
+        return
+    if not entries:
+        print(f"{match.name} has no payments.")
+        return
+    common.print_table(
+        [
+            {
+                "payment": entry.id.hex[:8],
+                "when": f"{entry.at.astimezone(zone):%Y-%m-%d %H:%M}",
+                "kind": entry.kind,
+                "method": entry.label + (f" ref {entry.reference}" if entry.reference else ""),
+                "amount": rupees(entry.amount),
+                "invoice": entry.invoice_number or "",
+                "note": "reversed" if entry.reversed else entry.notes,
+            }
+            for entry in entries
+        ]
+    )
+
+
+def cmd_reverse(args: argparse.Namespace) -> None:
+    with common.signed_in(args) as (db, user):
+        payment_id = payments.find_payment(db, args.payment)
+        allowed_by = approver(db, args, "Reversing a payment")
+        reversal = payments.reverse_payment(
+            db, user, payment_id, args.reason, now=common.now(), approver=allowed_by
+        )
+    if args.json:
+        common.print_json(
+            {
+                "reversal_id": str(reversal.reversal_id),
+                "amount": rupees(reversal.amount),
+                "method": reversal.method,
+                "owed_again": {n: rupees(a) for n, a in reversal.reopened},
+                "account": account_json(reversal.account),
+            }
+        )
+        return
+    print(f"Reversed Rs.{rupees(reversal.amount)} ({reversal.method}).")
+    for number, amount in reversal.reopened:
+        print(f"  {number} owes Rs.{rupees(amount)} again")
+    _print_account(reversal.account)
 
 
 def cmd_methods(args: argparse.Namespace) -> None:

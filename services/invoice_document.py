@@ -292,6 +292,8 @@ def invoice_money(
         else:
             method, reference = payment.method, payment.reference
             label = settings.label(payment.method)
+            if payment.kind == "reversal":
+                label = f"{label} reversed"
         payments.append(
             DocumentPayment(method, label, allocation.amount, reference, allocation.created_at)
         )

@@ -43,7 +43,7 @@ from domain.payments import (
     check_tender,
 )
 from domain.roles import Role, require_role
-from services import documents
+from services import documents, ids
 from services.auth import CurrentUser
 from services.branch import this_branch_id
 from services.counter_sessions import open_session_for
@@ -200,6 +200,61 @@ def patient_account(db: Database, patient_id: uuid.UUID) -> Account:
     """A patient's dues, advance and balance."""
     with db.session(write=False) as session:
         return read_account(session, patient_id)
+
+
+@dataclass(frozen=True)
+class PaymentEntry:
+    """One payment row as a patient's account lists it (paise; below 0 paid back)."""
+
+    id: uuid.UUID
+    at: datetime
+    kind: str
+    method: str
+    label: str
+    amount: int
+    reference: str
+    invoice_number: str | None
+    reverses_id: uuid.UUID | None
+    reversed: bool
+    notes: str
+
+    @property
+    def reversible(self) -> bool:
+        return self.kind in REVERSIBLE and self.amount > 0 and not self.reversed
+
+
+def patient_payments(db: Database, patient_id: uuid.UUID) -> tuple[PaymentEntry, ...]:
+    """A patient's payments, newest first, each saying whether it was reversed."""
+    with db.session(write=False) as session:
+        labels = read_payment_settings(session).labels
+        found = session.execute(
+            select(Payment, InvoiceHeader.invoice_number)
+            .outerjoin(InvoiceHeader, InvoiceHeader.id == Payment.invoice_id)
+            .where(Payment.patient_id == patient_id)
+            .order_by(Payment.created_at.desc(), Payment.id)
+        ).all()
+    undone = {row.reverses_id for row, _number in found if row.reverses_id is not None}
+    return tuple(
+        PaymentEntry(
+            id=row.id,
+            at=row.created_at,
+            kind=row.kind,
+            method=row.method,
+            label=labels.get(Method(row.method), row.method),
+            amount=row.amount,
+            reference=row.reference,
+            invoice_number=number,
+            reverses_id=row.reverses_id,
+            reversed=row.id in undone,
+            notes=row.notes,
+        )
+        for row, number in found
+    )
+
+
+def find_payment(db: Database, text: str) -> uuid.UUID:
+    """A payment by its id or the id's first characters (as `payment list` prints it)."""
+    return ids.resolve_id(db, Payment.id, text, what="payment", hint="'frontdesk payment list'")
 
 
 # ----------------------------------------------------------------------------- writing
@@ -647,6 +702,112 @@ def take_advance(
         open_invoices=[],
         action="payment.advance",
     )
+
+
+# Kinds of payment a reversal may undo: money taken. A refund is undone by a new sale.
+REVERSIBLE = ("sale", "settlement", "advance")
+
+
+@dataclass(frozen=True)
+class Reversal:
+    """A payment reversed: the new row's id, the invoices the money is owed on again (by
+    number), and the patient's account after it."""
+
+    reversal_id: uuid.UUID
+    amount: int
+    method: str
+    reopened: tuple[tuple[str, int], ...]
+    account: Account
+
+
+def reverse_payment(
+    db: Database,
+    actor: CurrentUser,
+    payment_id: uuid.UUID,
+    reason: str,
+    *,
+    now: datetime,
+    approver: CurrentUser | None = None,
+) -> Reversal:
+    """Undo a payment taken by mistake (a failed card slip, the wrong method or patient):
+    a new row of the opposite amount names the one it reverses, which stays as it was.
+    What it paid on invoices is owed again; an advance it made must still be unused. A
+    manager reverses, or allows it with their PIN (`approver`); the audit keeps both."""
+    allowed_by = approver or actor
+    require_role(allowed_by.role, Role.MANAGER, "Reversing a payment")
+    reason = " ".join(reason.split())
+    if not reason:
+        raise PaymentError("Say why the payment is reversed")
+    with UnitOfWork(db, actor, now) as uow:
+        session = uow.session
+        original = session.get(Payment, payment_id)
+        if original is None:
+            raise NotFound("There is no such payment.")
+        if original.kind not in REVERSIBLE or original.amount <= 0:
+            raise PaymentError(
+                "Only money taken (a sale, a settlement, an advance) can be reversed"
+            )
+        if session.scalar(select(Payment.id).where(Payment.reverses_id == original.id)):
+            raise PaymentError("That payment is reversed already")
+        line = TenderLine(Method(original.method), original.amount, original.reference)
+        row = payment_row(
+            branch_id=original.branch_id,
+            patient_id=original.patient_id,
+            session_id=_session_id(session, original.branch_id, [line]),
+            kind="reversal",
+            line=TenderLine(line.method, -original.amount, line.reference),
+            actor=actor,
+            now=now,
+            invoice_id=original.invoice_id,
+            approved_by=None if approver is None else approver.id,
+        )
+        row.reverses_id = original.id
+        row.notes = reason
+        applied = session.execute(
+            select(
+                PaymentAllocation.invoice_id, InvoiceHeader.invoice_number, PaymentAllocation.amount
+            )
+            .join(InvoiceHeader, InvoiceHeader.id == PaymentAllocation.invoice_id)
+            .where(PaymentAllocation.payment_id == original.id)
+            .order_by(PaymentAllocation.created_at, PaymentAllocation.id)
+        ).all()
+        allocations = [
+            allocation_row(
+                row,
+                branch_id=original.branch_id,
+                patient_id=original.patient_id,
+                invoice_id=invoice_id,
+                amount=-amount,
+                kind="payment",
+                actor=actor,
+                now=now,
+            )
+            for invoice_id, _number, amount in applied
+        ]
+        write_money(uow, [row], allocations)
+        if patient_advance(session, original.patient_id) < 0:
+            raise PaymentError(
+                "The advance this payment made has been used on an invoice since: refund or "
+                "cancel that invoice first"
+            )
+        reopened = tuple((number, amount) for _id, number, amount in applied)
+        uow.audit(
+            "payment.reverse",
+            "payment",
+            original.id,
+            {
+                "reversal_id": str(row.id),
+                "amount": documents.rupees(original.amount),
+                "method": original.method,
+                "reason": reason,
+                "reopened": {n: documents.rupees(a) for n, a in reopened},
+                "approved_by": None if approver is None else approver.username,
+            },
+        )
+        account = read_account(session, original.patient_id)
+        uow.commit()
+    log.info("payment %s reversed by %s", original.id, row.id)
+    return Reversal(row.id, original.amount, original.method, reopened, account)
 
 
 def set_credit_limit(

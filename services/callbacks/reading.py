@@ -29,6 +29,7 @@ from domain.callbacks import (
     queue_key,
 )
 from domain.roles import Role, require_role
+from services import ids
 from services.auth import CurrentUser
 from services.branch import this_branch_id
 from services.callbacks.log import activity_entries
@@ -218,26 +219,6 @@ def get_callback(
 
 def resolve_id(db: Database, text: str) -> uuid.UUID:
     """The request named by its id or the first characters of it (at least six)."""
-    key = text.strip().lower().replace("-", "")
-    try:
-        return uuid.UUID(key) if len(key) == 32 else _by_prefix(db, key)
-    except ValueError:
-        raise NotFound(
-            f"'{text}' is not a callback id; copy it from 'frontdesk callback queue'."
-        ) from None
-
-
-def _by_prefix(db: Database, prefix: str) -> uuid.UUID:
-    if len(prefix) < 6 or any(c not in "0123456789abcdef" for c in prefix):
-        raise ValueError(prefix)
-    with db.session(write=False) as session:
-        matches = [
-            i for i in session.scalars(select(CallbackRequest.id)) if i.hex.startswith(prefix)
-        ]
-    if len(matches) != 1:
-        raise NotFound(
-            f"No callback id starts with '{prefix}'."
-            if not matches
-            else f"{len(matches)} callbacks start with '{prefix}'; give more of the id."
-        )
-    return matches[0]
+    return ids.resolve_id(
+        db, CallbackRequest.id, text, what="callback", hint="'frontdesk callback queue'"
+    )

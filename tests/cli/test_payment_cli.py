@@ -109,3 +109,42 @@ def test_a_manager_allows_credit_over_the_limit_by_pin(clinic, tmp_path):
         " FROM audit_log WHERE action = 'invoice.credit_allowed'",
     )
     assert (by, allowed) == ("Priya Sharma", "Meera Nair")
+
+
+def test_a_payment_is_listed_and_reversed_with_a_managers_pin(clinic, tmp_path):
+    path, mobiles = clinic
+    sale = ("invoice", "create", "--patient", mobiles[2], "--item", "CONSULT")
+    sold = json.loads(
+        desk(path, *sale, "--pay", "card:500:SLIP7", "--json", tmp_path=tmp_path).stdout
+    )
+    listed = desk(path, "payment", "list", mobiles[2], tmp_path=tmp_path).stdout
+    [card] = json.loads(
+        desk(path, "payment", "list", mobiles[2], "--json", tmp_path=tmp_path).stdout
+    )["payments"]
+    assert card["id"][:8] in listed and "SLIP7" in listed and card["reversed"] is False
+
+    reverse = ("payment", "reverse", card["id"][:8], "--reason", "slip failed")
+    refused = desk(path, *reverse, tmp_path=tmp_path, check=False)
+    assert refused.returncode == 1 and "manager" in refused.stderr.lower()
+    unknown = desk(
+        path, "payment", "reverse", "zz", "--reason", "x", tmp_path=tmp_path, check=False
+    )
+    assert unknown.returncode == 1 and "not a payment id" in unknown.stderr
+
+    os.environ["FRONTDESK_APPROVER_PIN"] = "2222"
+    try:
+        reversed_ = json.loads(
+            desk(path, *reverse, "--approver", "meera", "--json", tmp_path=tmp_path).stdout
+        )
+    finally:
+        del os.environ["FRONTDESK_APPROVER_PIN"]
+    assert reversed_["owed_again"] == {sold["invoice_number"]: "500.00"}
+    assert reversed_["account"]["owed"] == "500.00"
+    shown = json.loads(
+        desk(path, "invoice", "show", sold["invoice_number"], "--json", tmp_path=tmp_path).stdout
+    )
+    assert shown["money"]["status"] == "unpaid"
+    assert query(path, "SELECT amount, kind, notes FROM payments ORDER BY created_at") == [
+        (50_000, "sale", ""),
+        (-50_000, "reversal", "slip failed"),
+    ]

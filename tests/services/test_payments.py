@@ -303,3 +303,99 @@ def test_allocations_never_exceed_an_invoice(demo_db, desk):
             )
         ).all()
     assert dict(applied) == {a.id: a.total_amount, b.id: 100}
+
+
+# -- reversing a payment ------------------------------------------------------------------
+
+
+def test_a_payment_taken_by_mistake_is_reversed_by_a_new_row_and_is_owed_again(
+    demo_db, desk, manager, drawer
+):
+    saved = invoicing.save_invoice(
+        demo_db,
+        desk,
+        cart(demo_db, "BOTOX50", "CONSULT"),
+        now=NOW,
+        payments=[upi(225_000), cash(225_000)],
+    )
+    [upi_row] = [p for p in rows(demo_db, Payment, invoice_id=saved.id) if p.method == "upi"]
+
+    later = NOW + timedelta(minutes=5)
+    reversal = payments.reverse_payment(
+        demo_db, manager, upi_row.id, "  UPI  failed at the bank ", now=later
+    )
+
+    assert (reversal.amount, reversal.method) == (225_000, "upi")
+    assert reversal.reopened == ((saved.invoice_number, 225_000),)
+    [original] = rows(demo_db, Payment, id=upi_row.id)
+    assert (original.amount, original.kind) == (225_000, "sale")  # never edited
+    [new] = rows(demo_db, Payment, reverses_id=upi_row.id)
+    assert (new.kind, new.amount, new.notes, new.session_id) == (
+        "reversal",
+        -225_000,
+        "UPI failed at the bank",
+        drawer.id,
+    )
+    again = invoicing.invoice_by_number(demo_db, saved.invoice_number)
+    assert (again.amount_paid, again.amount_due, again.paid_status) == (
+        225_000,
+        225_000,
+        "partly_paid",
+    )
+    assert [p.label for p in again.payments][-1] == "UPI reversed"
+    assert reversal.account.balance == 225_000
+    with demo_db.session(write=False) as session:
+        audit = session.scalars(select(AuditLog).where(AuditLog.action == "payment.reverse")).one()
+        queued = session.scalars(
+            select(SyncOutbox.doc_id).where(SyncOutbox.doc_type == "payment")
+        ).all()
+    assert audit.details["reason"] == "UPI failed at the bank"
+    assert str(new.id) in {str(q) for q in queued}
+
+    with pytest.raises(PaymentError, match="reversed already"):
+        payments.reverse_payment(demo_db, manager, upi_row.id, "again", now=later)
+
+
+def test_a_reversal_needs_a_manager_or_a_managers_pin_and_a_reason(demo_db, desk, manager, drawer):
+    patient = a_patient(demo_db, 2)
+    receipt = payments.take_advance(demo_db, desk, patient, [upi(50_000)], now=NOW)
+    [payment_id] = receipt.payment_ids
+
+    with pytest.raises(PermissionDenied):
+        payments.reverse_payment(demo_db, desk, payment_id, "wrong patient", now=NOW)
+    with pytest.raises(PaymentError, match="Say why"):
+        payments.reverse_payment(demo_db, desk, payment_id, "  ", now=NOW, approver=manager)
+    assert rows(demo_db, Payment, reverses_id=payment_id) == []
+
+    reversal = payments.reverse_payment(
+        demo_db, desk, payment_id, "wrong patient", now=NOW, approver=manager
+    )
+    assert reversal.account.advance == 0 and reversal.reopened == ()
+    [new] = rows(demo_db, Payment, reverses_id=payment_id)
+    assert (new.created_by, new.approved_by) == (desk.id, manager.id)
+
+
+def test_an_advance_already_used_cannot_be_reversed_and_nothing_is_written(demo_db, desk, manager):
+    patient = a_patient(demo_db, 3)
+    receipt = payments.take_advance(demo_db, desk, patient, [upi(200_000)], now=NOW)
+    invoicing.save_invoice(
+        demo_db,
+        desk,
+        cart(demo_db, "CONSULT", patient=patient),
+        now=NOW,
+        payments=[TenderLine(Method.ADVANCE, 50_000)],
+    )
+    before = len(rows(demo_db, Payment)), len(rows(demo_db, PaymentAllocation))
+
+    with pytest.raises(PaymentError, match="used on an invoice"):
+        payments.reverse_payment(demo_db, manager, receipt.payment_ids[0], "typo", now=NOW)
+
+    assert (len(rows(demo_db, Payment)), len(rows(demo_db, PaymentAllocation))) == before
+
+
+def test_a_refund_or_a_reversal_cannot_itself_be_reversed(demo_db, desk, manager):
+    patient = a_patient(demo_db, 4)
+    receipt = payments.take_advance(demo_db, desk, patient, [upi(10_000)], now=NOW)
+    reversal = payments.reverse_payment(demo_db, manager, receipt.payment_ids[0], "typo", now=NOW)
+    with pytest.raises(PaymentError, match="Only money taken"):
+        payments.reverse_payment(demo_db, manager, reversal.reversal_id, "undo", now=NOW)

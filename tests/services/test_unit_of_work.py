@@ -199,6 +199,16 @@ WRITES: dict[str, tuple[Any, Any, str | tuple[str, ...] | None, int]] = {
         "payment",
         1,
     ),
+    "payments.reverse_payment": (
+        lambda d: payments.take_payment(
+            d.db, d.desk, saved_invoice(d).invoice_number, [upi()], now=NOW
+        ),
+        lambda d, receipt: payments.reverse_payment(
+            d.db, d.manager, receipt.payment_ids[0], "UPI failed", now=NOW
+        ),
+        ("payment", "payment_allocation"),
+        2,
+    ),
     "payments.set_credit_limit": (
         nothing,
         lambda d, _: payments.set_credit_limit(d.db, d.manager, a_patient(d.db), 500_000, now=NOW),
