@@ -11,14 +11,17 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
+from typing import Any
 
 import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from db import dashboard as queries
 from db.engine import Database
-from db.models import Branch
+from db.models import Branch, Patient
 from domain import rfm
 from domain.fiscal import fiscal_year_bounds
 from domain.patients import PatientDetailsError, normalise_mobile
@@ -124,6 +127,25 @@ def _mobile(text: str | None) -> str | None:
         raise DashboardError(str(exc)) from exc
 
 
+def _without_walk_in(session: Session, totals: queries.VisitTotals) -> queries.VisitTotals:
+    """The walk-in customer stands for everyone not registered: not a customer to score,
+    count or call back, so the dashboard leaves it out."""
+    walk_in = {key.hex for key in session.scalars(select(Patient.id).where(Patient.is_walk_in))}
+    if not walk_in.intersection(totals.patient_ids):
+        return totals
+    keep = np.fromiter(
+        (key not in walk_in for key in totals.patient_ids), np.bool_, len(totals.patient_ids)
+    )
+    kept: dict[str, Any] = {
+        item.name: value[keep]
+        for item in fields(totals)
+        if isinstance(value := getattr(totals, item.name), np.ndarray)
+    }
+    return replace(
+        totals, patient_ids=[key for key in totals.patient_ids if key not in walk_in], **kept
+    )
+
+
 def rfm_report(
     db: Database, actor: CurrentUser, filters: DashboardFilters, *, today: date
 ) -> RfmReport:
@@ -135,11 +157,14 @@ def rfm_report(
         start_month = session.get_one(Branch, this_branch_id(session)).fiscal_year_start_month
         start, end = _window(filters, queries.first_visit_day(session), today)
         years = rfm.fiscal_years_touched(start, end, start_month)
-        totals = queries.visit_totals(
+        totals = _without_walk_in(
             session,
-            start=start,
-            end=end,
-            ranges=[fiscal_year_bounds(year, start_month) for year in years],
+            queries.visit_totals(
+                session,
+                start=start,
+                end=end,
+                ranges=[fiscal_year_bounds(year, start_month) for year in years],
+            ),
         )
         matching = (
             queries.patients_matching(session, mobile=mobile, name=name) if mobile or name else None

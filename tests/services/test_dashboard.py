@@ -249,6 +249,22 @@ def test_cancelled_invoices_and_later_visits_do_not_count(tmp_path, admin_of):
     assert before.figures.kpis.customer_spending > Decimal(0)
 
 
+def test_the_walk_in_customer_is_not_a_customer_of_the_dashboard(tmp_path, admin_of):
+    db, frame = random_clinic(tmp_path / "clinic.db", 4, invoices=500)
+    busiest = frame[frame.status == "issued"].patient.value_counts().index[0]
+    with db.session(write=True) as session, session.begin():
+        session.execute(
+            update(Patient).where(Patient.id == uuid.UUID(hex=busiest)).values(is_walk_in=True)
+        )
+    report = dashboard.rfm_report(db, admin_of(db), DashboardFilters(), today=TODAY)
+    rows = dashboard.customers(db, admin_of(db), report)
+    db.close()
+    others = frame[frame.patient != busiest]
+    first = frame[frame.status == "issued"].date.min().date()
+    assert_same(report, rfm_reference.compute(others, first, TODAY))
+    assert busiest not in {row.patient_id.hex for row in rows}
+
+
 @pytest.mark.parametrize(
     ("filters", "message"),
     [
