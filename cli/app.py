@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from cli import (
+    backups,
     branch,
     callback,
     catalog,
@@ -63,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     gui.set_defaults(handler=None)
 
     for group in (
+        backups,
         branch,
         invoice,
         patient,

@@ -13,7 +13,7 @@ from cli import common
 from domain.cash_count import parse_count
 from domain.errors import BadInput
 from domain.money import format_rupees, rupees_to_paise
-from services import counter_sessions, documents, paths
+from services import backup, counter_sessions, documents, paths
 from services.counter_sessions import SessionReport, SessionSummary
 from services.z_report_pdf import default_pdf_name, render_z_report_pdf
 
@@ -218,15 +218,19 @@ def cmd_close(args: argparse.Namespace) -> None:
             reason=args.reason,
             now=common.instant(db, args.at),
         )
+        backed_up = backup.back_up_after_close(db, now=common.now())
     pdf = args.pdf or (args.db or paths.default_db_path()).parent / "z-reports" / default_pdf_name(
         report
     )
     render_z_report_pdf(report, pdf)
     if args.json:
-        common.print_json({**documents.session_report_json(report), "pdf": str(pdf)})
+        common.print_json(
+            {**documents.session_report_json(report), "pdf": str(pdf), "backup": backed_up}
+        )
     else:
         print_report(report)
         print(f"Wrote {pdf}")
+        print(backed_up)
 
 
 def cmd_list(args: argparse.Namespace) -> None:

@@ -36,7 +36,7 @@ from desktop.workers import BackgroundOp
 from domain.cash_count import COINS, DENOMINATIONS, counted_cash
 from domain.errors import BadInput
 from domain.money import format_rupees, rupees_to_paise
-from services import counter_sessions
+from services import backup, counter_sessions
 from services.auth import CurrentUser
 from services.counter_sessions import Movement, SessionReport, SessionSummary
 
@@ -591,20 +591,21 @@ class DayCloseDialog(_SessionDialog):
         session_id, counts, reason = self.report.session.id, self.counts(), self.reason_edit.text()
         folder = self._pdf_folder
 
-        def close() -> tuple[SessionReport, Path]:
+        def close() -> tuple[SessionReport, Path, str]:
             report = counter_sessions.close_session(
                 db, user, session_id, denominations=counts, reason=reason, now=now
             )
             # Imported here: ReportLab is not needed to start the app.
             from services.z_report_pdf import write_z_report
 
-            return report, write_z_report(report, folder)
+            pdf = write_z_report(report, folder)
+            return report, pdf, backup.back_up_after_close(db, now=now)
 
         self._say("Closing the session...", error=False)
         self._run(close, self._closed)
 
-    def _closed(self, result: tuple[SessionReport, Path]) -> None:
-        report, path = result
+    def _closed(self, result: tuple[SessionReport, Path, str]) -> None:
+        report, path, backed_up = result
         self.report, self.pdf_path = report, path
         self._show_report(report)
         for edit in self.count_edits.values():
@@ -613,7 +614,10 @@ class DayCloseDialog(_SessionDialog):
         self.heading.setText(
             f"Closed - {report.session.desk}, {report.session.business_date:%d %b %Y}"
         )
-        self._say(f"Session closed by {report.session.closed_by}. Z report: {path}", error=False)
+        self._say(
+            f"Session closed by {report.session.closed_by}. Z report: {path}. {backed_up}",
+            error=False,
+        )
         self.subtitle.setText(
             f"Opened by {report.session.opened_by}, closed by {report.session.closed_by}; "
             "the Z report is open to print."

@@ -40,6 +40,7 @@ def test_a_day_at_the_desk_from_open_to_the_z_report(clinic, tmp_path):
         "session", "close", "--count", "2000=1,200=2,coins=0.50", "--pdf", str(pdf)
     ).stdout
     assert "Z report" in closed and "Rs.2,400.50" in closed and f"Wrote {pdf}" in closed
+    assert "Backed up to " in closed and "-close.db." in closed
     assert "₹2,400.50" in PdfReader(pdf).pages[0].extract_text()
     twice = desk("session", "close", "--count", "2000=1", "--id", opened["id"], check=False)
     assert twice.returncode == 1 and "already closed" in twice.stderr

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop.dialogs.day_close import CashMoveDialog, DayCloseDialog, OpenSessionDialog
 from desktop.dialogs.takings import TakingsDialog
-from services import counter_sessions
+from services import backup, counter_sessions
 from tests.desktop.helpers import NOW, fixed_clock, save_screenshot
 from tests.services.test_counter_sessions import a_payment
 
@@ -152,6 +152,9 @@ def test_open_move_cash_and_close_the_day_from_the_keyboard(qtbot, front_desk, d
     text = PdfReader(dialog.pdf_path).pages[0].extract_text()
     assert "Z report" in text and "fifty paise short" in text
     assert "Session closed by Priya Sharma" in dialog.notice.text()
+    # The close ends with a checked copy of the database in the backup folder.
+    [copy] = backup.list_backups(db.path.parent / "backups")
+    assert copy.reason == "close" and f"Backed up to {copy.path}." in dialog.notice.text()
     save_screenshot(dialog, "day_close_closed")
     assert counter_sessions.current_session(db) is None
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)

@@ -1,0 +1,116 @@
+"""Backups and restore through the installed command."""
+
+import json
+import shutil
+import sqlite3
+
+from tests.cli.test_cli import demo_file, run
+
+__all__ = ["demo_file"]
+
+
+def test_backup_list_and_restore_from_the_command_line(demo_file, tmp_path):
+    path = tmp_path / "clinic.db"
+    shutil.copyfile(demo_file, path)
+    db = ("--db", str(path))
+
+    taken = json.loads(run(*db, "backup", "now", "--json", tmp_path=tmp_path).stdout)
+    assert taken["reason"] == "manual" and (tmp_path / "backups").is_dir()
+    assert (
+        json.loads(run(*db, "backup", "now", "--if-due", "--json", tmp_path=tmp_path).stdout)
+        is None
+    )
+    listed = json.loads(run(*db, "backup", "list", "--json", tmp_path=tmp_path).stdout)
+    assert [b["path"] for b in listed["backups"]] == [taken["path"]]
+
+    # A patient added after the copy; the receptionist may not restore, the admin may.
+    con = sqlite3.connect(path)
+    con.execute("UPDATE patients SET name = 'Changed After The Backup' WHERE rowid = 1")
+    con.commit()
+    con.close()
+    refused = run(
+        *db,
+        "--user",
+        "priya",
+        "restore",
+        taken["path"],
+        "--yes",
+        pin="1111",
+        tmp_path=tmp_path,
+        check=False,
+    )
+    assert refused.returncode == 1 and "admin" in refused.stderr
+    no_answer = run(
+        *db,
+        "--user",
+        "admin",
+        "restore",
+        taken["path"],
+        pin="9999",
+        tmp_path=tmp_path,
+        check=False,
+    )
+    assert no_answer.returncode == 2 and "--yes" in no_answer.stderr
+
+    done = run(
+        *db, "--user", "admin", "restore", taken["path"], "--yes", pin="9999", tmp_path=tmp_path
+    )
+    assert "The previous database was kept as" in done.stdout
+    con = sqlite3.connect(path)
+    try:
+        names = {row[0] for row in con.execute("SELECT name FROM patients")}
+        [(action,)] = con.execute(
+            "SELECT action FROM audit_log WHERE action = 'backup.restore'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert "Changed After The Backup" not in names and action == "backup.restore"
+    assert len(list(tmp_path.glob("clinic.before-restore-*.db"))) == 1
+
+
+def test_settings_need_an_admin_and_a_full_path(demo_file, tmp_path):
+    path = tmp_path / "clinic.db"
+    shutil.copyfile(demo_file, path)
+    db = ("--db", str(path))
+    desk = run(
+        *db,
+        "--user",
+        "priya",
+        "backup",
+        "settings",
+        "--daily",
+        "3",
+        pin="1111",
+        tmp_path=tmp_path,
+        check=False,
+    )
+    assert desk.returncode == 1
+    relative = run(
+        *db,
+        "--user",
+        "admin",
+        "backup",
+        "settings",
+        "--folder",
+        "usb",
+        pin="9999",
+        tmp_path=tmp_path,
+        check=False,
+    )
+    assert relative.returncode == 2 and "full path" in relative.stderr
+    usb = tmp_path / "usb"
+    shown = run(
+        *db,
+        "--user",
+        "admin",
+        "backup",
+        "settings",
+        "--folder",
+        str(usb),
+        "--daily",
+        "3",
+        pin="9999",
+        tmp_path=tmp_path,
+    ).stdout
+    assert shown.strip() == f"Folder: {usb}; keeps 3 daily and 4 weekly copies."
+    assert str(usb) in run(*db, "backup", "now", tmp_path=tmp_path).stdout
