@@ -50,10 +50,12 @@ from desktop.panels.invoices import InvoicesPanel
 from desktop.panels.placeholder import PLANNED, PlaceholderPanel
 from desktop.panels.promotions import PromotionsPanel
 from desktop.panels.settings import SettingsPanel
+from desktop.widgets.form import restyle
 from desktop.widgets.questions import whole_buttons
 from desktop.workers import BackgroundOp
 from domain import log
 from domain.roles import Role, has_role
+from services import backup as backup_service
 from services import callbacks as callback_service
 from services.auth import CurrentUser
 from services.branch import BranchInfo
@@ -159,6 +161,8 @@ class MainWindow(QMainWindow):
         self._help: ShortcutsDialog | None = None
         self._counting = 0
         self._overdue = 0
+        self._backing_up = 0
+        self._backup_checked = False
         # Set once the person chose how to leave; the close that follows asks nothing.
         self._leaving = False
         # What to do once the counter's invoice is saved ("close" or "sign_out").
@@ -270,6 +274,10 @@ class MainWindow(QMainWindow):
         self.overdue_button.clicked.connect(self.show_overdue)
         self.overdue_button.hide()
         status.addPermanentWidget(self.overdue_button)
+        # "Last good backup: ...": the day's copy is taken when the window first shows.
+        self.backup_label = QLabel("Backup: checking...")
+        self.backup_label.setObjectName("BackupState")
+        status.addPermanentWidget(self.backup_label)
         status.addPermanentWidget(help_button)
         self.overdue_timer = QTimer(self)
         self.overdue_timer.setInterval(OVERDUE_REFRESH_MS)
@@ -332,6 +340,7 @@ class MainWindow(QMainWindow):
         if spec.key == "settings":
             panel = SettingsPanel(self._db, self.user, self.branch_info, clock=self._clock)
             panel.branch_saved.connect(self._branch_saved)
+            panel.backup_restored.connect(self._backup_restored)
             return panel
         return PlaceholderPanel(PLANNED[spec.key])
 
@@ -416,8 +425,49 @@ class MainWindow(QMainWindow):
         return self._overdue
 
     def is_idle(self) -> bool:
-        """No overdue count is being read."""
-        return self._counting == 0
+        """No overdue count is being read, no backup being taken."""
+        return self._counting == 0 and self._backing_up == 0
+
+    # -- the day's backup in the status bar ----------------------------------------------
+
+    def check_backup(self) -> None:
+        """Take the day's backup if none was taken today, then say when the last good
+        one was (a warning when it is older than two days, or when this one failed)."""
+        db, now = self._db, self._clock()
+        self._backing_up += 1
+
+        def work() -> tuple[backup_service.BackupState, str]:
+            failure = ""
+            try:
+                backup_service.backup_if_due(db, now=now)
+            except backup_service.BackupFailed as exc:
+                failure = str(exc)
+            return backup_service.backup_state(db, now=now), failure
+
+        def done() -> None:
+            self._backing_up -= 1
+
+        op = BackgroundOp(self, work)
+        op.success(self._show_backup).failure(self._backup_failed)
+        op.finished.connect(done)
+        op.run_in_background()
+
+    def _show_backup(self, result: tuple[backup_service.BackupState, str]) -> None:
+        state, failure = result
+        text = state.sentence(self.branch_info.details.timezone)
+        if failure:
+            text = f"Backup failed - {text}"
+        self.backup_label.setText(text)
+        self.backup_label.setToolTip(failure or f"Backups go to {state.folder}")
+        self.backup_label.setProperty("stale", bool(failure) or state.stale)
+        restyle(self.backup_label)
+
+    def _backup_failed(self, error: Exception) -> None:
+        log.db.error("the day's backup could not be checked: %s", error)
+        self.backup_label.setText("Backup failed")
+        self.backup_label.setToolTip(str(error))
+        self.backup_label.setProperty("stale", True)
+        restyle(self.backup_label)
 
     # -- header --------------------------------------------------------------------------
 
@@ -542,6 +592,12 @@ class MainWindow(QMainWindow):
         self._help.activateWindow()
         return self._help
 
+    def _backup_restored(self, path: str) -> None:
+        """Every panel read the database that was replaced: sign in again on the restored
+        one (a cart on the counter belonged to the old one and is not kept)."""
+        log.auth.info("%s restored %s; signing out", self.user.username, path)
+        self._leave("sign_out")
+
     def _sign_out(self) -> None:
         if self._ask_about_cart("sign_out"):
             return
@@ -661,6 +717,9 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
+        if not self._backup_checked:
+            self._backup_checked = True
+            self.check_backup()
         if "callbacks" in self._specs and not self.overdue_timer.isActive():
             self.overdue_timer.start()
             self.refresh_overdue()

@@ -19,6 +19,7 @@ else in that folder is ever touched.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -128,6 +129,12 @@ def save_backup_settings(
 # ----------------------------------------------------------------------------- copies
 
 
+def _discard(path: Path) -> None:
+    """Remove a half-written file, if there is one to remove."""
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
+
+
 @dataclass(frozen=True)
 class BackupFile:
     """One copy in the backup folder."""
@@ -198,21 +205,21 @@ def take_backup(db: Database, *, now: datetime, reason: str = "manual") -> Backu
         finally:
             source.close()
     except (OSError, sqlite3.Error) as exc:
-        partial.unlink(missing_ok=True)
+        _discard(partial)
         raise BackupFailed(
             f"The backup to {folder} failed ({exc}). Check that the folder (or drive) is "
             "there and has room, or choose another in Settings, Backups."
         ) from exc
     problems = integrity_problems(partial)
     if problems:
-        partial.unlink(missing_ok=True)
+        _discard(partial)
         raise BackupFailed(
             f"The copy did not pass its check ({problems[0]}): the database itself may be "
             "damaged. Keep the last good backup safe and call support."
         )
     os.replace(partial, target)
     log.info("backed up %s to %s (%s)", db.path, target, reason)
-    removed = rotate(folder, settings, today=now.date())
+    removed = rotate(folder, settings, today=now.astimezone(UTC).date())
     if removed:
         log.info("rotation removed %d old backups from %s", len(removed), folder)
     copy = _parse(target)
@@ -221,10 +228,11 @@ def take_backup(db: Database, *, now: datetime, reason: str = "manual") -> Backu
 
 
 def rotate(folder: Path, settings: BackupSettings, *, today: date) -> list[Path]:
-    """Keep the newest copy of each of the last `daily` days that have one, and of each of
-    the `weekly` ISO weeks before those; remove the rest. Returns what was removed."""
+    """Keep every copy of today, the newest copy of each of the last `daily` days that have
+    one (today among them), and of each of the `weekly` ISO weeks before those; remove the
+    rest. Returns what was removed."""
     copies = list_backups(folder)
-    keep: set[Path] = set()
+    keep: set[Path] = {copy.path for copy in copies if copy.taken_at.date() >= today}
     days: list[date] = []
     for copy in copies:  # newest first
         day = copy.taken_at.date()
@@ -319,14 +327,17 @@ class RestorePreview:
         if self.lost_invoices:
             shown = ", ".join(self.lost_invoices[:5])
             more = len(self.lost_invoices) - 5
-            parts.append(
-                f"{len(self.lost_invoices)} invoices ({shown}{f' and {more} more' if more > 0 else ''})"
-            )
+            count = _counted(len(self.lost_invoices), "invoice")
+            parts.append(f"{count} ({shown}{f' and {more} more' if more > 0 else ''})")
         if self.lost_patients:
-            parts.append(f"{self.lost_patients} patients")
+            parts.append(_counted(self.lost_patients, "patient"))
         if self.lost_payments:
-            parts.append(f"{self.lost_payments} payments")
+            parts.append(_counted(self.lost_payments, "payment"))
         return f"Restoring {self.path.name} loses what was saved after it: {', '.join(parts)}."
+
+
+def _counted(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _ids(con: sqlite3.Connection, sql: str) -> set[Any]:
@@ -427,7 +438,7 @@ def restore(current: Path, path: Path, *, now: datetime) -> Path:
             current.with_name(current.name + suffix).unlink(missing_ok=True)
         os.replace(partial, current)
     except (OSError, sqlite3.Error) as exc:
-        partial.unlink(missing_ok=True)
+        _discard(partial)
         raise RestoreRefused(
             f"The restore failed ({exc}); the database was kept as it was at {aside}."
         ) from exc

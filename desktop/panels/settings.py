@@ -88,9 +88,11 @@ class SettingsPanel(QWidget):
 
     Signals:
         branch_saved(object): the BranchInfo as saved.
+        backup_restored(str): a backup was restored from this path (Backups tab).
     """
 
     branch_saved = Signal(object)
+    backup_restored = Signal(str)
 
     def __init__(
         self,
@@ -246,6 +248,9 @@ class SettingsPanel(QWidget):
         # Who may sign in is the admins' business only: nobody else sees the tab.
         if user.role is Role.ADMIN:
             self._later["Staff"] = lambda: StaffSettingsPanel(db, user, branch_info, clock=clock)
+            self._later["Backups"] = functools.partial(
+                self._backups_tab, db, user, clock, branch_info.details.timezone
+            )
         self._built: dict[str, QWidget] = {}
         self._placeholders: dict[str, QWidget] = {}
         for title in self._later:
@@ -268,6 +273,16 @@ class SettingsPanel(QWidget):
         self._apply_permissions()
 
     # -- building ------------------------------------------------------------------------
+
+    def _backups_tab(
+        self, db: Database, user: CurrentUser, clock: Callable[[], datetime], timezone: str
+    ) -> QWidget:
+        # Imported when the tab is first shown: admins only, and rarely.
+        from desktop.panels.backup_settings import BackupSettingsPanel
+
+        panel = BackupSettingsPanel(db, user, clock=clock, timezone=timezone)
+        panel.restored.connect(self.backup_restored)
+        return panel
 
     def _tab(self, title: str) -> QWidget:
         """A later tab's panel, built now (in its placeholder's place) if it is not yet."""
@@ -320,6 +335,11 @@ class SettingsPanel(QWidget):
         panel = self._tab("Staff")
         assert isinstance(panel, StaffSettingsPanel)
         return panel
+
+    @property
+    def backups(self) -> QWidget | None:
+        """The Backups tab's panel (desktop.panels.backup_settings), for an admin only."""
+        return self._tab("Backups") if "Backups" in self._later else None
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)

@@ -126,6 +126,7 @@ def open_main_window(
         window.resize(1366, 768)
         window.show()
         qtbot.waitExposed(window)
+        qtbot.waitUntil(window.is_idle, timeout=10_000)  # the day's backup
         window.activateWindow()
         qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
         return window

@@ -40,6 +40,7 @@ def test_signing_in_opens_the_main_window_and_signing_out_returns_to_sign_in(
     qtbot.keyClicks(dialog.pin_edit, "1111")
     with qtbot.waitSignal(frontdesk.main_window_shown, timeout=5000) as opened:
         qtbot.keyClick(dialog.pin_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(opened.args[0].is_idle, timeout=5000)  # the day's backup
     window: MainWindow = opened.args[0]
     assert window.user.username == "priya"
     assert window.isVisible()
@@ -59,6 +60,7 @@ def test_automatic_sign_in_skips_the_dialog(qtbot, db, branch_info, fresh_settin
 
     with qtbot.waitSignal(frontdesk.main_window_shown, timeout=5000) as opened:
         frontdesk.start(autologin=("meera", "2222"))
+    qtbot.waitUntil(opened.args[0].is_idle, timeout=5000)  # the day's backup
 
     assert opened.args[0].user.username == "meera"
     assert frontdesk.login_dialog is None

@@ -41,6 +41,7 @@ def open_window(qtbot, db, user, branch_info, settings, clock, tmp_path) -> Main
     window.resize(1366, 768)
     window.show()
     qtbot.waitExposed(window)
+    qtbot.waitUntil(window.is_idle, timeout=10_000)  # the day's backup
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
     qtbot.waitUntil(window.is_idle, timeout=WAIT_MS)

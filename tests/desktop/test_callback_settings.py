@@ -34,6 +34,7 @@ def in_window(qtbot, db, user, branch_info, fresh_settings) -> CallbackSettingsP
     window.resize(1366, 768)
     window.show()
     qtbot.waitExposed(window)
+    qtbot.waitUntil(window.is_idle, timeout=10_000)  # the day's backup
     window.show_panel("settings")
     panel = window.panel("settings")
     assert isinstance(panel, SettingsPanel)

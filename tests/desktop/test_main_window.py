@@ -6,10 +6,12 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from db.models import AppSetting
 from desktop.help_dialog import ShortcutsDialog
 from desktop.main_window import SYNC_NOT_CONFIGURED, MainWindow
 from desktop.panels.placeholder import PlaceholderPanel
 from desktop.panels.settings import SettingsPanel
+from services import backup
 from tests.desktop.helpers import fixed_clock, save_screenshot
 
 ALL_PANELS = [
@@ -40,6 +42,7 @@ def open_window(qtbot, db, user, branch_info, settings) -> MainWindow:
     window.resize(1366, 768)
     window.show()
     qtbot.waitExposed(window)
+    qtbot.waitUntil(window.is_idle, timeout=10_000)  # the day's backup
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
     return window
@@ -111,6 +114,39 @@ def test_the_status_bar_says_sync_is_not_configured(
 
     assert window.sync_label.text() == SYNC_NOT_CONFIGURED
     assert window.sync_label.text().startswith("Sync: not configured")
+
+
+def test_the_days_backup_is_taken_when_the_window_opens_and_the_status_bar_says_so(
+    qtbot, db, front_desk, branch_info, fresh_settings
+):
+    window = open_window(qtbot, db, front_desk, branch_info, fresh_settings)
+    qtbot.waitUntil(window.is_idle, timeout=10_000)
+
+    [copy] = backup.list_backups(db.path.parent / "backups")
+    assert copy.reason == "daily" and backup.integrity_problems(copy.path) == []
+    assert window.backup_label.text() == "Last good backup: 24 Nov 2026, 11:00"
+    assert window.backup_label.property("stale") is False
+    save_screenshot(window, "main_window_backup_state")
+    window.close()
+
+    again = open_window(qtbot, db, front_desk, branch_info, fresh_settings)
+    qtbot.waitUntil(again.is_idle, timeout=10_000)
+    assert len(backup.list_backups(db.path.parent / "backups")) == 1  # once a day
+
+
+def test_a_backup_that_fails_is_shown_in_red(qtbot, db, front_desk, branch_info, fresh_settings):
+    blocked = db.path.parent / "a-file"
+    blocked.write_text("not a folder")
+    with db.session(write=True) as session, session.begin():
+        session.add(AppSetting(key="backup", value={"folder": str(blocked / "backups")}))
+    window = open_window(qtbot, db, front_desk, branch_info, fresh_settings)
+    qtbot.waitUntil(window.is_idle, timeout=10_000)
+
+    assert window.backup_label.text() == "Backup failed - No backup yet"
+    assert (
+        "backup" in window.backup_label.toolTip() and str(blocked) in window.backup_label.toolTip()
+    )
+    assert window.backup_label.property("stale") is True
 
 
 def test_the_campaigns_panel_says_what_it_will_do_without_issue_numbers(

@@ -24,6 +24,7 @@ def in_window(qtbot, db, user, branch_info, fresh_settings, size=(1366, 768)):
     window.resize(*size)
     window.show()
     qtbot.waitExposed(window)
+    qtbot.waitUntil(window.is_idle, timeout=10_000)  # the day's backup
     window.show_panel("settings")
     settings = window.panel("settings")
     assert isinstance(settings, SettingsPanel)

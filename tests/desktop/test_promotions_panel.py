@@ -46,6 +46,7 @@ def admin(qtbot, db, manager, branch_info, fresh_settings, tmp_path):
     window.resize(1366, 768)
     window.show()
     qtbot.waitExposed(window)
+    qtbot.waitUntil(window.is_idle, timeout=10_000)  # the day's backup
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
     window.show_panel("promotions")

@@ -53,6 +53,7 @@ def test_a_bad_gstin_is_explained_beside_the_field_and_nothing_is_saved(
     window.resize(1366, 768)
     window.show()
     qtbot.waitExposed(window)
+    qtbot.waitUntil(window.is_idle, timeout=10_000)  # the day's backup
     window.show_panel("settings")
     panel = window.panel("settings")
     assert isinstance(panel, SettingsPanel)
@@ -199,6 +200,7 @@ def in_main_window(qtbot, db, user, branch_info, fresh_settings, size) -> Settin
     window.resize(*size)
     window.show()
     qtbot.waitExposed(window)
+    qtbot.waitUntil(window.is_idle, timeout=10_000)  # the day's backup
     window.show_panel("settings")
     panel = window.panel("settings")
     assert isinstance(panel, SettingsPanel)

@@ -134,6 +134,7 @@ def test_signing_out_keeps_the_cart_for_the_manager_who_signs_in_next(
     frontdesk = FrontdeskApp(db, branch_info, fresh_settings, clock=fixed_clock)
     with qtbot.waitSignal(frontdesk.main_window_shown, timeout=WAIT_MS) as opened:
         frontdesk.start(autologin=("priya", "1111"))
+    qtbot.waitUntil(opened.args[0].is_idle, timeout=WAIT_MS)  # the day's backup
     window: MainWindow = opened.args[0]
     panel = counter_of(window)
     fill_cart(qtbot, db, panel, "BOTOX50", "CONSULT")
@@ -162,6 +163,7 @@ def test_signing_out_keeps_the_cart_for_the_manager_who_signs_in_next(
     qtbot.keyClicks(dialog.pin_edit, "2222")
     with qtbot.waitSignal(frontdesk.main_window_shown, timeout=WAIT_MS) as again:
         qtbot.keyClick(dialog.pin_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(again.args[0].is_idle, timeout=WAIT_MS)  # the day's backup
 
     manager_window: MainWindow = again.args[0]
     assert manager_window.user.username == "meera"
@@ -185,6 +187,7 @@ def test_discarding_at_sign_out_leaves_nothing_parked(qtbot, db, branch_info, fr
     frontdesk = FrontdeskApp(db, branch_info, fresh_settings, clock=fixed_clock)
     with qtbot.waitSignal(frontdesk.main_window_shown, timeout=WAIT_MS) as opened:
         frontdesk.start(autologin=("priya", "1111"))
+    qtbot.waitUntil(opened.args[0].is_idle, timeout=WAIT_MS)  # the day's backup
     window: MainWindow = opened.args[0]
     fill_cart(qtbot, db, counter_of(window), "CONSULT")
 
@@ -232,6 +235,7 @@ def test_closing_sign_in_with_a_parked_cart_asks_before_it_is_lost(
     frontdesk = FrontdeskApp(db, branch_info, fresh_settings, clock=fixed_clock)
     with qtbot.waitSignal(frontdesk.main_window_shown, timeout=WAIT_MS) as opened:
         frontdesk.start(autologin=("priya", "1111"))
+    qtbot.waitUntil(opened.args[0].is_idle, timeout=WAIT_MS)  # the day's backup
     window: MainWindow = opened.args[0]
     fill_cart(qtbot, db, counter_of(window), "CONSULT")
     window.sign_out_action.trigger()

@@ -166,3 +166,15 @@ def test_rotation_ignores_files_that_are_not_backups(demo_db):
     mine.write_text("keep me")
     backup.rotate(folder, BackupSettings(daily=1, weekly=0), today=date(2026, 11, 24))
     assert mine.exists()
+
+
+def test_every_copy_of_today_is_kept_and_earlier_days_keep_their_newest(demo_db):
+    yesterday = [
+        backup.take_backup(demo_db, now=NOW - timedelta(days=1, hours=h)) for h in (3, 2, 1)
+    ]
+    today = [
+        backup.take_backup(demo_db, now=NOW),
+        backup.take_backup(demo_db, now=NOW, reason="close"),
+    ]
+    kept = {copy.path for copy in backup.list_backups(demo_db.path.parent / "backups")}
+    assert kept == {copy.path for copy in today} | {yesterday[-1].path}
