@@ -11,7 +11,7 @@ from typing import Any
 from cli import common
 from domain.errors import BadInput
 from domain.roles import Role, require_role
-from services import backup, paths, setup
+from services import backup, data_export, paths, setup
 from services.backup import BackupFile, BackupSettings
 
 
@@ -37,6 +37,11 @@ def register(commands: common.Subparsers) -> None:
     settings.add_argument("--daily", type=int, help="days with a copy kept (1-90)")
     settings.add_argument("--weekly", type=int, help="weeks with a copy kept (0-52)")
     settings.set_defaults(handler=cmd_settings)
+
+    text = "write all the clinic's data as CSV files in one zip (admin)"
+    export = commands.add_parser("export", help=text, description=common.described(text))
+    export.add_argument("zip", type=Path, metavar="ZIP", help="the file to write, like data.zip")
+    export.set_defaults(handler=cmd_export)
 
     text = "put a backup in place of this branch's database (admin; the current file is kept aside)"
     restore = commands.add_parser("restore", help=text, description=common.described(text))
@@ -117,6 +122,12 @@ def cmd_settings(args: argparse.Namespace) -> None:
             )
         folder = chosen.folder_for(db.path)
     print(f"Folder: {folder}; keeps {chosen.daily} daily and {chosen.weekly} weekly copies.")
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    with common.signed_in(args) as (db, user):
+        result = data_export.export_zip(db, user, args.zip.expanduser(), now=common.now())
+    print(f"Wrote {result.rows} rows of {result.tables} tables to {result.path}.")
 
 
 def cmd_restore(args: argparse.Namespace) -> None:

@@ -34,8 +34,8 @@ from PySide6.QtWidgets import (
 from db.engine import Database
 from desktop.errors import error_sentence, log_failure
 from desktop.widgets.form import restyle
-from desktop.workers import OpCounter
-from services import backup
+from desktop.workers import OpCounter, ProgressRelay
+from services import backup, data_export
 from services.auth import CurrentUser
 from services.backup import BackupFile, BackupSettings, BackupState, RestorePreview
 
@@ -140,10 +140,18 @@ class BackupSettingsPanel(QWidget):
         self.restore_file_button = QPushButton("Restore from a file...")
         self.restore_file_button.setAutoDefault(False)
         self.restore_file_button.clicked.connect(self.restore_from_file)
+        self.export_button = QPushButton("&Export all data (CSV zip)...")
+        self.export_button.setAutoDefault(False)
+        self.export_button.setToolTip(
+            "Every table as a CSV file in one zip: for an accountant or other software"
+        )
+        self.export_button.clicked.connect(self.choose_export)
+        self._export_progress = ProgressRelay(self._exporting, self)
         restore_row = QHBoxLayout()
         restore_row.addWidget(self.restore_button)
         restore_row.addWidget(self.restore_file_button)
         restore_row.addStretch(1)
+        restore_row.addWidget(self.export_button)
         self.message = QLabel()
         self.message.setObjectName("Muted")
         self.message.setWordWrap(True)
@@ -246,6 +254,39 @@ class BackupSettingsPanel(QWidget):
             self.reload()
 
         self._ops.run(lambda: backup.take_backup(db, now=now, reason="manual"), done, self._failed)
+
+    # -- exporting -----------------------------------------------------------------------
+
+    def choose_export(self) -> None:
+        stamp = self._clock().astimezone(self._zone)
+        suggested = Path.home() / f"frontdesk-data-{stamp:%Y-%m-%d}.zip"
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Export all data", str(suggested), "Zip files (*.zip)"
+        )
+        if name:
+            self.export_to(Path(name))
+
+    def export_to(self, target: Path) -> None:
+        """Write the clinic's data as CSV files in the zip `target`, saying how far it got."""
+        if not self._ops.idle:
+            return
+        db, user, now, relay = self._db, self._user, self._clock(), self._export_progress
+
+        def done(result: data_export.ExportResult) -> None:
+            self.message.setText(
+                f"Exported {result.rows:,} rows of {result.tables} tables to {result.path}."
+            )
+
+        self.message.setText("Exporting...")
+        self._ops.run(
+            lambda: data_export.export_zip(db, user, target, now=now, progress=relay.report),
+            done,
+            self._failed,
+        )
+
+    def _exporting(self, percent: int, text: str) -> None:
+        if not self._ops.idle:
+            self.message.setText(f"Exporting: {percent}% - {text}")
 
     # -- restoring -----------------------------------------------------------------------
 

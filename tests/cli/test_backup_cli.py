@@ -114,3 +114,23 @@ def test_settings_need_an_admin_and_a_full_path(demo_file, tmp_path):
     ).stdout
     assert shown.strip() == f"Folder: {usb}; keeps 3 daily and 4 weekly copies."
     assert str(usb) in run(*db, "backup", "now", tmp_path=tmp_path).stdout
+
+
+def test_export_writes_the_zip_for_an_admin(demo_file, tmp_path):
+    import zipfile
+
+    target = tmp_path / "export.zip"
+    path = tmp_path / "clinic.db"
+    shutil.copyfile(demo_file, path)
+    said = run(
+        "--db",
+        str(path),
+        "--user",
+        "admin",
+        "export",
+        str(target),
+        pin="9999",
+        tmp_path=tmp_path,
+    ).stdout
+    assert said.startswith("Wrote ") and str(target) in said
+    assert "patients.csv" in zipfile.ZipFile(target).namelist()

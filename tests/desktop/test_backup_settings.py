@@ -105,3 +105,14 @@ def test_the_backups_tab_fits_the_window(qtbot, open_main_window, admin, size):
     window, panel = open_backups(qtbot, open_main_window, admin, size)
     assert clipped_texts(panel) == []
     save_screenshot(window, f"settings_backups_{size[0]}x{size[1]}")
+
+
+def test_all_data_is_exported_as_a_zip_with_progress(qtbot, open_main_window, admin, tmp_path):
+    import zipfile
+
+    _window, panel = open_backups(qtbot, open_main_window, admin)
+    target = tmp_path / "export" / "data.zip"
+    panel.export_to(target)
+    qtbot.waitUntil(panel.is_idle, timeout=WAIT_MS)
+    assert panel.message.text().startswith("Exported ") and str(target) in panel.message.text()
+    assert "invoice_header.csv" in zipfile.ZipFile(target).namelist()
