@@ -13,21 +13,37 @@ from domain import log
 from services.paths import log_dir
 
 
-def configure_logging() -> Path:
+def configure_logging() -> Path | None:
     """Log to a rotating file in the user's log folder; loggers are named by concern
-    (frontdesk.db, frontdesk.ui, frontdesk.sync, frontdesk.pdf)."""
-    folder = log_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "frontdesk.log"
-    handler = logging.handlers.RotatingFileHandler(
-        path, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
-    )
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    (frontdesk.db, frontdesk.ui, frontdesk.sync, frontdesk.pdf). A folder or file that
+    cannot be written sends the log to standard error instead, with one warning: a log
+    never stops the app. Returns the file, or None for standard error."""
     root = log.root
     root.setLevel(logging.INFO)
-    if not root.handlers:
-        root.addHandler(handler)
-    return path
+    if root.handlers:
+        return None
+    folder = log_dir()
+    path = folder / "frontdesk.log"
+    handler: logging.Handler
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(
+            path, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
+        )
+    except OSError as exc:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setLevel(logging.WARNING)
+        print(
+            f"frontdesk: warning: cannot write the log at {path} ({exc.strerror}); "
+            "warnings go to standard error instead",
+            file=sys.stderr,
+        )
+        result = None
+    else:
+        result = path
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    return result
 
 
 def launch_gui(db_path: Path) -> int:

@@ -25,6 +25,7 @@ from cli import (
     report,
     session,
     staff,
+    support,
 )
 from domain.errors import BadInput, FrontdeskError
 from services import branch as branch_service
@@ -77,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         report,
         session,
         staff,
+        support,
     ):
         group.register(commands)
     return parser

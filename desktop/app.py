@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidge
 from db.engine import Database
 from desktop import theme
 from desktop.counter.session import ParkedCart
+from desktop.crash import CrashHandler
 from desktop.errors import error_sentence
 from desktop.login import LoginDialog
 from desktop.main_window import MainWindow
@@ -283,6 +284,8 @@ def run_gui(db_path: Path, *, on_ready: Callable[[MainWindow], None] | None = No
         if not is_initialised(db) and not prepare_demo_clinic(db):
             return 1
         frontdesk = FrontdeskApp(db, get_branch(db), settings, preload_after_ms=PRELOAD_AFTER_MS)
+        crashes = CrashHandler(lambda: frontdesk.main_window or frontdesk.login_dialog)
+        crashes.install()
         if on_ready is None and os.environ.get(EXIT_WHEN_READY_ENV) == "1":
             on_ready = _report_ready_and_quit
         if on_ready is not None:
@@ -296,6 +299,7 @@ def run_gui(db_path: Path, *, on_ready: Callable[[MainWindow], None] | None = No
         frontdesk.start(autologin=autologin_from_env())
         code = app.exec()
         settings.sync()
+        crashes.uninstall()
         return code
     finally:
         db.close()

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QHeaderView,
     QLabel,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
+
+from desktop.workers import OpCounter
 
 
 class ShortcutsDialog(QDialog):
@@ -24,8 +28,16 @@ class ShortcutsDialog(QDialog):
     Signals: none (QDialog's own).
     """
 
-    def __init__(self, shortcuts: Sequence[tuple[str, str]], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        shortcuts: Sequence[tuple[str, str]],
+        parent: QWidget | None = None,
+        *,
+        diagnostics: Callable[[], str] | None = None,
+    ) -> None:
         super().__init__(parent)
+        self._diagnostics = diagnostics
+        self._copies = OpCounter(self)
         self.setWindowTitle("Keyboard shortcuts - Frontdesk")
         self.setObjectName("ShortcutsDialog")
 
@@ -58,6 +70,15 @@ class ShortcutsDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         buttons.button(QDialogButtonBox.StandardButton.Close).setDefault(True)
+        # Versions, paths, sizes, the last backup and errors: what support asks for first.
+        self.diagnostics_button = QPushButton("Copy &diagnostics")
+        self.diagnostics_button.setToolTip(
+            "Copy versions, paths, the last backup and the last errors for support "
+            "(no patient details)"
+        )
+        self.diagnostics_button.setVisible(diagnostics is not None)
+        self.diagnostics_button.clicked.connect(self.copy_diagnostics)
+        buttons.addButton(self.diagnostics_button, QDialogButtonBox.ButtonRole.ActionRole)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 18, 20, 16)
@@ -75,6 +96,20 @@ class ShortcutsDialog(QDialog):
         columns = self.table.columnWidth(0) + self.table.columnWidth(1)
         width = columns + 2 * self.table.frameWidth() + 40 + 8
         self.resize(max(460, min(width, 900)), self.sizeHint().height())
+
+    def copy_diagnostics(self) -> None:
+        """Put the diagnostics on the clipboard (read in the background)."""
+        if self._diagnostics is None or not self._copies.idle:
+            return
+
+        def copied(text: str) -> None:
+            QGuiApplication.clipboard().setText(text)
+            self.diagnostics_button.setText("Diagnostics copied")
+
+        self._copies.run(self._diagnostics, copied, lambda _error: None)
+
+    def is_idle(self) -> bool:
+        return self._copies.idle
 
     def shortcuts(self) -> list[tuple[str, str]]:
         """The rows shown, as (keys, what they do)."""

@@ -57,6 +57,7 @@ from domain import log
 from domain.roles import Role, has_role
 from services import backup as backup_service
 from services import callbacks as callback_service
+from services import diagnostics
 from services.auth import CurrentUser
 from services.branch import BranchInfo
 from services.patients import PatientMatch
@@ -586,7 +587,13 @@ class MainWindow(QMainWindow):
     def show_help(self) -> ShortcutsDialog:
         """Open (or bring forward) the keyboard shortcuts dialog."""
         if self._help is None:
-            self._help = ShortcutsDialog(self.shortcut_rows(), self)
+            db, clock = self._db, self._clock
+            sync = self.sync_label.text()
+            self._help = ShortcutsDialog(
+                self.shortcut_rows(),
+                self,
+                diagnostics=lambda: diagnostics.diagnostics(db, now=clock(), sync_state=sync).text,
+            )
         self._help.show()
         self._help.raise_()
         self._help.activateWindow()

@@ -134,3 +134,34 @@ def test_export_writes_the_zip_for_an_admin(demo_file, tmp_path):
     ).stdout
     assert said.startswith("Wrote ") and str(target) in said
     assert "patients.csv" in zipfile.ZipFile(target).namelist()
+
+
+def test_diagnostics_name_the_database_and_the_last_backup(demo_file, tmp_path):
+    path = tmp_path / "clinic.db"
+    shutil.copyfile(demo_file, path)
+    run("--db", str(path), "backup", "now", tmp_path=tmp_path)
+    said = run("--db", str(path), "diagnostics", tmp_path=tmp_path).stdout
+    assert said.startswith("Frontdesk ") and f"Database: {path} (" in said
+    assert f"Backups: {tmp_path / 'backups'}" in said and "Last backup: 20" in said
+
+
+def test_an_unwritable_log_folder_is_one_warning_not_a_traceback(demo_file, tmp_path):
+    import os
+    import subprocess
+
+    from tests.cli.test_cli import FRONTDESK
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    env = {**os.environ, "FRONTDESK_LOG_DIR": str(blocked / "logs")}
+    result = subprocess.run(
+        [str(FRONTDESK), "--db", str(demo_file), "backup", "list"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0 and "Backups in" in result.stdout
+    assert result.stderr.count("warning: cannot write the log") == 1
+    assert "Traceback" not in result.stderr

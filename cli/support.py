@@ -1,0 +1,23 @@
+"""`frontdesk diagnostics`: what support asks for first (services.diagnostics): versions,
+paths, the database's size, the last backup and the last errors; no patient details."""
+
+from __future__ import annotations
+
+import argparse
+
+from cli import common
+from services import diagnostics
+
+
+def register(commands: common.Subparsers) -> None:
+    text = "print versions, paths, the last backup and the last errors for support"
+    command = commands.add_parser("diagnostics", help=text, description=common.described(text))
+    command.set_defaults(handler=cmd_diagnostics)
+
+
+def cmd_diagnostics(args: argparse.Namespace) -> None:
+    db = common.open_database(args)
+    try:
+        print(diagnostics.diagnostics(db, now=common.now()).text, end="")
+    finally:
+        db.close()
