@@ -18,8 +18,11 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -e '.[test]'
 	touch $@
 
+# The demo clinic lives beside the code (.demo/), never in a real clinic's data folder.
+DEMO_DB ?= .demo/frontdesk.db
+
 run: $(VENV)/.installed-run
-	$(BIN)/frontdesk gui
+	$(BIN)/frontdesk --db $(DEMO_DB) gui --demo
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -46,11 +46,11 @@ def configure_logging() -> Path | None:
     return result
 
 
-def launch_gui(db_path: Path) -> int:
+def launch_gui(db_path: Path, demo: bool = False) -> int:
     # Imported here so command-line runs never load Qt.
     from desktop.app import run_gui
 
-    return run_gui(db_path)
+    return run_gui(db_path, demo=demo)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

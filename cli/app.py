@@ -27,11 +27,14 @@ from cli import (
     staff,
     support,
 )
+from domain.branch import BranchDetails
 from domain.errors import BadInput, FrontdeskError
+from domain.invoice_numbers import DEFAULT_FORMAT
 from services import branch as branch_service
 from services import paths, setup
 
-GuiLauncher = Callable[[Path], int]
+# Opens the app on a database file; True: an empty one becomes the demo clinic unasked.
+GuiLauncher = Callable[[Path, bool], int]
 
 DONE, REFUSED, BAD_ARGUMENTS = 0, 1, 2
 
@@ -59,9 +62,29 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument(
         "--admin", default="admin", help="name of the first admin user (without --demo)"
     )
+    init.add_argument("--admin-name", help="the admin's full name, like 'Arun Kumar'")
+    clinic = init.add_argument_group(
+        "the clinic (without --demo; what the first-run wizard asks; Settings can change it)"
+    )
+    clinic.add_argument("--name", help="the branch's short name, like Indiranagar")
+    clinic.add_argument("--legal-name", help="the legal name heading every invoice")
+    clinic.add_argument("--code", help="1 to 4 letters or digits on every invoice number")
+    clinic.add_argument("--address", default="")
+    clinic.add_argument("--phone", default="")
+    clinic.add_argument("--gstin", default="", help="15 characters; leave out if not registered")
+    clinic.add_argument("--state", help="the GST state code, like 29 (from the GSTIN if given)")
+    clinic.add_argument("--timezone", default="Asia/Kolkata")
+    clinic.add_argument("--fy-start", type=int, default=4, help="the month the year starts (4)")
+    clinic.add_argument("--series", default="SVC", help="the invoice series (SVC)")
+    clinic.add_argument("--number-format", help="like {BRANCH}/{FY}/{SEQ} (the default)")
     init.set_defaults(handler=cmd_init)
 
     gui = commands.add_parser("gui", help="open the app (the default)", description="Open the app.")
+    gui.add_argument(
+        "--demo",
+        action="store_true",
+        help="an empty database becomes the demo clinic without asking (make run)",
+    )
     gui.set_defaults(handler=None)
 
     for group in (
@@ -100,10 +123,32 @@ def cmd_init(args: argparse.Namespace) -> None:
             today=now.astimezone().date(),
             admin_username=args.admin,
             admin_pin=pin,
+            details=_clinic_details(args),
+            admin_full_name=args.admin_name,
         )
         print(result.message)
     finally:
         db.close()
+
+
+def _clinic_details(args: argparse.Namespace) -> BranchDetails | None:
+    """The branch's details from `init`'s options; None when no --name was given."""
+    if args.name is None:
+        return None
+    gstin = args.gstin.strip().upper()
+    return BranchDetails(
+        name=args.name,
+        address=args.address,
+        gstin=gstin,
+        timezone=args.timezone,
+        fiscal_year_start_month=args.fy_start,
+        invoice_series=args.series,
+        phone=args.phone,
+        legal_name=args.legal_name or args.name,
+        branch_code=args.code or args.name[:4],
+        number_format=args.number_format or DEFAULT_FORMAT,
+        state_code=args.state or gstin[:2] or None,
+    )
 
 
 def main(argv: Sequence[str] | None = None, *, launch_gui: GuiLauncher | None = None) -> int:
@@ -114,7 +159,7 @@ def main(argv: Sequence[str] | None = None, *, launch_gui: GuiLauncher | None = 
     if handler is None:
         if launch_gui is None:
             parser.error("the app is not available from here; run a command")
-        return launch_gui(args.db or paths.default_db_path())
+        return launch_gui(args.db or paths.default_db_path(), getattr(args, "demo", False))
     try:
         handler(args)
     except FrontdeskError as exc:

@@ -16,12 +16,13 @@ from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QObject, QSettings, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QProgressDialog, QWidget
 
 from db.engine import Database
 from desktop import theme
 from desktop.counter.session import ParkedCart
 from desktop.crash import CrashHandler
+from desktop.dialogs.setup_wizard import CLINIC, SetupWizard
 from desktop.errors import error_sentence
 from desktop.login import LoginDialog
 from desktop.main_window import MainWindow
@@ -264,8 +265,22 @@ def show_sized(window: QWidget) -> None:
     window.show()
 
 
-def run_gui(db_path: Path, *, on_ready: Callable[[MainWindow], None] | None = None) -> int:
+def first_run(db: Database, *, demo: bool) -> bool:
+    """An empty database: the demo clinic (`demo`, or chosen in the wizard), or the clinic
+    the first-run wizard sets up. False when nothing was set up (the wizard was closed)."""
+    if demo:
+        return prepare_demo_clinic(db)
+    wizard = SetupWizard(db, clock=_utc_now)
+    if wizard.exec() != QDialog.DialogCode.Accepted:
+        return False
+    return wizard.choice == CLINIC or prepare_demo_clinic(db)
+
+
+def run_gui(
+    db_path: Path, *, on_ready: Callable[[MainWindow], None] | None = None, demo: bool = False
+) -> int:
     """Run the desktop app on the database at `db_path`; returns the process exit code.
+    An empty database asks the first-run wizard, or with `demo` becomes the demo clinic.
 
     `on_ready` is called once, from the event loop, after the first main window is shown.
     """
@@ -281,7 +296,7 @@ def run_gui(db_path: Path, *, on_ready: Callable[[MainWindow], None] | None = No
         QMessageBox.critical(None, APP_NAME, str(exc))
         return 1
     try:
-        if not is_initialised(db) and not prepare_demo_clinic(db):
+        if not is_initialised(db) and not first_run(db, demo=demo):
             return 1
         frontdesk = FrontdeskApp(db, get_branch(db), settings, preload_after_ms=PRELOAD_AFTER_MS)
         crashes = CrashHandler(lambda: frontdesk.main_window or frontdesk.login_dialog)

@@ -53,7 +53,7 @@ class CrashDialog(QDialog):
         self.setWindowTitle("Something went wrong - Frontdesk")
         self.report = report
         title = QLabel("Something went wrong in Frontdesk")
-        title.setObjectName("SectionTitle")
+        title.setObjectName("FormHeading")
         body = QLabel(WHAT_TO_DO)
         body.setWordWrap(True)
         where = QLabel(

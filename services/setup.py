@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from db.engine import Database
 from db.migrate import DatabaseRefused, open_database
 from db.models import AppSetting, Branch, User
+from domain.branch import BranchDetails, validate_branch
 from domain.roles import Role
 from services import demo as demo_data
 from services.auth import hash_pin
@@ -24,7 +25,12 @@ __all__ = ["Database", "DatabaseRefused", "InitResult", "initialise", "open_bran
 
 
 class SetupError(ServiceError):
-    """Setting up the database failed for a reason the person can fix."""
+    """Setting up the database failed for a reason the person can fix; `field` names the
+    input to fix ("username", "pin")."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -52,13 +58,17 @@ def initialise(
     today: date,
     admin_username: str = "admin",
     admin_pin: str | None = None,
+    details: BranchDetails | None = None,
+    admin_full_name: str | None = None,
 ) -> InitResult:
     """Give an empty database its branch and first users, in one transaction; idempotent.
 
     With `demo`, the demo clinic (catalog, promotions, staff, patients and two years of
     visits ending `today`) is written, deterministically. Without it, a blank branch with
-    one admin user (`admin_username`, `admin_pin`) is created. A database that is already
-    set up is left exactly as it is.
+    one admin user (`admin_username`, `admin_pin`, `admin_full_name`) is created, with the
+    branch's `details` when given (the first-run wizard, `frontdesk init --name ...`:
+    checked as Settings checks them). A database that is already set up is left exactly as
+    it is.
     """
     with UnitOfWork(db, None, now) as uow:
         session = uow.session
@@ -72,7 +82,9 @@ def initialise(
             branch_id = demo_data.write_demo_clinic(session, now=now, today=today)
             message = "Created the demo clinic (Indiranagar branch)."
         else:
-            branch_id = _blank_branch(session, now, admin_username, admin_pin)
+            branch_id = _blank_branch(
+                session, now, admin_username, admin_pin, details, admin_full_name
+            )
             message = f"Created a new branch with admin user '{admin_username}'."
         session.add(AppSetting(key=THIS_BRANCH_KEY, value={"branch_id": str(branch_id)}))
         uow.audit("database.init", "branch", branch_id, {"demo": demo}, branch_id=branch_id)
@@ -81,31 +93,44 @@ def initialise(
 
 
 def _blank_branch(
-    session: Session, now: datetime, admin_username: str, admin_pin: str | None
+    session: Session,
+    now: datetime,
+    admin_username: str,
+    admin_pin: str | None,
+    details: BranchDetails | None = None,
+    admin_full_name: str | None = None,
 ) -> uuid.UUID:
     username = admin_username.strip().lower()
     if not username.isidentifier():
-        raise SetupError("A user name is letters, digits and underscores, like 'admin'.")
+        raise SetupError(
+            "A user name is letters, digits and underscores, like 'admin'.", "username"
+        )
+    full_name = " ".join((admin_full_name or "").split()) or username.capitalize()
     if not admin_pin:
         raise SetupError(
-            "Choose a PIN for the admin user (set FRONTDESK_PIN or answer the prompt)."
+            "Choose a PIN for the admin user (set FRONTDESK_PIN or answer the prompt).", "pin"
         )
     try:
         pin_hash = hash_pin(admin_pin)
     except ValueError as exc:
-        raise SetupError(f"{exc}.") from exc
+        raise SetupError(f"{exc}.", "pin") from exc
     # Numbers in the 16-character GST format from the first invoice; the code is the
     # manager's to change in Settings before billing starts.
     branch = Branch(
         name="My clinic", legal_name="My clinic", branch_code="MAIN", created_at=now, updated_at=now
     )
+    if details is not None:
+        clean = validate_branch(details)
+        for field, value in asdict(clean).items():
+            if field != "allow_non_compliant_numbers" and value is not None:
+                setattr(branch, field, value)
     session.add(branch)
     session.flush()
     session.add(
         User(
             branch_id=branch.id,
             username=username,
-            full_name=username.capitalize(),
+            full_name=full_name,
             role=Role.ADMIN.value,
             pin_hash=pin_hash,
             max_manual_discount_percent=Decimal(100),

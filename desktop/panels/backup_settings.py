@@ -69,7 +69,7 @@ class BackupSettingsPanel(QWidget):
         self.question: QMessageBox | None = None
 
         title = QLabel("Backups")
-        title.setObjectName("SectionTitle")
+        title.setObjectName("FormHeading")
         intro = QLabel(
             "A checked copy of this branch's database is taken each day the app is used, at "
             "the day's close and on Back up now. Choose a folder on another disk, a USB drive "

@@ -85,7 +85,9 @@ def test_the_autologin_variable_reads_username_and_pin():
     assert autologin_from_env({"FRONTDESK_AUTOLOGIN": ":1111"}) is None
 
 
-def run_app(db_path: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def run_app(
+    db_path: Path, tmp_path: Path, *, demo: bool = False
+) -> subprocess.CompletedProcess[str]:
     """Run the real start-up in a child process that signs in and quits once ready."""
     env = {
         **os.environ,
@@ -99,10 +101,10 @@ def run_app(db_path: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
         "import sys\n"
         "from pathlib import Path\n"
         "from desktop.app import run_gui\n"
-        "sys.exit(run_gui(Path(sys.argv[1])))\n"
+        "sys.exit(run_gui(Path(sys.argv[1]), demo=sys.argv[2] == 'demo'))\n"
     )
     return subprocess.run(
-        [sys.executable, "-c", code, str(db_path)],
+        [sys.executable, "-c", code, str(db_path), "demo" if demo else "-"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -121,10 +123,10 @@ def test_the_app_starts_on_the_demo_database_and_reports_ready(demo_template, tm
     assert READY_LINE in done.stdout.splitlines()
 
 
-def test_a_new_database_becomes_the_demo_clinic_on_first_start(tmp_path):
+def test_a_new_database_becomes_the_demo_clinic_on_first_start_with_demo(tmp_path):
     path = tmp_path / "new" / "frontdesk.db"
 
-    done = run_app(path, tmp_path)
+    done = run_app(path, tmp_path, demo=True)
 
     assert done.returncode == 0, done.stderr
     assert READY_LINE in done.stdout.splitlines()
