@@ -151,6 +151,26 @@ def upgrade(path: Path) -> None:
         engine.dispose()
 
 
+def _upgrade_failed(path: Path, revision: str | None, copy: Path | None, error: Exception) -> None:
+    """An upgrade that failed leaves the file as it was: the copy taken before it is put
+    back whole (SQLite's driver commits each schema change on its own, so a rollback alone
+    would keep the first steps of a half-done upgrade). Then the refusal, in a sentence."""
+    log.error("upgrading %s from %s failed", path, revision, exc_info=error)
+    if copy is not None:
+        copy_aside(copy, path)
+        log.info("put %s back from %s", path, copy)
+    if revision is None:
+        raise DatabaseRefused(
+            f"Frontdesk could not create its tables in {path} ({type(error).__name__}). "
+            "Check the disk and try again."
+        ) from error
+    raise DatabaseRefused(
+        f"Upgrading {path} to this version of Frontdesk failed ({type(error).__name__}); "
+        f"the database was left as it was (schema {revision}), with a copy at {copy}. "
+        "The previous version of Frontdesk still opens it; call support."
+    ) from error
+
+
 def open_database(path: Path, *, now: datetime | None = None) -> Database:
     """Open (creating if needed) the Frontdesk database at `path`, upgraded to our schema."""
     path = Path(path)
@@ -167,10 +187,14 @@ def open_database(path: Path, *, now: datetime | None = None) -> Database:
             "Install the newer version to open it; the file was left untouched."
         )
     if revision != head:
+        target = None
         if revision is not None:
             target = backup_path(path, revision, now or datetime.now(UTC))
             copy_aside(path, target)
             log.info("copied %s to %s before upgrading from %s", path, target, revision)
-        upgrade(path)
+        try:
+            upgrade(path)
+        except Exception as exc:
+            _upgrade_failed(path, revision, target, exc)
         log.info("upgraded %s to schema %s", path, head)
     return Database(path, create_sqlite_engine(path))

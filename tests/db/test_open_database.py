@@ -281,3 +281,48 @@ def test_upgraded_database_is_not_copied_again_on_the_next_open(
     assert [p.name for p in tmp_path.glob("branch.before-upgrade-*")] == [
         f"branch.before-upgrade-{released_head}-20250506T070809Z.db"
     ]
+
+
+FAILING_REVISION = PROBE_REVISION.replace(
+    """        batch_op.add_column(sa.Column("label", sa.String(length=40), nullable=True))""",
+    """        batch_op.add_column(sa.Column("label", sa.String(length=40), nullable=True))
+    raise RuntimeError("the disk went away half-way")""",
+)
+
+
+def test_a_failed_upgrade_leaves_the_file_as_it_was_and_this_version_still_opens_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, released_head: str
+) -> None:
+    path = tmp_path / "branch.db"
+    _make_frontdesk_database(path)
+    copy = tmp_path / "next-migrations"
+    shutil.copytree(db.migrate.MIGRATIONS_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    failing = FAILING_REVISION.format(down_revision=released_head)
+    (copy / "versions" / "9999_probe.py").write_text(failing, encoding="utf-8")
+    with monkeypatch.context() as patched:
+        patched.setattr(db.migrate, "MIGRATIONS_DIR", copy)
+        db.migrate._scripts.cache_clear()
+        with pytest.raises(DatabaseRefused) as refused:
+            open_database(path, now=STAMP)
+    db.migrate._scripts.cache_clear()
+
+    _assert_readable_sentence(
+        str(refused.value), path, "failed (RuntimeError)", f"schema {released_head}", "support"
+    )
+    still = _read_only(path)
+    try:
+        assert still.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert still.execute("SELECT version_num FROM alembic_version").fetchall() == [
+            (released_head,)
+        ]
+        tables = {row[0] for row in still.execute("SELECT name FROM sqlite_master")}
+        assert "t_probe" not in tables
+    finally:
+        still.close()
+    # The version that made it (today's) opens it as before.
+    database = open_database(path, now=STAMP)
+    try:
+        with database.session(write=False) as session:
+            assert session.scalars(select(Branch.name)).all() == ["Indiranagar"]
+    finally:
+        database.close()
