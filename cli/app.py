@@ -108,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_init(args: argparse.Namespace) -> None:
-    db = common.open_database(args)
+    db = common.open_database(args, create=True)
     try:
         pin = None
         if not args.demo and not branch_service.is_initialised(db):

@@ -28,8 +28,23 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def open_database(args: argparse.Namespace) -> setup.Database:
+def open_database(args: argparse.Namespace, *, create: bool = False) -> setup.Database:
+    """The branch database of --db (or the default one). Only `init` (`create`) makes a
+    new one: any other command on a missing or empty file says so and leaves it be."""
     path = args.db or paths.default_db_path()
+    if not create:
+        try:
+            empty = path.stat().st_size == 0
+        except FileNotFoundError:
+            empty = None
+        except OSError:
+            empty = False  # open_branch_database says what is wrong with it
+        if empty is not False:
+            state = "the file is empty" if empty else "there is no such file"
+            raise Refused(
+                f"{path} is not a Frontdesk database yet ({state}). Set one up with "
+                f"`frontdesk --db {path} init`, or restore a backup with `frontdesk restore`."
+            )
     try:
         return setup.open_branch_database(path, now=now())
     except setup.DatabaseRefused as exc:
@@ -41,6 +56,10 @@ def signed_in(args: argparse.Namespace) -> Iterator[tuple[setup.Database, auth.C
     """Open the database and sign in as --user for one command; close it afterwards."""
     db = open_database(args)
     try:
+        if not branch.is_initialised(db):
+            raise Refused(
+                f"{db.path} is not set up yet: run `frontdesk --db {db.path} init` first."
+            )
         yield db, _sign_in(db, args)
     finally:
         db.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from cli import common
+from domain.errors import Refused
 from services import diagnostics
 
 
@@ -16,7 +17,12 @@ def register(commands: common.Subparsers) -> None:
 
 
 def cmd_diagnostics(args: argparse.Namespace) -> None:
-    db = common.open_database(args)
+    try:
+        db = common.open_database(args)
+    except Refused as exc:
+        # Support asks most when the database will not open: say so, with the versions.
+        print("\n".join([*diagnostics.versions(), f"Database: {exc}"]))
+        return
     try:
         print(diagnostics.diagnostics(db, now=common.now()).text, end="")
     finally:

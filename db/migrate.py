@@ -9,6 +9,7 @@ consistent even in WAL mode) and then upgraded with Alembic.
 from __future__ import annotations
 
 import functools
+import os
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -75,9 +76,27 @@ def _check_sqlite_file(path: Path) -> None:
         )
 
 
+def _check_writable(path: Path) -> None:
+    """Frontdesk writes the file and, beside it, SQLite's journal (-wal, -shm): say which
+    of the two it may not write before anything is tried."""
+    if not os.access(path, os.W_OK):
+        raise DatabaseRefused(
+            f"{path} can only be read, and Frontdesk needs to write to it. Check the file's "
+            "permissions (or that the drive is not read-only); it was left untouched."
+        )
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise DatabaseRefused(
+            f"Frontdesk cannot write in the folder {path.parent}, where the database keeps "
+            f"its journal beside {path.name}. Check the folder's permissions; the file was "
+            "left untouched."
+        )
+
+
 def current_revision(path: Path) -> str | None:
     """The Alembic revision recorded in the file, or None for an empty database."""
-    uri = f"file:{path}?mode=ro"
+    # immutable: reading the revision of a WAL database must not leave -wal/-shm files
+    # beside a file that is then refused (a copy being upgraded is opened normally).
+    uri = f"file:{path}?mode=ro&immutable=1"
     try:
         con = sqlite3.connect(uri, uri=True)
     except sqlite3.Error as exc:
@@ -176,6 +195,7 @@ def open_database(path: Path, *, now: datetime | None = None) -> Database:
     path = Path(path)
     if path.exists():
         _check_sqlite_file(path)
+        _check_writable(path)
         revision = current_revision(path)
     else:
         path.parent.mkdir(parents=True, exist_ok=True)

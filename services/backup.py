@@ -200,6 +200,9 @@ def take_backup(db: Database, *, now: datetime, reason: str = "manual") -> Backu
             dest = sqlite3.connect(partial)
             try:
                 source.backup(dest)
+                # A copy is one self-contained file: reading it later (the check, a
+                # restore's preview) leaves no -wal/-shm beside it.
+                dest.execute("PRAGMA journal_mode=DELETE")
             finally:
                 dest.close()
         finally:

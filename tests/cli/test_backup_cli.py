@@ -165,3 +165,46 @@ def test_an_unwritable_log_folder_is_one_warning_not_a_traceback(demo_file, tmp_
     assert result.returncode == 0 and "Backups in" in result.stdout
     assert result.stderr.count("warning: cannot write the log") == 1
     assert "Traceback" not in result.stderr
+
+
+def test_a_missing_or_empty_database_is_named_and_left_as_it_was(tmp_path):
+    import os
+
+    empty = tmp_path / "empty" / "frontdesk.db"
+    empty.parent.mkdir()
+    empty.write_bytes(b"")
+    missing = tmp_path / "missing" / "frontdesk.db"
+    missing.parent.mkdir()
+    for path, state in ((empty, "the file is empty"), (missing, "there is no such file")):
+        for command in (("--user", "priya", "invoice", "list"), ("backup", "now")):
+            result = run("--db", str(path), *command, pin="1111", tmp_path=tmp_path, check=False)
+            assert result.returncode == 1, result.stderr
+            assert f"{path} is not a Frontdesk database yet ({state})" in result.stderr
+            assert "init" in result.stderr and "Traceback" not in result.stderr
+    assert os.listdir(empty.parent) == ["frontdesk.db"] and empty.stat().st_size == 0
+    assert os.listdir(missing.parent) == []
+    said = run("--db", str(missing), "diagnostics", tmp_path=tmp_path).stdout
+    assert said.startswith("Frontdesk ") and "there is no such file" in said
+
+
+def test_a_database_that_is_not_set_up_says_to_run_init(tmp_path):
+    path = tmp_path / "frontdesk.db"
+    run("--db", str(path), "init", "--admin", "asha", pin="482913", tmp_path=tmp_path)
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    con.execute("DELETE FROM app_settings")
+    con.commit()
+    con.close()
+    result = run(
+        "--db",
+        str(path),
+        "--user",
+        "asha",
+        "invoice",
+        "list",
+        pin="482913",
+        tmp_path=tmp_path,
+        check=False,
+    )
+    assert result.returncode == 1 and "is not set up yet" in result.stderr

@@ -43,6 +43,8 @@ def test_a_backup_is_a_checked_copy_taken_while_the_database_is_open(demo_db, de
     assert backup.integrity_problems(copy.path) == []
     assert saved.invoice_number in numbers(copy.path)
     assert not list(copy.path.parent.glob("*.partial"))
+    backup.restore_preview(demo_db.path, copy.path)  # reads the copy
+    assert sorted(p.name for p in copy.path.parent.iterdir()) == [copy.path.name]
     state = backup.backup_state(demo_db, now=NOW + timedelta(hours=1))
     assert state.last == copy and not state.stale
     assert state.sentence("Asia/Kolkata") == "Last good backup: 24 Nov 2026, 11:00"
