@@ -19,6 +19,7 @@ BENCHMARKS: list[tuple[str, str]] = [
     ("pricing", "bench.counter:bench_pricing"),
     ("save-invoice", "bench.counter:bench_save_invoice"),
     ("save-with-payments", "bench.counter:bench_save_with_payments"),
+    ("lock-fairness", "bench.lock_fairness:bench_lock_fairness"),
     ("type-ahead", "bench.counter:bench_typeahead"),
     ("callback-queue", "bench.callbacks:bench_callback_queue"),
     ("history-import", "bench.history_import:bench_history_import"),

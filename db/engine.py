@@ -3,20 +3,72 @@
 Write transactions start with BEGIN IMMEDIATE so two front desks saving at once queue up
 on the write lock instead of failing half-way; reads start DEFERRED so reports never block
 the counter.
+
+The queue is kept fair by a lock file beside the database (`<name>.lock`, through
+`filelock`), taken just before BEGIN IMMEDIATE and given up at COMMIT or ROLLBACK: a desk
+that wants to write polls it every millisecond, where SQLite's own busy handler sleeps up to
+100 ms between tries and let one busy desk take the lock again and again (a desk waited
+3.2 s in the hardening issue; bench/lock_fairness.py measures it). A desk that cannot have
+it in BUSY_TIMEOUT_MS gets `DatabaseBusy`, a sentence that says to try again.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock, Timeout
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-BUSY_TIMEOUT_MS = 10_000
+from domain.errors import Refused
+
+# How long a desk waits for another's write before it gives up with a sentence; the
+# environment may shorten it (a test, a kiosk that must answer fast).
+BUSY_TIMEOUT_MS = int(os.environ.get("FRONTDESK_BUSY_TIMEOUT_MS", "10000"))
+# How often a desk waiting to write looks at the lock file (seconds).
+POLL_S = 0.001
+
+
+class DatabaseBusy(Refused):
+    """Another desk (or an import) held the write lock for BUSY_TIMEOUT_MS."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Another desk is saving a large change (an import?) and the database stayed busy; "
+            "nothing was saved. Try again in a moment."
+        )
+
+
+def is_busy(error: BaseException) -> bool:
+    """SQLite's own "database is locked" (a writer outside the queue, like a raw import,
+    held the lock past the busy timeout), however SQLAlchemy wrapped it."""
+    while error is not None:
+        if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+            return True
+        error = error.__cause__ or getattr(error, "orig", None)  # type: ignore[assignment]
+    return False
+
+
+class WriteQueue:
+    """The lock file that puts one engine's writers in line with other processes'."""
+
+    def __init__(self, path: Path) -> None:
+        self._lock = FileLock(f"{path}.lock", timeout=BUSY_TIMEOUT_MS / 1000)
+
+    def enter(self) -> None:
+        try:
+            self._lock.acquire(poll_interval=POLL_S)
+        except Timeout as exc:
+            raise DatabaseBusy() from exc
+
+    def leave(self) -> None:
+        if self._lock.is_locked:
+            self._lock.release()
 
 
 def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
@@ -32,7 +84,24 @@ def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
 
 def _on_begin(connection: Any) -> None:
     mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+    queue: WriteQueue | None = connection.get_execution_options().get("write_queue")
+    if mode == "IMMEDIATE" and queue is not None:
+        queue.enter()
+        try:
+            connection.exec_driver_sql(f"BEGIN {mode}")
+        except BaseException:
+            queue.leave()
+            raise
+        return
     connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _on_end(connection: Any) -> None:
+    """COMMIT or ROLLBACK is about to be sent: the next desk in line may begin (SQLite's
+    own lock covers the moment it takes)."""
+    queue: WriteQueue | None = connection.get_execution_options().get("write_queue")
+    if queue is not None:
+        queue.leave()
 
 
 def _json_default(value: object) -> object:
@@ -67,6 +136,8 @@ def create_sqlite_engine(path: Path) -> Engine:
     )
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
+    event.listen(engine, "commit", _on_end)
+    event.listen(engine, "rollback", _on_end)
     return engine
 
 
@@ -77,8 +148,10 @@ class Database:
         self.path = path
         self.engine = engine
         self._read = sessionmaker(engine, expire_on_commit=False)
+        self.write_queue = WriteQueue(path)
         self._write = sessionmaker(
-            engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
+            engine.execution_options(sqlite_begin="IMMEDIATE", write_queue=self.write_queue),
+            expire_on_commit=False,
         )
 
     def session(self, *, write: bool) -> Session:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from domain.errors import FrontdeskError
 from domain.log import ui as log
+from services.errors import DatabaseBusy, is_busy
 
 UNEXPECTED = (
     "Something went wrong and the action was not completed. The details are in the log file."
@@ -20,6 +21,8 @@ def error_sentence(error: BaseException) -> str:
     """A refusal's own sentence, or the plain apology for anything unexpected."""
     if isinstance(error, FrontdeskError) and str(error):
         return str(error)
+    if is_busy(error):
+        return str(DatabaseBusy())
     return UNEXPECTED
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from db.engine import DatabaseBusy, is_busy
 from domain.errors import BadInput, FrontdeskError, Refused
 from domain.roles import PermissionDenied
 
 __all__ = [
     "BadInput",
+    "DatabaseBusy",
+    "is_busy",
     "FrontdeskError",
     "NotFound",
     "Refused",

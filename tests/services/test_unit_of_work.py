@@ -30,6 +30,7 @@ from domain.patients import NewPatient
 from domain.payments import Method, TenderLine
 from services import (
     auth,
+    backup,
     branch,
     callbacks,
     catalog,
@@ -42,6 +43,7 @@ from services import (
     promotions,
     staff,
 )
+from services.backup import BackupSettings
 from services.payment_settings import PaymentSettings, save_payment_settings
 from services.printer_settings import PrinterSettings, save_printer_settings
 from services.setup import initialise, open_branch_database
@@ -232,6 +234,20 @@ WRITES: dict[str, tuple[Any, Any, str | tuple[str, ...] | None, int]] = {
     "printer_settings.save_printer_settings": (
         nothing,
         lambda d, _: save_printer_settings(d.db, d.manager, PrinterSettings(), now=NOW),
+        None,
+        0,
+    ),
+    "backup.save_backup_settings": (
+        nothing,
+        lambda d, _: backup.save_backup_settings(d.db, d.admin, BackupSettings(), now=NOW),
+        None,
+        0,
+    ),
+    "backup.audit_restore": (
+        nothing,
+        lambda d, _: backup.audit_restore(
+            d.db, d.admin, d.folder / "copy.db", d.folder / "aside.db", now=NOW
+        ),
         None,
         0,
     ),
