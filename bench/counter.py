@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import BenchResult
+from domain.audit_chain import GENESIS, AuditEntry, entry_hash
 from domain.payments import Method, TenderLine
 from domain.promotion_rules import Promotion, promotion_from_row
 from domain.promotions import CartLine, ItemType, PromotionBook, price_cart
@@ -269,10 +270,35 @@ def _raw_transaction(path: Path, *, payments: int = 0) -> Callable[[], None]:
                     " attempts) VALUES (?, ?, 1, ?, ?, 0)",
                     (doc, payment, '{"payment": "..."}' * 8, now),
                 )
+        seq, prev = con.execute(
+            "SELECT seq, row_hash FROM audit_log ORDER BY seq DESC LIMIT 1"
+        ).fetchone() or (0, GENESIS)
+        entry = AuditEntry(
+            seq + 1,
+            uuid.uuid4(),
+            datetime(2026, 11, 24, 5, 30, tzinfo=UTC),
+            uuid.UUID(branch),
+            uuid.UUID(user),
+            "invoice.save",
+            "invoice",
+            invoice,
+            None,
+        )
         con.execute(
-            "INSERT INTO audit_log (id, branch_id, user_id, at, action, entity_type, entity_id)"
-            " VALUES (?,?,?,?,?,?,?)",
-            (uuid.uuid4().hex, branch, user, now, "invoice.save", "invoice", invoice),
+            "INSERT INTO audit_log (id, branch_id, user_id, at, action, entity_type, entity_id,"
+            " seq, prev_hash, row_hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                entry.id.hex,
+                branch,
+                user,
+                now,
+                "invoice.save",
+                "invoice",
+                invoice,
+                entry.seq,
+                prev,
+                entry_hash(prev, entry),
+            ),
         )
         con.execute("COMMIT")
 

@@ -85,6 +85,8 @@ class Branch(Base):
     )
     state_code: Mapped[str] = mapped_column(String(2), default="", server_default="")
     upi_id: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    # Lock the desktop's screen after this many idle minutes (migration 0009; a shared PC).
+    idle_lock_minutes: Mapped[int] = mapped_column(Integer, default=10, server_default=text("10"))
 
     __table_args__ = (CheckConstraint("fiscal_year_start_month BETWEEN 1 AND 12", name="fy_month"),)
 
@@ -113,6 +115,9 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime]
     retired_at: Mapped[datetime | None]
+    # Wrong PINs in a row, and the lock they earn (migration 0009; services.auth).
+    failed_pins: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    locked_until: Mapped[datetime | None]
 
     __table_args__ = (CheckConstraint("role IN ('front_desk', 'manager', 'admin')", name="role"),)
 
@@ -685,7 +690,9 @@ class SyncOutbox(Base):
 
 
 class AuditLog(Base):
-    """Who did what, when: every change a person makes lands here."""
+    """Who did what, when: every change a person makes lands here. Append-only (triggers
+    refuse UPDATE and DELETE, migration 0009) and hash-chained in `seq` order
+    (domain.audit_chain)."""
 
     __tablename__ = "audit_log"
 
@@ -697,6 +704,9 @@ class AuditLog(Base):
     entity_type: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any] | None]
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    row_hash: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_audit_log_at", "at"),)
 

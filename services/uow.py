@@ -12,7 +12,9 @@ block said commit):
 The transaction starts with BEGIN IMMEDIATE (two counters queue on the write lock rather
 than failing half-way). The audit entries and outbox documents are written at `commit`, in
 that same transaction, after everything else the block wrote: either all of it is saved or
-none of it. A block that leaves without `commit` (a refusal raised, a return forgotten)
+none of it. Each audit entry is chained to the one before it (domain.audit_chain): the
+last entry's hash is read inside the write lock BEGIN IMMEDIATE holds, so two desks never
+chain onto the same entry. A block that leaves without `commit` (a refusal raised, a return forgotten)
 writes nothing. A service that sends a document twice in one unit (a request assigned,
 then started) queues the last version once.
 """
@@ -24,11 +26,12 @@ from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, SessionTransaction
 
-from db.engine import Database
+from db.engine import Database, json_dumps, json_loads
 from db.models import AuditLog, SyncOutbox
+from domain.audit_chain import GENESIS, AuditEntry, entry_hash
 
 if TYPE_CHECKING:
     from services.auth import CurrentUser
@@ -121,6 +124,24 @@ class UnitOfWork:
 
     # ------------------------------------------------------------------------ ending
 
+    def _chained(self, session: Session) -> list[dict[str, Any]]:
+        """The audit entries with their place in the chain: seq, prev_hash, row_hash."""
+        last = session.execute(
+            select(AuditLog.seq, AuditLog.row_hash).order_by(AuditLog.seq.desc()).limit(1)
+        ).first()
+        seq, prev = (0, GENESIS) if last is None else (last.seq, last.row_hash)
+        rows = []
+        for audit in self._audits:
+            seq += 1
+            # Hash the details as they will read back (amounts as exact strings).
+            details = None if audit["details"] is None else json_loads(json_dumps(audit["details"]))
+            row = {**audit, "details": details, "seq": seq, "prev_hash": prev}
+            row["row_hash"] = prev = entry_hash(
+                prev, AuditEntry(**audit | {"details": details, "seq": seq})
+            )
+            rows.append(row)
+        return rows
+
     def commit(self) -> None:
         """Write the audit entries and outbox documents, then commit everything."""
         if self._transaction is None:
@@ -143,6 +164,6 @@ class UnitOfWork:
             for start in range(0, len(rows), CHUNK):
                 session.execute(insert(SyncOutbox), rows[start : start + CHUNK])
         if self._audits:
-            session.execute(insert(AuditLog), self._audits)
+            session.execute(insert(AuditLog), self._chained(session))
         self._transaction.commit()
         self._committed = True
