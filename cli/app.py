@@ -26,6 +26,7 @@ from cli import (
     session,
     staff,
     support,
+    sync,
 )
 from domain.branch import BranchDetails
 from domain.errors import BadInput, FrontdeskError
@@ -103,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
         session,
         staff,
         support,
+        sync,
     ):
         group.register(commands)
     return parser

@@ -92,3 +92,22 @@ def pg_url(pg_server: URL) -> Iterator[URL]:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
+
+
+@pytest.fixture
+def centre(pg_url: URL) -> Iterator[URL]:
+    """A centre prepared as `frontdesk central init` does (its admin URL); the branch roles
+    made on it (roles belong to the whole server) are dropped afterwards."""
+    from db import central
+    from services import sync
+
+    sync.init_centre(pg_url.render_as_string(hide_password=False))
+    try:
+        yield pg_url
+    finally:
+        engine = create_engine(pg_url)
+        try:
+            with engine.begin() as connection:
+                central.drop_branch_roles(connection)
+        finally:
+            engine.dispose()

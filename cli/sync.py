@@ -1,0 +1,128 @@
+"""`frontdesk sync`: one push round to the centre (for a scheduled task), and `frontdesk
+central init|add-branch`: preparing the central PostgreSQL (services.sync)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import uuid
+from typing import Any
+
+from cli import common
+from domain.errors import BadInput, Refused
+from services import branch as branch_service
+from services import sync
+
+CENTRAL_URL_VARIABLE = "FRONTDESK_CENTRAL_URL"
+PASSWORD_VARIABLE = "FRONTDESK_CENTRAL_PASSWORD"
+
+
+def register(commands: common.Subparsers) -> None:
+    text = (
+        "send this branch's pending documents to the centre, once (exits non-zero when the "
+        "round fails)"
+    )
+    push = commands.add_parser("sync", help=text, description=common.described(text))
+    push.add_argument(
+        "--central",
+        metavar="URL",
+        help=f"the centre as postgresql://ROLE:PASSWORD@HOST/DB (default ${CENTRAL_URL_VARIABLE})",
+    )
+    push.add_argument("--batch", type=int, default=sync.BATCH_SIZE, help="documents per batch")
+    push.add_argument("--json", action="store_true")
+    push.set_defaults(handler=cmd_sync)
+
+    sub = common.add_group(
+        commands,
+        "central",
+        help="prepare the central PostgreSQL that branches sync with (head office)",
+        description="Prepare the central PostgreSQL: its schema, and one role per branch.",
+    )
+    init = sub.add_parser(
+        "init", help="build or upgrade a centre (same migrations as a branch, plus the ledger)"
+    )
+    init.add_argument("--url", required=True, help="an owner of the database, postgresql://...")
+    init.set_defaults(handler=cmd_central_init)
+    add = sub.add_parser(
+        "add-branch",
+        help="a database role for one branch: it inserts only its own rows",
+        description=f"Create (or re-key) the branch's role. The password comes from "
+        f"${PASSWORD_VARIABLE}, or a new one is made and printed once.",
+    )
+    add.add_argument("code", metavar="CODE", help="the branch's code, like IND")
+    add.add_argument("--url", required=True, help="a role that may create roles")
+    add.add_argument(
+        "--branch-id",
+        help="the branch's id (`frontdesk branch show` on the branch); default: this "
+        "database's branch when its code is CODE",
+    )
+    add.set_defaults(handler=cmd_add_branch)
+
+
+def cmd_sync(args: argparse.Namespace) -> None:
+    url = args.central or os.environ.get(CENTRAL_URL_VARIABLE)
+    if not url:
+        raise Refused(f"Sync is not configured: give --central URL or set ${CENTRAL_URL_VARIABLE}.")
+    db = common.open_database(args)
+    try:
+        result = sync.sync_round(db, url, now=common.now, batch_size=args.batch)
+    finally:
+        db.close()
+    if args.json:
+        common.print_json(_result_json(result))
+        return
+    print(result.sentence())
+    for item in result.rejected:
+        print(f"  needs attention: {item.doc_type} {item.doc_id}: {item.reason}")
+
+
+def _result_json(result: sync.SyncResult) -> dict[str, Any]:
+    return {
+        "pushed": result.pushed,
+        "pending": result.pending,
+        "busy": result.busy,
+        "retries": result.retries,
+        "needs_attention": [
+            {
+                "outbox_id": a.outbox_id,
+                "doc_type": a.doc_type,
+                "id": str(a.doc_id),
+                "reason": a.reason,
+            }
+            for a in result.rejected
+        ],
+    }
+
+
+def cmd_central_init(args: argparse.Namespace) -> None:
+    print(sync.init_centre(args.url))
+
+
+def cmd_add_branch(args: argparse.Namespace) -> None:
+    code = args.code.strip().upper()
+    if args.branch_id:
+        try:
+            branch_id = uuid.UUID(args.branch_id)
+        except ValueError as exc:
+            raise BadInput(f"{args.branch_id!r} is not a branch id (a UUID).") from exc
+    else:
+        db = common.open_database(args)
+        try:
+            info = branch_service.get_branch(db)
+        finally:
+            db.close()
+        if (info.details.branch_code or "").upper() != code:
+            raise BadInput(
+                f"This database is branch {info.details.branch_code}, not {code}: give "
+                "--branch-id (from `frontdesk branch show` on that branch)."
+            )
+        branch_id = info.id
+    password = os.environ.get(PASSWORD_VARIABLE)
+    made = password is None
+    if password is None:
+        password = secrets.token_urlsafe(18)
+    role = sync.add_branch(args.url, branch_id=branch_id, code=code, password=password)
+    print(f"Branch {code} syncs as the role {role}.")
+    if made:
+        print(f"Its password (shown once; enter it in the branch's Settings > Sync): {password}")

@@ -1,0 +1,404 @@
+"""The centre: the central PostgreSQL every branch pushes to (DESIGN.md, Sync).
+
+The centre is built by the same Alembic migrations as a branch (db.migrate), plus the tables
+here, which exist on the centre only and are kept out of the branch's models and migrations:
+
+- `sync_branches`: which database role is which branch (one role per branch);
+- `central_documents`: every document a branch pushed, keyed by its type and UUID, with the
+  branch's outbox id and creation time and the centre's own receive time (a trigger stamps
+  it: no branch chooses it);
+- `sync_ledger`: each branch's last pushed outbox id and when the centre received it;
+- `central_meta`: the version of these tables (CENTRAL_SCHEMA).
+
+Row-level security lets a branch's role insert only rows with its own branch id and read
+only its own rows; it is granted nothing else but what the centre publishes (PUBLISHED).
+Everything here is PostgreSQL-only SQL, run by `frontdesk central init|add-branch` and by a
+branch's push (services.sync).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Connection,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    func,
+    select,
+    text,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError
+
+# The version of the centre-only tables below; a branch refuses a centre on another one.
+CENTRAL_SCHEMA = 1
+
+INSUFFICIENT_PRIVILEGE = "42501"
+
+# Documents that never change once written: a second push of one stores nothing.
+IMMUTABLE = frozenset(
+    {
+        "invoice",
+        "invoice_cancellation",
+        "payment",
+        "payment_allocation",
+        "credit_note",
+        "cash_movement",
+        "patient_merge",
+    }
+)
+
+# What the centre publishes to every branch (read-only): the master data it will own.
+PUBLISHED = (
+    "alembic_version",
+    "central_meta",
+    "catalog_items",
+    "catalog_prices",
+    "promotion_campaigns",
+    "promo_codes",
+)
+
+metadata = MetaData()
+
+central_meta = Table(
+    "central_meta",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+sync_branches = Table(
+    "sync_branches",
+    metadata,
+    Column("branch_id", UUID(as_uuid=True), primary_key=True),
+    Column("code", Text, nullable=False, unique=True),
+    Column("role", Text, nullable=False, unique=True),
+    Column("added_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+central_documents = Table(
+    "central_documents",
+    metadata,
+    Column("doc_type", Text, primary_key=True),
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("branch_id", UUID(as_uuid=True), ForeignKey(sync_branches.c.branch_id), nullable=False),
+    Column("doc_version", Integer, nullable=False),
+    Column("outbox_id", BigInteger, nullable=False),
+    Column("payload", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("jsonb_typeof(payload) = 'object'", name="ck_central_documents_object"),
+    CheckConstraint("doc_version >= 1", name="ck_central_documents_version"),
+)
+
+sync_ledger = Table(
+    "sync_ledger",
+    metadata,
+    Column(
+        "branch_id", UUID(as_uuid=True), ForeignKey(sync_branches.c.branch_id), primary_key=True
+    ),
+    Column("last_outbox_id", BigInteger, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# Run after the tables exist; each statement may run again (init is idempotent).
+_SECURITY = [
+    # The branch the connected role stands for (NULL for anyone else, who then sees nothing).
+    """
+    CREATE OR REPLACE FUNCTION sync_branch_id() RETURNS uuid
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS
+    $$ SELECT branch_id FROM public.sync_branches WHERE role = session_user $$
+    """,
+    # The centre's clock, never the branch's, says when a document arrived.
+    """
+    CREATE OR REPLACE FUNCTION sync_stamp_received() RETURNS trigger
+    LANGUAGE plpgsql AS $$ BEGIN NEW.received_at := now(); RETURN NEW; END $$
+    """,
+    "DROP TRIGGER IF EXISTS stamp_received ON central_documents",
+    "CREATE TRIGGER stamp_received BEFORE INSERT OR UPDATE ON central_documents "
+    "FOR EACH ROW EXECUTE FUNCTION sync_stamp_received()",
+    "DROP TRIGGER IF EXISTS stamp_received ON sync_ledger",
+    "CREATE TRIGGER stamp_received BEFORE INSERT OR UPDATE ON sync_ledger "
+    "FOR EACH ROW EXECUTE FUNCTION sync_stamp_received()",
+    "ALTER TABLE central_documents ENABLE ROW LEVEL SECURITY",
+    "ALTER TABLE sync_ledger ENABLE ROW LEVEL SECURITY",
+    "DROP POLICY IF EXISTS own_branch ON central_documents",
+    "CREATE POLICY own_branch ON central_documents FOR ALL "
+    "USING (branch_id = sync_branch_id()) WITH CHECK (branch_id = sync_branch_id())",
+    "DROP POLICY IF EXISTS own_branch ON sync_ledger",
+    "CREATE POLICY own_branch ON sync_ledger FOR ALL "
+    "USING (branch_id = sync_branch_id()) WITH CHECK (branch_id = sync_branch_id())",
+    "REVOKE ALL ON FUNCTION sync_branch_id() FROM PUBLIC",
+]
+
+
+def create_central_tables(connection: Connection) -> None:
+    """The centre-only tables, their triggers and row-level security (idempotent)."""
+    metadata.create_all(connection, checkfirst=True)
+    for statement in _SECURITY:
+        connection.execute(text(statement))
+    connection.execute(
+        pg_insert(central_meta)
+        .values(key="schema", value=str(CENTRAL_SCHEMA))
+        .on_conflict_do_update(index_elements=["key"], set_={"value": str(CENTRAL_SCHEMA)})
+    )
+
+
+def central_schema(connection: Connection) -> int | None:
+    """The centre-only tables' version, or None when the database is not a centre."""
+    exists = connection.execute(text("SELECT to_regclass('central_meta') IS NOT NULL")).scalar()
+    if not exists:
+        return None
+    value = connection.execute(
+        select(central_meta.c.value).where(central_meta.c.key == "schema")
+    ).scalar()
+    return None if value is None else int(value)
+
+
+def alembic_revision(connection: Connection) -> str | None:
+    exists = connection.execute(text("SELECT to_regclass('alembic_version') IS NOT NULL")).scalar()
+    if not exists:
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def role_name(database: str, code: str) -> str:
+    """One role per branch and centre database (roles are shared by a PostgreSQL cluster,
+    which may hold several centres): `<database>_<code>` in lower case, 63 bytes at most."""
+    return f"{database}_{code}".lower()[:63]
+
+
+def add_branch_role(
+    connection: Connection, *, branch_id: uuid.UUID, code: str, password: str
+) -> str:
+    """Create (or, run again, re-key) the role of branch `code` and grant it what a branch
+    may do; return the role's name. The connection must be allowed to create roles."""
+    database = connection.execute(text("SELECT current_database()")).scalar_one()
+    role = role_name(database, code)
+    quoted = connection.dialect.identifier_preparer.quote(role)
+    exists = connection.execute(
+        text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": role}
+    ).scalar()
+    verb = "ALTER" if exists else "CREATE"
+    # A role's password cannot be a bound parameter; quote it as a literal.
+    literal = connection.exec_driver_sql("SELECT quote_literal(%s)", (password,)).scalar_one()
+    connection.execute(
+        text(
+            f"{verb} ROLE {quoted} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS "
+            f"NOINHERIT PASSWORD {literal}"
+        )
+    )
+    connection.execute(
+        pg_insert(sync_branches)
+        .values(branch_id=branch_id, code=code, role=role)
+        .on_conflict_do_update(index_elements=["branch_id"], set_={"code": code, "role": role})
+    )
+    database_quoted = connection.dialect.identifier_preparer.quote(database)
+    for grant in (
+        f"GRANT CONNECT ON DATABASE {database_quoted} TO {quoted}",
+        f"GRANT USAGE ON SCHEMA public TO {quoted}",
+        f"GRANT SELECT, INSERT, UPDATE ON central_documents, sync_ledger TO {quoted}",
+        f"GRANT EXECUTE ON FUNCTION sync_branch_id() TO {quoted}",
+    ):
+        connection.execute(text(grant))
+    for table in PUBLISHED:
+        connection.execute(text(f"GRANT SELECT ON {table} TO {quoted}"))
+    return role
+
+
+def drop_branch_roles(connection: Connection) -> list[str]:
+    """Drop every branch role of this centre (what `add_branch_role` made); for tests and
+    for taking a centre down."""
+    roles = list(connection.execute(select(sync_branches.c.role)).scalars())
+    for role in roles:
+        quoted = connection.dialect.identifier_preparer.quote(role)
+        connection.execute(text(f"DROP OWNED BY {quoted}"))
+        connection.execute(text(f"DROP ROLE IF EXISTS {quoted}"))
+    return roles
+
+
+# ---------------------------------------------------------------------------- push
+
+
+@dataclass(frozen=True)
+class OutgoingDocument:
+    """One outbox row on its way to the centre."""
+
+    outbox_id: int
+    doc_type: str
+    doc_id: uuid.UUID
+    doc_version: int
+    payload: dict[str, Any]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """What the centre made of a batch: the outbox ids it holds as this branch's own, and
+    the ones it refused with the reason."""
+
+    accepted: list[int]
+    rejected: dict[int, str]
+
+
+def _row(branch_id: uuid.UUID, document: OutgoingDocument) -> dict[str, Any]:
+    return {
+        "doc_type": document.doc_type,
+        "id": document.doc_id,
+        "branch_id": branch_id,
+        "doc_version": document.doc_version,
+        "outbox_id": document.outbox_id,
+        "payload": document.payload,
+        "created_at": document.created_at,
+    }
+
+
+def _store(connection: Connection, branch_id: uuid.UUID, batch: Sequence[OutgoingDocument]) -> None:
+    """Insert the batch: a document that never changes is stored once (`DO NOTHING`); one
+    that changes keeps the latest version the branch wrote (by outbox id)."""
+    fixed = [_row(branch_id, d) for d in batch if d.doc_type in IMMUTABLE]
+    changing = [_row(branch_id, d) for d in batch if d.doc_type not in IMMUTABLE]
+    if fixed:
+        connection.execute(pg_insert(central_documents).on_conflict_do_nothing(), fixed)
+    if changing:
+        statement = pg_insert(central_documents)
+        connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=["doc_type", "id"],
+                set_={
+                    "doc_version": statement.excluded.doc_version,
+                    "outbox_id": statement.excluded.outbox_id,
+                    "payload": statement.excluded.payload,
+                    "created_at": statement.excluded.created_at,
+                },
+                where=central_documents.c.outbox_id < statement.excluded.outbox_id,
+            ),
+            changing,
+        )
+
+
+def _reason(error: DBAPIError) -> str:
+    original = error.orig
+    diagnostic = getattr(original, "diag", None)
+    primary = getattr(diagnostic, "message_primary", None)
+    detail = getattr(diagnostic, "message_detail", None)
+    if primary is None:
+        return str(original).strip().splitlines()[0]
+    return f"{primary} ({detail})" if detail else str(primary)
+
+
+def is_rejection(error: DBAPIError) -> bool:
+    """A refusal of the data (a constraint, a bad value, a policy: SQLSTATE classes 22, 23
+    and a row-level security refusal) rather than a failure of the connection or the server."""
+    state = getattr(error.orig, "sqlstate", None) or ""
+    return state[:2] in {"22", "23"} or state == INSUFFICIENT_PRIVILEGE
+
+
+def push_batch(
+    connection: Connection, branch_id: uuid.UUID, batch: Sequence[OutgoingDocument]
+) -> BatchOutcome:
+    """Store `batch` on the centre inside the caller's transaction, check that each document
+    is there as this branch's own, and move the branch's ledger on. The caller commits.
+
+    Later versions of one changing document in the same batch supersede the earlier ones.
+    A document the centre refuses is left out and reported; it does not stop the others.
+    """
+    latest: dict[tuple[str, uuid.UUID], OutgoingDocument] = {}
+    for document in batch:
+        latest[(document.doc_type, document.doc_id)] = document
+    unique = list(latest.values())
+    rejected: dict[int, str] = {}
+    try:
+        with connection.begin_nested():
+            _store(connection, branch_id, unique)
+    except DBAPIError as error:
+        if not is_rejection(error):
+            raise
+        # One of them is refused: store them one by one to learn which.
+        for document in unique:
+            try:
+                with connection.begin_nested():
+                    _store(connection, branch_id, [document])
+            except DBAPIError as single:
+                if not is_rejection(single):
+                    raise
+                rejected[document.outbox_id] = _reason(single)
+    keys = [(d.doc_type, d.doc_id) for d in unique if d.outbox_id not in rejected]
+    present: set[tuple[str, uuid.UUID]] = set()
+    if keys:
+        # Row-level security shows this branch's own rows only: a key taken by another
+        # branch (which `DO NOTHING` skipped) is missing here.
+        present = {
+            (row.doc_type, row.id)
+            for row in connection.execute(
+                select(central_documents.c.doc_type, central_documents.c.id).where(
+                    tuple_(central_documents.c.doc_type, central_documents.c.id).in_(keys)
+                )
+            )
+        }
+    for document in unique:
+        if document.outbox_id not in rejected and (document.doc_type, document.doc_id) not in (
+            present
+        ):
+            rejected[document.outbox_id] = (
+                f"the centre holds another branch's {document.doc_type} with this id"
+            )
+    accepted: list[int] = []
+    for document in batch:
+        reason = rejected.get(latest[(document.doc_type, document.doc_id)].outbox_id)
+        if reason is None:
+            accepted.append(document.outbox_id)
+        else:
+            rejected[document.outbox_id] = reason
+    last = max(d.outbox_id for d in batch)
+    statement = pg_insert(sync_ledger).values(branch_id=branch_id, last_outbox_id=last)
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=["branch_id"],
+            set_={"last_outbox_id": func.greatest(sync_ledger.c.last_outbox_id, last)},
+        )
+    )
+    return BatchOutcome(accepted=accepted, rejected=rejected)
+
+
+def ledger(connection: Connection, branch_id: uuid.UUID) -> int | None:
+    """The branch's last pushed outbox id as the centre recorded it."""
+    return connection.execute(
+        select(sync_ledger.c.last_outbox_id).where(sync_ledger.c.branch_id == branch_id)
+    ).scalar()
+
+
+def try_lock(connection: Connection, branch_id: uuid.UUID) -> bool:
+    """Take the branch's sync lock on the centre for this connection's session."""
+    return bool(
+        connection.execute(
+            text("SELECT pg_try_advisory_lock(hashtext('frontdesk-sync'), hashtext(:branch))"),
+            {"branch": str(branch_id)},
+        ).scalar()
+    )
+
+
+def unlock(connection: Connection, branch_id: uuid.UUID) -> None:
+    connection.execute(
+        text("SELECT pg_advisory_unlock(hashtext('frontdesk-sync'), hashtext(:branch))"),
+        {"branch": str(branch_id)},
+    )
+
+
+def centre_clock(connection: Connection) -> datetime:
+    value: datetime = connection.execute(text("SELECT now()")).scalar_one()
+    return value

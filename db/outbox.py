@@ -1,0 +1,84 @@
+"""The branch's side of sync: reading the outbox in order and recording what the centre
+made of it. Bookkeeping of the outbox itself, not a business change: no audit entry and no
+new outbox row, so it does not go through the unit of work (services.uow), which writes
+those."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, func, select, update
+
+from db.central import BatchOutcome, OutgoingDocument
+from db.engine import Database
+from db.models import SyncOutbox
+
+# Long reasons are cut: the outbox keeps a sentence, the log keeps the rest.
+REASON_LIMIT = 500
+
+
+def _pending() -> ColumnElement[bool]:
+    return SyncOutbox.sent_at.is_(None) & SyncOutbox.last_error.is_(None)
+
+
+def pending_count(db: Database) -> int:
+    """Rows not sent yet and not set aside as refused."""
+    with db.session(write=False) as session:
+        return session.execute(
+            select(func.count()).select_from(SyncOutbox).where(_pending())
+        ).scalar_one()
+
+
+def refused(db: Database) -> list[SyncOutbox]:
+    """Rows the centre refused (their reason in `last_error`), oldest first."""
+    with db.session(write=False) as session:
+        return list(
+            session.scalars(
+                select(SyncOutbox)
+                .where(SyncOutbox.sent_at.is_(None), SyncOutbox.last_error.is_not(None))
+                .order_by(SyncOutbox.id)
+            )
+        )
+
+
+def outgoing(row: SyncOutbox) -> OutgoingDocument:
+    """An outbox row as the centre receives it."""
+    return OutgoingDocument(
+        outbox_id=row.id,
+        doc_type=row.doc_type,
+        doc_id=row.doc_id,
+        doc_version=row.doc_version,
+        payload=row.payload,
+        created_at=row.created_at,
+    )
+
+
+def next_batch(db: Database, after: int, size: int) -> list[OutgoingDocument]:
+    """Up to `size` pending rows after outbox id `after`, in order."""
+    with db.session(write=False) as session:
+        rows: Iterable[SyncOutbox] = session.scalars(
+            select(SyncOutbox)
+            .where(SyncOutbox.id > after, _pending())
+            .order_by(SyncOutbox.id)
+            .limit(size)
+        )
+        return [outgoing(row) for row in rows]
+
+
+def record(db: Database, outcome: BatchOutcome, now: datetime) -> None:
+    """After the centre's commit answered: accepted rows are sent, refused ones set aside
+    with their reason; one local transaction."""
+    with db.session(write=True) as session, session.begin():
+        if outcome.accepted:
+            session.execute(
+                update(SyncOutbox)
+                .where(SyncOutbox.id.in_(outcome.accepted))
+                .values(sent_at=now, attempts=SyncOutbox.attempts + 1, last_error=None)
+            )
+        for outbox_id, reason in outcome.rejected.items():
+            session.execute(
+                update(SyncOutbox)
+                .where(SyncOutbox.id == outbox_id)
+                .values(attempts=SyncOutbox.attempts + 1, last_error=reason[:REASON_LIMIT])
+            )

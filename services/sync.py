@@ -1,0 +1,280 @@
+"""Push: this branch's outbox to the centre (DESIGN.md, Sync; issue #15).
+
+One round (`sync_round`) sends the unsent outbox rows in order, in batches. Each batch is
+one central transaction (db.central.push_batch): the documents are upserted, checked to be
+there as this branch's own, and the branch's last pushed outbox id goes into the centre's
+ledger. Only after that commit has answered are the rows marked sent here, so a round cut
+short anywhere is simply repeated and stores nothing twice.
+
+A document the centre refuses (a constraint, a bad payload) is set aside with the reason:
+it needs attention (`needs_attention`) and does not hold back the documents behind it. A
+network or server failure is retried with backoff, then the round fails and the rows stay
+pending for the next one. One round per branch at a time: a lock file beside the database
+and a PostgreSQL advisory lock keyed by the branch; a second round started meanwhile says
+so and does nothing.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
+
+from db import central, outbox
+from db.engine import Database
+from db.migrate import alembic_config, head_revision, known_revisions
+from domain.errors import BadInput, Refused
+from domain.log import db as log
+from services.branch import this_branch_id
+from services.errors import NotFound
+
+BATCH_SIZE = 500
+# Seconds to wait before each retry after a network or server failure.
+BACKOFF = (1.0, 2.0, 4.0)
+CONNECT_TIMEOUT_S = 10
+
+
+class SyncFailed(Refused):
+    """The round could not finish; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Attention:
+    """A document the centre refused, and why."""
+
+    outbox_id: int
+    doc_type: str
+    doc_id: uuid.UUID
+    reason: str
+
+
+@dataclass
+class SyncResult:
+    """What one round did."""
+
+    pushed: int = 0
+    rejected: list[Attention] = field(default_factory=list)
+    pending: int = 0
+    busy: bool = False
+    retries: int = 0
+
+    def sentence(self) -> str:
+        if self.busy:
+            return "Another sync of this branch is running; this one did nothing."
+        words = f"Sent {self.pushed} document(s) to the centre; {self.pending} pending."
+        if self.rejected:
+            words += f" {len(self.rejected)} refused by the centre need attention."
+        return words
+
+
+def central_engine(url: str) -> Engine:
+    """An engine on the centre at `url` (a PostgreSQL URL)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise BadInput(f"{url!r} is not a database URL (postgresql://role@host/db).") from exc
+    if not parsed.drivername.startswith("postgresql"):
+        raise BadInput("The centre must be a PostgreSQL database (postgresql://role@host/db).")
+    return create_engine(
+        parsed.set(drivername="postgresql+psycopg"),
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_S},
+        pool_pre_ping=True,
+    )
+
+
+# ---------------------------------------------------------------------------- the centre
+
+
+def init_centre(url: str) -> str:
+    """Build or upgrade a centre at `url` (the same migrations as a branch, then the
+    centre-only tables); return a sentence saying what it is now."""
+    from alembic import command
+
+    engine = central_engine(url)
+    try:
+        with engine.begin() as connection:
+            revision = central.alembic_revision(connection)
+            if revision is not None and revision not in known_revisions():
+                raise SyncFailed(
+                    f"The centre's schema ({revision}) is newer than this Frontdesk knows: "
+                    "upgrade Frontdesk here before preparing the centre."
+                )
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+            central.create_central_tables(connection)
+    except DBAPIError as exc:
+        raise SyncFailed(f"Could not prepare the centre: {central_reason(exc)}.") from exc
+    finally:
+        engine.dispose()
+    return f"The centre is ready (schema {head_revision()}, sync tables {central.CENTRAL_SCHEMA})."
+
+
+def add_branch(url: str, *, branch_id: uuid.UUID, code: str, password: str) -> str:
+    """Create the database role of branch `code` on the centre; return the role's name."""
+    code = code.strip().upper()
+    if not code.isalnum() or len(code) > 8:
+        raise BadInput("A branch code is 1 to 8 letters or digits.")
+    if len(password) < 12:
+        raise BadInput("The branch's password needs at least 12 characters.")
+    engine = central_engine(url)
+    try:
+        with engine.begin() as connection:
+            if central.central_schema(connection) is None:
+                raise SyncFailed(
+                    "That database is not a Frontdesk centre yet: run 'frontdesk central init "
+                    "--url URL' first."
+                )
+            return central.add_branch_role(
+                connection, branch_id=branch_id, code=code, password=password
+            )
+    except DBAPIError as exc:
+        raise SyncFailed(f"Could not add the branch: {central_reason(exc)}.") from exc
+    finally:
+        engine.dispose()
+
+
+def central_reason(error: DBAPIError) -> str:
+    text = str(error.orig).strip()
+    return text.splitlines()[0] if text else type(error.orig).__name__
+
+
+def check_schema(revision: str | None, schema: int | None) -> None:
+    """Refuse a centre on another schema version, saying which side to upgrade."""
+    if schema is None or revision is None:
+        raise SyncFailed(
+            "The central database is not a Frontdesk centre: ask head office to run "
+            "'frontdesk central init' on it."
+        )
+    if revision != head_revision():
+        if revision in known_revisions():
+            raise SyncFailed(
+                f"The centre is on an older schema ({revision}) than this branch "
+                f"({head_revision()}): upgrade the centre ('frontdesk central init' with this "
+                "version), then sync again."
+            )
+        raise SyncFailed(
+            f"The centre is on a newer schema ({revision}) than this branch "
+            f"({head_revision()}): upgrade Frontdesk on this branch, then sync again."
+        )
+    if schema != central.CENTRAL_SCHEMA:
+        side = "the centre" if schema < central.CENTRAL_SCHEMA else "Frontdesk on this branch"
+        raise SyncFailed(
+            f"The centre's sync tables are version {schema}, this branch expects "
+            f"{central.CENTRAL_SCHEMA}: upgrade {side}, then sync again."
+        )
+
+
+# ---------------------------------------------------------------------------- the branch
+
+
+def pending_count(db: Database) -> int:
+    """Outbox rows not yet sent and not set aside."""
+    return outbox.pending_count(db)
+
+
+def needs_attention(db: Database) -> list[Attention]:
+    """Documents the centre refused, oldest first."""
+    return [
+        Attention(row.id, row.doc_type, row.doc_id, row.last_error or "")
+        for row in outbox.refused(db)
+    ]
+
+
+def _lock_path(db: Database) -> Path:
+    return db.path.with_name(db.path.name + ".sync.lock")
+
+
+def sync_round(
+    db: Database,
+    central_url: str,
+    *,
+    now: Callable[[], datetime],
+    batch_size: int = BATCH_SIZE,
+    backoff: tuple[float, ...] = BACKOFF,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SyncResult:
+    """Push everything pending to the centre at `central_url` (see the module's docstring).
+    Raises SyncFailed when the centre cannot be used; what was sent before stays sent."""
+    with db.session(write=False) as session:
+        try:
+            branch_id = this_branch_id(session)
+        except NotFound as exc:
+            raise SyncFailed(str(exc)) from exc
+    lock = FileLock(_lock_path(db), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        return SyncResult(busy=True, pending=pending_count(db))
+    try:
+        result = SyncResult()
+        engine = central_engine(central_url)
+        try:
+            for attempt in range(len(backoff) + 1):
+                try:
+                    _push(db, engine, branch_id, result, now, batch_size)
+                    break
+                except DBAPIError as exc:
+                    if central.is_rejection(exc) or attempt == len(backoff):
+                        raise SyncFailed(
+                            f"Could not reach the centre: {central_reason(exc)}. The documents "
+                            "stay pending; check the connection in Settings > Sync and try again."
+                        ) from exc
+                    log.warning("sync: %s; retrying in %s s", central_reason(exc), backoff[attempt])
+                    result.retries += 1
+                    sleep(backoff[attempt])
+                    engine.dispose()
+        finally:
+            engine.dispose()
+        result.pending = pending_count(db)
+        return result
+    finally:
+        lock.release()
+
+
+def _push(
+    db: Database,
+    engine: Engine,
+    branch_id: uuid.UUID,
+    result: SyncResult,
+    now: Callable[[], datetime],
+    batch_size: int,
+) -> None:
+    with engine.connect() as session_connection:
+        with session_connection.begin():
+            check_schema(
+                central.alembic_revision(session_connection),
+                central.central_schema(session_connection),
+            )
+            locked = central.try_lock(session_connection, branch_id)
+        if not locked:
+            result.busy = True
+            return
+        try:
+            after = 0
+            while True:
+                batch = outbox.next_batch(db, after, batch_size)
+                if not batch:
+                    return
+                with engine.begin() as connection:
+                    outcome = central.push_batch(connection, branch_id, batch)
+                # The centre has committed: only now are the rows marked here.
+                outbox.record(db, outcome, now())
+                result.pushed += len(outcome.accepted)
+                result.rejected.extend(
+                    Attention(d.outbox_id, d.doc_type, d.doc_id, outcome.rejected[d.outbox_id])
+                    for d in batch
+                    if d.outbox_id in outcome.rejected
+                )
+                after = batch[-1].outbox_id
+        finally:
+            with session_connection.begin():
+                central.unlock(session_connection, branch_id)
