@@ -33,7 +33,7 @@ from domain.errors import BadInput, FrontdeskError
 from domain.invoice_numbers import DEFAULT_FORMAT
 from services import branch as branch_service
 from services import paths, setup
-from services.errors import DatabaseBusy, is_busy
+from services.errors import refusal_for
 
 # Opens the app on a database file; True: an empty one becomes the demo clinic unasked.
 GuiLauncher = Callable[[Path, bool], int]
@@ -169,9 +169,10 @@ def main(argv: Sequence[str] | None = None, *, launch_gui: GuiLauncher | None = 
         print(f"frontdesk: {_sentence(exc, args)}", file=sys.stderr)
         return BAD_ARGUMENTS if isinstance(exc, BadInput) else REFUSED
     except Exception as exc:
-        if not is_busy(exc):
+        refusal = refusal_for(exc)
+        if refusal is None:
             raise
-        print(f"frontdesk: {DatabaseBusy()}", file=sys.stderr)
+        print(f"frontdesk: {refusal}", file=sys.stderr)
         return REFUSED
     return DONE
 

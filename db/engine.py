@@ -44,14 +44,43 @@ class DatabaseBusy(Refused):
         )
 
 
+def _sqlite_error(error: BaseException | None, words: str) -> bool:
+    """Whether `error`, or what SQLAlchemy wrapped in it, is SQLite saying `words`."""
+    while error is not None:
+        if isinstance(error, sqlite3.OperationalError) and words in str(error):
+            return True
+        error = error.__cause__ or getattr(error, "orig", None)
+    return False
+
+
 def is_busy(error: BaseException) -> bool:
     """SQLite's own "database is locked" (a writer outside the queue, like a raw import,
     held the lock past the busy timeout), however SQLAlchemy wrapped it."""
-    while error is not None:
-        if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
-            return True
-        error = error.__cause__ or getattr(error, "orig", None)  # type: ignore[assignment]
-    return False
+    return _sqlite_error(error, "locked")
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """SQLite's "database or disk is full": the transaction was rolled back whole."""
+    return _sqlite_error(error, "is full")
+
+
+class DiskFull(Refused):
+    """The disk (or the database's page limit) ran out while saving."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The disk is full, so nothing was saved. Free some space on the computer (or "
+            "move old backups off it), then save again: the invoice is still on the screen."
+        )
+
+
+def refusal_for(error: BaseException) -> Refused | None:
+    """The sentence for a database error a person can do something about, if it is one."""
+    if is_busy(error):
+        return DatabaseBusy()
+    if is_disk_full(error):
+        return DiskFull()
+    return None
 
 
 class WriteQueue:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from domain.errors import FrontdeskError
 from domain.log import ui as log
-from services.errors import DatabaseBusy, is_busy
+from services.errors import refusal_for
 
 UNEXPECTED = (
     "Something went wrong and the action was not completed. The details are in the log file."
@@ -21,9 +21,8 @@ def error_sentence(error: BaseException) -> str:
     """A refusal's own sentence, or the plain apology for anything unexpected."""
     if isinstance(error, FrontdeskError) and str(error):
         return str(error)
-    if is_busy(error):
-        return str(DatabaseBusy())
-    return UNEXPECTED
+    refusal = refusal_for(error)
+    return UNEXPECTED if refusal is None else str(refusal)
 
 
 def log_failure(error: BaseException, what: str = "background operation failed") -> None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from db.engine import DatabaseBusy, is_busy
+from db.engine import DatabaseBusy, DiskFull, is_busy, refusal_for
 from domain.errors import BadInput, FrontdeskError, Refused
 from domain.roles import PermissionDenied
 
 __all__ = [
     "BadInput",
     "DatabaseBusy",
+    "DiskFull",
     "is_busy",
+    "refusal_for",
     "FrontdeskError",
     "NotFound",
     "Refused",
