@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from cli import (
+    audit,
     backups,
     branch,
     callback,
@@ -90,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     gui.set_defaults(handler=None)
 
     for group in (
+        audit,
         backups,
         branch,
         invoice,

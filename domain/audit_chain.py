@@ -8,7 +8,8 @@ The first entry's previous hash is GENESIS. An entry's hash is
 
 where `canonical` is compact JSON with sorted keys (UTF-8, not ASCII-escaped) of the entry's
 seq, id, instant (UTC, ISO 8601 with microseconds), branch, user, action, entity type and id,
-and details (as they read back from the database: amounts are exact strings, never floats).
+and details (every number that is not an integer as a normalised decimal string, so a
+float and a Decimal read of the same JSON hash alike).
 Removing the newest entries leaves a shorter chain that still verifies: the count a verify
 reports (and, later, the chain the centre holds) is what shows a truncation.
 """
@@ -42,9 +43,17 @@ class AuditEntry:
 
 
 def _plain(value: object) -> object:
+    """Details with every non-integer number as a normalised decimal string: a driver that
+    reads JSON numbers as floats and one that reads them as Decimal hash the same."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, float):
+        value = Decimal(repr(value))
     if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} cannot be hashed in an audit entry")
+        return str(value.normalize())
+    return value
 
 
 def canonical(entry: AuditEntry) -> str:
@@ -60,11 +69,9 @@ def canonical(entry: AuditEntry) -> str:
         "action": entry.action,
         "entity_type": entry.entity_type,
         "entity_id": entry.entity_id,
-        "details": entry.details,
+        "details": _plain(entry.details),
     }
-    return json.dumps(
-        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain
-    )
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def entry_hash(prev_hash: str, entry: AuditEntry) -> str:

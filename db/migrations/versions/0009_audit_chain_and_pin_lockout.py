@@ -49,10 +49,11 @@ def _chain_existing_entries() -> None:
     bind = op.get_bind()
     rows = bind.execute(
         sa.select(
+            # In AuditEntry's order, after seq.
             _audit.c.id,
+            _audit.c.at,
             _audit.c.branch_id,
             _audit.c.user_id,
-            _audit.c.at,
             _audit.c.action,
             _audit.c.entity_type,
             _audit.c.entity_id,
