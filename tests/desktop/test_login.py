@@ -46,7 +46,7 @@ def test_a_wrong_pin_is_explained_beside_the_field_and_the_right_one_signs_in(
     type_pin_and_enter(qtbot, dialog, "1234")
 
     assert dialog.result() == 0 and dialog.isVisible()
-    assert dialog.error_label.text() == "That PIN is not right. Try again."
+    assert dialog.error_label.text() == "That PIN is not right. Try again (4 more before a lock)."
     assert dialog.pin_edit.text() == ""
     save_screenshot(dialog, "login_wrong_pin")
 

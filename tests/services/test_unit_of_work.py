@@ -44,6 +44,7 @@ from services import (
     staff,
 )
 from services.backup import BackupSettings
+from services.errors import SignInError
 from services.payment_settings import PaymentSettings, save_payment_settings
 from services.printer_settings import PrinterSettings, save_printer_settings
 from services.setup import initialise, open_branch_database
@@ -143,6 +144,12 @@ def renamed_branch(d: Desk) -> None:
     branch.update_branch(d.db, d.manager, replace(details, name="Koramangala"), now=NOW)
 
 
+def wrong_pin(d: Desk) -> None:
+    """A refused sign-in writes its audit entry (and counts towards the lock)."""
+    with pytest.raises(SignInError):
+        auth.sign_in(d.db, "priya", "0000", now=NOW)
+
+
 def nothing(_d: Desk) -> None:
     return None
 
@@ -151,6 +158,7 @@ def nothing(_d: Desk) -> None:
 # how many of them)
 WRITES: dict[str, tuple[Any, Any, str | tuple[str, ...] | None, int]] = {
     "branch.update_branch": (nothing, lambda d, _: renamed_branch(d), None, 0),
+    "auth.sign_in": (nothing, lambda d, _: wrong_pin(d), None, 0),
     "patients.add_patient": (
         nothing,
         lambda d, _: patients.add_patient(
