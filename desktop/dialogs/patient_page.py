@@ -1,6 +1,7 @@
 """A patient's page: who they are and how they may be messaged, with Edit; their visits and
 spend; their invoices, the promotions they used and their callbacks; their dues and
-advances, settled or added to by keyboard (issue #11). A manager can merge another record
+advances, settled or added to by keyboard, and their payments, one taken by mistake
+reversed with a reason and a manager's approval (issue #11). A manager can merge another record
 of the same person into this one (issue #12) and set their credit limit.
 
 Every read and write runs in a background op. A refused edit says why beside its field; a
@@ -42,13 +43,18 @@ from PySide6.QtWidgets import (
 
 from db.engine import Database
 from desktop import theme
+from desktop.dialogs.manager_pin import ManagerPinDialog, ask_manager_approval
 from desktop.dialogs.payment_dialog import PaymentDialog, amount_text
 from desktop.errors import error_sentence, log_failure
 from desktop.models.patient_page_models import (
     PatientCallbacksModel,
     PatientDuesModel,
     PatientInvoicesModel,
+    PatientPaymentsModel,
     PatientPromotionsModel,
+    local_time,
+    payment_kind_text,
+    payment_method_text,
 )
 from desktop.models.promotion_models import short_day
 from desktop.widgets.empty_table import EmptyStateTable
@@ -65,6 +71,7 @@ from services import patients as patient_service
 from services import payments as payment_service
 from services.auth import CurrentUser
 from services.patients import Merge, MobileOnFile, PatientMatch, PatientPage
+from services.payments import PaymentEntry
 
 GENDERS = (("Not said", ""), ("Female", "female"), ("Male", "male"), ("Other", "other"))
 # The channels a patient may be messaged by: (fact on the page, caption).
@@ -74,6 +81,7 @@ MERGE_SHORTCUT = "Ctrl+M"
 SETTLE_SHORTCUT = "Ctrl+D"
 ADVANCE_SHORTCUT = "Ctrl+Shift+A"
 CREDIT_SHORTCUT = "Ctrl+L"
+REVERSE_SHORTCUT = "Ctrl+R"
 WALK_IN_ACCOUNT = "The walk-in customer has no account: money is taken with each sale."
 # The page's size when there is room for it; inside a smaller window it takes what it has.
 PAGE_SIZE = (1000, 600)
@@ -130,6 +138,14 @@ def consent_text(given: bool) -> str:
     return "Yes" if given else "No"
 
 
+def read_page(db: Database, patient_id: uuid.UUID) -> tuple[PatientPage, tuple[PaymentEntry, ...]]:
+    """The patient's page and their payments (none listed for the walk-in customer: they
+    stand for everyone not registered)."""
+    page = patient_service.patient_page(db, patient_id)
+    paid = () if page.walk_in else payment_service.patient_payments(db, patient_id)
+    return page, paid
+
+
 class PatientPageDialog(QDialog):
     """One patient's page, read in the background and read again after each change.
 
@@ -168,6 +184,9 @@ class PatientPageDialog(QDialog):
         # The payment dialog (Settle, Take advance) and the credit limit question, when open.
         self.payment_dialog: PaymentDialog | None = None
         self.limit_dialog: QInputDialog | None = None
+        # Reversing a payment: the reason asked, then (front desk) a manager's PIN.
+        self.reason_dialog: QInputDialog | None = None
+        self.manager_dialog: ManagerPinDialog | None = None
         self.setObjectName("PatientPage")
         self.setWindowTitle("Patient - Frontdesk")
 
@@ -452,12 +471,14 @@ class PatientPageDialog(QDialog):
         self.tabs.addTab(self.promotions_table, "&Promotions used")
         self.tabs.addTab(self.callbacks_table, "&Callbacks")
         # "Dues" on its tab: four long names would not fit beside the details in 1024 pixels.
-        self.tabs.addTab(self._build_dues(), "&Dues")
+        # The payments are in it too: a fifth tab would not fit beside the details either.
+        self.tabs.addTab(self._build_dues(timezone), "&Dues")
         return self.tabs
 
-    def _build_dues(self) -> QWidget:
-        """Open invoices with what each owes; the advance, the balance, the credit limit;
-        Settle, Take advance and (a manager) Credit limit."""
+    def _build_dues(self, timezone: str) -> QWidget:
+        """Open invoices with what each owes, or the payments (two tabs under the figures:
+        one above the other, each would get two rows in a 1024x640 window); the advance,
+        the balance, the credit limit; Settle, Take advance and (a manager) Credit limit."""
         self.account_figures: dict[str, QLabel] = {}
         tile = QFrame()
         tile.setObjectName("KpiTile")
@@ -500,19 +521,16 @@ class PatientPageDialog(QDialog):
         self.limit_button.setToolTip(f"How much this patient may owe ({CREDIT_SHORTCUT})")
         self.limit_button.clicked.connect(self.open_credit_limit)
         self.limit_button.setVisible(has_role(self._user.role, Role.MANAGER))
-        actions = QHBoxLayout()
-        actions.setSpacing(8)
-        for button in (self.settle_button, self.advance_button, self.limit_button):
-            button.setAutoDefault(False)
-            button.setMinimumWidth(button.sizeHint().width())
-            actions.addWidget(button)
-        actions.addStretch(1)
         keys = f"{SETTLE_SHORTCUT} settles, {ADVANCE_SHORTCUT} takes an advance"
         if has_role(self._user.role, Role.MANAGER):
             keys += f", {CREDIT_SHORTCUT} sets the credit limit"
-        self.dues_keys = QLabel(f"{keys}.")
-        self.dues_keys.setObjectName("Hint")
-        self.dues_keys.setWordWrap(True)
+        # Each inner tab has its own buttons and keys under its table.
+        owing, self.dues_keys = self._pane(
+            "Open invoices",
+            self.dues_table,
+            (self.settle_button, self.advance_button, self.limit_button),
+            f"{keys}.",
+        )
 
         page = QWidget()
         page.setAccessibleName("Dues and advances")
@@ -520,11 +538,66 @@ class PatientPageDialog(QDialog):
         column.setContentsMargins(8, 8, 8, 8)
         column.setSpacing(8)
         column.addWidget(tile)
-        column.addWidget(self.dues_table, 1)
-        column.addLayout(actions)
-        column.addWidget(self.dues_keys)
+        self.account_tabs = QTabWidget()
+        self.account_tabs.setDocumentMode(True)
+        self.account_tabs.addTab(owing, "&Open invoices")
+        self.account_tabs.addTab(self._build_payments(timezone), "Pa&yments")
+        column.addWidget(self.account_tabs, 1)
         self.dues_page = page
         return page
+
+    def _build_payments(self, timezone: str) -> QWidget:
+        """Every payment of the patient, newest first; Reverse payment for the one
+        selected, when it is money taken and not reversed yet."""
+        self.payments_model = PatientPaymentsModel(timezone, self)
+        self.payments_table = self._table(
+            self.payments_model, "No payments", "Money this patient paid or was paid shows here."
+        )
+        self.payments_table.set_widths({0: 118, 2: 120}, stretch=1)
+        self.payments_table.selectionModel().selectionChanged.connect(
+            lambda _selected, _deselected: self._enable_reverse()
+        )
+        self.reverse_button = QPushButton("&Reverse payment...")
+        self.reverse_button.setToolTip(
+            f"Undo the selected payment, taken by mistake, with a reason ({REVERSE_SHORTCUT})"
+        )
+        self.reverse_button.setEnabled(False)
+        self.reverse_button.clicked.connect(self.open_reverse)
+        approval = "" if has_role(self._user.role, Role.MANAGER) else " with a manager's PIN"
+        self.payments_page, self.payments_keys = self._pane(
+            "Payments",
+            self.payments_table,
+            (self.reverse_button,),
+            f"{REVERSE_SHORTCUT} reverses the selected payment{approval}: what it paid is owed "
+            "again.",
+        )
+        return self.payments_page
+
+    @staticmethod
+    def _pane(
+        name: str, table: QWidget, buttons: Sequence[QPushButton], keys: str
+    ) -> tuple[QWidget, QLabel]:
+        """A table with its buttons in a row under it and the keys they answer to; the
+        pane and its keys label."""
+        actions = QHBoxLayout()
+        actions.setSpacing(8)
+        for button in buttons:
+            button.setAutoDefault(False)
+            button.setMinimumWidth(button.sizeHint().width())
+            actions.addWidget(button)
+        actions.addStretch(1)
+        hint = QLabel(keys)
+        hint.setObjectName("Hint")
+        hint.setWordWrap(True)
+        pane = QWidget()
+        pane.setAccessibleName(name)
+        column = QVBoxLayout(pane)
+        column.setContentsMargins(0, 6, 0, 0)
+        column.setSpacing(6)
+        column.addWidget(table, 1)
+        column.addLayout(actions)
+        column.addWidget(hint)
+        return pane, hint
 
     @staticmethod
     def _table(model: QAbstractItemModel, title: str, detail: str) -> EmptyStateTable:
@@ -541,6 +614,7 @@ class PatientPageDialog(QDialog):
             (SETTLE_SHORTCUT, self.open_settle),
             (ADVANCE_SHORTCUT, self.open_advance),
             (CREDIT_SHORTCUT, self.open_credit_limit),
+            (REVERSE_SHORTCUT, self.open_reverse),
         ]
         self._shortcuts = []
         for keys, slot in bindings:
@@ -572,8 +646,8 @@ class PatientPageDialog(QDialog):
         db, patient_id = self._db, self._patient_id
         number = self._reads.begin()
         self._reads.run(
-            lambda: patient_service.patient_page(db, patient_id),
-            lambda page: self._show(number, page),
+            lambda: read_page(db, patient_id),
+            lambda read: self._show(number, *read),
             lambda error: self._read_failed(number, error),
         )
 
@@ -581,7 +655,7 @@ class PatientPageDialog(QDialog):
         if self._reads.is_latest(number):
             self._say(f"The patient could not be read. {error_sentence(error)}", error=True)
 
-    def _show(self, number: int, page: PatientPage) -> None:
+    def _show(self, number: int, page: PatientPage, paid: Sequence[PaymentEntry]) -> None:
         if not self._reads.is_latest(number):
             return
         self._page = page
@@ -612,6 +686,7 @@ class PatientPageDialog(QDialog):
         self.tabs.setTabText(1, f"&Promotions used ({len(page.promotions)})")
         self.tabs.setTabText(2, f"&Callbacks ({len(page.callbacks)})")
         self._show_account(page)
+        self._show_payments(paid)
         self.loaded.emit()
 
     def _show_account(self, page: PatientPage) -> None:
@@ -638,7 +713,8 @@ class PatientPageDialog(QDialog):
         self.dues_model.set_rows(account.dues)
         dues = len(account.dues)
         self.tabs.setTabText(3, f"&Dues ({dues})")
-        self.tabs.setTabToolTip(3, "Dues and advances")
+        self.tabs.setTabToolTip(3, "Dues, advances and payments")
+        self.account_tabs.setTabText(0, f"&Open invoices ({dues})")
         if dues:
             said = (
                 f"Owes {format_rupees(account.owed)} on "
@@ -911,6 +987,7 @@ class PatientPageDialog(QDialog):
         dialog.finished.connect(lambda _result: setattr(self, "payment_dialog", None))
         self.payment_dialog = dialog
         self.tabs.setCurrentWidget(self.dues_page)
+        self.account_tabs.setCurrentIndex(0)
         dialog.open()
         return dialog
 
@@ -969,6 +1046,109 @@ class PatientPageDialog(QDialog):
 
         self._writes.run(
             lambda: payment_service.set_credit_limit(db, user, patient_id, limit, now=now),
+            done,
+            refused,
+        )
+
+    # -- reversing a payment ---------------------------------------------------------------
+
+    def selected_payment(self) -> PaymentEntry | None:
+        """The payment selected in the Payments tab, or None."""
+        rows = self.payments_table.selectionModel().selectedRows()
+        return self.payments_model.row(rows[0].row()) if rows else None
+
+    def _show_payments(self, paid: Sequence[PaymentEntry]) -> None:
+        self.payments_model.set_rows(paid)
+        self.payments_table.resizeRowsToContents()
+        self.account_tabs.setTabText(1, f"Pa&yments ({len(paid)})")
+        self._enable_reverse()
+
+    def _enable_reverse(self) -> None:
+        entry = self.selected_payment()
+        self.reverse_button.setEnabled(entry is not None and entry.reversible)
+
+    def _describe(self, entry: PaymentEntry) -> str:
+        """'Rs.2,250.00 by UPI UTR4455, a sale of 24 Nov 2026 11:00 on INV-2026-000123'."""
+        kind = payment_kind_text(entry.kind).lower()
+        said = (
+            f"{format_rupees(entry.amount)} by {payment_method_text(entry)}, "
+            f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind} of {local_time(entry.at, self._zone)}"
+        )
+        return f"{said} on {entry.invoice_number}" if entry.invoice_number else said
+
+    def open_reverse(self) -> QInputDialog | None:
+        """Reverse payment (Ctrl+R): undo the selected payment, taken by mistake, with a
+        reason; a front-desk user then needs a manager's PIN."""
+        entry = self.selected_payment()
+        if (
+            entry is None
+            or not self.reverse_button.isEnabled()
+            or not self._writes.idle
+            or self._editing
+            or self.payment_dialog is not None
+            or self.reason_dialog is not None
+            or self.manager_dialog is not None
+        ):
+            return None
+        self.tabs.setCurrentWidget(self.dues_page)
+        self.account_tabs.setCurrentWidget(self.payments_page)
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Reverse a payment - Frontdesk")
+        owed = " What it paid is owed again." if entry.invoice_number else ""
+        dialog.setLabelText(
+            f"Reverse {self._describe(entry)}?{owed}\n"
+            "Why is it reversed? (required; kept in the audit)"
+        )
+        dialog.setOkButtonText("Reverse")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.textValueSelected.connect(lambda reason: self.reverse(entry, reason))
+        dialog.finished.connect(lambda _result: setattr(self, "reason_dialog", None))
+        self.reason_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def reverse(self, entry: PaymentEntry, reason: str) -> None:
+        """Reverse `entry` for `reason`: at once for a manager, after a manager's PIN for
+        anyone else. An empty reason is refused before anyone is asked."""
+        reason = " ".join(reason.split())
+        if not reason:
+            self._say("The payment was not reversed. Say why it is reversed.", error=True)
+            return
+        if has_role(self._user.role, Role.MANAGER):
+            self._run_reversal(entry, reason, None)
+            return
+        dialog = ask_manager_approval(
+            self._db,
+            f"Reversing {self._describe(entry)} needs a manager's approval.",
+            lambda manager: self._run_reversal(entry, reason, manager),
+            parent=self,
+        )
+        dialog.finished.connect(lambda _result: setattr(self, "manager_dialog", None))
+        self.manager_dialog = dialog
+
+    def _run_reversal(self, entry: PaymentEntry, reason: str, approver: CurrentUser | None) -> None:
+        db, user, now = self._db, self._user, self._clock()
+        self.reverse_button.setEnabled(False)
+        self._say("Reversing the payment...")
+
+        def refused(error: Exception) -> None:
+            log_failure(error)
+            self._say(f"The payment was not reversed. {error_sentence(error)}", error=True)
+            self._enable_reverse()
+
+        def done(reversal: payment_service.Reversal) -> None:
+            said = f"Reversed {format_rupees(reversal.amount)} by {payment_method_text(entry)}."
+            for number, amount in reversal.reopened:
+                said += f" {number} owes {format_rupees(amount)} again."
+            if approver is not None:
+                said += f" Allowed by {approver.full_name}."
+            self._say(said)
+            self.reload()
+
+        self._writes.run(
+            lambda: payment_service.reverse_payment(
+                db, user, entry.id, reason, now=now, approver=approver
+            ),
             done,
             refused,
         )

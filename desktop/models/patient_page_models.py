@@ -1,6 +1,6 @@
-"""The patient page's tables: the patient's invoices, the promotions they used and their
-callbacks, newest first as the service reads them, times in the branch's zone; and the
-invoices they still owe on, oldest first (the order a settlement pays them)."""
+"""The patient page's tables: the patient's invoices, the promotions they used, their
+callbacks and their payments, newest first as the service reads them, times in the branch's
+zone; and the invoices they still owe on, oldest first (the order a settlement pays them)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,19 @@ from desktop.models.promotion_models import Column, RowsModel, short_day, status
 from domain.callbacks import Reason, Status
 from domain.money import format_rupees
 from services.patients import PatientCallback, PatientInvoice, PatientPromotion
-from services.payments import Due
+from services.payments import Due, PaymentEntry
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 # An invoice that no longer counts (cancelled, refunded) reads muted; an issued one plainly.
 _MUTED = QColor("#7b8794")
+# What each kind of payment row is called on the page.
+PAYMENT_KINDS = {
+    "sale": "Sale",
+    "settlement": "Settlement",
+    "advance": "Advance",
+    "refund": "Refund",
+    "reversal": "Reversal",
+}
 
 
 def local_time(at: datetime, zone: ZoneInfo) -> str:
@@ -105,3 +113,53 @@ class PatientDuesModel(RowsModel[Due]):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(lambda r: r.invoice_number, parent)
+
+
+def payment_kind_text(kind: str) -> str:
+    return PAYMENT_KINDS.get(kind, status_text(kind.replace("_", " ")))
+
+
+def payment_method_text(entry: PaymentEntry) -> str:
+    """'UPI UTR4455', the branch's name for the method and the reference, when there is one."""
+    return f"{entry.label} {entry.reference}".strip()
+
+
+def payment_detail(entry: PaymentEntry) -> str:
+    """What a payment did, under its kind: the invoice ('IND/26-27/02129, reversed'); a
+    reversal's reason; an advance kept for later."""
+    if entry.reverses_id is not None:
+        return entry.notes or "Reversed"
+    paid_to = entry.invoice_number or ("Kept as an advance" if entry.kind == "advance" else "-")
+    return f"{paid_to}, reversed" if entry.reversed else paid_to
+
+
+def payment_tooltip(entry: PaymentEntry) -> str:
+    """Everything about the row, for a detail cut short in a narrow window."""
+    parts = [payment_method_text(entry), entry.invoice_number or "", entry.notes]
+    return " - ".join(part for part in parts if part)
+
+
+class PatientPaymentsModel(RowsModel[PaymentEntry]):
+    """The patient's payments, newest first, in two-line cells: the day over the time; the
+    kind and method over what it paid (or a reversal's reason); the amount."""
+
+    def __init__(self, timezone: str = "UTC", parent: Any = None) -> None:
+        super().__init__(lambda r: str(r.id), parent)
+        zone = ZoneInfo(timezone)
+        self.columns = (
+            Column[PaymentEntry](
+                "When", lambda r: "\n".join(local_time(r.at, zone).rsplit(" ", 1))
+            ),
+            Column[PaymentEntry](
+                "Payment",
+                lambda r: (
+                    f"{payment_kind_text(r.kind)} by {payment_method_text(r)}\n{payment_detail(r)}"
+                ),
+                tooltip=payment_tooltip,
+            ),
+            Column[PaymentEntry]("Amount", lambda r: format_rupees(r.amount), _RIGHT),
+        )
+
+    def foreground(self, row: PaymentEntry, column: int) -> QColor | None:
+        # A reversed payment and the reversal itself no longer count: muted.
+        return _MUTED if row.reversed or row.reverses_id is not None else None
