@@ -17,12 +17,12 @@ from desktop.dialogs.manager_pin import ManagerPinDialog
 from desktop.dialogs.patient_page import PatientPageDialog
 from desktop.main_window import MINIMUM_HEIGHT, MINIMUM_WIDTH
 from domain.payments import Method, TenderLine
-from services import invoicing
+from services import invoicing, patients
 from services import payments as payment_service
 from services.catalog import item_by_code
 from services.invoicing import CartItem, CartRequest
 from tests.desktop import test_patient_page as page_tests
-from tests.desktop.helpers import MANAGER, NOW
+from tests.desktop.helpers import MANAGER, NOW, save_screenshot
 from tests.desktop.test_patient_page import save_over_window
 from tests.desktop.test_patient_page_dues import settle
 from tests.desktop.test_settings_panel import clipped_texts
@@ -137,6 +137,8 @@ def test_the_front_desk_needs_a_managers_pin_and_a_wrong_one_refuses(
     pin = page.manager_dialog
     assert isinstance(pin, ManagerPinDialog)
     qtbot.waitExposed(pin)
+    save_screenshot(pin, "patient_page_reverse_manager_pin")
+    assert clipped_texts(pin) == []
     assert "needs a manager's approval" in pin.reason_label.text()
     pin.manager_box.setCurrentIndex(pin.manager_box.findData(MANAGER[0]))
     qtbot.keyClicks(pin.pin_field, "0000")
@@ -247,3 +249,27 @@ def test_the_payments_tab_fits_the_window(
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: page.reason_dialog is None, timeout=WAIT_MS)
     page.close_page()
+
+
+def test_the_walk_in_customer_lists_no_payments_to_reverse(
+    qtbot, db, branch_info, manager, front_desk
+):
+    walk_in = patients.walk_in_patient(db, front_desk, now=NOW)
+    spf = item_by_code(db, "SPF50")
+    assert spf is not None
+    request = CartRequest(walk_in.id, (CartItem(spf.id),))
+    payable = invoicing.quote(db, front_desk, request, now=NOW).priced.totals.payable
+    invoicing.save_invoice(
+        db, front_desk, request, now=NOW, payments=[TenderLine(Method.UPI, payable, "UTR1")]
+    )
+    page = PatientPageDialog(
+        db, manager, walk_in.id, timezone=branch_info.details.timezone, clock=lambda: NOW
+    )
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.loaded, timeout=WAIT_MS):
+        page.show()
+    # It stands for everyone not registered: its money is taken with each sale.
+    assert page.payments_model.rowCount() == 0
+    assert page.account_tabs.tabText(1) == "Pa&yments (0)"
+    qtbot.keyClick(page, Qt.Key.Key_R, CTRL)
+    assert page.reason_dialog is None and not page.reverse_button.isEnabled()
