@@ -12,7 +12,7 @@ from typing import Any
 from cli import common
 from domain.errors import BadInput, Refused
 from services import branch as branch_service
-from services import sync
+from services import sync, sync_settings
 
 CENTRAL_URL_VARIABLE = "FRONTDESK_CENTRAL_URL"
 PASSWORD_VARIABLE = "FRONTDESK_CENTRAL_PASSWORD"
@@ -61,11 +61,14 @@ def register(commands: common.Subparsers) -> None:
 
 
 def cmd_sync(args: argparse.Namespace) -> None:
-    url = args.central or os.environ.get(CENTRAL_URL_VARIABLE)
-    if not url:
-        raise Refused(f"Sync is not configured: give --central URL or set ${CENTRAL_URL_VARIABLE}.")
     db = common.open_database(args)
     try:
+        url = args.central or os.environ.get(CENTRAL_URL_VARIABLE) or sync_settings.central_url(db)
+        if not url:
+            raise Refused(
+                "Sync is not configured: fill in Settings > Sync, or give --central URL "
+                f"(or ${CENTRAL_URL_VARIABLE})."
+            )
         result = sync.sync_round(db, url, now=common.now, batch_size=args.batch)
     finally:
         db.close()

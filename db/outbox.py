@@ -7,12 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, func, select, update
 
-from db.central import BatchOutcome, OutgoingDocument
 from db.engine import Database
 from db.models import SyncOutbox
+
+if TYPE_CHECKING:
+    # PostgreSQL's dialect is imported only when a round runs, not by the status bar.
+    from db.central import BatchOutcome, OutgoingDocument
 
 # Long reasons are cut: the outbox keeps a sentence, the log keeps the rest.
 REASON_LIMIT = 500
@@ -44,6 +48,8 @@ def refused(db: Database) -> list[SyncOutbox]:
 
 def outgoing(row: SyncOutbox) -> OutgoingDocument:
     """An outbox row as the centre receives it."""
+    from db.central import OutgoingDocument
+
     return OutgoingDocument(
         outbox_id=row.id,
         doc_type=row.doc_type,

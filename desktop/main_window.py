@@ -57,7 +57,7 @@ from domain import log
 from domain.roles import Role, has_role
 from services import backup as backup_service
 from services import callbacks as callback_service
-from services import diagnostics
+from services import diagnostics, sync_settings
 from services.auth import CurrentUser
 from services.branch import BranchInfo
 from services.patients import PatientMatch
@@ -70,6 +70,12 @@ SYNC_NOT_CONFIGURED = "Sync: not configured - this branch keeps its data on this
 # How often the status bar counts the overdue callbacks (also after every change made in
 # the Callbacks panel).
 OVERDUE_REFRESH_MS = 60_000
+
+
+def sync_pending_text(pending: int) -> str:
+    if pending == 0:
+        return "Sync: everything sent to the centre"
+    return f"Sync: {pending} document{'s' if pending != 1 else ''} waiting for the centre"
 
 
 def overdue_text(count: int) -> str:
@@ -303,6 +309,7 @@ class MainWindow(QMainWindow):
             invoice.session.state_changed.connect(self._counter_state_changed)
             invoice.callback_requested.connect(self.request_callback)
             invoice.invoice_saved.connect(self.invoice_saved)
+            invoice.invoice_saved.connect(lambda _id: self.check_sync())
             return invoice
         if spec.key == "invoices":
             invoices = InvoicesPanel(
@@ -342,6 +349,7 @@ class MainWindow(QMainWindow):
             panel = SettingsPanel(self._db, self.user, self.branch_info, clock=self._clock)
             panel.branch_saved.connect(self._branch_saved)
             panel.backup_restored.connect(self._backup_restored)
+            panel.sync_pending.connect(self.show_sync_pending)
             return panel
         return PlaceholderPanel(PLANNED[spec.key])
 
@@ -469,6 +477,26 @@ class MainWindow(QMainWindow):
         self.backup_label.setToolTip(str(error))
         self.backup_label.setProperty("stale", True)
         restyle(self.backup_label)
+
+    # -- sync in the status bar ----------------------------------------------------------
+
+    def check_sync(self) -> None:
+        """Read how many documents wait for the centre, when a centre is configured."""
+        db = self._db
+
+        op = BackgroundOp(self, lambda: sync_settings.pending_documents(db))
+        op.success(self.show_sync_pending).failure(self._sync_unread)
+        op.run_in_background()
+
+    def show_sync_pending(self, pending: int | None) -> None:
+        if pending is None:
+            self.sync_label.setText(SYNC_NOT_CONFIGURED)
+            return
+        self.sync_label.setText(sync_pending_text(pending))
+        self.sync_label.setToolTip("Documents saved here and not yet received by the centre")
+
+    def _sync_unread(self, error: Exception) -> None:
+        log.db.warning("could not count the documents waiting for the centre: %s", error)
 
     # -- header --------------------------------------------------------------------------
 
@@ -727,6 +755,7 @@ class MainWindow(QMainWindow):
         if not self._backup_checked:
             self._backup_checked = True
             self.check_backup()
+            self.check_sync()
         if "callbacks" in self._specs and not self.overdue_timer.isActive():
             self.overdue_timer.start()
             self.refresh_overdue()

@@ -111,3 +111,32 @@ def centre(pg_url: URL) -> Iterator[URL]:
                 central.drop_branch_roles(connection)
         finally:
             engine.dispose()
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[dict[tuple[str, str], str]]:
+    """An in-memory keyring for the test (what it holds is returned), in place of the OS
+    password store, which a test must never read or write."""
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    held: dict[tuple[str, str], str] = {}
+
+    class MemoryKeyring(KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return held.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            held[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            held.pop((service, username), None)
+
+    before = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    try:
+        yield held
+    finally:
+        keyring.set_keyring(before)

@@ -93,6 +93,8 @@ class SettingsPanel(QWidget):
 
     branch_saved = Signal(object)
     backup_restored = Signal(str)
+    # The documents still waiting for the centre (None: no centre), from the Sync tab.
+    sync_pending = Signal(object)
 
     def __init__(
         self,
@@ -251,6 +253,7 @@ class SettingsPanel(QWidget):
             self._later["Backups"] = functools.partial(
                 self._backups_tab, db, user, clock, branch_info.details.timezone
             )
+            self._later["Sync"] = functools.partial(self._sync_tab, db, user, clock)
         self._built: dict[str, QWidget] = {}
         self._placeholders: dict[str, QWidget] = {}
         for title in self._later:
@@ -282,6 +285,14 @@ class SettingsPanel(QWidget):
 
         panel = BackupSettingsPanel(db, user, clock=clock, timezone=timezone)
         panel.restored.connect(self.backup_restored)
+        return panel
+
+    def _sync_tab(self, db: Database, user: CurrentUser, clock: Callable[[], datetime]) -> QWidget:
+        # Imported when the tab is first shown: admins only (it brings in the sync code).
+        from desktop.panels.sync_settings import SyncSettingsPanel
+
+        panel = SyncSettingsPanel(db, user, clock=clock)
+        panel.synced.connect(self.sync_pending)
         return panel
 
     def _tab(self, title: str) -> QWidget:
@@ -340,6 +351,11 @@ class SettingsPanel(QWidget):
     def backups(self) -> QWidget | None:
         """The Backups tab's panel (desktop.panels.backup_settings), for an admin only."""
         return self._tab("Backups") if "Backups" in self._later else None
+
+    @property
+    def sync(self) -> QWidget | None:
+        """The Sync tab's panel (desktop.panels.sync_settings), for an admin only."""
+        return self._tab("Sync") if "Sync" in self._later else None
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)

@@ -48,6 +48,7 @@ from services.errors import SignInError
 from services.payment_settings import PaymentSettings, save_payment_settings
 from services.printer_settings import PrinterSettings, save_printer_settings
 from services.setup import initialise, open_branch_database
+from services.sync_settings import SyncSettings, save_sync_settings
 from services.uow import UnitOfWork
 from tests.services.conftest import NOW, TODAY
 from tests.services.invoice_helpers import a_patient, cart
@@ -242,6 +243,18 @@ WRITES: dict[str, tuple[Any, Any, str | tuple[str, ...] | None, int]] = {
     "printer_settings.save_printer_settings": (
         nothing,
         lambda d, _: save_printer_settings(d.db, d.manager, PrinterSettings(), now=NOW),
+        None,
+        0,
+    ),
+    "sync_settings.save_sync_settings": (
+        nothing,
+        lambda d, _: save_sync_settings(
+            d.db,
+            d.admin,
+            SyncSettings("centre", 5432, "chain", "chain_ind"),
+            password=None,
+            now=NOW,
+        ),
         None,
         0,
     ),
