@@ -1,4 +1,5 @@
-"""`frontdesk branch show|set`: this branch's details."""
+"""`frontdesk branch show|set|idle-lock`: this branch's details, and when the desktop locks
+its screen."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import asdict, replace
 from typing import Any
 
 from cli import common
-from services import branch
+from services import branch, screen_lock
 
 # The options whose names are not the field's.
 _OPTION = {
@@ -57,6 +58,25 @@ def register(commands: common.Subparsers) -> None:
     change.add_argument("--upi-id", help="the UPI ID that invoice QR codes pay, e.g. clinic@okaxis")
     change.add_argument("--json", action="store_true", help="print the result as JSON")
     change.set_defaults(handler=cmd_set, field_option=_field_option)
+    idle = sub.add_parser(
+        "idle-lock",
+        help="show or set the idle minutes before the desktop locks its screen (admin sets)",
+    )
+    idle.add_argument("--minutes", type=int, help="1 to 240")
+    idle.set_defaults(handler=cmd_idle_lock)
+
+
+def cmd_idle_lock(args: argparse.Namespace) -> None:
+    if args.minutes is None:
+        db = common.open_database(args)
+        try:
+            minutes = screen_lock.idle_lock_minutes(db)
+        finally:
+            db.close()
+    else:
+        with common.signed_in(args) as (db, user):
+            minutes = screen_lock.save_idle_lock_minutes(db, user, args.minutes, now=common.now())
+    print(f"The desktop locks its screen after {minutes} idle minutes.")
 
 
 def _field_option(field: str) -> str:

@@ -8,6 +8,7 @@ Environment:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from desktop.counter.session import ParkedCart
 from desktop.crash import CrashHandler
 from desktop.dialogs.setup_wizard import CLINIC, SetupWizard
 from desktop.errors import error_sentence
+from desktop.idle_lock import IdleWatch
 from desktop.login import LoginDialog
 from desktop.main_window import MainWindow
 from desktop.panels import dashboard_preload
@@ -31,7 +33,7 @@ from desktop.widgets.questions import whole_buttons
 from desktop.workers import BackgroundOp
 from domain import log
 from domain.roles import Role, has_role
-from services import auth
+from services import auth, screen_lock
 from services.branch import BranchInfo, get_branch, is_initialised
 from services.errors import SignInError
 from services.setup import DatabaseRefused, initialise, open_branch_database
@@ -106,15 +108,20 @@ def prepare_demo_clinic(db: Database, *, clock: Callable[[], datetime] = _utc_no
 
 
 class FrontdeskApp(QObject):
-    """Sign-in, then the main window; Sign out goes back to sign-in.
+    """Sign-in, then the main window; Sign out goes back to sign-in. After the branch's
+    idle minutes without a key press or click the screen locks: the window hides behind
+    the sign-in dialog, the same user carries on with their PIN (the window as it was) or
+    another user signs in (an unsaved cart is kept for them, as at sign-out).
 
     Signals:
         main_window_shown(object): the MainWindow just shown for a signed-in user.
         login_shown(object): the LoginDialog just opened.
+        screen_locked(object): the LoginDialog the idle lock just opened.
     """
 
     main_window_shown = Signal(object)
     login_shown = Signal(object)
+    screen_locked = Signal(object)
 
     def __init__(
         self,
@@ -124,9 +131,14 @@ class FrontdeskApp(QObject):
         *,
         clock: Callable[[], datetime] = _utc_now,
         preload_after_ms: int | None = None,
+        idle_ms: int | None = None,
         parent: QObject | None = None,
     ) -> None:
+        """`idle_ms` overrides the branch's idle minutes (tests)."""
         super().__init__(parent)
+        self._idle_ms = idle_ms
+        self.idle = IdleWatch(60_000, self)
+        self.idle.idle.connect(self.lock_screen)
         # How long after a manager's window shows the dashboard's libraries start loading in
         # the background (None: only when the Dashboard opens, as in tests).
         self._preload_after_ms = preload_after_ms
@@ -163,15 +175,24 @@ class FrontdeskApp(QObject):
                 f"The invoice {self.parked.parked_by} was writing is kept: "
                 "it is back on the counter after sign-in."
             )
+        dialog = self._open_login(note, self.show_main, self._login_abandoned)
+        self.login_shown.emit(dialog)
+        return dialog
+
+    def _open_login(
+        self,
+        note: str,
+        signed_in: Callable[[auth.CurrentUser], object],
+        rejected: Callable[[], object],
+    ) -> LoginDialog:
         dialog = LoginDialog(
             self._db, self._settings, branch_name=self._branch.details.name, note=note
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
-        dialog.signed_in.connect(self.show_main)
-        dialog.rejected.connect(self._login_abandoned)
+        dialog.signed_in.connect(signed_in)
+        dialog.rejected.connect(rejected)
         self.login_dialog = dialog
         dialog.open()
-        self.login_shown.emit(dialog)
         return dialog
 
     def show_main(self, user: auth.CurrentUser) -> MainWindow:
@@ -196,13 +217,66 @@ class FrontdeskApp(QObject):
         parked, self.parked = self.parked, None
         if parked is not None:
             window.restore_cart(parked)
+        self._watch_idle()
         self.main_window_shown.emit(window)
         return window
+
+    # -- the idle screen lock ------------------------------------------------------------
+
+    def _watch_idle(self) -> None:
+        minutes = None if self._idle_ms is not None else screen_lock.idle_lock_minutes(self._db)
+        self.idle.timer.setInterval(self._idle_ms or (minutes or 1) * 60_000)
+        self.idle.start()
+
+    def lock_screen(self) -> LoginDialog | None:
+        """Hide the main window behind the sign-in dialog (the idle lock)."""
+        window = self.main_window
+        if window is None or self.login_dialog is not None:
+            return None
+        self.idle.stop()
+        note = (
+            f"The screen locked after a while without use. {window.user.full_name} carries "
+            "on with their PIN, or another user signs in."
+        )
+        # The dialog opens first so the app never has zero windows.
+        dialog = self._open_login(note, self._unlocked, self._lock_dismissed)
+        with contextlib.suppress(KeyError):  # retired meanwhile: someone else signs in
+            dialog.select_user(window.user.username)
+        window.hide()
+        log.auth.info("screen locked after idle time (%s)", window.user.username)
+        self.login_shown.emit(dialog)
+        self.screen_locked.emit(dialog)
+        return dialog
+
+    def _unlocked(self, user: auth.CurrentUser) -> None:
+        self.login_dialog = None
+        window = self.main_window
+        if window is not None and window.user.id == user.id:
+            window.show()
+            self._watch_idle()
+            return
+        if window is not None:
+            # Another user: the cart on the counter is kept for them, as at sign-out.
+            counter = window.counter()
+            self.parked = None
+            if counter is not None:
+                self.parked = counter.park()
+                counter.discard()
+            self.main_window = None
+            window.close()
+        self.show_main(user)
+
+    def _lock_dismissed(self) -> None:
+        # A locked screen stays locked: closing the dialog opens it again.
+        self.login_dialog = None
+        if self.main_window is not None and not self.main_window.isVisible():
+            QTimer.singleShot(0, self.lock_screen)
 
     def _branch_changed(self, info: BranchInfo) -> None:
         self._branch = info
 
     def _signed_out(self, parked: ParkedCart | None = None) -> None:
+        self.idle.stop()
         window = self.main_window
         self.main_window = None
         self.parked = parked

@@ -41,6 +41,7 @@ from services import (
     patients,
     payments,
     promotions,
+    screen_lock,
     staff,
 )
 from services.backup import BackupSettings
@@ -160,6 +161,12 @@ def nothing(_d: Desk) -> None:
 WRITES: dict[str, tuple[Any, Any, str | tuple[str, ...] | None, int]] = {
     "branch.update_branch": (nothing, lambda d, _: renamed_branch(d), None, 0),
     "auth.sign_in": (nothing, lambda d, _: wrong_pin(d), None, 0),
+    "screen_lock.save_idle_lock_minutes": (
+        nothing,
+        lambda d, _: screen_lock.save_idle_lock_minutes(d.db, d.admin, 3, now=NOW),
+        None,
+        0,
+    ),
     "patients.add_patient": (
         nothing,
         lambda d, _: patients.add_patient(

@@ -1,0 +1,79 @@
+"""The idle screen lock (#13 item 7): the window hides behind sign-in after the idle time;
+the same user's PIN brings it back as it was, another user gets their own window."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from desktop.app import FrontdeskApp
+from desktop.login import LoginDialog
+from desktop.main_window import MainWindow
+from tests.desktop.helpers import fixed_clock
+
+IDLE_MS = 300
+
+
+def signed_in(qtbot, frontdesk: FrontdeskApp, username: str, pin: str) -> MainWindow:
+    with qtbot.waitSignal(frontdesk.login_shown) as shown:
+        frontdesk.start()
+    dialog: LoginDialog = shown.args[0]
+    dialog.select_user(username)
+    qtbot.keyClicks(dialog.pin_edit, pin)
+    with qtbot.waitSignal(frontdesk.main_window_shown, timeout=5000) as opened:
+        qtbot.keyClick(dialog.pin_edit, Qt.Key.Key_Return)
+    window: MainWindow = opened.args[0]
+    qtbot.waitUntil(window.is_idle, timeout=5000)
+    return window
+
+
+def test_the_screen_locks_when_idle_and_the_same_pin_unlocks_it(
+    qtbot, db, branch_info, fresh_settings
+):
+    frontdesk = FrontdeskApp(db, branch_info, fresh_settings, clock=fixed_clock, idle_ms=IDLE_MS)
+    window = signed_in(qtbot, frontdesk, "priya", "1111")
+    assert frontdesk.idle.timer.interval() == IDLE_MS
+
+    with qtbot.waitSignal(frontdesk.screen_locked, timeout=5000) as locked:
+        pass
+    dialog: LoginDialog = locked.args[0]
+    assert not window.isVisible() and dialog.isVisible()
+    assert dialog.selected_username() == "priya"
+    assert "Priya" in dialog.note_label.text() and "another user" in dialog.note_label.text()
+    qtbot.waitExposed(dialog)
+    dialog.grab().save("tests/screenshots/idle_lock.png")
+
+    qtbot.keyClicks(dialog.pin_edit, "1111")
+    qtbot.keyClick(dialog.pin_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(window.isVisible)
+    assert frontdesk.main_window is window and frontdesk.login_dialog is None
+    assert frontdesk.idle.timer.isActive()  # watching again
+    qtbot.addWidget(window)
+
+
+def test_activity_keeps_the_screen_unlocked(qtbot, db, branch_info, fresh_settings):
+    frontdesk = FrontdeskApp(db, branch_info, fresh_settings, clock=fixed_clock, idle_ms=1500)
+    window = signed_in(qtbot, frontdesk, "priya", "1111")
+    frontdesk.idle.start()  # from now: signing in may have taken a while on a busy machine
+    for _ in range(6):
+        qtbot.wait(500)
+        qtbot.keyClick(window, Qt.Key.Key_Shift)
+    # Three seconds in all, never 1.5 s without a key: still unlocked.
+    assert window.isVisible() and frontdesk.login_dialog is None
+    qtbot.addWidget(window)
+
+
+def test_another_user_may_sign_in_at_a_locked_screen(qtbot, db, branch_info, fresh_settings):
+    frontdesk = FrontdeskApp(db, branch_info, fresh_settings, clock=fixed_clock, idle_ms=IDLE_MS)
+    window = signed_in(qtbot, frontdesk, "priya", "1111")
+    with qtbot.waitSignal(frontdesk.screen_locked, timeout=5000) as locked:
+        pass
+    dialog: LoginDialog = locked.args[0]
+    dialog.select_user("meera")
+    qtbot.keyClicks(dialog.pin_edit, "2222")
+    with qtbot.waitSignal(frontdesk.main_window_shown, timeout=5000) as opened:
+        qtbot.keyClick(dialog.pin_edit, Qt.Key.Key_Return)
+    other: MainWindow = opened.args[0]
+    assert other is not window and other.user.username == "meera"
+    qtbot.waitUntil(lambda: not window.isVisible())
+    qtbot.waitUntil(other.is_idle, timeout=5000)
+    qtbot.addWidget(other)
