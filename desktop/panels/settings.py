@@ -34,6 +34,7 @@ from desktop.panels.callback_settings import CallbackSettingsPanel
 from desktop.panels.counter_sessions import sessions_tab
 from desktop.panels.payment_settings import PaymentSettingsPanel
 from desktop.panels.printer_settings import PrinterSettingsPanel
+from desktop.panels.security_settings import SecuritySettingsPanel
 from desktop.panels.staff_settings import StaffSettingsPanel
 from desktop.widgets.focus import FocusOnEntry
 from desktop.widgets.form import FieldForm, SaveBar, restyle, timezone_combo
@@ -250,6 +251,7 @@ class SettingsPanel(QWidget):
         # Who may sign in is the admins' business only: nobody else sees the tab.
         if user.role is Role.ADMIN:
             self._later["Staff"] = lambda: StaffSettingsPanel(db, user, branch_info, clock=clock)
+            self._later["Security"] = lambda: SecuritySettingsPanel(db, user, clock=clock)
             self._later["Backups"] = functools.partial(
                 self._backups_tab, db, user, clock, branch_info.details.timezone
             )

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from desktop.app import FrontdeskApp
 from desktop.login import LoginDialog
 from desktop.main_window import MainWindow
-from tests.desktop.helpers import fixed_clock
+from tests.desktop.helpers import fixed_clock, save_screenshot
 
 IDLE_MS = 300
 
@@ -40,7 +40,7 @@ def test_the_screen_locks_when_idle_and_the_same_pin_unlocks_it(
     assert dialog.selected_username() == "priya"
     assert "Priya" in dialog.note_label.text() and "another user" in dialog.note_label.text()
     qtbot.waitExposed(dialog)
-    dialog.grab().save("tests/screenshots/idle_lock.png")
+    save_screenshot(dialog, "idle_lock")
 
     qtbot.keyClicks(dialog.pin_edit, "1111")
     qtbot.keyClick(dialog.pin_edit, Qt.Key.Key_Return)
