@@ -86,6 +86,10 @@ def _result_json(result: sync.SyncResult) -> dict[str, Any]:
         "pending": result.pending,
         "busy": result.busy,
         "retries": result.retries,
+        "clock_offset_seconds": (
+            None if result.clock_offset is None else round(result.clock_offset.total_seconds())
+        ),
+        "clock_warning": result.clock_warning,
         "needs_attention": [
             {
                 "outbox_id": a.outbox_id,

@@ -31,6 +31,7 @@ from sqlalchemy import (
     Connection,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     Table,
@@ -48,6 +49,7 @@ from sqlalchemy.exc import DBAPIError
 CENTRAL_SCHEMA = 1
 
 INSUFFICIENT_PRIVILEGE = "42501"
+NUMBER_INDEX = "uq_central_documents_number"
 
 # Documents that never change once written: a second push of one stores nothing.
 IMMUTABLE = frozenset(
@@ -101,7 +103,11 @@ central_documents = Table(
     Column("payload", JSONB, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # A numbered document's number in its GSTIN (or branch) and fiscal year, which GST's
+    # rule 46 makes unique across every branch that shares the GSTIN.
+    Column("unique_key", Text),
     CheckConstraint("jsonb_typeof(payload) = 'object'", name="ck_central_documents_object"),
+    Index(NUMBER_INDEX, "doc_type", "unique_key", unique=True),
     CheckConstraint("doc_version >= 1", name="ck_central_documents_version"),
 )
 
@@ -244,6 +250,8 @@ class OutgoingDocument:
     doc_version: int
     payload: dict[str, Any]
     created_at: datetime
+    # Set for a numbered document (see central_documents.unique_key).
+    unique_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -264,6 +272,7 @@ def _row(branch_id: uuid.UUID, document: OutgoingDocument) -> dict[str, Any]:
         "outbox_id": document.outbox_id,
         "payload": document.payload,
         "created_at": document.created_at,
+        "unique_key": document.unique_key,
     }
 
 
@@ -273,7 +282,12 @@ def _store(connection: Connection, branch_id: uuid.UUID, batch: Sequence[Outgoin
     fixed = [_row(branch_id, d) for d in batch if d.doc_type in IMMUTABLE]
     changing = [_row(branch_id, d) for d in batch if d.doc_type not in IMMUTABLE]
     if fixed:
-        connection.execute(pg_insert(central_documents).on_conflict_do_nothing(), fixed)
+        # Only the same document again is skipped: a number another branch already used
+        # under the same GSTIN and year is an error, refused with its reason.
+        connection.execute(
+            pg_insert(central_documents).on_conflict_do_nothing(index_elements=["doc_type", "id"]),
+            fixed,
+        )
     if changing:
         statement = pg_insert(central_documents)
         connection.execute(
@@ -291,9 +305,16 @@ def _store(connection: Connection, branch_id: uuid.UUID, batch: Sequence[Outgoin
         )
 
 
-def _reason(error: DBAPIError) -> str:
+def _reason(error: DBAPIError, document: OutgoingDocument) -> str:
     original = error.orig
     diagnostic = getattr(original, "diag", None)
+    if getattr(diagnostic, "constraint_name", None) == NUMBER_INDEX and document.unique_key:
+        issuer, year, number = document.unique_key.split("|", 2)
+        return (
+            f"number {number} is already used in {year} under {issuer} by another branch's "
+            f"{document.doc_type}: give the branches distinct number formats (with the branch "
+            "code)"
+        )
     primary = getattr(diagnostic, "message_primary", None)
     detail = getattr(diagnostic, "message_detail", None)
     if primary is None:
@@ -336,7 +357,7 @@ def push_batch(
             except DBAPIError as single:
                 if not is_rejection(single):
                     raise
-                rejected[document.outbox_id] = _reason(single)
+                rejected[document.outbox_id] = _reason(single, document)
     keys = [(d.doc_type, d.doc_id) for d in unique if d.outbox_id not in rejected]
     present: set[tuple[str, uuid.UUID]] = set()
     if keys:

@@ -19,8 +19,8 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -32,11 +32,15 @@ from db import central, outbox
 from db.engine import Database
 from db.migrate import alembic_config, head_revision, known_revisions
 from domain.errors import BadInput, Refused
+from domain.fiscal import fiscal_year_label
 from domain.log import db as log
-from services.branch import this_branch_id
+from services import documents
+from services.branch import get_branch, this_branch_id
 from services.errors import NotFound
 
 BATCH_SIZE = 500
+# A branch whose clock is further off the centre's than this is told so (DESIGN.md).
+CLOCK_TOLERANCE = timedelta(minutes=5)
 # Seconds to wait before each retry after a network or server failure.
 BACKOFF = (1.0, 2.0, 4.0)
 CONNECT_TIMEOUT_S = 10
@@ -65,6 +69,22 @@ class SyncResult:
     pending: int = 0
     busy: bool = False
     retries: int = 0
+    # This computer's clock minus the centre's, read at the start of the round.
+    clock_offset: timedelta | None = None
+
+    @property
+    def clock_warning(self) -> str | None:
+        """A sentence when this computer's clock is more than CLOCK_TOLERANCE off."""
+        offset = self.clock_offset
+        if offset is None or abs(offset) <= CLOCK_TOLERANCE:
+            return None
+        minutes = round(abs(offset).total_seconds() / 60)
+        side = "ahead of" if offset > timedelta(0) else "behind"
+        amount = f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
+        return (
+            f"This computer's clock is {amount} {side} the centre's: correct the date and "
+            "time in the system settings (invoices are dated by it)."
+        )
 
     def sentence(self) -> str:
         if self.busy:
@@ -72,6 +92,8 @@ class SyncResult:
         words = f"Sent {self.pushed} document(s) to the centre; {self.pending} pending."
         if self.rejected:
             words += f" {len(self.rejected)} refused by the centre need attention."
+        if self.clock_warning:
+            words += f" {self.clock_warning}"
         return words
 
 
@@ -189,6 +211,32 @@ def needs_attention(db: Database) -> list[Attention]:
     ]
 
 
+def _numbering(
+    db: Database, branch_id: uuid.UUID
+) -> Callable[[central.OutgoingDocument], central.OutgoingDocument]:
+    """Gives invoices and credit notes the key the centre keeps unique: the number within
+    the GSTIN (the branch, when it has none) and the fiscal year."""
+    details = get_branch(db).details
+    issuer = details.gstin or f"branch {branch_id}"
+
+    def keyed(document: central.OutgoingDocument) -> central.OutgoingDocument:
+        payload = document.payload
+        try:
+            if document.doc_type == documents.INVOICE:
+                day = date.fromisoformat(payload["invoice_date"])
+                year = fiscal_year_label(day, details.fiscal_year_start_month)
+                number = payload["invoice_number"]
+            elif document.doc_type == documents.CREDIT_NOTE:
+                year, number = payload["fiscal_year"], payload["number"]
+            else:
+                return document
+        except (KeyError, TypeError, ValueError):
+            return document  # not a document of ours: the centre judges it as it is
+        return replace(document, unique_key=f"{issuer}|{year}|{number}")
+
+    return keyed
+
+
 def _lock_path(db: Database) -> Path:
     return db.path.with_name(db.path.name + ".sync.lock")
 
@@ -254,14 +302,16 @@ def _push(
                 central.alembic_revision(session_connection),
                 central.central_schema(session_connection),
             )
+            result.clock_offset = now() - central.centre_clock(session_connection)
             locked = central.try_lock(session_connection, branch_id)
         if not locked:
             result.busy = True
             return
         try:
+            numbering = _numbering(db, branch_id)
             after = 0
             while True:
-                batch = outbox.next_batch(db, after, batch_size)
+                batch = [numbering(d) for d in outbox.next_batch(db, after, batch_size)]
                 if not batch:
                     return
                 with engine.begin() as connection:

@@ -35,7 +35,7 @@ def clock():
 class Branch:
     """A branch database of its own, with a catalog item, a patient and a signed-in admin."""
 
-    def __init__(self, path, code, centre_url: URL) -> None:
+    def __init__(self, path, code, centre_url: URL, *, gstin="", number_format=None) -> None:
         self.code = code
         self.db = open_branch_database(path, now=NOW)
         initialise(
@@ -48,11 +48,14 @@ class Branch:
             details=BranchDetails(
                 name=f"Branch {code}",
                 address="1 Main Road",
-                gstin="",
                 timezone="Asia/Kolkata",
                 fiscal_year_start_month=4,
                 invoice_series="SVC",
                 branch_code=code,
+                gstin=gstin,
+                state_code="29",
+                number_format=number_format,
+                allow_non_compliant_numbers=number_format is not None,
             ),
         )
         self.admin = auth.sign_in(self.db, "admin", "4321")
@@ -378,3 +381,48 @@ def test_a_refusal_is_told_from_a_lost_connection():
     assert not central.is_rejection(error("08006"))
     assert not central.is_rejection(error("57P01"))
     assert not central.is_rejection(error("42P01"))
+
+
+def test_a_branch_whose_clock_is_a_day_off_is_told_so_and_still_syncs(centre, branches):
+    a, _ = branches
+    a.sell(paid=True)
+    # The branch's clock against the centre's: nothing is ordered by it, but it is shown.
+    right = sync.sync_round(a.db, a.url, now=lambda: datetime.now(UTC), backoff=())
+    assert right.clock_warning is None
+    a.sell(paid=False)
+
+    wrong = sync.sync_round(
+        a.db, a.url, now=lambda: datetime.now(UTC) - timedelta(days=1), backoff=()
+    )
+
+    assert wrong.clock_warning is not None
+    assert "behind the centre's" in wrong.clock_warning
+    assert wrong.clock_warning in wrong.sentence()
+    assert wrong.pushed >= 1 and sync.pending_count(a.db) == 0
+
+
+def test_an_invoice_number_already_used_under_the_same_gstin_and_year_is_refused(tmp_path, centre):
+    # Two branches under one GSTIN whose numbers leave out the branch code (GST's rule 46
+    # wants them unique in the year for the GSTIN): the second one's first invoice clashes.
+    shared = {"gstin": "29ABCDE1234F1ZW", "number_format": "{FY}/{SEQ}"}
+    a = Branch(tmp_path / "a.db", "JAY", centre, **shared)
+    b = Branch(tmp_path / "b.db", "WHF", centre, **shared)
+    try:
+        first, second = a.sell(paid=False), b.sell(paid=False)
+        assert first.invoice_number == second.invoice_number
+        assert a.sync().rejected == []
+
+        result = b.sync()
+
+        [refused] = result.rejected
+        assert refused.doc_type == "invoice" and refused.doc_id == second.id
+        assert refused.reason.startswith(
+            f"number {second.invoice_number} is already used in 2026-2027 under 29ABCDE1234F1ZW"
+        )
+        assert sync.pending_count(b.db) == 0
+        stored = central_rows(centre)
+        assert [r.branch_id for r in stored if r.doc_type == "invoice"] == [a.id]
+        assert sum(r.branch_id == b.id for r in stored) == len(b.outbox()) - 1
+    finally:
+        a.db.close()
+        b.db.close()
