@@ -103,7 +103,7 @@ class LoginDialog(QDialog):
         self.pin_edit.setObjectName("PinEdit")
         self.pin_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin_edit.setPlaceholderText("Your PIN")
-        self.pin_edit.setMaxLength(32)
+        self.pin_edit.setMaxLength(64)  # a passphrase (domain.sign_in)
         self.pin_edit.setFixedWidth(170)
         self.pin_edit.setAccessibleName("PIN")
         pin_label.setBuddy(self.pin_edit)

@@ -291,8 +291,8 @@ class StaffSettingsPanel(QWidget):
         self.pin_again_edit = QLineEdit()
         for edit in (self.pin_edit, self.pin_again_edit):
             edit.setEchoMode(QLineEdit.EchoMode.Password)
-            edit.setMaxLength(12)
-            edit.setPlaceholderText("4 to 12 digits")
+            edit.setMaxLength(64)
+            edit.setPlaceholderText("6+ digits or a passphrase")
 
         widgets: dict[str, QWidget] = {
             "full_name": self.full_name_edit,

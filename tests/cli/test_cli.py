@@ -377,7 +377,7 @@ def test_staff_from_the_command_line(tmp_path, demo_file):
         "--max-discount",
         "5",
         pin="9999",
-        new_pin="4321",
+        new_pin="482913",
         tmp_path=tmp_path,
     )
     assert "Added Kavya Iyer (kavya, front desk)" in added.stdout
@@ -389,7 +389,7 @@ def test_staff_from_the_command_line(tmp_path, demo_file):
         "max_discount": "5",
         "active": True,
     } in listed
-    run("--db", str(copy), "--user", "kavya", "branch", "show", pin="4321", tmp_path=tmp_path)
+    run("--db", str(copy), "--user", "kavya", "branch", "show", pin="482913", tmp_path=tmp_path)
     no_pin = run(*base, "edit", "kavya", "--reset-pin", pin="9999", tmp_path=tmp_path, check=False)
     assert no_pin.returncode == 2 and "FRONTDESK_NEW_PIN" in no_pin.stderr
     bad = run(
@@ -408,7 +408,7 @@ def test_staff_from_the_command_line(tmp_path, demo_file):
         "kavya",
         "branch",
         "show",
-        pin="4321",
+        pin="482913",
         tmp_path=tmp_path,
         check=False,
     )

@@ -98,15 +98,15 @@ def test_an_admin_adds_a_receptionist_who_then_signs_in_with_her_pin(qtbot, db, 
     type_into(qtbot, panel.username_edit, "kavya")
     choose(panel.role_combo, "Front desk")
     type_into(qtbot, panel.limit_edit, "7.5")
-    type_into(qtbot, panel.pin_edit, "4321")
-    type_into(qtbot, panel.pin_again_edit, "4321")
+    type_into(qtbot, panel.pin_edit, "482913")
+    type_into(qtbot, panel.pin_again_edit, "482913")
     with qtbot.waitSignal(panel.member_saved, timeout=WAIT_MS) as saved:
         qtbot.keyClick(panel.pin_again_edit, Qt.Key.Key_S, CTRL)
     qtbot.waitUntil(lambda: "kavya" in usernames(panel), timeout=WAIT_MS)
     idle(qtbot, panel)
 
     assert saved.args == ["kavya"]
-    kavya = sign_in(db, "kavya", "4321")
+    kavya = sign_in(db, "kavya", "482913")
     assert (kavya.full_name, kavya.role) == ("Kavya Iyer", Role.FRONT_DESK)
     assert kavya.max_manual_discount_percent == Decimal("7.5")
     assert panel.save_status.text() == "Added Kavya Iyer at 11:00."  # 05:30 UTC in Bengaluru
@@ -136,11 +136,11 @@ def test_priyas_discount_limit_and_pin_are_changed(qtbot, db, staff):
     panel.reset_pin_check.setFocus()
     qtbot.keyClick(panel.reset_pin_check, Qt.Key.Key_Space)
     assert panel.pin_edit.isVisible() and panel.pin_again_edit.isVisible()
-    type_into(qtbot, panel.pin_edit, "5555")
-    type_into(qtbot, panel.pin_again_edit, "5555")
+    type_into(qtbot, panel.pin_edit, "555555")
+    type_into(qtbot, panel.pin_again_edit, "555555")
     save(qtbot, panel)
 
-    assert sign_in(db, "priya", "5555").username == "priya"
+    assert sign_in(db, "priya", "555555").username == "priya"
     with pytest.raises(SignInError):
         sign_in(db, "priya", "1111")
 
@@ -150,8 +150,8 @@ def test_two_pins_that_differ_are_refused_before_anything_is_saved(qtbot, db, ad
     panel.new_member()
     type_into(qtbot, panel.full_name_edit, "Kavya Iyer")
     type_into(qtbot, panel.username_edit, "kavya")
-    type_into(qtbot, panel.pin_edit, "4321")
-    type_into(qtbot, panel.pin_again_edit, "4312")
+    type_into(qtbot, panel.pin_edit, "482913")
+    type_into(qtbot, panel.pin_again_edit, "482931")
 
     panel.save()
 
@@ -260,7 +260,10 @@ def test_tab_reaches_every_control(qtbot, staff):
 
     qtbot.keyClick(panel.table, Qt.Key.Key_S, CTRL)  # Ctrl+S anywhere on the tab saves
     idle(qtbot, panel)
-    assert panel.field_error("pin") == "A PIN is 4 to 12 digits"
+    assert (
+        panel.field_error("pin")
+        == "A PIN is 6 to 12 digits, or a passphrase of 12 to 64 characters"
+    )
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")

@@ -23,7 +23,7 @@ def test_an_admin_adds_a_receptionist_who_then_signs_in(demo_db, admin):
         username="Kavya",
         full_name="Kavya  Iyer",
         role="front_desk",
-        pin="4321",
+        pin="482913",
         max_discount="5",
         now=NOW,
     )
@@ -33,7 +33,7 @@ def test_an_admin_adds_a_receptionist_who_then_signs_in(demo_db, admin):
         Role.FRONT_DESK,
         5,
     )
-    signed = auth.sign_in(demo_db, "kavya", "4321")
+    signed = auth.sign_in(demo_db, "kavya", "482913")
     assert signed.max_manual_discount_percent == 5
     with demo_db.session(write=False) as session:
         doc = session.scalars(select(SyncOutbox).where(SyncOutbox.doc_type == "user")).one()
@@ -42,15 +42,15 @@ def test_an_admin_adds_a_receptionist_who_then_signs_in(demo_db, admin):
 
 def test_role_limit_and_pin_change_and_the_pin_is_never_audited(demo_db, admin):
     staff.update_user(
-        demo_db, admin, "priya", role="manager", max_discount="20", pin="5555", now=NOW
+        demo_db, admin, "priya", role="manager", max_discount="20", pin="555555", now=NOW
     )
-    priya = auth.sign_in(demo_db, "priya", "5555")
+    priya = auth.sign_in(demo_db, "priya", "555555")
     assert (priya.role, priya.max_manual_discount_percent) == (Role.MANAGER, 20)
     with pytest.raises(SignInError):
         auth.sign_in(demo_db, "priya", "1111")
     with demo_db.session(write=False) as session:
         entry = session.scalars(select(AuditLog).where(AuditLog.action == "staff.update")).one()
-    assert entry.details["pin"] == "reset" and "5555" not in str(entry.details)
+    assert entry.details["pin"] == "reset" and "555555" not in str(entry.details)
 
 
 def test_a_retired_user_cannot_sign_in(demo_db, admin):
@@ -78,7 +78,7 @@ def test_the_last_admin_stays_and_nobody_retires_themselves(demo_db, admin):
     ],
 )
 def test_bad_details_name_the_field(demo_db, admin, changes, field):
-    given = {"username": "kavya", "full_name": "Kavya Iyer", "role": "front_desk", "pin": "4321"}
+    given = {"username": "kavya", "full_name": "Kavya Iyer", "role": "front_desk", "pin": "482913"}
     with pytest.raises(StaffDetailsError) as refused:
         staff.add_user(demo_db, admin, **{**given, **changes}, now=NOW)
     assert refused.value.field == field
@@ -98,6 +98,6 @@ def test_a_taken_user_name_is_refused(demo_db, admin):
             username="priya",
             full_name="Another Priya",
             role="front_desk",
-            pin="4321",
+            pin="482913",
             now=NOW,
         )

@@ -379,7 +379,7 @@ WRITES: dict[str, tuple[Any, Any, str | tuple[str, ...] | None, int]] = {
             username="kavya",
             full_name="Kavya Iyer",
             role="front_desk",
-            pin="4321",
+            pin="482913",
             now=NOW,
         ),
         "user",
