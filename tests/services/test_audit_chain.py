@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import create_engine, select, text
+from sqlalchemy.exc import DBAPIError
 
 from db.engine import sqlite_url
 from db.migrate import open_database
@@ -19,6 +20,7 @@ from services.auth import CurrentUser
 from services.patients import NewPatient
 from tests.cli.test_cli import demo_file, run
 from tests.db.test_migration_0003 import upgrade_to
+from tests.db.test_migrations import _alembic
 from tests.services.conftest import NOW, TODAY
 
 __all__ = ["demo_file"]
@@ -183,3 +185,25 @@ def test_audit_verify_on_the_command_line(demo_file, tmp_path):
     broken = run(*args, pin="9999", tmp_path=tmp_path, check=False)
     assert broken.returncode == 1
     assert f"entry 1 (id {uuid.UUID(entry_id)}" in broken.stdout and action in broken.stdout
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE audit_log SET action = 'nothing'", "DELETE FROM audit_log", "TRUNCATE audit_log"],
+)
+def test_postgres_refuses_changes_to_the_audit_log_too(pg_url, statement):
+    engine = create_engine(pg_url)
+    try:
+        with engine.begin() as connection:
+            _alembic(connection, "upgrade", "head")
+            connection.execute(
+                text(
+                    "INSERT INTO audit_log (id, at, action, entity_type, seq, prev_hash, row_hash)"
+                    " VALUES (:id, now(), 'x', 'y', 1, :h, :h)"
+                ),
+                {"id": uuid.uuid4(), "h": "0" * 64},
+            )
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+            connection.execute(text(statement))
+    finally:
+        engine.dispose()
