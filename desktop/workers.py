@@ -93,12 +93,17 @@ class BackgroundOp(QObject, Generic[T]):
         relay, call = self._relay, self._call
 
         def work() -> None:
+            outcome: tuple[object, object]
             try:
-                result = call()
+                outcome = (call(), None)
             except Exception as exc:  # every failure goes back to the UI thread
-                relay.done.emit(None, exc)
-            else:
-                relay.done.emit(result, None)
+                outcome = (None, exc)
+            try:
+                relay.done.emit(*outcome)
+            except RuntimeError:
+                # The app quit while this ran and its objects are gone ("Signal source has
+                # been deleted"): there is nobody left to tell.
+                log.debug("a background op finished after the app quit")
 
         (pool or QThreadPool.globalInstance()).start(work)
         return self
