@@ -14,7 +14,10 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, TypeAlias
 from zoneinfo import ZoneInfo
 
+from domain.bounds import check_day
 from domain.errors import BadInput, Refused
+from domain.fiscal import check_document_date
+from domain.roles import Role, require_role
 from services import auth, branch, paths, setup
 
 if TYPE_CHECKING:
@@ -96,6 +99,27 @@ def instant(db: setup.Database, text: str | None) -> datetime:
         raise BadInput(f"--at {text} is not an ISO-8601 time like 2026-11-24T10:30+05:30") from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone(db))
+    check_day(moment.astimezone(zone(db)).date(), today(db), f"--at {text}:")
+    return moment
+
+
+def written_at(db: setup.Database, user: auth.CurrentUser, text: str | None) -> datetime:
+    """When a money record (a credit note, a counter session's step) is written: now, or
+    --at for an admin only, and then never after now nor in a closed fiscal year (see
+    domain.fiscal). Invoices check the same in services.invoicing, with their series."""
+    if text is None:
+        return now()
+    require_role(user.role, Role.ADMIN, "Dating a record other than now (--at)")
+    moment = instant(db, text)
+    check_document_date(
+        moment.astimezone(zone(db)).date(),
+        today=today(db),
+        last_of_series=None,
+        start_month=branch.get_branch(db).details.fiscal_year_start_month,
+        what="a record",
+    )
+    if moment > now():
+        raise Refused(f"--at {text} is after now; a record cannot be dated ahead.")
     return moment
 
 

@@ -79,7 +79,7 @@ def cmd_refund(args: argparse.Namespace) -> None:
             refund_method=None if args.keep_advance else _METHODS[args.pay_back],
             reference=args.reference,
             approver=approver,
-            now=common.instant(db, args.at),
+            now=common.written_at(db, user, args.at),
         )
     if args.pdf:
         render_credit_note_pdf(note, args.pdf)

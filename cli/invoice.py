@@ -10,6 +10,7 @@ from pathlib import Path
 from cli import common, printing
 from cli import credit_notes as credit_note_commands
 from cli import payments as payment_options
+from domain.bounds import MAX_QUANTITY
 from domain.errors import BadInput, Refused
 from domain.money import format_rupees
 from services import catalog, documents, invoice_search, invoicing, patients, payments, setup
@@ -42,7 +43,13 @@ def register(commands: common.Subparsers) -> None:
             help="an item code or barcode, optionally with a quantity (BOTOX50x2); repeat",
         )
         cart.add_argument("--code", action="append", default=[], help="a promo code; repeat")
-        cart.add_argument("--at", help=common.AT_HELP)
+        cart.add_argument(
+            "--at",
+            help=common.AT_HELP
+            if name == "quote"
+            else "backdate the invoice (admin; not before the series' last invoice nor in a"
+            " closed fiscal year); " + common.AT_HELP,
+        )
         cart.add_argument("--json", action="store_true", help="as JSON (amounts in rupees)")
         if name == "create":
             cart.add_argument("--pdf", type=Path, help="also write the A4 PDF here")
@@ -101,8 +108,8 @@ def _cart(db: setup.Database, args: argparse.Namespace) -> invoicing.CartRequest
             entry, quantity = catalog.item_by_code(db, match["code"]), int(match["qty"])
         if entry is None:
             raise Refused(f"There is no item with the code or barcode '{text}'.")
-        if quantity < 1:
-            raise BadInput(f"'{text}': the quantity must be at least 1.")
+        if not 1 <= quantity <= MAX_QUANTITY:
+            raise BadInput(f"'{text}': the quantity is a whole number from 1 to {MAX_QUANTITY}.")
         items.append(invoicing.CartItem(entry.id, quantity))
     return invoicing.CartRequest(patient.id, tuple(items), tuple(args.code))
 
@@ -159,13 +166,16 @@ def cmd_quote(args: argparse.Namespace) -> None:
 
 def cmd_create(args: argparse.Namespace) -> None:
     with common.signed_in(args) as (db, user):
-        cart, now = _cart(db, args), common.instant(db, args.at)
+        cart = _cart(db, args)
+        # Dated by the clock at saving; --at backdates (an admin only: services.invoicing).
+        at = None if args.at is None else common.instant(db, args.at)
         try:
             document = invoicing.save_invoice(
                 db,
                 user,
                 cart,
-                now=now,
+                now=common.now(),
+                at=at,
                 payments=args.pay,
                 approver=payment_options.approver(db, args, "Approving this invoice"),
             )

@@ -118,7 +118,7 @@ def cmd_open(args: argparse.Namespace) -> None:
             db,
             user,
             opening_float=rupees_to_paise(args.opening_float),
-            now=common.instant(db, args.at),
+            now=common.written_at(db, user, args.at),
             desk=args.desk,
         )
     if args.json:
@@ -138,7 +138,7 @@ def cmd_cash(args: argparse.Namespace) -> None:
             kind=args.kind,
             amount=rupees_to_paise(args.amount),
             reason=args.reason,
-            now=common.instant(db, args.at),
+            now=common.written_at(db, user, args.at),
         )
         report = counter_sessions.x_report(db)
     if args.json:
@@ -216,7 +216,7 @@ def cmd_close(args: argparse.Namespace) -> None:
             session_id,
             denominations=count,
             reason=args.reason,
-            now=common.instant(db, args.at),
+            now=common.written_at(db, user, args.at),
         )
         backed_up = backup.back_up_after_close(db, now=common.now())
     pdf = args.pdf or (args.db or paths.default_db_path()).parent / "z-reports" / default_pdf_name(

@@ -10,6 +10,7 @@ fiscal year). Amounts are paise. The scan is written for SQLite, the branch's da
 from __future__ import annotations
 
 import uuid
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -44,6 +45,8 @@ class VisitTotals:
 
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+# Fiscal years a window may span and still be packed into one signed 64-bit mask.
+MASK_YEARS = 62
 
 
 def _day_numbers(values: Sequence[Any]) -> IntArray:
@@ -62,17 +65,23 @@ def visit_totals(
     # clause (three times slower: a random table read per visit), and a comparison is an
     # integer, so the sum of the boundaries passed is the visit's fiscal year. Summing
     # each visit year's distinct bit is OR-ing them: one integer says which years a
-    # patient visited.
+    # patient visited. A window of more fiscal years than a 64-bit integer has bits
+    # (issue #13: one visit dated 1960) is read by month instead (_visited_by_month).
+    packed = len(ranges) <= MASK_YEARS
     year_of_visit = " + ".join(["0", *(["(invoice_date >= ?)"] * (len(ranges) - 1))])
     raw = session.connection().connection.driver_connection
     assert raw is not None, "the session's connection is open"
     rows = raw.execute(
         "SELECT patient_id, COUNT(*), MIN(invoice_date), MAX(invoice_date),"
         " SUM(gross_amount - total_discount), SUM(total_quantity), SUM(total_cost),"
-        f" SUM(DISTINCT 1 << ({year_of_visit}))"
-        " FROM invoice_header INDEXED BY ix_invoice_header_visits"
+        + (f" SUM(DISTINCT 1 << ({year_of_visit}))" if packed else " 0")
+        + " FROM invoice_header INDEXED BY ix_invoice_header_visits"
         " WHERE status = 'issued' AND invoice_date BETWEEN ? AND ? GROUP BY patient_id",
-        [*(first.isoformat() for first, _after in ranges[1:]), start.isoformat(), end.isoformat()],
+        [
+            *(first.isoformat() for first, _after in ranges[1:] if packed),
+            start.isoformat(),
+            end.isoformat(),
+        ],
     ).fetchall()
     earlier = dict(
         raw.execute(
@@ -95,8 +104,11 @@ def visit_totals(
         if earlier
         else first_day
     )
-    years = np.array(columns[7], dtype=np.int64)
-    visited = (years[:, None] >> np.arange(len(ranges), dtype=np.int64)) & 1
+    if packed:
+        years = np.array(columns[7], dtype=np.int64)
+        visited = (years[:, None] >> np.arange(len(ranges), dtype=np.int64)) & 1
+    else:
+        visited = _visited_by_month(raw, list(columns[0]), start, end, ranges)
 
     def integers(index: int) -> IntArray:
         return np.array(columns[index], dtype=np.int64)
@@ -112,6 +124,25 @@ def visit_totals(
         first_ever_day=first_ever,
         visited_range=visited.astype(np.bool_).reshape(len(rows), len(ranges)),
     )
+
+
+def _visited_by_month(
+    raw: Any, patients: list[Any], start: date, end: date, ranges: Sequence[tuple[date, date]]
+) -> IntArray:
+    """Which ranges each patient visited in, from the distinct months of their visits (a
+    fiscal year starts on the first of a month): for windows too long for the mask."""
+    firsts = [first for first, _after in ranges]
+    row_of = {patient: row for row, patient in enumerate(patients)}
+    visited = np.zeros((len(patients), len(ranges)), dtype=np.int64)
+    for patient, month in raw.execute(
+        "SELECT patient_id, substr(invoice_date, 1, 7) FROM invoice_header"
+        " INDEXED BY ix_invoice_header_visits"
+        " WHERE status = 'issued' AND invoice_date BETWEEN ? AND ? GROUP BY patient_id, 2",
+        [start.isoformat(), end.isoformat()],
+    ):
+        first_of_month = date.fromisoformat(f"{month}-01")
+        visited[row_of[patient], bisect_right(firsts, first_of_month) - 1] = 1
+    return visited
 
 
 def first_visit_day(session: Session) -> date | None:

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from domain.bounds import clean_text
 from domain.errors import BadInput
 from domain.gst import GstError, Taxability, validate_hsn_sac, validate_rate
 from domain.money import MoneyError, rupees_to_paise
@@ -51,7 +52,7 @@ class ItemSpec:
 
 
 def _text(field: str, value: object, limit: int, what: str) -> str:
-    text = " ".join(str(value or "").split())
+    text = clean_text(str(value or ""))
     if not text:
         raise CatalogItemError(field, f"Give the item's {what}")
     if len(text) > limit:

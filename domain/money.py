@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
+from domain.bounds import MAX_AMOUNT, read_number
 from domain.errors import BadInput
 
 PAISE_PER_RUPEE = 100
@@ -25,11 +26,15 @@ def rupees_to_paise(text: str | int | Decimal) -> int:
     if isinstance(text, Decimal):
         amount = text
     else:
-        cleaned = text.strip().replace(",", "").removeprefix("Rs.").removeprefix("₹").strip()
-        try:
-            amount = Decimal(cleaned)
-        except InvalidOperation as exc:
-            raise MoneyError(f"'{text}' is not an amount in rupees") from exc
+        # Typed or imported: digits 0-9, grouped or not (domain.bounds), at most Rs.1 crore.
+        cleaned = text.strip().removeprefix("Rs.").removeprefix("₹").strip()
+        sign = -1 if cleaned.startswith("-") else 1
+        number = read_number(cleaned.removeprefix("-"))
+        if number is None:
+            raise MoneyError(f"'{text}' is not an amount in rupees")
+        amount = sign * number
+        if abs(amount) * PAISE_PER_RUPEE > MAX_AMOUNT:
+            raise MoneyError(f"'{text}' is more than Rs.1 crore; check the figure")
     if not amount.is_finite():
         raise MoneyError(f"'{text}' is not an amount in rupees")
     paise = amount * PAISE_PER_RUPEE

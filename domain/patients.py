@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from domain.bounds import clean_text
 from domain.branch import BranchDetailsError, validate_gstin
 from domain.errors import BadInput
 
@@ -49,7 +50,7 @@ def normalise_mobile(text: str) -> str:
 
 def validate_new_patient(details: NewPatient, *, today: date) -> NewPatient:
     """Return the details normalised, or raise PatientDetailsError naming the field to fix."""
-    name = " ".join(details.name.split())
+    name = clean_text(details.name)
     if len(name) < 2:
         raise PatientDetailsError("name", "Type the patient's name")
     email = details.email.strip().lower()

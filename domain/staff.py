@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from domain.bounds import clean_text
 from domain.errors import BadInput, Refused
 from domain.roles import Role
 from domain.sign_in import pin_problem
@@ -65,7 +66,7 @@ def validate_staff(
         raise StaffDetailsError(
             "username", "A user name is 2 to 30 letters, digits or '_', starting with a letter"
         )
-    full = " ".join(full_name.split())
+    full = clean_text(full_name)
     if not 2 <= len(full) <= 120:
         raise StaffDetailsError("full_name", "Type the person's name (2 to 120 characters)")
     try:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from db.engine import Database
 from db.models import Branch, CatalogItem, CatalogPrice
+from domain.bounds import csv_cell
 from domain.catalog import CatalogItemError, ItemSpec, validate_item
 from domain.gst import Taxability
 from domain.money import paise_to_decimal
@@ -411,7 +412,8 @@ def export_items(db: Database, actor: CurrentUser, target: Path, *, now: datetim
         for row in rows:
             spec = row.spec
             writer.writerow(
-                [
+                csv_cell(cell)
+                for cell in [
                     spec.code,
                     spec.name,
                     spec.category,

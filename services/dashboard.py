@@ -108,9 +108,16 @@ def _manager(actor: CurrentUser) -> None:
     require_role(actor.role, Role.MANAGER, "Reading the dashboard")
 
 
+# The widest window a fiscal year can name on either side (year 1 would start fiscal year
+# 0, 9999 end in 10000). Entrances keep dates to 1990 on (domain.bounds); a file written
+# before that rule may hold older ones, and the dashboard still opens on it (issue #13).
+_FIRST_DAY = date(2, 1, 1)
+_LAST_DAY = date(9997, 12, 31)
+
+
 def _window(filters: DashboardFilters, first_visit: date | None, today: date) -> tuple[date, date]:
-    end = filters.end or today
-    start = filters.start or min(first_visit or end, end)
+    end = min(filters.end or today, _LAST_DAY)
+    start = max(filters.start or min(first_visit or end, end), _FIRST_DAY)
     if start > end:
         raise DashboardError(
             f"The window starts on {start:%d-%m-%Y}, after it ends on {end:%d-%m-%Y}"

@@ -24,10 +24,10 @@ from sqlalchemy import select
 
 from db.engine import Database
 from db.models import Base
+from domain.bounds import csv_cell as safe_cell
 from domain.roles import Role, require_role
 from services.auth import CurrentUser
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Rows read per round trip.
 BATCH = 5_000
 
@@ -43,9 +43,10 @@ class ExportResult:
 
 def csv_cell(value: Any) -> Any:
     """A value as a spreadsheet may open it safely: text that starts like a formula gets a
-    leading apostrophe; numbers stay numbers (a negative amount is not a formula)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    leading apostrophe (domain.bounds); numbers stay numbers (a negative amount is not a
+    formula)."""
+    if isinstance(value, str):
+        return safe_cell(value)
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, dict | list):

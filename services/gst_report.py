@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from db.engine import Database
 from db.models import CreditNote, CreditNoteLine, InvoiceHeader, InvoiceLineItem
+from domain.bounds import csv_cell
 from domain.errors import BadInput
 from domain.gst import Taxability
 from domain.roles import Role, require_role
@@ -427,6 +428,6 @@ def write_csv(summary: GstSummary, folder: Path) -> list[Path]:
             columns = list(rows[0]) if rows else ["(none)"]
             writer = csv.DictWriter(handle, fieldnames=columns)
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in rows)
         written.append(path)
     return written

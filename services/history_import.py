@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -35,6 +35,8 @@ from sqlalchemy.orm import Session
 
 from db.engine import Database
 from db.models import CatalogItem, InvoiceHeader, InvoiceLineItem, Patient
+from domain import bounds
+from domain.bounds import clean_text
 from domain.fiscal import fiscal_year_label
 from domain.invoice_numbers import SEEDS_FORMAT, number_pattern
 from domain.money import paise_to_decimal
@@ -66,8 +68,8 @@ INVOICE_CHUNK = 2_000  # invoices (with their lines) per INSERT batch
 LOOKUP_CHUNK = 500  # values per IN (...) when looking up numbers and mobiles
 INSERT_CHUNK = 5_000  # patients per INSERT batch
 IMPORT_CACHE_KIB = 256 * 1024  # SQLite page cache while writing (negative PRAGMA: KiB)
-MAX_QUANTITY = 1_000_000
-MAX_UNIT_PAISE = 10**9  # Rs.1 crore a unit: far above any clinic's price, far below overflow
+MAX_QUANTITY = bounds.MAX_QUANTITY  # the counter's limit
+MAX_UNIT_PAISE = bounds.MAX_AMOUNT  # Rs.1 crore a unit: far above any clinic's price
 IMPORTED_CATEGORY = "Imported"
 
 # The column widths of the tables the values land in.
@@ -75,9 +77,10 @@ MAX_NUMBER = 40
 MAX_CODE = 30
 MAX_NAME = 120
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_QUANTITY = re.compile(r"\s*(\d{1,9})\s*")
-_AMOUNT = re.compile(r"\s*(\d{1,7})(?:\.(\d{1,2}))?\s*")  # the usual shape, read without Decimal
+# ASCII digits only: a Unicode \\d would take Arabic-Indic or full-width digits.
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_QUANTITY = re.compile(r"\s*(\d{1,9})\s*", re.ASCII)
+_AMOUNT = re.compile(r"\s*(\d{1,7})(?:\.(\d{1,2}))?\s*", re.ASCII)  # the usual shape, fast
 
 
 class HistoryImportError(ServiceError):
@@ -175,7 +178,7 @@ class _Parsed:
 
 
 def _squeeze(text: str) -> str:
-    return " ".join(text.split())
+    return clean_text(text)
 
 
 def _name_key(name: str) -> str:
@@ -366,6 +369,8 @@ class _Checker:
             ) from None
         if day > self.today:
             raise _bad(line, f"invoice_date {day} is after today ({self.today})")
+        if day < bounds.EARLIEST_DAY:
+            raise _bad(line, f"invoice_date {day} is before {bounds.EARLIEST_DAY}; check the year")
         self._dates[text] = day
         return day
 
@@ -425,7 +430,8 @@ def _quantity(line: int, text: str) -> int:
 
 
 def _paise(line: int, column: str, text: str, *, blank: int | None = None) -> int:
-    """Rupees as paise: the usual shape by a regular expression, anything else via Decimal."""
+    """Rupees as paise: the usual shape by a regular expression, grouped figures by
+    domain.bounds.read_number; anything else (1E+3, other digits, a sign) is refused."""
     match = _AMOUNT.fullmatch(text)
     if match:
         whole, fraction = match.groups()
@@ -435,16 +441,15 @@ def _paise(line: int, column: str, text: str, *, blank: int | None = None) -> in
         if blank is not None:
             return blank
         raise _bad(line, f"{column} is empty; write 0 if it was nothing")
-    try:
-        amount = Decimal(raw)
-    except InvalidOperation:
-        amount = Decimal("NaN")
-    if not amount.is_finite():
-        raise _bad(
-            line, f"{column} must be an amount in rupees such as 1500 or 1500.50, not '{text}'"
-        )
-    if amount < 0:
+    if raw.startswith("-") and bounds.read_number(raw[1:]) is not None:
         raise _bad(line, f"{column} cannot be negative, not '{text}'")
+    amount = bounds.read_number(raw)
+    if amount is None:
+        raise _bad(
+            line,
+            f"{column} must be an amount in rupees such as 1500, 1500.50 or 1,00,000.50"
+            f" (digits 0-9, no exponent or sign), not '{text}'",
+        )
     paise = amount * 100
     if paise != paise.to_integral_value():
         raise _bad(line, f"{column} has more than two decimal places, '{text}'")

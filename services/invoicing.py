@@ -36,6 +36,8 @@ from db.models import (
     PromotionUsageItem,
     PromotionUsageLog,
 )
+from domain.bounds import MAX_QUANTITY
+from domain.fiscal import ClosedPeriod, check_document_date
 from domain.gst import Taxability, document_type, place_of_supply, split_line
 from domain.log import invoicing as log
 from domain.money import rupees_to_paise
@@ -139,7 +141,7 @@ def _local_date(branch: Branch, now: datetime) -> date:
 def _check_request(
     actor: CurrentUser, request: CartRequest, approver: CurrentUser | None = None
 ) -> None:
-    """A cart the person may save: lines from 1 up, discounts within their limit or, with
+    """A cart the person may save: lines of 1 to 999 units (domain.bounds), discounts within their limit or, with
     a manager's approval on the spot, within the manager's."""
     limit = actor.max_manual_discount_percent
     if approver is not None:
@@ -148,8 +150,8 @@ def _check_request(
     if not request.items:
         raise InvoiceError("Add at least one item to the invoice.")
     for item in request.items:
-        if item.quantity < 1:
-            raise InvoiceError("Quantities are whole numbers from 1 up.")
+        if not 1 <= item.quantity <= MAX_QUANTITY:
+            raise InvoiceError(f"Quantities are whole numbers from 1 to {MAX_QUANTITY}.")
         manual = item.manual_discount_percent
         if manual is not None:
             if manual < 0:
@@ -361,6 +363,7 @@ def save_invoice(
     request: CartRequest,
     *,
     now: datetime,
+    at: datetime | None = None,
     seen: Quote | None = None,
     allow_refused_codes: bool = False,
     payments: Sequence[TenderLine] = (),
@@ -368,6 +371,11 @@ def save_invoice(
 ) -> InvoiceDocument:
     """Save the cart as an invoice with its payments in one transaction and return it as
     printed.
+
+    `now` is the branch's clock at saving: it dates the invoice, its audit and outbox rows.
+    `at` backdates the invoice (priced and dated then): an admin only, never after `now`,
+    in a closed fiscal year or before the last invoice of the series
+    (domain.fiscal.check_document_date); the audit row still carries `now`, and says so.
 
     `seen` is the quote the person looked at: if the cart prices differently now (another
     counter took a promotion's last use), PriceChanged is raised and nothing is saved. A
@@ -379,13 +387,16 @@ def save_invoice(
     _check_request(actor, request, approver)
     if request.patient_id is None:
         raise InvoiceError("Choose the patient before saving the invoice.")
+    if at is not None:
+        require_role(actor.role, Role.ADMIN, "Dating an invoice other than now")
     with UnitOfWork(db, actor, now) as uow:
         session = uow.session
         patient = session.get(Patient, request.patient_id)
         if patient is None or patient.retired_at is not None:
             raise NotFound("That patient is not on record.")
         branch = _branch(session)
-        pricing = _price(session, branch, request, now, hints=False)
+        moment = now if at is None else _backdated(session, branch, at, now)
+        pricing = _price(session, branch, request, moment, hints=False)
         fresh = pricing.quote
         if fresh.refused_codes and not allow_refused_codes:
             raise CodeRefused(" ".join(fresh.refused_codes), fresh)
@@ -420,7 +431,7 @@ def save_invoice(
         paid = record_sale_tender(uow, invoice, checked)
         try:
             with session.begin_nested():
-                _track_usage(session, actor, invoice, fresh, now)
+                _track_usage(session, actor, invoice, fresh, moment)
         except Exception:
             # The invoice stands; rebuild_usage repairs the usage from campaigns_applied.
             log.exception("promotion tracking failed for %s", invoice.invoice_number)
@@ -448,9 +459,33 @@ def save_invoice(
         if discount_approved and approver is not None:
             details["discount_approved_by"] = approver.full_name
             details["saved_by"] = actor.full_name
+        if at is not None:
+            details["dated"] = at.isoformat()
         uow.audit("invoice.save", "invoice", invoice.id, details, branch_id=invoice.branch_id)
         uow.commit()
         return document
+
+
+def _backdated(session: Session, branch: Branch, at: datetime, now: datetime) -> datetime:
+    """`at` when an invoice of the branch's series may be dated then; see save_invoice."""
+    if at.tzinfo is None:
+        raise ValueError("A backdated invoice needs an aware instant.")
+    last = session.scalar(
+        select(func.max(InvoiceHeader.invoice_date)).where(
+            InvoiceHeader.branch_id == branch.id,
+            InvoiceHeader.series == branch.invoice_series,
+            InvoiceHeader.is_history.is_(False),
+        )
+    )
+    check_document_date(
+        _local_date(branch, at),
+        today=_local_date(branch, now),
+        last_of_series=last,
+        start_month=branch.fiscal_year_start_month,
+    )
+    if at > now:
+        raise ClosedPeriod(f"An invoice cannot be dated after now ({now.isoformat()}).")
+    return at
 
 
 def _write_invoice(

@@ -48,8 +48,9 @@ from PySide6.QtCore import QObject, Signal
 
 from db.engine import Database
 from desktop.errors import error_sentence
-from desktop.models.cart_model import MAX_QUANTITY, CartModel
+from desktop.models.cart_model import CartModel
 from domain import log
+from domain.bounds import MAX_QUANTITY
 from domain.errors import FrontdeskError
 from domain.money import format_rupees
 from domain.payments import Method, TenderLine, TenderState, tender_state

@@ -15,6 +15,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
+from domain.bounds import MAX_QUANTITY
 from domain.money import format_rupees
 from domain.promotions import PricedCart, PricedLine
 from services.catalog import CatalogEntry
@@ -24,7 +25,6 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 
 COLUMNS = ("#", "Item", "Qty", "Price", "Discount", "Amount")
 NUMBER, ITEM, QTY, PRICE, DISCOUNT, AMOUNT = range(len(COLUMNS))
-MAX_QUANTITY = 999
 
 # The Item cell's badge ("Rs.500 Free (PREMIUM_CONSULT)"), drawn under the name by its delegate.
 BADGE_ROLE = Qt.ItemDataRole.UserRole + 1

@@ -7,6 +7,8 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from domain.bounds import csv_cell
+
 
 @dataclass(frozen=True)
 class BarSpec:
@@ -52,4 +54,4 @@ def write_csv(path: Path, table: Table) -> None:
     with path.open("w", newline="", encoding="utf-8-sig") as handle:
         writer = csv.writer(handle)
         writer.writerow(table.header)
-        writer.writerows(table.rows)
+        writer.writerows([csv_cell(cell) for cell in row] for row in table.rows)

@@ -157,7 +157,7 @@ def test_an_unreadable_time_or_quantity_is_a_bad_argument_and_an_unknown_item_re
     unknown = desk(path, *cart, "--item", "NOSUCH", tmp_path=tmp_path, check=False)
 
     assert late.returncode == 2 and "not an ISO-8601 time" in late.stderr
-    assert none.returncode == 2 and "at least 1" in none.stderr
+    assert none.returncode == 2 and "from 1 to 999" in none.stderr
     assert unknown.returncode == 1 and "no item with the code or barcode 'NOSUCH'" in unknown.stderr
 
 

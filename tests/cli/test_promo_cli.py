@@ -68,31 +68,54 @@ def test_spec_round_trip_code_use_and_analytics(clinic, tmp_path):
         "end_time": "09:00",
         "timezone": "Asia/Kolkata",
     }
-    invoice = [
-        "--db",
-        str(clinic),
-        "--user",
-        "priya",
-        "invoice",
-        "create",
-        "--patient",
-        "7992905876",
-        "--item",
-        "PEEL-GLY",
-        "--code",
-        "MORNING10",
-        "--json",
-    ]
-    late = run(
-        *invoice, "--at", "2026-11-24T09:01+05:30", pin="1111", tmp_path=tmp_path, check=False
+
+    def cart(action, code, *extra):
+        return [
+            "--db",
+            str(clinic),
+            "--user",
+            "priya",
+            "invoice",
+            action,
+            "--patient",
+            "7992905876",
+            "--item",
+            "PEEL-GLY",
+            "--code",
+            code,
+            "--json",
+            *extra,
+        ]
+
+    def quoted(at):
+        data = json.loads(
+            run(*cart("quote", "MORNING10", "--at", at), pin="1111", tmp_path=tmp_path).stdout
+        )
+        [code] = data["codes"]
+        return code
+
+    # The hours are checked at a chosen time by a quote (an invoice is dated now).
+    late = quoted("2026-11-24T09:01+05:30")
+    assert not late["applied"] and "06:00-09:00" in late["message"]
+    assert "outside" not in late["message"]
+    assert quoted("2026-11-24T09:00+05:30")["applied"]
+
+    # A second code for the same promotion, at any hour, is saved now.
+    manager(
+        clinic,
+        "add-code",
+        "anytime10",
+        "--promotion",
+        "PEELS10",
+        "--max-uses",
+        "3",
+        tmp_path=tmp_path,
     )
-    assert late.returncode == 1 and "outside" not in late.stderr and "06:00-09:00" in late.stderr
-    saved = json.loads(
-        run(*invoice, "--at", "2026-11-24T09:00+05:30", pin="1111", tmp_path=tmp_path).stdout
-    )
+    invoice = cart("create", "ANYTIME10")
+    saved = json.loads(run(*invoice, pin="1111", tmp_path=tmp_path).stdout)
 
     analytics = json.loads(
-        manager(clinic, "analytics", "MORNING10", "--json", tmp_path=tmp_path).stdout
+        manager(clinic, "analytics", "ANYTIME10", "--json", tmp_path=tmp_path).stdout
     )
     assert (analytics["total_uses"], analytics["uses_remaining"]) == (1, 2)
     assert analytics["by_service"][0]["item_code"] == "PEEL-GLY"
@@ -100,7 +123,7 @@ def test_spec_round_trip_code_use_and_analytics(clinic, tmp_path):
         manager(
             clinic,
             "applications",
-            "MORNING10",
+            "ANYTIME10",
             "--page",
             "1",
             "--limit",
@@ -112,14 +135,15 @@ def test_spec_round_trip_code_use_and_analytics(clinic, tmp_path):
     assert apps["total"] == 1
     assert apps["applications"][0]["invoice_number"] == saved["invoice_number"]
 
-    manager(clinic, "pause", "MORNING10", tmp_path=tmp_path)
-    paused = run(
-        *invoice, "--at", "2026-11-24T08:00+05:30", pin="1111", tmp_path=tmp_path, check=False
-    )
+    manager(clinic, "pause", "ANYTIME10", tmp_path=tmp_path)
+    paused = run(*invoice, pin="1111", tmp_path=tmp_path, check=False)
     assert paused.returncode == 1 and "paused" in paused.stderr
-    manager(clinic, "resume", "MORNING10", tmp_path=tmp_path)
+    manager(clinic, "resume", "ANYTIME10", tmp_path=tmp_path)
     codes = json.loads(manager(clinic, "list", "--json", tmp_path=tmp_path).stdout)["codes"]
-    assert [(c["code"], c["status"], c["uses"]) for c in codes] == [("MORNING10", "active", 1)]
+    assert sorted((c["code"], c["status"], c["uses"]) for c in codes) == [
+        ("ANYTIME10", "active", 1),
+        ("MORNING10", "active", 0),
+    ]
 
 
 @pytest.mark.parametrize(

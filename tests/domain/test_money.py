@@ -65,9 +65,34 @@ def test_rounding_is_half_up(value, rounded):
     assert round_half_up(value) == rounded
 
 
-@given(st.integers(min_value=-(10**12), max_value=10**12))
+@given(st.integers(min_value=-(10**9), max_value=10**9))
 def test_formatted_amount_reads_back_as_the_same_paise(paise):
     text = format_rupees(paise)
     back = rupees_to_paise(text.lstrip("-"))
     assert (-back if text.startswith("-") else back) == paise
     assert paise_to_decimal(paise) * 100 == paise
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "1E+3",
+        "1e3",
+        "١٥٠٠",
+        "１５００",
+        "Infinity",
+        "NaN",
+        "1,00,00,000.01",
+        "99999999999999999999",
+    ],
+)
+def test_a_typed_amount_is_plain_digits_and_at_most_a_crore(typed):
+    # Issue #13 items 3 and 11: exponents, other digits and sums that could overflow.
+    with pytest.raises(MoneyError):
+        rupees_to_paise(typed)
+
+
+def test_indian_grouping_and_a_crore_are_read():
+    assert rupees_to_paise("1,00,000.50") == 10_000_050
+    assert rupees_to_paise("100,000.50") == 10_000_050
+    assert rupees_to_paise("Rs.1,00,00,000") == 10**9

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 
 from db.models import Branch, InvoiceHeader, Patient
 from domain.roles import PermissionDenied
@@ -332,3 +332,25 @@ def test_value_bucket_ends_read_as_a_manager_types_them(typed, ends):
 def test_value_bucket_ends_that_make_no_buckets_are_refused(typed):
     with pytest.raises(DashboardError, match="increasing whole rupees"):
         dashboard.parse_value_ends(typed)
+
+
+@pytest.mark.parametrize("old_day", [date(1960, 6, 1), date(1000, 1, 1), date(1, 1, 1)])
+def test_an_old_visit_neither_zeroes_nor_breaks_the_fiscal_years(demo_db, old_day):
+    # Issue #13 item 2: a file written before dates were bounded may hold any date; one
+    # visit in 1960 packed 67 fiscal years into a 64-bit mask (every year showed 0), 1000
+    # made the query too large, year 1 named fiscal year 0.
+    admin = auth.sign_in(demo_db, "admin", "9999")
+    before = dashboard.rfm_report(demo_db, admin, DashboardFilters(), today=TODAY)
+    counts = {fy.label: fy.customers for fy in before.figures.fiscal_years}
+    with demo_db.session(write=True) as session, session.begin():
+        oldest = session.scalars(
+            select(InvoiceHeader).where(InvoiceHeader.status == "issued").limit(1)
+        ).one()
+        session.execute(
+            update(InvoiceHeader).where(InvoiceHeader.id == oldest.id).values(invoice_date=old_day)
+        )
+    after = dashboard.rfm_report(demo_db, admin, DashboardFilters(), today=TODAY)
+    shown = {fy.label: fy.customers for fy in after.figures.fiscal_years}
+    assert all(shown[label] >= count - 1 for label, count in counts.items())
+    assert sum(shown.values()) >= sum(counts.values())
+    assert max(shown.values()) > 0

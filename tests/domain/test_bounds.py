@@ -1,0 +1,110 @@
+"""Issue #13: the bounds every entrance shares (domain.bounds)."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.bounds import (
+    OutOfBounds,
+    check_day,
+    check_quantity,
+    clean_text,
+    csv_cell,
+    latest_day,
+    read_number,
+)
+from domain.fiscal import ClosedPeriod, check_document_date
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("Asha\x00 Rao", "Asha Rao"),
+        ("\x1b[31mRed\x1b[0m Rao", "Red Rao"),
+        ("\x1b]0;title\x07Asha", "Asha"),
+        ("Asha \u202eoaR", "Asha oaR"),
+        ("Asha\tRao\r\n", "Asha Rao"),
+        ("ശ്\u200dരീ", "ശ്\u200dരീ"),  # a joiner Malayalam needs stays
+    ],
+)
+def test_names_lose_control_characters(typed, kept):
+    assert clean_text(typed) == kept
+
+
+@given(st.text())
+def test_a_cleaned_name_has_no_control_or_override_characters(text):
+    cleaned = clean_text(text)
+    assert not any(ord(c) < 32 or c in "\x7f\u202a\u202b\u202c\u202d\u202e" for c in cleaned)
+    assert clean_text(cleaned) == cleaned
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ("=HYPERLINK(1)", "'=HYPERLINK(1)"),
+        ("+91 98450", "'+91 98450"),
+        ("-cmd", "'-cmd"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("-12.50", "'-12.50"),
+        (-1250, -1250),
+        ("Asha", "Asha"),
+        (5, 5),
+    ],
+)
+def test_csv_cells_that_start_like_a_formula_get_an_apostrophe(cell, written):
+    assert csv_cell(cell) == written
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("1500", Decimal("1500")),
+        ("1500.5", Decimal("1500.5")),
+        ("1,00,000.50", Decimal("100000.50")),
+        ("100,000.50", Decimal("100000.50")),
+        ("1,234", Decimal("1234")),
+        ("1E+3", None),
+        ("١٥٠٠", None),
+        ("１５００", None),
+        ("-5", None),
+        ("1,0,0", None),
+        ("NaN", None),
+        ("", None),
+    ],
+)
+def test_numbers_as_a_clinics_spreadsheet_writes_them(text, number):
+    assert read_number(text) == number
+
+
+def test_dates_from_1990_to_ten_years_ahead():
+    today = date(2026, 12, 3)
+    assert check_day(date(1990, 1, 1), today) == date(1990, 1, 1)
+    assert latest_day(date(2028, 2, 29)) == date(2038, 2, 28)
+    for day in (date(1989, 12, 31), date(2036, 12, 4), date(1, 1, 1), date(9999, 1, 1)):
+        with pytest.raises(OutOfBounds):
+            check_day(day, today)
+
+
+def test_quantities_are_1_to_999():
+    assert check_quantity(999) == 999
+    for quantity in (0, 1000, 10**11):
+        with pytest.raises(OutOfBounds):
+            check_quantity(quantity)
+
+
+def test_a_document_date_is_in_the_open_year_not_ahead_nor_before_the_last():
+    today = date(2026, 12, 3)
+    assert check_document_date(date(2026, 4, 1), today=today, last_of_series=None) == date(
+        2026, 4, 1
+    )
+    with pytest.raises(ClosedPeriod, match="2025-2026, which is closed"):
+        check_document_date(date(2026, 3, 31), today=today, last_of_series=None)
+    with pytest.raises(ClosedPeriod, match="after today"):
+        check_document_date(date(2026, 12, 4), today=today, last_of_series=None)
+    with pytest.raises(ClosedPeriod, match="dated 2026-11-30"):
+        check_document_date(date(2026, 11, 29), today=today, last_of_series=date(2026, 11, 30))
