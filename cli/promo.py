@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from cli import common
 from domain.errors import BadInput
+from domain.promotion_spec import SpecError, read_spec_json
 from services import invoicing, promotions
 from services.documents import rupees
 
@@ -156,11 +156,13 @@ def cmd_list(args: argparse.Namespace) -> None:
 
 def cmd_add(args: argparse.Namespace) -> None:
     try:
-        spec = json.loads(args.json_file.read_text(encoding="utf-8"))
+        text = args.json_file.read_text(encoding="utf-8")
     except (OSError, ValueError) as exc:
         raise BadInput(f"Cannot read {args.json_file}: {exc}") from exc
-    if not isinstance(spec, dict):
-        raise BadInput(f"{args.json_file} should hold one JSON object (a promotion).")
+    try:
+        spec = read_spec_json(text)
+    except SpecError as exc:
+        raise BadInput(f"{args.json_file}: {exc}") from exc
     with common.signed_in(args) as (db, user):
         saved = promotions.save_promotion(db, user, spec, now=common.now(), replacing=args.replace)
         print(f"Saved promotion {saved.campaign_code}.")

@@ -16,17 +16,36 @@ A promotion spec is the JSON the promotions dialog edits and `frontdesk promo ad
     }
 
 Errors name the field to fix with a sentence the dialog shows beside it.
+
+The shape is checked first by a schema (pydantic, strict; issue #13): a key that is not a
+field (a typo such as `discount_percnt`) and a value of the wrong type (`"is_active":
+"false"`) are refused by name; amounts, percentages and limits may be text, whole numbers
+or decimals, never floats (`read_spec_json` reads JSON numbers as decimals and refuses NaN
+and Infinity); `rules` nest at most 8 deep. Then the rules of each field apply as before.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Strict,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+)
 
 from domain.active_hours import ActiveHours, ActiveHoursError
+from domain.bounds import MAX_AMOUNT, MAX_COUNT
 from domain.errors import BadInput
 from domain.money import MoneyError, paise_to_decimal, rupees_to_paise
 from domain.promotion_rules import (
@@ -49,6 +68,137 @@ class SpecError(BadInput):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+MAX_RULE_DEPTH = 8
+MAX_PRIORITY = 1_000_000
+
+# A figure as the dialog types it (text) or a JSON file gives it (a whole number or, read
+# by read_spec_json, a decimal); a float is refused (1e20 and NaN are floats).
+_Figure = StrictStr | StrictInt | Annotated[Decimal, Strict()] | None
+_Day = StrictStr | Annotated[date, Strict()] | None
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
+class _Shape(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class _PromotionShape(_Shape):
+    campaign_code: StrictStr | None = None
+    campaign_name: StrictStr | None = None
+    description: StrictStr | None = None
+    promotion_type: StrictStr | None = None
+    rules: dict[str, Any] | None = None
+    discount_percent: _Figure = None
+    discount_amount: _Figure = None
+    min_purchase_amount: _Figure = None
+    max_discount_amount: _Figure = None
+    start_date: _Day = None
+    end_date: _Day = None
+    priority: StrictInt = 100
+    is_stackable: StrictBool = False
+    override_max_discount: StrictBool = False
+    requires_code: StrictBool = False
+    max_total_uses: StrictStr | StrictInt | None = None
+    max_uses_per_patient: StrictStr | StrictInt | None = None
+    is_active: StrictBool = True
+
+    @field_validator("rules")
+    @classmethod
+    def _shallow(cls, rules: dict[str, Any] | None) -> dict[str, Any] | None:
+        if rules is not None and _depth(rules) > MAX_RULE_DEPTH:
+            raise ValueError(f"the rules nest more than {MAX_RULE_DEPTH} levels deep")
+        return rules
+
+    @field_validator("priority")
+    @classmethod
+    def _priority(cls, priority: int) -> int:
+        if abs(priority) > MAX_PRIORITY:
+            raise ValueError(
+                f"the priority is a whole number from -{MAX_PRIORITY:,} to {MAX_PRIORITY:,}"
+            )
+        return priority
+
+
+# The keys of a promotion spec, in the order `PromotionSpec.to_json` writes them.
+PROMOTION_FIELDS = tuple(_PromotionShape.model_fields)
+
+
+class _CodeShape(_Shape):
+    code: StrictStr | None = None
+    promotion_code: StrictStr | None = None
+    valid_from: _Day = None
+    valid_to: _Day = None
+    active_hours: dict[str, Any] | None = None
+    max_uses: StrictStr | StrictInt | None = None
+    max_uses_per_patient: StrictStr | StrictInt | None = None
+    auto_deactivate_on_max_uses: StrictBool = True
+
+
+_KINDS = {
+    "bool_type": "true or false (without quotes)",
+    "int_type": "a whole number",
+    "string_type": "text in quotes",
+    "dict_type": "an object { ... }",
+}
+
+
+def _check_shape(shape: type[_Shape], data: Any, what: str) -> None:
+    """Refuse unknown keys and values of the wrong type by name (SpecError)."""
+    if not isinstance(data, dict):
+        raise SpecError("", f"A {what} is one JSON object {{ ... }}.")
+    try:
+        shape.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        name = str(error["loc"][0]) if error["loc"] else ""
+        if error["type"] == "extra_forbidden":
+            known = ", ".join(shape.model_fields)
+            raise SpecError(
+                name, f"'{name}' is not a field of a {what} (a typo?); the fields are {known}."
+            ) from None
+        kinds = [_KINDS.get(str(e["type"])) for e in exc.errors() if e["loc"][:1] == (name,)]
+        wanted = " or ".join(dict.fromkeys(k for k in kinds if k)) or error["msg"]
+        if error["type"].startswith("value_error"):
+            wanted = str(error["msg"]).removeprefix("Value error, ")
+            raise SpecError(name, f"{name}: {wanted}.") from None
+        raise SpecError(
+            name, f"{name} must be {wanted}, not {_shown(error.get('input'))}."
+        ) from None
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def read_spec_json(text: str, what: str = "promotion") -> dict[str, Any]:
+    """A spec file's JSON as a dict: numbers with a point as decimals; NaN, Infinity, too
+    deep a nesting or anything but one object refused with a sentence (SpecError)."""
+
+    def constant(name: str) -> Any:
+        raise SpecError("", f"{name} is not a number a {what} can hold.")
+
+    try:
+        data = json.loads(text, parse_float=Decimal, parse_constant=constant)
+    except RecursionError:
+        raise SpecError("", f"The {what} is nested too deeply to be a {what}.") from None
+    except ValueError as exc:
+        if isinstance(exc, SpecError):
+            raise
+        raise SpecError("", f"This is not JSON: {exc}.") from None
+    if not isinstance(data, dict):
+        raise SpecError("", f"The file should hold one JSON object (a {what}).")
+    _check_shape(_PromotionShape if what == "promotion" else _CodeShape, data, what)
+    return data
 
 
 @dataclass(frozen=True)
@@ -144,6 +294,8 @@ def _amount(value: Any, name: str, *, required: bool = False) -> int | None:
         raise SpecError(name, str(exc)) from exc
     if paise < 0:
         raise SpecError(name, "An amount cannot be negative")
+    if paise > MAX_AMOUNT:
+        raise SpecError(name, "An amount is at most Rs.1 crore")
     return paise
 
 
@@ -156,6 +308,8 @@ def _count(value: Any, name: str) -> int | None:
         raise SpecError(name, f"'{value}' is not a whole number") from exc
     if number < 1:
         raise SpecError(name, "A limit is at least 1 (leave it empty for no limit)")
+    if number > MAX_COUNT:
+        raise SpecError(name, f"A limit is at most {MAX_COUNT:,} (leave it empty for no limit)")
     return number
 
 
@@ -164,7 +318,7 @@ def _percent(value: Any, name: str) -> Decimal:
         percent = Decimal(str(value))
     except InvalidOperation as exc:
         raise SpecError(name, f"'{value}' is not a percentage") from exc
-    if not Decimal(0) < percent <= Decimal(100):
+    if not percent.is_finite() or not Decimal(0) < percent <= Decimal(100):
         raise SpecError(name, "A percentage is more than 0 and at most 100")
     if percent != percent.quantize(Decimal("0.01")):
         raise SpecError(name, "A percentage has at most two decimals")
@@ -180,6 +334,7 @@ def validate_promotion(
     data: dict[str, Any], *, item_codes: set[str], categories: set[str]
 ) -> PromotionSpec:
     """Check a promotion spec against the catalog; return it cleaned, or raise SpecError."""
+    _check_shape(_PromotionShape, data, "promotion")
     code = str(data.get("campaign_code") or "").strip().upper()
     if not _CAMPAIGN_CODE.match(code):
         raise SpecError(
@@ -260,6 +415,7 @@ def _check_catalog(rule: BuyXGetY | Target, item_codes: set[str], categories: se
 
 def validate_code(data: dict[str, Any]) -> CodeSpec:
     """Check a promo code as typed in the dialog or on the command line."""
+    _check_shape(_CodeShape, data, "promo code")
     code = normalise_code(str(data.get("code") or ""))
     if not _PROMO_CODE.match(code):
         raise SpecError("code", "A code is 3-40 letters, digits or '-', like MORNING10")

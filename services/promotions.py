@@ -29,6 +29,7 @@ from domain.active_hours import ActiveHours
 from domain.money import paise_to_decimal
 from domain.promotion_rules import normalise_code
 from domain.promotion_spec import (
+    PROMOTION_FIELDS,
     CodeSpec,
     PromotionSpec,
     SpecError,
@@ -285,7 +286,7 @@ def export_promotion(db: Database, actor: CurrentUser, campaign_code: str) -> di
     with db.session(write=False) as session:
         p = _find_promotion(session, campaign_code)
         items, categories = _catalog(session)
-        columns = {c.key: getattr(p, c.key) for c in PromotionCampaign.__table__.columns}
+        columns = {key: getattr(p, key) for key in PROMOTION_FIELDS}
         spec = validate_promotion(
             {
                 **columns,
