@@ -47,6 +47,7 @@ class ManagerPinDialog(QDialog):
         self.message = QLabel()
         self.message.setObjectName("NoticeError")
         self.message.setWordWrap(True)
+        self.message.hide()  # an empty error box reads as an error
         form = QFormLayout()
         form.addRow("&Manager", self.manager_box)
         form.addRow("&PIN", self.pin_field)
@@ -68,7 +69,7 @@ class ManagerPinDialog(QDialog):
     def _check(self) -> None:
         username = self.manager_box.currentData()
         if not username:
-            self.message.setText("No manager is set up to approve this.")
+            self._say("No manager is set up to approve this.")
             return
         try:
             self.approved = auth.manager_approval(
@@ -76,9 +77,13 @@ class ManagerPinDialog(QDialog):
             )
         except FrontdeskError as exc:
             self.pin_field.clear()
-            self.message.setText(error_sentence(exc))
+            self._say(error_sentence(exc))
             return
         self.accept()
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.show()
 
 
 def ask_manager_approval(
