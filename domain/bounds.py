@@ -113,6 +113,13 @@ def csv_cell(value: Any) -> Any:
     return value
 
 
+def from_csv_cell(value: str) -> str:
+    """A cell as csv_cell wrote it, read back: the apostrophe before a formula start goes."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
 def read_number(text: str) -> Decimal | None:
     """A number as a clinic's spreadsheet writes it (see 7 above), or None when it is not one."""
     match = _SPREADSHEET_NUMBER.fullmatch(text.strip())

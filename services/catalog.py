@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from db.engine import Database
 from db.models import Branch, CatalogItem, CatalogPrice
-from domain.bounds import csv_cell
+from domain.bounds import csv_cell, from_csv_cell
 from domain.catalog import CatalogItemError, ItemSpec, validate_item
 from domain.gst import Taxability
 from domain.money import paise_to_decimal
@@ -461,7 +461,9 @@ def import_items(db: Database, actor: CurrentUser, source: Path, *, now: datetim
     seen: set[str] = set()
     for line, record in enumerate(reader, start=2):
         try:
-            spec = validate_item({k: v for k, v in record.items() if k in CSV_COLUMNS})
+            spec = validate_item(
+                {k: from_csv_cell(v or "") for k, v in record.items() if k in CSV_COLUMNS}
+            )
         except CatalogItemError as exc:
             raise CatalogError(f"Line {line}: {exc} ({exc.field}).") from exc
         if spec.code in seen:

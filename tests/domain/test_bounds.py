@@ -13,6 +13,7 @@ from domain.bounds import (
     check_quantity,
     clean_text,
     csv_cell,
+    from_csv_cell,
     latest_day,
     read_number,
 )
@@ -108,3 +109,30 @@ def test_a_document_date_is_in_the_open_year_not_ahead_nor_before_the_last():
         check_document_date(date(2026, 12, 4), today=today, last_of_series=None)
     with pytest.raises(ClosedPeriod, match="dated 2026-11-30"):
         check_document_date(date(2026, 11, 29), today=today, last_of_series=date(2026, 11, 30))
+
+
+def test_a_patients_and_a_catalog_items_name_are_cleaned_on_the_way_in():
+    from domain.catalog import validate_item
+    from domain.patients import NewPatient, validate_new_patient
+
+    patient = validate_new_patient(
+        NewPatient(name="\x1b[2JAsha\x00 Rao\u202e", mobile="9845012345"), today=date(2026, 12, 3)
+    )
+    assert patient.name == "Asha Rao"
+    item = validate_item(
+        {
+            "code": "X1",
+            "name": "Peel\x07\u202e",
+            "category": "Peels",
+            "item_type": "service",
+            "price": "100",
+            "hsn_sac": "999722",
+            "taxability": "exempt",
+        }
+    )
+    assert item.name == "Peel"
+
+
+def test_a_cell_written_safe_reads_back_the_same():
+    for text in ["=1+1", "-Peel", "'quoted", "plain"]:
+        assert from_csv_cell(csv_cell(text)) == text

@@ -3,6 +3,8 @@ its control characters on the way in."""
 
 import csv
 
+import pytest
+
 from desktop.widgets.chart_data import Table, write_csv
 from services import auth, catalog
 from tests.services.conftest import NOW
@@ -19,6 +21,21 @@ def test_the_catalog_export_defuses_a_formula_name(demo_db, tmp_path):
     with target.open(encoding="utf-8", newline="") as handle:
         names = {row["code"]: row["name"] for row in csv.DictReader(handle)}
     assert names["PEPTIDE-SERUM"] == '\'=HYPERLINK("http://x","click")'
+    # Read back by the catalog import, the name is the same again: nothing changes.
+    imported = catalog.import_items(demo_db, manager, target, now=NOW)
+    assert imported.added == imported.changed == 0
+
+
+def test_the_catalog_import_refuses_an_exponent_by_line(demo_db, tmp_path):
+    manager = auth.sign_in(demo_db, "meera", "2222")
+    target = tmp_path / "items.csv"
+    catalog.export_items(demo_db, manager, target, now=NOW)
+    with target.open(encoding="utf-8", newline="") as handle:
+        header, first, *_others = csv.reader(handle)
+    with target.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, [*first[:4], "1E+3", *first[5:]]])
+    with pytest.raises(catalog.CatalogError, match="Line 2: .*price"):
+        catalog.import_items(demo_db, manager, target, now=NOW)
 
 
 def test_a_charts_csv_defuses_formulas(tmp_path):
