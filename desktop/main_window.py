@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
@@ -36,6 +37,7 @@ from desktop.dialogs.day_close import (
 from desktop.dialogs.day_close import SHORTCUTS as SESSION_SHORTCUTS
 from desktop.dialogs.takings import SHORTCUTS as TAKINGS_SHORTCUTS
 from desktop.dialogs.takings import TAKINGS_SHORTCUT, TakingsDialog
+from desktop.errors import error_sentence
 from desktop.help_dialog import ShortcutsDialog
 from desktop.models.callback_model import QueueFilter
 from desktop.navigation_rail import NavigationRail
@@ -61,6 +63,9 @@ from services import diagnostics, sync_settings
 from services.auth import CurrentUser
 from services.branch import BranchInfo
 from services.patients import PatientMatch
+
+if TYPE_CHECKING:
+    from services.sync import SyncResult
 
 GEOMETRY_KEY = "main_window/geometry"
 MINIMUM_WIDTH, MINIMUM_HEIGHT = 1024, 640
@@ -170,6 +175,10 @@ class MainWindow(QMainWindow):
         self._overdue = 0
         self._backing_up = 0
         self._backup_checked = False
+        self._syncing = 0
+        # A round with the centre every interval of Settings > Sync, once one is configured.
+        self.sync_timer = QTimer(self)
+        self.sync_timer.timeout.connect(self.sync_round)
         # Set once the person chose how to leave; the close that follows asks nothing.
         self._leaving = False
         # What to do once the counter's invoice is saved ("close" or "sign_out").
@@ -349,7 +358,8 @@ class MainWindow(QMainWindow):
             panel = SettingsPanel(self._db, self.user, self.branch_info, clock=self._clock)
             panel.branch_saved.connect(self._branch_saved)
             panel.backup_restored.connect(self._backup_restored)
-            panel.sync_pending.connect(self.show_sync_pending)
+            # Settings > Sync saved or synced: the figure again, and the timer on its interval.
+            panel.sync_pending.connect(lambda _pending: self.check_sync())
             return panel
         return PlaceholderPanel(PLANNED[spec.key])
 
@@ -481,12 +491,79 @@ class MainWindow(QMainWindow):
     # -- sync in the status bar ----------------------------------------------------------
 
     def check_sync(self) -> None:
-        """Read how many documents wait for the centre, when a centre is configured."""
+        """Read how many documents wait for the centre, when a centre is configured, and
+        run a round every interval of Settings > Sync."""
         db = self._db
 
-        op = BackgroundOp(self, lambda: sync_settings.pending_documents(db))
-        op.success(self.show_sync_pending).failure(self._sync_unread)
+        def read() -> tuple[int | None, int]:
+            settings = sync_settings.sync_settings(db)
+            return sync_settings.pending_documents(db), settings.interval_minutes
+
+        def show(found: tuple[int | None, int]) -> None:
+            pending, minutes = found
+            self.show_sync_pending(pending)
+            if pending is None:
+                self.sync_timer.stop()
+            elif not self.sync_timer.isActive() or self.sync_timer.interval() != minutes * 60_000:
+                self.sync_timer.start(minutes * 60_000)
+
+        op = BackgroundOp(self, read)
+        op.success(show).failure(self._sync_unread)
         op.run_in_background()
+
+    def sync_round(self) -> None:
+        """One round with the centre in the background (the timer's, or asked for); the
+        status bar says how it went, in plain words."""
+        if self._syncing:
+            return
+        db, clock = self._db, self._clock
+        self._syncing += 1
+
+        def work() -> SyncResult | None:
+            # Imported on the first round: start-up does not load PostgreSQL's side.
+            from services import sync
+
+            url = sync_settings.central_url(db)
+            if url is None:
+                return None
+            return sync.sync_round(db, url, now=clock)
+
+        def done() -> None:
+            self._syncing -= 1
+
+        op = BackgroundOp(self, work)
+        op.success(self._synced).failure(self._sync_failed)
+        op.finished.connect(done)
+        op.run_in_background()
+
+    def _at(self) -> str:
+        zone = ZoneInfo(self.branch_info.details.timezone)
+        return f"{self._clock().astimezone(zone):%H:%M}"
+
+    def _synced(self, result: SyncResult | None) -> None:
+        if result is None:
+            self.show_sync_pending(None)
+            return
+        text = f"{sync_pending_text(result.pending)} - last success at {self._at()}"
+        warning = result.clock_warning
+        if result.rejected:
+            text += f" - {len(result.rejected)} need attention (Settings > Sync)"
+        if warning:
+            text += " - check this computer's clock"
+        self.sync_label.setText(text)
+        self.sync_label.setToolTip(warning or result.sentence())
+        self.sync_label.setProperty("stale", bool(warning or result.rejected))
+        restyle(self.sync_label)
+
+    def _sync_failed(self, error: Exception) -> None:
+        log.db.warning("sync round failed: %s", error)
+        self.sync_label.setText(f"Sync failed at {self._at()}: {error_sentence(error)}")
+        self.sync_label.setToolTip(error_sentence(error))
+        self.sync_label.setProperty("stale", True)
+        restyle(self.sync_label)
+
+    def is_syncing(self) -> bool:
+        return self._syncing > 0
 
     def show_sync_pending(self, pending: int | None) -> None:
         if pending is None:
@@ -766,6 +843,7 @@ class MainWindow(QMainWindow):
             return
         self._leaving = True
         self.overdue_timer.stop()
+        self.sync_timer.stop()
         self._settings.setValue(GEOMETRY_KEY, self.saveGeometry())
         if self._help is not None:
             self._help.close()
