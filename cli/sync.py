@@ -30,6 +30,11 @@ def register(commands: common.Subparsers) -> None:
         help=f"the centre as postgresql://ROLE:PASSWORD@HOST/DB (default ${CENTRAL_URL_VARIABLE})",
     )
     push.add_argument("--batch", type=int, default=sync.BATCH_SIZE, help="documents per batch")
+    push.add_argument(
+        "--send-again",
+        action="store_true",
+        help="first queue again the documents the centre refused (once their cause is fixed)",
+    )
     push.add_argument("--json", action="store_true")
     push.set_defaults(handler=cmd_sync)
 
@@ -69,6 +74,8 @@ def cmd_sync(args: argparse.Namespace) -> None:
                 "Sync is not configured: fill in Settings > Sync, or give --central URL "
                 f"(or ${CENTRAL_URL_VARIABLE})."
             )
+        if args.send_again:
+            print(f"{sync.send_again(db)} refused document(s) queued again.")
         result = sync.sync_round(db, url, now=common.now, batch_size=args.batch)
     finally:
         db.close()

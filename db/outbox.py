@@ -88,3 +88,14 @@ def record(db: Database, outcome: BatchOutcome, now: datetime) -> None:
                 .where(SyncOutbox.id == outbox_id)
                 .values(attempts=SyncOutbox.attempts + 1, last_error=reason[:REASON_LIMIT])
             )
+
+
+def send_again(db: Database, outbox_ids: Iterable[int] | None = None) -> int:
+    """Put refused rows (all of them, or those of `outbox_ids`) back in the queue, for
+    when the cause was fixed; return how many."""
+    refused_rows = SyncOutbox.sent_at.is_(None) & SyncOutbox.last_error.is_not(None)
+    statement = update(SyncOutbox).where(refused_rows).values(last_error=None)
+    if outbox_ids is not None:
+        statement = statement.where(SyncOutbox.id.in_(list(outbox_ids)))
+    with db.session(write=True) as session, session.begin():
+        return session.execute(statement).rowcount  # type: ignore[attr-defined,no-any-return]

@@ -211,6 +211,12 @@ def needs_attention(db: Database) -> list[Attention]:
     ]
 
 
+def send_again(db: Database, outbox_ids: list[int] | None = None) -> int:
+    """Queue documents the centre refused once more (all, or those of `outbox_ids`), for
+    when the cause is fixed; the next round sends them. Returns how many."""
+    return outbox.send_again(db, outbox_ids)
+
+
 def _numbering(
     db: Database, branch_id: uuid.UUID
 ) -> Callable[[central.OutgoingDocument], central.OutgoingDocument]:

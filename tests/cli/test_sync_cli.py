@@ -54,6 +54,9 @@ def test_a_branch_is_added_to_a_centre_and_syncs_from_the_command_line(
         stored = connection.execute(text("SELECT count(*) FROM central_documents")).scalar()
     assert stored == queued
 
+    again = run(*db, "sync", "--central", url, "--send-again", tmp_path=tmp_path)
+    assert again.stdout.startswith("0 refused document(s) queued again.\nSent 0 document(s)")
+
     unset = run(*db, "sync", tmp_path=tmp_path, check=False)
     assert unset.returncode == 1 and "Sync is not configured" in unset.stderr
 

@@ -232,6 +232,16 @@ def test_a_document_the_centre_refuses_needs_attention_and_does_not_block_the_re
     # The next round does not send it again, and the ledger is past it.
     assert a.sync().pushed == 0
 
+    # Once the cause is fixed (here: the payload mended), it is queued again and sent.
+    with a.db.session(write=True) as session, session.begin():
+        session.execute(
+            update(SyncOutbox).where(SyncOutbox.id == bad.id).values(payload=bad.payload)
+        )
+    assert sync.send_again(a.db) == 1
+    assert sync.needs_attention(a.db) == []
+    assert a.sync().pushed == 1
+    assert {(r.doc_type, r.id) for r in central_rows(centre)} == expected_keys(a)
+
 
 def refused(engine, statement, words):
     """Run `statement` in its own transaction and expect PostgreSQL to refuse it."""
