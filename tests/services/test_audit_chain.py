@@ -3,6 +3,7 @@
 import shutil
 import sqlite3
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -18,6 +19,7 @@ from domain.roles import Role
 from services import audit, auth, patients
 from services.auth import CurrentUser
 from services.patients import NewPatient
+from services.setup import open_branch_database
 from tests.cli.test_cli import demo_file, run
 from tests.db.test_migration_0003 import upgrade_to
 from tests.db.test_migrations import _alembic
@@ -207,3 +209,29 @@ def test_postgres_refuses_changes_to_the_audit_log_too(pg_url, statement):
             connection.execute(text(statement))
     finally:
         engine.dispose()
+
+
+def test_two_desks_writing_at_once_keep_one_unbroken_chain(demo_db):
+    """Each unit of work reads the last hash inside its write lock: no two entries chain
+    onto the same one, whichever desk saves first."""
+
+    def desk(n: int) -> None:
+        db = open_branch_database(demo_db.path, now=NOW)
+        try:
+            user = auth.sign_in(db, "priya", "1111")
+            for k in range(10):
+                patients.add_patient(
+                    db,
+                    user,
+                    NewPatient(f"Desk {n} Patient {k}", f"98{n}00000{k:02d}"),
+                    now=NOW,
+                    today=TODAY,
+                )
+        finally:
+            db.close()
+
+    before = audit.verify_audit(demo_db, ADMIN).entries
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(desk, [1, 2]))
+    check = audit.verify_audit(demo_db, ADMIN)
+    assert check.intact and check.entries == before + 20
