@@ -25,6 +25,8 @@ BENCHMARKS: list[tuple[str, str]] = [
     ("history-import", "bench.history_import:bench_history_import"),
     ("dashboard", "bench.dashboard:bench_dashboard_refresh"),
     ("panel-stall", "bench.panel_stall:bench_panel_stall"),
+    ("sync-push", "bench.sync_push:bench_push_10k"),
+    ("sync-one", "bench.sync_push:bench_one_invoice"),
     ("package-size", "bench.package:bench_size"),
     ("package-start", "bench.package:bench_start"),
 ]

@@ -18,6 +18,7 @@ branch's push (services.sync).
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,7 +40,6 @@ from sqlalchemy import (
     func,
     select,
     text,
-    tuple_,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -263,46 +263,67 @@ class BatchOutcome:
     rejected: dict[int, str]
 
 
-def _row(branch_id: uuid.UUID, document: OutgoingDocument) -> dict[str, Any]:
-    return {
-        "doc_type": document.doc_type,
-        "id": document.doc_id,
-        "branch_id": branch_id,
-        "doc_version": document.doc_version,
-        "outbox_id": document.outbox_id,
-        "payload": document.payload,
-        "created_at": document.created_at,
-        "unique_key": document.unique_key,
-    }
+# The batch travels as one JSON array, unpacked by PostgreSQL: one statement and one round
+# trip per kind of document, whatever the batch's size.
+_ROWS = """
+    SELECT r.doc_type, r.id, CAST(:branch_id AS uuid), r.doc_version, r.outbox_id, r.payload,
+           r.created_at, r.unique_key
+    FROM jsonb_to_recordset(CAST(:batch AS jsonb)) AS r(
+        doc_type text, id uuid, doc_version integer, outbox_id bigint, payload jsonb,
+        created_at timestamptz, unique_key text)
+"""
+_COLUMNS = "(doc_type, id, branch_id, doc_version, outbox_id, payload, created_at, unique_key)"
+# Only the same document again is skipped: a number another branch already used under the
+# same GSTIN and year is an error, refused with its reason.
+_INSERT_FIXED = text(
+    f"INSERT INTO central_documents {_COLUMNS} {_ROWS} ON CONFLICT (doc_type, id) DO NOTHING"
+)
+# A changing document keeps the latest version the branch wrote (by outbox id).
+_UPSERT_CHANGING = text(
+    f"INSERT INTO central_documents {_COLUMNS} {_ROWS} ON CONFLICT (doc_type, id) DO UPDATE "
+    "SET doc_version = excluded.doc_version, outbox_id = excluded.outbox_id, "
+    "payload = excluded.payload, created_at = excluded.created_at "
+    "WHERE central_documents.outbox_id < excluded.outbox_id"
+)
+
+
+# Which of the batch's documents this branch can see on the centre (two arrays, not a long
+# list of parameters).
+_PRESENT = text(
+    "SELECT d.doc_type, d.id FROM central_documents AS d "
+    "JOIN unnest(CAST(:types AS text[]), CAST(:ids AS uuid[])) AS k(doc_type, id) "
+    "ON d.doc_type = k.doc_type AND d.id = k.id"
+)
+
+
+def _batch_json(batch: Sequence[OutgoingDocument]) -> str:
+    return json.dumps(
+        [
+            {
+                "doc_type": d.doc_type,
+                "id": str(d.doc_id),
+                "doc_version": d.doc_version,
+                "outbox_id": d.outbox_id,
+                "payload": d.payload,
+                "created_at": d.created_at.isoformat(),
+                "unique_key": d.unique_key,
+            }
+            for d in batch
+        ],
+        ensure_ascii=False,
+    )
 
 
 def _store(connection: Connection, branch_id: uuid.UUID, batch: Sequence[OutgoingDocument]) -> None:
     """Insert the batch: a document that never changes is stored once (`DO NOTHING`); one
-    that changes keeps the latest version the branch wrote (by outbox id)."""
-    fixed = [_row(branch_id, d) for d in batch if d.doc_type in IMMUTABLE]
-    changing = [_row(branch_id, d) for d in batch if d.doc_type not in IMMUTABLE]
-    if fixed:
-        # Only the same document again is skipped: a number another branch already used
-        # under the same GSTIN and year is an error, refused with its reason.
-        connection.execute(
-            pg_insert(central_documents).on_conflict_do_nothing(index_elements=["doc_type", "id"]),
-            fixed,
-        )
-    if changing:
-        statement = pg_insert(central_documents)
-        connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=["doc_type", "id"],
-                set_={
-                    "doc_version": statement.excluded.doc_version,
-                    "outbox_id": statement.excluded.outbox_id,
-                    "payload": statement.excluded.payload,
-                    "created_at": statement.excluded.created_at,
-                },
-                where=central_documents.c.outbox_id < statement.excluded.outbox_id,
-            ),
-            changing,
-        )
+    that changes keeps the latest version the branch wrote."""
+    fixed = [d for d in batch if d.doc_type in IMMUTABLE]
+    changing = [d for d in batch if d.doc_type not in IMMUTABLE]
+    for statement, documents in ((_INSERT_FIXED, fixed), (_UPSERT_CHANGING, changing)):
+        if documents:
+            connection.execute(
+                statement, {"branch_id": str(branch_id), "batch": _batch_json(documents)}
+            )
 
 
 def _reason(error: DBAPIError, document: OutgoingDocument) -> str:
@@ -366,9 +387,8 @@ def push_batch(
         present = {
             (row.doc_type, row.id)
             for row in connection.execute(
-                select(central_documents.c.doc_type, central_documents.c.id).where(
-                    tuple_(central_documents.c.doc_type, central_documents.c.id).in_(keys)
-                )
+                _PRESENT,
+                {"types": [k[0] for k in keys], "ids": [str(k[1]) for k in keys]},
             )
         }
     for document in unique:

@@ -62,14 +62,24 @@ def outgoing(row: SyncOutbox) -> OutgoingDocument:
 
 def next_batch(db: Database, after: int, size: int) -> list[OutgoingDocument]:
     """Up to `size` pending rows after outbox id `after`, in order."""
+    from db.central import OutgoingDocument
+
+    # Plain rows, not ORM objects: a batch is read, sent and forgotten.
     with db.session(write=False) as session:
-        rows: Iterable[SyncOutbox] = session.scalars(
-            select(SyncOutbox)
+        rows = session.execute(
+            select(
+                SyncOutbox.id,
+                SyncOutbox.doc_type,
+                SyncOutbox.doc_id,
+                SyncOutbox.doc_version,
+                SyncOutbox.payload,
+                SyncOutbox.created_at,
+            )
             .where(SyncOutbox.id > after, _pending())
             .order_by(SyncOutbox.id)
             .limit(size)
         )
-        return [outgoing(row) for row in rows]
+        return [OutgoingDocument(*row) for row in rows]
 
 
 def record(db: Database, outcome: BatchOutcome, now: datetime) -> None:
