@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import shutil
 import tempfile
 import time
 import uuid
@@ -71,6 +72,7 @@ def _server() -> Iterator[URL]:
         yield make_url(server.get_uri()).set(drivername="postgresql+psycopg")
     finally:
         server.cleanup()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextmanager
