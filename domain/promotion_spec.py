@@ -45,7 +45,7 @@ from pydantic import (
 )
 
 from domain.active_hours import ActiveHours, ActiveHoursError
-from domain.bounds import MAX_AMOUNT, MAX_COUNT
+from domain.bounds import MAX_AMOUNT, MAX_COUNT, OutOfBounds, check_day
 from domain.errors import BadInput
 from domain.money import MoneyError, paise_to_decimal, rupees_to_paise
 from domain.promotion_rules import (
@@ -272,15 +272,23 @@ def _iso(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
 
 
-def _date(value: Any, name: str) -> date | None:
+def _date(value: Any, name: str, today: date | None = None) -> date | None:
+    """A date of the spec; with `today` (a new or changed spec), within domain.bounds."""
     if value in (None, ""):
         return None
     if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError as exc:
-        raise SpecError(name, f"'{value}' is not a date like 2026-11-24") from exc
+        day = value
+    else:
+        try:
+            day = date.fromisoformat(str(value))
+        except ValueError as exc:
+            raise SpecError(name, f"'{value}' is not a date like 2026-11-24") from exc
+    if today is not None:
+        try:
+            check_day(day, today)
+        except OutOfBounds as exc:
+            raise SpecError(name, str(exc)) from None
+    return day
 
 
 def _amount(value: Any, name: str, *, required: bool = False) -> int | None:
@@ -331,9 +339,10 @@ def _window(start: date | None, end: date | None, end_field: str) -> None:
 
 
 def validate_promotion(
-    data: dict[str, Any], *, item_codes: set[str], categories: set[str]
+    data: dict[str, Any], *, item_codes: set[str], categories: set[str], today: date | None = None
 ) -> PromotionSpec:
-    """Check a promotion spec against the catalog; return it cleaned, or raise SpecError."""
+    """Check a promotion spec against the catalog; return it cleaned, or raise SpecError.
+    `today` (when saving) keeps its dates within domain.bounds' range."""
     _check_shape(_PromotionShape, data, "promotion")
     code = str(data.get("campaign_code") or "").strip().upper()
     if not _CAMPAIGN_CODE.match(code):
@@ -365,8 +374,8 @@ def validate_promotion(
     except PromotionRuleError as exc:
         raise SpecError("rules", str(exc)) from exc
     _check_catalog(rule, item_codes, categories)
-    start = _date(data.get("start_date"), "start_date")
-    end = _date(data.get("end_date"), "end_date")
+    start = _date(data.get("start_date"), "start_date", today)
+    end = _date(data.get("end_date"), "end_date", today)
     _window(start, end, "end_date")
     try:
         priority = int(data.get("priority", 100))
@@ -413,8 +422,9 @@ def _check_catalog(rule: BuyXGetY | Target, item_codes: set[str], categories: se
             raise SpecError("rules", "Choose the items or categories the discount is for")
 
 
-def validate_code(data: dict[str, Any]) -> CodeSpec:
-    """Check a promo code as typed in the dialog or on the command line."""
+def validate_code(data: dict[str, Any], *, today: date | None = None) -> CodeSpec:
+    """Check a promo code as typed in the dialog or on the command line (`today`: its dates
+    within domain.bounds' range)."""
     _check_shape(_CodeShape, data, "promo code")
     code = normalise_code(str(data.get("code") or ""))
     if not _PROMO_CODE.match(code):
@@ -422,8 +432,8 @@ def validate_code(data: dict[str, Any]) -> CodeSpec:
     promotion = str(data.get("promotion_code") or "").strip().upper()
     if not promotion:
         raise SpecError("promotion_code", "Choose the promotion the code unlocks")
-    valid_from = _date(data.get("valid_from"), "valid_from")
-    valid_to = _date(data.get("valid_to"), "valid_to")
+    valid_from = _date(data.get("valid_from"), "valid_from", today)
+    valid_to = _date(data.get("valid_to"), "valid_to", today)
     _window(valid_from, valid_to, "valid_to")
     try:
         hours = ActiveHours.from_json(data.get("active_hours"))

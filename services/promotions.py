@@ -341,7 +341,9 @@ def save_promotion(
     with UnitOfWork(db, actor, now) as uow:
         session = uow.session
         items, categories = _catalog(session)
-        spec = validate_promotion(data, item_codes=items, categories=categories)
+        spec = validate_promotion(
+            data, item_codes=items, categories=categories, today=_today(session, now)
+        )
         clash = session.scalar(
             select(PromotionCampaign).where(PromotionCampaign.campaign_code == spec.campaign_code)
         )
@@ -418,6 +420,7 @@ def save_code(
     spec = validate_code(data)
     with UnitOfWork(db, actor, now) as uow:
         session = uow.session
+        validate_code(data, today=_today(session, now))  # its dates within domain.bounds
         try:
             promotion = _find_promotion(session, spec.promotion_code)
         except NotFound as exc:

@@ -3,6 +3,7 @@ wrong types and unknown keys are refused by name; NaN, 1e20 and deep nesting get
 sentence (SpecError), never a traceback."""
 
 import json
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -157,3 +158,16 @@ def test_any_json_spec_is_saved_or_refused_with_a_sentence(changes, rules):
         validate(read_spec_json(text))
     except SpecError as refused:
         assert str(refused)
+
+
+@pytest.mark.parametrize(("key", "day"), [("start_date", "0001-01-01"), ("end_date", "9999-12-31")])
+def test_a_saved_promotions_dates_lie_from_1990_to_ten_years_ahead(key, day):
+    assert validate({**SPEC, key: day}).promotion_type  # an export of stored data reads it
+    with pytest.raises(SpecError) as refused:
+        validate_promotion(
+            {**SPEC, key: day}, item_codes=set(), categories=set(), today=date(2026, 12, 3)
+        )
+    assert refused.value.field == key and "outside 1990-01-01" in str(refused.value)
+    code = {"code": "MORNING10", "promotion_code": "FESTIVE500", "valid_to": day}
+    with pytest.raises(SpecError):
+        validate_code(code, today=date(2026, 12, 3))
