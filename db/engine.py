@@ -86,8 +86,9 @@ def refusal_for(error: BaseException) -> Refused | None:
 class WriteQueue:
     """The lock file that puts one engine's writers in line with other processes'."""
 
-    def __init__(self, path: Path) -> None:
-        self._lock = FileLock(f"{path}.lock", timeout=BUSY_TIMEOUT_MS / 1000)
+    def __init__(self, path: Path, timeout_ms: int | None = None) -> None:
+        wait = BUSY_TIMEOUT_MS if timeout_ms is None else timeout_ms
+        self._lock = FileLock(f"{path}.lock", timeout=wait / 1000)
 
     def enter(self) -> None:
         try:
@@ -173,11 +174,11 @@ def create_sqlite_engine(path: Path) -> Engine:
 class Database:
     """An open branch database: hands out sessions for reading and for writing."""
 
-    def __init__(self, path: Path, engine: Engine) -> None:
+    def __init__(self, path: Path, engine: Engine, *, busy_timeout_ms: int | None = None) -> None:
         self.path = path
         self.engine = engine
         self._read = sessionmaker(engine, expire_on_commit=False)
-        self.write_queue = WriteQueue(path)
+        self.write_queue = WriteQueue(path, busy_timeout_ms)
         self._write = sessionmaker(
             engine.execution_options(sqlite_begin="IMMEDIATE", write_queue=self.write_queue),
             expire_on_commit=False,
