@@ -2,9 +2,11 @@
 
 One page: the clinic's legal name, the branch's name and code, address and phone, GSTIN and
 state, time zone, the month the fiscal year starts, the invoice series and number format,
-and the first admin (name, user name, PIN twice). The details are checked as Settings
-checks them (domain.branch.validate_branch); a refusal is shown beside its field. The
-central database is set up later, in Settings (the sync issue).
+and the first admin (name, user name, PIN twice), and, optionally, the head office's
+central database (host, database, this branch's role and its password, which goes to the
+OS keyring). The details are checked as Settings checks them (domain.branch.validate_branch,
+services.sync_settings); a refusal is shown beside its field. Everything can be changed
+later in Settings (Branch, Sync).
 """
 
 from __future__ import annotations
@@ -34,8 +36,14 @@ from desktop.workers import OpCounter
 from domain.branch import BranchDetails
 from domain.gst import STATE_CODES, state_label
 from domain.invoice_numbers import DEFAULT_FORMAT
-from services import setup
+from services import auth, setup
 from services.setup import InitResult
+from services.sync_settings import (
+    SyncSettings,
+    SyncSettingsError,
+    save_sync_settings,
+    validate_sync_settings,
+)
 
 DEMO, CLINIC = "demo", "clinic"
 PINS_DIFFER = "The two PINs differ: type the same PIN twice."
@@ -98,6 +106,13 @@ class SetupWizard(QDialog):
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin_again = self._line("pin_again", "")
         self.pin_again.setEchoMode(QLineEdit.EchoMode.Password)
+        self.central_host = self._line(
+            "host", "Optional: the head office's server, like hq.example.in"
+        )
+        self.central_database = self._line("database", "frontdesk")
+        self.central_role = self._line("role", "from 'frontdesk central add-branch'")
+        self.central_password = self._line("central_password", "")
+        self.central_password.setEchoMode(QLineEdit.EchoMode.Password)
 
         grid = QGridLayout()
         grid.setHorizontalSpacing(12)
@@ -118,6 +133,10 @@ class SetupWizard(QDialog):
             ("Admin's user name", "username"),
             ("Admin's PIN", "pin"),
             ("PIN again", "pin_again"),
+            ("Head office server", "host"),
+            ("Central database", "database"),
+            ("This branch's role", "role"),
+            ("Role's password", "central_password"),
         ]
         for row, (label, field) in enumerate(rows):
             caption = QLabel(label)
@@ -186,6 +205,16 @@ class SetupWizard(QDialog):
         self.choice = DEMO
         self.accept()
 
+    def central(self) -> SyncSettings | None:
+        """The head office's connection, when a server was named (None: set it later)."""
+        if not self.central_host.text().strip():
+            return None
+        return SyncSettings(
+            host=self.central_host.text(),
+            database=self.central_database.text(),
+            role=self.central_role.text(),
+        )
+
     def details(self) -> BranchDetails:
         name = self.name.text().strip()
         return BranchDetails(
@@ -213,14 +242,22 @@ class SetupWizard(QDialog):
         if self.pin.text() != self.pin_again.text():
             self._refuse("pin_again", PINS_DIFFER)
             return
+        central = self.central()
+        if central is not None:
+            try:  # checked before anything is written: the clinic is set up whole or not
+                central = validate_sync_settings(central)
+            except SyncSettingsError as exc:
+                self._refuse(exc.field, str(exc))
+                return
         db, now = self._db, self._clock()
         details = self.details()
         username, full_name, pin = self.username.text(), self.admin_name.text(), self.pin.text()
+        password = self.central_password.text()
         self.create_button.setEnabled(False)
         self.message.setText("Setting up your clinic...")
 
         def run() -> InitResult:
-            return setup.initialise(
+            result = setup.initialise(
                 db,
                 demo=False,
                 now=now,
@@ -230,6 +267,10 @@ class SetupWizard(QDialog):
                 details=details,
                 admin_full_name=full_name,
             )
+            if central is not None:
+                admin = auth.sign_in(db, username, pin, now=now)
+                save_sync_settings(db, admin, central, password=password or None, now=now)
+            return result
 
         self._ops.run(run, self._created, self._failed)
 

@@ -136,3 +136,33 @@ def test_the_command_line_sets_up_the_same_clinic(tmp_path):
         assert auth.sign_in(db, "asha", "482913").full_name == "Asha Rao"
     finally:
         db.close()
+
+
+def test_the_head_office_can_be_named_at_set_up_and_its_password_goes_to_the_keyring(
+    qtbot, wizard, empty_db, memory_keyring
+):
+    from services.sync_settings import sync_settings
+
+    fill(
+        qtbot,
+        wizard,
+        legal_name="Sunrise Dental Care LLP",
+        name="Jayanagar",
+        pin="482913",
+        pin_again="482913",
+        host="hq.example.in",
+    )
+    wizard.create_button.click()  # a server without its database and role is refused
+    assert "database name" in wizard.errors["database"].text()
+    assert not is_initialised(empty_db)
+
+    fill(qtbot, wizard, database="frontdesk", role="frontdesk_jyn", central_password="s3cret")
+    with qtbot.waitSignal(wizard.finished, timeout=WAIT_MS):
+        wizard.create_button.click()
+    saved = sync_settings(empty_db)
+    assert (saved.host, saved.database, saved.role) == (
+        "hq.example.in",
+        "frontdesk",
+        "frontdesk_jyn",
+    )
+    assert list(memory_keyring.values()) == ["s3cret"]
