@@ -170,6 +170,24 @@ def upgrade(path: Path) -> None:
         engine.dispose()
 
 
+def _check_copy(path: Path, copy: Path) -> None:
+    """The copy taken before an upgrade is only worth taking if it is whole; a damaged one
+    means the database is damaged, and it is not upgraded."""
+    con = sqlite3.connect(f"file:{copy}?mode=ro&immutable=1", uri=True)
+    try:
+        problems = [row[0] for row in con.execute("PRAGMA integrity_check").fetchmany(3)]
+    except sqlite3.DatabaseError as exc:
+        problems = [str(exc)]
+    finally:
+        con.close()
+    if problems != ["ok"]:
+        copy.unlink(missing_ok=True)
+        raise DatabaseRefused(
+            f"{path} did not pass its check before the upgrade ({problems[0]}), so it was not "
+            "upgraded. It may be damaged; restore it from a backup."
+        )
+
+
 def _upgrade_failed(path: Path, revision: str | None, copy: Path | None, error: Exception) -> None:
     """An upgrade that failed leaves the file as it was: the copy taken before it is put
     back whole (SQLite's driver commits each schema change on its own, so a rollback alone
@@ -211,6 +229,7 @@ def open_database(path: Path, *, now: datetime | None = None) -> Database:
         if revision is not None:
             target = backup_path(path, revision, now or datetime.now(UTC))
             copy_aside(path, target)
+            _check_copy(path, target)
             log.info("copied %s to %s before upgrading from %s", path, target, revision)
         try:
             upgrade(path)

@@ -325,3 +325,31 @@ def test_a_failed_upgrade_leaves_the_file_as_it_was_and_this_version_still_opens
             assert session.scalars(select(Branch.name)).all() == ["Indiranagar"]
     finally:
         database.close()
+
+
+def test_a_damaged_database_is_not_upgraded_and_says_so(
+    tmp_path: Path, next_version: Callable[[], None]
+) -> None:
+    path = tmp_path / "branch.db"
+    _make_frontdesk_database(path)
+    _write_sqlite(
+        path,
+        "CREATE TABLE filler (n INTEGER PRIMARY KEY, text TEXT)",
+        "CREATE INDEX ix_filler ON filler (text)",
+        *(f"INSERT INTO filler (text) VALUES ('{'x' * 200}{n}')" for n in range(400)),
+    )
+    size = path.stat().st_size
+    with path.open("r+b") as handle:  # an index page in the last quarter goes bad
+        handle.seek(size - size // 4)
+        handle.write(b"\x00\xff" * 300)
+    next_version()
+
+    with pytest.raises(DatabaseRefused) as refused:
+        open_database(path, now=STAMP)
+
+    _assert_readable_sentence(str(refused.value), path, "was not upgraded", "backup")
+    assert not list(tmp_path.glob("branch.before-upgrade-*"))
+    with _read_only(path) as still:
+        assert (
+            still.execute("SELECT version_num FROM alembic_version").fetchone()[0] != "9999_probe"
+        )
