@@ -1,0 +1,24 @@
+"""#16: what sending campaign messages needs beyond the campaign tables (channels, delivery)
+
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-12-03
+
+Placeholder laid down first so that three pieces of work can each fill their own
+revision in a fixed order; filled in by the work it names.
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0011"
+down_revision: str | None = "0010"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
