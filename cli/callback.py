@@ -37,7 +37,7 @@ def register(commands: common.Subparsers) -> None:
     add.add_argument("--reason", required=True, choices=[r.value for r in Reason])
     add.add_argument("--source", default=Source.PHONE.value, choices=[s.value for s in Source])
     add.add_argument("--notes", default="")
-    add.add_argument("--at", help=common.AT_HELP)
+    add.add_argument("--at", help=common.WRITE_AT_HELP)
     add.add_argument("--json", action="store_true", help="print the request as JSON")
     add.set_defaults(handler=cmd_add)
 
@@ -61,7 +61,7 @@ def register(commands: common.Subparsers) -> None:
             action.add_argument("--to", required=True, metavar="ISO-8601", help="the new time")
         if name == "cancel":
             action.add_argument("--reason", required=True)
-        action.add_argument("--at", help=common.AT_HELP)
+        action.add_argument("--at", help=common.WRITE_AT_HELP)
         action.add_argument("--json", action="store_true", help="print the request as JSON")
         action.set_defaults(handler=cmd_action, action=name)
 
@@ -125,7 +125,7 @@ def cmd_add(args: argparse.Namespace) -> None:
             new = replace(new, patient_id=patient.id)
         else:
             new = replace(new, name=args.name or "")
-        row = callbacks.add_callback(db, user, new, now=common.instant(db, args.at))
+        row = callbacks.add_callback(db, user, new, **common.dated(db, user, args.at))
         if args.json:
             common.print_json(_callback_json(row))
         else:
@@ -164,20 +164,20 @@ def cmd_queue(args: argparse.Namespace) -> None:
 def cmd_action(args: argparse.Namespace) -> None:
     with common.signed_in(args) as (db, user):
         callback_id = callbacks.resolve_id(db, args.id)
-        now = common.instant(db, args.at)
+        clock = common.dated(db, user, args.at)
         if args.action == "assign":
-            row = callbacks.assign(db, user, callback_id, now=now, to_username=args.to)
+            row = callbacks.assign(db, user, callback_id, **clock, to_username=args.to)
         elif args.action == "start":
-            row = callbacks.start_call(db, user, callback_id, now=now)
+            row = callbacks.start_call(db, user, callback_id, **clock)
         elif args.action == "complete":
-            row = callbacks.complete(db, user, callback_id, now=now, outcome=args.outcome)
+            row = callbacks.complete(db, user, callback_id, **clock, outcome=args.outcome)
         elif args.action == "no-answer":
-            row = callbacks.no_answer(db, user, callback_id, now=now, note=args.notes)
+            row = callbacks.no_answer(db, user, callback_id, **clock, note=args.notes)
         elif args.action == "reschedule":
             to = common.instant(db, args.to)
-            row = callbacks.reschedule(db, user, callback_id, to=to, now=now, note=args.notes)
+            row = callbacks.reschedule(db, user, callback_id, to=to, **clock, note=args.notes)
         else:
-            row = callbacks.cancel(db, user, callback_id, reason=args.reason, now=now)
+            row = callbacks.cancel(db, user, callback_id, reason=args.reason, **clock)
         if args.json:
             common.print_json(_callback_json(row))
         else:

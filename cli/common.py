@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict
 from zoneinfo import ZoneInfo
 
 from domain.bounds import check_day
@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     Subparsers: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
 
 AT_HELP = "when (ISO-8601; without an offset it is the branch's local time); default now"
+WRITE_AT_HELP = (
+    "date the record otherwise (an admin only; never ahead nor in a closed fiscal year; "
+    "ISO-8601, without an offset the branch's local time); default now"
+)
 
 
 def now() -> datetime:
@@ -121,6 +125,21 @@ def written_at(db: setup.Database, user: auth.CurrentUser, text: str | None) -> 
     if moment > now():
         raise Refused(f"--at {text} is after now; a record cannot be dated ahead.")
     return moment
+
+
+class WriteClock(TypedDict):
+    """A write's time (`now`) and the real clock when that time was typed (`recorded_at`)."""
+
+    now: datetime
+    recorded_at: datetime | None
+
+
+def dated(db: setup.Database, user: auth.CurrentUser, text: str | None) -> WriteClock:
+    """When a write happens: now, or --at (see written_at), with the real clock beside it,
+    so that the record is dated as asked and its audit entry carries the real time."""
+    if text is None:
+        return {"now": now(), "recorded_at": None}
+    return {"now": written_at(db, user, text), "recorded_at": now()}
 
 
 def add_group(

@@ -46,7 +46,7 @@ def register_invoice_refunds(sub: common.Subparsers) -> None:
     refund.add_argument("--reference", default="", help="the refund's UPI/card reference")
     payment_options.add_approver_option(refund)
     refund.add_argument("--pdf", type=Path, help="also write the credit note's PDF here")
-    refund.add_argument("--at", help=common.AT_HELP)
+    refund.add_argument("--at", help=common.WRITE_AT_HELP)
     refund.add_argument("--json", action="store_true", help="as JSON (amounts in rupees)")
     refund.set_defaults(handler=cmd_refund)
     listing = sub.add_parser(
@@ -79,7 +79,7 @@ def cmd_refund(args: argparse.Namespace) -> None:
             refund_method=None if args.keep_advance else _METHODS[args.pay_back],
             reference=args.reference,
             approver=approver,
-            now=common.written_at(db, user, args.at),
+            **common.dated(db, user, args.at),
         )
     if args.pdf:
         render_credit_note_pdf(note, args.pdf)

@@ -33,7 +33,7 @@ def register(commands: common.Subparsers) -> None:
         "--float", dest="opening_float", required=True, help="the opening float in rupees"
     )
     opening.add_argument("--desk", help="this computer's desk (remembered from now on)")
-    opening.add_argument("--at", help=common.AT_HELP)
+    opening.add_argument("--at", help=common.WRITE_AT_HELP)
     opening.add_argument("--json", action="store_true", help="as JSON (amounts in rupees)")
     opening.set_defaults(handler=cmd_open)
 
@@ -45,7 +45,7 @@ def register(commands: common.Subparsers) -> None:
     cash.add_argument("kind", choices=("in", "out"))
     cash.add_argument("amount", help="in rupees")
     cash.add_argument("--reason", required=True, help="why the cash moved")
-    cash.add_argument("--at", help=common.AT_HELP)
+    cash.add_argument("--at", help=common.WRITE_AT_HELP)
     cash.add_argument("--json", action="store_true", help="as JSON (amounts in rupees)")
     cash.set_defaults(handler=cmd_cash)
 
@@ -73,7 +73,7 @@ def register(commands: common.Subparsers) -> None:
     close.add_argument("--reason", default="", help="why the count differs (needed if it does)")
     close.add_argument("--id", dest="session_id", help="the session's id (default: the open one)")
     close.add_argument("--pdf", type=Path, help="where to write the Z report PDF")
-    close.add_argument("--at", help=common.AT_HELP)
+    close.add_argument("--at", help=common.WRITE_AT_HELP)
     close.add_argument("--json", action="store_true", help="as JSON (amounts in rupees)")
     close.set_defaults(handler=cmd_close)
 
@@ -118,7 +118,7 @@ def cmd_open(args: argparse.Namespace) -> None:
             db,
             user,
             opening_float=rupees_to_paise(args.opening_float),
-            now=common.written_at(db, user, args.at),
+            **common.dated(db, user, args.at),
             desk=args.desk,
         )
     if args.json:
@@ -138,7 +138,7 @@ def cmd_cash(args: argparse.Namespace) -> None:
             kind=args.kind,
             amount=rupees_to_paise(args.amount),
             reason=args.reason,
-            now=common.written_at(db, user, args.at),
+            **common.dated(db, user, args.at),
         )
         report = counter_sessions.x_report(db)
     if args.json:
@@ -216,7 +216,7 @@ def cmd_close(args: argparse.Namespace) -> None:
             session_id,
             denominations=count,
             reason=args.reason,
-            now=common.written_at(db, user, args.at),
+            **common.dated(db, user, args.at),
         )
         backed_up = backup.back_up_after_close(db, now=common.now())
     pdf = args.pdf or (args.db or paths.default_db_path()).parent / "z-reports" / default_pdf_name(

@@ -362,6 +362,7 @@ def open_session(
     *,
     opening_float: int,
     now: datetime,
+    recorded_at: datetime | None = None,
     desk: str | None = None,
 ) -> SessionSummary:
     """Open this desk's session with its float (paise). Naming a desk makes it this
@@ -369,7 +370,7 @@ def open_session(
     require_role(actor.role, Role.FRONT_DESK, "Opening the counter session")
     if opening_float < 0:
         raise CashCountError("The opening float cannot be below 0")
-    with UnitOfWork(db, actor, now) as uow:
+    with UnitOfWork(db, actor, now, recorded_at=recorded_at) as uow:
         session = uow.session
         branch_id = this_branch_id(session)
         if desk is not None:
@@ -421,6 +422,7 @@ def cash_movement(
     amount: int,
     reason: str,
     now: datetime,
+    recorded_at: datetime | None = None,
 ) -> Movement:
     """Put cash into (`in`) or take it out of (`out`) this desk's open session's drawer,
     with a reason; taking out more than the drawer should hold is refused."""
@@ -432,7 +434,7 @@ def cash_movement(
     reason = " ".join(reason.split())
     if not reason:
         raise BadInput("Give the reason the cash moved (as 'change from the bank')")
-    with UnitOfWork(db, actor, now) as uow:
+    with UnitOfWork(db, actor, now, recorded_at=recorded_at) as uow:
         session = uow.session
         counter = _current(session)
         if kind == "out":
@@ -474,13 +476,14 @@ def close_session(
     denominations: dict[str, int],
     reason: str,
     now: datetime,
+    recorded_at: datetime | None = None,
 ) -> SessionReport:
     """Close the session `session_id` with the cash counted by denomination (label ->
     count; "coins" -> paise) and, when the count differs from what was expected, a reason.
     What it holds is read by its id, inside the close's own transaction. Returns the Z
     report."""
     require_role(actor.role, Role.FRONT_DESK, "Closing the counter session")
-    with UnitOfWork(db, actor, now) as uow:
+    with UnitOfWork(db, actor, now, recorded_at=recorded_at) as uow:
         session = uow.session
         counter = _get(session, session_id)
         if counter.status != OPEN:

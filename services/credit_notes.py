@@ -621,6 +621,7 @@ def issue_credit_note(
     reference: str = "",
     approver: CurrentUser | None = None,
     now: datetime,
+    recorded_at: datetime | None = None,
 ) -> CreditNoteDocument:
     """Refund `lines` ((invoice line number, units), ...) of an invoice with a reason: the
     credit note, its promotion reversals and its money (paid back by `refund_method`, or
@@ -630,7 +631,7 @@ def issue_credit_note(
     if len(why) < 3:
         raise BadInput("Say why the invoice is refunded")
     manager = _check_approval(actor, approver)
-    with UnitOfWork(db, actor, now) as uow:
+    with UnitOfWork(db, actor, now, recorded_at=recorded_at) as uow:
         session = uow.session
         _check_method(session, refund_method)
         read = _read(session, invoice_number)

@@ -47,6 +47,10 @@ class UnitOfWork:
 
     `actor` is None only while a database is being set up (there is nobody to sign in yet);
     `branch_id` then names the branch the audit entries belong to.
+
+    `recorded_at` is the real clock when `now` is not (an admin dating a record otherwise,
+    issue #13): the audit entries then carry the real time, and the date given in their
+    details as "dated". The documents themselves are written at `now`.
     """
 
     session: Session
@@ -58,9 +62,11 @@ class UnitOfWork:
         now: datetime,
         *,
         branch_id: uuid.UUID | None = None,
+        recorded_at: datetime | None = None,
     ) -> None:
-        if now.tzinfo is None:
+        if now.tzinfo is None or (recorded_at is not None and recorded_at.tzinfo is None):
             raise ValueError("A unit of work needs an aware instant.")
+        self._recorded_at = recorded_at
         self._db = db
         self.actor = actor
         self.now = now
@@ -98,11 +104,14 @@ class UnitOfWork:
         *,
         branch_id: uuid.UUID | None = None,
     ) -> None:
-        """Who did what, when: written at commit, in this transaction."""
+        """Who did what, when (the real time, see `recorded_at`): written at commit, in this
+        transaction."""
+        if self._recorded_at is not None and self._recorded_at != self.now:
+            details = {**(details or {}), "dated": self.now.isoformat()}
         self._audits.append(
             {
                 "id": uuid.uuid4(),
-                "at": self.now,
+                "at": self.now if self._recorded_at is None else self._recorded_at,
                 "user_id": None if self.actor is None else self.actor.id,
                 "branch_id": branch_id if branch_id is not None else self.branch_id,
                 "action": action,

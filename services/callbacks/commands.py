@@ -48,10 +48,14 @@ from services.uow import UnitOfWork
 
 @contextmanager
 def _changing(
-    db: Database, actor: CurrentUser, callback_id: uuid.UUID, now: datetime
+    db: Database,
+    actor: CurrentUser,
+    callback_id: uuid.UUID,
+    now: datetime,
+    recorded_at: datetime | None = None,
 ) -> Iterator[tuple[UnitOfWork, Context, CallbackRequest]]:
     """The unit of work of a command on one request, with the context and the request."""
-    with UnitOfWork(db, actor, now) as uow:
+    with UnitOfWork(db, actor, now, recorded_at=recorded_at) as uow:
         context = read_context(uow.session)
         yield uow, context, request_by_id(uow.session, callback_id)
 
@@ -78,7 +82,12 @@ def _finish(
 
 
 def add_callback(
-    db: Database, actor: CurrentUser, new: NewCallback, *, now: datetime
+    db: Database,
+    actor: CurrentUser,
+    new: NewCallback,
+    *,
+    now: datetime,
+    recorded_at: datetime | None = None,
 ) -> CallbackRow:
     """Add a request to the queue (any signed-in user); its due time is the SLA of its
     category at `now`, counted in opening hours (or the start of the preferred window)."""
@@ -88,7 +97,7 @@ def add_callback(
         preferred_from, preferred_to = validate_window(new.preferred_from, new.preferred_to)
     except CallbackDetailsError as exc:
         raise CallbackInputError(exc.field, f"{exc}.") from exc
-    with UnitOfWork(db, actor, now) as uow:
+    with UnitOfWork(db, actor, now, recorded_at=recorded_at) as uow:
         session = uow.session
         context = read_context(session)
         name, mobile = _contact(session, new)
@@ -210,11 +219,12 @@ def assign(
     callback_id: uuid.UUID,
     *,
     now: datetime,
+    recorded_at: datetime | None = None,
     to_username: str | None = None,
 ) -> CallbackRow:
     """Assign a waiting request to a member of staff (to the actor by default)."""
     require_role(actor.role, Role.FRONT_DESK, "Assigning a callback")
-    with _changing(db, actor, callback_id, now) as (uow, context, request):
+    with _changing(db, actor, callback_id, now, recorded_at) as (uow, context, request):
         session = uow.session
         assignee = _user_id(session, to_username, actor)
         _assign(
@@ -224,11 +234,16 @@ def assign(
 
 
 def start_call(
-    db: Database, actor: CurrentUser, callback_id: uuid.UUID, *, now: datetime
+    db: Database,
+    actor: CurrentUser,
+    callback_id: uuid.UUID,
+    *,
+    now: datetime,
+    recorded_at: datetime | None = None,
 ) -> CallbackRow:
     """Mark an assigned request's call as under way."""
     require_role(actor.role, Role.FRONT_DESK, "Starting a callback")
-    with _changing(db, actor, callback_id, now) as (uow, context, request):
+    with _changing(db, actor, callback_id, now, recorded_at) as (uow, context, request):
         session = uow.session
         _start(ActivityLog(session, request, actor), request, now, context.config.settings)
         return _finish(uow, context, request, "start")
@@ -284,12 +299,18 @@ def call_next(db: Database, actor: CurrentUser, *, now: datetime) -> CallbackRow
 
 
 def complete(
-    db: Database, actor: CurrentUser, callback_id: uuid.UUID, *, now: datetime, outcome: str = ""
+    db: Database,
+    actor: CurrentUser,
+    callback_id: uuid.UUID,
+    *,
+    now: datetime,
+    recorded_at: datetime | None = None,
+    outcome: str = "",
 ) -> CallbackRow:
     """Close a call under way as completed, with what was agreed."""
     require_role(actor.role, Role.FRONT_DESK, "Completing a callback")
     note = _note(outcome, "outcome")
-    with _changing(db, actor, callback_id, now) as (uow, context, request):
+    with _changing(db, actor, callback_id, now, recorded_at) as (uow, context, request):
         session = uow.session
         before, after = _move(request, Action.COMPLETE, context.config.settings)
         request.outcome = note or "Completed"
@@ -302,13 +323,19 @@ def complete(
 
 
 def no_answer(
-    db: Database, actor: CurrentUser, callback_id: uuid.UUID, *, now: datetime, note: str = ""
+    db: Database,
+    actor: CurrentUser,
+    callback_id: uuid.UUID,
+    *,
+    now: datetime,
+    recorded_at: datetime | None = None,
+    note: str = "",
 ) -> CallbackRow:
     """Count an unanswered call: back to the queue with a retry time, or, at the last
     allowed attempt, closed as unreachable."""
     require_role(actor.role, Role.FRONT_DESK, "Recording a call")
     text = _note(note, "note")
-    with _changing(db, actor, callback_id, now) as (uow, context, request):
+    with _changing(db, actor, callback_id, now, recorded_at) as (uow, context, request):
         session = uow.session
         settings = context.config.settings
         before, after = _move(request, Action.NO_ANSWER, settings)
@@ -339,6 +366,7 @@ def reschedule(
     *,
     to: datetime,
     now: datetime,
+    recorded_at: datetime | None = None,
     note: str = "",
 ) -> CallbackRow:
     """Move a request to a new time (within opening hours, in the future): it is due then,
@@ -347,7 +375,7 @@ def reschedule(
     text = _note(note, "note")
     if to.tzinfo is None:
         raise CallbackInputError("to", "Give the new time with its time zone.")
-    with _changing(db, actor, callback_id, now) as (uow, context, request):
+    with _changing(db, actor, callback_id, now, recorded_at) as (uow, context, request):
         session = uow.session
         if to <= now:
             raise CallbackInputError("to", "Pick a time in the future to call back.")
@@ -373,14 +401,20 @@ def reschedule(
 
 
 def cancel(
-    db: Database, actor: CurrentUser, callback_id: uuid.UUID, *, reason: str, now: datetime
+    db: Database,
+    actor: CurrentUser,
+    callback_id: uuid.UUID,
+    *,
+    reason: str,
+    now: datetime,
+    recorded_at: datetime | None = None,
 ) -> CallbackRow:
     """Cancel an open request; the reason is required and kept as its outcome."""
     require_role(actor.role, Role.FRONT_DESK, "Cancelling a callback")
     text = _note(reason, "reason")
     if not text:
         raise CallbackInputError("reason", "Say why the callback is cancelled.")
-    with _changing(db, actor, callback_id, now) as (uow, context, request):
+    with _changing(db, actor, callback_id, now, recorded_at) as (uow, context, request):
         session = uow.session
         before, after = _move(request, Action.CANCEL, context.config.settings)
         request.outcome = text

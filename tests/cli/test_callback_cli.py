@@ -22,11 +22,12 @@ def template(tmp_path_factory):
 
 @pytest.fixture
 def fd(template, tmp_path):
-    """Run `frontdesk --db <copy> --user priya ...` with Priya's PIN."""
+    """Run `frontdesk --db <copy> --user admin ...` with the admin's PIN (dating a callback
+    otherwise than now, --at, is an admin's: issue #13)."""
     path = tmp_path / "frontdesk.db"
     shutil.copyfile(template, path)
 
-    def call(*args, user="priya", pin="1111", check=True):
+    def call(*args, user="admin", pin="9999", check=True):
         return run(
             "--db", str(path), "--user", user, *args, pin=pin, tmp_path=tmp_path, check=check
         )
@@ -118,8 +119,8 @@ def test_the_whole_life_of_a_callback_is_in_its_log(fd):
     )
     short = cid[:8]
 
-    fd("callback", "assign", short, "--to", "rahul", "--at", "2026-11-24T11:05")
-    fd("callback", "start", short, "--at", "2026-11-24T11:10", user="rahul", pin="3333")
+    fd("callback", "assign", short, "--to", "admin", "--at", "2026-11-24T11:05")
+    fd("callback", "start", short, "--at", "2026-11-24T11:10")
     fd(
         "callback",
         "no-answer",
@@ -128,8 +129,6 @@ def test_the_whole_life_of_a_callback_is_in_its_log(fd):
         "busy tone",
         "--at",
         "2026-11-24T11:11",
-        user="rahul",
-        pin="3333",
     )
     fd("callback", "reschedule", short, "--to", "2026-11-25T17:00", "--at", "2026-11-24T11:12")
     fd("callback", "assign", short, "--at", "2026-11-25T17:00")
@@ -150,19 +149,41 @@ def test_the_whole_life_of_a_callback_is_in_its_log(fd):
     assert done["status"] == "completed" and done["outcome"] == "Refund explained"
     log = json.loads(fd("callback", "log", cid, "--json").stdout)
     assert [(a["activity"], a["user"], a["at"]) for a in log["activities"]] == [
-        ("created", "Priya Sharma", "2026-11-24T05:30:00+00:00"),
-        ("assigned", "Priya Sharma", "2026-11-24T05:35:00+00:00"),
-        ("started", "Rahul Verma", "2026-11-24T05:40:00+00:00"),
-        ("no_answer", "Rahul Verma", "2026-11-24T05:41:00+00:00"),
-        ("rescheduled", "Priya Sharma", "2026-11-24T05:42:00+00:00"),
-        ("assigned", "Priya Sharma", "2026-11-25T11:30:00+00:00"),
-        ("started", "Priya Sharma", "2026-11-25T11:31:00+00:00"),
-        ("completed", "Priya Sharma", "2026-11-25T11:35:00+00:00"),
+        ("created", "Arun Kumar", "2026-11-24T05:30:00+00:00"),
+        ("assigned", "Arun Kumar", "2026-11-24T05:35:00+00:00"),
+        ("started", "Arun Kumar", "2026-11-24T05:40:00+00:00"),
+        ("no_answer", "Arun Kumar", "2026-11-24T05:41:00+00:00"),
+        ("rescheduled", "Arun Kumar", "2026-11-24T05:42:00+00:00"),
+        ("assigned", "Arun Kumar", "2026-11-25T11:30:00+00:00"),
+        ("started", "Arun Kumar", "2026-11-25T11:31:00+00:00"),
+        ("completed", "Arun Kumar", "2026-11-25T11:35:00+00:00"),
     ]
-    assert log["activities"][3]["text"].startswith("No answer (1/3), Rahul Verma; try again")
+    assert log["activities"][3]["text"].startswith("No answer (1/3), Arun Kumar; try again")
     text = fd("callback", "log", short).stdout
-    assert "Completed by Priya Sharma: Refund explained" in text
+    assert "Completed by Arun Kumar: Refund explained" in text
     assert json.loads(fd("callback", "queue", "--json").stdout) == []
+
+
+def test_front_desk_cannot_date_a_callback_and_an_admins_audit_keeps_the_real_time(fd, tmp_path):
+    refused = fd(
+        "callback", "add", "--mobile", "9845012345", "--name", "Arjun Rao",
+        "--reason", "appointment", "--at", MORNING, user="priya", pin="1111", check=False,
+    )  # fmt: skip
+    assert refused.returncode == 1
+    assert "Dating a record other than now (--at) needs an admin" in refused.stderr
+
+    cid = add(fd, "--mobile", "9845012345", "--name", "Arjun Rao", "--reason", "appointment",
+              "--at", MORNING)  # fmt: skip
+
+    con = sqlite3.connect(tmp_path / "frontdesk.db")
+    try:
+        at, details = con.execute(
+            "SELECT at, details FROM audit_log WHERE entity_id = ? ORDER BY seq", (cid,)
+        ).fetchone()
+    finally:
+        con.close()
+    assert not at.startswith("2026-11-24")  # written now, not at the typed time
+    assert json.loads(details)["dated"] == "2026-11-24T11:00:00+05:30"
 
 
 def test_a_refused_transition_exits_1_with_the_reason(fd):

@@ -1,11 +1,16 @@
 """The counter session and the takings from the command line, as a person types them."""
 
 import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from pypdf import PdfReader
 
 from tests.cli.test_cli import run
+
+KOLKATA = ZoneInfo("Asia/Kolkata")
 
 
 @pytest.fixture
@@ -94,3 +99,31 @@ def test_takings_from_the_command_line_are_for_the_manager(clinic, tmp_path):
         check=False,
     )
     assert both.returncode == 2
+
+
+def test_a_session_dated_otherwise_is_an_admins_and_its_audit_keeps_the_real_time(clinic, tmp_path):
+    typed = (datetime.now(UTC) - timedelta(hours=1)).astimezone(KOLKATA)
+    at = typed.strftime("%Y-%m-%dT%H:%M")
+    refused = as_(
+        clinic, "priya", "1111", "session", "open", "--float", "0", "--at", at,
+        tmp_path=tmp_path, check=False,
+    )  # fmt: skip
+    assert refused.returncode == 1 and "needs an admin" in refused.stderr
+
+    opened = json.loads(
+        as_(clinic, "admin", "9999", "session", "open", "--float", "0", "--at", at, "--json",
+            tmp_path=tmp_path).stdout
+    )  # fmt: skip
+
+    assert opened["opened_at"] == typed.replace(second=0, microsecond=0).isoformat(
+        timespec="minutes"
+    )
+    con = sqlite3.connect(clinic)
+    try:
+        recorded, details = con.execute(
+            "SELECT at, details FROM audit_log WHERE entity_id = ?", (opened["id"],)
+        ).fetchone()
+    finally:
+        con.close()
+    assert datetime.fromisoformat(recorded).replace(tzinfo=UTC) > typed + timedelta(minutes=50)
+    assert json.loads(details)["dated"].startswith(at)
