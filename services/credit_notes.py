@@ -62,6 +62,7 @@ from domain.credit_notes import (
     split_money,
 )
 from domain.errors import BadInput, Refused
+from domain.fiscal import check_document_date
 from domain.gst import DocumentType, split_line
 from domain.invoice_numbers import NumberFormatError, check_format
 from domain.log import invoicing as log
@@ -610,6 +611,37 @@ def _reverse_uses(
     return entries, revived
 
 
+def _note_date(
+    session: Session,
+    branch: Branch,
+    invoice_date: date,
+    now: datetime,
+    recorded_at: datetime | None,
+) -> date:
+    """The credit note's date: today at the branch, or, dated otherwise by an admin (the
+    real clock `recorded_at` beside it), a day no earlier than the series' last note and not
+    in a closed fiscal year (domain.fiscal). Never before the invoice it refunds."""
+    day = _local_date(branch, now)
+    if recorded_at is not None and now != recorded_at:
+        last = session.scalar(
+            select(func.max(CreditNote.note_date)).where(
+                CreditNote.branch_id == branch.id, CreditNote.series == SERIES
+            )
+        )
+        check_document_date(
+            day,
+            today=_local_date(branch, recorded_at),
+            last_of_series=last,
+            start_month=branch.fiscal_year_start_month,
+            what="a credit note",
+        )
+    if day < invoice_date:
+        raise Refused(
+            f"The invoice is dated {invoice_date}; its credit note cannot be dated before it."
+        )
+    return day
+
+
 def issue_credit_note(
     db: Database,
     actor: CurrentUser,
@@ -644,7 +676,7 @@ def issue_credit_note(
                 "Open the counter session first, then pay cash back: Ctrl+Shift+O, or "
                 "`frontdesk session open`."
             )
-        today = _local_date(branch, now)
+        today = _note_date(session, branch, invoice.invoice_date, now, recorded_at)
         number = allocate_invoice_number(
             session,
             branch_id=branch_id,

@@ -339,3 +339,26 @@ def test_the_credit_note_is_queued_for_the_centre(demo_db, manager, drawer):
         assert row.payload["total_amount"] == "850.00"
         stored = session.get_one(CreditNote, note.id)
         assert stored.reduced_due + stored.refunded + stored.to_advance == stored.total_amount
+
+
+def test_a_note_dated_otherwise_follows_its_series_and_its_invoice(demo_db, manager, drawer):
+    invoice = sale(demo_db, manager, "SPF50", "CLEANSER", "LIPBALM", tender=[upi(185_000)])
+    real = LATER + timedelta(days=3)
+    dated = refund(
+        demo_db, manager, invoice, [(1, 1)], None, now=LATER + timedelta(days=2), recorded_at=real
+    )
+
+    before_last = LATER + timedelta(days=1)
+    with pytest.raises(Refused, match="last credit note of the series is dated"):
+        refund(demo_db, manager, invoice, [(2, 1)], None, now=before_last, recorded_at=real)
+    with pytest.raises(Refused, match="cannot be dated before it"):
+        refund(demo_db, manager, invoice, [(2, 1)], None, now=NOW - timedelta(days=1))
+    with demo_db.session(write=False) as session:
+        entry = session.scalars(select(AuditLog).where(AuditLog.entity_id == str(dated.id))).one()
+        assert (
+            entry.at == real and entry.details["dated"] == (LATER + timedelta(days=2)).isoformat()
+        )
+        assert (
+            session.scalar(select(CreditNote.note_date).where(CreditNote.id == dated.id))
+            == (LATER + timedelta(days=2)).date()
+        )
