@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from domain.bounds import MAX_COUNT, check_amount
 from domain.errors import BadInput
 from domain.money import rupees_to_paise
 
@@ -49,6 +50,10 @@ def check_denominations(counts: Mapping[str, int]) -> dict[str, int]:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             what = "The coins" if label == COINS else f"The count of {label} notes"
             raise CashCountError(f"{what} must be a whole number, 0 or more")
+        if label == COINS:
+            check_amount(value, "The coins")
+        elif value > MAX_COUNT:
+            raise CashCountError(f"The count of {label} notes is at most {MAX_COUNT:,}")
         checked[label] = value
     return checked
 

@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from domain.bounds import clean_text
 from domain.errors import BadInput
 from domain.gst import GstError, Taxability, validate_hsn_sac, validate_rate
-from domain.money import MoneyError, rupees_to_paise
+from domain.money import AmountTooLarge, MoneyError, rupees_to_paise
 
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,30}$")
 _BARCODE = re.compile(r"^[A-Za-z0-9]{4,40}$")
@@ -63,6 +63,10 @@ def _text(field: str, value: object, limit: int, what: str) -> str:
 def _amount(field: str, value: object, what: str) -> int:
     try:
         paise = rupees_to_paise(str(value if value is not None else "0"))
+    except AmountTooLarge as exc:
+        raise CatalogItemError(
+            field, f"The {what} is more than Rs.1 crore; check the figure"
+        ) from exc
     except MoneyError as exc:
         raise CatalogItemError(
             field, f"The {what} is rupees and paise, like 4500 or 4500.50"

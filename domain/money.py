@@ -14,6 +14,10 @@ class MoneyError(BadInput):
     """An amount that cannot be read as rupees and paise."""
 
 
+class AmountTooLarge(MoneyError):
+    """An amount above Rs.1 crore (domain.bounds.MAX_AMOUNT): a typing slip, surely."""
+
+
 def round_half_up(value: Decimal) -> int:
     """Round a paise amount that may carry fractions half-up to a whole paisa."""
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
@@ -34,7 +38,7 @@ def rupees_to_paise(text: str | int | Decimal) -> int:
             raise MoneyError(f"'{text}' is not an amount in rupees")
         amount = sign * number
         if abs(amount) * PAISE_PER_RUPEE > MAX_AMOUNT:
-            raise MoneyError(f"'{text}' is more than Rs.1 crore; check the figure")
+            raise AmountTooLarge(f"'{text}' is more than Rs.1 crore; check the figure")
     if not amount.is_finite():
         raise MoneyError(f"'{text}' is not an amount in rupees")
     paise = amount * PAISE_PER_RUPEE

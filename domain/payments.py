@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import quote
 
+from domain.bounds import check_amount
 from domain.errors import BadInput
 
 
@@ -86,12 +87,14 @@ def check_lines(
     needs_reference: Iterable[Method] = (),
     labels: Mapping[Method, str] | None = None,
 ) -> None:
-    """Rule 1 for each line: an amount above 0, and a reference where the branch asks one."""
+    """Rule 1 for each line: an amount above 0 (and at most domain.bounds.MAX_AMOUNT), and a
+    reference where the branch asks one."""
     needing = set(needs_reference)
     for line in lines:
         label = (labels or {}).get(line.method, line.method.label)
         if line.amount <= 0:
             raise PaymentError(f"A {label} payment needs an amount above 0")
+        check_amount(line.amount, f"A {label} payment")
         if line.method in needing and not line.reference.strip():
             raise PaymentError(f"Type the {label} reference (slip or transaction id)")
 

@@ -32,6 +32,7 @@ from db.models import (
     PaymentAllocation,
     User,
 )
+from domain.bounds import check_amount
 from domain.cash_count import CASH, CashCountError, close_count, expected_by_method
 from domain.errors import BadInput, Refused
 from domain.money import format_rupees
@@ -370,6 +371,7 @@ def open_session(
     require_role(actor.role, Role.FRONT_DESK, "Opening the counter session")
     if opening_float < 0:
         raise CashCountError("The opening float cannot be below 0")
+    check_amount(opening_float, "The opening float")
     with UnitOfWork(db, actor, now, recorded_at=recorded_at) as uow:
         session = uow.session
         branch_id = this_branch_id(session)
@@ -431,6 +433,7 @@ def cash_movement(
         raise BadInput("Cash moves 'in' or 'out'")
     if amount <= 0:
         raise BadInput("The amount must be above 0")
+    check_amount(amount, "The amount")
     reason = " ".join(reason.split())
     if not reason:
         raise BadInput("Give the reason the cash moved (as 'change from the bank')")

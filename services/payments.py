@@ -29,6 +29,7 @@ from db.models import (
     Payment,
     PaymentAllocation,
 )
+from domain.bounds import check_amount
 from domain.errors import Refused
 from domain.log import invoicing as log
 from domain.money import format_rupees
@@ -817,6 +818,8 @@ def set_credit_limit(
     require_role(actor.role, Role.MANAGER, "Changing a credit limit")
     if limit is not None and limit < 0:
         raise PaymentError("A credit limit cannot be negative")
+    if limit is not None:
+        check_amount(limit, "A credit limit")
     with UnitOfWork(db, actor, now) as uow:
         session = uow.session
         patient = session.get(Patient, patient_id)

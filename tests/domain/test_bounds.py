@@ -17,7 +17,10 @@ from domain.bounds import (
     latest_day,
     read_number,
 )
+from domain.cash_count import CashCountError, check_denominations, counted_cash
+from domain.catalog import CatalogItemError, validate_item
 from domain.fiscal import ClosedPeriod, check_document_date
+from domain.payments import Method, TenderLine, check_lines
 
 
 @pytest.mark.parametrize(
@@ -136,3 +139,35 @@ def test_a_patients_and_a_catalog_items_name_are_cleaned_on_the_way_in():
 def test_a_cell_written_safe_reads_back_the_same():
     for text in ["=1+1", "-Peel", "'quoted", "plain"]:
         assert from_csv_cell(csv_cell(text)) == text
+
+
+CRORE = 10**9  # paise
+
+
+@given(st.integers(min_value=CRORE + 1, max_value=2**80))
+def test_no_money_above_a_crore_enters_anywhere(paise):
+    """Payment lines, catalog prices, cash counts: every amount that can reach a sum is at
+    most Rs.1 crore (so a billion of them still fits in 64 bits) and is refused by name."""
+    with pytest.raises(OutOfBounds, match="A UPI payment is more than Rs.1 crore"):
+        check_lines([TenderLine(Method.UPI, paise, "UTR1")])
+    with pytest.raises(CatalogItemError, match="more than Rs.1 crore"):
+        validate_item(
+            {
+                "code": "SERUM",
+                "name": "Peptide serum",
+                "category": "Skincare products",
+                "item_type": "product",
+                "hsn_sac": "33049990",
+                "tax_rate": "18",
+                "price": f"{paise // 100}.{paise % 100:02d}",
+            }
+        )
+    with pytest.raises(OutOfBounds, match="The coins"):
+        check_denominations({"coins": paise})
+    with pytest.raises(CashCountError, match="count of 2000 notes is at most"):
+        check_denominations({"2000": paise})
+
+
+def test_a_crore_itself_is_accepted():
+    check_lines([TenderLine(Method.CASH, CRORE)])
+    assert counted_cash({"coins": CRORE}) == CRORE
