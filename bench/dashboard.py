@@ -31,7 +31,7 @@ HISTORY_DAYS = 5 * 365
 RUNS = 5
 GOAL_S = 1.0
 DATA_VERSION = 1
-PIN = "4321"
+PIN = "432109"
 
 
 def _cache_path() -> Path:

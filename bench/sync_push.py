@@ -105,7 +105,7 @@ def _branch(folder: Path, centre: URL) -> tuple[Any, str, Any, Any]:
         now=now(),
         today=now().date(),
         admin_username="admin",
-        admin_pin="4321",
+        admin_pin="432109",
         details=BranchDetails(
             name="Bench",
             address="1 Main Road",
@@ -116,7 +116,7 @@ def _branch(folder: Path, centre: URL) -> tuple[Any, str, Any, Any]:
             branch_code="BEN",
         ),
     )
-    admin = auth.sign_in(db, "admin", "4321")
+    admin = auth.sign_in(db, "admin", "432109")
     catalog.save_item(db, admin, ITEM, now=now())
     patient = patients.add_patient(
         db,

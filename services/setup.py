@@ -15,6 +15,7 @@ from db.migrate import DatabaseRefused, open_database
 from db.models import AppSetting, Branch, User
 from domain.branch import BranchDetails, validate_branch
 from domain.roles import Role
+from domain.staff import StaffDetailsError, validate_pin
 from services import demo as demo_data
 from services.auth import hash_pin
 from services.branch import THIS_BRANCH_KEY
@@ -111,8 +112,8 @@ def _blank_branch(
             "Choose a PIN for the admin user (set FRONTDESK_PIN or answer the prompt).", "pin"
         )
     try:
-        pin_hash = hash_pin(admin_pin)
-    except ValueError as exc:
+        pin_hash = hash_pin(validate_pin(admin_pin))
+    except StaffDetailsError as exc:
         raise SetupError(f"{exc}.", "pin") from exc
     # Numbers in the 16-character GST format from the first invoice; the code is the
     # manager's to change in Settings before billing starts.

@@ -69,7 +69,7 @@ def test_init_demo_again_changes_nothing(demo_file, tmp_path):
 
 def test_init_without_demo_creates_an_admin_from_the_pin(tmp_path):
     path = tmp_path / "blank.db"
-    run("--db", str(path), "init", "--admin", "owner", pin="5678", tmp_path=tmp_path)
+    run("--db", str(path), "init", "--admin", "owner", pin="567890", tmp_path=tmp_path)
     shown = run(
         "--db",
         str(path),
@@ -78,7 +78,7 @@ def test_init_without_demo_creates_an_admin_from_the_pin(tmp_path):
         "branch",
         "show",
         "--json",
-        pin="5678",
+        pin="567890",
         tmp_path=tmp_path,
     )
     assert json.loads(shown.stdout)["name"] == "My clinic"
@@ -89,6 +89,15 @@ def test_init_without_a_pin_is_refused_and_leaves_no_branch(tmp_path):
     result = run("--db", str(path), "init", tmp_path=tmp_path, check=False)
     assert result.returncode == 1
     assert "PIN" in result.stderr
+
+
+def test_the_first_admins_pin_follows_the_pin_rule(tmp_path):
+    path = tmp_path / "blank.db"
+    result = run(
+        "--db", str(path), "init", "--admin", "owner", pin="5678", tmp_path=tmp_path, check=False
+    )
+    assert result.returncode != 0
+    assert "6 to 12 digits" in result.stderr and "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -77,12 +77,12 @@ def test_a_clinic_is_set_up_and_its_admin_signs_in(qtbot, wizard, empty_db):
 
 
 def test_refusals_are_shown_beside_their_field_and_nothing_is_saved(qtbot, wizard, empty_db):
-    fill(qtbot, wizard, legal_name="Sunrise Dental", name="Jayanagar", pin="4829", pin_again="4828")
+    fill(qtbot, wizard, legal_name="Sunrise Dental", name="Jayanagar", pin="482913", pin_again="482910")
     wizard.create_button.click()
     assert wizard.errors["pin_again"].text() == PINS_DIFFER
     assert wizard.errors["pin_again"].isVisible()
 
-    fill(qtbot, wizard, pin_again="4829", gstin="29ABCDE1234F1Z5")
+    fill(qtbot, wizard, pin_again="482913", gstin="29ABCDE1234F1Z5")
     wizard.create_button.click()
     qtbot.waitUntil(wizard.is_idle, timeout=WAIT_MS)
     assert "last character does not match" in wizard.errors["gstin"].text()
@@ -93,6 +93,11 @@ def test_refusals_are_shown_beside_their_field_and_nothing_is_saved(qtbot, wizar
     wizard.create_button.click()
     qtbot.waitUntil(wizard.is_idle, timeout=WAIT_MS)
     assert "letters, digits and underscores" in wizard.errors["username"].text()
+
+    fill(qtbot, wizard, username="asha", pin="4829", pin_again="4829")
+    wizard.create_button.click()
+    qtbot.waitUntil(wizard.is_idle, timeout=WAIT_MS)
+    assert "6 to 12 digits" in wizard.errors["pin"].text()
     assert not is_initialised(empty_db) and wizard.isVisible()
 
 

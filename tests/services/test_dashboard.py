@@ -25,7 +25,7 @@ def random_clinic(path, seed, *, patients=220, invoices=1400, start_month=4):
     """A blank clinic with random visits, and the same visits as a pandas frame."""
     rng = random.Random(seed)
     db = open_branch_database(path, now=NOW)
-    initialise(db, demo=False, now=NOW, today=TODAY, admin_pin="4321")
+    initialise(db, demo=False, now=NOW, today=TODAY, admin_pin="432109")
     people = []
     for index in range(patients):
         mobile = f"9{rng.randrange(10**8, 10**9):09d}" if index % 7 else "9876543210"
@@ -132,7 +132,7 @@ def assert_same(report, expected):
 @pytest.fixture
 def admin_of():
     def sign_in(db):
-        return auth.sign_in(db, "admin", "4321")
+        return auth.sign_in(db, "admin", "432109")
 
     return sign_in
 
@@ -307,7 +307,7 @@ def test_refresh_reports_progress_and_brings_the_campaign_charts(demo_db):
 
 def test_an_empty_clinic_shows_zeros(tmp_path, admin_of):
     db = open_branch_database(tmp_path / "empty.db", now=NOW)
-    initialise(db, demo=False, now=NOW, today=TODAY, admin_pin="4321")
+    initialise(db, demo=False, now=NOW, today=TODAY, admin_pin="432109")
     report = dashboard.rfm_report(db, admin_of(db), DashboardFilters(), today=TODAY)
     db.close()
     assert report.figures.kpis.total_customer == 0

@@ -44,7 +44,7 @@ class Branch:
             now=NOW,
             today=NOW.date(),
             admin_username="admin",
-            admin_pin="4321",
+            admin_pin="432109",
             details=BranchDetails(
                 name=f"Branch {code}",
                 address="1 Main Road",
@@ -58,7 +58,7 @@ class Branch:
                 allow_non_compliant_numbers=number_format is not None,
             ),
         )
-        self.admin = auth.sign_in(self.db, "admin", "4321")
+        self.admin = auth.sign_in(self.db, "admin", "432109")
         self.item = catalog.save_item(self.db, self.admin, SERUM, now=NOW)
         self.patient = patients.add_patient(
             self.db,
