@@ -228,13 +228,13 @@ class FrontdeskApp(QObject):
         self.idle.timer.setInterval(self._idle_ms or (minutes or 1) * 60_000)
         self.idle.start()
 
-    def lock_screen(self) -> LoginDialog | None:
+    def lock_screen(self, note: str = "") -> LoginDialog | None:
         """Hide the main window behind the sign-in dialog (the idle lock)."""
         window = self.main_window
         if window is None or self.login_dialog is not None:
             return None
         self.idle.stop()
-        note = (
+        note = note or (
             f"The screen locked after a while without use. {window.user.full_name} carries "
             "on with their PIN, or another user signs in."
         )
@@ -267,10 +267,27 @@ class FrontdeskApp(QObject):
         self.show_main(user)
 
     def _lock_dismissed(self) -> None:
-        # A locked screen stays locked: closing the dialog opens it again.
-        self.login_dialog = None
-        if self.main_window is not None and not self.main_window.isVisible():
-            QTimer.singleShot(0, self.lock_screen)
+        # A locked screen stays locked: closing the dialog opens it again. Quit quits,
+        # unless the counter holds an invoice not yet saved: its user signs in for that.
+        dialog, self.login_dialog = self.login_dialog, None
+        window = self.main_window
+        if window is None or window.isVisible():
+            return
+        if dialog is not None and dialog.quit_chosen:
+            counter = window.counter()
+            if counter is None or not counter.has_unsaved_cart():
+                log.auth.info("quit from the locked screen (%s)", window.user.username)
+                self.main_window = None
+                window.close()
+                QApplication.quit()
+                return
+            note = (
+                f"{window.user.full_name}'s invoice on the counter is not saved: sign in to "
+                "save or discard it, then quit."
+            )
+            QTimer.singleShot(0, lambda: self.lock_screen(note))
+            return
+        QTimer.singleShot(0, self.lock_screen)
 
     def _branch_changed(self, info: BranchInfo) -> None:
         self._branch = info

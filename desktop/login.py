@@ -130,7 +130,9 @@ class LoginDialog(QDialog):
         buttons.addButton(self.sign_in_button, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(quit_button, QDialogButtonBox.ButtonRole.RejectRole)
         self.sign_in_button.clicked.connect(self.try_sign_in)
-        quit_button.clicked.connect(self.reject)
+        # Quit says so (the idle lock quits on it; closing the dialog keeps the lock).
+        self.quit_chosen = False
+        quit_button.clicked.connect(self._quit)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 18)
@@ -206,6 +208,10 @@ class LoginDialog(QDialog):
         self._clear_error()
 
     # -- signing in ----------------------------------------------------------------------
+
+    def _quit(self) -> None:
+        self.quit_chosen = True
+        self.reject()
 
     def try_sign_in(self) -> None:
         """Check the PIN of the chosen user; on success emit signed_in and accept."""
