@@ -179,8 +179,13 @@ def described(text: str) -> str:
 
 
 def iso_date(text: str) -> date:
-    """An argparse type: a date like 2026-04-01."""
+    """An argparse type: a date like 2026-04-01, from 1990 to ten years ahead (domain.bounds;
+    today by UTC: a day either way does not move a ten-year bound)."""
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-04-01") from None
+    try:
+        return check_day(day, now().date())
+    except BadInput as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None

@@ -264,3 +264,19 @@ def test_hostile_arguments_are_a_sentence_and_change_nothing(template, tmp_path,
     assert result.returncode in (0, 1, 2)
     if result.returncode != 0 or where in ("find", "list"):
         assert dump(path) == before
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["invoice", "list", "--from", "0001-01-01"],
+        ["invoice", "list", "--to", "9999-12-31"],
+        ["report", "takings", "--from", "1960-01-01"],
+        ["report", "takings", "--date", "1000-01-01"],
+        ["session", "list", "--to", "2200-01-01"],
+    ],
+)
+def test_date_ranges_outside_1990_to_ten_years_ahead_are_refused(template, tmp_path, args):
+    result = as_user(template, "meera", "2222", *args, tmp_path=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "is outside 1990-01-01 to" in result.stderr
