@@ -10,7 +10,7 @@ from typing import Any
 
 from cli import common
 from domain.errors import BadInput
-from domain.roles import Role, require_role
+from domain.permissions import require
 from services import backup, data_export, paths, setup
 from services.backup import BackupFile, BackupSettings
 
@@ -137,7 +137,7 @@ def cmd_restore(args: argparse.Namespace) -> None:
     if path.exists() and not backup.integrity_problems(path):
         # An intact database: only an admin of it may replace it.
         with common.signed_in(args) as (_db, user):
-            require_role(user.role, Role.ADMIN, "Restoring a backup")
+            require(user.role, "backup.restore")
     preview = backup.restore_preview(path, source)
     print(preview.sentence())
     if not args.yes:

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from domain.bounds import check_day
 from domain.errors import BadInput, Refused
 from domain.fiscal import check_document_date
-from domain.roles import Role, require_role
+from domain.permissions import require
 from services import auth, branch, paths, setup
 
 if TYPE_CHECKING:
@@ -113,7 +113,7 @@ def written_at(db: setup.Database, user: auth.CurrentUser, text: str | None) -> 
     domain.fiscal). Invoices check the same in services.invoicing, with their series."""
     if text is None:
         return now()
-    require_role(user.role, Role.ADMIN, "Dating a record other than now (--at)")
+    require(user.role, "record.backdate")
     moment = instant(db, text)
     check_document_date(
         moment.astimezone(zone(db)).date(),

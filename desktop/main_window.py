@@ -56,7 +56,8 @@ from desktop.widgets.form import restyle
 from desktop.widgets.questions import whole_buttons
 from desktop.workers import BackgroundOp
 from domain import log
-from domain.roles import Role, has_role
+from domain.permissions import allowed
+from domain.roles import Role
 from services import backup as backup_service
 from services import callbacks as callback_service
 from services import diagnostics, sync_settings
@@ -92,31 +93,32 @@ def overdue_text(count: int) -> str:
 
 @dataclass(frozen=True)
 class PanelSpec:
-    """A panel of the rail: its key, rail label, header title, icon, role and shortcut."""
+    """A panel of the rail: its key, rail label, header title, icon, the action that opening
+    it is (domain.permissions says who may) and shortcut."""
 
     key: str
     label: str
     title: str
     icon: str
-    needs: Role
+    action: str
     shortcut: str
 
 
 PANELS: tuple[PanelSpec, ...] = (
-    PanelSpec("invoice", "Invoice", "Invoice", "invoice", Role.FRONT_DESK, "Ctrl+1"),
-    PanelSpec("invoices", "Invoices", "Invoices", "invoice", Role.FRONT_DESK, "Ctrl+8"),
-    PanelSpec("callbacks", "Callbacks", "Callbacks", "callbacks", Role.FRONT_DESK, "Ctrl+2"),
-    PanelSpec("promotions", "Promotions", "Promotions", "promotions", Role.MANAGER, "Ctrl+3"),
-    PanelSpec("catalog", "Catalog", "Catalog", "catalog", Role.MANAGER, "Ctrl+7"),
-    PanelSpec("campaigns", "Campaigns", "Campaigns", "campaigns", Role.MANAGER, "Ctrl+4"),
-    PanelSpec("dashboard", "Dashboard", "Dashboard", "dashboard", Role.MANAGER, "Ctrl+5"),
-    PanelSpec("settings", "Settings", "Settings", "settings", Role.MANAGER, "Ctrl+6"),
+    PanelSpec("invoice", "Invoice", "Invoice", "invoice", "invoice.save", "Ctrl+1"),
+    PanelSpec("invoices", "Invoices", "Invoices", "invoice", "invoice.read", "Ctrl+8"),
+    PanelSpec("callbacks", "Callbacks", "Callbacks", "callbacks", "callback.read", "Ctrl+2"),
+    PanelSpec("promotions", "Promotions", "Promotions", "promotions", "promotion.read", "Ctrl+3"),
+    PanelSpec("catalog", "Catalog", "Catalog", "catalog", "catalog.read", "Ctrl+7"),
+    PanelSpec("campaigns", "Campaigns", "Campaigns", "campaigns", "campaign.manage", "Ctrl+4"),
+    PanelSpec("dashboard", "Dashboard", "Dashboard", "dashboard", "dashboard.read", "Ctrl+5"),
+    PanelSpec("settings", "Settings", "Settings", "settings", "settings.open", "Ctrl+6"),
 )
 
 
 def panels_for(role: Role) -> list[PanelSpec]:
     """The panels a user with `role` may open, in rail order."""
-    return [spec for spec in PANELS if has_role(role, spec.needs)]
+    return [spec for spec in PANELS if allowed(role, spec.action)]
 
 
 def _utc_now() -> datetime:
@@ -594,7 +596,7 @@ class MainWindow(QMainWindow):
             ("cash_in_out", "Cash in or out of the drawer", CASH_SHORTCUT, self.cash_in_out),
             ("day_close", "Day close (Z report)", DAY_CLOSE_SHORTCUT, self.day_close),
         ]
-        if has_role(self.user.role, Role.MANAGER):
+        if allowed(self.user.role, "takings.read"):
             entries.append(("takings", "Today's takings", TAKINGS_SHORTCUT, self.show_takings))
         for name, text, keys, slot in entries:
             action = QAction(text, self)
@@ -648,7 +650,7 @@ class MainWindow(QMainWindow):
 
     def show_takings(self) -> TakingsDialog | None:
         """The manager's takings for today, or a day or range (Ctrl+Shift+T)."""
-        if not has_role(self.user.role, Role.MANAGER):
+        if not allowed(self.user.role, "takings.read"):
             return None
         zone = ZoneInfo(self.branch_info.details.timezone)
         today = self._clock().astimezone(zone).date()
@@ -680,7 +682,7 @@ class MainWindow(QMainWindow):
         if "settings" in self._specs:
             rows.append(("Ctrl+S", "Settings: save the branch's details"))
         rows += list(SESSION_SHORTCUTS)
-        if has_role(self.user.role, Role.MANAGER):
+        if allowed(self.user.role, "takings.read"):
             rows += list(TAKINGS_SHORTCUTS)
         rows += [
             (SIGN_OUT_SHORTCUT, "Sign out"),

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from db.engine import Database
 from db.models import AuditLog
 from domain.audit_chain import AuditEntry, Break, first_break
-from domain.roles import Role, require_role
+from domain.permissions import require
 from services.auth import CurrentUser
 
 
@@ -37,7 +37,7 @@ class AuditCheck:
 
 def verify_audit(db: Database, actor: CurrentUser) -> AuditCheck:
     """Walk the whole chain in order (an admin's check)."""
-    require_role(actor.role, Role.ADMIN, "Verifying the audit log")
+    require(actor.role, "audit.verify")
     with db.session(write=False) as session:
         rows = [
             (

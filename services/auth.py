@@ -19,7 +19,8 @@ from sqlalchemy import select
 
 from db.engine import Database
 from db.models import User
-from domain.roles import Role, require_role
+from domain.permissions import require
+from domain.roles import Role
 from domain.sign_in import PinState
 from services.errors import SignInError
 from services.uow import UnitOfWork
@@ -155,5 +156,5 @@ def manager_approval(
     """A manager's approval given on the spot (their name and PIN at someone else's
     counter): who approved, for the audit; refused unless they are a manager or admin."""
     approver = sign_in(db, username, pin, now=now)
-    require_role(approver.role, Role.MANAGER, what)
+    require(approver.role, "discount.approve", what)
     return approver

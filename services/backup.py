@@ -35,7 +35,7 @@ from db.migrate import SQLITE_MAGIC, known_revisions
 from db.models import AppSetting, Branch
 from domain.errors import BadInput, Refused
 from domain.log import db as log
-from domain.roles import Role, require_role
+from domain.permissions import require
 from services.auth import CurrentUser
 from services.uow import UnitOfWork
 
@@ -94,7 +94,7 @@ def save_backup_settings(
     db: Database, actor: CurrentUser, settings: BackupSettings, *, now: datetime
 ) -> BackupSettings:
     """Choose the backup folder and how many copies are kept (admin); audited."""
-    require_role(actor.role, Role.ADMIN, "Changing where backups go")
+    require(actor.role, "backup.settings")
     if not 1 <= settings.daily <= 90:
         raise BadInput("Keep between 1 and 90 daily copies")
     if not 0 <= settings.weekly <= 52:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from db.engine import Database
 from db.models import AppSetting, Branch
 from domain.branch import BranchDetails, number_format_of, validate_branch
-from domain.roles import Role, require_role
+from domain.permissions import require
 from services.auth import CurrentUser
 from services.errors import NotFound
 from services.uow import UnitOfWork
@@ -81,7 +81,7 @@ def update_branch(
     GST particulars left None stay as they are. A number format that is not GST-compliant
     is refused unless `allow_non_compliant_numbers`, or unless it is the one the branch
     already numbers with (a branch made before formats existed keeps its numbers)."""
-    require_role(actor.role, Role.MANAGER, "Changing the branch's details")
+    require(actor.role, "branch.change")
     with UnitOfWork(db, actor, now) as uow:
         session = uow.session
         branch = session.get_one(Branch, this_branch_id(session))

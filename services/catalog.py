@@ -23,7 +23,7 @@ from domain.bounds import csv_cell, from_csv_cell
 from domain.catalog import CatalogItemError, ItemSpec, validate_item
 from domain.gst import Taxability
 from domain.money import paise_to_decimal
-from domain.roles import Role, require_role
+from domain.permissions import require
 from services import documents
 from services.auth import CurrentUser
 from services.branch import this_branch_id
@@ -245,7 +245,9 @@ def list_items(
     include_retired: bool = False,
     category: str | None = None,
 ) -> list[CatalogRow]:
-    """The catalog by category and name, with each item's price today."""
+    """The catalog by category and name, with each item's price today and its cost (what
+    the clinic pays: a manager's figure)."""
+    require(actor.role, "catalog.read")
     with db.session(write=False) as session:
         query = select(CatalogItem).order_by(CatalogItem.category, CatalogItem.name)
         if not include_retired:
@@ -356,7 +358,7 @@ def save_item(
 ) -> CatalogRow:
     """Add an item, or change the one whose code is `replacing` (manager). A new price or
     cost takes effect from `price_from` (today when not given) and keeps its history."""
-    require_role(actor.role, Role.MANAGER, "Changing the catalog")
+    require(actor.role, "catalog.change")
     spec = validate_item(data)
     with UnitOfWork(db, actor, now) as uow:
         today = _today(uow.session, now)
@@ -368,7 +370,7 @@ def save_item(
 
 def retire_item(db: Database, actor: CurrentUser, code: str, *, now: datetime) -> CatalogRow:
     """Take an item off sale for good (manager): it stays on the invoices that sold it."""
-    require_role(actor.role, Role.MANAGER, "Changing the catalog")
+    require(actor.role, "catalog.change")
     with UnitOfWork(db, actor, now) as uow:
         item = _find(uow.session, code)
         if item.retired_at is not None:
@@ -442,7 +444,7 @@ class ItemImport:
 def import_items(db: Database, actor: CurrentUser, source: Path, *, now: datetime) -> ItemImport:
     """Add or change items from a CSV in `export_items`' columns, all or nothing (manager):
     the first bad row is named and nothing is saved. New prices take effect today."""
-    require_role(actor.role, Role.MANAGER, "Changing the catalog")
+    require(actor.role, "catalog.change")
     try:
         text = source.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:

@@ -36,7 +36,7 @@ from domain.bounds import check_amount
 from domain.cash_count import CASH, CashCountError, close_count, expected_by_method
 from domain.errors import BadInput, Refused
 from domain.money import format_rupees
-from domain.roles import Role, require_role
+from domain.permissions import require
 from services import documents
 from services.auth import CurrentUser
 from services.branch import this_branch_id
@@ -368,7 +368,7 @@ def open_session(
 ) -> SessionSummary:
     """Open this desk's session with its float (paise). Naming a desk makes it this
     installation's desk from now on. A desk holds one open session at a time."""
-    require_role(actor.role, Role.FRONT_DESK, "Opening the counter session")
+    require(actor.role, "session.open")
     if opening_float < 0:
         raise CashCountError("The opening float cannot be below 0")
     check_amount(opening_float, "The opening float")
@@ -428,7 +428,7 @@ def cash_movement(
 ) -> Movement:
     """Put cash into (`in`) or take it out of (`out`) this desk's open session's drawer,
     with a reason; taking out more than the drawer should hold is refused."""
-    require_role(actor.role, Role.FRONT_DESK, "Moving cash in or out of the drawer")
+    require(actor.role, "session.cash")
     if kind not in ("in", "out"):
         raise BadInput("Cash moves 'in' or 'out'")
     if amount <= 0:
@@ -485,7 +485,7 @@ def close_session(
     count; "coins" -> paise) and, when the count differs from what was expected, a reason.
     What it holds is read by its id, inside the close's own transaction. Returns the Z
     report."""
-    require_role(actor.role, Role.FRONT_DESK, "Closing the counter session")
+    require(actor.role, "session.close")
     with UnitOfWork(db, actor, now, recorded_at=recorded_at) as uow:
         session = uow.session
         counter = _get(session, session_id)

@@ -67,9 +67,10 @@ from domain.gst import DocumentType, split_line
 from domain.invoice_numbers import NumberFormatError, check_format
 from domain.log import invoicing as log
 from domain.payments import Method, PaymentError, TenderLine
+from domain.permissions import allowed, require
 from domain.promotion_rules import promotion_from_row
 from domain.promotions import CartLine, ItemType
-from domain.roles import Role, require_role
+from domain.roles import PermissionDenied
 from services import documents
 from services.auth import CurrentUser
 from services.branch import branch_details, this_branch_id
@@ -560,11 +561,11 @@ def _local_date(branch: Branch, now: datetime) -> date:
 
 def _check_approval(actor: CurrentUser, approver: CurrentUser | None) -> CurrentUser:
     """The manager who approves: the actor if they are one, else `approver`, required."""
-    if actor.role in (Role.MANAGER, Role.ADMIN):
+    if allowed(actor.role, "refund.approve"):
         return actor
     if approver is None:
-        raise Refused("A credit note needs a manager's approval: their name and PIN")
-    require_role(approver.role, Role.MANAGER, "Approving a refund")
+        raise PermissionDenied("A credit note needs a manager's approval: their name and PIN")
+    require(approver.role, "refund.approve")
     return approver
 
 

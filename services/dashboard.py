@@ -25,7 +25,7 @@ from db.models import Branch, Patient
 from domain import rfm
 from domain.fiscal import fiscal_year_bounds
 from domain.patients import PatientDetailsError, normalise_mobile
-from domain.roles import Role, require_role
+from domain.permissions import require
 from services import promotion_reports
 from services.auth import CurrentUser
 from services.branch import this_branch_id
@@ -105,7 +105,7 @@ class Dashboard:
 
 
 def _manager(actor: CurrentUser) -> None:
-    require_role(actor.role, Role.MANAGER, "Reading the dashboard")
+    require(actor.role, "dashboard.read")
 
 
 # The widest window a fiscal year can name on either side (year 1 would start fiscal year

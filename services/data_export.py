@@ -25,7 +25,7 @@ from sqlalchemy import select
 from db.engine import Database
 from db.models import Base
 from domain.bounds import csv_cell as safe_cell
-from domain.roles import Role, require_role
+from domain.permissions import require
 from services.auth import CurrentUser
 
 # Rows read per round trip.
@@ -64,7 +64,7 @@ def export_zip(
 ) -> ExportResult:
     """Write every table of the branch database as `<table>.csv` into the zip `target`
     (written beside it first, then moved into place: a half-written zip is never left)."""
-    require_role(actor.role, Role.ADMIN, "Exporting all the clinic's data")
+    require(actor.role, "data.export")
     tables = list(Base.metadata.sorted_tables)
     partial = target.with_name(target.name + ".partial")
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -38,7 +38,7 @@ from db.models import CreditNote, CreditNoteLine, InvoiceHeader, InvoiceLineItem
 from domain.bounds import csv_cell
 from domain.errors import BadInput
 from domain.gst import Taxability
-from domain.roles import Role, require_role
+from domain.permissions import require
 from services.auth import CurrentUser
 from services.branch import get_branch
 from services.documents import rupees
@@ -199,7 +199,7 @@ def month_bounds(text: str) -> tuple[date, date]:
 
 def gst_summary(db: Database, actor: CurrentUser, month: str) -> GstSummary:
     """The GSTR-1 sections of `month` ('2026-11') for this branch (manager)."""
-    require_role(actor.role, Role.MANAGER, "The GST summary")
+    require(actor.role, "gst.read")
     first, last = month_bounds(month)
     branch = get_branch(db)
     home = branch.details.state_code or ""

@@ -41,7 +41,7 @@ from domain.fiscal import fiscal_year_label
 from domain.invoice_numbers import SEEDS_FORMAT, number_pattern
 from domain.money import paise_to_decimal
 from domain.patients import PatientDetailsError, normalise_mobile
-from domain.roles import Role, require_role
+from domain.permissions import require
 from services import documents
 from services.auth import CurrentUser
 from services.branch import BranchInfo, get_branch
@@ -118,7 +118,7 @@ def import_transactions(
     and once when written, so `done` climbs steadily to `total`. It runs on the caller's
     thread; an exception it raises (a cancel button) stops the import and nothing is written.
     """
-    require_role(actor.role, Role.MANAGER, "Importing history")
+    require(actor.role, "history.import")
     branch = get_branch(db)
     today = now.astimezone(ZoneInfo(branch.details.timezone)).date()
     parsed = _read(source, today, progress)

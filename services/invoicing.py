@@ -42,6 +42,7 @@ from domain.gst import Taxability, document_type, place_of_supply, split_line
 from domain.log import invoicing as log
 from domain.money import rupees_to_paise
 from domain.payments import TenderLine
+from domain.permissions import require
 from domain.promotion_rules import PromoCode as DomainPromoCode
 from domain.promotion_rules import normalise_code, promo_code_from_row, promotion_from_row
 from domain.promotions import (
@@ -52,7 +53,6 @@ from domain.promotions import (
     PromotionBook,
     price_cart,
 )
-from domain.roles import Role, require_role
 from domain.usage_limits import count_use
 from services import documents
 from services.auth import CurrentUser
@@ -145,7 +145,7 @@ def _check_request(
     a manager's approval on the spot, within the manager's."""
     limit = actor.max_manual_discount_percent
     if approver is not None:
-        require_role(approver.role, Role.MANAGER, "Approving a discount")
+        require(approver.role, "discount.approve")
         limit = max(limit, approver.max_manual_discount_percent)
     if not request.items:
         raise InvoiceError("Add at least one item to the invoice.")
@@ -388,7 +388,7 @@ def save_invoice(
     if request.patient_id is None:
         raise InvoiceError("Choose the patient before saving the invoice.")
     if at is not None:
-        require_role(actor.role, Role.ADMIN, "Dating an invoice other than now")
+        require(actor.role, "invoice.backdate")
     with UnitOfWork(db, actor, now) as uow:
         session = uow.session
         patient = session.get(Patient, request.patient_id)
@@ -738,7 +738,7 @@ def cancel_invoice(
 ) -> InvoiceDocument:
     """Cancel an issued invoice (manager): it is kept, marked cancelled with the reason, and
     its promotion uses are reversed and given back to the counters."""
-    require_role(actor.role, Role.MANAGER, "Cancelling an invoice")
+    require(actor.role, "invoice.cancel")
     why = " ".join(reason.split())
     if len(why) < 3:
         raise InvoiceError("Say why the invoice is cancelled.")
@@ -811,7 +811,7 @@ def rebuild_usage(db: Database, actor: CurrentUser, *, now: datetime) -> UsageRe
     items they landed on, uses of cancelled invoices reversed, and every promotion's and
     code's counter set to its number of live uses, switched off at its limit or back on
     under it (domain.usage_limits). Running it twice changes nothing."""
-    require_role(actor.role, Role.MANAGER, "Rebuilding promotion usage")
+    require(actor.role, "usage.rebuild")
     with UnitOfWork(db, actor, now) as uow:
         session = uow.session
         existing = {

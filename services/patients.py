@@ -26,7 +26,7 @@ from domain.patients import (
     normalise_mobile,
     validate_new_patient,
 )
-from domain.roles import Role, require_role
+from domain.permissions import require
 from services import documents
 from services.auth import CurrentUser
 from services.errors import NotFound, ServiceError
@@ -321,7 +321,7 @@ def merge_patients(
     """Two records of one person become one (manager): the merged record's invoices,
     promotion uses and callbacks move to the one kept, and the merged record is retired,
     not deleted. Audited, and both records go to the centre."""
-    require_role(actor.role, Role.MANAGER, "Merging patients")
+    require(actor.role, "patient.merge")
     if keep_id == merge_id:
         raise PatientError("Pick two different patients to merge.")
     with UnitOfWork(db, actor, now) as uow:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from db.engine import Database
 from db.models import AppSetting
 from domain.payments import Method, PaymentError
-from domain.roles import Role, require_role
+from domain.permissions import require
 from services.auth import CurrentUser
 from services.uow import UnitOfWork
 
@@ -131,7 +131,7 @@ def save_payment_settings(
 ) -> PaymentSettings:
     """Change the methods' names, which are offered and which need a reference, and the
     default credit limit (manager); audited. Cash cannot be switched off."""
-    require_role(actor.role, Role.MANAGER, "Changing the payment methods")
+    require(actor.role, "payment_methods.change")
     clean: list[MethodSetting] = []
     for setting in settings.methods:
         label = " ".join(setting.label.split())

@@ -43,7 +43,7 @@ from domain.payments import (
     check_lines,
     check_tender,
 )
-from domain.roles import Role, require_role
+from domain.permissions import allowed, require
 from services import documents, ids
 from services.auth import CurrentUser
 from services.branch import this_branch_id
@@ -482,7 +482,7 @@ def _check_credit(
     account = read_account(session, patient.id)
     if account.balance + due <= limit:
         return None
-    if approver is not None and approver.role in (Role.MANAGER, Role.ADMIN):
+    if approver is not None and allowed(approver.role, "credit.allow"):
         log.info("credit limit of %s passed with %s's approval", patient.id, approver.username)
         return approver.id
     raise CreditLimitExceeded(
@@ -735,7 +735,7 @@ def reverse_payment(
     What it paid on invoices is owed again; an advance it made must still be unused. A
     manager reverses, or allows it with their PIN (`approver`); the audit keeps both."""
     allowed_by = approver or actor
-    require_role(allowed_by.role, Role.MANAGER, "Reversing a payment")
+    require(allowed_by.role, "payment.reverse")
     reason = " ".join(reason.split())
     if not reason:
         raise PaymentError("Say why the payment is reversed")
@@ -815,7 +815,7 @@ def set_credit_limit(
     db: Database, actor: CurrentUser, patient_id: uuid.UUID, limit: int | None, *, now: datetime
 ) -> Account:
     """A patient's own credit limit (paise; None: the branch's default) (manager)."""
-    require_role(actor.role, Role.MANAGER, "Changing a credit limit")
+    require(actor.role, "credit_limit.change")
     if limit is not None and limit < 0:
         raise PaymentError("A credit limit cannot be negative")
     if limit is not None:

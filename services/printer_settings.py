@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from db.engine import Database
 from db.models import AppSetting
 from domain.errors import BadInput
-from domain.roles import Role, require_role
+from domain.permissions import require
 from services.auth import CurrentUser
 from services.receipt_text import DEFAULT_WIDTH, RECEIPT_WIDTHS
 from services.uow import UnitOfWork
@@ -192,7 +192,7 @@ def save_printer_settings(
     db: Database, actor: CurrentUser, settings: PrinterSettings, *, now: datetime
 ) -> PrinterSettings:
     """Choose where receipts print (manager); audited."""
-    require_role(actor.role, Role.MANAGER, "Changing the receipt printer")
+    require(actor.role, "printer.change")
     result = validate_printer_settings(settings)
     with UnitOfWork(db, actor, now) as uow:
         session = uow.session

@@ -10,7 +10,7 @@ from decimal import Decimal
 from db import promotion_reports as queries
 from db.engine import Database
 from domain.money import round_half_up
-from domain.roles import Role, require_role
+from domain.permissions import require
 from services.auth import CurrentUser
 
 
@@ -69,7 +69,7 @@ class TopPatient:
 
 
 def _manager(actor: CurrentUser) -> None:
-    require_role(actor.role, Role.MANAGER, "Reading promotion reports")
+    require(actor.role, "promotion_reports.read")
 
 
 def campaign_effectiveness(db: Database, actor: CurrentUser) -> list[CampaignEffect]:

@@ -27,6 +27,7 @@ from db.models import (
 )
 from domain.active_hours import ActiveHours
 from domain.money import paise_to_decimal
+from domain.permissions import require
 from domain.promotion_rules import normalise_code
 from domain.promotion_spec import (
     PROMOTION_FIELDS,
@@ -36,7 +37,6 @@ from domain.promotion_spec import (
     validate_code,
     validate_promotion,
 )
-from domain.roles import Role, require_role
 from domain.usage_limits import reactivates
 from services import documents
 from services.auth import CurrentUser
@@ -143,10 +143,6 @@ class ApplicationsPage:
         return max(1, -(-self.total // self.limit))
 
 
-def _manager(actor: CurrentUser, action: str) -> None:
-    require_role(actor.role, Role.MANAGER, action)
-
-
 def _today(session: Session, now: datetime) -> date:
     branch = session.get_one(Branch, this_branch_id(session))
     return now.astimezone(ZoneInfo(branch.timezone)).date()
@@ -178,7 +174,7 @@ def _given(session: Session, column: Any) -> dict[Any, int]:
 
 def list_promotions(db: Database, actor: CurrentUser, *, now: datetime) -> list[PromotionRow]:
     """Every promotion with its status, uses against its limit and discount given."""
-    _manager(actor, "Managing promotions")
+    require(actor.role, "promotion.read")
     with db.session(write=False) as session:
         today = _today(session, now)
         given = _given(session, PromotionUsageLog.campaign_id)
@@ -229,7 +225,7 @@ def _code_row(code: PromoCode, promotion_code: str, given: int) -> CodeRow:
 
 def list_codes(db: Database, actor: CurrentUser) -> list[CodeRow]:
     """Every promo code with its status, uses, limits, hours and discount given."""
-    _manager(actor, "Managing promo codes")
+    require(actor.role, "promotion.read")
     with db.session(write=False) as session:
         given = _given(session, PromotionUsageLog.promo_code_id)
         rows = session.execute(
@@ -282,7 +278,7 @@ def _catalog(session: Session) -> tuple[set[str], set[str]]:
 
 def export_promotion(db: Database, actor: CurrentUser, campaign_code: str) -> dict[str, Any]:
     """A promotion as the JSON spec the dialog edits and `promo add` reads."""
-    _manager(actor, "Managing promotions")
+    require(actor.role, "promotion.read")
     with db.session(write=False) as session:
         p = _find_promotion(session, campaign_code)
         items, categories = _catalog(session)
@@ -337,7 +333,7 @@ def save_promotion(
 
     Raises SpecError (with the field to fix) for bad input, including a code that exists.
     """
-    _manager(actor, "Managing promotions")
+    require(actor.role, "promotion.manage")
     with UnitOfWork(db, actor, now) as uow:
         session = uow.session
         items, categories = _catalog(session)
@@ -416,7 +412,7 @@ def save_code(
 ) -> CodeRow:
     """Create a promo code (or change the one called `replacing`); SpecError for bad input,
     including a code that already exists (codes are unique in any case)."""
-    _manager(actor, "Managing promo codes")
+    require(actor.role, "promotion.manage")
     spec = validate_code(data)
     with UnitOfWork(db, actor, now) as uow:
         session = uow.session
@@ -472,7 +468,7 @@ def set_paused(
 ) -> str:
     """Pause or resume a promo code or a promotion (by its campaign code); returns a
     sentence. Without `kind`, a promo code of that name is meant before a promotion."""
-    _manager(actor, "Pausing promotions")
+    require(actor.role, "promotion.manage")
     with UnitOfWork(db, actor, now) as uow:
         session = uow.session
         code = None
@@ -511,7 +507,7 @@ def set_paused(
 
 def code_analytics(db: Database, actor: CurrentUser, text: str) -> CodeAnalytics:
     """Total uses, uses remaining, and uses / discount / unique patients per service."""
-    _manager(actor, "Reading promo code analytics")
+    require(actor.role, "promotion.read")
     with db.session(write=False) as session:
         code = _find_code(session, text)
         live = (PromotionUsageLog.promo_code_id == code.id) & PromotionUsageLog.reversed_at.is_(
@@ -557,7 +553,7 @@ def code_applications(
     db: Database, actor: CurrentUser, text: str, *, page: int = 1, limit: int = 20
 ) -> ApplicationsPage:
     """The patient + service + invoice + time + discount of each application, newest first."""
-    _manager(actor, "Reading promo code analytics")
+    require(actor.role, "promotion.read")
     if page < 1 or not 1 <= limit <= 500:
         raise PromotionError("Pages start at 1 and hold 1 to 500 applications.")
     with db.session(write=False) as session:

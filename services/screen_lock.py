@@ -8,7 +8,7 @@ from datetime import datetime
 from db.engine import Database
 from db.models import Branch
 from domain.errors import BadInput
-from domain.roles import Role, require_role
+from domain.permissions import require
 from domain.sign_in import idle_lock_problem
 from services.auth import CurrentUser
 from services.branch import this_branch_id
@@ -23,7 +23,7 @@ def idle_lock_minutes(db: Database) -> int:
 
 def save_idle_lock_minutes(db: Database, actor: CurrentUser, minutes: int, *, now: datetime) -> int:
     """Set the idle minutes (an admin's choice); refuses a value out of range by name."""
-    require_role(actor.role, Role.ADMIN, "Changing when the screen locks")
+    require(actor.role, "screen_lock.change")
     problem = idle_lock_problem(minutes)
     if problem is not None:
         raise BadInput(f"{problem}; {minutes} is not.")

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from db.engine import Database
 from db.models import User
-from domain.roles import Role, require_role
+from domain.permissions import require
+from domain.roles import Role
 from domain.staff import StaffRefused, check_admins_remain, validate_pin, validate_staff
 from services import documents
 from services.auth import CurrentUser, hash_pin
@@ -46,7 +47,7 @@ def list_staff(
     db: Database, actor: CurrentUser, *, include_retired: bool = False
 ) -> list[StaffRow]:
     """Everyone who can sign in here (admin), by name."""
-    require_role(actor.role, Role.ADMIN, "Managing staff")
+    require(actor.role, "staff.manage")
     with db.session(write=False) as session:
         query = select(User).order_by(User.full_name)
         if not include_retired:
@@ -84,7 +85,7 @@ def add_user(
     now: datetime,
 ) -> StaffRow:
     """Add a member of staff who signs in with `pin` (admin)."""
-    require_role(actor.role, Role.ADMIN, "Managing staff")
+    require(actor.role, "staff.manage")
     spec = validate_staff(username, full_name, role, max_discount, pin)
     with UnitOfWork(db, actor, now) as uow:
         session = uow.session
@@ -123,7 +124,7 @@ def update_user(
     now: datetime,
 ) -> StaffRow:
     """Change a member's name, role, discount limit or PIN (admin); what is None stays."""
-    require_role(actor.role, Role.ADMIN, "Managing staff")
+    require(actor.role, "staff.manage")
     with UnitOfWork(db, actor, now) as uow:
         session = uow.session
         user = _find(session, username)
@@ -165,7 +166,7 @@ def update_user(
 def retire_user(db: Database, actor: CurrentUser, username: str, *, now: datetime) -> StaffRow:
     """A member who has left can no longer sign in (admin); their name stays on what they
     did. Nobody retires themselves, and the last admin stays."""
-    require_role(actor.role, Role.ADMIN, "Managing staff")
+    require(actor.role, "staff.manage")
     with UnitOfWork(db, actor, now) as uow:
         session = uow.session
         user = _find(session, username)

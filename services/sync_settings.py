@@ -15,7 +15,7 @@ from db import outbox
 from db.engine import Database
 from db.models import AppSetting
 from domain.errors import BadInput, Refused
-from domain.roles import Role, require_role
+from domain.permissions import require
 from services.auth import CurrentUser
 from services.uow import UnitOfWork
 
@@ -98,7 +98,7 @@ def save_sync_settings(
 ) -> SyncSettings:
     """Save where the centre is (admin; audited, without the password). A `password` goes
     to the OS keyring; None keeps the one stored for these settings."""
-    require_role(actor.role, Role.ADMIN, "Changing the central connection")
+    require(actor.role, "sync.settings")
     result = validate_sync_settings(settings)
     # Imported here: the keyring finds its backend when first used, not at start-up.
     import keyring

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from db.engine import Database
 from db.models import Branch, CreditNote, InvoiceHeader, Payment, PaymentAllocation
 from domain.errors import BadInput
-from domain.roles import Role, require_role
+from domain.permissions import require
 from services.auth import CurrentUser
 from services.branch import this_branch_id
 
@@ -119,7 +119,7 @@ def _dues_raised(
 
 def takings(db: Database, actor: CurrentUser, start: date, end: date) -> Takings:
     """The branch's takings from `start` to `end`, both included (manager)."""
-    require_role(actor.role, Role.MANAGER, "Today's takings")
+    require(actor.role, "takings.read")
     if end < start:
         raise BadInput("The range ends before it starts; put the earlier date first")
     with db.session(write=False) as session:

@@ -66,7 +66,7 @@ from domain.errors import BadInput
 from domain.money import format_rupees, rupees_to_paise
 from domain.patients import NewPatient, PatientDetailsError, validate_new_patient
 from domain.payments import TenderLine
-from domain.roles import Role, has_role
+from domain.permissions import allowed
 from services import patients as patient_service
 from services import payments as payment_service
 from services.auth import CurrentUser
@@ -212,7 +212,7 @@ class PatientPageDialog(QDialog):
             f"Move another record of this person into this one ({MERGE_SHORTCUT})"
         )
         self.merge_button.clicked.connect(self.open_merge)
-        self.merge_button.setVisible(has_role(self._user.role, Role.MANAGER))
+        self.merge_button.setVisible(allowed(self._user.role, "patient.merge"))
         self.close_button = QPushButton("Close  (Esc)")
         self.close_button.setAutoDefault(False)
         self.close_button.clicked.connect(self.close_page)
@@ -520,9 +520,9 @@ class PatientPageDialog(QDialog):
         self.limit_button = QPushButton("Credit &limit...")
         self.limit_button.setToolTip(f"How much this patient may owe ({CREDIT_SHORTCUT})")
         self.limit_button.clicked.connect(self.open_credit_limit)
-        self.limit_button.setVisible(has_role(self._user.role, Role.MANAGER))
+        self.limit_button.setVisible(allowed(self._user.role, "credit_limit.change"))
         keys = f"{SETTLE_SHORTCUT} settles, {ADVANCE_SHORTCUT} takes an advance"
-        if has_role(self._user.role, Role.MANAGER):
+        if allowed(self._user.role, "credit_limit.change"):
             keys += f", {CREDIT_SHORTCUT} sets the credit limit"
         # Each inner tab has its own buttons and keys under its table.
         owing, self.dues_keys = self._pane(
@@ -563,7 +563,7 @@ class PatientPageDialog(QDialog):
         )
         self.reverse_button.setEnabled(False)
         self.reverse_button.clicked.connect(self.open_reverse)
-        approval = "" if has_role(self._user.role, Role.MANAGER) else " with a manager's PIN"
+        approval = "" if allowed(self._user.role, "payment.reverse") else " with a manager's PIN"
         self.payments_page, self.payments_keys = self._pane(
             "Payments",
             self.payments_table,
@@ -1005,7 +1005,7 @@ class PatientPageDialog(QDialog):
         account = self._account()
         if (
             account is None
-            or not has_role(self._user.role, Role.MANAGER)
+            or not allowed(self._user.role, "credit_limit.change")
             or self.limit_dialog is not None
         ):
             return None
@@ -1114,7 +1114,7 @@ class PatientPageDialog(QDialog):
         if not reason:
             self._say("The payment was not reversed. Say why it is reversed.", error=True)
             return
-        if has_role(self._user.role, Role.MANAGER):
+        if allowed(self._user.role, "payment.reverse"):
             self._run_reversal(entry, reason, None)
             return
         dialog = ask_manager_approval(

@@ -40,7 +40,7 @@ from desktop.widgets.form import restyle
 from desktop.workers import OpCounter
 from domain.money import format_rupees
 from domain.payments import Method
-from domain.roles import Role, has_role
+from domain.permissions import allowed
 from services.auth import CurrentUser, manager_approval
 from services.credit_notes import (
     CreditNoteDocument,
@@ -81,7 +81,7 @@ def refund_dialog(
     """The dialog for `start`'s invoice with the service calls bound: the live preview, and
     the credit note issued by `user` (a front-desk user with the manager named in it)."""
     number = start.form.invoice_number
-    needs_approval = not has_role(user.role, Role.MANAGER)
+    needs_approval = not allowed(user.role, "refund.approve")
 
     def preview(lines: list[tuple[int, int]], method: Method | None) -> CreditNotePreview:
         return preview_credit_note(db, number, lines, refund_method=method, now=clock())

@@ -33,7 +33,7 @@ from desktop.workers import BackgroundOp
 from domain.callbacks import CallbackSettings, Category
 from domain.log import ui as log
 from domain.opening_hours import WEEKDAY_NAMES, WEEKDAYS, DayHours, OpeningHours
-from domain.roles import Role, has_role
+from domain.permissions import allowed
 from services import callbacks as callback_service
 from services.auth import CurrentUser
 from services.callbacks import CallbackConfig
@@ -157,7 +157,7 @@ class CallbackSettingsPanel(QWidget):
         self._user = user
         self._clock = clock
         self._saved = callback_service.get_config(db)
-        self.can_edit = has_role(user.role, Role.MANAGER)
+        self.can_edit = allowed(user.role, "callback.settings")
         self._op: BackgroundOp[CallbackConfig] | None = None
 
         self.sla_boxes = {category: _hours_box(24 * 90) for category in Category}

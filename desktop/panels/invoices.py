@@ -40,7 +40,7 @@ from desktop.models.invoices_model import InvoicesModel
 from desktop.workers import OpCounter
 from domain.money import format_rupees
 from domain.payments import TenderLine
-from domain.roles import Role, has_role
+from domain.permissions import allowed
 from services.auth import CurrentUser
 from services.branch import BranchInfo
 from services.credit_notes import CreditNoteDocument
@@ -194,7 +194,7 @@ class InvoicesPanel(QWidget):
         self.refund_button.setToolTip("Refund lines of the chosen invoice by a credit note (F)")
         self.refund_button.clicked.connect(self.ask_for_refund)
         actions.addWidget(self.refund_button)
-        if has_role(user.role, Role.MANAGER):
+        if allowed(user.role, "invoice.cancel"):
             self.cancel_button = QPushButton("Cancel invoice...")
             self.cancel_button.setToolTip("Cancel the chosen invoice, with a reason (manager)")
             self.cancel_button.clicked.connect(self.ask_to_cancel)

@@ -31,7 +31,7 @@ from desktop.workers import BackgroundOp
 from domain.errors import BadInput
 from domain.money import rupees_to_paise
 from domain.payments import Method
-from domain.roles import Role, has_role
+from domain.permissions import allowed
 from services.auth import CurrentUser
 from services.payment_settings import (
     MethodSetting,
@@ -116,7 +116,7 @@ class PaymentSettingsPanel(QWidget):
         self._clock = clock
         self._zone = ZoneInfo(timezone)
         self._saved = payment_settings(db)
-        self.can_edit = has_role(user.role, Role.MANAGER)
+        self.can_edit = allowed(user.role, "payment_methods.change")
         self._op: BackgroundOp[PaymentSettings] | None = None
 
         heading = QLabel("Payments")

@@ -37,7 +37,7 @@ from desktop.widgets.form import FieldForm, SaveBar, restyle
 from desktop.workers import BackgroundOp
 from domain.errors import FrontdeskError
 from domain.log import ui as log
-from domain.roles import Role, has_role
+from domain.permissions import allowed
 from services import branch as branch_service
 from services import printer_settings as printer_service
 from services.auth import CurrentUser
@@ -93,7 +93,7 @@ class PrinterSettingsPanel(QWidget):
         self._pdf_folder = pdf_folder
         self._saved = printer_service.printer_settings(db)
         self._zone = ZoneInfo(branch_service.get_branch(db).details.timezone)
-        self.can_edit = has_role(user.role, Role.MANAGER)
+        self.can_edit = allowed(user.role, "printer.change")
         self._op: BackgroundOp[PrinterSettings] | None = None
         self._test_op: BackgroundOp[str] | None = None
 

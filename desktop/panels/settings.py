@@ -43,7 +43,7 @@ from domain.branch import BranchDetails, number_format_of
 from domain.fiscal import fiscal_year_label
 from domain.gst import STATE_CODES, state_label
 from domain.invoice_numbers import format_invoice_number, validate_series
-from domain.roles import Role, has_role
+from domain.permissions import allowed
 from services import branch as branch_service
 from services.auth import CurrentUser
 from services.branch import BranchInfo
@@ -111,7 +111,7 @@ class SettingsPanel(QWidget):
         self._user = user
         self._clock = clock
         self._saved = branch_info
-        self.can_edit = has_role(user.role, Role.MANAGER)
+        self.can_edit = allowed(user.role, "branch.change")
         self._op: BackgroundOp[BranchInfo] | None = None
 
         self.name_edit = QLineEdit()
@@ -244,17 +244,20 @@ class SettingsPanel(QWidget):
             "Printer": lambda: PrinterSettingsPanel(db, user, clock=clock),
         }
         # The ways of paying and the credit limit are a manager's to set.
-        if has_role(user.role, Role.MANAGER):
+        if allowed(user.role, "payment_methods.change"):
             self._later["Payments"] = lambda: PaymentSettingsPanel(
                 db, user, clock=clock, timezone=branch_info.details.timezone
             )
         # Who may sign in is the admins' business only: nobody else sees the tab.
-        if user.role is Role.ADMIN:
+        if allowed(user.role, "staff.manage"):
             self._later["Staff"] = lambda: StaffSettingsPanel(db, user, branch_info, clock=clock)
+        if allowed(user.role, "screen_lock.change"):
             self._later["Security"] = lambda: SecuritySettingsPanel(db, user, clock=clock)
+        if allowed(user.role, "backup.settings"):
             self._later["Backups"] = functools.partial(
                 self._backups_tab, db, user, clock, branch_info.details.timezone
             )
+        if allowed(user.role, "sync.settings"):
             self._later["Sync"] = functools.partial(self._sync_tab, db, user, clock)
         self._built: dict[str, QWidget] = {}
         self._placeholders: dict[str, QWidget] = {}

@@ -29,7 +29,7 @@ from domain.callbacks import (
     validate_window,
 )
 from domain.patients import PatientDetailsError, normalise_mobile
-from domain.roles import Role, require_role
+from domain.permissions import require
 from services import documents
 from services.auth import CurrentUser
 from services.callbacks.log import ActivityLog, request_document
@@ -91,7 +91,7 @@ def add_callback(
 ) -> CallbackRow:
     """Add a request to the queue (any signed-in user); its due time is the SLA of its
     category at `now`, counted in opening hours (or the start of the preferred window)."""
-    require_role(actor.role, Role.FRONT_DESK, "Adding a callback")
+    require(actor.role, "callback.work", "Adding a callback")
     try:
         notes = validate_note(new.notes)
         preferred_from, preferred_to = validate_window(new.preferred_from, new.preferred_to)
@@ -223,7 +223,7 @@ def assign(
     to_username: str | None = None,
 ) -> CallbackRow:
     """Assign a waiting request to a member of staff (to the actor by default)."""
-    require_role(actor.role, Role.FRONT_DESK, "Assigning a callback")
+    require(actor.role, "callback.work", "Assigning a callback")
     with _changing(db, actor, callback_id, now, recorded_at) as (uow, context, request):
         session = uow.session
         assignee = _user_id(session, to_username, actor)
@@ -242,7 +242,7 @@ def start_call(
     recorded_at: datetime | None = None,
 ) -> CallbackRow:
     """Mark an assigned request's call as under way."""
-    require_role(actor.role, Role.FRONT_DESK, "Starting a callback")
+    require(actor.role, "callback.work", "Starting a callback")
     with _changing(db, actor, callback_id, now, recorded_at) as (uow, context, request):
         session = uow.session
         _start(ActivityLog(session, request, actor), request, now, context.config.settings)
@@ -253,7 +253,7 @@ def take_call(
     db: Database, actor: CurrentUser, callback_id: uuid.UUID, *, now: datetime
 ) -> CallbackRow:
     """Assign a request to the actor (if it is not theirs yet) and start the call, at once."""
-    require_role(actor.role, Role.FRONT_DESK, "Calling back")
+    require(actor.role, "callback.work", "Calling back")
     with _changing(db, actor, callback_id, now) as (uow, context, request):
         session = uow.session
         _take(session, context, request, actor, now)
@@ -281,7 +281,7 @@ def call_next(db: Database, actor: CurrentUser, *, now: datetime) -> CallbackRow
 
     Skipped: requests assigned to someone else, calls under way, and requests rescheduled
     to (or waiting to retry at) a later time. None when nobody is waiting."""
-    require_role(actor.role, Role.FRONT_DESK, "Calling back")
+    require(actor.role, "callback.work", "Calling back")
     with UnitOfWork(db, actor, now) as uow:
         session = uow.session
         context = read_context(session)
@@ -308,7 +308,7 @@ def complete(
     outcome: str = "",
 ) -> CallbackRow:
     """Close a call under way as completed, with what was agreed."""
-    require_role(actor.role, Role.FRONT_DESK, "Completing a callback")
+    require(actor.role, "callback.work", "Completing a callback")
     note = _note(outcome, "outcome")
     with _changing(db, actor, callback_id, now, recorded_at) as (uow, context, request):
         session = uow.session
@@ -333,7 +333,7 @@ def no_answer(
 ) -> CallbackRow:
     """Count an unanswered call: back to the queue with a retry time, or, at the last
     allowed attempt, closed as unreachable."""
-    require_role(actor.role, Role.FRONT_DESK, "Recording a call")
+    require(actor.role, "callback.work", "Recording a call")
     text = _note(note, "note")
     with _changing(db, actor, callback_id, now, recorded_at) as (uow, context, request):
         session = uow.session
@@ -371,7 +371,7 @@ def reschedule(
 ) -> CallbackRow:
     """Move a request to a new time (within opening hours, in the future): it is due then,
     and "Call next" leaves it alone until then."""
-    require_role(actor.role, Role.FRONT_DESK, "Rescheduling a callback")
+    require(actor.role, "callback.work", "Rescheduling a callback")
     text = _note(note, "note")
     if to.tzinfo is None:
         raise CallbackInputError("to", "Give the new time with its time zone.")
@@ -410,7 +410,7 @@ def cancel(
     recorded_at: datetime | None = None,
 ) -> CallbackRow:
     """Cancel an open request; the reason is required and kept as its outcome."""
-    require_role(actor.role, Role.FRONT_DESK, "Cancelling a callback")
+    require(actor.role, "callback.work", "Cancelling a callback")
     text = _note(reason, "reason")
     if not text:
         raise CallbackInputError("reason", "Say why the callback is cancelled.")
@@ -430,7 +430,7 @@ def add_note(
     db: Database, actor: CurrentUser, callback_id: uuid.UUID, *, note: str, now: datetime
 ) -> CallbackRow:
     """Add a note to a request's log (open or closed)."""
-    require_role(actor.role, Role.FRONT_DESK, "Adding a note")
+    require(actor.role, "callback.work", "Adding a note")
     text = _note(note, "note")
     if not text:
         raise CallbackInputError("note", "Type the note first.")

@@ -28,7 +28,7 @@ from domain.callbacks import (
     priority_score,
     queue_key,
 )
-from domain.roles import Role, require_role
+from domain.permissions import require
 from services import ids
 from services.auth import CurrentUser
 from services.branch import this_branch_id
@@ -169,7 +169,7 @@ def open_rows(session: Session, context: Context, now: datetime) -> list[Callbac
 
 def queue(db: Database, actor: CurrentUser, *, now: datetime) -> QueueSnapshot:
     """The open requests, urgent first, then by due time, then by request time."""
-    require_role(actor.role, Role.FRONT_DESK, "Reading the callback queue")
+    require(actor.role, "callback.read")
     with db.session(write=False) as session:
         context = read_context(session)
         return QueueSnapshot(now, tuple(open_rows(session, context, now)))
@@ -178,7 +178,7 @@ def queue(db: Database, actor: CurrentUser, *, now: datetime) -> QueueSnapshot:
 def overdue_count(db: Database, actor: CurrentUser, *, now: datetime) -> int:
     """How many open requests of this branch are past their due time at `now` (the queue's
     Overdue filter: open, due before `now`), counted by the database."""
-    require_role(actor.role, Role.FRONT_DESK, "Reading the callback queue")
+    require(actor.role, "callback.read")
     with db.session(write=False) as session:
         query = select(func.count(CallbackRequest.id)).where(
             CallbackRequest.retired_at.is_(None),
@@ -209,7 +209,7 @@ def get_callback(
     db: Database, actor: CurrentUser, callback_id: uuid.UUID, *, now: datetime
 ) -> CallbackDetail:
     """One request (open or closed) with its activity log, oldest entry first."""
-    require_role(actor.role, Role.FRONT_DESK, "Reading a callback")
+    require(actor.role, "callback.read")
     with db.session(write=False) as session:
         context = read_context(session)
         request_by_id(session, callback_id)

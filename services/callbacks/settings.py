@@ -24,7 +24,7 @@ from domain.opening_hours import (
     hours_to_json,
     validate_opening_hours,
 )
-from domain.roles import Role, require_role
+from domain.permissions import require
 from services.auth import CurrentUser
 from services.branch import this_branch_id
 from services.callbacks.records import CallbackConfig, CallbackInputError, Context
@@ -93,7 +93,7 @@ def update_config(
     """Save the SLAs, attempts, retry delay and opening hours (manager); audited.
 
     Requests already in the queue keep their due times; new ones use the new settings."""
-    require_role(actor.role, Role.MANAGER, "Changing the callback settings and opening hours")
+    require(actor.role, "callback.settings")
     try:
         clean = validate_settings(settings)
         clean_hours = validate_opening_hours(hours)
