@@ -20,3 +20,12 @@ class BadInput(FrontdeskError, ValueError):
 
 class Refused(FrontdeskError):
     """A well-formed request that the rules, the role or the state of things refuse."""
+
+
+class FieldError(BadInput):
+    """A value that breaks its rule; `field` names the input to fix (a form shows the
+    sentence beside it, the CLI names the option that sets it)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field

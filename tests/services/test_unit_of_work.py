@@ -34,6 +34,7 @@ from services import (
     branch,
     callbacks,
     catalog,
+    channel_settings,
     counter_sessions,
     credit_notes,
     history_import,
@@ -261,6 +262,22 @@ WRITES: dict[str, tuple[Any, Any, str | tuple[str, ...] | None, int]] = {
             SyncSettings("centre", 5432, "chain", "chain_ind"),
             password=None,
             now=NOW,
+        ),
+        None,
+        0,
+    ),
+    "channel_settings.save_channel": (
+        nothing,
+        lambda d, _: channel_settings.save_channel(
+            d.db, d.manager, "preview", channel_settings.PreviewSettings(str(d.folder)), now=NOW
+        ),
+        None,
+        0,
+    ),
+    "channel_settings.save_sending_rules": (
+        nothing,
+        lambda d, _: channel_settings.save_sending_rules(
+            d.db, d.manager, channel_settings.SendingRules(cap_messages=3), now=NOW
         ),
         None,
         0,
