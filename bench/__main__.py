@@ -23,6 +23,7 @@ BENCHMARKS: list[tuple[str, str]] = [
     ("type-ahead", "bench.counter:bench_typeahead"),
     ("callback-queue", "bench.callbacks:bench_callback_queue"),
     ("history-import", "bench.history_import:bench_history_import"),
+    ("import-beside-counter", "bench.history_import:bench_import_beside_counter"),
     ("dashboard", "bench.dashboard:bench_dashboard_refresh"),
     ("panel-stall", "bench.panel_stall:bench_panel_stall"),
     ("sync-push", "bench.sync_push:bench_push_10k"),

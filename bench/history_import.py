@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import random
+import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -89,3 +90,65 @@ def bench_history_import() -> BenchResult:
         f"invoices, {result.patients_added:,} new patients; a second run {second:.1f} s",
         broken="" if again.invoices_skipped == result.invoices_added else "second run added rows",
     )
+
+
+def _import_worker(path: Path, source: Path) -> None:
+    """The importing desk (a process of its own): import `source` into `path`."""
+    from services import auth
+    from services.history_import import import_transactions
+    from services.setup import open_branch_database
+
+    db = open_branch_database(path, now=NOW)
+    import_transactions(db, auth.sign_in(db, "meera", "2222"), source, now=NOW)
+    db.close()
+
+
+def bench_import_beside_counter() -> BenchResult:
+    """A desk saves invoices one after another while another imports 100,000 lines (issue
+    #13 item 4): the figure is the longest save; a save refused as busy breaks the bench."""
+    import subprocess
+
+    from sqlalchemy import select
+
+    from bench.counter import _demo
+    from db.engine import DatabaseBusy
+    from db.models import CatalogItem, Patient
+    from services import auth, invoicing
+    from services.setup import open_branch_database
+
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder)
+        path, source = _demo(base), base / "history.csv"
+        write_history(source, LINES)
+        db = open_branch_database(path, now=NOW)
+        desk = auth.sign_in(db, "priya", "1111")
+        with db.session(write=False) as session:
+            ids = dict(session.execute(select(CatalogItem.code, CatalogItem.id)).all())
+            patient = session.scalars(select(Patient.id)).first()
+        request = invoicing.CartRequest(patient, (invoicing.CartItem(ids["CONSULT"]),))
+        importer = subprocess.Popen(
+            [sys.executable, "-m", "bench.history_import", str(path), str(source)]
+        )
+        saves: list[float] = []
+        refused = 0
+        while importer.poll() is None:
+            began = time.perf_counter()
+            try:
+                invoicing.save_invoice(db, desk, request, now=NOW)
+            except DatabaseBusy:
+                refused += 1
+            saves.append((time.perf_counter() - began) * 1000)
+            time.sleep(0.05)
+        db.close()
+    return BenchResult(
+        f"a counter save beside a {LINES:,}-line import: longest",
+        max(saves),
+        2_000.0,
+        "ms",
+        f"{len(saves)} saves during the import, median {sorted(saves)[len(saves) // 2]:.0f} ms",
+        broken=f"{refused} saves refused as busy" if refused else "",
+    )
+
+
+if __name__ == "__main__":
+    _import_worker(Path(sys.argv[1]), Path(sys.argv[2]))

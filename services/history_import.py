@@ -2,11 +2,18 @@
 
 The file is a CSV with one row per invoice line (COLUMNS, amounts in rupees). It is read and
 checked in full before anything is written: a bad row stops the import with its file line
-and the reason, and nothing is written. Then one write transaction adds the invoices
-(`is_history`, their old numbers, outside the branch's own series: `series` and
-`sequence_no` NULL and `invoice_sequences` untouched), their lines, the patients and
-(inactive) catalog items not on record yet, and one audit entry. An invoice number already
-imported as history is skipped, so importing the same file twice adds nothing.
+and the reason, and nothing is written. The rows to add (the invoices, `is_history`, with
+their old numbers outside the branch's own series: `series` and `sequence_no` NULL and
+`invoice_sequences` untouched; their lines; the patients and (inactive) catalog items not on
+record yet) are then staged, a chunk at a time, in TEMP tables of the import's own
+connection: SQLite keeps those apart from the clinic's file, so staging takes no write lock
+and the counter saves meanwhile (issue #13 item 4: a 601,000-line import held the lock for
+53 s and counter saves failed). Last, one write transaction publishes them with
+INSERT ... SELECT (SQLite's own loop, in key order) and one audit entry: all or nothing
+still. What changed while the file was staged is checked inside that transaction: a patient
+the counter registered meanwhile is used, not added twice; an invoice number or item code
+added meanwhile refuses the import with a sentence. An invoice number already imported as
+history is skipped, so importing the same file twice adds nothing.
 
 A clinic's history runs to a million lines, so rows are checked in plain Python and written
 as chunked INSERTs (no ORM object per row). New patients fire the FTS5 triggers like any
@@ -30,7 +37,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import Column, Connection, MetaData, Table, insert, select
 from sqlalchemy.orm import Session
 
 from db.engine import Database
@@ -122,10 +129,18 @@ def import_transactions(
     branch = get_branch(db)
     today = now.astimezone(ZoneInfo(branch.details.timezone)).date()
     parsed = _read(source, today, progress)
-    with UnitOfWork(db, actor, now) as uow:
-        result = _write(uow, actor, branch, parsed, source.name, now, progress)
-        uow.commit()
-        return result
+    with db.session(write=False) as session:
+        plan = _plan(session, branch, parsed, now)
+    # One connection: its TEMP tables hold the staged rows until they are published.
+    with db.engine.connect() as connection:
+        stage = _Stage(connection)
+        _stage_rows(stage, actor, branch, parsed, plan, now, progress)
+        with UnitOfWork(db, actor, now, connection=connection) as uow:
+            result = _publish(uow, stage, branch, plan, source.name)
+            uow.commit()
+    if progress is not None:
+        progress(2 * parsed.physical_lines, 2 * parsed.physical_lines)
+    return result
 
 
 # ----------------------------------------------------------------------------- reading
@@ -519,14 +534,9 @@ def _invoices_to_add(
     return added, skipped
 
 
-def _patients(
-    session: Session, invoices: list[_Invoice]
-) -> tuple[dict[tuple[str, str], uuid.UUID], list[tuple[uuid.UUID, str, str]]]:
-    """Each invoice's patient by (mobile, name key): the oldest active patient with that
-    mobile and name, else a new one (family members may share a mobile). Returns the ids
-    and the new patients as (id, name, mobile)."""
+def _registered(session: Session, mobiles: list[str]) -> dict[tuple[str, str], uuid.UUID]:
+    """The oldest active patient with each (mobile, name key) among `mobiles`."""
     known: dict[tuple[str, str], uuid.UUID] = {}
-    mobiles = sorted({invoice.mobile for invoice in invoices})
     for chunk in _chunks(mobiles, LOOKUP_CHUNK):
         rows = session.execute(
             select(Patient.id, Patient.mobile, Patient.name)
@@ -535,6 +545,16 @@ def _patients(
         )
         for patient_id, mobile, name in rows:
             known.setdefault((mobile, _name_key(name)), patient_id)
+    return known
+
+
+def _patients(
+    session: Session, invoices: list[_Invoice]
+) -> tuple[dict[tuple[str, str], uuid.UUID], list[tuple[uuid.UUID, str, str]]]:
+    """Each invoice's patient by (mobile, name key): the oldest active patient with that
+    mobile and name, else a new one (family members may share a mobile). Returns the ids
+    and the new patients as (id, name, mobile)."""
+    known = _registered(session, sorted({invoice.mobile for invoice in invoices}))
     new: list[tuple[uuid.UUID, str, str]] = []
     for invoice in invoices:
         key = (invoice.mobile, _name_key(invoice.name))
@@ -544,46 +564,28 @@ def _patients(
     return known, new
 
 
-def _insert_patients(
-    uow: UnitOfWork,
-    branch_id: uuid.UUID,
-    patients: list[tuple[uuid.UUID, str, str]],
-    now: datetime,
-) -> None:
-    """Add the new patients, and queue each for the centre with the document `add_patient`
-    queues (nothing but a name and a mobile is known of them: no consents)."""
-    session = uow.session
-    for chunk in _chunks(patients, INSERT_CHUNK):
-        session.connection().execute(
-            insert(Patient),
-            [
-                {
-                    "id": patient_id,
-                    "branch_id": branch_id,
-                    "name": name,
-                    "mobile": mobile,
-                    "email": None,
-                    "birth_date": None,
-                    "gender": None,
-                    "consent_sms": False,
-                    "consent_email": False,
-                    "consent_whatsapp": False,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for patient_id, name, mobile in chunk
-            ],
-        )
-        uow.outbox_many(
-            [
-                (
-                    documents.PATIENT,
-                    patient_id,
-                    documents.patient_fields_json(patient_id, branch_id, name, mobile),
-                )
-                for patient_id, name, mobile in chunk
-            ]
-        )
+def _patient_rows(
+    branch_id: uuid.UUID, patients: list[tuple[uuid.UUID, str, str]], now: datetime
+) -> list[dict[str, Any]]:
+    """The new patients' rows: nothing but a name and a mobile is known of them (no
+    consents)."""
+    return [
+        {
+            "id": patient_id,
+            "branch_id": branch_id,
+            "name": name,
+            "mobile": mobile,
+            "email": None,
+            "birth_date": None,
+            "gender": None,
+            "consent_sms": False,
+            "consent_email": False,
+            "consent_whatsapp": False,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for patient_id, name, mobile in patients
+    ]
 
 
 def _catalog(
@@ -637,11 +639,10 @@ def _catalog(
 
 
 @contextmanager
-def _big_page_cache(session: Session) -> Iterator[None]:
+def _big_page_cache(connection: Connection) -> Iterator[None]:
     """A page cache large enough for the indexes being filled, for this transaction only:
     with SQLite's default 2 MB, inserts at random places of the UUID indexes keep reading
     and spilling pages, and a million lines took half as long again."""
-    connection = session.connection()
     before = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
     connection.exec_driver_sql(f"PRAGMA cache_size={-IMPORT_CACHE_KIB}")
     try:
@@ -693,80 +694,96 @@ def _discount_percent(discount: int, gross: int) -> Decimal:
     return (Decimal(discount * 100) / gross).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def _write(
-    uow: UnitOfWork,
-    actor: CurrentUser,
-    branch: BranchInfo,
-    parsed: _Parsed,
-    source_name: str,
-    now: datetime,
-    progress: Progress | None,
-) -> ImportResult:
-    session = uow.session
+@dataclass
+class _Plan:
+    """What the file adds, worked out from a read of the database before staging."""
+
+    invoices: list[_Invoice]
+    skipped: int
+    patient_ids: dict[tuple[str, str], uuid.UUID]
+    new_patients: list[tuple[uuid.UUID, str, str]]
+    catalog: dict[str, dict[str, Any]]
+    new_items: list[dict[str, Any]]
+
+
+def _plan(session: Session, branch: BranchInfo, parsed: _Parsed, now: datetime) -> _Plan:
     invoices, skipped = _invoices_to_add(session, branch, parsed.invoices.values())
     patient_ids, new_patients = _patients(session, invoices)
     catalog, new_items = _catalog(session, parsed.rows, invoices, now)
-    with _big_page_cache(session):
-        if new_items:
-            session.connection().execute(insert(CatalogItem), new_items)
-        _insert_patients(uow, branch.id, new_patients, now)
-        lines_total = sum(len(invoice.lines) for invoice in invoices)
-        written = _write_invoices(
-            session,
-            actor,
-            branch,
-            parsed,
-            invoices,
-            patient_ids,
-            catalog,
-            now,
-            progress,
-            lines_total,
-        )
-    result = ImportResult(
-        invoices_added=len(invoices),
-        lines_added=written,
-        patients_added=len(new_patients),
-        items_added=len(new_items),
-        invoices_skipped=skipped,
-    )
-    if invoices:
-        uow.audit(
-            "history.import",
-            "invoice_header",
-            details={"file": source_name, **asdict(result)},
-            branch_id=branch.id,
-        )
-    if progress is not None:
-        progress(2 * parsed.physical_lines, 2 * parsed.physical_lines)
-    return result
+    return _Plan(invoices, skipped, patient_ids, new_patients, catalog, new_items)
 
 
-def _write_invoices(
-    session: Session,
+class _Stage:
+    """TEMP tables on one connection, shaped as the tables they are published into (the
+    columns the import fills, with the same types)."""
+
+    MODELS = (CatalogItem, Patient, InvoiceHeader, InvoiceLineItem)
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.tables: dict[str, Table] = {}
+        self._metadata = MetaData()
+
+    def add(self, model: Any, rows: list[dict[str, Any]]) -> None:
+        """Stage `rows` for `model`'s table in a short transaction of their own (on TEMP
+        tables only: the clinic's file stays unlocked)."""
+        if not rows:
+            return
+        source: Table = model.__table__
+        with self.connection.begin():
+            table = self.tables.get(source.name)
+            if table is None:
+                keys = set(rows[0])
+                table = Table(
+                    f"stage_{source.name}",
+                    self._metadata,
+                    *(Column(c.name, c.type) for c in source.columns if c.name in keys),
+                    prefixes=["TEMPORARY"],
+                )
+                table.create(self.connection)
+                self.tables[source.name] = table
+            self.connection.execute(insert(table), rows)
+
+    def table(self, model: Any) -> Table | None:
+        return self.tables.get(model.__table__.name)
+
+    def publish(self, connection: Connection, model: Any) -> None:
+        """Copy the staged rows into the model's table in key order (the indexes fill
+        page by page rather than at random places)."""
+        table = self.table(model)
+        if table is None:
+            return
+        names = ", ".join(f'"{column.name}"' for column in table.columns)
+        connection.exec_driver_sql(
+            f'INSERT INTO main."{model.__table__.name}" ({names}) '
+            f'SELECT {names} FROM temp."{table.name}" ORDER BY id'
+        )
+
+
+def _stage_rows(
+    stage: _Stage,
     actor: CurrentUser,
     branch: BranchInfo,
     parsed: _Parsed,
-    invoices: list[_Invoice],
-    patient_ids: dict[tuple[str, str], uuid.UUID],
-    catalog: dict[str, dict[str, Any]],
+    plan: _Plan,
     now: datetime,
     progress: Progress | None,
-    lines_total: int,
-) -> int:
-    """Insert the headers and lines, a chunk of invoices at a time; returns the lines written."""
+) -> None:
+    """Stage the new items and patients, then the invoices and their lines, a chunk of
+    invoices at a time."""
+    stage.add(CatalogItem, plan.new_items)
+    for some in _chunks(plan.new_patients, INSERT_CHUNK):
+        stage.add(Patient, _patient_rows(branch.id, some, now))
     start_month = branch.details.fiscal_year_start_month
     years: dict[date, str] = {}
+    lines_total = sum(len(invoice.lines) for invoice in plan.invoices)
     written = 0
-    # Core executemany on the connection: the ORM's bulk insert splits a batch wherever the
-    # NULL columns change (discount_type), into thousands of small statements.
-    connection = session.connection()
-    for chunk in _chunks(invoices, INVOICE_CHUNK):
+    for chunk in _chunks(plan.invoices, INVOICE_CHUNK):
         headers: list[dict[str, Any]] = []
         lines: list[dict[str, Any]] = []
         for invoice in chunk:
             invoice_id = uuid.uuid4()
-            mine = _line_rows(invoice_id, invoice, parsed.rows, catalog)
+            mine = _line_rows(invoice_id, invoice, parsed.rows, plan.catalog)
             lines.extend(mine)
             day = invoice.invoice_date
             year = years.get(day)
@@ -783,7 +800,7 @@ def _write_invoices(
                     "fiscal_year": year,
                     "sequence_no": None,
                     "invoice_date": day,
-                    "patient_id": patient_ids[(invoice.mobile, _name_key(invoice.name))],
+                    "patient_id": plan.patient_ids[(invoice.mobile, _name_key(invoice.name))],
                     "created_by": actor.id,
                     "created_at": now,
                     "status": "issued",
@@ -801,10 +818,87 @@ def _write_invoices(
                     "total_cost": sum(line["quantity"] * line["unit_cost"] for line in mine),
                 }
             )
-        connection.execute(insert(InvoiceHeader), headers)
-        connection.execute(insert(InvoiceLineItem), lines)
+        stage.add(InvoiceHeader, headers)
+        stage.add(InvoiceLineItem, lines)
         written += len(lines)
         if progress is not None:
             total = parsed.physical_lines
             progress(total + total * written // max(lines_total, 1), 2 * total)
-    return written
+
+
+class ChangedMeanwhile(HistoryImportError):
+    """An invoice number or item code of the file was added while the file was staged."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, 0)
+
+
+def _recheck(
+    session: Session, stage: _Stage, branch: BranchInfo, plan: _Plan
+) -> list[tuple[uuid.UUID, str, str]]:
+    """Inside the write lock, what changed since the plan was read: a patient registered
+    meanwhile with a staged patient's mobile and name is used instead of a second one; an
+    invoice number or item code added meanwhile refuses the import. Returns the new
+    patients that are still new."""
+    taken = _existing_numbers(session, branch.id, [invoice.number for invoice in plan.invoices])
+    if taken:
+        raise ChangedMeanwhile(
+            f"Invoice {min(taken)} was added while the file was being imported, so nothing "
+            "was written. Import the file again: what is already there is skipped."
+        )
+    for codes in _chunks([item["code"] for item in plan.new_items], LOOKUP_CHUNK):
+        code = session.scalar(select(CatalogItem.code).where(CatalogItem.code.in_(codes)))
+        if code is not None:
+            raise ChangedMeanwhile(
+                f"Item {code} was added to the catalog while the file was being imported, "
+                "so nothing was written. Import the file again."
+            )
+    staged = {(mobile, _name_key(name)): pid for pid, name, mobile in plan.new_patients}
+    registered = _registered(session, sorted({mobile for mobile, _key in staged}))
+    replaced = {staged[key]: registered[key] for key in staged.keys() & registered.keys()}
+    patients, headers = stage.table(Patient), stage.table(InvoiceHeader)
+    for staged_id, patient_id in replaced.items():
+        assert patients is not None and headers is not None  # staged with their invoices
+        session.execute(
+            headers.update().where(headers.c.patient_id == staged_id), {"patient_id": patient_id}
+        )
+        session.execute(patients.delete().where(patients.c.id == staged_id))
+    return [patient for patient in plan.new_patients if patient[0] not in replaced]
+
+
+def _publish(
+    uow: UnitOfWork, stage: _Stage, branch: BranchInfo, plan: _Plan, source_name: str
+) -> ImportResult:
+    """Copy the staged rows into the clinic's tables, queue the new patients for the centre
+    (with the document `add_patient` queues) and audit the import."""
+    session = uow.session
+    new_patients = _recheck(session, stage, branch, plan)
+    connection = session.connection()
+    with _big_page_cache(connection):
+        for model in _Stage.MODELS:
+            stage.publish(connection, model)
+    uow.outbox_many(
+        [
+            (
+                documents.PATIENT,
+                patient_id,
+                documents.patient_fields_json(patient_id, branch.id, name, mobile),
+            )
+            for patient_id, name, mobile in new_patients
+        ]
+    )
+    result = ImportResult(
+        invoices_added=len(plan.invoices),
+        lines_added=sum(len(invoice.lines) for invoice in plan.invoices),
+        patients_added=len(new_patients),
+        items_added=len(plan.new_items),
+        invoices_skipped=plan.skipped,
+    )
+    if plan.invoices:
+        uow.audit(
+            "history.import",
+            "invoice_header",
+            details={"file": source_name, **asdict(result)},
+            branch_id=branch.id,
+        )
+    return result

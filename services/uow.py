@@ -26,7 +26,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from db.engine import Database, json_dumps, json_loads
@@ -48,6 +48,10 @@ class UnitOfWork:
     `actor` is None only while a database is being set up (there is nobody to sign in yet);
     `branch_id` then names the branch the audit entries belong to.
 
+    `connection`, when given, is the one to write on (a history import publishes the rows
+    it staged in that connection's TEMP tables); it is then used as a desk's write session
+    would be: BEGIN IMMEDIATE, in the write queue.
+
     `recorded_at` is the real clock when `now` is not (an admin dating a record otherwise,
     issue #13): the audit entries then carry the real time, and the date given in their
     details as "dated". The documents themselves are written at `now`.
@@ -63,10 +67,12 @@ class UnitOfWork:
         *,
         branch_id: uuid.UUID | None = None,
         recorded_at: datetime | None = None,
+        connection: Connection | None = None,
     ) -> None:
         if now.tzinfo is None or (recorded_at is not None and recorded_at.tzinfo is None):
             raise ValueError("A unit of work needs an aware instant.")
         self._recorded_at = recorded_at
+        self._connection = connection
         self._db = db
         self.actor = actor
         self.now = now
@@ -77,7 +83,13 @@ class UnitOfWork:
         self._committed = False
 
     def __enter__(self) -> UnitOfWork:
-        self.session = self._db.session(write=True)
+        if self._connection is None:
+            self.session = self._db.session(write=True)
+        else:
+            bind = self._connection.execution_options(
+                sqlite_begin="IMMEDIATE", write_queue=self._db.write_queue
+            )
+            self.session = Session(bind=bind, expire_on_commit=False)
         self._transaction = self.session.begin()
         return self
 

@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from db.models import (
     AuditLog,
@@ -17,10 +17,11 @@ from db.models import (
 )
 from domain.fiscal import fiscal_year_label
 from domain.invoice_numbers import DEFAULT_FORMAT, format_invoice_number
+from domain.patients import NewPatient
 from domain.roles import PermissionDenied
 from services import auth, invoicing, patients
 from services.history_import import COLUMNS, HistoryImportError, ImportResult, import_transactions
-from tests.services.conftest import NOW
+from tests.services.conftest import NOW, TODAY
 from tests.services.invoice_helpers import cart
 
 HEADER = ",".join(COLUMNS)
@@ -409,3 +410,86 @@ def test_a_progress_callback_that_raises_cancels_the_import(demo_db, manager, tm
             progress=cancel,
         )
     assert table_counts(demo_db) == before
+
+
+# -- staging, then publishing (issue #13 item 4) -------------------------------------------
+
+
+def other_desk(db, busy_timeout_ms=300):
+    """Another desk on the same file that gives up after `busy_timeout_ms` of waiting."""
+    from tests.db.test_sqlite_engine import _second_database
+
+    return _second_database(db.path, busy_timeout_ms)
+
+
+def many_rows(count, prefix="OLD"):
+    return HEADER + "\n" + "\n".join(
+        f"{prefix}-{n // 2},2024-03-30,60000{n // 10:05d},Person {n // 10},CONSULT,Consult,1,500,0,0"
+        for n in range(count)
+    ) + "\n"  # fmt: skip
+
+
+def while_staging(action):
+    """A progress callback that runs `action` once, while rows are being staged."""
+    done_once = []
+
+    def progress(done, total):
+        if total // 2 < done < total and not done_once:
+            done_once.append(action())
+
+    return progress, done_once
+
+
+def test_the_counter_saves_while_an_import_is_being_staged(demo_db, manager, tmp_path):
+    desk = other_desk(demo_db)
+    priya = auth.sign_in(desk, "priya", "1111")
+    try:
+        progress, saved = while_staging(
+            lambda: invoicing.save_invoice(desk, priya, cart(desk, "CONSULT"), now=NOW)
+        )
+        result = import_transactions(
+            demo_db, manager, write(tmp_path, many_rows(12_000)), now=NOW, progress=progress
+        )
+    finally:
+        desk.close()
+
+    # The save went through in 300 ms at most although the import was not done.
+    assert len(saved) == 1 and saved[0].invoice_number
+    assert result.invoices_added == 6_000
+    assert history(demo_db, "OLD-5999")[0].is_history
+
+
+def test_a_patient_registered_meanwhile_is_not_added_twice(demo_db, manager, tmp_path):
+    progress, registered = while_staging(
+        lambda: patients.add_patient(
+            demo_db, manager, NewPatient(name="Person 7", mobile="6000000007"), now=NOW, today=TODAY
+        )
+    )
+    result = import_transactions(
+        demo_db, manager, write(tmp_path, many_rows(12_000)), now=NOW, progress=progress
+    )
+
+    assert len(registered) == 1 and result.patients_added == 1_199
+    with demo_db.session(write=False) as session:
+        ids = session.scalars(select(Patient.id).where(Patient.mobile == "6000000007")).all()
+        assert ids == [registered[0].id]
+        assert history(demo_db, "OLD-35")[0].patient_id == registered[0].id
+        queued = session.scalars(
+            select(SyncOutbox.doc_id).where(SyncOutbox.doc_type == "patient")
+        ).all()
+        assert queued.count(registered[0].id) == 1
+
+
+def test_an_invoice_number_imported_meanwhile_refuses_the_whole_import(demo_db, manager, tmp_path):
+    other = write(tmp_path, many_rows(2, prefix="OLD"), name="other.csv")  # OLD-0
+    progress, _ = while_staging(lambda: import_transactions(demo_db, manager, other, now=NOW))
+    source = write(tmp_path, many_rows(12_000))
+
+    with pytest.raises(HistoryImportError, match="OLD-0 was added while the file was being"):
+        import_transactions(demo_db, manager, source, now=NOW, progress=progress)
+
+    with demo_db.session(write=False) as session:
+        history_count = session.scalar(
+            select(func.count()).select_from(InvoiceHeader).where(InvoiceHeader.is_history)
+        )
+    assert history_count == 1  # the other file's OLD-0 only
