@@ -65,8 +65,8 @@ PERMISSIONS: dict[str, Permission] = {
     # Reports
     "dashboard.read": Permission(MANAGER, "Reading the dashboard"),
     "promotion_reports.read": Permission(MANAGER, "Reading promotion reports"),
-    "takings.read": Permission(MANAGER, "Today's takings"),
-    "gst.read": Permission(MANAGER, "The GST summary"),
+    "takings.read": Permission(MANAGER, "Reading the takings"),
+    "gst.read": Permission(MANAGER, "Reading the GST summary"),
     # Settings
     "settings.open": Permission(MANAGER, "Opening Settings"),
     "branch.change": Permission(MANAGER, "Changing the branch's details"),

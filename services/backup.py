@@ -452,7 +452,9 @@ def restore(current: Path, path: Path, *, now: datetime) -> Path:
 def audit_restore(
     db: Database, actor: CurrentUser, source: Path, aside: Path, *, now: datetime
 ) -> None:
-    """Record the restore in the restored database's own audit log."""
+    """Record the restore in the restored database's own audit log (an admin's: the
+    command and Settings > Backups let no one else restore a database that opens)."""
+    require(actor.role, "backup.restore")
     with UnitOfWork(db, actor, now) as uow:
         uow.audit(
             "backup.restore", "branch", actor.branch_id, {"from": str(source), "kept": str(aside)}
