@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from db.engine import Database
 from db.models import Branch, CreditNote, InvoiceHeader, Payment, PaymentAllocation
@@ -173,10 +173,14 @@ def takings(db: Database, actor: CurrentUser, start: date, end: date) -> Takings
             PaymentAllocation.created_at >= first,
             PaymentAllocation.created_at < after,
         )
+        # A reversal counts with what it reverses (its rows are the negative of those).
+        reversed_ = aliased(Payment)
+        kind = func.coalesce(reversed_.kind, Payment.kind)
         settled = session.scalar(
             select(func.coalesce(func.sum(PaymentAllocation.amount), 0))
             .join(Payment, Payment.id == PaymentAllocation.payment_id)
-            .where(*allocated, Payment.kind == "settlement")
+            .outerjoin(reversed_, reversed_.id == Payment.reverses_id)
+            .where(*allocated, kind == "settlement")
         )
         advances_used = session.scalar(
             select(func.coalesce(func.sum(PaymentAllocation.amount), 0)).where(
@@ -184,9 +188,9 @@ def takings(db: Database, actor: CurrentUser, start: date, end: date) -> Takings
             )
         )
         advances_taken = session.scalar(
-            select(func.coalesce(func.sum(Payment.amount), 0)).where(
-                *in_time, Payment.kind == "advance"
-            )
+            select(func.coalesce(func.sum(Payment.amount), 0))
+            .outerjoin(reversed_, reversed_.id == Payment.reverses_id)
+            .where(*in_time, kind == "advance")
         )
         issued = by_status.get("issued", (0, 0))
         return Takings(

@@ -2,6 +2,7 @@
 SQLite file with the demo clinic."""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -9,7 +10,7 @@ from sqlalchemy import func, select
 from db.models import AuditLog, InvoiceHeader, Payment, PaymentAllocation, SyncOutbox
 from domain.payments import Method, PaymentError, TenderLine
 from domain.roles import PermissionDenied
-from services import auth, counter_sessions, invoicing, payments
+from services import auth, counter_sessions, invoicing, payments, takings
 from services.invoicing import CartItem, CartRequest, InvoiceError
 from services.patients import walk_in_patient
 from services.payment_settings import PaymentSettings, payment_settings, save_payment_settings
@@ -399,3 +400,25 @@ def test_a_refund_or_a_reversal_cannot_itself_be_reversed(demo_db, desk, manager
     reversal = payments.reverse_payment(demo_db, manager, receipt.payment_ids[0], "typo", now=NOW)
     with pytest.raises(PaymentError, match="Only money taken"):
         payments.reverse_payment(demo_db, manager, reversal.reversal_id, "undo", now=NOW)
+
+
+def test_takings_net_a_reversed_settlement_and_a_reversed_advance(demo_db, desk, manager, drawer):
+    patient = a_patient(demo_db)
+    invoicing.save_invoice(demo_db, desk, cart(demo_db, "MEDIFACIAL", patient=patient), now=NOW)
+    day = NOW.astimezone(ZoneInfo("Asia/Kolkata")).date()
+    before = takings.takings(demo_db, manager, day, day)
+    settled = payments.settle_dues(demo_db, desk, patient, [upi(100_000)], now=NOW)
+    advance = payments.take_advance(demo_db, desk, patient, [cash(50_000)], now=NOW)
+    taken = takings.takings(demo_db, manager, day, day)
+    assert taken.dues_settled - before.dues_settled == 100_000
+    assert taken.advances_taken - before.advances_taken == 50_000
+
+    later = NOW + timedelta(minutes=5)
+    payments.reverse_payment(demo_db, manager, settled.payment_ids[0], "Bounced", now=later)
+    payments.reverse_payment(demo_db, manager, advance.payment_ids[0], "Entered twice", now=later)
+
+    after = takings.takings(demo_db, manager, day, day)
+    assert (after.dues_settled, after.advances_taken) == (
+        before.dues_settled,
+        before.advances_taken,
+    )
