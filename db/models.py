@@ -780,3 +780,218 @@ class CallbackActivity(Base):
     to_status: Mapped[str | None] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text, default="")
     details: Mapped[dict[str, Any] | None]
+
+
+# ---------------------------------------------------------------------------------------
+# Sponsored campaigns billed per impression (issue #17, seed 002; migration 0012). Seed
+# 002's separation: the campaign's settings (sponsored_campaigns), its billing records
+# (sponsor_invoices, with the seed's campaign_invoices columns as they apply) and the raw
+# impressions (sponsor_impressions, the one source of clicks and conversions).
+
+
+class Sponsor(Base):
+    """A brand that pays for sponsored promotions: its legal name, contact, GSTIN, state
+    (the GST state code that decides CGST+SGST or IGST) and billing address."""
+
+    __tablename__ = "sponsors"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
+    legal_name: Mapped[str] = mapped_column(String(160), unique=True)
+    contact_name: Mapped[str] = mapped_column(String(120), default="")
+    contact_email: Mapped[str] = mapped_column(String(200), default="")
+    contact_phone: Mapped[str] = mapped_column(String(30), default="")
+    gstin: Mapped[str] = mapped_column(String(15), default="")
+    state_code: Mapped[str] = mapped_column(String(2))
+    billing_address: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    retired_at: Mapped[datetime | None]
+
+
+class SponsoredCampaign(Base):
+    """A sponsor's campaign settings (seed 002's campaign_profile, billing configuration
+    only). Money is paise: `campaign_budget`, `cost_per_impression` (per impression),
+    `deposit_amount`. `booked_impressions` is the quantity sold; `branch_offline_quota` the
+    impressions a branch may charge that the centre has not acknowledged (None: no bound)."""
+
+    __tablename__ = "sponsored_campaigns"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
+    sponsor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sponsors.id"), index=True)
+    campaign_code: Mapped[str] = mapped_column(String(40), unique=True)
+    campaign_name: Mapped[str] = mapped_column(String(120))
+    billing_frequency: Mapped[str] = mapped_column(String(10))
+    campaign_budget: Mapped[int] = mapped_column(BigInteger)
+    cost_per_impression: Mapped[int] = mapped_column(BigInteger)
+    booked_impressions: Mapped[int] = mapped_column(Integer)
+    deposit_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    discount_percent: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    branch_offline_quota: Mapped[int | None] = mapped_column(Integer)
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    payment_terms_days: Mapped[int] = mapped_column(Integer, default=15)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    retired_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        CheckConstraint(
+            "billing_frequency IN ('weekly', 'monthly', 'at_end')", name="billing_frequency"
+        ),
+        CheckConstraint("cost_per_impression > 0", name="rate"),
+        CheckConstraint("booked_impressions > 0", name="booked"),
+        CheckConstraint("campaign_budget > 0", name="budget"),
+        CheckConstraint("deposit_amount >= 0", name="deposit"),
+        CheckConstraint("end_date >= start_date", name="flight"),
+    )
+
+
+class SponsoredCampaignPromotion(Base):
+    """A promotion whose badge a sponsored campaign pays for."""
+
+    __tablename__ = "sponsored_campaign_promotions"
+
+    campaign_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("sponsored_campaigns.id"), primary_key=True
+    )
+    promotion_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("promotion_campaigns.id"), primary_key=True, unique=True
+    )
+
+
+class SponsorImpression(Base):
+    """One showing of a sponsored badge (seed 002's campaign_impressions): at the counter
+    (`source` counter, `viewable_duration` in ms on a focused window) or printed on an
+    invoice (`source` print). `viewer_key` is the patient's id or the walk-in cart's; with
+    `shown_on` (the branch's date) it decides `is_unique`. `charged` marks a billable one
+    (domain.sponsor_billing rule 10); `sponsor_invoice_id` the invoice that billed it;
+    `cpi_rate` is paise. `overrun` marks one charged past the limit at the centre."""
+
+    __tablename__ = "sponsor_impressions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
+    campaign_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sponsored_campaigns.id"))
+    promotion_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("promotion_campaigns.id"))
+    patient_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("patients.id"))
+    invoice_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("invoice_header.id"))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    viewer_key: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(10))
+    shown_on: Mapped[date]
+    is_unique: Mapped[bool] = mapped_column(Boolean)
+    is_viewable: Mapped[bool] = mapped_column(Boolean)
+    viewable_duration: Mapped[int] = mapped_column(Integer, default=0)
+    clicked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    clicked_at: Mapped[datetime | None]
+    converted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    converted_at: Mapped[datetime | None]
+    cpi_rate: Mapped[int] = mapped_column(BigInteger)
+    charged: Mapped[bool] = mapped_column(Boolean)
+    charged_at: Mapped[datetime | None]
+    sponsor_invoice_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sponsor_invoices.id"))
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_sponsor_impressions_campaign_shown", "campaign_id", "shown_on"),
+        Index("ix_sponsor_impressions_viewer", "campaign_id", "viewer_key", "shown_on"),
+        CheckConstraint("source IN ('counter', 'print')", name="source"),
+    )
+
+
+class SponsorInvoice(Base):
+    """A sponsor's tax invoice (seed 002's campaign_invoices), in its own gap-free series
+    per fiscal year. Amounts are paise: `amount` = impressions x `cpi_rate` (a deposit's
+    own amount on a deposit invoice), less `discount_amount` (and, on a final settlement,
+    the `deposit_amount` credited) gives `taxable_amount`; GST (`cgst_amount`,
+    `sgst_amount`, `igst_amount`, together `tax_amount`) is added for `total_amount`.
+    `refund_amount` is what a settlement gives back; `outstanding_amount` what is still
+    owed (kept with `status` as payments arrive). Clicks and conversions are never stored
+    here: they are counted from the impressions of the period."""
+
+    __tablename__ = "sponsor_invoices"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
+    campaign_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sponsored_campaigns.id"), index=True)
+    sponsor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sponsors.id"))
+    invoice_number: Mapped[str] = mapped_column(String(40), unique=True)
+    series: Mapped[str] = mapped_column(String(10))
+    fiscal_year: Mapped[str] = mapped_column(String(9))
+    sequence_no: Mapped[int] = mapped_column(Integer)
+    invoice_type: Mapped[str] = mapped_column(String(20))
+    billing_cycle_number: Mapped[int] = mapped_column(Integer)
+    billing_period_start: Mapped[date | None]
+    billing_period_end: Mapped[date | None]
+    impressions_delivered: Mapped[int] = mapped_column(Integer, default=0)
+    cpi_rate: Mapped[int] = mapped_column(BigInteger, default=0)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    deposit_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    discount_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    taxable_amount: Mapped[int] = mapped_column(BigInteger)
+    cgst_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    sgst_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    igst_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    tax_amount: Mapped[int] = mapped_column(BigInteger)
+    total_amount: Mapped[int] = mapped_column(BigInteger)
+    refund_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    outstanding_amount: Mapped[int] = mapped_column(BigInteger)
+    place_of_supply: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(20))
+    payment_method: Mapped[str | None] = mapped_column(String(50))
+    payment_transaction_id: Mapped[str | None] = mapped_column(String(100))
+    paid_at: Mapped[datetime | None]
+    issued_at: Mapped[datetime]
+    invoice_date: Mapped[date]
+    due_date: Mapped[date]
+    invoice_pdf_url: Mapped[str | None] = mapped_column(String(500))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        CheckConstraint(
+            "invoice_type IN ('deposit', 'recurring', 'final_settlement')", name="type"
+        ),
+        CheckConstraint(
+            "status IN ('issued', 'partially_paid', 'paid', 'refund_due')", name="status"
+        ),
+        CheckConstraint("outstanding_amount >= 0", name="outstanding"),
+        UniqueConstraint(
+            "campaign_id",
+            "invoice_type",
+            "billing_period_start",
+            "billing_period_end",
+            name="uq_sponsor_invoices_period",
+        ),
+    )
+
+
+class SponsorPayment(Base):
+    """Money a sponsor paid on one of its invoices (paise, above 0); never edited."""
+
+    __tablename__ = "sponsor_payments"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
+    sponsor_invoice_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("sponsor_invoices.id"), index=True
+    )
+    amount: Mapped[int] = mapped_column(BigInteger)
+    method: Mapped[str] = mapped_column(String(20))
+    reference: Mapped[str] = mapped_column(String(100), default="")
+    paid_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount"),
+        CheckConstraint(
+            "method IN ('bank_transfer', 'upi', 'cheque', 'card', 'cash')", name="method"
+        ),
+    )
