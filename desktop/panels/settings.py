@@ -251,6 +251,8 @@ class SettingsPanel(QWidget):
         # Who may sign in is the admins' business only: nobody else sees the tab.
         if allowed(user.role, "staff.manage"):
             self._later["Staff"] = lambda: StaffSettingsPanel(db, user, branch_info, clock=clock)
+        if allowed(user.role, "campaign.manage"):
+            self._later["Channels"] = functools.partial(self._channels_tab, db, user, clock)
         if allowed(user.role, "screen_lock.change"):
             self._later["Security"] = lambda: SecuritySettingsPanel(db, user, clock=clock)
         if allowed(user.role, "backup.settings"):
@@ -291,6 +293,14 @@ class SettingsPanel(QWidget):
         panel = BackupSettingsPanel(db, user, clock=clock, timezone=timezone)
         panel.restored.connect(self.backup_restored)
         return panel
+
+    def _channels_tab(
+        self, db: Database, user: CurrentUser, clock: Callable[[], datetime]
+    ) -> QWidget:
+        # Imported when the tab is first shown: managers only (it brings in the channels).
+        from desktop.panels.channel_settings import ChannelSettingsPanel
+
+        return ChannelSettingsPanel(db, user, clock=clock)
 
     def _sync_tab(self, db: Database, user: CurrentUser, clock: Callable[[], datetime]) -> QWidget:
         # Imported when the tab is first shown: admins only (it brings in the sync code).
@@ -356,6 +366,11 @@ class SettingsPanel(QWidget):
     def backups(self) -> QWidget | None:
         """The Backups tab's panel (desktop.panels.backup_settings), for an admin only."""
         return self._tab("Backups") if "Backups" in self._later else None
+
+    @property
+    def channels(self) -> QWidget | None:
+        """The Channels tab's panel (desktop.panels.channel_settings), for a manager."""
+        return self._tab("Channels") if "Channels" in self._later else None
 
     @property
     def sync(self) -> QWidget | None:
