@@ -10,6 +10,12 @@ here, which exist on the centre only and are kept out of the branch's models and
 - `sync_ledger`: each branch's last pushed outbox id and when the centre received it;
 - `central_meta`: the version of these tables (CENTRAL_SCHEMA).
 
+What the centre owns and branches pull (PULLED) lives in the ordinary tables the
+migrations make; on the centre each of them carries `sync_xid`, the id of the transaction
+that last wrote the row (`pg_current_xact_id()`, set by a trigger). A pull serves rows from
+the branch's cursor up to the snapshot's xmin (`pull_rows`), so a row whose transaction
+began early and committed late waits for the next pull instead of being skipped.
+
 Row-level security lets a branch's role insert only rows with its own branch id and read
 only its own rows; it is granted nothing else but what the centre publishes (PUBLISHED).
 Everything here is PostgreSQL-only SQL, run by `frontdesk central init|add-branch` and by a
@@ -46,7 +52,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
 
 # The version of the centre-only tables below; a branch refuses a centre on another one.
-CENTRAL_SCHEMA = 1
+CENTRAL_SCHEMA = 2
 
 INSUFFICIENT_PRIVILEGE = "42501"
 NUMBER_INDEX = "uq_central_documents_number"
@@ -73,6 +79,9 @@ PUBLISHED = (
     "promotion_campaigns",
     "promo_codes",
 )
+
+# What the centre owns and every branch pulls, parents before children (DESIGN.md, Sync).
+PULLED = ("catalog_items", "catalog_prices", "promotion_campaigns", "promo_codes")
 
 metadata = MetaData()
 
@@ -149,7 +158,21 @@ _SECURITY = [
     "CREATE POLICY own_branch ON sync_ledger FOR ALL "
     "USING (branch_id = sync_branch_id()) WITH CHECK (branch_id = sync_branch_id())",
     "REVOKE ALL ON FUNCTION sync_branch_id() FROM PUBLIC",
+    # Pull: every write of what the centre owns is stamped with its transaction's id.
+    """
+    CREATE OR REPLACE FUNCTION sync_stamp_xid() RETURNS trigger
+    LANGUAGE plpgsql AS $$ BEGIN NEW.sync_xid := pg_current_xact_id(); RETURN NEW; END $$
+    """,
 ]
+for _table in PULLED:
+    _SECURITY += [
+        f"ALTER TABLE {_table} ADD COLUMN IF NOT EXISTS sync_xid xid8 NOT NULL "
+        "DEFAULT pg_current_xact_id()",
+        f"CREATE INDEX IF NOT EXISTS ix_{_table}_sync_xid ON {_table} (sync_xid)",
+        f"DROP TRIGGER IF EXISTS stamp_xid ON {_table}",
+        f"CREATE TRIGGER stamp_xid BEFORE INSERT OR UPDATE ON {_table} "
+        "FOR EACH ROW EXECUTE FUNCTION sync_stamp_xid()",
+    ]
 
 
 def create_central_tables(connection: Connection) -> None:
@@ -443,3 +466,41 @@ def unlock(connection: Connection, branch_id: uuid.UUID) -> None:
 def centre_clock(connection: Connection) -> datetime:
     value: datetime = connection.execute(text("SELECT now()")).scalar_one()
     return value
+
+
+# ---------------------------------------------------------------------------- pull
+
+
+@dataclass(frozen=True)
+class PulledRows:
+    """What one pull read: the rows written by transactions from the cursor up to (not
+    including) `xmin`, per table in PULLED order, and `xmin`, the branch's next cursor."""
+
+    xmin: int
+    rows: dict[str, list[dict[str, Any]]]
+
+
+_BELOW_XMIN = text(
+    "sync_xid >= CAST(CAST(:cursor AS text) AS xid8) AND sync_xid < CAST(CAST(:xmin AS text) AS xid8)"
+)
+
+
+def pull_rows(connection: Connection, tables: Sequence[Table], cursor: int) -> PulledRows:
+    """Read what changed since `cursor` in `tables` (the branch's own models of PULLED).
+
+    Run inside one REPEATABLE READ transaction, so that the xmin and the rows come from the
+    same snapshot. Every transaction whose id is below the snapshot's xmin has ended, so
+    nothing below it can still appear; a transaction at or above it (still open, or ended
+    after an older one still open) is read at a later pull, whose xmin has passed it.
+    """
+    xmin = int(
+        connection.execute(
+            text("SELECT CAST(pg_snapshot_xmin(pg_current_snapshot()) AS text)")
+        ).scalar_one()
+    )
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for table in tables:
+        statement = select(*table.c).where(_BELOW_XMIN).order_by(text("sync_xid"), table.c.id)
+        result = connection.execute(statement, {"cursor": str(cursor), "xmin": str(xmin)})
+        rows[table.name] = [dict(row._mapping) for row in result]
+    return PulledRows(xmin=xmin, rows=rows)

@@ -1,4 +1,5 @@
-"""Push: this branch's outbox to the centre (DESIGN.md, Sync; issue #15).
+"""Push and pull: this branch's outbox to the centre, the centre's master data back
+(DESIGN.md, Sync; issue #15). Pull is services.sync_pull; a round pushes, then pulls.
 
 One round (`sync_round`) sends the unsent outbox rows in order, in batches. Each batch is
 one central transaction (db.central.push_batch): the documents are upserted, checked to be
@@ -37,6 +38,8 @@ from domain.log import db as log
 from services import documents
 from services.branch import get_branch, this_branch_id
 from services.errors import NotFound
+from services.sync_pull import PullRefused, PullState
+from services.sync_pull import pull as pull_from_centre
 
 BATCH_SIZE = 500
 # A branch whose clock is further off the centre's than this is told so (DESIGN.md).
@@ -69,6 +72,8 @@ class SyncResult:
     pending: int = 0
     busy: bool = False
     retries: int = 0
+    # Where this branch's pulls stand after the round (None: the round did not get there).
+    pull: PullState | None = None
     # This computer's clock minus the centre's, read at the start of the round.
     clock_offset: timedelta | None = None
 
@@ -92,6 +97,8 @@ class SyncResult:
         words = f"Sent {self.pushed} document(s) to the centre; {self.pending} pending."
         if self.rejected:
             words += f" {len(self.rejected)} refused by the centre need attention."
+        if self.pull is not None:
+            words += f" Received {self.pull.rows} change(s) from the centre."
         if self.clock_warning:
             words += f" {self.clock_warning}"
         return words
@@ -319,7 +326,7 @@ def _push(
             while True:
                 batch = [numbering(d) for d in outbox.next_batch(db, after, batch_size)]
                 if not batch:
-                    return
+                    break
                 with engine.begin() as connection:
                     outcome = central.push_batch(connection, branch_id, batch)
                 # The centre has committed: only now are the rows marked here.
@@ -331,6 +338,11 @@ def _push(
                     if d.outbox_id in outcome.rejected
                 )
                 after = batch[-1].outbox_id
+            with engine.connect() as connection:
+                try:
+                    result.pull = pull_from_centre(db, connection, branch_id, now=now())
+                except PullRefused as exc:
+                    raise SyncFailed(str(exc)) from exc
         finally:
             with session_connection.begin():
                 central.unlock(session_connection, branch_id)

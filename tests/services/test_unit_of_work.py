@@ -157,6 +157,41 @@ def nothing(_d: Desk) -> None:
     return None
 
 
+def pulled_from_centre(d: Desk) -> Any:
+    """What a pull read from the centre: one catalog item the head office made."""
+    import uuid
+
+    from db import central
+
+    item = {
+        "id": uuid.uuid4(),
+        "code": "FROMHO",
+        "name": "From the head office",
+        "item_type": "service",
+        "category": "Consultations",
+        "price": 50_000,
+        "cost": 0,
+        "tax_rate": Decimal(0),
+        "max_discount_percent": Decimal(100),
+        "barcode": None,
+        "is_active": True,
+        "created_at": NOW,
+        "updated_at": NOW,
+        "retired_at": None,
+        "hsn_sac": "999312",
+        "taxability": "exempt",
+    }
+    return central.PulledRows(
+        xmin=7, rows={table: [] for table in central.PULLED} | {"catalog_items": [item]}
+    )
+
+
+def store_pulled(d: Desk, pulled: Any) -> Any:
+    from services import sync_pull
+
+    return sync_pull.store(d.db, d.admin.branch_id, pulled, now=NOW)
+
+
 # name: (set-up, the service call, the document type it queues (or the types, in order),
 # how many of them)
 WRITES: dict[str, tuple[Any, Any, str | tuple[str, ...] | None, int]] = {
@@ -307,6 +342,12 @@ WRITES: dict[str, tuple[Any, Any, str | tuple[str, ...] | None, int]] = {
         lambda d, _: patients.walk_in_patient(d.db, d.desk, now=NOW),
         "patient",
         1,
+    ),
+    "sync_pull.store": (
+        pulled_from_centre,
+        lambda d, pulled: store_pulled(d, pulled),
+        None,
+        0,
     ),
     "counter_sessions.open_session": (
         nothing,
