@@ -15,9 +15,11 @@ from cli import (
     backups,
     branch,
     callback,
+    campaign,
     catalog,
     channel,
     common,
+    consent,
     imports,
     invoice,
     patient,
@@ -56,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--user", help="act as this user; the PIN comes from $FRONTDESK_PIN or a prompt"
+    )
+    parser.add_argument(
+        "--central",
+        dest="centre",
+        metavar="URL",
+        help="work on the centre (head office: postgresql://ROLE@HOST/DB) instead of --db",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -100,8 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
         payments,
         printing,
         callback,
+        campaign,
         catalog,
         channel,
+        consent,
         imports,
         promo,
         report,

@@ -18,7 +18,7 @@ from domain.bounds import check_day
 from domain.errors import BadInput, Refused
 from domain.fiscal import check_document_date
 from domain.permissions import require
-from services import auth, branch, paths, setup
+from services import auth, branch, head_office, paths, setup
 
 if TYPE_CHECKING:
     # argparse gives the object add_subparsers() returns no public name.
@@ -37,7 +37,11 @@ def now() -> datetime:
 
 def open_database(args: argparse.Namespace, *, create: bool = False) -> setup.Database:
     """The branch database of --db (or the default one). Only `init` (`create`) makes a
-    new one: any other command on a missing or empty file says so and leaves it be."""
+    new one: any other command on a missing or empty file says so and leaves it be. With
+    --central URL it is the centre's database instead (the head office, services.head_office)."""
+    centre = getattr(args, "centre", None)
+    if centre:
+        return head_office.open_centre(centre)
     path = args.db or paths.default_db_path()
     if not create:
         try:

@@ -1,4 +1,4 @@
-"""`frontdesk sync`: one push round to the centre (for a scheduled task), and `frontdesk
+"""`frontdesk sync`: one round with the centre, push then pull (for a scheduled task), and `frontdesk
 central init|add-branch`: preparing the central PostgreSQL (services.sync)."""
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ import uuid
 from typing import Any
 
 from cli import common
+from domain.branch import BranchDetails
 from domain.errors import BadInput, Refused
 from services import branch as branch_service
-from services import sync, sync_settings
+from services import head_office, sync, sync_settings
 
 CENTRAL_URL_VARIABLE = "FRONTDESK_CENTRAL_URL"
 PASSWORD_VARIABLE = "FRONTDESK_CENTRAL_PASSWORD"
@@ -20,8 +21,8 @@ PASSWORD_VARIABLE = "FRONTDESK_CENTRAL_PASSWORD"
 
 def register(commands: common.Subparsers) -> None:
     text = (
-        "send this branch's pending documents to the centre, once (exits non-zero when the "
-        "round fails)"
+        "send this branch's pending documents to the centre, then receive what the centre "
+        "changed (catalog, prices, promotions, codes), once (exits non-zero when the round fails)"
     )
     push = commands.add_parser("sync", help=text, description=common.described(text))
     push.add_argument(
@@ -48,6 +49,15 @@ def register(commands: common.Subparsers) -> None:
         "init", help="build or upgrade a centre (same migrations as a branch, plus the ledger)"
     )
     init.add_argument("--url", required=True, help="an owner of the database, postgresql://...")
+    office = init.add_argument_group(
+        "the head office (optional): its own branch on the centre, whose managers edit the "
+        "master data branches pull; then `frontdesk --central URL --user NAME catalog ...`"
+    )
+    office.add_argument("--admin", help="the head office's first admin (PIN: $FRONTDESK_PIN)")
+    office.add_argument("--name", default="Head office", help="its name (Head office)")
+    office.add_argument("--code", default="HO", help="its code (HO)")
+    office.add_argument("--state", default="29", help="its GST state code (29)")
+    office.add_argument("--timezone", default="Asia/Kolkata")
     init.set_defaults(handler=cmd_central_init)
     add = sub.add_parser(
         "add-branch",
@@ -97,6 +107,13 @@ def _result_json(result: sync.SyncResult) -> dict[str, Any]:
             None if result.clock_offset is None else round(result.clock_offset.total_seconds())
         ),
         "clock_warning": result.clock_warning,
+        "pull": None
+        if result.pull is None
+        else {
+            "cursor": result.pull.cursor,
+            "received": result.pull.rows,
+            "at": None if result.pull.pulled_at is None else result.pull.pulled_at.isoformat(),
+        },
         "needs_attention": [
             {
                 "outbox_id": a.outbox_id,
@@ -111,6 +128,29 @@ def _result_json(result: sync.SyncResult) -> dict[str, Any]:
 
 def cmd_central_init(args: argparse.Namespace) -> None:
     print(sync.init_centre(args.url))
+    if args.admin:
+        pin = os.environ.get("FRONTDESK_PIN")
+        if pin is None:
+            raise Refused("Set FRONTDESK_PIN to the head office admin's PIN.")
+        details = BranchDetails(
+            name=args.name,
+            address="",
+            gstin="",
+            timezone=args.timezone,
+            fiscal_year_start_month=4,
+            invoice_series="SVC",
+            branch_code=args.code,
+            state_code=args.state,
+        )
+        print(
+            head_office.init_head_office(
+                args.url,
+                admin_username=args.admin,
+                admin_pin=pin,
+                details=details,
+                now=common.now(),
+            )
+        )
 
 
 def cmd_add_branch(args: argparse.Namespace) -> None:

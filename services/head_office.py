@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
+from db import central
 from db.engine import Database, json_dumps, json_loads
-from services.sync import CONNECT_TIMEOUT_S, central_engine
+from domain.branch import BranchDetails
+from services.setup import initialise
+from services.sync import CONNECT_TIMEOUT_S, SyncFailed, central_engine, central_reason
 
 
 def open_centre(url: str) -> Database:
@@ -35,3 +40,39 @@ def open_centre(url: str) -> Database:
     folder = Path(tempfile.gettempdir()) / "frontdesk-centres"
     folder.mkdir(exist_ok=True)
     return Database(folder / digest[:16], engine)
+
+
+def init_head_office(
+    url: str,
+    *,
+    admin_username: str,
+    admin_pin: str | None,
+    details: BranchDetails,
+    now: datetime,
+) -> str:
+    """Set up the head office on a prepared centre (its own branch and first admin), as
+    `init` sets up a branch; idempotent. Returns a sentence."""
+    db = open_centre(url)
+    try:
+        with db.session(write=False) as session:
+            if central.central_schema(session.connection()) is None:
+                raise SyncFailed(
+                    "That database is not a Frontdesk centre yet: run 'frontdesk central init "
+                    "--url URL' first."
+                )
+        result = initialise(
+            db,
+            demo=False,
+            now=now,
+            today=now.date(),
+            admin_username=admin_username,
+            admin_pin=admin_pin,
+            details=details,
+        )
+    except DBAPIError as exc:
+        raise SyncFailed(f"Could not set up the head office: {central_reason(exc)}.") from exc
+    finally:
+        db.close()
+    if not result.created:
+        return "The head office is already set up on the centre; nothing changed."
+    return f"The head office is set up on the centre, with admin user '{admin_username}'."
