@@ -574,3 +574,44 @@ def credit_note_json(note: CreditNoteDocument) -> dict[str, Any]:
         "promotions_reversed": [p.campaign_code for p in note.promotions_reversed],
         "discount_given_back": rupees(note.discount_given_back),
     }
+
+
+# Sponsored campaigns (issue #17): the rows travel whole, every column, money in rupees.
+SPONSOR = "sponsor"
+SPONSORED_CAMPAIGN = "sponsored_campaign"
+SPONSOR_IMPRESSION = "sponsor_impression"
+SPONSOR_INVOICE = "sponsor_invoice"
+SPONSOR_PAYMENT = "sponsor_payment"
+
+_SPONSOR_MONEY = frozenset(
+    {
+        "campaign_budget",
+        "cost_per_impression",
+        "cpi_rate",
+        "amount",
+        "deposit_amount",
+        "discount_amount",
+        "taxable_amount",
+        "cgst_amount",
+        "sgst_amount",
+        "igst_amount",
+        "tax_amount",
+        "total_amount",
+        "refund_amount",
+        "outstanding_amount",
+    }
+)
+
+
+def sponsor_row_json(row: Any) -> dict[str, Any]:
+    """A sponsor, sponsored campaign, impression, sponsor invoice or sponsor payment row:
+    each column by its name, money as rupees, ids, instants and dates as text."""
+    document: dict[str, Any] = {}
+    for column in row.__table__.columns:
+        value = getattr(row, column.key)
+        if column.key in _SPONSOR_MONEY and value is not None:
+            value = rupees(value)
+        elif isinstance(value, uuid.UUID | date | datetime | Decimal):
+            value = _iso(value) if isinstance(value, date) else str(value)
+        document[column.key] = value
+    return document

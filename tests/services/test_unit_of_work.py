@@ -43,6 +43,7 @@ from services import (
     payments,
     promotions,
     screen_lock,
+    sponsors,
     staff,
 )
 from services.backup import BackupSettings
@@ -53,7 +54,8 @@ from services.setup import initialise, open_branch_database
 from services.sync_settings import SyncSettings, save_sync_settings
 from services.uow import UnitOfWork
 from tests.services.conftest import NOW, TODAY
-from tests.services.invoice_helpers import a_patient, cart
+from tests.services.invoice_helpers import a_patient, cart, promotion
+from tests.services.sponsor_helpers import a_sponsor, campaign_spec, shown
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -521,6 +523,74 @@ WRITES: dict[str, tuple[Any, Any, str | tuple[str, ...] | None, int]] = {
         1,
     ),
 }
+
+
+def sponsored(d: Desk) -> Any:
+    """A sponsor's campaign on GLOW20, no deposit, and one impression shown now."""
+    a_sponsor(d.db, d.manager, NOW)
+    sponsors.add_sponsored_campaign(d.db, d.manager, campaign_spec(deposit_amount="0"), now=NOW)
+    return shown(d.db, d.desk, 1, NOW)[0]
+
+
+def sponsor_billed(d: Desk) -> Any:
+    sponsored(d)
+    period = sponsors.Period(TODAY, TODAY)
+    return sponsors.bill_sponsor_period(d.db, d.manager, "GLOWCO-NOV", period, now=NOW)
+
+
+SPONSOR_WRITES: dict[str, tuple[Any, Any, str | tuple[str, ...] | None, int]] = {
+    "sponsors.add_sponsor": (
+        nothing,
+        lambda d, _: a_sponsor(d.db, d.manager, NOW),
+        "sponsor",
+        1,
+    ),
+    "sponsors.add_sponsored_campaign": (
+        lambda d: a_sponsor(d.db, d.manager, NOW),
+        lambda d, _: sponsors.add_sponsored_campaign(d.db, d.manager, campaign_spec(), now=NOW),
+        ("sponsored_campaign", "sponsor_invoice"),
+        2,
+    ),
+    "sponsors.record_impression": (
+        lambda d: sponsored(d),
+        lambda d, _: shown(d.db, d.desk, 1, NOW, prefix="q"),
+        "sponsor_impression",
+        1,
+    ),
+    "sponsors.record_sponsor_click": (
+        sponsored,
+        lambda d, _: sponsors.record_sponsor_click(
+            d.db, d.desk, promotion(d.db, "GLOW20").id, "p0", now=NOW
+        ),
+        "sponsor_impression",
+        1,
+    ),
+    "sponsors.record_sponsor_conversions": (
+        sponsored,
+        lambda d, _: sponsors.record_sponsor_conversions(
+            d.db, d.desk, None, [promotion(d.db, "GLOW20").id], "p0", now=NOW
+        ),
+        "sponsor_impression",
+        1,
+    ),
+    "sponsors.bill_sponsor_period": (
+        sponsored,
+        lambda d, _: sponsors.bill_sponsor_period(
+            d.db, d.manager, "GLOWCO-NOV", sponsors.Period(TODAY, TODAY), now=NOW
+        ),
+        "sponsor_invoice",
+        1,
+    ),
+    "sponsors.record_sponsor_payment": (
+        sponsor_billed,
+        lambda d, billed: sponsors.record_sponsor_payment(
+            d.db, d.manager, billed.invoice_number, 10_00, method="upi", reference="U1", now=NOW
+        ),
+        ("sponsor_payment", "sponsor_invoice"),
+        2,
+    ),
+}
+WRITES.update(SPONSOR_WRITES)
 
 
 @pytest.fixture
