@@ -28,6 +28,7 @@ from desktop.errors import error_sentence, log_failure
 from desktop.workers import OpCounter
 from services import sync, sync_settings
 from services.auth import CurrentUser
+from services.sync_pull import PullState, last_pull
 from services.sync_settings import SyncSettings
 
 
@@ -112,6 +113,9 @@ class SyncSettingsPanel(QWidget):
         self.message.setObjectName("Muted")
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.pull_label = QLabel()
+        self.pull_label.setObjectName("SyncPulled")
+        self.pull_label.setWordWrap(True)
         self.attention_label = QLabel()
         self.attention_label.setObjectName("SyncAttention")
         self.attention_label.setWordWrap(True)
@@ -124,6 +128,7 @@ class SyncSettingsPanel(QWidget):
         column.addLayout(form)
         column.addLayout(buttons)
         column.addWidget(self.state_label)
+        column.addWidget(self.pull_label)
         column.addWidget(self.message)
         column.addWidget(self.attention_label)
         column.addStretch(1)
@@ -135,13 +140,19 @@ class SyncSettingsPanel(QWidget):
     def reload(self) -> None:
         db = self._db
 
-        def read() -> tuple[SyncSettings, int, list[sync.Attention]]:
-            return sync_settings.sync_settings(db), sync.pending_count(db), sync.needs_attention(db)
+        def read() -> tuple[SyncSettings, int, list[sync.Attention], PullState]:
+            return (
+                sync_settings.sync_settings(db),
+                sync.pending_count(db),
+                sync.needs_attention(db),
+                last_pull(db),
+            )
 
         self._ops.run(read, self._show, self._failed)
 
-    def _show(self, found: tuple[SyncSettings, int, list[sync.Attention]]) -> None:
-        settings, pending, attention = found
+    def _show(self, found: tuple[SyncSettings, int, list[sync.Attention], PullState]) -> None:
+        settings, pending, attention, pulled = found
+        self._show_pull(pulled)
         self.host_edit.setText(settings.host)
         self.port_spin.setValue(settings.port)
         self.database_edit.setText(settings.database)
@@ -159,6 +170,19 @@ class SyncSettingsPanel(QWidget):
             "Refused by the centre, needs attention:\n" + "\n".join(lines) if lines else ""
         )
         self.synced.emit(pending if configured else None)
+
+    def _show_pull(self, pulled: PullState | None) -> None:
+        """What the last pull received from the centre (catalog, prices, promotions, codes)."""
+        if pulled is None:
+            return
+        if pulled.pulled_at is None:
+            self.pull_label.setText("Nothing received from the centre yet.")
+            return
+        when = pulled.pulled_at.astimezone().strftime("%d %b %H:%M")
+        self.pull_label.setText(
+            f"Last received from the centre at {when}: {pulled.rows} change(s) to the catalog, "
+            "prices, promotions and codes."
+        )
 
     def _failed(self, error: Exception) -> None:
         log_failure(error)
@@ -206,6 +230,7 @@ class SyncSettingsPanel(QWidget):
             stamp = clock().astimezone().strftime("%H:%M")
             self.message.setText(f"{result.sentence()} Last success at {stamp}.")
             self._show_counts(result.pending, attention)
+            self._show_pull(result.pull)
 
         self.message.setText("Syncing...")
         self._ops.run(run, done, self._failed)
