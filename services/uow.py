@@ -30,8 +30,9 @@ from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from db.engine import Database, json_dumps, json_loads
-from db.models import AuditLog, SyncOutbox
+from db.models import AuditLog, SyncOutbox, User
 from domain.audit_chain import GENESIS, AuditEntry, entry_hash
+from domain.roles import PermissionDenied
 
 if TYPE_CHECKING:
     from services.auth import CurrentUser
@@ -170,6 +171,8 @@ class UnitOfWork:
         if self._committed:
             raise RuntimeError("This unit of work is already committed.")
         session = self.session
+        if self.actor is not None:
+            _still_on_the_staff(session, self.actor)
         if self._documents:
             rows = [
                 {
@@ -188,3 +191,16 @@ class UnitOfWork:
             session.execute(insert(AuditLog), self._chained(session))
         self._transaction.commit()
         self._committed = True
+
+
+def _still_on_the_staff(session: Session, actor: CurrentUser) -> None:
+    """A user retired at another desk since signing in saves nothing more (issue #13). It
+    runs inside the write lock, so no retirement slips in between check and commit."""
+    on_staff = session.scalar(
+        select(User.id).where(User.id == actor.id, User.is_active, User.retired_at.is_(None))
+    )
+    if on_staff is None:
+        raise PermissionDenied(
+            f"{actor.full_name} is no longer on the staff, so nothing was saved; "
+            "ask someone who is to sign in."
+        )

@@ -24,6 +24,7 @@ from services import auth, invoicing, payments
 from services.setup import initialise, open_branch_database
 from tests.services.conftest import NOW, TODAY
 from tests.services.invoice_helpers import cart
+from tests.services.test_access_matrix import readme_section
 from tests.services.test_unit_of_work import upi
 
 # Commands the front desk may run (or that act for no one: they take no --user), with why.
@@ -263,3 +264,7 @@ def test_the_front_desk_is_refused_every_managers_and_admins_command(clinic, mon
         assert file_bytes(path) == before, line
         checked += 1
     print(f"front-desk command lines refused: {checked}")
+    numbers = readme_section("What is tested, in numbers")
+    assert (
+        f"| manager's and admin's command lines refused to the front desk | {checked} |" in numbers
+    )
