@@ -76,6 +76,7 @@ PINS = {
 OPEN_TO_ALL = {
     "auth.sign_in": "anyone may try a PIN: five wrong ones lock the user (test_pin_lockout)",
     "setup.initialise": "sets a database up before anybody exists to sign in",
+    "sync_pull.store": "stores what the centre published, for the branch: the sync round, no person",
 }
 
 
