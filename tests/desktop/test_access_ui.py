@@ -73,6 +73,10 @@ def test_the_window_shows_each_role_what_it_may_do_and_no_more(qtbot, db, open_m
         save_screenshot(window, f"access_settings_{role.value}")
     window.show_panel("invoice")
     save_screenshot(window, f"access_rail_{role.value}")
+    window.resize(window.minimumSize())
+    qtbot.waitUntil(lambda: window.size() == window.minimumSize())
+    assert all(not window.rail.button(key).isHidden() for key in may_open)
+    save_screenshot(window, f"access_rail_{role.value}_smallest")
 
 
 @pytest.mark.parametrize("role", list(ROLES), ids=[r.value for r in ROLES])
