@@ -32,7 +32,7 @@ from desktop.panels import dashboard_preload
 from desktop.widgets.questions import whole_buttons
 from desktop.workers import BackgroundOp
 from domain import log
-from domain.roles import Role, has_role
+from domain.permissions import allowed
 from services import auth, screen_lock
 from services.branch import BranchInfo, get_branch, is_initialised
 from services.errors import SignInError
@@ -206,7 +206,7 @@ class FrontdeskApp(QObject):
         window.branch_changed.connect(self._branch_changed)
         self.main_window = window
         show_sized(window)
-        if self._preload_after_ms is not None and has_role(user.role, Role.MANAGER):
+        if self._preload_after_ms is not None and allowed(user.role, "dashboard.read"):
             # Off the UI thread and after the window is up: the first Dashboard then opens
             # without importing numpy and pyqtgraph (about a second) on the UI thread.
             QTimer.singleShot(
