@@ -783,6 +783,218 @@ class CallbackActivity(Base):
 
 
 # ---------------------------------------------------------------------------------------
+# Campaigns (issue #16, seed 004; migration 0010): the template library, campaigns with
+# their audience, variants and schedule, triggers, one execution per recipient, step and
+# channel, the consent ledger, do-not-contact and responses.
+
+
+class MessageTemplate(Base):
+    """A message of the library for one channel, with its Jinja2 body (rendered in the
+    sandbox), and what the channel needs registered: TRAI DLT ids and the registered text
+    (with `{#var#}` placeholders) for SMS, the approved template for WhatsApp."""
+
+    __tablename__ = "message_templates"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
+    name: Mapped[str] = mapped_column(String(120))
+    category: Mapped[str] = mapped_column(String(60))
+    channel: Mapped[str] = mapped_column(String(20))
+    purpose: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    sms_dlt_template_id: Mapped[str | None] = mapped_column(String(30))
+    sms_header: Mapped[str | None] = mapped_column(String(11))
+    sms_principal_entity_id: Mapped[str | None] = mapped_column(String(30))
+    sms_registered_text: Mapped[str | None] = mapped_column(Text)
+    whatsapp_template_name: Mapped[str | None] = mapped_column(String(120))
+    whatsapp_language: Mapped[str | None] = mapped_column(String(15))
+    whatsapp_components: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime]
+    retired_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        CheckConstraint("channel IN ('email', 'sms', 'whatsapp', 'preview')", name="channel"),
+        CheckConstraint("purpose IN ('promotional', 'service')", name="purpose"),
+    )
+
+
+class Campaign(Base):
+    """A campaign: its objective, channels, audience (a JSON spec), variants (name ->
+    template id and share, with the hold-out share and the minimum per arm), schedule,
+    budget and cost per message by channel (paise), the promotion or code it measures, and
+    its status."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
+    name: Mapped[str] = mapped_column(String(120))
+    objective: Mapped[str] = mapped_column(String(200), default="")
+    channels: Mapped[list[str]] = mapped_column(JsonDoc)
+    audience: Mapped[dict[str, Any]]
+    variants: Mapped[dict[str, Any]]
+    schedule: Mapped[dict[str, Any]]
+    budget_paise: Mapped[int] = mapped_column(BigInteger, default=0)
+    cost_per_message: Mapped[dict[str, Any]]
+    promotion_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("promotion_campaigns.id"))
+    promo_code_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("promo_codes.id"))
+    personal_codes: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    attribution_days: Mapped[int] = mapped_column(Integer, default=30)
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    launched_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('draft', 'scheduled', 'running', 'paused', 'completed')", name="status"
+        ),
+        CheckConstraint("budget_paise >= 0", name="budget"),
+    )
+
+
+class CampaignTrigger(Base):
+    """An event that starts a message or a callback for one patient, after a delay."""
+
+    __tablename__ = "campaign_triggers"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
+    campaign_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    conditions: Mapped[dict[str, Any] | None]
+    delay_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    action: Mapped[str] = mapped_column(String(20))
+    template_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("message_templates.id"))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('invoice_saved', 'no_visit_days', 'birthday', 'promotion_expiring', "
+            "'callback_completed')",
+            name="kind",
+        ),
+        CheckConstraint("action IN ('send_template', 'create_callback')", name="action"),
+        CheckConstraint("delay_minutes >= 0", name="delay"),
+    )
+
+
+class CampaignExecution(Base):
+    """One message: a recipient, a campaign, a step and a channel (never queued twice), its
+    variant ("holdout" rows are never sent), the text as rendered, what the channel needs
+    beyond it (`payload`), and its life: queued, sending (the provider was called: an
+    interrupted send becomes `unknown`, never repeated blindly), sent, delivered, ..."""
+
+    __tablename__ = "campaign_executions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
+    campaign_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("campaigns.id"))
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
+    step: Mapped[int] = mapped_column(Integer, default=1)
+    channel: Mapped[str] = mapped_column(String(20))
+    variant: Mapped[str] = mapped_column(String(20))
+    recipient: Mapped[str] = mapped_column(String(254))
+    rendered_subject: Mapped[str | None] = mapped_column(String(200))
+    rendered_text: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any] | None]
+    personal_code: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    next_attempt_at: Mapped[datetime | None]
+    provider_id: Mapped[str | None] = mapped_column(String(120))
+    error: Mapped[str | None] = mapped_column(Text)
+    cost_paise: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+    queued_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "patient_id", "step", "channel"),
+        Index("ix_campaign_executions_status_next_attempt_at", "status", "next_attempt_at"),
+        CheckConstraint(
+            "status IN ('queued', 'sending', 'sent', 'delivered', 'failed', 'replied', "
+            "'opted_out', 'converted', 'unknown', 'held', 'skipped')",
+            name="status",
+        ),
+        CheckConstraint("attempts >= 0", name="attempts"),
+        CheckConstraint("cost_paise >= 0", name="cost"),
+    )
+
+
+class ConsentLedger(Base):
+    """One consent event (append-only): a patient granted or withdrew consent for a channel
+    and purpose, with the notice shown and where it came from. The latest event of
+    (patient, channel, purpose) is the state; none means no promotional consent."""
+
+    __tablename__ = "consent_ledger"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"))
+    channel: Mapped[str] = mapped_column(String(20))
+    purpose: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(20))
+    notice: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime]
+    recorded_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+    __table_args__ = (
+        Index("ix_consent_ledger_patient_channel", "patient_id", "channel", "purpose", "at"),
+        CheckConstraint("channel IN ('email', 'sms', 'whatsapp')", name="channel"),
+        CheckConstraint("purpose IN ('promotional', 'service')", name="purpose"),
+        CheckConstraint("action IN ('granted', 'withdrawn')", name="action"),
+        CheckConstraint("source IN ('form', 'counter', 'reply', 'import')", name="source"),
+    )
+
+
+class DoNotContact(Base):
+    """A channel a patient must not be contacted on (Mautic's reasons), until lifted."""
+
+    __tablename__ = "do_not_contact"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(20))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime]
+    lifted_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        CheckConstraint("reason IN ('unsubscribed', 'bounced', 'manual')", name="reason"),
+    )
+
+
+class CampaignResponse(Base):
+    """What came back: a reply, an opt-out word, a bounce or a delivery report."""
+
+    __tablename__ = "campaign_responses"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
+    execution_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("campaign_executions.id"), index=True
+    )
+    patient_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("patients.id"))
+    channel: Mapped[str] = mapped_column(String(20))
+    sender: Mapped[str] = mapped_column(String(254))
+    body: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(20))
+    provider_id: Mapped[str | None] = mapped_column(String(120))
+    received_at: Mapped[datetime]
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('reply', 'opt_out', 'bounce', 'delivery_report')", name="kind"),
+    )
+
+
+# ---------------------------------------------------------------------------------------
 # Sponsored campaigns billed per impression (issue #17, seed 002; migration 0012). Seed
 # 002's separation: the campaign's settings (sponsored_campaigns), its billing records
 # (sponsor_invoices, with the seed's campaign_invoices columns as they apply) and the raw
