@@ -77,7 +77,14 @@ def test_a_clinic_is_set_up_and_its_admin_signs_in(qtbot, wizard, empty_db):
 
 
 def test_refusals_are_shown_beside_their_field_and_nothing_is_saved(qtbot, wizard, empty_db):
-    fill(qtbot, wizard, legal_name="Sunrise Dental", name="Jayanagar", pin="482913", pin_again="482910")
+    fill(
+        qtbot,
+        wizard,
+        legal_name="Sunrise Dental",
+        name="Jayanagar",
+        pin="482913",
+        pin_again="482910",
+    )
     wizard.create_button.click()
     assert wizard.errors["pin_again"].text() == PINS_DIFFER
     assert wizard.errors["pin_again"].isVisible()

@@ -125,7 +125,9 @@ def test_blank_branch_gets_one_admin_who_can_sign_in(tmp_path):
     db.close()
 
 
-@pytest.mark.parametrize(("name", "pin"), [("admin", None), ("admin", "12"), ("admin", "1234"), ("bad name", "123456")])
+@pytest.mark.parametrize(
+    ("name", "pin"), [("admin", None), ("admin", "12"), ("admin", "1234"), ("bad name", "123456")]
+)
 def test_blank_branch_needs_a_usable_admin(tmp_path, name, pin):
     db = open_branch_database(tmp_path / "blank.db", now=NOW)
     with pytest.raises(SetupError):
