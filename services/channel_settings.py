@@ -256,9 +256,11 @@ def open_channel(
         return None
     if mode == "preview":
         return PreviewChannel(preview_folder(db, settings), name=channel)
-    password = secret(settings, channel)
     if channel == "email":
+        # A relay that takes no login needs no password store.
+        password = secret(settings, channel) if settings.email.username else None
         return EmailChannel(settings.email, password)
+    password = secret(settings, channel)
     if channel == "sms":
         kind = GupshupChannel if settings.sms.provider == "gupshup" else JsonSmsChannel
         return kind(settings.sms, password)

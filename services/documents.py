@@ -603,15 +603,43 @@ _SPONSOR_MONEY = frozenset(
 )
 
 
-def sponsor_row_json(row: Any) -> dict[str, Any]:
-    """A sponsor, sponsored campaign, impression, sponsor invoice or sponsor payment row:
-    each column by its name, money as rupees, ids, instants and dates as text."""
+def _columns_json(row: Any, money: frozenset[str]) -> dict[str, Any]:
+    """A row whole: each column by its name, the `money` columns (paise) as rupees, ids,
+    instants and dates as text."""
     document: dict[str, Any] = {}
     for column in row.__table__.columns:
         value = getattr(row, column.key)
-        if column.key in _SPONSOR_MONEY and value is not None:
+        if column.key in money and value is not None:
             value = rupees(value)
         elif isinstance(value, uuid.UUID | date | datetime | Decimal):
             value = _iso(value) if isinstance(value, date) else str(value)
         document[column.key] = value
     return document
+
+
+def sponsor_row_json(row: Any) -> dict[str, Any]:
+    """A sponsor, sponsored campaign, impression, sponsor invoice or sponsor payment row:
+    each column by its name, money as rupees, ids, instants and dates as text."""
+    return _columns_json(row, _SPONSOR_MONEY)
+
+
+# Campaign sending (issue #16): messages as they end, consent events, do-not-contact and
+# replies travel whole, like the sponsors' rows (the cost of a message in rupees).
+CAMPAIGN_EXECUTION = "campaign_execution"
+CONSENT_EVENT = "consent_event"
+DO_NOT_CONTACT = "do_not_contact"
+CAMPAIGN_RESPONSE = "campaign_response"
+
+
+def campaign_row_json(row: Any) -> dict[str, Any]:
+    """A consent event, do-not-contact or campaign response row, whole."""
+    return _columns_json(row, frozenset())
+
+
+def campaign_execution_json(row: Any) -> dict[str, Any]:
+    """One campaign message with its status, provider id, error, times and `cost` (rupees,
+    in place of the paise column)."""
+    document = _columns_json(row, frozenset())
+    document["cost"] = optional_rupees(document.pop("cost_paise", None))
+    return document
+

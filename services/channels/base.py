@@ -84,6 +84,8 @@ def post(client: httpx.Client, url: str, what: str, **request: Any) -> httpx.Res
         response = client.post(url, **request)
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
         raise TryAgain(f"{what} could not be reached ({type(exc).__name__}).") from exc
+    except httpx.LocalProtocolError as exc:  # refused here, before anything left
+        raise Rejected(f"The request to {what} could not be made: {exc}.") from exc
     except httpx.TransportError as exc:
         raise Uncertain(
             f"{what} did not answer after the message was sent ({type(exc).__name__}); "

@@ -77,6 +77,11 @@ class WhatsAppChannel:
         self.client.close()
 
     def send(self, message: OutgoingMessage) -> Sent:
+        if not self.token:
+            raise Rejected(
+                "WhatsApp has no access token: enter it in Settings > Channels "
+                "(or `frontdesk channel set whatsapp --secret`)."
+            )
         response = post(
             self.client,
             self.settings.messages_url,

@@ -43,6 +43,11 @@ OPEN = {
     "branch idle-lock": "shows the idle minutes; setting them is refused below",
     "callback settings": "shows the settings; changing them is refused below",
     "channel show": "each channel's mode, no secrets",
+    "campaign send-due": "sends what a manager launched, as the open app does by itself",
+    **{
+        f"consent {c}": "the counter records what the patient says (DPDP: easy to withdraw)"
+        for c in ("grant", "withdraw", "show", "block", "allow")
+    },
     "channel rules": "shows the sending rules; changing them is refused below",
     "printer show": "the receipt printer",
     "printer set": "refused below",
@@ -210,6 +215,7 @@ def refused_lines(c) -> list[tuple[str, list[str]]]:
         ("campaign.manage", ["channel", "set", "whatsapp", "--version", "v21.0"]),
         ("campaign.manage", ["channel", "test", "sms", "--to", "+919845012345"]),
         ("campaign.manage", ["channel", "rules", "--cap", "3"]),
+        ("campaign.manage", ["consent", "import", str(f / "replies.csv")]),
     ]
 
 

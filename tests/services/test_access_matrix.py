@@ -77,6 +77,7 @@ OPEN_TO_ALL = {
     "auth.sign_in": "anyone may try a PIN: five wrong ones lock the user (test_pin_lockout)",
     "setup.initialise": "sets a database up before anybody exists to sign in",
     "sync_pull.store": "stores what the centre published, for the branch: the sync round, no person",
+    "campaign_sender.send_due": "sends what a manager launched: the app's worker, whoever is signed in",
 }
 
 
@@ -173,6 +174,9 @@ CASES: dict[str, Case] = {
     "channel_settings.save_sending_rules": written(
         "channel_settings.save_sending_rules", "campaign.manage"
     ),
+    "consent.record_consent": written("consent.record_consent", "patient.edit"),
+    "consent.set_do_not_contact": written("consent.set_do_not_contact", "patient.edit"),
+    "consent.import_replies": written("consent.import_replies", "campaign.manage"),
     "backup.audit_restore": written("backup.audit_restore", "backup.restore"),
     "counter_sessions.open_session": written("counter_sessions.open_session", "session.open"),
     "counter_sessions.cash_movement": written("counter_sessions.cash_movement", "session.cash"),

@@ -33,8 +33,10 @@ from services import (
     backup,
     branch,
     callbacks,
+    campaign_sender,
     catalog,
     channel_settings,
+    consent,
     counter_sessions,
     credit_notes,
     history_import,
@@ -153,6 +155,49 @@ def wrong_pin(d: Desk) -> None:
     """A refused sign-in writes its audit entry (and counts towards the lock)."""
     with pytest.raises(SignInError):
         auth.sign_in(d.db, "priya", "0000", now=NOW)
+
+
+def new_patient(d: Desk) -> Any:
+    return patients.add_patient(
+        d.db, d.desk, NewPatient("Ravi Menon", "9845077777"), now=NOW, today=TODAY
+    )
+
+
+def reply_file(d: Desk) -> Path:
+    path = d.folder / "replies.csv"
+    path.write_text(
+        "received_at,channel,sender,body\n2026-11-24T10:00+05:30,sms,9845011111,Thanks\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def due_message(d: Desk) -> None:
+    """A consented patient's e-mail queued, the e-mail channel writing to a folder."""
+    from tests.services.campaign_rows import a_campaign, a_template, queue
+
+    channel_settings.save_channel(
+        d.db, d.manager, "preview", channel_settings.PreviewSettings(str(d.folder)), now=NOW
+    )
+    channel_settings.save_channel(d.db, d.manager, "email", None, mode="preview", now=NOW)
+    patient = new_patient(d)
+    consent.record_consent(d.db, d.desk, patient.id, "email", granted=True, now=NOW)
+    template = a_template(d.db, "email", at=NOW)
+    campaign = a_campaign(d.db, template, "email", at=NOW)
+    queue(
+        d.db,
+        campaign,
+        patient.id,
+        "email",
+        "ravi@example.in",
+        "Hello",
+        at=NOW,
+        template_id=template,
+    )
+
+
+# When a campaign message is sent (11:00 in India, inside the promotional window).
+SEND_AT = NOW + timedelta(minutes=30)
 
 
 def nothing(_d: Desk) -> None:
@@ -318,6 +363,30 @@ WRITES: dict[str, tuple[Any, Any, str | tuple[str, ...] | None, int]] = {
         ),
         None,
         0,
+    ),
+    "consent.record_consent": (
+        new_patient,
+        lambda d, p: consent.record_consent(d.db, d.desk, p.id, "sms", granted=True, now=NOW),
+        ("patient", "consent_event"),
+        2,
+    ),
+    "consent.set_do_not_contact": (
+        new_patient,
+        lambda d, p: consent.set_do_not_contact(d.db, d.desk, p.id, "sms", blocked=True, now=NOW),
+        "do_not_contact",
+        1,
+    ),
+    "consent.import_replies": (
+        reply_file,
+        lambda d, path: consent.import_replies(d.db, d.manager, path, now=NOW),
+        "campaign_response",
+        1,
+    ),
+    "campaign_sender.send_due": (
+        due_message,
+        lambda d, _: campaign_sender.send_due(d.db, d.manager, SEND_AT),
+        "campaign_execution",
+        1,
     ),
     "backup.save_backup_settings": (
         nothing,
@@ -653,7 +722,13 @@ def test_each_write_leaves_one_audit_entry_and_its_documents(d, name):
     assert {at for _, at in queued_rows} <= {new_audits[0][0]}
 
 
-@pytest.mark.parametrize("name", sorted(WRITES))
+# Sending commits `sending` before the provider is called, by design (services.campaign_
+# sender, rule 3): a failure to record the answer leaves it `sending`, so that the next
+# round marks it unknown rather than sending it twice (tests/services/test_campaign_sender.py).
+SPLIT_BY_DESIGN = {"campaign_sender.send_due"}
+
+
+@pytest.mark.parametrize("name", sorted(set(WRITES) - SPLIT_BY_DESIGN))
 def test_a_write_whose_audit_fails_leaves_nothing_at_all(d, name):
     prepare, write, _doc_type, _documents = WRITES[name]
     given = prepare(d)
