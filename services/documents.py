@@ -643,3 +643,20 @@ def campaign_execution_json(row: Any) -> dict[str, Any]:
     document["cost"] = optional_rupees(document.pop("cost_paise", None))
     return document
 
+
+# Campaigns (issue #16): templates, campaigns and triggers travel whole; a campaign's
+# budget in rupees in place of its paise column.
+MESSAGE_TEMPLATE = "message_template"
+CAMPAIGN = "campaign"
+
+
+def message_template_json(row: Any) -> dict[str, Any]:
+    """A template of the library, whole."""
+    return _columns_json(row, frozenset())
+
+
+def campaign_json(row: Any) -> dict[str, Any]:
+    """A campaign, whole, with `budget` in rupees in place of `budget_paise`."""
+    document = _columns_json(row, frozenset())
+    document["budget"] = rupees(document.pop("budget_paise"))
+    return document

@@ -49,6 +49,8 @@ from services import (
     staff,
 )
 from services.backup import BackupSettings
+from services.campaigns import campaigns
+from services.campaigns import templates as campaign_templates
 from services.errors import SignInError
 from services.payment_settings import PaymentSettings, save_payment_settings
 from services.printer_settings import PrinterSettings, save_printer_settings
@@ -58,6 +60,7 @@ from services.uow import UnitOfWork
 from tests.services.conftest import NOW, TODAY
 from tests.services.invoice_helpers import a_patient, cart, promotion
 from tests.services.sponsor_helpers import a_sponsor, campaign_spec, shown
+from tests.services.test_campaigns import SMS as SMS_TEMPLATE
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -827,3 +830,58 @@ def test_amounts_in_json_columns_are_exact_strings(d):
     assert json.loads(text)["applied_promotions"][0]["total_discount"] == "500.00"
     [(payload,)] = rows(d.db.path, "SELECT payload FROM sync_outbox ORDER BY id DESC LIMIT 1")
     assert '"payable": "4500.00"' in payload and "500.0," not in payload
+
+
+def campaign_drafted(d: Desk) -> Any:
+    """A draft A/B campaign to three demo patients who agreed to promotional SMS."""
+    from tests.services.test_campaigns import a_campaign, grant, patients
+
+    three = patients(d.db, 3)
+    grant(d.db, d.manager, three)
+    return a_campaign(d.db, d.manager, three, holdout_percent=0)
+
+
+def campaign_launched(d: Desk) -> Any:
+    campaign_id = campaign_drafted(d)
+    campaigns.launch_campaign(d.db, d.manager, campaign_id, today=TODAY, now=NOW)
+    return campaign_id
+
+
+CAMPAIGN_WRITES: dict[str, tuple[Any, Any, str | tuple[str, ...] | None, int]] = {
+    "templates.add_template": (
+        nothing,
+        lambda d, _: campaign_templates.add_template(
+            d.db, d.manager, campaign_templates.parse_spec(SMS_TEMPLATE), now=NOW
+        ),
+        "message_template",
+        1,
+    ),
+    "campaigns.create_campaign": (
+        lambda d: campaign_templates.add_template(
+            d.db, d.manager, campaign_templates.parse_spec(SMS_TEMPLATE), now=NOW
+        ),
+        lambda d, template_id: campaigns.create_campaign(
+            d.db,
+            d.manager,
+            campaigns.parse_spec(
+                {"name": "Win back", "variants": {"A": {"template": str(template_id)}}}
+            ),
+            now=NOW,
+        ),
+        "campaign",
+        1,
+    ),
+    "campaigns.launch_campaign": (
+        campaign_drafted,
+        lambda d, cid: campaigns.launch_campaign(d.db, d.manager, cid, today=TODAY, now=NOW),
+        "campaign",
+        1,
+    ),
+    "campaigns.pause_campaign": (
+        campaign_launched,
+        lambda d, cid: campaigns.pause_campaign(d.db, d.manager, cid, now=NOW),
+        "campaign",
+        1,
+    ),
+}
+WRITES.update(CAMPAIGN_WRITES)

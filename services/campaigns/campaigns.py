@@ -1,0 +1,592 @@
+"""Campaigns (issue #16): create from a spec, launch, pause, list, and their results.
+
+1. A campaign is created as a draft from a spec (CampaignSpec: unknown keys and wrong
+   types refused by name). Its variants name templates of one channel; the channel is
+   theirs. Money is in rupees in the spec, paise in the database.
+2. Launching makes one execution per reachable recipient (services.campaigns.audiences),
+   step 1, the campaign's channel (unique: launching twice adds nobody twice). Each
+   recipient's arm comes from domain.ab_test (deterministic; the hold-out group gets an
+   execution marked `skipped`, variant "holdout", so the lift can be measured). The text is
+   rendered then, for that patient (domain.message_render), with DLT ids and the WhatsApp
+   template in the payload the sender needs. Personal codes: each recipient gets a
+   single-use code of the linked promotion. Due at the schedule's time (now by default).
+3. The budget: a launch whose messages would cost more than the budget (cost per message
+   of the channel x recipients) is refused, saying how many the budget pays for; nothing is
+   queued. A campaign without a budget (0) has no limit.
+4. Pausing stops the sender from taking its queued messages (they wait); launching again
+   resumes. A campaign whose messages have all ended is completed by `results`.
+5. Results: per channel and variant, messages sent, delivered, failed, replied, opted out;
+   conversions = recipients (the hold-out included) with an invoice within the attribution
+   window after the message (the hold-out: after the launch), or who used their personal
+   code; revenue = those invoices' totals; cost = the messages' cost; ROI = (revenue - cost)
+   / cost. The A/B decision is domain.ab_test's on conversions.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import case, func, insert, select
+from sqlalchemy.orm import Session
+
+from db.engine import Database
+from db.models import (
+    Campaign,
+    CampaignExecution,
+    InvoiceHeader,
+    MessageTemplate,
+    Patient,
+    PromoCode,
+    PromotionCampaign,
+)
+from domain import ab_test
+from domain.errors import BadInput, Refused
+from domain.message_render import render
+from domain.money import format_rupees, rupees_to_paise
+from domain.permissions import require
+from services import documents
+from services.auth import CurrentUser
+from services.branch import this_branch_id
+from services.campaigns import audiences, templates
+from services.errors import NotFound
+from services.uow import UnitOfWork
+
+STATUSES = ("draft", "scheduled", "running", "paused", "completed")
+ENDED = ("sent", "delivered", "failed", "replied", "opted_out", "converted", "unknown", "skipped")
+
+
+class VariantSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    template: str = Field(min_length=1, max_length=120)
+    share: int = Field(default=1, ge=1, le=100)
+
+
+class CampaignSpec(BaseModel):
+    """A campaign as JSON (rule 1)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    name: str = Field(min_length=1, max_length=120)
+    objective: str = Field(default="", max_length=200)
+    variants: dict[str, VariantSpec] = Field(min_length=1, max_length=2)
+    holdout_percent: int = Field(default=0, ge=0, le=50)
+    minimum_per_arm: int = Field(default=100, ge=1, le=1_000_000)
+    audience: audiences.AudienceSpec = Field(default_factory=audiences.AudienceSpec)
+    send_at: datetime | None = None
+    budget: str = Field(default="0", max_length=20)
+    cost_per_message: str = Field(default="0", max_length=20)
+    promotion_code: str | None = Field(default=None, max_length=40)
+    personal_codes: bool = False
+    attribution_days: int = Field(default=30, ge=1, le=365)
+
+
+def parse_spec(data: Any) -> CampaignSpec:
+    """A campaign spec from JSON data; a refusal names the key."""
+    if not isinstance(data, dict):
+        raise BadInput("A campaign spec is a JSON object.")
+    try:
+        # JSON mode: text becomes a time or an id where the spec says so; nothing else
+        # is coerced ("false" is not a bool, "10" not a number).
+        return CampaignSpec.model_validate_json(json.dumps(data))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "the campaign"
+        raise BadInput(f"{where}: {first['msg']}.") from None
+
+
+@dataclass(frozen=True)
+class CampaignRow:
+    id: uuid.UUID
+    name: str
+    status: str
+    channel: str
+    queued: int
+    sent: int
+    conversions: int
+
+
+def _campaign(session: Session, campaign_id: uuid.UUID) -> Campaign:
+    row = session.get(Campaign, campaign_id)
+    if row is None:
+        raise NotFound("That campaign is not on record.")
+    return row
+
+
+def find_campaign(db: Database, text: str) -> uuid.UUID:
+    """A campaign by its id (or the start of it) or its exact name."""
+    with db.session(write=False) as session:
+        rows = session.execute(select(Campaign.id, Campaign.name)).all()
+    wanted = text.strip().lower()
+    found = [i for i, name in rows if name.lower() == wanted or str(i).startswith(wanted)]
+    if len(found) != 1:
+        raise NotFound(f"No single campaign is named or numbered {text!r}.")
+    return found[0]
+
+
+def create_campaign(
+    db: Database, actor: CurrentUser, spec: CampaignSpec, *, now: datetime
+) -> uuid.UUID:
+    """A draft campaign from `spec` (manager; rule 1)."""
+    require(actor.role, "campaign.manage")
+    budget, cost = rupees_to_paise(spec.budget), rupees_to_paise(spec.cost_per_message)
+    if budget < 0 or cost < 0:
+        raise BadInput("budget and cost_per_message cannot be below 0.")
+    if spec.send_at is not None and spec.send_at.tzinfo is None:
+        raise BadInput("send_at: give the time with its offset, like 2026-12-05T10:30+05:30.")
+    with UnitOfWork(db, actor, now) as uow:
+        session = uow.session
+        variants: dict[str, Any] = {}
+        channels: set[str] = set()
+        for name, variant in spec.variants.items():
+            if name == ab_test.HOLDOUT:
+                raise BadInput("variants: 'holdout' is the group that gets nothing; rename it.")
+            template = templates.get_template(
+                session, templates.find_template(db, variant.template)
+            )
+            channels.add(template.channel)
+            variants[name] = {"template_id": str(template.id), "share": variant.share}
+        if len(channels) != 1:
+            raise BadInput("variants: every variant's template must be for the same channel.")
+        promotion_id, code_id = _promotion(session, spec.promotion_code)
+        if spec.personal_codes and promotion_id is None:
+            raise BadInput("personal_codes: link a promotion (promotion_code) to make codes from.")
+        channel = channels.pop()
+        row = Campaign(
+            id=uuid.uuid4(),
+            branch_id=this_branch_id(session),
+            name=" ".join(spec.name.split()),
+            objective=spec.objective,
+            channels=[channel],
+            audience=spec.audience.model_dump(mode="json", exclude_none=True),
+            variants={
+                "arms": variants,
+                "holdout_percent": spec.holdout_percent,
+                "minimum_per_arm": spec.minimum_per_arm,
+            },
+            schedule={"at": None if spec.send_at is None else spec.send_at.isoformat()},
+            budget_paise=budget,
+            cost_per_message={channel: cost},
+            promotion_id=promotion_id,
+            promo_code_id=code_id,
+            personal_codes=spec.personal_codes,
+            attribution_days=spec.attribution_days,
+            status="draft",
+            created_by=actor.id,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        session.flush()
+        uow.outbox(documents.CAMPAIGN, row.id, documents.campaign_json(row))
+        uow.audit("campaign.create", "campaign", row.id, {"name": row.name})
+        uow.commit()
+        return row.id
+
+
+def _promotion(session: Session, code: str | None) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+    """The promotion (by its campaign code) or promo code a campaign measures."""
+    if not code:
+        return None, None
+    wanted = code.strip().upper()
+    promo = session.scalar(select(PromoCode).where(func.upper(PromoCode.code) == wanted))
+    if promo is not None:
+        return promo.promotion_id, promo.id
+    promotion = session.scalar(
+        select(PromotionCampaign).where(func.upper(PromotionCampaign.campaign_code) == wanted)
+    )
+    if promotion is None:
+        raise BadInput(f"promotion_code: no promotion or promo code is {code!r}.")
+    return promotion.id, None
+
+
+def _arms(campaign: Campaign) -> tuple[list[tuple[str, int]], int, int, dict[str, uuid.UUID]]:
+    data = campaign.variants
+    arms = data["arms"]
+    shares = [(name, int(arm["share"])) for name, arm in arms.items()]
+    ids = {name: uuid.UUID(arm["template_id"]) for name, arm in arms.items()}
+    return shares, int(data.get("holdout_percent", 0)), int(data.get("minimum_per_arm", 1)), ids
+
+
+def audience_of(
+    db: Database, actor: CurrentUser, campaign_id: uuid.UUID, *, today: date, now: datetime
+) -> audiences.AudienceCount:
+    """The live count of a campaign's audience on its channel (manager)."""
+    require(actor.role, "campaign.manage")
+    with db.session(write=False) as session:
+        campaign = _campaign(session, campaign_id)
+        spec = audiences.parse_audience(campaign.audience)
+        _shares, _holdout, _minimum, ids = _arms(campaign)
+        purpose = templates.get_template(session, next(iter(ids.values()))).purpose
+        channel = campaign.channels[0]
+    return audiences.count_audience(db, actor, spec, channel, purpose=purpose, today=today, now=now)
+
+
+@dataclass(frozen=True)
+class Launch:
+    campaign_id: uuid.UUID
+    queued: int
+    held_out: int
+    already: int
+    cost: int
+
+
+def _personal_code(prefix: str) -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return f"{prefix}-{''.join(secrets.choice(alphabet) for _ in range(6))}"
+
+
+def _payload(template: MessageTemplate) -> dict[str, Any]:
+    payload: dict[str, Any] = {"template_id": str(template.id), "purpose": template.purpose}
+    if template.channel == "sms":
+        payload |= {
+            "sms_header": template.sms_header,
+            "sms_dlt_template_id": template.sms_dlt_template_id,
+            "sms_principal_entity_id": template.sms_principal_entity_id,
+            "sms_registered_text": template.sms_registered_text,
+        }
+    if template.channel == "whatsapp":
+        payload |= {
+            "whatsapp_template_name": template.whatsapp_template_name,
+            "whatsapp_language": template.whatsapp_language or "en",
+        }
+    return payload
+
+
+def launch_campaign(
+    db: Database, actor: CurrentUser, campaign_id: uuid.UUID, *, today: date, now: datetime
+) -> Launch:
+    """Queue the campaign's messages (manager; rules 2 and 3), or resume a paused one."""
+    require(actor.role, "campaign.manage")
+    with db.session(write=False) as session:
+        campaign = _campaign(session, campaign_id)
+        if campaign.status == "completed":
+            raise Refused("That campaign is completed; copy it to send again.")
+        spec = audiences.parse_audience(campaign.audience)
+        _shares, _holdout, _minimum, ids = _arms(campaign)
+        purpose = templates.get_template(session, next(iter(ids.values()))).purpose
+        channel = campaign.channels[0]
+    recipients = audiences.reachable_patients(
+        db, actor, spec, channel, purpose=purpose, today=today, now=now
+    )
+    with UnitOfWork(db, actor, now) as uow:
+        result = _queue(uow, campaign_id, recipients, today=today, now=now)
+        uow.commit()
+        return result
+
+
+def _queue(
+    uow: UnitOfWork,
+    campaign_id: uuid.UUID,
+    recipients: list[uuid.UUID],
+    *,
+    today: date,
+    now: datetime,
+) -> Launch:
+    session = uow.session
+    campaign = _campaign(session, campaign_id)
+    shares, holdout, _minimum, template_ids = _arms(campaign)
+    channel = campaign.channels[0]
+    chosen = {name: templates.get_template(session, tid) for name, tid in template_ids.items()}
+    already = set(
+        session.scalars(
+            select(CampaignExecution.patient_id).where(CampaignExecution.campaign_id == campaign.id)
+        )
+    )
+    new = [p for p in recipients if p not in already]
+    arms = {p: ab_test.arm(ab_test.bucket(campaign.id, p), shares, holdout) for p in new}
+    sending = [p for p in new if arms[p] != ab_test.HOLDOUT]
+    cost_each = int((campaign.cost_per_message or {}).get(channel, 0))
+    spent = int(
+        session.scalar(
+            select(func.coalesce(func.sum(CampaignExecution.cost_paise), 0)).where(
+                CampaignExecution.campaign_id == campaign.id
+            )
+        )
+        or 0
+    )
+    if campaign.budget_paise and cost_each * len(sending) + spent > campaign.budget_paise:
+        affordable = max(0, (campaign.budget_paise - spent) // cost_each) if cost_each else 0
+        raise Refused(
+            f"{len(sending):,} messages at {format_rupees(cost_each)} cost more than the "
+            f"budget of {format_rupees(campaign.budget_paise)}; it pays for {affordable:,}. "
+            "Raise the budget or narrow the audience; nothing was queued."
+        )
+    due = now
+    if campaign.schedule.get("at"):
+        due = max(now, datetime.fromisoformat(campaign.schedule["at"]))
+    promotion_code = ""
+    if campaign.promo_code_id is not None:
+        promotion_code = session.get_one(PromoCode, campaign.promo_code_id).code
+    rows: list[dict[str, Any]] = []
+    codes: list[PromoCode] = []
+    patients = (
+        {p.id: p for p in session.scalars(select(Patient).where(Patient.id.in_(new)))}
+        if new
+        else {}
+    )
+    prefix = "".join(ch for ch in campaign.name.upper() if ch.isalnum())[:6] or "CODE"
+    for patient_id in new:
+        patient = patients[patient_id]
+        name = arms[patient_id]
+        template = chosen.get(name) or next(iter(chosen.values()))
+        code = promotion_code
+        if campaign.personal_codes and name != ab_test.HOLDOUT and campaign.promotion_id:
+            code = _personal_code(prefix)
+            codes.append(
+                PromoCode(
+                    id=uuid.uuid4(),
+                    code=code,
+                    promotion_id=campaign.promotion_id,
+                    max_uses=1,
+                    max_uses_per_patient=1,
+                    current_uses=0,
+                    status="active",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        values = templates.tag_values(session, patient, today=today, code=code)
+        holdout = name == ab_test.HOLDOUT
+        rows.append(
+            {
+                "id": uuid.uuid4(),
+                "branch_id": campaign.branch_id,
+                "campaign_id": campaign.id,
+                "patient_id": patient_id,
+                "step": 1,
+                "channel": channel,
+                "variant": name,
+                "recipient": (patient.email if channel == "email" else patient.mobile) or "",
+                "rendered_subject": None
+                if template.subject is None
+                else render(template.subject, values),
+                "rendered_text": render(template.body, values),
+                "payload": _payload(template),
+                "personal_code": code if campaign.personal_codes and not holdout else None,
+                "status": "skipped" if holdout else "queued",
+                "attempts": 0,
+                "next_attempt_at": due,
+                "error": "hold-out group: gets nothing" if holdout else None,
+                "cost_paise": 0,
+                "queued_at": now,
+                "updated_at": now,
+            }
+        )
+    for start in range(0, len(rows), 2_000):
+        session.execute(insert(CampaignExecution), rows[start : start + 2_000])
+    session.add_all(codes)
+    campaign.status = "scheduled" if due > now else "running"
+    campaign.launched_at = campaign.launched_at or now
+    campaign.updated_at = now
+    session.flush()
+    uow.outbox(documents.CAMPAIGN, campaign.id, documents.campaign_json(campaign))
+    held = sum(1 for p in new if arms[p] == ab_test.HOLDOUT)
+    uow.audit(
+        "campaign.launch",
+        "campaign",
+        campaign.id,
+        {"queued": len(new) - held, "held_out": held, "personal_codes": len(codes)},
+    )
+    return Launch(
+        campaign.id,
+        len(new) - held,
+        held,
+        len(recipients) - len(new),
+        cost_each * (len(new) - held),
+    )
+
+
+def pause_campaign(
+    db: Database, actor: CurrentUser, campaign_id: uuid.UUID, *, now: datetime
+) -> None:
+    """Stop the sender taking the campaign's queued messages (manager; rule 4)."""
+    require(actor.role, "campaign.manage")
+    with UnitOfWork(db, actor, now) as uow:
+        campaign = _campaign(uow.session, campaign_id)
+        if campaign.status not in ("running", "scheduled"):
+            raise Refused(
+                f"Only a running or scheduled campaign pauses; this one is {campaign.status}."
+            )
+        campaign.status = "paused"
+        campaign.updated_at = now
+        uow.session.flush()
+        uow.outbox(documents.CAMPAIGN, campaign.id, documents.campaign_json(campaign))
+        uow.audit("campaign.pause", "campaign", campaign.id, {})
+        uow.commit()
+
+
+def list_campaigns(db: Database, actor: CurrentUser) -> list[CampaignRow]:
+    """Every campaign with its counts at a glance, newest first (manager)."""
+    require(actor.role, "campaign.manage")
+    e = CampaignExecution
+    with db.session(write=False) as session:
+        counts = {
+            (cid, status): n
+            for cid, status, n in session.execute(
+                select(e.campaign_id, e.status, func.count()).group_by(e.campaign_id, e.status)
+            )
+        }
+        rows = session.scalars(select(Campaign).order_by(Campaign.created_at.desc()))
+        return [
+            CampaignRow(
+                c.id,
+                c.name,
+                c.status,
+                c.channels[0] if c.channels else "",
+                counts.get((c.id, "queued"), 0) + counts.get((c.id, "held"), 0),
+                sum(
+                    counts.get((c.id, s), 0) for s in ("sent", "delivered", "replied", "converted")
+                ),
+                counts.get((c.id, "converted"), 0),
+            )
+            for c in rows
+        ]
+
+
+# ----------------------------------------------------------------------------- results
+
+
+@dataclass
+class ArmResult:
+    """One variant's (or the hold-out's) figures; money in paise."""
+
+    variant: str
+    recipients: int = 0
+    sent: int = 0
+    delivered: int = 0
+    failed: int = 0
+    replied: int = 0
+    opted_out: int = 0
+    conversions: int = 0
+    revenue: int = 0
+    cost: int = 0
+
+    def rate(self, count: int) -> float:
+        return count / self.recipients if self.recipients else 0.0
+
+
+@dataclass
+class Results:
+    campaign_id: uuid.UUID
+    name: str
+    status: str
+    channel: str
+    arms: list[ArmResult]
+    by_day: list[tuple[date, int, int]] = field(default_factory=list)
+    decision: ab_test.Decision | None = None
+
+    @property
+    def total(self) -> ArmResult:
+        whole = ArmResult("all")
+        for arm in self.arms:
+            if arm.variant == ab_test.HOLDOUT:
+                continue
+            for name in ("recipients", "sent", "delivered", "failed", "replied", "opted_out",
+                         "conversions", "revenue", "cost"):  # fmt: skip
+                setattr(whole, name, getattr(whole, name) + getattr(arm, name))
+        return whole
+
+    @property
+    def roi(self) -> float | None:
+        total = self.total
+        return None if not total.cost else (total.revenue - total.cost) / total.cost
+
+
+def _conversions(session: Session, campaign: Campaign) -> dict[str, tuple[int, int]]:
+    """Per variant: recipients with an invoice within the attribution window after their
+    message (the hold-out: after the launch), and those invoices' total (paise)."""
+    e, h = CampaignExecution, InvoiceHeader
+    window = timedelta(days=campaign.attribution_days)
+    starts: dict[uuid.UUID, tuple[str, datetime]] = {}
+    for patient_id, variant, sent_at, queued_at in session.execute(
+        select(e.patient_id, e.variant, e.sent_at, e.queued_at).where(
+            e.campaign_id == campaign.id, e.status.notin_(("queued", "held", "failed"))
+        )
+    ):
+        starts[patient_id] = (variant, sent_at or campaign.launched_at or queued_at)
+    if not starts:
+        return {}
+    first = min(start for _variant, start in starts.values())
+    reached = select(e.patient_id).where(e.campaign_id == campaign.id)
+    sold: dict[str, tuple[int, int]] = {}
+    buyers: set[uuid.UUID] = set()
+    for patient_id, created_at, total in session.execute(
+        select(h.patient_id, h.created_at, h.total_amount).where(
+            h.patient_id.in_(reached),
+            h.status == "issued",
+            h.is_history.is_(False),
+            h.created_at >= first,
+        )
+    ):
+        variant, start = starts[patient_id]
+        if not start <= created_at <= start + window:
+            continue
+        count, revenue = sold.get(variant, (0, 0))
+        sold[variant] = (count + (patient_id not in buyers), revenue + total)
+        buyers.add(patient_id)
+    return sold
+
+
+def campaign_results(db: Database, actor: CurrentUser, campaign_id: uuid.UUID) -> Results:
+    """The campaign's results (manager; rule 5)."""
+    require(actor.role, "campaign.manage")
+    e = CampaignExecution
+    with db.session(write=False) as session:
+        campaign = _campaign(session, campaign_id)
+        sold = _conversions(session, campaign)
+        statuses = session.execute(
+            select(e.variant, e.status, func.count(), func.coalesce(func.sum(e.cost_paise), 0))
+            .where(e.campaign_id == campaign.id)
+            .group_by(e.variant, e.status)
+        ).all()
+        by_day = [
+            (day if isinstance(day, date) else date.fromisoformat(str(day)), sent, failed)
+            for day, sent, failed in session.execute(
+                select(
+                    func.date(e.sent_at),
+                    func.count(),
+                    func.sum(case((e.status == "failed", 1), else_=0)),
+                )
+                .where(e.campaign_id == campaign.id, e.sent_at.is_not(None))
+                .group_by(func.date(e.sent_at))
+                .order_by(func.date(e.sent_at))
+            )
+        ]
+        arms: dict[str, ArmResult] = {}
+        for variant, status, n, cost in statuses:
+            arm = arms.setdefault(variant, ArmResult(variant))
+            arm.recipients += n
+            arm.cost += int(cost)
+            if status in ("sent", "delivered", "replied", "opted_out", "converted"):
+                arm.sent += n
+            for name in ("delivered", "failed", "replied", "opted_out"):
+                if status == name:
+                    setattr(arm, name, getattr(arm, name) + n)
+        for variant, (n, revenue) in sold.items():
+            if variant in arms:
+                arms[variant].conversions, arms[variant].revenue = int(n), int(revenue)
+        _shares, _holdout, minimum, _ids = _arms(campaign)
+        decision = (
+            ab_test.decide(
+                {a.variant: (a.conversions, a.recipients) for a in arms.values()}, minimum
+            )
+            if len([a for a in arms if a != ab_test.HOLDOUT]) == 2
+            else None
+        )
+        ordered = sorted(arms.values(), key=lambda a: (a.variant == ab_test.HOLDOUT, a.variant))
+        return Results(
+            campaign.id,
+            campaign.name,
+            campaign.status,
+            campaign.channels[0] if campaign.channels else "",
+            ordered,
+            by_day,
+            decision,
+        )

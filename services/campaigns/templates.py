@@ -1,0 +1,235 @@
+"""The template library (issue #16): add, list, retire and preview message templates.
+
+A template is checked when it is saved (domain.message_render rule 3): rendered for the
+sample patient, its SMS length counted, and an SMS with a DLT registration matched against
+its registered text; a mismatch is refused there, before any message is made from it.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.engine import Database
+from db.models import Branch, InvoiceHeader, MessageTemplate, Patient
+from domain.bounds import clean_text
+from domain.errors import BadInput
+from domain.message_render import SAMPLE, TemplateRefused, render
+from domain.permissions import require
+from domain.templates import SmsLength, matches_dlt, sms_parts
+from services import documents
+from services.auth import CurrentUser
+from services.branch import this_branch_id
+from services.errors import NotFound
+from services.uow import UnitOfWork
+
+CHANNELS = ("email", "sms", "whatsapp", "preview")
+PURPOSES = ("promotional", "service")
+
+
+class TemplateSpec(BaseModel):
+    """A template as typed or read from JSON: wrong types and unknown keys refused."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    name: str = Field(min_length=1, max_length=120)
+    category: str = Field(default="general", max_length=60)
+    channel: str
+    purpose: str = "promotional"
+    subject: str | None = Field(default=None, max_length=200)
+    body: str = Field(min_length=1, max_length=4000)
+    sms_dlt_template_id: str | None = Field(default=None, max_length=30)
+    sms_header: str | None = Field(default=None, max_length=11)
+    sms_principal_entity_id: str | None = Field(default=None, max_length=30)
+    sms_registered_text: str | None = Field(default=None, max_length=4000)
+    whatsapp_template_name: str | None = Field(default=None, max_length=120)
+    whatsapp_language: str | None = Field(default=None, max_length=15)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A template rendered for one patient (or the sample), with its SMS length."""
+
+    template_id: uuid.UUID
+    name: str
+    channel: str
+    subject: str | None
+    text: str
+    sms: SmsLength | None
+    dlt_ok: bool | None
+
+
+@dataclass(frozen=True)
+class TemplateRow:
+    id: uuid.UUID
+    name: str
+    category: str
+    channel: str
+    purpose: str
+    body: str
+
+
+def parse_spec(data: Any) -> TemplateSpec:
+    """A template spec from JSON data; a refusal names the key."""
+    try:
+        if not isinstance(data, dict):
+            raise BadInput("A template spec is a JSON object.")
+        return TemplateSpec.model_validate_json(json.dumps(data))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "the template"
+        raise BadInput(f"{where}: {first['msg']}.") from None
+
+
+def _checked(spec: TemplateSpec) -> TemplateSpec:
+    if spec.channel not in CHANNELS:
+        raise BadInput(f"channel: one of {', '.join(CHANNELS)}, not {spec.channel!r}.")
+    if spec.purpose not in PURPOSES:
+        raise BadInput(f"purpose: promotional or service, not {spec.purpose!r}.")
+    if spec.channel == "email" and not (spec.subject or "").strip():
+        raise BadInput("subject: an e-mail needs a subject.")
+    if spec.channel == "whatsapp" and not (spec.whatsapp_template_name or "").strip():
+        raise BadInput("whatsapp_template_name: WhatsApp sends approved templates only.")
+    text = render(spec.body, SAMPLE)
+    if spec.subject:
+        render(spec.subject, SAMPLE)
+    if spec.channel == "sms" and spec.sms_registered_text:
+        if not (spec.sms_dlt_template_id and spec.sms_header and spec.sms_principal_entity_id):
+            raise BadInput(
+                "An SMS with a DLT registration needs its template id, header and "
+                "principal entity id."
+            )
+        if not matches_dlt(text, spec.sms_registered_text):
+            raise TemplateRefused(
+                "The message does not match its DLT registration: the operator would "
+                f"refuse it. Rendered: {text!r}."
+            )
+    return spec
+
+
+def add_template(
+    db: Database, actor: CurrentUser, spec: TemplateSpec, *, now: datetime
+) -> uuid.UUID:
+    """Add a template to the library (manager) after checking it (the module's rules)."""
+    require(actor.role, "campaign.manage")
+    spec = _checked(spec)
+    with UnitOfWork(db, actor, now) as uow:
+        session = uow.session
+        row = MessageTemplate(
+            id=uuid.uuid4(),
+            branch_id=this_branch_id(session),
+            name=clean_text(spec.name),
+            category=clean_text(spec.category) or "general",
+            channel=spec.channel,
+            purpose=spec.purpose,
+            subject=spec.subject,
+            body=spec.body,
+            sms_dlt_template_id=spec.sms_dlt_template_id,
+            sms_header=spec.sms_header,
+            sms_principal_entity_id=spec.sms_principal_entity_id,
+            sms_registered_text=spec.sms_registered_text,
+            whatsapp_template_name=spec.whatsapp_template_name,
+            whatsapp_language=spec.whatsapp_language,
+            whatsapp_components=None,
+            created_at=now,
+        )
+        session.add(row)
+        session.flush()
+        uow.outbox(documents.MESSAGE_TEMPLATE, row.id, documents.message_template_json(row))
+        uow.audit("template.add", "message_template", row.id, {"name": row.name})
+        uow.commit()
+        return row.id
+
+
+def list_templates(db: Database, actor: CurrentUser) -> list[TemplateRow]:
+    """The library, by category and name (manager)."""
+    require(actor.role, "campaign.manage")
+    with db.session(write=False) as session:
+        rows = session.scalars(
+            select(MessageTemplate)
+            .where(MessageTemplate.retired_at.is_(None))
+            .order_by(MessageTemplate.category, MessageTemplate.name)
+        )
+        return [TemplateRow(r.id, r.name, r.category, r.channel, r.purpose, r.body) for r in rows]
+
+
+def get_template(session: Session, template_id: uuid.UUID) -> MessageTemplate:
+    row = session.get(MessageTemplate, template_id)
+    if row is None or row.retired_at is not None:
+        raise NotFound("That template is not in the library.")
+    return row
+
+
+def find_template(db: Database, text: str) -> uuid.UUID:
+    """A template by its id (or the start of it) or its exact name."""
+    with db.session(write=False) as session:
+        rows = session.execute(
+            select(MessageTemplate.id, MessageTemplate.name).where(
+                MessageTemplate.retired_at.is_(None)
+            )
+        ).all()
+    wanted = text.strip().lower()
+    found = [i for i, name in rows if name.lower() == wanted or str(i).startswith(wanted)]
+    if len(found) != 1:
+        raise NotFound(f"No single template is named or numbered {text!r}.")
+    return found[0]
+
+
+def tag_values(
+    session: Session, patient: Patient | None, *, today: date, code: str = ""
+) -> dict[str, str]:
+    """The tags for `patient` (domain.message_render.TAGS); the sample for None."""
+    if patient is None:
+        return dict(SAMPLE)
+    branch = session.get_one(Branch, this_branch_id(session))
+    last = session.scalar(
+        select(InvoiceHeader.invoice_date)
+        .where(InvoiceHeader.patient_id == patient.id, InvoiceHeader.status == "issued")
+        .order_by(InvoiceHeader.invoice_date.desc())
+        .limit(1)
+    )
+    name = " ".join(patient.name.split())
+    return {
+        "first_name": name.split(" ")[0] if name else "",
+        "name": name,
+        "last_visit": "" if last is None else f"{last:%d %b %Y}",
+        "days_since_visit": "" if last is None else str((today - last).days),
+        "promo_code": code,
+        "clinic_name": branch.name,
+        "clinic_phone": branch.phone,
+        "mobile": patient.mobile,
+    }
+
+
+def preview(
+    db: Database,
+    actor: CurrentUser,
+    template_id: uuid.UUID,
+    *,
+    patient_id: uuid.UUID | None = None,
+    today: date,
+) -> Preview:
+    """The template as `patient_id` (or the sample patient) would receive it (manager)."""
+    require(actor.role, "campaign.manage")
+    with db.session(write=False) as session:
+        row = get_template(session, template_id)
+        patient = None if patient_id is None else session.get(Patient, patient_id)
+        if patient_id is not None and patient is None:
+            raise NotFound("That patient is not on record.")
+        values = tag_values(session, patient, today=today, code="PREVIEW10")
+        text = render(row.body, values)
+        subject = None if row.subject is None else render(row.subject, values)
+        sms = sms_parts(text) if row.channel == "sms" else None
+        dlt = (
+            matches_dlt(text, row.sms_registered_text)
+            if row.channel == "sms" and row.sms_registered_text
+            else None
+        )
+        return Preview(row.id, row.name, row.channel, subject, text, sms, dlt)

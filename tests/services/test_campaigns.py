@@ -1,0 +1,262 @@
+"""Campaigns (issue #16): the template library, audiences with their left-out reasons,
+launch with the A/B split and hold-out, the budget, and results, on the demo clinic."""
+
+import sqlite3
+import uuid
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+
+from db.models import AuditLog, CampaignExecution, Patient, PromoCode
+from domain.ab_test import HOLDOUT
+from domain.errors import BadInput, Refused
+from domain.message_render import TemplateRefused
+from domain.roles import PermissionDenied
+from services import auth, consent, invoicing
+from services.campaigns import audiences, campaigns, templates
+from tests.services.conftest import NOW, TODAY
+from tests.services.invoice_helpers import cart
+
+REGISTERED = "Dear {#var#}, {#var#} misses you. Book now: {#var#} -GLOWCL"
+SMS = {
+    "name": "Win-back SMS",
+    "category": "win-back",
+    "channel": "sms",
+    "body": "Dear {{ first_name }}, {{ clinic_name }} misses you. Book now: {{ clinic_phone }} -GLOWCL",
+    "sms_dlt_template_id": "1107161234567890123",
+    "sms_header": "GLOWCL",
+    "sms_principal_entity_id": "1101456789012345678",
+    "sms_registered_text": REGISTERED,
+}
+
+
+@pytest.fixture
+def manager(demo_db):
+    return auth.sign_in(demo_db, "meera", "2222")
+
+
+def dump(db):
+    con = sqlite3.connect(db.path)
+    try:
+        return list(con.iterdump())
+    finally:
+        con.close()
+
+
+def patients(db, count):
+    with db.session(write=False) as session:
+        return list(
+            session.scalars(
+                select(Patient.id)
+                .where(Patient.is_walk_in.is_(False), Patient.mobile != "")
+                .order_by(Patient.name)
+                .limit(count)
+            )
+        )
+
+
+def grant(db, actor, ids, channel="sms", granted=True):
+    for patient_id in ids:
+        consent.record_consent(db, actor, patient_id, channel, granted=granted, now=NOW)
+
+
+def sms_template(db, actor, **changes):
+    return templates.add_template(db, actor, templates.parse_spec(SMS | changes), now=NOW)
+
+
+# -- templates ---------------------------------------------------------------------------
+
+
+def test_a_template_is_checked_against_its_dlt_registration_when_saved(demo_db, manager):
+    template_id = sms_template(demo_db, manager)
+    shown = templates.preview(
+        demo_db, manager, template_id, patient_id=patients(demo_db, 1)[0], today=TODAY
+    )
+    assert shown.dlt_ok and shown.sms is not None and shown.sms.parts == 1
+    assert shown.text.startswith("Dear ") and "-GLOWCL" in shown.text
+
+    before = dump(demo_db)
+    with pytest.raises(TemplateRefused, match="does not match its DLT registration"):
+        sms_template(demo_db, manager, body="Hi {{ first_name }}, 20% off this week only!")
+    with pytest.raises(TemplateRefused, match="Unknown tag"):
+        sms_template(demo_db, manager, body="Dear {{ frist_name }}")
+    with pytest.raises(BadInput, match="is_stackable"):
+        templates.parse_spec(SMS | {"is_stackable": "no"})
+    with pytest.raises(BadInput, match="channel"):
+        templates.parse_spec(SMS | {"channel": 5})
+    assert dump(demo_db) == before
+
+
+def test_the_front_desk_cannot_touch_the_library(demo_db):
+    desk = auth.sign_in(demo_db, "priya", "1111")
+    with pytest.raises(PermissionDenied):
+        templates.add_template(demo_db, desk, templates.parse_spec(SMS), now=NOW)
+
+
+# -- audiences ---------------------------------------------------------------------------
+
+
+def test_the_count_says_who_is_left_out_and_why(demo_db, manager):
+    ten = patients(demo_db, 10)
+    grant(demo_db, manager, ten[:6])
+    grant(demo_db, manager, ten[6:], granted=False)
+    consent.set_do_not_contact(demo_db, manager, ten[0], "sms", blocked=True, now=NOW)
+    spec = audiences.AudienceSpec(patients=ten)
+
+    count = audiences.count_audience(demo_db, manager, spec, "sms", today=TODAY, now=NOW)
+
+    assert count.matching == 10 and count.reachable == 5
+    assert count.left_out[audiences.DO_NOT_CONTACT] == 1
+    assert count.left_out[audiences.NO_CONSENT] == 4
+    assert "5 of 10 can be reached" in count.sentence()
+    service = audiences.count_audience(
+        demo_db, manager, spec, "sms", purpose="service", today=TODAY, now=NOW
+    )
+    assert service.reachable == 9  # service messages need no grant; do-not-contact holds
+
+
+def test_filters_narrow_the_audience(demo_db, manager):
+    everyone = audiences.count_audience(
+        demo_db, manager, audiences.AudienceSpec(), "sms", purpose="service", today=TODAY, now=NOW
+    )
+    lapsed = audiences.count_audience(
+        demo_db,
+        manager,
+        audiences.AudienceSpec(last_visit_older_than_days=90),
+        "sms",
+        purpose="service",
+        today=TODAY,
+        now=NOW,
+    )
+    big = audiences.count_audience(
+        demo_db,
+        manager,
+        audiences.AudienceSpec(spent_more_than="20000"),
+        "sms",
+        purpose="service",
+        today=TODAY,
+        now=NOW,
+    )
+    with demo_db.session(write=False) as session:
+        on_record = session.scalar(
+            select(func.count()).where(Patient.is_walk_in.is_(False), Patient.retired_at.is_(None))
+        )
+    assert everyone.matching == on_record
+    assert 0 < lapsed.matching < everyone.matching and 0 < big.matching < everyone.matching
+
+
+# -- launch and results -------------------------------------------------------------------
+
+
+def a_campaign(db, actor, ids, **changes):
+    a = sms_template(db, actor, name=f"A {uuid.uuid4().hex[:4]}")
+    b = sms_template(db, actor, name=f"B {uuid.uuid4().hex[:4]}")
+    spec = {
+        "name": "Win back the lapsed",
+        "variants": {"A": {"template": str(a)}, "B": {"template": str(b)}},
+        "holdout_percent": 20,
+        "minimum_per_arm": 1,
+        "audience": {"patients": [str(p) for p in ids]},
+        "cost_per_message": "0.25",
+    } | changes
+    return campaigns.create_campaign(db, actor, campaigns.parse_spec(spec), now=NOW)
+
+
+def executions(db, campaign_id):
+    with db.session(write=False) as session:
+        return list(
+            session.scalars(
+                select(CampaignExecution).where(CampaignExecution.campaign_id == campaign_id)
+            )
+        )
+
+
+def test_launch_queues_each_reachable_recipient_once_with_an_arm(demo_db, manager):
+    ids = patients(demo_db, 40)
+    grant(demo_db, manager, ids[:30])
+    grant(demo_db, manager, ids[30:], granted=False)
+    campaign_id = a_campaign(demo_db, manager, ids)
+
+    launched = campaigns.launch_campaign(demo_db, manager, campaign_id, today=TODAY, now=NOW)
+    again = campaigns.launch_campaign(demo_db, manager, campaign_id, today=TODAY, now=NOW)
+
+    rows = executions(demo_db, campaign_id)
+    assert len(rows) == 30 == launched.queued + launched.held_out
+    assert again.queued == 0 and again.already == 30
+    arms = {row.variant for row in rows}
+    assert arms <= {"A", "B", HOLDOUT} and {"A", "B"} <= arms
+    held = [row for row in rows if row.variant == HOLDOUT]
+    assert all(row.status == "skipped" for row in held)
+    assert all(row.status == "queued" for row in rows if row.variant != HOLDOUT)
+    sms = next(row for row in rows if row.variant != HOLDOUT)
+    assert sms.payload["sms_dlt_template_id"] == SMS["sms_dlt_template_id"]
+    assert sms.rendered_text.startswith("Dear ") and sms.recipient
+    with demo_db.session(write=False) as session:
+        audit = session.scalars(select(AuditLog).where(AuditLog.action == "campaign.launch")).all()
+    assert audit[0].details["queued"] == launched.queued
+
+
+def test_a_launch_over_budget_is_refused_and_queues_nothing(demo_db, manager):
+    ids = patients(demo_db, 20)
+    grant(demo_db, manager, ids)
+    campaign_id = a_campaign(demo_db, manager, ids, budget="1.00", holdout_percent=0)
+
+    with pytest.raises(Refused, match="it pays for 4"):
+        campaigns.launch_campaign(demo_db, manager, campaign_id, today=TODAY, now=NOW)
+    assert executions(demo_db, campaign_id) == []
+
+
+def test_results_count_conversions_revenue_and_roi(demo_db, manager):
+    ids = patients(demo_db, 20)
+    grant(demo_db, manager, ids)
+    campaign_id = a_campaign(demo_db, manager, ids, holdout_percent=0)
+    campaigns.launch_campaign(demo_db, manager, campaign_id, today=TODAY, now=NOW)
+    with demo_db.session(write=True) as session, session.begin():
+        session.execute(
+            update(CampaignExecution)
+            .where(CampaignExecution.campaign_id == campaign_id)
+            .values(status="delivered", sent_at=NOW, cost_paise=25)
+        )
+    buyers = ids[:3]
+    later = NOW + timedelta(days=2)
+    for patient_id in buyers:
+        invoicing.save_invoice(
+            demo_db, manager, cart(demo_db, "CONSULT", patient=patient_id), now=later
+        )
+    too_late = NOW + timedelta(days=40)
+    invoicing.save_invoice(demo_db, manager, cart(demo_db, "CONSULT", patient=ids[5]), now=too_late)
+
+    results = campaigns.campaign_results(demo_db, manager, campaign_id)
+
+    total = results.total
+    assert total.recipients == 20 and total.delivered == 20 and total.cost == 500
+    assert total.conversions == 3 and total.revenue > 0
+    assert results.roi == pytest.approx((total.revenue - 500) / 500)
+    assert results.decision is not None  # two arms: decided (or declined) by the z-test
+
+
+def test_personal_codes_are_single_use_codes_of_the_linked_promotion(demo_db, manager):
+    code = "GLOW20"  # a demo promotion's code
+    ids = patients(demo_db, 8)
+    grant(demo_db, manager, ids)
+    campaign_id = a_campaign(
+        demo_db, manager, ids, holdout_percent=0, promotion_code=code, personal_codes=True
+    )
+    campaigns.launch_campaign(demo_db, manager, campaign_id, today=TODAY, now=NOW)
+
+    rows = executions(demo_db, campaign_id)
+    given = [row.personal_code for row in rows]
+    assert len(set(given)) == 8 and all(given)
+    with demo_db.session(write=False) as session:
+        made = session.scalars(select(PromoCode).where(PromoCode.code.in_(given))).all()
+    assert len(made) == 8 and all(c.max_uses == 1 for c in made)
+
+
+def test_a_campaign_spec_is_strict(demo_db, manager):
+    with pytest.raises(BadInput, match="varients"):
+        campaigns.parse_spec({"name": "x", "variants": {"A": {"template": "t"}}, "varients": {}})
+    with pytest.raises(BadInput, match="personal_codes"):
+        campaigns.parse_spec(
+            {"name": "x", "variants": {"A": {"template": "t"}}, "personal_codes": "false"}
+        )
