@@ -20,14 +20,13 @@ so a change to the filters is counted at once even over 100,000 patients.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import (
     ColumnElement,
     Select,
@@ -57,6 +56,7 @@ from domain.money import rupees_to_paise
 from domain.permissions import require
 from services import channel_settings, dashboard
 from services.auth import CurrentUser
+from services.campaigns import specs
 
 NO_CONTACT = "no mobile or e-mail"
 DO_NOT_CONTACT = "do-not-contact"
@@ -83,14 +83,7 @@ class AudienceSpec(BaseModel):
 
 def parse_audience(data: Any) -> AudienceSpec:
     """An audience from JSON data (a refusal names the key)."""
-    if not isinstance(data, dict):
-        raise BadInput("An audience is a JSON object.")
-    try:
-        return AudienceSpec.model_validate_json(json.dumps(data))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "the audience"
-        raise BadInput(f"audience.{where}: {first['msg']}.") from None
+    return specs.parse(AudienceSpec, data, "an audience", prefix="audience.")
 
 
 @dataclass(frozen=True)

@@ -24,14 +24,13 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import case, func, insert, select
 from sqlalchemy.orm import Session
 
@@ -53,7 +52,7 @@ from domain.permissions import require
 from services import documents
 from services.auth import CurrentUser
 from services.branch import this_branch_id
-from services.campaigns import audiences, templates
+from services.campaigns import audiences, specs, templates
 from services.errors import NotFound
 from services.uow import UnitOfWork
 
@@ -89,16 +88,7 @@ class CampaignSpec(BaseModel):
 
 def parse_spec(data: Any) -> CampaignSpec:
     """A campaign spec from JSON data; a refusal names the key."""
-    if not isinstance(data, dict):
-        raise BadInput("A campaign spec is a JSON object.")
-    try:
-        # JSON mode: text becomes a time or an id where the spec says so; nothing else
-        # is coerced ("false" is not a bool, "10" not a number).
-        return CampaignSpec.model_validate_json(json.dumps(data))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "the campaign"
-        raise BadInput(f"{where}: {first['msg']}.") from None
+    return specs.parse(CampaignSpec, data, "a campaign spec")
 
 
 @dataclass(frozen=True)

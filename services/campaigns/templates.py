@@ -7,13 +7,12 @@ its registered text; a mismatch is refused there, before any message is made fro
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,6 +26,7 @@ from domain.templates import SmsLength, matches_dlt, sms_parts
 from services import documents
 from services.auth import CurrentUser
 from services.branch import this_branch_id
+from services.campaigns import specs
 from services.errors import NotFound
 from services.uow import UnitOfWork
 
@@ -78,14 +78,7 @@ class TemplateRow:
 
 def parse_spec(data: Any) -> TemplateSpec:
     """A template spec from JSON data; a refusal names the key."""
-    try:
-        if not isinstance(data, dict):
-            raise BadInput("A template spec is a JSON object.")
-        return TemplateSpec.model_validate_json(json.dumps(data))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "the template"
-        raise BadInput(f"{where}: {first['msg']}.") from None
+    return specs.parse(TemplateSpec, data, "a template spec")
 
 
 def _checked(spec: TemplateSpec) -> TemplateSpec:
