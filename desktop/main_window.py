@@ -66,6 +66,7 @@ from services.branch import BranchInfo
 from services.patients import PatientMatch
 
 if TYPE_CHECKING:
+    from services.campaign_sender import SendResult
     from services.sync import SyncResult
 
 GEOMETRY_KEY = "main_window/geometry"
@@ -76,6 +77,9 @@ SYNC_NOT_CONFIGURED = "Sync: not configured - this branch keeps its data on this
 # How often the status bar counts the overdue callbacks (also after every change made in
 # the Callbacks panel).
 OVERDUE_REFRESH_MS = 60_000
+# Campaign messages (issue #16): a round every minute, its news in the status bar a while.
+SEND_INTERVAL_MS = 60_000
+SEND_MESSAGE_MS = 15_000
 
 
 def sync_pending_text(pending: int) -> str:
@@ -181,6 +185,12 @@ class MainWindow(QMainWindow):
         # A round with the centre every interval of Settings > Sync, once one is configured.
         self.sync_timer = QTimer(self)
         self.sync_timer.timeout.connect(self.sync_round)
+        # Campaign messages that are due leave every minute while the app is open (#16).
+        self._sending = 0
+        self.last_send: SendResult | None = None
+        self.send_timer = QTimer(self)
+        self.send_timer.setInterval(SEND_INTERVAL_MS)
+        self.send_timer.timeout.connect(self.send_round)
         # Set once the person chose how to leave; the close that follows asks nothing.
         self._leaving = False
         # What to do once the counter's invoice is saved ("close" or "sign_out").
@@ -538,6 +548,44 @@ class MainWindow(QMainWindow):
         op.finished.connect(done)
         op.run_in_background()
 
+    # -- campaign messages ---------------------------------------------------------------
+
+    def send_round(self) -> None:
+        """Send the campaign messages that are due, in the background (services.campaign_
+        sender: at most once, whoever else sends); the status bar says what went."""
+        if self._sending:
+            return
+        db, user, clock = self._db, self.user, self._clock
+        self._sending += 1
+
+        def work() -> SendResult:
+            # Imported on the first round: start-up does not load the channels.
+            from services import campaign_sender
+
+            return campaign_sender.send_due(db, user, clock())
+
+        def done() -> None:
+            self._sending -= 1
+
+        op = BackgroundOp(self, work)
+        op.success(self._sent).failure(self._send_failed)
+        op.finished.connect(done)
+        op.run_in_background()
+
+    def _sent(self, result: SendResult) -> None:
+        self.last_send = result
+        if result.sent or result.failed or result.unknown or result.interrupted:
+            self.statusBar().showMessage(f"Campaigns: {result.sentence()}", SEND_MESSAGE_MS)
+
+    def _send_failed(self, error: Exception) -> None:
+        log.campaigns.warning("campaign send round failed: %s", error)
+        self.statusBar().showMessage(
+            f"Campaign messages could not be sent: {error_sentence(error)}", SEND_MESSAGE_MS
+        )
+
+    def is_sending(self) -> bool:
+        return self._sending > 0
+
     def _at(self) -> str:
         zone = ZoneInfo(self.branch_info.details.timezone)
         return f"{self._clock().astimezone(zone):%H:%M}"
@@ -838,6 +886,8 @@ class MainWindow(QMainWindow):
         if "callbacks" in self._specs and not self.overdue_timer.isActive():
             self.overdue_timer.start()
             self.refresh_overdue()
+        if not self.send_timer.isActive():
+            self.send_timer.start()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         if not self._leaving and self._ask_about_cart("close"):
@@ -846,6 +896,7 @@ class MainWindow(QMainWindow):
         self._leaving = True
         self.overdue_timer.stop()
         self.sync_timer.stop()
+        self.send_timer.stop()
         self._settings.setValue(GEOMETRY_KEY, self.saveGeometry())
         if self._help is not None:
             self._help.close()

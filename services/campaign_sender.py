@@ -42,13 +42,13 @@ from db.engine import Database
 from db.models import (
     Campaign,
     CampaignExecution,
-    ConsentLedger,
     DoNotContact,
     MessageTemplate,
+    Patient,
 )
 from domain import log
 from domain.send_gate import PROMOTIONAL, Candidate, Outcome, SendingRules, check
-from services import channel_settings, documents
+from services import channel_settings, consent, documents
 from services.auth import CurrentUser
 from services.branch import get_branch
 from services.channels.base import (
@@ -237,15 +237,13 @@ def _purpose(execution: CampaignExecution, template: MessageTemplate | None) -> 
 def latest_consent(
     session: Session, patient_id: uuid.UUID, channel: str, purpose: str
 ) -> str | None:
-    """The latest consent action for (patient, channel, purpose), or None (domain.consent
-    rule 1; at the same instant a withdrawal wins)."""
-    c = ConsentLedger
-    return session.scalar(
-        select(c.action)
-        .where(c.patient_id == patient_id, c.channel == channel, c.purpose == purpose)
-        .order_by(c.at.desc(), c.action.desc())
-        .limit(1)
-    )
+    """The consent action that holds for (patient, channel, purpose), or None (domain.consent
+    rule 1; services.consent reads the patient form's box for promotional consent)."""
+    if purpose != PROMOTIONAL:
+        return consent.service_action(session, patient_id, channel)
+    patient = session.get(Patient, patient_id)
+    event = None if patient is None else consent.promotional_event(session, patient, channel)
+    return None if event is None else event.action
 
 
 def do_not_contact(session: Session, patient_id: uuid.UUID, channel: str) -> str | None:

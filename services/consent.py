@@ -241,17 +241,63 @@ def set_do_not_contact(
     return {s.channel: s for s in consent_state(db, patient_id)}[channel]
 
 
+def promotional_event(session: Session, patient: Patient, channel: str) -> ConsentEvent | None:
+    """The patient's promotional consent on `channel`: the latest ledger event when it
+    agrees with the patient's flag (which every event here keeps in step), else the
+    patient form's tick or untick, as of the patient's last change (a box ticked at
+    registration is a consent given on the form); None when never given."""
+    row = session.scalars(
+        select(ConsentLedger)
+        .where(
+            ConsentLedger.patient_id == patient.id,
+            ConsentLedger.channel == channel,
+            ConsentLedger.purpose == "promotional",
+        )
+        .order_by(ConsentLedger.at.desc(), ConsentLedger.action.desc())
+        .limit(1)
+    ).first()
+    flag = bool(getattr(patient, f"consent_{channel}"))
+    if row is not None and (row.action == "granted") == flag:
+        return _event(row)
+    if row is None and not flag:
+        return None
+    return ConsentEvent(
+        patient.id,
+        channel,
+        "promotional",
+        "granted" if flag else "withdrawn",
+        "The patient form's consent box.",
+        "form",
+        patient.updated_at,
+        None,
+    )
+
+
+def service_action(session: Session, patient_id: uuid.UUID, channel: str) -> str | None:
+    """The latest service-message consent action on `channel`, or None."""
+    return session.scalar(
+        select(ConsentLedger.action)
+        .where(
+            ConsentLedger.patient_id == patient_id,
+            ConsentLedger.channel == channel,
+            ConsentLedger.purpose == "service",
+        )
+        .order_by(ConsentLedger.at.desc(), ConsentLedger.action.desc())
+        .limit(1)
+    )
+
+
 def consent_state(db: Database, patient_id: uuid.UUID) -> list[ChannelState]:
     """The patient's standing on each channel (for the patient page and the CLI)."""
     with db.session(write=False) as session:
-        events = session.scalars(
+        patient = session.get_one(Patient, patient_id)
+        service_rows = session.scalars(
             select(ConsentLedger)
-            .where(ConsentLedger.patient_id == patient_id)
+            .where(ConsentLedger.patient_id == patient_id, ConsentLedger.purpose == "service")
             .order_by(ConsentLedger.at, ConsentLedger.action)
         ).all()
-        latest: dict[tuple[str, str], ConsentEvent] = {}
-        for row in events:  # in time order: the last one per key stays (withdrawals last)
-            latest[(row.channel, row.purpose)] = _event(row)
+        service = {row.channel: _event(row) for row in service_rows}  # the last one stays
+        promotional = {c: promotional_event(session, patient, c) for c in CHANNELS}
         blocks = session.execute(
             select(DoNotContact.channel, DoNotContact.reason, DoNotContact.at)
             .where(DoNotContact.patient_id == patient_id, DoNotContact.lifted_at.is_(None))
@@ -261,8 +307,8 @@ def consent_state(db: Database, patient_id: uuid.UUID) -> list[ChannelState]:
     return [
         ChannelState(
             channel,
-            latest.get((channel, "promotional")),
-            latest.get((channel, "service")),
+            promotional[channel],
+            service.get(channel),
             *blocked.get(channel, (None, None)),
         )
         for channel in CHANNELS

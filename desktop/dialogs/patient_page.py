@@ -67,9 +67,11 @@ from domain.money import format_rupees, rupees_to_paise
 from domain.patients import NewPatient, PatientDetailsError, validate_new_patient
 from domain.payments import TenderLine
 from domain.permissions import allowed
+from services import consent as consent_service
 from services import patients as patient_service
 from services import payments as payment_service
 from services.auth import CurrentUser
+from services.consent import ChannelState, ConsentEvent
 from services.patients import Merge, MobileOnFile, PatientMatch, PatientPage
 from services.payments import PaymentEntry
 
@@ -138,6 +140,43 @@ def consent_text(given: bool) -> str:
     return "Yes" if given else "No"
 
 
+# The page's consent facts and the channel each one is (services.consent).
+CONSENT_CHANNELS = {"sms": "sms", "whatsapp": "whatsapp", "email_consent": "email"}
+SOURCE_WORDS = {
+    "form": "on the form",
+    "counter": "at the counter",
+    "reply": "by reply",
+    "import": "imported",
+}
+DNC_WORDS = {
+    "unsubscribed": "unsubscribed",
+    "bounced": "messages bounce",
+    "manual": "blocked by the clinic",
+}
+
+
+def read_consent(
+    db: Database, patient_id: uuid.UUID
+) -> tuple[list[ChannelState], list[ConsentEvent]]:
+    """The patient's consent per channel and their last consent events."""
+    return consent_service.consent_state(db, patient_id), consent_service.consent_history(
+        db, patient_id
+    )[:3]
+
+
+def consent_state_text(state: ChannelState, when: Callable[[datetime], str]) -> str:
+    """'Yes, since 24 Nov at the counter' / 'No: withdrawn 24 Nov by reply' / 'No: ...'."""
+    event = state.promotional
+    if state.do_not_contact is not None:
+        return f"No: {DNC_WORDS.get(state.do_not_contact, state.do_not_contact)}"
+    if event is None:
+        return "No (never asked)"
+    how = SOURCE_WORDS.get(event.source, event.source)
+    if event.action == "granted":
+        return f"Yes, since {when(event.at)} {how}"
+    return f"No: withdrawn {when(event.at)} {how}"
+
+
 def read_page(db: Database, patient_id: uuid.UUID) -> tuple[PatientPage, tuple[PaymentEntry, ...]]:
     """The patient's page and their payments (none listed for the walk-in customer: they
     stand for everyone not registered)."""
@@ -177,6 +216,7 @@ class PatientPageDialog(QDialog):
         self._reads = OpCounter(self)
         self._writes = OpCounter(self)
         self._page: PatientPage | None = None
+        self._consent: dict[str, ChannelState] = {}
         self._editing = False
         # The question asked when the new mobile is another patient's (kept for tests).
         self.family_question: QMessageBox | None = None
@@ -325,11 +365,22 @@ class PatientPageDialog(QDialog):
                 grid.addWidget(label, row, 0, Qt.AlignmentFlag.AlignTop)
                 grid.addWidget(value, row, 1, Qt.AlignmentFlag.AlignTop)
                 row += 1
-        # The sketch asks for when and how each consent was given; nothing records it yet.
-        unrecorded = QLabel("When and how each consent was given is not recorded yet.")
-        unrecorded.setObjectName("Hint")
-        unrecorded.setWordWrap(True)
-        grid.addWidget(unrecorded, row, 0, 1, 2)
+        # Consent per channel (issue #16): as easy to withdraw as to give, one button each.
+        self.consent_buttons: dict[str, QPushButton] = {}
+        for fact, channel in CONSENT_CHANNELS.items():
+            value = self.facts[fact]
+            position: tuple[int, int, int, int] = grid.getItemPosition(grid.indexOf(value))  # type: ignore[assignment]
+            fact_row = position[0]
+            button = QPushButton("Give")
+            button.setAutoDefault(False)
+            button.clicked.connect(lambda _checked=False, c=channel: self.toggle_consent(c))
+            self.consent_buttons[channel] = button
+            grid.addWidget(button, fact_row, 2, Qt.AlignmentFlag.AlignTop)
+        self.consent_history = QLabel()
+        self.consent_history.setObjectName("Hint")
+        self.consent_history.setWordWrap(True)
+        self.consent_history.setAccessibleName("Consent history")
+        grid.addWidget(self.consent_history, row, 0, 1, 3)
         grid.setColumnStretch(1, 1)
         grid.setRowStretch(row + 1, 1)
         return view
@@ -646,7 +697,7 @@ class PatientPageDialog(QDialog):
         db, patient_id = self._db, self._patient_id
         number = self._reads.begin()
         self._reads.run(
-            lambda: read_page(db, patient_id),
+            lambda: (*read_page(db, patient_id), read_consent(db, patient_id)),
             lambda read: self._show(number, *read),
             lambda error: self._read_failed(number, error),
         )
@@ -655,7 +706,13 @@ class PatientPageDialog(QDialog):
         if self._reads.is_latest(number):
             self._say(f"The patient could not be read. {error_sentence(error)}", error=True)
 
-    def _show(self, number: int, page: PatientPage, paid: Sequence[PaymentEntry]) -> None:
+    def _show(
+        self,
+        number: int,
+        page: PatientPage,
+        paid: Sequence[PaymentEntry],
+        consents: tuple[list[ChannelState], list[ConsentEvent]],
+    ) -> None:
         if not self._reads.is_latest(number):
             return
         self._page = page
@@ -671,9 +728,7 @@ class PatientPageDialog(QDialog):
         )
         genders = {value: shown for shown, value in GENDERS}
         self.facts["gender"].setText(genders.get(details.gender, details.gender.title()))
-        consents = (details.consent_sms, details.consent_whatsapp, details.consent_email)
-        for (channel, _shown), given in zip(CHANNELS, consents, strict=True):
-            self.facts[channel].setText(consent_text(given))
+        self._show_consent(*consents, walk_in=page.walk_in)
         self.facts["gstin"].setText(details.gstin or "None (not a registered business)")
         self.figures["visits"].setText(str(match.visits))
         self.figures["last"].setText(short_day(match.last_visit) if match.last_visit else "None")
@@ -688,6 +743,65 @@ class PatientPageDialog(QDialog):
         self._show_account(page)
         self._show_payments(paid)
         self.loaded.emit()
+
+    def _show_consent(
+        self, states: list[ChannelState], history: list[ConsentEvent], *, walk_in: bool
+    ) -> None:
+        def when(at: datetime) -> str:
+            return short_day(self._local_day(at))
+
+        self._consent = {state.channel: state for state in states}
+        for fact, channel in CONSENT_CHANNELS.items():
+            state = self._consent[channel]
+            self.facts[fact].setText(consent_state_text(state, when))
+            button = self.consent_buttons[channel]
+            button.setText("Withdraw" if state.may_promote else "Give")
+            button.setToolTip(
+                f"The patient no longer wants offers by {channel}"
+                if state.may_promote
+                else f"The patient agrees to offers by {channel} (read them the notice)"
+            )
+            button.setVisible(not walk_in)
+        lines = [
+            f"{when(e.at)}: {e.channel} {e.purpose} {e.action} {SOURCE_WORDS.get(e.source, e.source)}"
+            for e in history
+        ]
+        self.consent_history.setText(
+            "Latest: " + "; ".join(lines) if lines else "No consent recorded yet."
+        )
+
+    def toggle_consent(self, channel: str) -> None:
+        """Give or withdraw consent to offers by `channel`, as the button says."""
+        state = self._consent.get(channel)
+        granted = not (state is not None and state.may_promote)
+        db, user, patient_id, now = self._db, self._user, self._patient_id, self._clock()
+        self.consent_buttons[channel].setEnabled(False)
+
+        def done(_event: ConsentEvent) -> None:
+            self.consent_buttons[channel].setEnabled(True)
+            self._say(
+                f"Recorded: {'agrees to' if granted else 'no longer wants'} offers by {channel}."
+            )
+            self.reload()
+
+        def failed(error: Exception) -> None:
+            self.consent_buttons[channel].setEnabled(True)
+            log_failure(error)
+            self._say(error_sentence(error), error=True)
+
+        self._writes.run(
+            lambda: consent_service.record_consent(
+                db,
+                user,
+                patient_id,
+                channel,
+                granted=granted,
+                source="counter",
+                now=now,
+            ),
+            done,
+            failed,
+        )
 
     def _show_account(self, page: PatientPage) -> None:
         account = page.account

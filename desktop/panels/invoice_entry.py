@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import (
     QEvent,
     QItemSelectionModel,
+    QPoint,
     QStandardPaths,
     Qt,
     QThreadPool,
@@ -35,6 +36,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QMessageBox,
     QPushButton,
     QToolButton,
@@ -65,7 +67,7 @@ from desktop.workers import OpCounter
 from domain import log
 from domain.money import format_rupees
 from domain.payments import Method, TenderLine, upi_link
-from services import catalog, patients, payments, promotions
+from services import catalog, consent, patients, payments, promotions
 from services.auth import CurrentUser
 from services.branch import BranchInfo
 from services.catalog import CatalogEntry
@@ -99,8 +101,17 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Ctrl+N", "Invoice: start a new invoice"),
     ("Ctrl+B", "Invoice: request a callback for this patient (opens Callbacks)"),
     ("F3", "Invoice: the chosen patient's page (details, edit, invoices)"),
+    ("Ctrl+K, 1-4", "Invoice: the patient agrees to offers by 1 SMS, 2 WhatsApp, 3 E-mail, 4 all"),
 )
 CALLBACK_SHORTCUT = "Ctrl+B"
+CONSENT_SHORTCUT = "Ctrl+K"
+# What Ctrl+K offers: the digit, the words, the channels consented to.
+CONSENT_CHOICES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("1", "SMS", ("sms",)),
+    ("2", "WhatsApp", ("whatsapp",)),
+    ("3", "E-mail", ("email",)),
+    ("4", "SMS, WhatsApp and e-mail", ("sms", "whatsapp", "email")),
+)
 PATIENT_PAGE_SHORTCUT = "F3"
 
 _MONTHS = calendar.month_abbr
@@ -223,6 +234,7 @@ class InvoiceEntryPanel(QWidget):
         self._question: QMessageBox | None = None
         self._tender_started = False
         self.manager_dialog: QDialog | None = None
+        self.consent_menu: QMenu | None = None
 
         session = self.session
         session.changed.connect(self._session_changed)
@@ -569,6 +581,7 @@ class InvoiceEntryPanel(QWidget):
             ("Ctrl+D", self.edit_discount),
             (CALLBACK_SHORTCUT, self.request_callback),
             (PATIENT_PAGE_SHORTCUT, self.open_patient_page),
+            (CONSENT_SHORTCUT, self.ask_consent),
         ]
         self._shortcut_objects = []
         for keys, slot in bindings:
@@ -716,6 +729,48 @@ class InvoiceEntryPanel(QWidget):
             return
         self._say("")
         self.callback_requested.emit(patient)
+
+    def ask_consent(self) -> QMenu | None:
+        """Ctrl+K: record, in one more key, that the patient agrees to offers by a channel
+        (the front desk has read out the notice; services.consent keeps it with the event)."""
+        patient = self.session.patient()
+        if patient is None:
+            self._say("Choose the patient first, then Ctrl+K records their consent.")
+            self.patient_field.setFocus(Qt.FocusReason.OtherFocusReason)
+            return None
+        menu = QMenu(self)
+        menu.setObjectName("ConsentMenu")
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        title = menu.addAction(f"{patient.name} agrees to offers by:")
+        title.setEnabled(False)
+        for digit, words, channels in CONSENT_CHOICES:
+            action = menu.addAction(f"&{digit}  {words}")
+            action.triggered.connect(
+                lambda _checked=False, w=words, c=channels: self._consent_given(patient, w, c)
+            )
+        menu.popup(self.patient_field.mapToGlobal(QPoint(0, self.patient_field.height())))
+        self.consent_menu = menu
+        return menu
+
+    def _consent_given(self, patient: PatientMatch, words: str, channels: tuple[str, ...]) -> None:
+        db, user, now = self._db, self._user, self._clock()
+
+        def record() -> None:
+            for channel in channels:
+                consent.record_consent(
+                    db, user, patient.id, channel, granted=True, source="counter", now=now
+                )
+
+        self._run(
+            record,
+            lambda _done: self._say(
+                f"Recorded: {patient.name} agrees to offers by {words}. Withdrawing is as easy "
+                "(the patient page, F3).",
+                error=False,
+            ),
+            self._failed,
+            reads=False,
+        )
 
     def open_patient_page(self) -> PatientPageDialog | None:
         """The chosen patient's page (F3); an edit there shows here too."""

@@ -92,7 +92,11 @@ def test_the_page_shows_lakshmis_details_invoices_and_spend(qtbot, db, front_des
 
     assert page.name_label.text() == "Lakshmi Shetty   79929 05876"
     assert page.facts["email"].text() == "lakshmi.shetty1@example.com"
-    consents = [page.facts[channel].text() for channel in ("sms", "whatsapp", "email_consent")]
+    # "Yes, since ... on the form" / "No (never asked)": the answer, then when and how.
+    consents = [
+        page.facts[channel].text().split()[0].rstrip(",:")
+        for channel in ("sms", "whatsapp", "email_consent")
+    ]
     assert consents == ["Yes", "Yes", "No"]
     assert page.figures["visits"].text() == "6"
     assert page.figures["spent"].text() == "Rs.41,600.00"
@@ -166,7 +170,11 @@ def test_her_email_and_consents_are_edited_and_saved(qtbot, db, front_desk, laks
     assert audited_edits(db, lakshmi.id) == 1
     assert not page.is_editing()
     assert page.facts["email"].text() == "lakshmi.s@example.in"
-    consents = [page.facts[channel].text() for channel in ("sms", "whatsapp", "email_consent")]
+    # "Yes, since ... on the form" / "No (never asked)": the answer, then when and how.
+    consents = [
+        page.facts[channel].text().split()[0].rstrip(",:")
+        for channel in ("sms", "whatsapp", "email_consent")
+    ]
     assert consents == ["No", "Yes", "Yes"]
     assert page.message() == "Saved the details of Lakshmi Shetty."
 

@@ -25,16 +25,17 @@ def manager(db: Database) -> auth.CurrentUser:
     return auth.sign_in(db, "meera", "2222")
 
 
-def some_patients(db: Database, count: int) -> list[Patient]:
-    with db.session(write=False) as session:
-        return list(
-            session.scalars(
-                select(Patient)
-                .where(Patient.is_walk_in.is_(False))
-                .order_by(Patient.id)
-                .limit(count)
-            )
+def some_patients(db: Database, count: int, *, unticked: bool = True) -> list[Patient]:
+    """Registered patients; `unticked`: whose form gave no consent (the demo ticks some)."""
+    query = select(Patient).where(Patient.is_walk_in.is_(False))
+    if unticked:
+        query = query.where(
+            Patient.consent_sms.is_(False),
+            Patient.consent_email.is_(False),
+            Patient.consent_whatsapp.is_(False),
         )
+    with db.session(write=False) as session:
+        return list(session.scalars(query.order_by(Patient.id).limit(count)))
 
 
 def a_template(
