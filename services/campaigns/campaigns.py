@@ -314,6 +314,8 @@ def _queue(
     promotion_code = ""
     if campaign.promo_code_id is not None:
         promotion_code = session.get_one(PromoCode, campaign.promo_code_id).code
+    elif campaign.promotion_id is not None:
+        promotion_code = session.get_one(PromotionCampaign, campaign.promotion_id).campaign_code
     rows: list[dict[str, Any]] = []
     codes: list[PromoCode] = []
     patients = (

@@ -1,0 +1,275 @@
+"""`frontdesk campaign create|list|audience|launch|pause|results` and `frontdesk template
+add|list|preview` (issue #16, manager): building campaigns and their templates from the
+command line, as the Campaigns panel does (services.campaigns)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from cli import common
+from domain.errors import BadInput
+from domain.money import format_rupees
+from services import documents, patients
+from services.campaigns import campaigns, templates
+
+
+def _json_file(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"Cannot read {path}: {exc}") from exc
+    except (ValueError, RecursionError) as exc:
+        raise BadInput(f"{path} is not JSON: {exc}") from exc
+
+
+def register(actions: common.Subparsers) -> None:
+    """Attach the building actions to the `campaign` command group."""
+    create = actions.add_parser(
+        "create",
+        help="create a draft campaign from a JSON spec",
+        description=common.described(
+            "Create a draft campaign from a JSON spec: name, variants (name -> template and "
+            "share), holdout_percent, minimum_per_arm, audience (segment, patients, "
+            "last_visit_older_than_days, birthday_within_days, visited_item, spent_more_than, "
+            "used_promotion), send_at, budget, cost_per_message, promotion_code, "
+            "personal_codes, attribution_days."
+        ),
+    )
+    create.add_argument("--json-file", type=Path, required=True, metavar="SPEC.json")
+    create.set_defaults(handler=cmd_create)
+    listing = actions.add_parser("list", help="campaigns with their status and counts")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=cmd_list)
+    for name, text, handler in [
+        ("audience", "count the audience: reachable, and who is left out and why", cmd_audience),
+        ("launch", "queue the campaign's messages (or resume a paused one)", cmd_launch),
+        ("pause", "stop sending the campaign's queued messages", cmd_pause),
+        (
+            "results",
+            "delivery, replies, conversions, revenue, cost, ROI, the A/B test",
+            cmd_results,
+        ),
+    ]:
+        action = actions.add_parser(name, help=text, description=common.described(text))
+        action.add_argument("id", metavar="ID", help="the campaign's id (or its start) or name")
+        action.add_argument("--json", action="store_true")
+        action.set_defaults(handler=handler)
+
+
+def register_templates(commands: common.Subparsers) -> None:
+    """`frontdesk template ...`."""
+    actions = common.add_group(
+        commands,
+        "template",
+        help="campaign message templates",
+        description="The template library of campaign messages (manager).",
+    )
+    add = actions.add_parser(
+        "add",
+        help="add a template from a JSON spec",
+        description=common.described(
+            "Add a template: name, category, channel (email, sms, whatsapp, preview), purpose "
+            "(promotional, service), subject (e-mail), body with tags such as "
+            "{{ first_name }}; for SMS sms_dlt_template_id, sms_header, "
+            "sms_principal_entity_id, sms_registered_text; for WhatsApp "
+            "whatsapp_template_name, whatsapp_language."
+        ),
+    )
+    add.add_argument("--json-file", type=Path, required=True, metavar="SPEC.json")
+    add.set_defaults(handler=cmd_template_add)
+    listing = actions.add_parser("list", help="the library")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=cmd_template_list)
+    preview = actions.add_parser("preview", help="a template as a patient would receive it")
+    preview.add_argument("id", metavar="TEMPLATE", help="the template's id (or its start) or name")
+    preview.add_argument(
+        "--patient", metavar="MOBILE", help="a patient's mobile (default: a sample)"
+    )
+    preview.add_argument("--json", action="store_true")
+    preview.set_defaults(handler=cmd_template_preview)
+
+
+def cmd_create(args: argparse.Namespace) -> None:
+    spec = campaigns.parse_spec(_json_file(args.json_file))
+    with common.signed_in(args) as (db, user):
+        campaign_id = campaigns.create_campaign(db, user, spec, now=common.now())
+    print(campaign_id)
+
+
+def cmd_list(args: argparse.Namespace) -> None:
+    with common.signed_in(args) as (db, user):
+        rows = campaigns.list_campaigns(db, user)
+    common.print_rows(
+        [
+            {
+                "id": str(r.id),
+                "name": r.name,
+                "status": r.status,
+                "channel": r.channel,
+                "queued": r.queued,
+                "sent": r.sent,
+                "converted": r.conversions,
+            }
+            for r in rows
+        ],
+        as_json=args.json,
+        empty="No campaigns yet.",
+    )
+
+
+def cmd_audience(args: argparse.Namespace) -> None:
+    with common.signed_in(args) as (db, user):
+        campaign_id = campaigns.find_campaign(db, args.id)
+        count = campaigns.audience_of(
+            db, user, campaign_id, today=common.today(db), now=common.now()
+        )
+    if args.json:
+        common.print_json(
+            {
+                "channel": count.channel,
+                "matching": count.matching,
+                "reachable": count.reachable,
+                "left_out": count.left_out,
+            }
+        )
+    else:
+        print(count.sentence())
+
+
+def cmd_launch(args: argparse.Namespace) -> None:
+    with common.signed_in(args) as (db, user):
+        campaign_id = campaigns.find_campaign(db, args.id)
+        launched = campaigns.launch_campaign(
+            db, user, campaign_id, today=common.today(db), now=common.now()
+        )
+    if args.json:
+        common.print_json(
+            {
+                "queued": launched.queued,
+                "held_out": launched.held_out,
+                "already_queued": launched.already,
+                "cost": documents.rupees(launched.cost),
+            }
+        )
+    else:
+        print(
+            f"Queued {launched.queued:,} messages ({format_rupees(launched.cost)}); "
+            f"{launched.held_out:,} in the hold-out group get nothing."
+        )
+
+
+def cmd_pause(args: argparse.Namespace) -> None:
+    with common.signed_in(args) as (db, user):
+        campaigns.pause_campaign(db, user, campaigns.find_campaign(db, args.id), now=common.now())
+    print("Paused: its queued messages wait until it is launched again.")
+
+
+def _arm(arm: campaigns.ArmResult) -> dict[str, Any]:
+    return {
+        "variant": arm.variant,
+        "recipients": arm.recipients,
+        "sent": arm.sent,
+        "delivered": arm.delivered,
+        "failed": arm.failed,
+        "replied": arm.replied,
+        "opted_out": arm.opted_out,
+        "conversions": arm.conversions,
+        "conversion_rate": round(arm.rate(arm.conversions), 4),
+        "revenue": documents.rupees(arm.revenue),
+        "cost": documents.rupees(arm.cost),
+    }
+
+
+def cmd_results(args: argparse.Namespace) -> None:
+    with common.signed_in(args) as (db, user):
+        results = campaigns.campaign_results(db, user, campaigns.find_campaign(db, args.id))
+    decision = results.decision
+    data = {
+        "id": str(results.campaign_id),
+        "name": results.name,
+        "status": results.status,
+        "channel": results.channel,
+        "total": _arm(results.total),
+        "roi": None if results.roi is None else round(results.roi, 4),
+        "variants": [_arm(arm) for arm in results.arms],
+        "by_day": [
+            {"day": day.isoformat(), "sent": sent, "failed": failed}
+            for day, sent, failed in results.by_day
+        ],
+        "ab_test": None
+        if decision is None
+        else {
+            "winner": decision.winner,
+            "reason": decision.reason,
+            "p_value": None if decision.test is None else round(decision.test.p_value, 6),
+        },
+    }
+    if args.json:
+        common.print_json(data)
+        return
+    print(f"{results.name} ({results.status}, {results.channel})")
+    common.print_table([_arm(arm) for arm in results.arms])
+    roi = "n/a" if results.roi is None else f"{results.roi:.0%}"
+    print(f"ROI {roi}. " + ("" if decision is None else decision.reason))
+
+
+def cmd_template_add(args: argparse.Namespace) -> None:
+    spec = templates.parse_spec(_json_file(args.json_file))
+    with common.signed_in(args) as (db, user):
+        print(templates.add_template(db, user, spec, now=common.now()))
+
+
+def cmd_template_list(args: argparse.Namespace) -> None:
+    with common.signed_in(args) as (db, user):
+        rows = templates.list_templates(db, user)
+    common.print_rows(
+        [
+            {
+                "id": str(r.id),
+                "name": r.name,
+                "category": r.category,
+                "channel": r.channel,
+                "purpose": r.purpose,
+            }
+            for r in rows
+        ],
+        as_json=args.json,
+        empty="The library is empty.",
+    )
+
+
+def cmd_template_preview(args: argparse.Namespace) -> None:
+    with common.signed_in(args) as (db, user):
+        template_id = templates.find_template(db, args.id)
+        patient_id = None if args.patient is None else patients.resolve_patient(db, args.patient).id
+        shown = templates.preview(
+            db, user, template_id, patient_id=patient_id, today=common.today(db)
+        )
+    sms = shown.sms
+    if args.json:
+        common.print_json(
+            {
+                "name": shown.name,
+                "channel": shown.channel,
+                "subject": shown.subject,
+                "text": shown.text,
+                "sms": None
+                if sms is None
+                else {"encoding": sms.encoding, "characters": sms.units, "parts": sms.parts},
+                "dlt_match": shown.dlt_ok,
+            }
+        )
+        return
+    if shown.subject:
+        print(f"Subject: {shown.subject}")
+    print(shown.text)
+    if sms is not None:
+        print(f"\n{sms.units} characters, {sms.encoding}, {sms.parts} part(s).", end="")
+        print(
+            ""
+            if shown.dlt_ok is None
+            else f" DLT: {'matches' if shown.dlt_ok else 'DOES NOT MATCH'}."
+        )
