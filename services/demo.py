@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections import Counter, defaultdict
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -38,11 +38,15 @@ from domain.invoice_numbers import DEFAULT_FORMAT, format_invoice_number
 from domain.promotion_rules import promotion_from_row
 from domain.promotions import CartLine, ItemType, PatientHistory, PromotionBook, price_cart
 from domain.roles import Role
-from services import documents
+from services import channel_settings, documents
 from services.auth import hash_pin
 
 SEED = 20251121
 DEMO_KEY = "demo_clinic"
+# Every channel writes to the preview folder (issue #16): sends show without any account.
+DEMO_CHANNELS = asdict(
+    channel_settings.ChannelSettings(modes=dict.fromkeys(channel_settings.CHANNELS, "preview"))
+)
 HISTORY_DAYS = 730
 PATIENT_COUNT = 2000
 TIMEZONE = "Asia/Kolkata"
@@ -474,6 +478,8 @@ def write_demo_clinic(session: Session, *, now: datetime, today: date) -> uuid.U
     session.execute(insert(InvoiceLineItem), lines)
     session.execute(insert(PromotionUsageLog), uses)
     session.add(AppSetting(key=DEMO_KEY, value={"seed": SEED, "today": today.isoformat()}))
+    # The demo has no provider accounts: its campaign messages go to the preview folder.
+    session.add(AppSetting(key=channel_settings.CHANNEL_SETTINGS_KEY, value=DEMO_CHANNELS))
     return branch_id
 
 

@@ -343,6 +343,7 @@ def test_no_consent_do_not_contact_and_hold_outs_send_nothing(demo_db, smtp):
 
 
 def test_a_channel_that_is_off_leaves_its_messages_queued(demo_db):
+    cs.save_channel(demo_db, manager(demo_db), "email", None, mode="off", now=MORNING)
     execution = one(demo_db, "email", "meera@example.in", "Offer")
     result = send_due(demo_db, manager(demo_db), MORNING)
     assert result.waiting == {"email": 1}

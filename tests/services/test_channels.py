@@ -302,3 +302,11 @@ def test_the_preview_channel_writes_each_message_once_to_its_folder(tmp_path):
         "",
         "Dear Meera",
     ]
+
+
+def test_whatsapp_without_its_token_is_refused_before_anything_leaves(httpserver):
+    settings = WhatsAppSettings(base_url=httpserver.url_for("/"), phone_number_id="1065")
+    payload = {"whatsapp_template_name": "winback_offer"}
+    with pytest.raises(Rejected, match="no access token"):
+        WhatsAppChannel(settings, None).send(OutgoingMessage("+919845012345", "x", payload=payload))
+    assert httpserver.log == []
