@@ -136,13 +136,17 @@ def test_an_sms_reaches_gupshup_with_the_dlt_fields(demo_db, httpserver):
 def test_whatsapp_gets_the_template_message(demo_db, httpserver):
     settings = WhatsAppSettings(base_url=httpserver.url_for("/"), phone_number_id="1065")
     cs.save_channel(
-        demo_db, manager(demo_db), "whatsapp", settings, mode="live", secret_value="EAAG", now=MORNING
+        demo_db,
+        manager(demo_db),
+        "whatsapp",
+        settings,
+        mode="live",
+        secret_value="EAAG",
+        now=MORNING,
     )
     httpserver.expect_oneshot_request(
         "/v21.0/1065/messages", method="POST", headers={"Authorization": "Bearer EAAG"}
-    ).respond_with_json(
-        {"messages": [{"id": "wamid.X1"}]}
-    )
+    ).respond_with_json({"messages": [{"id": "wamid.X1"}]})
     components = [{"type": "body", "parameters": [{"type": "text", "text": "Meera"}]}]
     payload = {
         "whatsapp_template_name": "winback_offer",
