@@ -22,6 +22,8 @@ BENCHMARKS: list[tuple[str, str]] = [
     ("lock-fairness", "bench.lock_fairness:bench_lock_fairness"),
     ("type-ahead", "bench.counter:bench_typeahead"),
     ("callback-queue", "bench.callbacks:bench_callback_queue"),
+    ("campaign-audience", "bench.campaigns:bench_audience_count"),
+    ("campaign-launch", "bench.campaigns:bench_launch_10k"),
     ("history-import", "bench.history_import:bench_history_import"),
     ("import-beside-counter", "bench.history_import:bench_import_beside_counter"),
     ("dashboard", "bench.dashboard:bench_dashboard_refresh"),

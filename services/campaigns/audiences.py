@@ -173,11 +173,10 @@ def _reason(channel: str, purpose: str, cap: int, since: datetime) -> ColumnElem
         .limit(1)
         .scalar_subquery()
     )
-    consented = (
-        latest == "granted"
-        if purpose == "promotional"
-        else or_(latest.is_(None), latest != "withdrawn")
-    )
+    # No event at all is no consent for a promotional message (coalesce: NULL is not
+    # "not granted" in SQL, it is unknown, and CASE would let it through).
+    action = func.coalesce(latest, "")
+    consented = action == "granted" if purpose == "promotional" else action != "withdrawn"
     reached = (
         select(func.count())
         .where(

@@ -324,6 +324,7 @@ def _queue(
         else {}
     )
     prefix = "".join(ch for ch in campaign.name.upper() if ch.isalnum())[:6] or "CODE"
+    tags = templates.TagValues(session, new, today)
     for patient_id in new:
         patient = patients[patient_id]
         name = arms[patient_id]
@@ -344,7 +345,7 @@ def _queue(
                     updated_at=now,
                 )
             )
-        values = templates.tag_values(session, patient, today=today, code=code)
+        values = tags.of(patient, code)
         holdout = name == ab_test.HOLDOUT
         rows.append(
             {
