@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSpinBox,
     QStackedWidget,
     QTimeEdit,
@@ -329,7 +330,17 @@ class ChannelSettingsPanel(QWidget):
 
     def _channel_chosen(self) -> None:
         channel = self.channel
-        self.forms.setCurrentIndex(self.channel_combo.currentIndex())
+        current = self.channel_combo.currentIndex()
+        self.forms.setCurrentIndex(current)
+        # The stack takes the height of the page shown, not of its tallest page.
+        for index in range(self.forms.count()):
+            policy = (
+                QSizePolicy.Policy.Preferred if index == current else QSizePolicy.Policy.Ignored
+            )
+            page = self.forms.widget(index)
+            if page is not None:
+                page.setSizePolicy(policy, policy)
+        self.forms.adjustSize()
         is_preview = channel == "preview"
         self.mode_combo.setEnabled(not is_preview)
         _pick(self.mode_combo, self._settings.mode(channel))
