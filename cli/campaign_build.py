@@ -1,4 +1,4 @@
-"""`frontdesk campaign create|list|audience|launch|pause|results` and `frontdesk template
+"""`frontdesk campaign create|list|audience|launch|pause|results|trigger` and `frontdesk template
 add|list|preview` (issue #16, manager): building campaigns and their templates from the
 command line, as the Campaigns panel does (services.campaigns)."""
 
@@ -13,7 +13,7 @@ from cli import common
 from domain.errors import BadInput
 from domain.money import format_rupees
 from services import documents, patients
-from services.campaigns import campaigns, templates
+from services.campaigns import campaigns, templates, triggers
 
 
 def _json_file(path: Path) -> Any:
@@ -57,6 +57,36 @@ def register(actions: common.Subparsers) -> None:
         action.add_argument("id", metavar="ID", help="the campaign's id (or its start) or name")
         action.add_argument("--json", action="store_true")
         action.set_defaults(handler=handler)
+    _register_trigger(actions)
+
+
+def _register_trigger(actions: common.Subparsers) -> None:
+    text = "add a trigger: an event about a patient that sends a template or adds a callback"
+    trigger = actions.add_parser("trigger", help=text, description=common.described(text))
+    trigger.add_argument("id", metavar="ID", help="the campaign's id (or its start) or name")
+    trigger.add_argument("--kind", required=True, choices=triggers.KINDS)
+    trigger.add_argument("--action", required=True, choices=triggers.ACTIONS)
+    trigger.add_argument("--template", help="the template to send (send_template)")
+    trigger.add_argument("--delay", type=int, default=0, metavar="MINUTES")
+    trigger.add_argument(
+        "--days", type=int, help="no_visit_days: days; promotion_expiring: days before its end"
+    )
+    trigger.add_argument(
+        "--promotion", metavar="CODE", help="promotion_expiring: the promotion's code"
+    )
+    trigger.set_defaults(handler=cmd_trigger)
+
+
+def cmd_trigger(args: argparse.Namespace) -> None:
+    conditions: dict[str, Any] = {}
+    if args.days is not None:
+        conditions["days"] = args.days
+    if args.promotion:
+        conditions["promotion_code"] = args.promotion
+    spec = triggers.TriggerSpec(args.kind, args.action, args.template, args.delay, conditions)
+    with common.signed_in(args) as (db, user):
+        campaign_id = campaigns.find_campaign(db, args.id)
+        print(triggers.add_trigger(db, user, campaign_id, spec, now=common.now()))
 
 
 def register_templates(commands: common.Subparsers) -> None:

@@ -660,3 +660,11 @@ def campaign_json(row: Any) -> dict[str, Any]:
     document = _columns_json(row, frozenset())
     document["budget"] = rupees(document.pop("budget_paise"))
     return document
+
+
+CAMPAIGN_TRIGGER = "campaign_trigger"
+
+
+def campaign_trigger_json(row: Any) -> dict[str, Any]:
+    """A campaign's trigger, whole."""
+    return _columns_json(row, frozenset())

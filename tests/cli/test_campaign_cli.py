@@ -125,3 +125,26 @@ def test_a_bad_spec_and_the_front_desk_are_refused_in_words(clinic, tmp_path):
     desk = run("--db", str(clinic), "--user", "priya", "campaign", "list", pin="1111",
                tmp_path=tmp_path, check=False)  # fmt: skip
     assert desk.returncode == 1 and "needs a manager" in desk.stderr
+
+
+def test_a_trigger_is_added_from_the_command_line_and_refused_in_words(clinic, tmp_path):
+    spec = tmp_path / "template.json"
+    spec.write_text(json.dumps(TEMPLATE), encoding="utf-8")
+    template_id = manager(
+        clinic, "template", "add", "--json-file", str(spec), tmp_path=tmp_path
+    ).stdout.strip()
+    campaign = tmp_path / "campaign.json"
+    campaign.write_text(
+        json.dumps({"name": "Birthdays", "variants": {"A": {"template": template_id}}})
+    )
+    campaign_id = manager(
+        clinic, "campaign", "create", "--json-file", str(campaign), tmp_path=tmp_path
+    ).stdout.strip()
+
+    added = manager(clinic, "campaign", "trigger", campaign_id, "--kind", "birthday", "--action",
+                    "send_template", "--template", template_id, tmp_path=tmp_path)  # fmt: skip
+    refused = manager(clinic, "campaign", "trigger", campaign_id, "--kind", "no_visit_days",
+                      "--action", "create_callback", tmp_path=tmp_path, check=False)  # fmt: skip
+
+    assert uuid.UUID(added.stdout.strip())
+    assert refused.returncode == 2 and "conditions.days" in refused.stderr

@@ -1,0 +1,319 @@
+"""Campaign triggers (issue #16): an event about one patient starts a message or a callback.
+
+1. Kinds, each checked for the instant `at` less the trigger's delay ("the moment"):
+   - invoice_saved: an invoice of the patient was saved in the day before the moment;
+   - no_visit_days ({"days": N}): the patient's last visit was exactly N days before the
+     moment's day (so each lapse is caught once, on its day);
+   - birthday: the patient's birthday is the moment's day;
+   - promotion_expiring ({"promotion_code": CODE, "days": N}): the promotion ends N days
+     after the moment's day, and the patient used it;
+   - callback_completed: a callback of the patient was completed in the day before.
+2. Actions: send_template queues a message (the trigger's template, rendered then; the
+   send gate still decides when it leaves); create_callback adds a follow-up request to the
+   callback queue.
+3. A trigger fires at most once per patient: each trigger is a step of its campaign (2, 3,
+   ... in the order they were added; the launch is step 1), and an execution is unique per
+   recipient, campaign, step and channel. Running the triggers again does nothing new; a
+   callback is recorded as an execution of the "callback" channel, written before the
+   request is added (at most once: a crash between the two loses the request, never
+   doubles it).
+4. Only the triggers of running campaigns fire.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from db.engine import Database
+from db.models import (
+    Branch,
+    CallbackRequest,
+    Campaign,
+    CampaignExecution,
+    CampaignTrigger,
+    InvoiceHeader,
+    Patient,
+    PromotionCampaign,
+    PromotionUsageLog,
+)
+from domain.callbacks import Reason, Source
+from domain.errors import BadInput, FrontdeskError
+from domain.message_render import render
+from domain.permissions import require
+from services import callbacks, documents
+from services.auth import CurrentUser
+from services.branch import this_branch_id
+from services.campaigns import templates
+from services.campaigns.campaigns import _campaign, _payload
+from services.uow import UnitOfWork
+
+KINDS = ("invoice_saved", "no_visit_days", "birthday", "promotion_expiring", "callback_completed")
+ACTIONS = ("send_template", "create_callback")
+CALLBACK = "callback"
+
+
+@dataclass(frozen=True)
+class TriggerSpec:
+    kind: str
+    action: str
+    template: str | None = None
+    delay_minutes: int = 0
+    conditions: dict[str, Any] | None = None
+
+
+def add_trigger(
+    db: Database, actor: CurrentUser, campaign_id: uuid.UUID, spec: TriggerSpec, *, now: datetime
+) -> uuid.UUID:
+    """Add a trigger to a campaign (manager; the module's rules)."""
+    require(actor.role, "campaign.manage")
+    if spec.kind not in KINDS:
+        raise BadInput(f"kind: one of {', '.join(KINDS)}, not {spec.kind!r}.")
+    if spec.action not in ACTIONS:
+        raise BadInput(f"action: send_template or create_callback, not {spec.action!r}.")
+    if not 0 <= spec.delay_minutes <= 60 * 24 * 365:
+        raise BadInput("delay_minutes: from 0 to a year.")
+    conditions = dict(spec.conditions or {})
+    if spec.kind == "no_visit_days" and not isinstance(conditions.get("days"), int):
+        raise BadInput("conditions.days: how many days without a visit, a whole number.")
+    if spec.kind == "promotion_expiring" and not (
+        isinstance(conditions.get("days"), int)
+        and isinstance(conditions.get("promotion_code"), str)
+    ):
+        raise BadInput("conditions: promotion_code and days (before it ends) are needed.")
+    with UnitOfWork(db, actor, now) as uow:
+        session = uow.session
+        campaign = _campaign(session, campaign_id)
+        template_id = None
+        if spec.action == "send_template":
+            if not spec.template:
+                raise BadInput("template: a message needs its template.")
+            template_id = templates.find_template(db, spec.template)
+        row = CampaignTrigger(
+            id=uuid.uuid4(),
+            branch_id=this_branch_id(session),
+            campaign_id=campaign.id,
+            kind=spec.kind,
+            conditions=conditions,
+            delay_minutes=spec.delay_minutes,
+            action=spec.action,
+            template_id=template_id,
+            is_active=True,
+        )
+        session.add(row)
+        session.flush()
+        uow.outbox(documents.CAMPAIGN_TRIGGER, row.id, documents.campaign_trigger_json(row))
+        uow.audit("campaign.trigger_add", "campaign", campaign.id, {"kind": spec.kind})
+        uow.commit()
+        return row.id
+
+
+def _step(session: Session, trigger: CampaignTrigger) -> int:
+    """The trigger's step in its campaign (rule 3): 2 for the first trigger added."""
+    ids = session.scalars(
+        select(CampaignTrigger.id)
+        .where(CampaignTrigger.campaign_id == trigger.campaign_id)
+        .order_by(CampaignTrigger.id)
+    ).all()
+    return 2 + list(ids).index(trigger.id)
+
+
+def _who(
+    session: Session, trigger: CampaignTrigger, moment: datetime, day: date
+) -> list[uuid.UUID]:
+    """The patients the trigger's event happened to (rule 1)."""
+    kind, conditions = trigger.kind, trigger.conditions or {}
+    issued = InvoiceHeader.status == "issued"
+    if kind == "invoice_saved":
+        return list(
+            session.scalars(
+                select(InvoiceHeader.patient_id)
+                .where(issued, InvoiceHeader.is_history.is_(False))
+                .where(InvoiceHeader.created_at > moment - timedelta(days=1))
+                .where(InvoiceHeader.created_at <= moment)
+                .distinct()
+            )
+        )
+    if kind == "no_visit_days":
+        last = func.max(InvoiceHeader.invoice_date)
+        lapsed = day - timedelta(days=int(conditions["days"]))
+        return list(
+            session.scalars(
+                select(InvoiceHeader.patient_id)
+                .where(issued)
+                .group_by(InvoiceHeader.patient_id)
+                .having(last == lapsed)
+            )
+        )
+    if kind == "birthday":
+        return list(
+            session.scalars(
+                select(Patient.id).where(
+                    Patient.retired_at.is_(None),
+                    func.strftime("%m-%d", Patient.birth_date) == f"{day:%m-%d}",
+                )
+            )
+        )
+    if kind == "promotion_expiring":
+        ends = day + timedelta(days=int(conditions["days"]))
+        promotion = session.scalar(
+            select(PromotionCampaign.id).where(
+                func.upper(PromotionCampaign.campaign_code)
+                == str(conditions["promotion_code"]).upper(),
+                PromotionCampaign.end_date == ends,
+            )
+        )
+        if promotion is None:
+            return []
+        return [
+            p
+            for p in session.scalars(
+                select(PromotionUsageLog.patient_id)
+                .where(PromotionUsageLog.campaign_id == promotion)
+                .distinct()
+            )
+            if p is not None
+        ]
+    done = select(CallbackRequest.patient_id).where(
+        CallbackRequest.status == "completed",
+        CallbackRequest.closed_at > moment - timedelta(days=1),
+        CallbackRequest.closed_at <= moment,
+        CallbackRequest.patient_id.is_not(None),
+    )
+    return [p for p in session.scalars(done.distinct()) if p is not None]
+
+
+def run_due_triggers(db: Database, actor: CurrentUser, at: datetime) -> int:
+    """Fire every due trigger of the running campaigns once per patient (the module's
+    rules); returns how many messages were queued and callbacks added."""
+    with db.session(write=False) as session:
+        triggers = session.scalars(
+            select(CampaignTrigger)
+            .join(Campaign, Campaign.id == CampaignTrigger.campaign_id)
+            .where(CampaignTrigger.is_active.is_(True), Campaign.status == "running")
+        ).all()
+        zone = ZoneInfo(session.get_one(Branch, this_branch_id(session)).timezone)
+    fired = 0
+    for trigger in triggers:
+        moment = at - timedelta(minutes=trigger.delay_minutes)
+        with UnitOfWork(db, actor, at) as uow:
+            queued, callback_for = _fire(uow, trigger, moment, moment.astimezone(zone).date(), at)
+            if queued or callback_for:
+                uow.audit(
+                    "campaign.trigger_fired",
+                    "campaign",
+                    trigger.campaign_id,
+                    {"kind": trigger.kind, "messages": queued, "callbacks": len(callback_for)},
+                )
+            uow.commit()
+        fired += queued
+        for patient_id, execution_id in callback_for:
+            fired += _add_callback(db, actor, trigger, patient_id, execution_id, at)
+    return fired
+
+
+def _fire(
+    uow: UnitOfWork, trigger: CampaignTrigger, moment: datetime, day: date, at: datetime
+) -> tuple[int, list[tuple[uuid.UUID, uuid.UUID]]]:
+    session = uow.session
+    step = _step(session, trigger)
+    campaign = session.get_one(Campaign, trigger.campaign_id)
+    channel = CALLBACK
+    template = None
+    if trigger.action == "send_template" and trigger.template_id is not None:
+        template = templates.get_template(session, trigger.template_id)
+        channel = template.channel
+    done = set(
+        session.scalars(
+            select(CampaignExecution.patient_id).where(
+                CampaignExecution.campaign_id == campaign.id,
+                CampaignExecution.step == step,
+                CampaignExecution.channel == channel,
+            )
+        )
+    )
+    who = [p for p in dict.fromkeys(_who(session, trigger, moment, day)) if p not in done]
+    if not who:
+        return 0, []
+    patients = {
+        p.id: p
+        for p in session.scalars(
+            select(Patient).where(Patient.id.in_(who), Patient.is_walk_in.is_(False))
+        )
+    }
+    tags = templates.TagValues(session, list(patients), day)
+    rows: list[dict[str, Any]] = []
+    for patient in patients.values():
+        if template is not None:
+            values = tags.of(patient)
+            text = render(template.body, values)
+            subject = None if template.subject is None else render(template.subject, values)
+            recipient = (patient.email if channel == "email" else patient.mobile) or ""
+            payload: dict[str, Any] = _payload(template)
+            status = "queued"
+        else:
+            text, subject, recipient = f"Call back after {trigger.kind}", None, patient.mobile
+            payload, status = {"trigger": trigger.kind}, "sending"
+        rows.append(
+            {
+                "id": uuid.uuid4(),
+                "branch_id": campaign.branch_id,
+                "campaign_id": campaign.id,
+                "patient_id": patient.id,
+                "step": step,
+                "channel": channel,
+                "variant": "trigger",
+                "recipient": recipient,
+                "rendered_subject": subject,
+                "rendered_text": text,
+                "payload": payload,
+                "status": status,
+                "attempts": 0,
+                "next_attempt_at": at,
+                "cost_paise": 0,
+                "queued_at": at,
+                "updated_at": at,
+            }
+        )
+    if rows:
+        session.execute(insert(CampaignExecution), rows)
+    if template is not None:
+        return len(rows), []
+    return 0, [(row["patient_id"], row["id"]) for row in rows]
+
+
+def _add_callback(
+    db: Database,
+    actor: CurrentUser,
+    trigger: CampaignTrigger,
+    patient_id: uuid.UUID,
+    execution_id: uuid.UUID,
+    at: datetime,
+) -> int:
+    """The follow-up request of a create_callback trigger (rule 3: its execution first)."""
+    new = callbacks.NewCallback(
+        reason=Reason.FOLLOW_UP,
+        source=Source.CAMPAIGN_REPLY,
+        patient_id=patient_id,
+        notes=f"Campaign trigger: {trigger.kind.replace('_', ' ')}",
+    )
+    try:
+        callbacks.add_callback(db, actor, new, now=at)
+        status, error = "sent", None
+    except FrontdeskError as exc:
+        status, error = "failed", str(exc)
+    with UnitOfWork(db, actor, at) as uow:
+        uow.session.execute(
+            update(CampaignExecution)
+            .where(CampaignExecution.id == execution_id)
+            .values(status=status, error=error, sent_at=at, updated_at=at)
+        )
+        uow.audit("campaign.trigger_callback", "campaign", trigger.campaign_id, {"status": status})
+        uow.commit()
+    return 1 if status == "sent" else 0
