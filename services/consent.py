@@ -24,7 +24,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.engine import Database
-from db.models import CampaignExecution, CampaignResponse, ConsentLedger, DoNotContact, Patient
+from db.models import (
+    Branch,
+    CampaignExecution,
+    CampaignResponse,
+    ConsentLedger,
+    DoNotContact,
+    Patient,
+)
 from domain import consent as rules
 from domain.bounds import clean_text
 from domain.consent import CHANNELS, DNC_REASONS, PURPOSES, SOURCES, ReplyKind
@@ -155,6 +162,27 @@ def _append(
     uow.session.flush()
     uow.outbox(documents.CONSENT_EVENT, row.id, documents.campaign_row_json(row))
     return row
+
+
+def form_consent_events(uow: UnitOfWork, patient: Patient, before: dict[str, bool]) -> None:
+    """Ledger events for the consent boxes the patient form ticked or unticked (`before`:
+    channel -> the box as it was), inside the form's own unit of work; the notice is the
+    branch's standard one."""
+    branch = uow.session.get(Branch, patient.branch_id)
+    clinic = branch.name if branch is not None else "The clinic"
+    for channel in CHANNELS:
+        ticked = bool(getattr(patient, f"consent_{channel}"))
+        if ticked != before.get(channel, False):
+            _append(
+                uow,
+                patient,
+                channel,
+                "promotional",
+                "granted" if ticked else "withdrawn",
+                source="form",
+                notice=rules.notice("promotional", channel, clinic),
+                at=uow.now,
+            )
 
 
 def _open_blocks(session: Session, patient_id: uuid.UUID, channel: str) -> list[DoNotContact]:

@@ -27,7 +27,7 @@ from domain.patients import (
     validate_new_patient,
 )
 from domain.permissions import require
-from services import documents
+from services import consent, documents
 from services.auth import CurrentUser
 from services.errors import NotFound, ServiceError
 from services.payment_settings import MethodSetting, read_payment_settings
@@ -213,6 +213,7 @@ def add_patient(
         session.add(patient)
         session.flush()
         uow.outbox(documents.PATIENT, patient.id, documents.patient_json(patient))
+        consent.form_consent_events(uow, patient, {})
         uow.audit("patient.add", "patient", patient.id)
         uow.commit()
         return PatientMatch(patient.id, patient.name, patient.mobile, 0, None)
@@ -277,6 +278,9 @@ def update_patient(
             return get_patient_in(session, patient.id)
         session.flush()
         uow.outbox(documents.PATIENT, patient.id, documents.patient_json(patient))
+        consent.form_consent_events(
+            uow, patient, {c: before[f"consent_{c}"] for c in ("sms", "email", "whatsapp")}
+        )
         uow.audit("patient.edit", "patient", patient.id, changed)
         uow.commit()
         return get_patient_in(session, patient.id)
