@@ -49,7 +49,7 @@ from services import (
     staff,
 )
 from services.backup import BackupSettings
-from services.campaigns import campaigns
+from services.campaigns import campaigns, triggers
 from services.campaigns import templates as campaign_templates
 from services.errors import SignInError
 from services.payment_settings import PaymentSettings, save_payment_settings
@@ -666,6 +666,92 @@ SPONSOR_WRITES: dict[str, tuple[Any, Any, str | tuple[str, ...] | None, int]] = 
 WRITES.update(SPONSOR_WRITES)
 
 
+def campaign_drafted(d: Desk) -> Any:
+    """A draft A/B campaign to three demo patients who agreed to promotional SMS."""
+    from tests.services.test_campaigns import a_campaign, grant, patients
+
+    three = patients(d.db, 3)
+    grant(d.db, d.manager, three)
+    return a_campaign(d.db, d.manager, three, holdout_percent=0)
+
+
+def campaign_launched(d: Desk) -> Any:
+    campaign_id = campaign_drafted(d)
+    campaigns.launch_campaign(d.db, d.manager, campaign_id, today=TODAY, now=NOW)
+    return campaign_id
+
+
+CAMPAIGN_WRITES: dict[str, tuple[Any, Any, str | tuple[str, ...] | None, int]] = {
+    "templates.add_template": (
+        nothing,
+        lambda d, _: campaign_templates.add_template(
+            d.db, d.manager, campaign_templates.parse_spec(SMS_TEMPLATE), now=NOW
+        ),
+        "message_template",
+        1,
+    ),
+    "campaigns.create_campaign": (
+        lambda d: campaign_templates.add_template(
+            d.db, d.manager, campaign_templates.parse_spec(SMS_TEMPLATE), now=NOW
+        ),
+        lambda d, template_id: campaigns.create_campaign(
+            d.db,
+            d.manager,
+            campaigns.parse_spec(
+                {"name": "Win back", "variants": {"A": {"template": str(template_id)}}}
+            ),
+            now=NOW,
+        ),
+        "campaign",
+        1,
+    ),
+    "campaigns.launch_campaign": (
+        campaign_drafted,
+        lambda d, cid: campaigns.launch_campaign(d.db, d.manager, cid, today=TODAY, now=NOW),
+        "campaign",
+        1,
+    ),
+    "campaigns.pause_campaign": (
+        campaign_launched,
+        lambda d, cid: campaigns.pause_campaign(d.db, d.manager, cid, now=NOW),
+        "campaign",
+        1,
+    ),
+}
+
+
+def birthday_trigger(d: Desk) -> Any:
+    """A running campaign with a birthday trigger, and a patient born on TODAY's day."""
+    from tests.services.test_campaigns import patients, sms_template
+
+    campaign_id = campaign_launched(d)
+    template_id = sms_template(d.db, d.manager, name="Birthday")
+    execute(
+        d.db.path,
+        f"UPDATE patients SET birth_date = '1990-{TODAY:%m-%d}' "
+        f"WHERE id = '{patients(d.db, 1)[0].hex}'",
+    )
+    spec = triggers.TriggerSpec("birthday", "send_template", template=str(template_id))
+    triggers.add_trigger(d.db, d.manager, campaign_id, spec, now=NOW)
+
+
+CAMPAIGN_WRITES["triggers.add_trigger"] = (
+    campaign_launched,
+    lambda d, cid: triggers.add_trigger(
+        d.db, d.manager, cid, triggers.TriggerSpec("invoice_saved", "create_callback"), now=NOW
+    ),
+    "campaign_trigger",
+    1,
+)
+CAMPAIGN_WRITES["triggers.run_due_triggers"] = (
+    birthday_trigger,
+    lambda d, _: triggers.run_due_triggers(d.db, d.manager, NOW),
+    None,
+    0,
+)
+WRITES.update(CAMPAIGN_WRITES)
+
+
 @pytest.fixture
 def d(demo_db, tmp_path):
     return Desk(
@@ -831,58 +917,3 @@ def test_amounts_in_json_columns_are_exact_strings(d):
     assert json.loads(text)["applied_promotions"][0]["total_discount"] == "500.00"
     [(payload,)] = rows(d.db.path, "SELECT payload FROM sync_outbox ORDER BY id DESC LIMIT 1")
     assert '"payable": "4500.00"' in payload and "500.0," not in payload
-
-
-def campaign_drafted(d: Desk) -> Any:
-    """A draft A/B campaign to three demo patients who agreed to promotional SMS."""
-    from tests.services.test_campaigns import a_campaign, grant, patients
-
-    three = patients(d.db, 3)
-    grant(d.db, d.manager, three)
-    return a_campaign(d.db, d.manager, three, holdout_percent=0)
-
-
-def campaign_launched(d: Desk) -> Any:
-    campaign_id = campaign_drafted(d)
-    campaigns.launch_campaign(d.db, d.manager, campaign_id, today=TODAY, now=NOW)
-    return campaign_id
-
-
-CAMPAIGN_WRITES: dict[str, tuple[Any, Any, str | tuple[str, ...] | None, int]] = {
-    "templates.add_template": (
-        nothing,
-        lambda d, _: campaign_templates.add_template(
-            d.db, d.manager, campaign_templates.parse_spec(SMS_TEMPLATE), now=NOW
-        ),
-        "message_template",
-        1,
-    ),
-    "campaigns.create_campaign": (
-        lambda d: campaign_templates.add_template(
-            d.db, d.manager, campaign_templates.parse_spec(SMS_TEMPLATE), now=NOW
-        ),
-        lambda d, template_id: campaigns.create_campaign(
-            d.db,
-            d.manager,
-            campaigns.parse_spec(
-                {"name": "Win back", "variants": {"A": {"template": str(template_id)}}}
-            ),
-            now=NOW,
-        ),
-        "campaign",
-        1,
-    ),
-    "campaigns.launch_campaign": (
-        campaign_drafted,
-        lambda d, cid: campaigns.launch_campaign(d.db, d.manager, cid, today=TODAY, now=NOW),
-        "campaign",
-        1,
-    ),
-    "campaigns.pause_campaign": (
-        campaign_launched,
-        lambda d, cid: campaigns.pause_campaign(d.db, d.manager, cid, now=NOW),
-        "campaign",
-        1,
-    ),
-}
-WRITES.update(CAMPAIGN_WRITES)
