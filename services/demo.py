@@ -40,6 +40,7 @@ from domain.promotions import CartLine, ItemType, PatientHistory, PromotionBook,
 from domain.roles import Role
 from services import channel_settings, documents
 from services.auth import hash_pin
+from services.campaigns.demo import write_demo_campaigns
 
 SEED = 20251121
 DEMO_KEY = "demo_clinic"
@@ -477,6 +478,7 @@ def write_demo_clinic(session: Session, *, now: datetime, today: date) -> uuid.U
     session.execute(insert(InvoiceHeader), invoices)
     session.execute(insert(InvoiceLineItem), lines)
     session.execute(insert(PromotionUsageLog), uses)
+    write_demo_campaigns(session, random.Random(SEED + 16), branch_id, now=now, today=today)
     session.add(AppSetting(key=DEMO_KEY, value={"seed": SEED, "today": today.isoformat()}))
     # The demo has no provider accounts: its campaign messages go to the preview folder.
     session.add(AppSetting(key=channel_settings.CHANNEL_SETTINGS_KEY, value=DEMO_CHANNELS))

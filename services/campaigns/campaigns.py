@@ -518,6 +518,8 @@ def _conversions(session: Session, campaign: Campaign) -> dict[str, tuple[int, i
             h.created_at >= first,
         )
     ):
+        if patient_id not in starts:  # their message failed: nothing to attribute
+            continue
         variant, start = starts[patient_id]
         if not start <= created_at <= start + window:
             continue

@@ -218,8 +218,16 @@ def test_results_count_conversions_revenue_and_roi(demo_db, manager):
             .where(CampaignExecution.campaign_id == campaign_id)
             .values(status="delivered", sent_at=NOW, cost_paise=25)
         )
+        # One message failed: that patient's later invoice is not the campaign's doing.
+        session.execute(
+            update(CampaignExecution)
+            .where(CampaignExecution.campaign_id == campaign_id)
+            .where(CampaignExecution.patient_id == ids[19])
+            .values(status="failed", cost_paise=0)
+        )
     buyers = ids[:3]
     later = NOW + timedelta(days=2)
+    invoicing.save_invoice(demo_db, manager, cart(demo_db, "CONSULT", patient=ids[19]), now=later)
     for patient_id in buyers:
         invoicing.save_invoice(
             demo_db, manager, cart(demo_db, "CONSULT", patient=patient_id), now=later
@@ -230,9 +238,10 @@ def test_results_count_conversions_revenue_and_roi(demo_db, manager):
     results = campaigns.campaign_results(demo_db, manager, campaign_id)
 
     total = results.total
-    assert total.recipients == 20 and total.delivered == 20 and total.cost == 500
+    assert total.recipients == 20 and total.delivered == 19 and total.failed == 1
+    assert total.cost == 19 * 25
     assert total.conversions == 3 and total.revenue > 0
-    assert results.roi == pytest.approx((total.revenue - 500) / 500)
+    assert results.roi == pytest.approx((total.revenue - 475) / 475)
     assert results.decision is not None  # two arms: decided (or declined) by the z-test
 
 
