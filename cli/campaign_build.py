@@ -1,4 +1,4 @@
-"""`frontdesk campaign create|list|audience|launch|pause|results|trigger` and `frontdesk template
+"""`frontdesk campaign create|list|audience|launch|pause|results|trigger|recommend` and `frontdesk template
 add|list|preview` (issue #16, manager): building campaigns and their templates from the
 command line, as the Campaigns panel does (services.campaigns)."""
 
@@ -13,7 +13,7 @@ from cli import common
 from domain.errors import BadInput
 from domain.money import format_rupees
 from services import documents, patients
-from services.campaigns import campaigns, templates, triggers
+from services.campaigns import campaigns, recommendations, templates, triggers
 
 
 def _json_file(path: Path) -> Any:
@@ -58,6 +58,10 @@ def register(actions: common.Subparsers) -> None:
         action.add_argument("--json", action="store_true")
         action.set_defaults(handler=handler)
     _register_trigger(actions)
+    text = "suggestions drawn from the data: who to bring back, whom to ask for consent, ..."
+    suggest = actions.add_parser("recommend", help=text, description=common.described(text))
+    suggest.add_argument("--json", action="store_true")
+    suggest.set_defaults(handler=cmd_recommend)
 
 
 def _register_trigger(actions: common.Subparsers) -> None:
@@ -75,6 +79,15 @@ def _register_trigger(actions: common.Subparsers) -> None:
         "--promotion", metavar="CODE", help="promotion_expiring: the promotion's code"
     )
     trigger.set_defaults(handler=cmd_trigger)
+
+
+def cmd_recommend(args: argparse.Namespace) -> None:
+    with common.signed_in(args) as (db, user):
+        found = recommendations.recommend(db, user, today=common.today(db), now=common.now())
+    if args.json:
+        common.print_json([{"rule": r.rule, "count": r.count, "text": r.sentence} for r in found])
+    else:
+        print("\n".join(r.sentence for r in found) or "Nothing to suggest today.")
 
 
 def cmd_trigger(args: argparse.Namespace) -> None:

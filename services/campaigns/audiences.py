@@ -105,10 +105,12 @@ class AudienceCount:
 
 def _segment_ids(db: Database, actor: CurrentUser, segment: str, today: date) -> list[uuid.UUID]:
     report = dashboard.rfm_report(db, actor, dashboard.DashboardFilters(), today=today)
-    rows = dashboard.customers(db, actor, report, chart="segment", key=segment)
-    if not rows:
+    named = {name.upper(): name for name in report.scores.segment_names}
+    key = named.get(segment.strip().upper())
+    if key is None:
         names = ", ".join(report.scores.segment_names)
-        raise BadInput(f"segment: no customer is in {segment!r} now; segments are {names}.")
+        raise BadInput(f"segment: {segment!r} is not a segment; segments are {names}.")
+    rows = dashboard.customers(db, actor, report, chart="segments", key=key)
     return [row.patient_id for row in rows]
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from db.models import AuditLog, CampaignExecution, Patient, PromoCode
+from db.models import AuditLog, CampaignExecution, ConsentLedger, Patient, PromoCode
 from domain.ab_test import HOLDOUT
 from domain.errors import BadInput, Refused
 from domain.message_render import TemplateRefused
@@ -269,3 +269,46 @@ def test_a_campaign_spec_is_strict(demo_db, manager):
         campaigns.parse_spec(
             {"name": "x", "variants": {"A": {"template": "t"}}, "personal_codes": "false"}
         )
+
+
+def test_a_dashboard_segment_is_an_audience(demo_db, manager):
+    from services import dashboard
+
+    report = dashboard.rfm_report(demo_db, manager, dashboard.DashboardFilters(), today=TODAY)
+    name = report.scores.segment_names[0]
+    members = dashboard.customers(demo_db, manager, report, chart="segments", key=name)
+    spec = audiences.AudienceSpec(segment=name.lower())  # as typed, in any case
+
+    count = audiences.count_audience(
+        demo_db, manager, spec, "sms", purpose="service", today=TODAY, now=NOW
+    )
+
+    assert count.matching == len(members) > 0
+    with pytest.raises(BadInput, match="segments are"):
+        audiences.count_audience(
+            demo_db,
+            manager,
+            audiences.AudienceSpec(segment="Unicorns"),
+            "sms",
+            today=TODAY,
+            now=NOW,
+        )
+
+
+def test_recommendations_are_drawn_from_the_data(demo_db, manager):
+    from services.campaigns import recommendations
+
+    found = recommendations.recommend(demo_db, manager, today=TODAY, now=NOW)
+    rules = {r.rule: r for r in found}
+
+    with demo_db.session(write=False) as session:
+        never_asked = session.scalar(
+            select(func.count()).where(
+                Patient.is_walk_in.is_(False),
+                Patient.retired_at.is_(None),
+                ~Patient.id.in_(select(ConsentLedger.patient_id)),
+            )
+        )
+    assert rules["consent"].count == never_asked
+    assert "never asked for their consent" in rules["consent"].sentence
+    assert [r.count for r in found] == sorted((r.count for r in found), reverse=True)
