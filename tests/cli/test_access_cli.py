@@ -25,6 +25,7 @@ from services.setup import initialise, open_branch_database
 from tests.services.conftest import NOW, TODAY
 from tests.services.invoice_helpers import cart
 from tests.services.test_access_matrix import readme_section
+from tests.services.test_campaigns import SMS, a_campaign, patients, sms_template
 from tests.services.test_unit_of_work import upi
 
 # Commands the front desk may run (or that act for no one: they take no --user), with why.
@@ -90,6 +91,9 @@ def clinic(tmp_path_factory):
         desk = auth.sign_in(db, "priya", "1111", now=NOW)
         invoice = invoicing.save_invoice(db, desk, cart(db, "CONSULT"), now=NOW)
         receipt = payments.take_payment(db, desk, invoice.invoice_number, [upi()], now=NOW)
+        manager = auth.sign_in(db, "meera", "2222", now=NOW)
+        template_id = sms_template(db, manager, name="Lapsed SMS")
+        a_campaign(db, manager, patients(db, 2), name="Win back")
     finally:
         db.close()
     with sqlite3.connect(path) as connection:
@@ -117,6 +121,10 @@ def clinic(tmp_path_factory):
         ),
         encoding="utf-8",
     )
+    (folder / "template.json").write_text(json.dumps(SMS | {"name": "Other SMS"}), "utf-8")
+    (folder / "campaign.json").write_text(
+        json.dumps({"name": "Spring", "variants": {"A": {"template": str(template_id)}}}), "utf-8"
+    )
     backup = folder / "copy.db"
     backup.write_bytes(path.read_bytes())
     return {
@@ -125,6 +133,7 @@ def clinic(tmp_path_factory):
         "number": invoice.invoice_number,
         "payment": str(receipt.payment_ids[0]),
         "mobiles": mobiles,
+        "template": str(template_id),
     }
 
 
@@ -135,6 +144,27 @@ def refused_lines(c) -> list[tuple[str, list[str]]]:
     keep, merge = c["mobiles"]
     return [
         ("audit.verify", ["audit", "verify"]),
+        ("campaign.manage", ["campaign", "create", "--json-file", str(f / "campaign.json")]),
+        ("campaign.manage", ["campaign", "list"]),
+        ("campaign.manage", ["campaign", "audience", "Win back"]),
+        ("campaign.manage", ["campaign", "launch", "Win back"]),
+        ("campaign.manage", ["campaign", "pause", "Win back"]),
+        ("campaign.manage", ["campaign", "results", "Win back"]),
+        (
+            "campaign.manage",
+            [
+                "campaign",
+                "trigger",
+                "Win back",
+                "--kind",
+                "invoice_saved",
+                "--action",
+                "create_callback",
+            ],
+        ),
+        ("campaign.manage", ["template", "add", "--json-file", str(f / "template.json")]),
+        ("campaign.manage", ["template", "list"]),
+        ("campaign.manage", ["template", "preview", c["template"]]),
         ("data.export", ["export", str(f / "all.zip")]),
         ("backup.restore", ["restore", str(f / "copy.db"), "--yes"]),
         ("backup.settings", ["backup", "settings", "--daily", "3"]),

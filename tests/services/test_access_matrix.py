@@ -47,6 +47,7 @@ from services import (
     staff,
     takings,
 )
+from services.campaigns import audiences, campaigns, templates
 from services.invoicing import CartItem, CartRequest
 from services.payment_settings import PaymentSettings, save_payment_settings
 from services.setup import open_branch_database
@@ -55,6 +56,8 @@ from tests.services.invoice_helpers import a_patient, cart, item_id
 from tests.services.test_unit_of_work import (
     WRITES,
     Desk,
+    campaign_drafted,
+    campaign_launched,
     fingerprint,
     queued,
     saved_invoice,
@@ -77,6 +80,8 @@ OPEN_TO_ALL = {
     "auth.sign_in": "anyone may try a PIN: five wrong ones lock the user (test_pin_lockout)",
     "setup.initialise": "sets a database up before anybody exists to sign in",
     "sync_pull.store": "stores what the centre published, for the branch: the sync round, no person",
+    "campaigns.run_due_triggers": "fires what a running campaign's triggers set up, for whoever's "
+    "save or day set them off; it starts no campaign",
     "campaign_sender.send_due": "sends what a manager launched: the app's worker, whoever is signed in",
 }
 
@@ -342,6 +347,45 @@ CASES: dict[str, Case] = {
     ),
     "audit.verify_audit": Case(
         "audit.verify", nothing, lambda d, _: audit.verify_audit(d.db, me(d))
+    ),
+    # -- campaigns (issue #16) -------------------------------------------------------------
+    "campaigns.add_template": written("templates.add_template", "campaign.manage"),
+    "campaigns.create_campaign": written("campaigns.create_campaign", "campaign.manage"),
+    "campaigns.launch_campaign": written("campaigns.launch_campaign", "campaign.manage"),
+    "campaigns.pause_campaign": written("campaigns.pause_campaign", "campaign.manage"),
+    "campaigns.add_trigger": written("triggers.add_trigger", "campaign.manage"),
+    "campaigns.list_campaigns": Case(
+        "campaign.manage", nothing, lambda d, _: campaigns.list_campaigns(d.db, me(d))
+    ),
+    "campaigns.campaign_results": Case(
+        "campaign.manage",
+        campaign_launched,
+        lambda d, cid: campaigns.campaign_results(d.db, me(d), cid),
+    ),
+    "campaigns.audience_of": Case(
+        "campaign.manage",
+        campaign_drafted,
+        lambda d, cid: campaigns.audience_of(d.db, me(d), cid, today=TODAY, now=NOW),
+    ),
+    "campaigns.count_audience": Case(
+        "campaign.manage",
+        lambda d: audiences.parse_audience({"patients": [str(a_patient(d.db))]}),
+        lambda d, spec: audiences.count_audience(d.db, me(d), spec, "sms", today=TODAY, now=NOW),
+    ),
+    "campaigns.reachable_patients": Case(
+        "campaign.manage",
+        lambda d: audiences.parse_audience({"patients": [str(a_patient(d.db))]}),
+        lambda d, spec: audiences.reachable_patients(
+            d.db, me(d), spec, "sms", today=TODAY, now=NOW
+        ),
+    ),
+    "campaigns.list_templates": Case(
+        "campaign.manage", nothing, lambda d, _: templates.list_templates(d.db, me(d))
+    ),
+    "campaigns.preview": Case(
+        "campaign.manage",
+        lambda d: WRITES["templates.add_template"][1](d, None),
+        lambda d, template_id: templates.preview(d.db, me(d), template_id, today=TODAY),
     ),
 }
 
