@@ -146,6 +146,7 @@ def refused_lines(c) -> list[tuple[str, list[str]]]:
         ("audit.verify", ["audit", "verify"]),
         ("campaign.manage", ["campaign", "create", "--json-file", str(f / "campaign.json")]),
         ("campaign.manage", ["campaign", "list"]),
+        ("campaign.manage", ["campaign", "recommend"]),
         ("campaign.manage", ["campaign", "audience", "Win back"]),
         ("campaign.manage", ["campaign", "launch", "Win back"]),
         ("campaign.manage", ["campaign", "pause", "Win back"]),

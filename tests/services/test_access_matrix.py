@@ -47,7 +47,7 @@ from services import (
     staff,
     takings,
 )
-from services.campaigns import audiences, campaigns, templates
+from services.campaigns import audiences, campaigns, recommendations, templates
 from services.invoicing import CartItem, CartRequest
 from services.payment_settings import PaymentSettings, save_payment_settings
 from services.setup import open_branch_database
@@ -378,6 +378,11 @@ CASES: dict[str, Case] = {
         lambda d, spec: audiences.reachable_patients(
             d.db, me(d), spec, "sms", today=TODAY, now=NOW
         ),
+    ),
+    "campaigns.recommend": Case(
+        "campaign.manage",
+        nothing,
+        lambda d, _: recommendations.recommend(d.db, me(d), today=TODAY, now=NOW),
     ),
     "campaigns.list_templates": Case(
         "campaign.manage", nothing, lambda d, _: templates.list_templates(d.db, me(d))
