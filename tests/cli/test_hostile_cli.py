@@ -6,7 +6,7 @@ unchanged after a refusal."""
 import json
 import shutil
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -100,9 +100,19 @@ def test_an_invoice_is_never_dated_before_the_last_of_its_series_nor_ahead(clini
     path, _mobile, zone = clinic
     before = dump(path)
     now = datetime.now(zone)
-    earlier = create(clinic, tmp_path, "--at", (now - timedelta(days=1)).isoformat())
+    con = sqlite3.connect(path)
+    try:
+        [(last,)] = con.execute(
+            "SELECT MAX(invoice_date) FROM invoice_header WHERE is_history = 0"
+        ).fetchall()
+    finally:
+        con.close()
+    # The day before the series' last invoice (the demo's last visit is today or, before
+    # the clinic opens, an earlier day), at noon.
+    day_before = datetime.combine(date.fromisoformat(last) - timedelta(days=1), time(12), zone)
+    earlier = create(clinic, tmp_path, "--at", day_before.isoformat())
     assert earlier.returncode == 1, earlier.stderr
-    # The demo's last invoice is today; yesterday is before it (or, on 1 April, closed).
+    # Before the last (or, in the first days of April, in the closed year).
     assert "cannot be dated before it" in earlier.stderr or "is closed" in earlier.stderr
     refused(create(clinic, tmp_path, "--at", (now + timedelta(hours=1)).isoformat()), 1, "after")
     assert dump(path) == before

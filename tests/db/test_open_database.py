@@ -338,9 +338,16 @@ def test_a_damaged_database_is_not_upgraded_and_says_so(
         "CREATE INDEX ix_filler ON filler (text)",
         *(f"INSERT INTO filler (text) VALUES ('{'x' * 200}{n}')" for n in range(400)),
     )
-    size = path.stat().st_size
-    with path.open("r+b") as handle:  # an index page in the last quarter goes bad
-        handle.seek(size - size // 4)
+    con = sqlite3.connect(path)
+    try:
+        [page_size] = con.execute("PRAGMA page_size").fetchone()
+        [root] = con.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = 'ix_filler'"
+        ).fetchone()
+    finally:
+        con.close()
+    with path.open("r+b") as handle:  # the index's root page goes bad past its header
+        handle.seek((root - 1) * page_size + 12)
         handle.write(b"\x00\xff" * 300)
     next_version()
 

@@ -460,15 +460,16 @@ def test_a_refresh_during_an_import_keeps_the_imports_progress_on_show(
     imported_at: list[int] = []
     panel.history_imported.connect(lambda _result: imported_at.append(len(shown)))
 
+    # Its 4 rows are checked and staged (8 of 9 steps), then publishing waits for the lock.
+    staged = 100 * 8 // 9
     with write_lock(db):
         panel.import_history(source)
-        # The file is checked (half the work), then the import waits for the lock.
-        qtbot.waitUntil(lambda: panel.progress_bar.value() == 50, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: panel.progress_bar.value() == staged, timeout=WAIT_MS)
         with qtbot.waitSignal(panel.refreshed, timeout=WAIT_MS):
             panel.refresh()
         assert panel.is_importing() and panel.progress_bar.isVisible()
-        assert panel.progress_bar.value() == 50
-        assert panel.status_label.text() == "Importing old-system.csv: 50 %"
+        assert panel.progress_bar.value() == staged
+        assert panel.status_label.text() == f"Importing old-system.csv: {staged} %"
         refreshed_at = len(shown)
 
     with qtbot.waitSignal(panel.history_imported, timeout=WAIT_MS):

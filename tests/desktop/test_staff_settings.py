@@ -243,7 +243,7 @@ def test_a_managers_settings_has_no_staff_tab(qtbot, open_main_window, manager):
 
     assert settings.staff is None
     tabs = [settings.tabs.tabText(i) for i in range(settings.tabs.count())]
-    assert tabs == ["Branch", "Callbacks", "Counter session", "Printer", "Payments"]
+    assert tabs == ["Branch", "Callbacks", "Counter session", "Printer", "Payments", "Channels"]
     assert not settings.findChildren(StaffSettingsPanel)
 
 
