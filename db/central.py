@@ -8,7 +8,11 @@ here, which exist on the centre only and are kept out of the branch's models and
   branch's outbox id and creation time and the centre's own receive time (a trigger stamps
   it: no branch chooses it);
 - `sync_ledger`: each branch's last pushed outbox id and when the centre received it;
-- `central_meta`: the version of these tables (CENTRAL_SCHEMA).
+- `central_meta`: the version of these tables (CENTRAL_SCHEMA);
+- `central_usage`: every promotion use of every branch (one row per use, unique per
+  promotion and invoice, `reversed` once a cancellation or credit note gave it back). A
+  promotion's uses across the chain are the count of its live rows (`sync_use_totals()`,
+  which every branch may call; the rows themselves it sees only for its own branch).
 
 What the centre owns and branches pull (PULLED) lives in the ordinary tables the
 migrations make; on the centre each of them carries `sync_xid`, the id of the transaction
@@ -27,12 +31,13 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     Connection,
@@ -52,7 +57,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
 
 # The version of the centre-only tables below; a branch refuses a centre on another one.
-CENTRAL_SCHEMA = 2
+CENTRAL_SCHEMA = 3
 
 INSUFFICIENT_PRIVILEGE = "42501"
 NUMBER_INDEX = "uq_central_documents_number"
@@ -130,6 +135,19 @@ sync_ledger = Table(
     Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
+central_usage = Table(
+    "central_usage",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("branch_id", UUID(as_uuid=True), ForeignKey(sync_branches.c.branch_id), nullable=False),
+    Column("campaign_id", UUID(as_uuid=True), nullable=False),
+    Column("promo_code_id", UUID(as_uuid=True)),
+    Column("invoice_id", UUID(as_uuid=True), nullable=False),
+    Column("reversed", Boolean, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("uq_central_usage_use", "campaign_id", "invoice_id", unique=True),
+)
+
 # Run after the tables exist; each statement may run again (init is idempotent).
 _SECURITY = [
     # The branch the connected role stands for (NULL for anyone else, who then sees nothing).
@@ -158,6 +176,25 @@ _SECURITY = [
     "CREATE POLICY own_branch ON sync_ledger FOR ALL "
     "USING (branch_id = sync_branch_id()) WITH CHECK (branch_id = sync_branch_id())",
     "REVOKE ALL ON FUNCTION sync_branch_id() FROM PUBLIC",
+    "DROP TRIGGER IF EXISTS stamp_received ON central_usage",
+    "CREATE TRIGGER stamp_received BEFORE INSERT OR UPDATE ON central_usage "
+    "FOR EACH ROW EXECUTE FUNCTION sync_stamp_received()",
+    "ALTER TABLE central_usage ENABLE ROW LEVEL SECURITY",
+    "DROP POLICY IF EXISTS own_branch ON central_usage",
+    "CREATE POLICY own_branch ON central_usage FOR ALL "
+    "USING (branch_id = sync_branch_id()) WITH CHECK (branch_id = sync_branch_id())",
+    # Uses across the chain: every branch's live rows, counted for any branch that asks.
+    """
+    CREATE OR REPLACE FUNCTION sync_use_totals()
+    RETURNS TABLE (kind text, target_id uuid, uses bigint)
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+        SELECT 'promotion', campaign_id, count(*) FROM public.central_usage
+        WHERE NOT reversed GROUP BY campaign_id
+        UNION ALL
+        SELECT 'code', promo_code_id, count(*) FROM public.central_usage
+        WHERE NOT reversed AND promo_code_id IS NOT NULL GROUP BY promo_code_id
+    $$
+    """,
     # Pull: every write of what the centre owns is stamped with its transaction's id.
     """
     CREATE OR REPLACE FUNCTION sync_stamp_xid() RETURNS trigger
@@ -240,8 +277,10 @@ def add_branch_role(
     for grant in (
         f"GRANT CONNECT ON DATABASE {database_quoted} TO {quoted}",
         f"GRANT USAGE ON SCHEMA public TO {quoted}",
-        f"GRANT SELECT, INSERT, UPDATE ON central_documents, sync_ledger TO {quoted}",
+        f"GRANT SELECT, INSERT, UPDATE ON central_documents, sync_ledger, central_usage "
+        f"TO {quoted}",
         f"GRANT EXECUTE ON FUNCTION sync_branch_id() TO {quoted}",
+        f"GRANT EXECUTE ON FUNCTION sync_use_totals() TO {quoted}",
     ):
         connection.execute(text(grant))
     for table in PUBLISHED:
@@ -478,6 +517,9 @@ class PulledRows:
 
     xmin: int
     rows: dict[str, list[dict[str, Any]]]
+    # Live uses across the chain, per promotion and per promo code (sync_use_totals()).
+    promotion_uses: dict[uuid.UUID, int] = field(default_factory=dict)
+    code_uses: dict[uuid.UUID, int] = field(default_factory=dict)
 
 
 _BELOW_XMIN = text(
@@ -503,4 +545,62 @@ def pull_rows(connection: Connection, tables: Sequence[Table], cursor: int) -> P
         statement = select(*table.c).where(_BELOW_XMIN).order_by(text("sync_xid"), table.c.id)
         result = connection.execute(statement, {"cursor": str(cursor), "xmin": str(xmin)})
         rows[table.name] = [dict(row._mapping) for row in result]
-    return PulledRows(xmin=xmin, rows=rows)
+    totals: dict[str, dict[uuid.UUID, int]] = {"promotion": {}, "code": {}}
+    for kind, target, uses in connection.execute(text("SELECT * FROM sync_use_totals()")):
+        totals[kind][target] = int(uses)
+    return PulledRows(
+        xmin=xmin, rows=rows, promotion_uses=totals["promotion"], code_uses=totals["code"]
+    )
+
+
+# ---------------------------------------------------------------------------- uses
+
+
+@dataclass(frozen=True)
+class OutgoingUse:
+    """One promotion use of this branch, in its current state."""
+
+    id: uuid.UUID
+    campaign_id: uuid.UUID
+    promo_code_id: uuid.UUID | None
+    invoice_id: uuid.UUID
+    reversed: bool
+
+
+_USES = (
+    "FROM jsonb_to_recordset(CAST(:uses AS jsonb)) AS r(id uuid, campaign_id uuid, "
+    "promo_code_id uuid, invoice_id uuid, reversed boolean)"
+)
+# A use sent before changes only by being given back. Row-level security limits the update
+# to this branch's own rows, and the insert skips any use the centre already holds (one of
+# this branch's, or an id or invoice another branch took, as a copied database would), so a
+# clash never fails the round.
+_UPDATE_USES = text(
+    f"UPDATE central_usage AS u SET reversed = r.reversed {_USES} "
+    "WHERE u.id = r.id AND u.reversed IS DISTINCT FROM r.reversed"
+)
+_INSERT_USES = text(
+    "INSERT INTO central_usage (id, branch_id, campaign_id, promo_code_id, invoice_id, reversed) "
+    "SELECT r.id, CAST(:branch_id AS uuid), r.campaign_id, r.promo_code_id, r.invoice_id, "
+    f"r.reversed {_USES} ON CONFLICT DO NOTHING"
+)
+
+
+def push_uses(connection: Connection, branch_id: uuid.UUID, uses: Sequence[OutgoingUse]) -> None:
+    """Store this branch's uses (new ones, and reversals of ones sent before) inside the
+    caller's transaction; sent twice, they are stored once."""
+    payload = json.dumps(
+        [
+            {
+                "id": str(u.id),
+                "campaign_id": str(u.campaign_id),
+                "promo_code_id": None if u.promo_code_id is None else str(u.promo_code_id),
+                "invoice_id": str(u.invoice_id),
+                "reversed": u.reversed,
+            }
+            for u in uses
+        ]
+    )
+    parameters = {"branch_id": str(branch_id), "uses": payload}
+    connection.execute(_UPDATE_USES, parameters)
+    connection.execute(_INSERT_USES, parameters)

@@ -1207,3 +1207,19 @@ class SponsorPayment(Base):
             "method IN ('bank_transfer', 'upi', 'cheque', 'card', 'cash')", name="method"
         ),
     )
+
+
+# ---------------------------------------------------------------------------- sync usage (#15)
+
+
+class SyncUsageSent(Base):
+    """Which promotion uses the centre holds from this branch, and in which state (migration
+    0014): a use is sent again when it was reversed since. A promotion's uses across the
+    chain are the centre's count at the last pull plus this branch's uses not sent yet."""
+
+    __tablename__ = "sync_usage_sent"
+
+    usage_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("promotion_usage_log.id"), primary_key=True
+    )
+    reversed: Mapped[bool] = mapped_column(Boolean)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -904,15 +904,26 @@ def _recount(session: Session, now: datetime) -> int:
     by_code = Counter(
         use.promo_code_id for use in session.scalars(live) if use.promo_code_id is not None
     )
+    return move_use_counts(session, by_promotion, by_code, now)
+
+
+def move_use_counts(
+    session: Session,
+    promotions: Mapping[uuid.UUID, int],
+    codes: Mapping[uuid.UUID, int],
+    now: datetime,
+) -> int:
+    """Move every promotion's and code's uses to the count given for it (none given: 0),
+    by the same rules as uses taken or given back at the counter (domain.usage_limits), in
+    the caller's session. Returns how many counters moved."""
     fixed = 0
-    # The difference counted as uses taken or given back: the same rules as at the counter.
     for promotion in session.scalars(select(PromotionCampaign)).all():
-        step = by_promotion[promotion.id] - promotion.current_uses
+        step = promotions.get(promotion.id, 0) - promotion.current_uses
         if step:
             _count_use(session, promotion.id, step, now)
             fixed += 1
     for code in session.scalars(select(PromoCode)).all():
-        step = by_code[code.id] - code.current_uses
+        step = codes.get(code.id, 0) - code.current_uses
         if step:
             _count_code_use(session, code.id, step, now)
             fixed += 1

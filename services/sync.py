@@ -29,7 +29,7 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from db import central, outbox
+from db import central, outbox, usage_sync
 from db.engine import Database
 from db.migrate import alembic_config, head_revision, known_revisions
 from domain.errors import BadInput, Refused
@@ -301,6 +301,18 @@ def sync_round(
         lock.release()
 
 
+def _push_uses(db: Database, engine: Engine, branch_id: uuid.UUID, batch_size: int) -> None:
+    """Send the promotion uses the centre does not hold in their current state, in
+    batches; each is marked here only after the centre's commit answered."""
+    while True:
+        uses = usage_sync.unsent_uses(db, batch_size)
+        if not uses:
+            return
+        with engine.begin() as connection:
+            central.push_uses(connection, branch_id, uses)
+        usage_sync.record_sent(db, uses)
+
+
 def _push(
     db: Database,
     engine: Engine,
@@ -338,6 +350,7 @@ def _push(
                     if d.outbox_id in outcome.rejected
                 )
                 after = batch[-1].outbox_id
+            _push_uses(db, engine, branch_id, batch_size)
             with engine.connect() as connection:
                 try:
                     result.pull = pull_from_centre(db, connection, branch_id, now=now())

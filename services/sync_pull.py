@@ -9,9 +9,11 @@ central transaction committed late is read by a later pull, never skipped.
 The centre's row wins over this branch's copy of the same row (the same id). A row of its
 own that this branch made with the same code as one of the centre's is not overwritten:
 the pull is refused with a sentence naming it, and nothing is stored until it is renamed.
-Use counts are never copied (`current_uses` stays this branch's); a promotion made at the
-head office belongs to no branch here, and a price keeps who set it only when that person
-is known here.
+Use counts are never copied: a promotion's or code's `current_uses` becomes the count of
+live uses of every branch on the centre at this pull plus this branch's uses the centre
+does not hold yet (db.usage_sync), which the counter then moves with each use until the
+next pull. A promotion made at the head office belongs to no branch here, and a price keeps
+who set it only when that person is known here.
 """
 
 from __future__ import annotations
@@ -26,10 +28,11 @@ from sqlalchemy import Connection, Table, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from db import central
+from db import central, usage_sync
 from db.engine import Database
 from db.models import AppSetting, Base, User
 from domain.errors import Refused
+from services.invoicing import move_use_counts
 from services.uow import UnitOfWork
 
 PULL_KEY = "sync_pull"
@@ -122,6 +125,7 @@ def store(
                 _refuse_clashes(session, table, rows)
                 _upsert(session, table, rows)
                 count += len(rows)
+        recounted = _count_chain_uses(session, pulled, now)
         state = PullState(cursor=pulled.xmin, pulled_at=now, rows=count)
         value = {"cursor": state.cursor, "pulled_at": now.isoformat(), "rows": count}
         setting = session.get(AppSetting, PULL_KEY)
@@ -129,11 +133,29 @@ def store(
             session.add(AppSetting(key=PULL_KEY, value=value))
         else:
             setting.value = value
-        if count:
+        if count or recounted:
             counts = {t.name: len(pulled.rows[t.name]) for t in TABLES if pulled.rows[t.name]}
-            uow.audit("sync.pull", "branch", branch_id, {"rows": counts, "cursor": state.cursor})
+            details = {"rows": counts, "cursor": state.cursor, "uses_recounted": recounted}
+            uow.audit("sync.pull", "branch", branch_id, details)
         uow.commit()
         return state
+
+
+def _count_chain_uses(session: Session, pulled: central.PulledRows, now: datetime) -> int:
+    """Each promotion's and code's uses become the chain's: the centre's count at this pull
+    plus this branch's uses it does not hold yet, moved by the counter's own rules (a count
+    reaching its limit switches the promotion or code off here too). Returns how many
+    counts changed."""
+    own_promotions, own_codes = usage_sync.unsent_net(session)
+    promotions = {
+        key: max(0, pulled.promotion_uses.get(key, 0) + own_promotions.get(key, 0))
+        for key in pulled.promotion_uses.keys() | own_promotions.keys()
+    }
+    codes = {
+        key: max(0, pulled.code_uses.get(key, 0) + own_codes.get(key, 0))
+        for key in pulled.code_uses.keys() | own_codes.keys()
+    }
+    return move_use_counts(session, promotions, codes, now)
 
 
 def _localised(

@@ -26,3 +26,24 @@ def demo_db(demo_template, tmp_path):
     db = open_branch_database(path, now=NOW)
     yield db
     db.close()
+
+
+@pytest.fixture
+def head_office(centre):
+    """The head office set up on the centre (sync tests), with a signed-in admin."""
+    from tests.services.test_sync_pull import HeadOffice
+
+    office = HeadOffice(centre)
+    yield office
+    office.db.close()
+
+
+@pytest.fixture
+def two_branches(tmp_path, centre):
+    """Branches IND and KOR, each with its own SQLite file and role on the centre."""
+    from tests.services.test_sync import Branch
+
+    made = [Branch(tmp_path / f"{code}.db", code, centre) for code in ("IND", "KOR")]
+    yield made
+    for branch in made:
+        branch.db.close()

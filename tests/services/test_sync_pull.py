@@ -73,21 +73,6 @@ class HeadOffice:
         self.admin = auth.sign_in(self.db, "ho", HO_PIN)
 
 
-@pytest.fixture
-def head_office(centre):
-    office = HeadOffice(centre)
-    yield office
-    office.db.close()
-
-
-@pytest.fixture
-def two_branches(tmp_path, centre):
-    made = [Branch(tmp_path / f"{code}.db", code, centre) for code in ("IND", "KOR")]
-    yield made
-    for branch in made:
-        branch.db.close()
-
-
 def item_at(branch: Branch, code: str):
     return catalog.item_by_code(branch.db, code)
 
