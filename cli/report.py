@@ -72,6 +72,14 @@ def register(commands: common.Subparsers) -> None:
         report.add_argument(
             "--value-buckets", help="value bucket ends in rupees (default 1000 2000 3000 4000 5000)"
         )
+        report.add_argument(
+            "--branch",
+            action="append",
+            default=[],
+            metavar="CODE",
+            help="the head office (--central URL): only this branch (again for more; "
+            "default: the whole chain, a patient of two branches one customer)",
+        )
         report.add_argument("--json", action="store_true", help="as JSON (amounts in rupees)")
         report.set_defaults(handler=cmd_report_rfm, report=name)
     gst = sub.add_parser(
@@ -247,6 +255,7 @@ def cmd_report_rfm(args: argparse.Namespace) -> None:
             value_ends=dashboard.parse_value_ends(args.value_buckets)
             if args.value_buckets
             else rfm.DEFAULT_VALUE_BUCKET_ENDS,
+            branches=tuple(args.branch),
         )
         report = dashboard.rfm_report(db, user, filters, today=common.today(db))
         if args.report == "rfm":

@@ -36,6 +36,12 @@ def register(commands: common.Subparsers) -> None:
         action="store_true",
         help="first queue again the documents the centre refused (once their cause is fixed)",
     )
+    push.add_argument(
+        "--send-history",
+        action="store_true",
+        help="first queue the invoices that never travelled (imported history, the demo "
+        "clinic), so the head office's figures include them",
+    )
     push.add_argument("--json", action="store_true")
     push.set_defaults(handler=cmd_sync)
 
@@ -86,6 +92,9 @@ def cmd_sync(args: argparse.Namespace) -> None:
             )
         if args.send_again:
             print(f"{sync.send_again(db)} refused document(s) queued again.")
+        if args.send_history:
+            queued = sync.send_history(db, now=common.now())
+            print(f"{queued} earlier invoice(s) queued for the centre.")
         result = sync.sync_round(db, url, now=common.now, batch_size=args.batch)
     finally:
         db.close()

@@ -12,7 +12,9 @@ here, which exist on the centre only and are kept out of the branch's models and
 - `central_usage`: every promotion use of every branch (one row per use, unique per
   promotion and invoice, `reversed` once a cancellation or credit note gave it back). A
   promotion's uses across the chain are the count of its live rows (`sync_use_totals()`,
-  which every branch may call; the rows themselves it sees only for its own branch).
+  which every branch may call; the rows themselves it sees only for its own branch);
+- `central_visits`: one row per pushed invoice with what the head office's dashboard
+  reads (db.central_dashboard fills it from the documents; no branch role may read it).
 
 What the centre owns and branches pull (PULLED) lives in the ordinary tables the
 migrations make; on the centre each of them carries `sync_xid`, the id of the transaction
@@ -41,6 +43,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Connection,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -57,7 +60,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
 
 # The version of the centre-only tables below; a branch refuses a centre on another one.
-CENTRAL_SCHEMA = 3
+CENTRAL_SCHEMA = 4
 
 INSUFFICIENT_PRIVILEGE = "42501"
 NUMBER_INDEX = "uq_central_documents_number"
@@ -146,6 +149,25 @@ central_usage = Table(
     Column("reversed", Boolean, nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("uq_central_usage_use", "campaign_id", "invoice_id", unique=True),
+)
+
+central_visits = Table(
+    "central_visits",
+    metadata,
+    Column("invoice_id", UUID(as_uuid=True), primary_key=True),
+    Column("branch_id", UUID(as_uuid=True), nullable=False),
+    # The chain's customer: md5 of "mobile|name key" as a UUID (db.central_dashboard).
+    Column("customer", UUID(as_uuid=True), nullable=False),
+    Column("mobile", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("invoice_date", Date, nullable=False),
+    # Paise: the invoice's gross less its discounts, and what its lines cost.
+    Column("net", BigInteger, nullable=False),
+    Column("units", BigInteger, nullable=False),
+    Column("cost", BigInteger, nullable=False),
+    Column("cancelled", Boolean, nullable=False),
+    Index("ix_central_visits_date", "invoice_date"),
+    Index("ix_central_visits_customer", "customer"),
 )
 
 # Run after the tables exist; each statement may run again (init is idempotent).

@@ -19,6 +19,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db import central_dashboard as chain
 from db import dashboard as queries
 from db.engine import Database
 from db.models import Branch, Patient
@@ -54,6 +55,9 @@ class DashboardFilters:
     m: int | None = None
     scheme: str = rfm.Scheme.SEED
     value_ends: tuple[int, ...] = rfm.DEFAULT_VALUE_BUCKET_ENDS
+    # The head office only (the app or the CLI on the centre): these branches' codes; none
+    # is the whole chain.
+    branches: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -153,29 +157,73 @@ def _without_walk_in(session: Session, totals: queries.VisitTotals) -> queries.V
     )
 
 
+def on_centre(db: Database) -> bool:
+    """True when `db` is the centre (the head office's app or CLI), not a branch's file."""
+    return db.engine.dialect.name == "postgresql"
+
+
+def _chain_scope(db: Database, codes: tuple[str, ...]) -> chain.Scope:
+    """On the centre: the branches asked for, after bringing the chain's visits up to what
+    was pushed. On a branch: refused when branches are asked for."""
+    if not on_centre(db):
+        if codes:
+            raise DashboardError(
+                "A branch filter is for the head office: open the dashboard on the centre "
+                "(frontdesk --central URL ...)."
+            )
+        return chain.Scope()
+    with db.session(write=True) as session, session.begin():
+        chain.catch_up(session)
+        found = chain.branch_ids(session, codes)
+        unknown = [code for code in codes if code not in found]
+        if unknown:
+            known = ", ".join(chain.branch_codes(session)) or "none yet"
+            raise DashboardError(f"No branch {', '.join(unknown)} on the centre (known: {known})")
+    return chain.Scope(tuple(found[code] for code in codes))
+
+
+def branch_codes(db: Database, actor: CurrentUser) -> list[str]:
+    """The branches the head office's dashboard can filter by (none on a branch)."""
+    _manager(actor)
+    if not on_centre(db):
+        return []
+    with db.session(write=False) as session:
+        return chain.branch_codes(session)
+
+
 def rfm_report(
     db: Database, actor: CurrentUser, filters: DashboardFilters, *, today: date
 ) -> RfmReport:
-    """The RFM figures of the visits in the filters' window, counting the chosen customers."""
+    """The RFM figures of the visits in the filters' window, counting the chosen customers:
+    a branch's patients, or on the centre the chain's customers (db.central_dashboard)."""
     _manager(actor)
     mobile = _mobile(filters.mobile)
     name = (filters.name or "").strip()
+    scope = _chain_scope(db, filters.branches)
     with db.session(write=False) as session:
         start_month = session.get_one(Branch, this_branch_id(session)).fiscal_year_start_month
-        start, end = _window(filters, queries.first_visit_day(session), today)
+        if on_centre(db):
+            start, end = _window(filters, chain.first_visit_day(session, scope), today)
+        else:
+            start, end = _window(filters, queries.first_visit_day(session), today)
         years = rfm.fiscal_years_touched(start, end, start_month)
-        totals = _without_walk_in(
-            session,
-            queries.visit_totals(
-                session,
-                start=start,
-                end=end,
-                ranges=[fiscal_year_bounds(year, start_month) for year in years],
-            ),
-        )
-        matching = (
-            queries.patients_matching(session, mobile=mobile, name=name) if mobile or name else None
-        )
+        ranges = [fiscal_year_bounds(year, start_month) for year in years]
+        if on_centre(db):
+            totals = chain.visit_totals(session, start=start, end=end, ranges=ranges, scope=scope)
+            matching = (
+                chain.customers_matching(session, mobile=mobile, name=name)
+                if mobile or name
+                else None
+            )
+        else:
+            totals = _without_walk_in(
+                session, queries.visit_totals(session, start=start, end=end, ranges=ranges)
+            )
+            matching = (
+                queries.patients_matching(session, mobile=mobile, name=name)
+                if mobile or name
+                else None
+            )
     facts = rfm.CustomerFacts(
         keys=totals.patient_ids,
         visits=totals.visits,
@@ -237,7 +285,10 @@ def customers(
     order = indices[np.lexsort((scores.recency[indices], -facts.net[indices]))]
     keys = [facts.keys[int(index)] for index in order]
     with db.session(write=False) as session:
-        details = queries.patient_details(session, keys)
+        if on_centre(db):
+            details = chain.customer_details(session, keys)
+        else:
+            details = queries.patient_details(session, keys)
     names = scores.segment_names
     return [
         CustomerRow(

@@ -123,6 +123,7 @@ def invoice_json(document: InvoiceDocument) -> dict[str, Any]:
             "igst": rupees(document.igst_amount),
             "round_off": rupees(document.round_off),
             "payable": rupees(document.total_amount),
+            "cost": rupees(document.total_cost),
         },
         "campaigns_applied": json_ready(document.campaigns_applied),
         "money": {

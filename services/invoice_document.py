@@ -113,6 +113,8 @@ class InvoiceDocument:
     change_given: int = 0
     credited: int = 0
     paid_outside: bool = False
+    # What the lines cost the clinic (paise), for the head office's profit per customer.
+    total_cost: int = 0
 
     @property
     def amount_paid(self) -> int:
@@ -267,6 +269,7 @@ def build_invoice_document(
         place_of_supply=invoice.place_of_supply,
         recipient_gstin=invoice.recipient_gstin,
         paid_outside=invoice.paid_outside,
+        total_cost=invoice.total_cost,
     )
 
 

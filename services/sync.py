@@ -25,21 +25,24 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from filelock import FileLock, Timeout
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from db import central, outbox, usage_sync
 from db.engine import Database
 from db.migrate import alembic_config, head_revision, known_revisions
+from db.models import InvoiceHeader, SyncOutbox
 from domain.errors import BadInput, Refused
 from domain.fiscal import fiscal_year_label
 from domain.log import db as log
 from services import documents
 from services.branch import get_branch, this_branch_id
 from services.errors import NotFound
+from services.invoice_document import load_invoice_document
 from services.sync_pull import PullRefused, PullState
 from services.sync_pull import pull as pull_from_centre
+from services.uow import UnitOfWork
 
 BATCH_SIZE = 500
 # A branch whose clock is further off the centre's than this is told so (DESIGN.md).
@@ -222,6 +225,40 @@ def send_again(db: Database, outbox_ids: list[int] | None = None) -> int:
     """Queue documents the centre refused once more (all, or those of `outbox_ids`), for
     when the cause is fixed; the next round sends them. Returns how many."""
     return outbox.send_again(db, outbox_ids)
+
+
+HISTORY_CHUNK = 500
+
+
+def send_history(db: Database, *, now: datetime) -> int:
+    """Queue for the centre the invoices that never travelled (the history import's, the
+    demo clinic's: they were written in bulk, without outbox rows), as the documents a
+    saved invoice sends, so the head office's figures include them; for a branch that
+    joins a centre. Run again, it queues nothing twice. Returns how many."""
+    sent = select(SyncOutbox.doc_id).where(SyncOutbox.doc_type == documents.INVOICE)
+    with db.session(write=False) as session:
+        branch_id = this_branch_id(session)
+        missing = list(
+            session.scalars(
+                select(InvoiceHeader.id)
+                .where(InvoiceHeader.id.not_in(sent))
+                .order_by(InvoiceHeader.invoice_date, InvoiceHeader.created_at)
+            )
+        )
+    for start in range(0, len(missing), HISTORY_CHUNK):
+        with UnitOfWork(db, None, now, branch_id=branch_id) as uow:
+            uow.outbox_many(
+                [
+                    (
+                        documents.INVOICE,
+                        invoice_id,
+                        documents.invoice_json(load_invoice_document(uow.session, invoice_id)),
+                    )
+                    for invoice_id in missing[start : start + HISTORY_CHUNK]
+                ]
+            )
+            uow.commit()
+    return len(missing)
 
 
 def _numbering(

@@ -90,3 +90,36 @@ def test_the_head_office_adds_an_item_on_the_centre_and_the_branch_receives_it(
         "p.item_id WHERE i.code = 'PEEL-HO' ORDER BY p.price",
     )
     assert prices[-1] == (280000,)
+
+
+def test_the_head_office_reads_the_chains_rfm_figures_with_a_branch_filter(
+    demo_file, centre, tmp_path, monkeypatch
+):
+    admin_url = centre.render_as_string(hide_password=False)
+    monkeypatch.delenv("FRONTDESK_CENTRAL_URL", raising=False)
+    monkeypatch.setenv("FRONTDESK_CENTRAL_PASSWORD", "the branch's own password")
+    run("central", "init", "--url", admin_url, "--admin", "ho", pin=HO_PIN, tmp_path=tmp_path)
+    path = tmp_path / "clinic.db"
+    shutil.copyfile(demo_file, path)
+    db = ("--db", str(path))
+    [(code,)] = query(path, "SELECT branch_code FROM branches")
+    run(*db, "central", "add-branch", code, "--url", admin_url, tmp_path=tmp_path)
+    url = centre.set(
+        username=f"{centre.database}_{code}".lower(), password="the branch's own password"
+    ).render_as_string(hide_password=False)
+    sent = run(*db, "sync", "--central", url, "--send-history", tmp_path=tmp_path).stdout
+    assert "earlier invoice(s) queued for the centre" in sent
+
+    window = ("report", "rfm", "--from", "2025-04-01", "--to", "2026-03-31", "--json")
+    at_branch = json.loads(
+        run(*db, "--user", "meera", *window, pin="2222", tmp_path=tmp_path).stdout
+    )
+    office = ("--central", admin_url, "--user", "ho")
+    at_centre = json.loads(
+        run(*office, *window, "--branch", code, pin=HO_PIN, tmp_path=tmp_path).stdout
+    )
+    assert at_centre["kpi"]["total_customer"] > 100
+    assert at_centre == at_branch
+    unknown = run(*office, *window, "--branch", "NOPE", pin=HO_PIN, tmp_path=tmp_path, check=False)
+    assert unknown.returncode == 2
+    assert f"No branch NOPE on the centre (known: {code})" in unknown.stderr
