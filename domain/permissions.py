@@ -62,6 +62,8 @@ PERMISSIONS: dict[str, Permission] = {
     "catalog.change": Permission(MANAGER, "Changing the catalog"),
     "history.import": Permission(MANAGER, "Importing history"),
     "campaign.manage": Permission(MANAGER, "Managing campaigns"),
+    "sponsor.manage": Permission(MANAGER, "Managing sponsors, their campaigns and billing"),
+    "sponsor.impression": Permission(FD, "Recording sponsored badges shown and used"),
     # Reports
     "dashboard.read": Permission(MANAGER, "Reading the dashboard"),
     "promotion_reports.read": Permission(MANAGER, "Reading promotion reports"),

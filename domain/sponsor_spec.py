@@ -15,6 +15,7 @@ values of the wrong type refused by name), then by the rules below.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -124,6 +125,25 @@ def _day(value: Any, name: str, today: date) -> date:
         return check_day(day, today)
     except ValueError as exc:
         raise SpecError(name, str(exc)) from None
+
+
+def read_campaign_json(text: str) -> dict[str, Any]:
+    """A campaign spec file's JSON: one object, decimals kept exact, NaN refused."""
+
+    def constant(name: str) -> Any:
+        raise SpecError("", f"{name} is not a number a sponsored campaign can hold.")
+
+    try:
+        data = json.loads(text, parse_float=Decimal, parse_constant=constant)
+    except RecursionError:
+        raise SpecError("", "The spec is nested too deeply to be a campaign.") from None
+    except SpecError:
+        raise
+    except ValueError as exc:
+        raise SpecError("", f"This is not JSON: {exc}.") from None
+    if not isinstance(data, dict):
+        raise SpecError("", "The file should hold one JSON object (a sponsored campaign).")
+    return data
 
 
 def validate_campaign(data: dict[str, Any], *, today: date) -> CampaignSpec:

@@ -42,7 +42,7 @@ from db.models import (
     SyncOutbox,
 )
 from domain.invoice_numbers import NumberFormatError, check_format
-from domain.roles import Role, require_role
+from domain.permissions import require
 from domain.sponsor_billing import (
     BillingFrequency,
     InvoiceBalance,
@@ -80,7 +80,6 @@ SERIES = "SP"
 # The first format that fits GST's 16 characters with the branch's code (as credit notes).
 TEMPLATES = ("{BRANCH}S/{FY}/{SEQ}", "{BRANCH}S{FY}{SEQ}", "{BRANCH}SP{FYYYY}{SEQ}")
 METHODS = ("bank_transfer", "upi", "cheque", "card", "cash")
-_MANAGING = "Managing sponsors and their billing"
 
 
 class SponsorError(ServiceError):
@@ -88,7 +87,7 @@ class SponsorError(ServiceError):
 
 
 def _manager(actor: CurrentUser) -> None:
-    require_role(actor.role, Role.MANAGER, _MANAGING)
+    require(actor.role, "sponsor.manage")
 
 
 def _branch(session: Session) -> Branch:
@@ -121,12 +120,17 @@ class SponsorRow:
 
 
 def add_sponsor(
-    db: Database, actor: CurrentUser, spec: SponsorSpec, *, now: datetime
+    db: Database,
+    actor: CurrentUser,
+    spec: SponsorSpec,
+    *,
+    now: datetime,
+    recorded_at: datetime | None = None,
 ) -> SponsorRow:
     """Save a new sponsor (rule 1 of domain.sponsor_spec); a legal name is used once."""
     _manager(actor)
     checked = validate_sponsor(spec)
-    with UnitOfWork(db, actor, now) as uow:
+    with UnitOfWork(db, actor, now, recorded_at=recorded_at) as uow:
         session = uow.session
         if session.scalar(select(Sponsor.id).where(Sponsor.legal_name == checked.legal_name)):
             raise SponsorError(f"{checked.legal_name} is already a sponsor.")
@@ -213,7 +217,12 @@ def _limit(campaign: SponsoredCampaign) -> int:
 
 
 def add_sponsored_campaign(
-    db: Database, actor: CurrentUser, data: dict[str, Any], *, now: datetime
+    db: Database,
+    actor: CurrentUser,
+    data: dict[str, Any],
+    *,
+    now: datetime,
+    recorded_at: datetime | None = None,
 ) -> str:
     """Save a sponsored campaign from its spec (domain.sponsor_spec rule 2) with the
     promotions it pays for; with a deposit, its deposit invoice is issued at once (rule
@@ -222,7 +231,7 @@ def add_sponsored_campaign(
     with db.session(write=False) as session:
         today = branch_today(session, now)
     spec = validate_campaign(data, today=today)
-    with UnitOfWork(db, actor, now) as uow:
+    with UnitOfWork(db, actor, now, recorded_at=recorded_at) as uow:
         session = uow.session
         sponsor = _find_sponsor(session, spec.sponsor)
         if session.scalar(
@@ -394,12 +403,13 @@ def bill_sponsor_period(
     *,
     final: bool = False,
     now: datetime,
+    recorded_at: datetime | None = None,
 ) -> BillingResult:
     """One billing cycle for `period` (rules 1 to 5): a recurring invoice, or with `final`
     the final settlement. The same period billed again issues nothing new."""
     _manager(actor)
     kind = SponsorInvoiceType.FINAL_SETTLEMENT if final else SponsorInvoiceType.RECURRING
-    with UnitOfWork(db, actor, now) as uow:
+    with UnitOfWork(db, actor, now, recorded_at=recorded_at) as uow:
         session = uow.session
         campaign = _find_campaign(session, campaign_code)
         today = branch_today(session, now)
@@ -477,6 +487,45 @@ def bill_sponsor_period(
         return BillingResult(invoice.invoice_number, False, count, over)
 
 
+def bill_every_campaign(
+    db: Database,
+    actor: CurrentUser,
+    period: Period,
+    *,
+    final: bool = False,
+    now: datetime,
+    recorded_at: datetime | None = None,
+) -> dict[str, BillingResult]:
+    """One billing cycle for every campaign whose flight meets `period` (the period cut to
+    each flight); each campaign is billed in its own unit of work, by campaign code."""
+    _manager(actor)
+    with db.session(write=False) as session:
+        flights = session.execute(
+            select(
+                SponsoredCampaign.campaign_code,
+                SponsoredCampaign.start_date,
+                SponsoredCampaign.end_date,
+            )
+            .where(
+                SponsoredCampaign.start_date <= period.end,
+                SponsoredCampaign.end_date >= period.start,
+            )
+            .order_by(SponsoredCampaign.campaign_code)
+        ).all()
+    return {
+        code: bill_sponsor_period(
+            db,
+            actor,
+            code,
+            Period(max(start, period.start), min(end, period.end)),
+            final=final,
+            now=now,
+            recorded_at=recorded_at,
+        )
+        for code, start, end in flights
+    }
+
+
 def _find_invoice(session: Session, number: str) -> SponsorInvoice:
     invoice = session.scalar(
         select(SponsorInvoice).where(SponsorInvoice.invoice_number == number.strip().upper())
@@ -505,12 +554,13 @@ def record_sponsor_payment(
     method: str,
     reference: str = "",
     now: datetime,
+    recorded_at: datetime | None = None,
 ) -> PaymentRecorded:
     """A payment on a sponsor invoice, part or all of what it owes (rule 7)."""
     _manager(actor)
     if method not in METHODS:
         raise SponsorBillingError(f"A sponsor pays by {', '.join(METHODS)}, not '{method}'")
-    with UnitOfWork(db, actor, now) as uow:
+    with UnitOfWork(db, actor, now, recorded_at=recorded_at) as uow:
         session = uow.session
         invoice = _find_invoice(session, invoice_number)
         if invoice.status == SponsorInvoiceStatus.REFUND_DUE:
@@ -656,6 +706,7 @@ def record_impression(
 ) -> ImpressionRecorded | None:
     """One showing of a sponsored badge (rules 10 and 11); None when the promotion is not
     sponsored today. Unique means no earlier viewable showing to this viewer today."""
+    require(actor.role, "sponsor.impression")
     with UnitOfWork(db, actor, now) as uow:
         session = uow.session
         today = branch_today(session, now)
@@ -728,6 +779,7 @@ def _mark(
     values: dict[str, Any],
 ) -> int:
     """Flag today's impressions of these promotions to this viewer (clicked, converted)."""
+    require(actor.role, "sponsor.impression")
     with UnitOfWork(db, actor, now) as uow:
         session = uow.session
         rows = list(

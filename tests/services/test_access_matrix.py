@@ -44,6 +44,7 @@ from services import (
     payments,
     promotion_reports,
     promotions,
+    sponsors,
     staff,
     takings,
 )
@@ -61,6 +62,8 @@ from tests.services.test_unit_of_work import (
     fingerprint,
     queued,
     saved_invoice,
+    sponsor_billed,
+    sponsored,
     unit_of_work_services,
     upi,
     with_promotion,
@@ -188,6 +191,46 @@ CASES: dict[str, Case] = {
     "counter_sessions.close_session": written("counter_sessions.close_session", "session.close"),
     "history_import.import_transactions": written(
         "history_import.import_transactions", "history.import"
+    ),
+    **{
+        name: written(name, "sponsor.impression")
+        for name in (
+            "sponsors.record_impression",
+            "sponsors.record_sponsor_click",
+            "sponsors.record_sponsor_conversions",
+        )
+    },
+    **{
+        name: written(name, "sponsor.manage")
+        for name in (
+            "sponsors.add_sponsor",
+            "sponsors.add_sponsored_campaign",
+            "sponsors.bill_sponsor_period",
+            "sponsors.record_sponsor_payment",
+        )
+    },
+    "sponsors.bill_every_campaign": Case(
+        "sponsor.manage",
+        sponsored,
+        lambda d, _: sponsors.bill_every_campaign(
+            d.db, me(d), sponsors.Period(TODAY, TODAY), now=NOW
+        ),
+    ),
+    "sponsors.list_sponsors": Case(
+        "sponsor.manage", sponsored, lambda d, _: sponsors.list_sponsors(d.db, me(d))
+    ),
+    "sponsors.campaign_status": Case(
+        "sponsor.manage",
+        sponsored,
+        lambda d, _: sponsors.campaign_status(d.db, me(d), "GLOWCO-NOV", now=NOW),
+    ),
+    "sponsors.sponsor_campaigns": Case(
+        "sponsor.manage", sponsored, lambda d, _: sponsors.sponsor_campaigns(d.db, me(d), now=NOW)
+    ),
+    "sponsors.sponsor_invoice_document": Case(
+        "sponsor.manage",
+        sponsor_billed,
+        lambda d, billed: sponsors.sponsor_invoice_document(d.db, me(d), billed.invoice_number),
     ),
     "promotions.save_promotion": written("promotions.save_promotion", "promotion.manage"),
     "promotions.save_code": written("promotions.save_code", "promotion.manage"),
