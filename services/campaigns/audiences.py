@@ -51,6 +51,7 @@ from db.models import (
     Patient,
     PromotionUsageLog,
 )
+from domain import rfm
 from domain.errors import BadInput
 from domain.money import rupees_to_paise
 from domain.permissions import require
@@ -101,6 +102,12 @@ class AudienceCount:
         return f"{self.reachable:,} of {self.matching:,} can be reached" + (
             f" ({out})." if out else "."
         )
+
+
+def segment_names() -> tuple[str, ...]:
+    """The segments an audience may name: the dashboard's default scheme's, in its order."""
+    rules = rfm.SEGMENT_TABLES[dashboard.DashboardFilters().scheme]
+    return tuple(rule.name for rule in rules)
 
 
 def _segment_ids(db: Database, actor: CurrentUser, segment: str, today: date) -> list[uuid.UUID]:

@@ -57,6 +57,8 @@ from services.errors import NotFound
 from services.uow import UnitOfWork
 
 STATUSES = ("draft", "scheduled", "running", "paused", "completed")
+# The statuses of a message that left (results count them as sent).
+SENT = ("sent", "delivered", "replied", "opted_out", "converted")
 ENDED = ("sent", "delivered", "failed", "replied", "opted_out", "converted", "unknown", "skipped")
 
 
@@ -93,6 +95,10 @@ def parse_spec(data: Any) -> CampaignSpec:
 
 @dataclass(frozen=True)
 class CampaignRow:
+    """A campaign at a glance: `recipients` are its messages made at launch (the hold-out
+    included), 0 for a draft; `sent` and `conversions` as its results count them, the
+    hold-out's conversions left out."""
+
     id: uuid.UUID
     name: str
     status: str
@@ -100,6 +106,7 @@ class CampaignRow:
     queued: int
     sent: int
     conversions: int
+    recipients: int = 0
 
 
 def _campaign(session: Session, campaign_id: uuid.UUID) -> Campaign:
@@ -416,17 +423,19 @@ def pause_campaign(
 
 
 def list_campaigns(db: Database, actor: CurrentUser) -> list[CampaignRow]:
-    """Every campaign with its counts at a glance, newest first (manager)."""
+    """Every campaign with its counts at a glance, newest first (manager): sent and
+    conversions counted as its results count them (rule 5), the hold-out left out."""
     require(actor.role, "campaign.manage")
     e = CampaignExecution
     with db.session(write=False) as session:
-        counts = {
-            (cid, status): n
-            for cid, status, n in session.execute(
-                select(e.campaign_id, e.status, func.count()).group_by(e.campaign_id, e.status)
-            )
-        }
-        rows = session.scalars(select(Campaign).order_by(Campaign.created_at.desc()))
+        counts: dict[tuple[uuid.UUID, str], int] = {}
+        made: dict[uuid.UUID, int] = {}
+        for cid, status, n in session.execute(
+            select(e.campaign_id, e.status, func.count()).group_by(e.campaign_id, e.status)
+        ):
+            counts[(cid, status)] = n
+            made[cid] = made.get(cid, 0) + n
+        rows = list(session.scalars(select(Campaign).order_by(Campaign.created_at.desc())))
         return [
             CampaignRow(
                 c.id,
@@ -434,10 +443,15 @@ def list_campaigns(db: Database, actor: CurrentUser) -> list[CampaignRow]:
                 c.status,
                 c.channels[0] if c.channels else "",
                 counts.get((c.id, "queued"), 0) + counts.get((c.id, "held"), 0),
+                sum(counts.get((c.id, s), 0) for s in SENT),
                 sum(
-                    counts.get((c.id, s), 0) for s in ("sent", "delivered", "replied", "converted")
-                ),
-                counts.get((c.id, "converted"), 0),
+                    n
+                    for variant, (n, _revenue) in _conversions(session, c).items()
+                    if variant != ab_test.HOLDOUT
+                )
+                if made.get(c.id)
+                else 0,
+                made.get(c.id, 0),
             )
             for c in rows
         ]
@@ -559,7 +573,7 @@ def campaign_results(db: Database, actor: CurrentUser, campaign_id: uuid.UUID) -
             arm = arms.setdefault(variant, ArmResult(variant))
             arm.recipients += n
             arm.cost += int(cost)
-            if status in ("sent", "delivered", "replied", "opted_out", "converted"):
+            if status in SENT:
                 arm.sent += n
             for name in ("delivered", "failed", "replied", "opted_out"):
                 if status == name:

@@ -11,6 +11,7 @@ what to do, for the Campaigns panel and `frontdesk campaign recommend`.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -29,11 +30,13 @@ FAILURE_SHARE = 0.10
 
 @dataclass(frozen=True)
 class Recommendation:
-    """One suggestion: how many it concerns and the sentence that says what to do."""
+    """One suggestion: how many it concerns and the sentence that says what to do; the
+    campaign it is about, for the rules about one (failures, an A/B winner)."""
 
     rule: str
     count: int
     sentence: str
+    campaign_id: uuid.UUID | None = None
 
 
 def recommend(
@@ -112,11 +115,14 @@ def recommend(
                     int(failed),
                     f"{failed} of {total} messages of {name} failed: check the channel in "
                     "Settings > Channels.",
+                    campaign_id,
                 )
             )
         decision = campaigns.campaign_results(db, actor, campaign_id).decision
         if decision is not None and decision.winner is not None:
             found.append(
-                Recommendation("ab_winner", 1, f"{name}: {decision.reason} Send it to the rest.")
+                Recommendation(
+                    "ab_winner", 1, f"{name}: {decision.reason} Send it to the rest.", campaign_id
+                )
             )
     return sorted(found, key=lambda r: -r.count)

@@ -31,6 +31,8 @@ from services.errors import NotFound
 from services.uow import UnitOfWork
 
 CHANNELS = ("email", "sms", "whatsapp", "preview")
+# The id of a preview of a template not saved yet.
+UNSAVED = uuid.UUID(int=0)
 PURPOSES = ("promotional", "service")
 
 
@@ -68,12 +70,21 @@ class Preview:
 
 @dataclass(frozen=True)
 class TemplateRow:
+    """A template of the library with every field it was saved with (an editor copies it)."""
+
     id: uuid.UUID
     name: str
     category: str
     channel: str
     purpose: str
     body: str
+    subject: str | None = None
+    sms_dlt_template_id: str | None = None
+    sms_header: str | None = None
+    sms_principal_entity_id: str | None = None
+    sms_registered_text: str | None = None
+    whatsapp_template_name: str | None = None
+    whatsapp_language: str | None = None
 
 
 def parse_spec(data: Any) -> TemplateSpec:
@@ -105,6 +116,28 @@ def _checked(spec: TemplateSpec) -> TemplateSpec:
                 f"refuse it. Rendered: {text!r}."
             )
     return spec
+
+
+def _rendered(
+    template_id: uuid.UUID, row: TemplateSpec | MessageTemplate, values: dict[str, str]
+) -> Preview:
+    """`row` rendered with `values`, with its SMS parts and DLT match."""
+    text = render(row.body, values)
+    subject = None if row.subject is None else render(row.subject, values)
+    sms = sms_parts(text) if row.channel == "sms" else None
+    dlt = (
+        matches_dlt(text, row.sms_registered_text)
+        if row.channel == "sms" and row.sms_registered_text
+        else None
+    )
+    return Preview(template_id, row.name, row.channel, subject, text, sms, dlt)
+
+
+def check_template(spec: TemplateSpec) -> Preview:
+    """`spec` rendered for the sample patient, as it would be checked when saved (the
+    module's rules): an editor's preview while the template is typed. Touches no data."""
+    spec = _checked(spec)
+    return _rendered(UNSAVED, spec, SAMPLE)
 
 
 def add_template(
@@ -150,7 +183,24 @@ def list_templates(db: Database, actor: CurrentUser) -> list[TemplateRow]:
             .where(MessageTemplate.retired_at.is_(None))
             .order_by(MessageTemplate.category, MessageTemplate.name)
         )
-        return [TemplateRow(r.id, r.name, r.category, r.channel, r.purpose, r.body) for r in rows]
+        return [
+            TemplateRow(
+                r.id,
+                r.name,
+                r.category,
+                r.channel,
+                r.purpose,
+                r.body,
+                r.subject,
+                r.sms_dlt_template_id,
+                r.sms_header,
+                r.sms_principal_entity_id,
+                r.sms_registered_text,
+                r.whatsapp_template_name,
+                r.whatsapp_language,
+            )
+            for r in rows
+        ]
 
 
 def get_template(session: Session, template_id: uuid.UUID) -> MessageTemplate:
@@ -233,12 +283,4 @@ def preview(
         if patient_id is not None and patient is None:
             raise NotFound("That patient is not on record.")
         values = tag_values(session, patient, today=today, code="PREVIEW10")
-        text = render(row.body, values)
-        subject = None if row.subject is None else render(row.subject, values)
-        sms = sms_parts(text) if row.channel == "sms" else None
-        dlt = (
-            matches_dlt(text, row.sms_registered_text)
-            if row.channel == "sms" and row.sms_registered_text
-            else None
-        )
-        return Preview(row.id, row.name, row.channel, subject, text, sms, dlt)
+        return _rendered(row.id, row, values)
