@@ -53,10 +53,20 @@ def launch_gui(db_path: Path, demo: bool = False) -> int:
     return run_gui(db_path, demo=demo)
 
 
+def launch_centre_gui(url: str) -> int:
+    from desktop.app import run_centre_gui
+
+    return run_centre_gui(url)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """`frontdesk` console script."""
     configure_logging()
-    return cli.main(sys.argv[1:] if argv is None else argv, launch_gui=launch_gui)
+    return cli.main(
+        sys.argv[1:] if argv is None else argv,
+        launch_gui=launch_gui,
+        launch_centre_gui=launch_centre_gui,
+    )
 
 
 if __name__ == "__main__":

@@ -42,6 +42,8 @@ from services.errors import refusal_for
 
 # Opens the app on a database file; True: an empty one becomes the demo clinic unasked.
 GuiLauncher = Callable[[Path, bool], int]
+# Opens the app on the centre at a PostgreSQL URL (the head office, --central URL gui).
+CentreGuiLauncher = Callable[[str], int]
 
 DONE, REFUSED, BAD_ARGUMENTS = 0, 1, 2
 
@@ -170,12 +172,24 @@ def _clinic_details(args: argparse.Namespace) -> BranchDetails | None:
     )
 
 
-def main(argv: Sequence[str] | None = None, *, launch_gui: GuiLauncher | None = None) -> int:
-    """Run one command; with no command, open the app through `launch_gui`."""
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    launch_gui: GuiLauncher | None = None,
+    launch_centre_gui: CentreGuiLauncher | None = None,
+) -> int:
+    """Run one command; with no command, open the app through `launch_gui` (on the centre
+    with --central URL, through `launch_centre_gui`)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:
+        if args.centre:
+            if launch_centre_gui is None:
+                parser.error("the app is not available from here; run a command")
+            if getattr(args, "demo", False):
+                parser.error("--demo is for a branch's database, not the centre")
+            return launch_centre_gui(args.centre)
         if launch_gui is None:
             parser.error("the app is not available from here; run a command")
         return launch_gui(args.db or paths.default_db_path(), getattr(args, "demo", False))

@@ -375,11 +375,7 @@ def run_gui(
 
     `on_ready` is called once, from the event loop, after the first main window is shown.
     """
-    app = QApplication.instance()
-    if not isinstance(app, QApplication):
-        app = QApplication(sys.argv[:1])
-    configure_application(app)
-    settings = QSettings()
+    app = _application()
     try:
         db = open_branch_database(db_path, now=_utc_now())
     except DatabaseRefused as exc:
@@ -389,26 +385,68 @@ def run_gui(
     try:
         if not is_initialised(db) and not first_run(db, demo=demo):
             return 1
-        frontdesk = FrontdeskApp(db, get_branch(db), settings, preload_after_ms=PRELOAD_AFTER_MS)
-        crashes = CrashHandler(lambda: frontdesk.main_window or frontdesk.login_dialog)
-        crashes.install()
-        if on_ready is None and os.environ.get(EXIT_WHEN_READY_ENV) == "1":
-            on_ready = _report_ready_and_quit
-        if on_ready is not None:
-            ready = on_ready
-
-            def first_window(window: MainWindow) -> None:
-                frontdesk.main_window_shown.disconnect(first_window)
-                QTimer.singleShot(0, lambda: ready(window))
-
-            frontdesk.main_window_shown.connect(first_window)
-        frontdesk.start(autologin=autologin_from_env())
-        code = app.exec()
-        settings.sync()
-        crashes.uninstall()
-        return code
+        return _run(app, db, on_ready)
     finally:
         db.close()
+
+
+def run_centre_gui(url: str, *, on_ready: Callable[[MainWindow], None] | None = None) -> int:
+    """Run the app on the centre at `url` (the head office, issue #15): the same panels
+    over the chain's PostgreSQL, its dashboard across branches. The head office must have
+    been set up there (`frontdesk central init --admin NAME`)."""
+    from services.head_office import open_centre
+
+    app = _application()
+    try:
+        db = open_centre(url)
+        ready = is_initialised(db)
+    except Exception as exc:  # a bad URL or a centre out of reach: said, never a traceback
+        log.db.error("centre refused: %s", exc)
+        QMessageBox.critical(None, APP_NAME, f"Could not open the centre. {error_sentence(exc)}")
+        return 1
+    try:
+        if not ready:
+            QMessageBox.critical(
+                None,
+                APP_NAME,
+                "The head office is not set up on this centre: run 'frontdesk central init "
+                "--url URL --admin NAME' first.",
+            )
+            return 1
+        return _run(app, db, on_ready)
+    finally:
+        db.close()
+
+
+def _application() -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(sys.argv[:1])
+    configure_application(app)
+    return app
+
+
+def _run(app: QApplication, db: Database, on_ready: Callable[[MainWindow], None] | None) -> int:
+    """Sign-in and the main window on an open, set-up database, until the app quits."""
+    settings = QSettings()
+    frontdesk = FrontdeskApp(db, get_branch(db), settings, preload_after_ms=PRELOAD_AFTER_MS)
+    crashes = CrashHandler(lambda: frontdesk.main_window or frontdesk.login_dialog)
+    crashes.install()
+    if on_ready is None and os.environ.get(EXIT_WHEN_READY_ENV) == "1":
+        on_ready = _report_ready_and_quit
+    if on_ready is not None:
+        ready = on_ready
+
+        def first_window(window: MainWindow) -> None:
+            frontdesk.main_window_shown.disconnect(first_window)
+            QTimer.singleShot(0, lambda: ready(window))
+
+        frontdesk.main_window_shown.connect(first_window)
+    frontdesk.start(autologin=autologin_from_env())
+    code = app.exec()
+    settings.sync()
+    crashes.uninstall()
+    return code
 
 
 def _report_ready_and_quit(window: MainWindow) -> None:

@@ -189,6 +189,11 @@ def take_backup(db: Database, *, now: datetime, reason: str = "manual") -> Backu
     """Copy the open database into the backup folder, check the copy, then rotate."""
     if reason not in REASONS:
         raise ValueError(f"unknown backup reason {reason!r}")
+    if db.engine.dialect.name != "sqlite":
+        raise BackupFailed(
+            "This is the centre's PostgreSQL: back it up with pg_dump or the server's own "
+            "backups, not from Frontdesk."
+        )
     settings = backup_settings(db)
     folder = settings.folder_for(db.path)
     target = folder / f"frontdesk-{_stamp(now)}-{reason}.db"
@@ -287,7 +292,10 @@ def backup_state(db: Database, *, now: datetime) -> BackupState:
 
 
 def backup_if_due(db: Database, *, now: datetime) -> BackupFile | None:
-    """The day's copy, if none was taken today (in the branch's time zone)."""
+    """The day's copy, if none was taken today (in the branch's time zone); none for the
+    centre (the head office's app), whose PostgreSQL has backups of its own."""
+    if db.engine.dialect.name != "sqlite":
+        return None
     with db.session(write=False) as session:
         zone = ZoneInfo(session.query(Branch.timezone).scalar() or "UTC")
     today = now.astimezone(zone).date()

@@ -1,22 +1,27 @@
 """The head office's dashboard (issue #15) through its real widgets, against a real
 PostgreSQL centre: the demo clinic and a second branch pushed their invoices; the panel
 opened on the centre offers a branch filter, shows the chain's figures, and for one branch
-that branch's own."""
+that branch's own; and the whole app opens on the centre (`frontdesk --central URL gui`)."""
 
 from __future__ import annotations
+
+import os
+import subprocess
 
 import pytest
 from PySide6.QtCore import Qt
 
+from desktop.app import READY_LINE
 from desktop.panels.dashboard import DashboardPanel
 from services import dashboard as dashboard_service
 from services.branch import get_branch
 from services.dashboard import DashboardFilters
+from tests.cli.test_cli import FRONTDESK
 from tests.desktop.helpers import NOW, TODAY
 from tests.desktop.test_dashboard_panel import expected_tiles, idle, tile_values
 from tests.services.test_head_office_dashboard import synced_demo
 from tests.services.test_sync import Branch
-from tests.services.test_sync_pull import HeadOffice
+from tests.services.test_sync_pull import HO_PIN, HeadOffice
 
 pytestmark = pytest.mark.postgres
 
@@ -62,3 +67,28 @@ def test_a_branchs_dashboard_has_no_branch_filter(qtbot, db, manager, fresh_sett
     assert not panel.branch_combo.isVisible()
     assert panel.import_button.isVisible()
     assert panel.filters().branches == ()
+
+
+def test_the_app_opens_on_the_centre_for_the_head_office(centre, tmp_path):
+    """`frontdesk --central URL gui`: the real start-up, signed in as the head office's
+    admin, in a child process that quits once its main window is ready."""
+    office = HeadOffice(centre)
+    office.db.close()
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "FRONTDESK_AUTOLOGIN": f"ho:{HO_PIN}",
+        "FRONTDESK_EXIT_WHEN_READY": "1",
+        "FRONTDESK_LOG_DIR": str(tmp_path / "logs"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
+    done = subprocess.run(
+        [str(FRONTDESK), "--central", centre.render_as_string(hide_password=False), "gui"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stderr
+    assert READY_LINE in done.stdout.splitlines()
