@@ -54,7 +54,7 @@ from domain.promotions import (
     price_cart,
 )
 from domain.usage_limits import count_use
-from services import documents
+from services import documents, sponsors
 from services.auth import CurrentUser
 from services.branch import this_branch_id
 from services.catalog import items_priced_on, prices_on
@@ -268,7 +268,10 @@ def _price(
     # items not on the cart; a save shows no hints.
     catalog = _hint_catalog(session, today) if hints else None
     lines, items, prices = _cart_lines(session, request, today)
-    promotions = _promotion_rows(session)
+    # A sponsored promotion whose campaign has spent its impressions is neither shown nor
+    # applied (domain.sponsor_billing rule 11's hard stop).
+    spent = {p for p, badge in sponsors.badges_in_flight(session, today).items() if not badge.open}
+    promotions = [row for row in _promotion_rows(session) if row.id not in spent]
     priced = price_cart(
         lines,
         PromotionBook(promotion_from_row(_columns(row)) for row in promotions),

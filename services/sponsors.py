@@ -652,33 +652,36 @@ def _room_left(session: Session, campaign: SponsoredCampaign) -> bool:
     )
 
 
+def badges_in_flight(session: Session, today: date) -> dict[uuid.UUID, SponsoredBadge]:
+    """The sponsored promotions in flight on `today`, by promotion id, each saying whether
+    its badge may still be shown and the promotion applied (rule 11's hard stop)."""
+    rows = session.execute(
+        select(SponsoredCampaignPromotion.promotion_id, SponsoredCampaign, Sponsor.legal_name)
+        .select_from(SponsoredCampaignPromotion)
+        .join(SponsoredCampaign, SponsoredCampaign.id == SponsoredCampaignPromotion.campaign_id)
+        .join(Sponsor, Sponsor.id == SponsoredCampaign.sponsor_id)
+        .where(
+            SponsoredCampaign.is_active.is_(True),
+            SponsoredCampaign.retired_at.is_(None),
+            SponsoredCampaign.start_date <= today,
+            SponsoredCampaign.end_date >= today,
+        )
+    ).all()
+    room: dict[uuid.UUID, bool] = {}
+    badges = {}
+    for promotion_id, campaign, sponsor in rows:
+        if campaign.id not in room:
+            room[campaign.id] = _room_left(session, campaign)
+        badges[promotion_id] = SponsoredBadge(
+            promotion_id, campaign.id, campaign.campaign_code, sponsor, room[campaign.id]
+        )
+    return badges
+
+
 def sponsored_badges(db: Database, *, now: datetime) -> dict[uuid.UUID, SponsoredBadge]:
-    """The sponsored promotions in flight today, by promotion id, each saying whether its
-    badge may still be shown and the promotion applied (rule 11's hard stop)."""
+    """The sponsored promotions in flight today (badges_in_flight), for the counter."""
     with db.session(write=False) as session:
-        today = branch_today(session, now)
-        rows = session.execute(
-            select(SponsoredCampaignPromotion.promotion_id, SponsoredCampaign, Sponsor.legal_name)
-            .select_from(SponsoredCampaignPromotion)
-            .join(SponsoredCampaign, SponsoredCampaign.id == SponsoredCampaignPromotion.campaign_id)
-            .join(Sponsor, Sponsor.id == SponsoredCampaign.sponsor_id)
-            .where(
-                SponsoredCampaign.is_active.is_(True),
-                SponsoredCampaign.retired_at.is_(None),
-                SponsoredCampaign.start_date <= today,
-                SponsoredCampaign.end_date >= today,
-            )
-        ).all()
-        return {
-            promotion_id: SponsoredBadge(
-                promotion_id,
-                campaign.id,
-                campaign.campaign_code,
-                sponsor,
-                _room_left(session, campaign),
-            )
-            for promotion_id, campaign, sponsor in rows
-        }
+        return badges_in_flight(session, branch_today(session, now))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ saving and the PDF in the shared pool.
 from __future__ import annotations
 
 import calendar
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -45,6 +46,7 @@ from PySide6.QtWidgets import (
 )
 
 from db.engine import Database
+from desktop.counter.badge_views import BadgeViews
 from desktop.counter.session import (
     EDITABLE,
     CounterSession,
@@ -67,7 +69,7 @@ from desktop.workers import OpCounter
 from domain import log
 from domain.money import format_rupees
 from domain.payments import Method, TenderLine, upi_link
-from services import catalog, consent, patients, payments, promotions
+from services import catalog, consent, patients, payments, promotions, sponsors
 from services.auth import CurrentUser
 from services.branch import BranchInfo
 from services.catalog import CatalogEntry
@@ -125,6 +127,8 @@ SIDE_WIDTH = 340
 COMPACT_SIDE_WIDTH = 300
 # The promotions that did not apply, listed under the totals (the tooltip has them all).
 MAX_NOT_APPLIED = 2
+# How often the time a sponsored badge has been seen is counted (it is billable at 1 s).
+BADGE_TICK_MS = 200
 
 
 def default_invoice_folder() -> Path:
@@ -235,6 +239,12 @@ class InvoiceEntryPanel(QWidget):
         self._tender_started = False
         self.manager_dialog: QDialog | None = None
         self.consent_menu: QMenu | None = None
+        # Sponsored badges on show, timed while the window has the focus (issue #17).
+        self.badge_views = BadgeViews(self._record_badge, clock)
+        self._badge_timer = QTimer(self)
+        self._badge_timer.setInterval(BADGE_TICK_MS)
+        self._badge_timer.timeout.connect(self.tick_badges)
+        self._badge_lookup = 0
 
         session = self.session
         session.changed.connect(self._session_changed)
@@ -1094,8 +1104,103 @@ class InvoiceEntryPanel(QWidget):
         self._show_not_applied(quote)
         self._show_codes()
         self._update_save_button()
+        self._time_badges(quote)
         if quote is not None:
             self.priced.emit()
+
+    # -- sponsored badges (issue #17) -----------------------------------------------------
+
+    def _badges_focused(self) -> bool:
+        """The counter is on show in the window that has the focus (rule 10's viewable)."""
+        return self.isVisible() and self.window().isActiveWindow()
+
+    def _time_badges(self, quote: Quote | None) -> None:
+        """Time the sponsored badges among those this quote puts on the cart's lines."""
+        self._badge_lookup += 1
+        shown = (
+            {
+                uuid.UUID(line.promotion_id)
+                for line in quote.priced.lines
+                if line.badge_text and line.promotion_id
+            }
+            if quote is not None and self.session.state != CounterState.SAVED
+            else set()
+        )
+        if not shown:
+            self._badges_known(self._badge_lookup, shown, {})
+            return
+        lookup, db, now = self._badge_lookup, self._db, self._clock()
+        self._run(
+            lambda: sponsors.sponsored_badges(db, now=now),
+            lambda badges: self._badges_known(lookup, shown, badges),
+            lambda error: log.ui.warning("sponsored badges not read: %s", error),
+        )
+
+    def _badges_known(
+        self,
+        lookup: int,
+        shown: set[uuid.UUID],
+        badges: dict[uuid.UUID, sponsors.SponsoredBadge],
+    ) -> None:
+        if lookup != self._badge_lookup:
+            return  # a newer quote is on show
+        patient = self.session.patient()
+        viewer = self.badge_views.viewer(patient.id if patient else None)
+        sponsored = {pid for pid in shown if pid in badges and badges[pid].open}
+        self.badge_views.show(sponsored, viewer, focused=self._badges_focused())
+        self._tick_while_shown()
+
+    def tick_badges(self) -> None:
+        """Count the time the sponsored badges on show have been seen (every BADGE_TICK_MS)."""
+        self.badge_views.tick(self._badges_focused())
+        self._tick_while_shown()
+
+    def _tick_while_shown(self) -> None:
+        if self.badge_views.on_show() and not self._badge_timer.isActive():
+            self._badge_timer.start()
+        elif not self.badge_views.on_show():
+            self._badge_timer.stop()
+
+    def _record_badge(self, promotion_id: uuid.UUID, viewer: str, shown_ms: int) -> None:
+        """Record one showing. On the reads' thread, so the impressions of a cart are
+        written before its conversions and the next quote sees the hard stop."""
+        db, user, now = self._db, self._user, self._clock()
+        patient_id = None if viewer.startswith("cart:") else uuid.UUID(viewer)
+
+        def recorded(done: sponsors.ImpressionRecorded | None) -> None:
+            if done is not None and done.charged:
+                self.session.reprice()  # this one may have spent the campaign (rule 11)
+
+        self._run(
+            lambda: sponsors.record_impression(
+                db, user, promotion_id, viewer, shown_ms=shown_ms, patient_id=patient_id, now=now
+            ),
+            recorded,
+            lambda error: log.ui.warning("sponsored impression not recorded: %s", error),
+        )
+
+    def _badges_converted(self, document: InvoiceDocument) -> None:
+        """The saved invoice used these sponsored promotions: their impressions converted."""
+        shown = self.badge_views.shown_promotions()
+        patient = self.session.patient()
+        viewer = self.badge_views.viewer(patient.id if patient else None)
+        self.badge_views.clear()
+        self._tick_while_shown()
+        used = [
+            uuid.UUID(str(applied["promotion_id"]))
+            for applied in (document.campaigns_applied or {}).get("applied_promotions", [])
+        ]
+        converted = [pid for pid in used if pid in shown]
+        if not converted:
+            return
+        db, user, now, invoice_id = self._db, self._user, self._clock(), document.id
+        self._run(
+            lambda: sponsors.record_sponsor_conversions(
+                db, user, invoice_id, converted, viewer, now=now
+            ),
+            lambda _count: None,
+            lambda error: log.ui.warning("sponsored conversions not recorded: %s", error),
+        )
 
     def _show_not_applied(self, quote: Quote | None) -> None:
         """Why each promotion related to the cart gave nothing, under the totals. One that
@@ -1264,6 +1369,7 @@ class InvoiceEntryPanel(QWidget):
             self.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _saved(self, document: InvoiceDocument) -> None:
+        self._badges_converted(document)
         self._show_codes()
         self._item_message("")
         self.saved_label.setText(f"Saved {document.invoice_number}")
@@ -1392,6 +1498,8 @@ class InvoiceEntryPanel(QWidget):
         self._pdf_ready = None
         if not self.session.new_invoice():
             return
+        self.badge_views.clear()
+        self._tick_while_shown()
         self._show_code_status(None)
         self.saved_card.hide()
         self.patient_field.clear()

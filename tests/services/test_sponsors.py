@@ -11,9 +11,9 @@ from db.models import SyncOutbox
 from domain.promotion_spec import SpecError
 from domain.roles import PermissionDenied
 from domain.sponsor_billing import Pacing, PaymentStatus, Period, SponsorBillingError
-from services import auth, sponsors
+from services import auth, invoicing, patients, sponsors
 from tests.services.conftest import NOW
-from tests.services.invoice_helpers import promotion
+from tests.services.invoice_helpers import cart, promotion
 from tests.services.sponsor_helpers import (
     OTHER_STATE_GSTIN,
     a_sponsor,
@@ -176,6 +176,27 @@ def test_the_badge_closes_at_the_limit_and_at_the_offline_quota(demo_db, desk, m
             .values(sent_at=NOW)
         )
     assert sponsors.sponsored_badges(demo_db, now=NOW)[glow].open
+
+
+def test_a_spent_campaign_s_promotion_is_neither_quoted_nor_saved(demo_db, desk, manager):
+    """Rule 11's hard stop at the counter: the booked impressions charged, the sponsored
+    promotion no longer applies, to a quote or to a saved invoice."""
+    a_sponsor(demo_db, manager, NOW)
+    spec = campaign_spec(booked_impressions=2, deposit_amount="0", promotions=["FESTIVE500"])
+    sponsors.add_sponsored_campaign(demo_db, manager, spec, now=NOW)
+    # A patient who has not had FESTIVE500 yet (once per patient).
+    request = cart(demo_db, "HYDRAFACIAL", patient=patients.find_patients(demo_db, "a")[0].id)
+
+    def applied(priced):
+        return {a.campaign_code for a in priced.applied}
+
+    assert "FESTIVE500" in applied(invoicing.quote(demo_db, desk, request, now=NOW).priced)
+    shown(demo_db, desk, 2, NOW, code="FESTIVE500")
+    assert "FESTIVE500" not in applied(invoicing.quote(demo_db, desk, request, now=NOW).priced)
+    saved = invoicing.save_invoice(demo_db, desk, request, now=NOW)
+    assert saved.campaigns_applied is None or all(
+        a["campaign_code"] != "FESTIVE500" for a in saved.campaigns_applied["applied_promotions"]
+    )
 
 
 def test_clicks_and_conversions_are_counted_from_the_impressions(demo_db, desk, manager, campaign):
