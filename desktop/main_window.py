@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from db.engine import Database
 from desktop import theme
+from desktop.campaigns.shortcuts import SHORTCUTS as CAMPAIGN_SHORTCUTS
 from desktop.counter.session import CounterState, ParkedCart
 from desktop.dialogs.day_close import (
     CASH_SHORTCUT,
@@ -361,7 +362,18 @@ class MainWindow(QMainWindow):
             dashboard = DashboardPanel(self._db, self.user, self.branch_info, clock=self._clock)
             self.branch_changed.connect(dashboard.set_branch_info)
             self.invoice_saved.connect(dashboard.mark_stale)
+            dashboard.audience_requested.connect(self.show_campaign_audience)
             return dashboard
+        if spec.key == "campaigns":
+            # Imported on first open: the campaign services bring numpy (audiences are
+            # dashboard segments), which start-up does not need.
+            from desktop.panels.campaigns import CampaignsPanel
+
+            campaigns = CampaignsPanel(self._db, self.user, self.branch_info, clock=self._clock)
+            self.branch_changed.connect(campaigns.set_branch_info)
+            campaigns.counter_requested.connect(lambda: self.show_panel("invoice"))
+            campaigns.channels_requested.connect(self.show_channels)
+            return campaigns
         if spec.key == "catalog":
             catalog = CatalogPanel(self._db, self.user, self.branch_info, clock=self._clock)
             self.branch_changed.connect(catalog.set_branch_info)
@@ -423,6 +435,28 @@ class MainWindow(QMainWindow):
         panel = self.panel("callbacks")
         assert isinstance(panel, CallbacksPanel)
         panel.set_view(QueueFilter.OVERDUE)
+
+    def show_channels(self) -> None:
+        """Open Settings > Channels (a campaign suggestion about failing messages)."""
+        if "settings" not in self._specs:
+            return
+        self.show_panel("settings")
+        panel = self.panel("settings")
+        assert isinstance(panel, SettingsPanel)
+        channels = panel.channels
+        if channels is not None:
+            panel.tabs.setCurrentWidget(channels)
+
+    def show_campaign_audience(self, segment: str) -> None:
+        """Open the campaign builder for a dashboard segment ('make this an audience')."""
+        if "campaigns" not in self._specs:
+            return
+        from desktop.panels.campaigns import CampaignsPanel
+
+        self.show_panel("campaigns")
+        panel = self.panel("campaigns")
+        assert isinstance(panel, CampaignsPanel)
+        panel.audience_from_segment(segment)
 
     # -- overdue callbacks in the status bar ---------------------------------------------
 
@@ -727,6 +761,8 @@ class MainWindow(QMainWindow):
             rows.append(("F5", "Dashboard: read the figures again with the filters"))
         if "catalog" in self._specs:
             rows += list(CATALOG_SHORTCUTS)
+        if "campaigns" in self._specs:
+            rows += list(CAMPAIGN_SHORTCUTS)
         if "settings" in self._specs:
             rows.append(("Ctrl+S", "Settings: save the branch's details"))
         rows += list(SESSION_SHORTCUTS)

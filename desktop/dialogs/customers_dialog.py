@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -59,9 +60,11 @@ class CustomersDialog(QDialog):
 
     Signals:
         exported(str): the list was written to this path.
+        audience_requested(str): "Make this an audience" was pressed for this segment.
     """
 
     exported = Signal(str)
+    audience_requested = Signal(str)
 
     def __init__(
         self,
@@ -71,8 +74,11 @@ class CustomersDialog(QDialog):
         *,
         ask_path: Callable[[str, str], Path | None],
         file_stem: str,
+        audience_segment: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        """`audience_segment`: the dashboard segment these customers are, offered as a
+        campaign's audience (None: no such button, as for another chart's bar)."""
         super().__init__(parent)
         self._ask_path = ask_path
         self._file_stem = file_stem
@@ -107,6 +113,18 @@ class CustomersDialog(QDialog):
         self.close_button.clicked.connect(self.accept)
         buttons = QHBoxLayout()
         buttons.addWidget(self.status_label, 1)
+        self.audience_button: QPushButton | None = None
+        if audience_segment is not None:
+            self.audience_button = QPushButton("Make this an audience  Alt+A")
+            self.audience_button.setAutoDefault(False)
+            self.audience_button.setToolTip(
+                "Build a campaign for this segment (Alt+A); its audience is the segment over "
+                "all the clinic's history, counted again as you narrow it"
+            )
+            self.audience_button.clicked.connect(lambda: self._make_audience(audience_segment))
+            shortcut = QShortcut(QKeySequence("Alt+A"), self)
+            shortcut.activated.connect(lambda: self._make_audience(audience_segment))
+            buttons.addWidget(self.audience_button)
         buttons.addWidget(self.export_button)
         buttons.addWidget(self.close_button)
 
@@ -118,6 +136,10 @@ class CustomersDialog(QDialog):
         column.addWidget(self.table, 1)
         column.addLayout(buttons)
         self.table.setFocus()
+
+    def _make_audience(self, segment: str) -> None:
+        self.accept()
+        self.audience_requested.emit(segment)
 
     def rows(self) -> list[CustomerRow]:
         return self.model.rows()

@@ -1,0 +1,277 @@
+"""The campaign builder's state, without widgets: what has been chosen at each step, what
+each step still lacks (in a sentence), and the specs the services take.
+
+The steps, in order (UI.md's Campaigns): Basics (name, channel, purpose), Audience (a
+dashboard segment or everyone, then filters), Content (one template, or two for an A/B test,
+with a hold-out group), Schedule (when launched or at a time; an optional trigger), Budget
+(budget, cost per message, the promotion that measures conversions) and Review. A step may
+be left only when it lacks nothing (`refusal(step)` is None); the builder dialog shows the
+refusal and stays.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from enum import IntEnum
+from typing import Any
+
+from services.campaigns.audiences import AudienceCount
+from services.campaigns.triggers import TriggerSpec
+
+CHANNEL_NAMES = {"email": "E-mail", "sms": "SMS", "whatsapp": "WhatsApp", "preview": "Preview"}
+PURPOSE_NAMES = {"promotional": "Promotional (offers)", "service": "Service (reminders)"}
+# The triggers the builder offers: kind -> what the manager reads.
+TRIGGER_NAMES = {
+    "birthday": "On the patient's birthday",
+    "no_visit_days": "When the last visit is N days old",
+    "invoice_saved": "After an invoice is saved",
+    "promotion_expiring": "N days before the linked promotion ends",
+    "callback_completed": "After a callback is completed",
+}
+ACTION_NAMES = {"send_template": "Send the message", "create_callback": "Add a callback"}
+
+
+class Step(IntEnum):
+    BASICS = 0
+    AUDIENCE = 1
+    CONTENT = 2
+    SCHEDULE = 3
+    BUDGET = 4
+    REVIEW = 5
+
+
+STEP_TITLES = ("Basics", "Audience", "Content", "Schedule", "Budget", "Review")
+
+
+def _rupees(text: str) -> Decimal | None:
+    """A typed amount in rupees ('' is 0), or None when it is not one."""
+    cleaned = text.replace(",", "").strip() or "0"
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() and value >= 0 else None
+
+
+@dataclass
+class CampaignDraft:
+    """Everything chosen so far; the dialog writes its fields, the steps read them."""
+
+    name: str = ""
+    objective: str = ""
+    channel: str = "email"
+    purpose: str = "promotional"
+    # The audience: a segment ('' for everyone) narrowed by the filters that are on (None off).
+    segment: str = ""
+    last_visit_older_than_days: int | None = None
+    birthday_within_days: int | None = None
+    visited_item: str | None = None
+    spent_more_than: str | None = None
+    # The content: template ids; B set for an A/B test.
+    template_a: uuid.UUID | None = None
+    template_b: uuid.UUID | None = None
+    holdout_percent: int = 0
+    minimum_per_arm: int = 100
+    # The schedule: None sends when launched.
+    send_at: datetime | None = None
+    trigger_kind: str = ""
+    trigger_action: str = "send_template"
+    trigger_days: int = 30
+    trigger_delay_minutes: int = 0
+    # The budget, in rupees as typed.
+    budget: str = ""
+    cost_per_message: str = ""
+    promotion_code: str = ""
+    personal_codes: bool = False
+    attribution_days: int = 30
+    # The last live count of the audience (None until one is read).
+    count: AudienceCount | None = None
+    template_names: dict[uuid.UUID, str] = field(default_factory=dict)
+
+    # -- the steps -------------------------------------------------------------------------
+
+    def refusal(self, step: Step) -> str | None:
+        """Why the builder cannot leave `step` yet (None: it can)."""
+        if step == Step.BASICS:
+            if not self.name.strip():
+                return "Give the campaign a name."
+            if self.channel not in CHANNEL_NAMES:
+                return "Choose the channel it is sent on."
+        if step == Step.AUDIENCE:
+            if self.visited_item is not None and not self.visited_item.strip():
+                return "Visited: type the item's code, or untick the filter."
+            if self.spent_more_than is not None and _rupees(self.spent_more_than) is None:
+                return "Spent more than: type an amount in rupees, like 5000."
+            if self.count is not None and self.count.reachable == 0:
+                return "Nobody in this audience can be reached on this channel: widen it."
+        if step == Step.CONTENT:
+            if self.template_a is None:
+                return "Choose the message's template (add one in the Templates tab)."
+            if self.template_b is not None and self.template_b == self.template_a:
+                return "An A/B test compares two different templates: choose another for B."
+        if step == Step.SCHEDULE:
+            if self.trigger_kind and self.trigger_kind not in TRIGGER_NAMES:
+                return "Choose a trigger from the list."
+            if self.trigger_kind == "promotion_expiring" and not self.promotion_code.strip():
+                return "A promotion-ending trigger needs the promotion: set it in Budget."
+        if step == Step.BUDGET:
+            if _rupees(self.budget) is None:
+                return "Budget: type an amount in rupees, like 500 (0 for no limit)."
+            if _rupees(self.cost_per_message) is None:
+                return "Cost per message: type an amount in rupees, like 0.20."
+            if self.personal_codes and not self.promotion_code.strip():
+                return "Personal codes are made from a promotion: type its code."
+            cost = self.estimated_cost()
+            budget = _rupees(self.budget) or Decimal(0)
+            if budget and cost is not None and cost > budget:
+                return (
+                    f"The messages would cost about Rs.{cost:,.2f}, more than the budget of "
+                    f"Rs.{budget:,.2f}: raise it or narrow the audience."
+                )
+        return None
+
+    def first_refusal(self, upto: Step) -> tuple[Step, str] | None:
+        """The first step before `upto` that still lacks something, and what."""
+        for step in Step:
+            if step >= upto:
+                break
+            why = self.refusal(step)
+            if why:
+                return step, why
+        return None
+
+    # -- what the services take ------------------------------------------------------------
+
+    def audience_spec(self) -> dict[str, Any]:
+        """The audience as services.campaigns.audiences.AudienceSpec's JSON."""
+        spec: dict[str, Any] = {}
+        if self.segment:
+            spec["segment"] = self.segment
+        if self.last_visit_older_than_days is not None:
+            spec["last_visit_older_than_days"] = self.last_visit_older_than_days
+        if self.birthday_within_days is not None:
+            spec["birthday_within_days"] = self.birthday_within_days
+        if self.visited_item and self.visited_item.strip():
+            spec["visited_item"] = self.visited_item.strip().upper()
+        amount = None if self.spent_more_than is None else _rupees(self.spent_more_than)
+        if amount:
+            spec["spent_more_than"] = str(amount)
+        return spec
+
+    def campaign_spec(self) -> dict[str, Any]:
+        """The campaign as services.campaigns.campaigns.CampaignSpec's JSON."""
+        variants: dict[str, Any] = {}
+        if self.template_a is not None:
+            variants["A"] = {"template": str(self.template_a)}
+        if self.template_b is not None:
+            variants["B"] = {"template": str(self.template_b)}
+        spec: dict[str, Any] = {
+            "name": " ".join(self.name.split()),
+            "objective": self.objective.strip(),
+            "variants": variants,
+            "holdout_percent": self.holdout_percent,
+            "audience": self.audience_spec(),
+            "budget": str(_rupees(self.budget) or 0),
+            "cost_per_message": str(_rupees(self.cost_per_message) or 0),
+            "attribution_days": self.attribution_days,
+            "personal_codes": self.personal_codes,
+        }
+        if self.template_b is not None:
+            spec["minimum_per_arm"] = self.minimum_per_arm
+        if self.send_at is not None:
+            spec["send_at"] = self.send_at.isoformat()
+        if self.promotion_code.strip():
+            spec["promotion_code"] = self.promotion_code.strip().upper()
+        return spec
+
+    def trigger_spec(self) -> TriggerSpec | None:
+        """The trigger to add once the campaign is created, if one was chosen."""
+        if not self.trigger_kind:
+            return None
+        conditions: dict[str, Any] = {}
+        if self.trigger_kind in ("no_visit_days", "promotion_expiring"):
+            conditions["days"] = self.trigger_days
+        if self.trigger_kind == "promotion_expiring":
+            conditions["promotion_code"] = self.promotion_code.strip().upper()
+        template = None
+        if self.trigger_action == "send_template" and self.template_a is not None:
+            template = str(self.template_a)
+        return TriggerSpec(
+            self.trigger_kind,
+            self.trigger_action,
+            template,
+            self.trigger_delay_minutes,
+            conditions or None,
+        )
+
+    # -- figures and words -----------------------------------------------------------------
+
+    def messages(self) -> int | None:
+        """How many messages a launch would send now (the hold-out gets none)."""
+        if self.count is None:
+            return None
+        return self.count.reachable - self.count.reachable * self.holdout_percent // 100
+
+    def estimated_cost(self) -> Decimal | None:
+        cost, messages = _rupees(self.cost_per_message), self.messages()
+        if cost is None or messages is None:
+            return None
+        return cost * messages
+
+    def audience_words(self) -> str:
+        """'CHAMPIONS, last visit over 90 days ago' or 'Every patient'."""
+        parts = [self.segment or "Every patient"]
+        if self.last_visit_older_than_days is not None:
+            parts.append(f"last visit over {self.last_visit_older_than_days} days ago")
+        if self.birthday_within_days is not None:
+            parts.append(f"birthday in the next {self.birthday_within_days} days")
+        if self.visited_item and self.visited_item.strip():
+            parts.append(f"had {self.visited_item.strip().upper()}")
+        spent = None if self.spent_more_than is None else _rupees(self.spent_more_than)
+        if spent:
+            parts.append(f"spent over Rs.{spent:,}")
+        return ", ".join(parts)
+
+    def review_lines(self, zone_name: str = "") -> list[tuple[str, str]]:
+        """(what, chosen) for the Review step, in the steps' order."""
+        names = self.template_names
+        content = names.get(self.template_a, "-") if self.template_a else "-"
+        if self.template_b is not None:
+            content = (
+                f"A/B test of A: {content} and B: {names.get(self.template_b, '-')} "
+                f"(a winner needs {self.minimum_per_arm} recipients each)"
+            )
+        if self.holdout_percent:
+            content += f"; {self.holdout_percent}% hold-out gets nothing"
+        when = (
+            "When you launch it"
+            if self.send_at is None
+            else f"{self.send_at:%d %b %Y, %H:%M} {zone_name}".strip()
+        )
+        if self.trigger_kind:
+            what = ACTION_NAMES[self.trigger_action].lower()
+            when += f"; then {TRIGGER_NAMES[self.trigger_kind].lower()}: {what}"
+        budget = _rupees(self.budget) or Decimal(0)
+        cost = self.estimated_cost()
+        money = f"Budget Rs.{budget:,.2f}" if budget else "No budget limit"
+        if cost is not None:
+            money += f"; about Rs.{cost:,.2f} for {self.messages():,} messages"
+        if self.promotion_code.strip():
+            money += f"; conversions by {self.promotion_code.strip().upper()}"
+            if self.personal_codes:
+                money += " (a personal code each)"
+        reach = "-" if self.count is None else self.count.sentence()
+        channel = CHANNEL_NAMES.get(self.channel, self.channel)
+        purpose = PURPOSE_NAMES.get(self.purpose, self.purpose).lower()
+        return [
+            ("Name", " ".join(self.name.split())),
+            ("Channel", f"{channel}, {purpose}"),
+            ("Audience", f"{self.audience_words()}: {reach}"),
+            ("Content", content),
+            ("Schedule", when),
+            ("Budget", money),
+            ("Conversions", f"an invoice within {self.attribution_days} days of the message"),
+        ]

@@ -1,0 +1,215 @@
+"""A campaign's results: the figures at a glance (sent, delivered, failed, converted,
+revenue, cost, ROI), the A/B decision as services.campaigns computes it, and two charts
+(what became of the messages; the conversion rate of each template and of the hold-out).
+
+Importing this module brings pyqtgraph (desktop.widgets.charts): the Campaigns panel
+imports it in a worker the first time results are asked for, never at start-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from desktop.campaigns.draft import CHANNEL_NAMES
+from desktop.widgets.chart_data import BarSpec, Table
+from desktop.widgets.charts import BarChart
+from domain import ab_test
+from domain.money import format_rupees, group_indian
+from services.campaigns.campaigns import ArmResult, Results
+
+AskPath = Callable[[str, str], Path | None]
+OUTCOMES = (
+    ("sent", "Sent"),
+    ("delivered", "Delivered"),
+    ("failed", "Failed"),
+    ("replied", "Replied"),
+    ("opted_out", "Opted out"),
+    ("conversions", "Converted"),
+)
+
+
+def arm_name(variant: str) -> str:
+    return "Hold-out" if variant == ab_test.HOLDOUT else f"Template {variant}"
+
+
+def percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f} %" if whole else "-"
+
+
+def roi_text(results: Results) -> str:
+    """'ROI 340 %' style figure: (revenue - cost) / cost; '-' without a cost."""
+    roi = results.roi
+    return "-" if roi is None else f"{roi * 100:,.0f} %"
+
+
+def decision_text(results: Results) -> str:
+    """The A/B decision and the hold-out's comparison, in sentences."""
+    lines = []
+    if results.decision is not None:
+        lines.append(f"A/B test: {results.decision.reason}")
+    elif len([a for a in results.arms if a.variant != ab_test.HOLDOUT]) == 1:
+        lines.append("One template: no A/B test.")
+    holdout = next((a for a in results.arms if a.variant == ab_test.HOLDOUT), None)
+    total = results.total
+    if holdout is not None and holdout.recipients and total.recipients:
+        lines.append(
+            f"Messaged patients converted {percent(total.conversions, total.recipients)}, "
+            f"the hold-out group (sent nothing) {percent(holdout.conversions, holdout.recipients)}"
+            f" of {group_indian(holdout.recipients)}."
+        )
+    return " ".join(lines)
+
+
+def outcome_bars(total: ArmResult) -> list[BarSpec]:
+    bars = []
+    for key, label in OUTCOMES:
+        value = int(getattr(total, key))
+        share = percent(value, total.recipients)
+        bars.append(
+            BarSpec(
+                key,
+                label,
+                float(value),
+                group_indian(value),
+                f"{label}: {group_indian(value)} of {group_indian(total.recipients)} ({share})",
+            )
+        )
+    return bars
+
+
+def conversion_bars(results: Results) -> list[BarSpec]:
+    bars = []
+    for arm in results.arms:
+        rate = arm.rate(arm.conversions) * 100
+        bars.append(
+            BarSpec(
+                arm.variant,
+                arm_name(arm.variant),
+                rate,
+                f"{rate:.1f} %",
+                f"{arm_name(arm.variant)}: {group_indian(arm.conversions)} of "
+                f"{group_indian(arm.recipients)} converted, {format_rupees(arm.revenue)} revenue",
+            )
+        )
+    return bars
+
+
+def arms_table(results: Results) -> Table:
+    header = ("group", "recipients", *(key for key, _label in OUTCOMES), "revenue_paise")
+    rows = tuple(
+        (
+            arm.variant,
+            str(arm.recipients),
+            *(str(getattr(arm, key)) for key, _label in OUTCOMES),
+            str(arm.revenue),
+        )
+        for arm in results.arms
+    )
+    return Table(header, rows)
+
+
+class Figure(QFrame):
+    """One figure with its caption, like the dashboard's tiles."""
+
+    def __init__(self, caption: str) -> None:
+        super().__init__()
+        self.setObjectName("ResultFigure")
+        self.caption = QLabel(caption)
+        self.caption.setObjectName("Muted")
+        self.value = QLabel("-")
+        self.value.setObjectName("ResultValue")
+        column = QVBoxLayout(self)
+        column.setContentsMargins(10, 6, 10, 6)
+        column.setSpacing(0)
+        column.addWidget(self.caption)
+        column.addWidget(self.value)
+
+
+class ResultsView(QWidget):
+    """The results of one campaign (set_results draws them).
+
+    Signals: none (the charts' own export signals are forwarded by the panel).
+    """
+
+    def __init__(self, ask_path: AskPath, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.heading = QLabel()
+        self.heading.setObjectName("PaneHeading")
+        self.heading.setWordWrap(True)
+        self.figures: dict[str, Figure] = {}
+        grid = QGridLayout()
+        grid.setSpacing(8)
+        names = (
+            ("recipients", "Messaged"),
+            ("sent", "Sent"),
+            ("delivered", "Delivered"),
+            ("failed", "Failed"),
+            ("conversions", "Converted"),
+            ("revenue", "Revenue"),
+            ("cost", "Cost"),
+            ("roi", "ROI"),
+        )
+        for index, (key, caption) in enumerate(names):
+            figure = Figure(caption)
+            self.figures[key] = figure
+            grid.addWidget(figure, 0, index)
+        self.decision_label = QLabel()
+        self.decision_label.setObjectName("ABDecision")
+        self.decision_label.setWordWrap(True)
+        self.decision_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.outcomes = BarChart(
+            "campaign_outcomes",
+            "What became of the messages",
+            "Of every message made, the hold-out group left out",
+            ask_path=ask_path,
+            horizontal=True,
+        )
+        self.conversions = BarChart(
+            "campaign_conversions",
+            "Conversion rate by group",
+            "Patients with an invoice within the attribution window",
+            ask_path=ask_path,
+            unit="percent",
+        )
+        for chart in (self.outcomes, self.conversions):
+            chart.setMinimumHeight(230)
+        charts = QHBoxLayout()
+        charts.setSpacing(12)
+        charts.addWidget(self.outcomes, 1)
+        charts.addWidget(self.conversions, 1)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(8)
+        column.addWidget(self.heading)
+        column.addLayout(grid)
+        column.addWidget(self.decision_label)
+        column.addLayout(charts, 1)
+
+    def set_results(self, results: Results) -> None:
+        total = results.total
+        channel = CHANNEL_NAMES.get(results.channel, results.channel)
+        status = results.status[:1].upper() + results.status[1:]
+        self.heading.setText(f"{results.name} - {status}, {channel}")
+        values = {
+            "recipients": group_indian(total.recipients),
+            "sent": group_indian(total.sent),
+            "delivered": group_indian(total.delivered),
+            "failed": group_indian(total.failed),
+            "conversions": group_indian(total.conversions),
+            "revenue": format_rupees(total.revenue),
+            "cost": format_rupees(total.cost),
+            "roi": roi_text(results),
+        }
+        for key, text in values.items():
+            self.figures[key].value.setText(text)
+        self.figures["roi"].setToolTip("(revenue - cost) / cost")
+        self.decision_label.setText(decision_text(results))
+        nothing = "No message of this campaign has been made yet: launch it."
+        self.outcomes.set_bars(outcome_bars(total) if total.recipients else [], nothing)
+        self.outcomes.set_table(arms_table(results))
+        self.conversions.set_bars(conversion_bars(results) if results.arms else [], nothing)
+        self.conversions.set_table(arms_table(results))

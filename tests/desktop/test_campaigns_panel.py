@@ -1,0 +1,464 @@
+"""The Campaigns panel (issue #16), driven through its real widgets on the demo clinic's
+database: the list and the demo A/B campaign's results in charts, the builder in steps for a
+dashboard segment with its live count and preview, launch and pause, the template library
+with its DLT fields, and the suggestions' buttons. The builder's state is driven without
+widgets too. Screenshots at 1366x768 and at the smallest window go to tests/screenshots."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from sqlalchemy import select
+
+from db.models import Patient
+from desktop.campaigns.draft import CampaignDraft, Step
+from desktop.dialogs.campaign_builder import CampaignBuilder
+from desktop.dialogs.template_editor import TemplateEditor
+from desktop.main_window import MINIMUM_HEIGHT, MINIMUM_WIDTH, MainWindow
+from desktop.panels.campaigns import CampaignsPanel
+from services import consent
+from services.campaigns import campaigns as campaign_service
+from services.campaigns.audiences import AudienceCount
+from services.campaigns.demo import CAMPAIGN_NAME
+from tests.desktop.helpers import NOW, fixed_clock, save_screenshot
+from tests.desktop.test_settings_panel import clipped_texts
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+SHIFT = Qt.KeyboardModifier.ShiftModifier
+ALT = Qt.KeyboardModifier.AltModifier
+WAIT_MS = 20_000
+SIZES = [(1366, 768), (MINIMUM_WIDTH, MINIMUM_HEIGHT)]
+
+
+def open_panel(qtbot, db, user, branch_info, fresh_settings, size=(1366, 768)):
+    window = MainWindow(db, user, branch_info, settings=fresh_settings, clock=fixed_clock)
+    qtbot.addWidget(window)
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(window.is_idle, timeout=WAIT_MS)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    qtbot.keyClick(window, Qt.Key.Key_4, CTRL)
+    panel = window.panel("campaigns")
+    assert isinstance(panel, CampaignsPanel)
+    idle(qtbot, panel)
+    return window, panel
+
+
+def idle(qtbot, widget) -> None:
+    qtbot.waitUntil(widget.is_idle, timeout=WAIT_MS)
+
+
+def results_drawn(qtbot, panel: CampaignsPanel) -> None:
+    idle(qtbot, panel)
+    qtbot.waitUntil(
+        lambda: panel.results_view is not None and panel.results_view.isVisible(),
+        timeout=WAIT_MS,
+    )
+
+
+def with_email_consent(db, manager, count: int) -> list[uuid.UUID]:
+    """The first `count` patients with an e-mail address agree to offers by e-mail."""
+    with db.session(write=False) as session:
+        ids = list(
+            session.scalars(
+                select(Patient.id)
+                .where(Patient.is_walk_in.is_(False), Patient.email.is_not(None))
+                .where(Patient.email != "")
+                .order_by(Patient.name)
+                .limit(count)
+            )
+        )
+    for patient_id in ids:
+        consent.record_consent(db, manager, patient_id, "email", granted=True, now=NOW)
+    return ids
+
+
+def column(model, header: str) -> list[str]:
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    return model.column_texts(headers.index(header))
+
+
+def counted(qtbot, builder: CampaignBuilder) -> AudienceCount:
+    idle(qtbot, builder)
+    assert builder.draft.count is not None
+    return builder.draft.count
+
+
+def next_step(qtbot, builder: CampaignBuilder) -> None:
+    idle(qtbot, builder)
+    qtbot.keyClick(builder, Qt.Key.Key_Return, CTRL)
+    idle(qtbot, builder)
+
+
+# -- the builder's state, without widgets ------------------------------------------------------
+
+
+def test_each_step_says_what_it_lacks_before_it_can_be_left():
+    draft = CampaignDraft()
+    assert draft.refusal(Step.BASICS) == "Give the campaign a name."
+    draft.name = "Win back"
+    assert draft.refusal(Step.BASICS) is None
+
+    draft.spent_more_than = "lots"
+    assert "type an amount in rupees" in (draft.refusal(Step.AUDIENCE) or "")
+    draft.spent_more_than = "5,000"
+    draft.count = AudienceCount("email", 10, 0, {"no consent": 10})
+    assert "Nobody in this audience can be reached" in (draft.refusal(Step.AUDIENCE) or "")
+    draft.count = AudienceCount("email", 10, 8, {"no consent": 2})
+    assert draft.refusal(Step.AUDIENCE) is None
+
+    assert "Choose the message's template" in (draft.refusal(Step.CONTENT) or "")
+    a = uuid.uuid4()
+    draft.template_a = draft.template_b = a
+    assert "two different templates" in (draft.refusal(Step.CONTENT) or "")
+    draft.template_b = None
+
+    draft.cost_per_message, draft.budget = "1", "5"
+    assert "more than the budget of Rs.5.00" in (draft.refusal(Step.BUDGET) or "")
+    draft.budget = "0"
+    assert draft.first_refusal(Step.REVIEW) is None
+
+
+def test_the_draft_gives_the_services_their_specs():
+    a, b = uuid.uuid4(), uuid.uuid4()
+    draft = CampaignDraft(
+        name="  Champions   back ",
+        segment="CHAMPIONS",
+        last_visit_older_than_days=90,
+        spent_more_than="5,000",
+        visited_item=" hydra ",
+        template_a=a,
+        template_b=b,
+        holdout_percent=10,
+        minimum_per_arm=50,
+        budget="500",
+        cost_per_message="0.20",
+        promotion_code="glow20",
+        trigger_kind="no_visit_days",
+        trigger_days=120,
+    )
+    spec = draft.campaign_spec()
+    campaign_service.parse_spec(spec)  # the service takes it as it is
+    assert spec["name"] == "Champions back"
+    assert spec["variants"] == {"A": {"template": str(a)}, "B": {"template": str(b)}}
+    assert spec["audience"] == {
+        "segment": "CHAMPIONS",
+        "last_visit_older_than_days": 90,
+        "visited_item": "HYDRA",
+        "spent_more_than": "5000",
+    }
+    assert (spec["holdout_percent"], spec["minimum_per_arm"]) == (10, 50)
+    assert (spec["budget"], spec["cost_per_message"], spec["promotion_code"]) == (
+        "500",
+        "0.20",
+        "GLOW20",
+    )
+    trigger = draft.trigger_spec()
+    assert trigger is not None and trigger.kind == "no_visit_days"
+    assert trigger.conditions == {"days": 120} and trigger.template == str(a)
+
+
+# -- the panel ---------------------------------------------------------------------------------
+
+
+def test_the_front_desk_does_not_see_the_panel(qtbot, db, front_desk, branch_info, fresh_settings):
+    window = MainWindow(db, front_desk, branch_info, settings=fresh_settings, clock=fixed_clock)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(window.is_idle, timeout=WAIT_MS)
+
+    qtbot.keyClick(window, Qt.Key.Key_4, CTRL)
+
+    assert "campaigns" not in window.panel_keys()
+    assert window.current_panel_key() != "campaigns"
+    assert not window.findChildren(CampaignsPanel)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+def test_the_demo_ab_campaign_shows_its_results_in_readable_charts(
+    qtbot, db, manager, branch_info, fresh_settings, size
+):
+    window, panel = open_panel(qtbot, db, manager, branch_info, fresh_settings, size)
+    results_drawn(qtbot, panel)
+    results = campaign_service.campaign_results(db, manager, panel.selected_campaign().id)
+
+    assert panel.selected_campaign().name == CAMPAIGN_NAME
+    assert column(panel.campaigns, "Status")[0] == "Completed"
+    assert column(panel.campaigns, "Channel")[0] == "E-mail"
+    assert column(panel.campaigns, "Audience")[0] == "240"
+    view = panel.results_view
+    assert view.figures["sent"].value.text() == f"{results.total.sent:,}"
+    assert view.figures["failed"].value.text() == str(results.total.failed)
+    assert view.figures["roi"].value.text().endswith("%")
+    assert results.decision is not None
+    assert view.decision_label.text().startswith(f"A/B test: {results.decision.reason}")
+    assert "hold-out group" in view.decision_label.text()
+    assert [bar.label for bar in view.conversions.bars] == ["Template A", "Template B", "Hold-out"]
+    assert [bar.label for bar in view.outcomes.bars][:3] == ["Sent", "Delivered", "Failed"]
+    assert not view.outcomes.is_empty() and not view.conversions.is_empty()
+    for chart in (view.outcomes, view.conversions):
+        assert chart.plot.height() >= 150, chart.title  # room for the bars to be read
+
+    save_screenshot(window, f"campaigns_results_{size[0]}x{size[1]}")
+    assert clipped_texts(window) == []
+
+
+def test_a_campaign_for_a_dashboard_segment_is_built_previewed_launched_and_paused(
+    qtbot, db, manager, branch_info, fresh_settings
+):
+    with_email_consent(db, manager, 400)
+    window, panel = open_panel(qtbot, db, manager, branch_info, fresh_settings)
+
+    qtbot.keyClick(panel.campaigns_table, Qt.Key.Key_N, CTRL)
+    builder = panel.dialog
+    assert isinstance(builder, CampaignBuilder)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is builder)
+    next_step(qtbot, builder)
+    assert builder.step() == Step.BASICS
+    assert builder.message() == "Give the campaign a name."
+
+    qtbot.keyClicks(builder.name_edit, "Champions back")
+    next_step(qtbot, builder)
+    assert builder.step() == Step.AUDIENCE
+    everyone = counted(qtbot, builder)
+    builder.segment_combo.setCurrentIndex(builder.segment_combo.findData("CHAMPIONS"))
+    champions = counted(qtbot, builder)
+    assert 0 < champions.reachable < everyone.reachable
+    assert champions.matching < everyone.matching
+    assert "can be reached" in builder.count_label.text()
+    assert "Left out:" in builder.count_detail.text()
+    assert f"{champions.reachable:,} of {champions.matching:,}" in builder.count_detail.text()
+    save_screenshot(builder, "campaign_builder_audience")
+    builder.spent_check.setChecked(True)
+    qtbot.keyClicks(builder.spent_edit, "20000")
+    narrower = counted(qtbot, builder)
+    assert narrower.matching < champions.matching
+
+    next_step(qtbot, builder)
+    assert builder.step() == Step.CONTENT
+    idle(qtbot, builder)
+    assert builder.template_a_combo.currentText().startswith("A treat for you")
+    assert "Subject: Asha, a treat from" in builder.preview_edit.toPlainText()
+    qtbot.waitUntil(lambda: builder.sample_combo.count() > 1, timeout=WAIT_MS)
+    builder.sample_combo.setCurrentIndex(1)
+    idle(qtbot, builder)
+    first_name = builder.sample_combo.currentText().split()[0]
+    assert builder.preview_edit.toPlainText().startswith(f"Subject: {first_name}, a treat from")
+    builder.ab_check.setChecked(True)
+    builder.holdout_spin.setValue(10)
+    builder.minimum_spin.setValue(5)
+    save_screenshot(builder, "campaign_builder_content")
+
+    next_step(qtbot, builder)
+    assert builder.step() == Step.SCHEDULE
+    qtbot.keyClick(builder, Qt.Key.Key_Left, ALT)
+    assert builder.step() == Step.CONTENT
+    qtbot.keyClick(builder, Qt.Key.Key_4, CTRL)  # a step already reached
+    assert builder.step() == Step.SCHEDULE
+    qtbot.keyClick(builder, Qt.Key.Key_6, CTRL)  # not reached yet: Budget comes first
+    assert builder.step() == Step.SCHEDULE
+    save_screenshot(builder, "campaign_builder_schedule")
+    next_step(qtbot, builder)
+    assert builder.step() == Step.BUDGET
+    qtbot.keyClicks(builder.cost_edit, "0.10")
+    assert "messages now, about Rs." in builder.estimate_label.text()
+    save_screenshot(builder, "campaign_builder_budget")
+    next_step(qtbot, builder)
+    assert builder.step() == Step.REVIEW
+    assert "A/B test of A: A treat for you (e-mail) and B: A treat" in builder.review_text()
+    assert "10% hold-out" in builder.review_text()
+    save_screenshot(builder, "campaign_builder_review")
+    assert clipped_texts(builder) == []
+
+    with qtbot.waitSignal(panel.refreshed, timeout=WAIT_MS):
+        qtbot.keyClick(builder, Qt.Key.Key_Return, CTRL)  # Create
+    idle(qtbot, panel)
+    assert panel.dialog is None
+    row = panel.selected_campaign()
+    assert row is not None and (row.name, row.status) == ("Champions back", "draft")
+    assert column(panel.campaigns, "Audience")[0] == f"{narrower.reachable:,}"
+
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    panel.campaigns_table.setFocus()
+    with qtbot.waitSignal(panel.results_shown, timeout=WAIT_MS):
+        qtbot.keyClick(panel.campaigns_table, Qt.Key.Key_L, CTRL)
+    results_drawn(qtbot, panel)
+    assert panel.selected_campaign().status == "running"
+    assert "messages queued" in panel.status_label.text()
+    shown = panel.results_view
+    assert column(panel.campaigns, "Audience")[0] == f"{narrower.reachable:,}"
+    messaged = int(shown.figures["recipients"].value.text().replace(",", ""))
+    assert 0 < messaged < narrower.reachable  # the hold-out group gets nothing
+    assert [bar.label for bar in shown.conversions.bars] == [
+        "Template A",
+        "Template B",
+        "Hold-out",
+    ]
+
+    qtbot.keyClick(panel.campaigns_table, Qt.Key.Key_P, CTRL | SHIFT)
+    qtbot.waitUntil(lambda: panel.selected_campaign().status == "paused", timeout=WAIT_MS)
+    idle(qtbot, panel)
+    assert panel.launch_button.text() == "Resume" and not panel.pause_button.isEnabled()
+
+
+def test_an_empty_name_or_unreachable_audience_keeps_the_builder_on_its_step(
+    qtbot, db, manager, branch_info, fresh_settings
+):
+    window, panel = open_panel(qtbot, db, manager, branch_info, fresh_settings)
+    builder = panel.new_campaign(CampaignDraft(name="Nobody agreed"))
+    next_step(qtbot, builder)
+    assert builder.step() == Step.AUDIENCE
+    assert counted(qtbot, builder).reachable == 0  # the demo's patients gave no consent
+
+    next_step(qtbot, builder)
+
+    assert builder.step() == Step.AUDIENCE
+    assert "Nobody in this audience can be reached" in builder.message()
+    assert "have not agreed to these messages" in builder.count_detail.text()
+    builder.reject()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+def test_a_template_is_typed_with_its_preview_and_dlt_fields_then_listed(
+    qtbot, db, manager, branch_info, fresh_settings, size
+):
+    window, panel = open_panel(qtbot, db, manager, branch_info, fresh_settings, size)
+    qtbot.keyClick(panel.campaigns_table, Qt.Key.Key_2, ALT)
+    idle(qtbot, panel)
+    assert panel.pages.currentIndex() == 1
+    assert "We miss you (SMS)" in column(panel.templates, "Template")
+    qtbot.waitUntil(lambda: "For the sample patient" in panel.template_preview.toPlainText())
+    save_screenshot(window, f"campaigns_templates_{size[0]}x{size[1]}")
+    assert clipped_texts(window) == []
+
+    qtbot.keyClick(panel.templates_table, Qt.Key.Key_T, CTRL)
+    editor = panel.dialog
+    assert isinstance(editor, TemplateEditor)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is editor)
+    qtbot.keyClicks(editor.name_edit, "Birthday SMS")
+    editor.channel_combo.setCurrentIndex(editor.channel_combo.findData("sms"))
+    assert editor.dlt_id_edit.isVisible() and not editor.subject_edit.isVisible()
+    qtbot.keyClicks(editor.body_edit, "Happy birthday {{ first_name }} from {{ clinic_name }}")
+    assert editor.preview_edit.toPlainText().startswith("Happy birthday Asha from")
+    assert "1 SMS part" in editor.preview_edit.toPlainText()
+    qtbot.keyClicks(editor.dlt_id_edit, "1107160000000000001")
+    qtbot.keyClicks(editor.header_edit, "LUMENS")
+    qtbot.keyClicks(editor.entity_edit, "1101456789012345678")
+    qtbot.keyClicks(editor.registered_edit, "Happy birthday {#var#} from {#var#} -LUMENS")
+    assert "does not match its DLT registration" in editor.problem()
+    qtbot.keyClick(editor, Qt.Key.Key_S, CTRL)
+    assert "does not match" in editor.status_label.text()
+    assert panel.dialog is editor  # refused: nothing saved
+
+    editor.body_edit.moveCursor(editor.body_edit.textCursor().MoveOperation.End)
+    qtbot.keyClicks(editor.body_edit, " -LUMENS")
+    assert editor.problem() == ""
+    assert "Matches its DLT registration" in editor.preview_edit.toPlainText()
+    assert editor.status_label.text() == ""  # the refusal went with its cause
+    save_screenshot(editor, f"campaigns_template_editor_{size[0]}x{size[1]}")
+    assert clipped_texts(editor) == []
+    with qtbot.waitSignal(panel.refreshed, timeout=WAIT_MS):
+        qtbot.keyClick(editor, Qt.Key.Key_S, CTRL)
+    idle(qtbot, panel)
+
+    assert panel.dialog is None
+    assert panel.selected_template().name == "Birthday SMS"
+    assert panel.selected_template().sms_dlt_template_id == "1107160000000000001"
+
+
+def test_each_suggestion_has_a_button_that_acts_on_it(
+    qtbot, db, manager, branch_info, fresh_settings
+):
+    window, panel = open_panel(qtbot, db, manager, branch_info, fresh_settings)
+    qtbot.keyClick(panel.campaigns_table, Qt.Key.Key_3, ALT)
+    idle(qtbot, panel)
+    rules = [s.rule for s in panel.suggestions]
+    assert {"consent", "win_back"} <= set(rules)
+    assert len(panel.suggestion_buttons) == len(rules)
+    save_screenshot(window, "campaigns_suggestions")
+    assert clipped_texts(window) == []
+
+    win_back = panel.suggestion_buttons[rules.index("win_back")]
+    assert win_back.text() == "Build the win-back"
+    qtbot.mouseClick(win_back, Qt.MouseButton.LeftButton)
+    builder = panel.dialog
+    assert isinstance(builder, CampaignBuilder)
+    assert builder.segment_combo.currentData() == "CHAMPIONS"
+    assert builder.lapsed_check.isChecked() and builder.lapsed_spin.value() == 90
+    idle(qtbot, builder)
+    builder.reject()
+
+    consent_button = panel.suggestion_buttons[rules.index("consent")]
+    consent_button.setFocus()
+    qtbot.keyClick(consent_button, Qt.Key.Key_Space)
+    assert window.current_panel_key() == "invoice"
+
+
+def test_make_this_an_audience_opens_the_builder_on_the_segment(
+    qtbot, db, manager, branch_info, fresh_settings
+):
+    window, panel = open_panel(qtbot, db, manager, branch_info, fresh_settings)
+
+    window.show_campaign_audience("NEED ATTENTION")
+
+    builder = panel.dialog
+    assert isinstance(builder, CampaignBuilder)
+    assert builder.segment_combo.currentData() == "NEED ATTENTION"
+    assert builder.name_edit.text() == "Need Attention campaign"
+    assert counted(qtbot, builder).matching > 0
+    builder.reject()
+
+
+def test_f1_lists_the_campaign_keys_for_a_manager(qtbot, db, manager, branch_info, fresh_settings):
+    window, _panel = open_panel(qtbot, db, manager, branch_info, fresh_settings)
+    rows = dict(window.shortcut_rows())
+    assert rows["Ctrl+4"] == "Open Campaigns"
+    assert rows["Ctrl+L"].startswith("Campaigns: launch")
+
+
+def open_dashboard(qtbot, window: MainWindow):
+    from desktop.panels.dashboard import DashboardPanel
+
+    window.show_panel("dashboard")
+    dashboard = window.panel("dashboard")
+    assert isinstance(dashboard, DashboardPanel)
+    idle(qtbot, dashboard)
+    return dashboard
+
+
+def test_a_dashboard_segment_becomes_a_campaign_audience(
+    qtbot, db, manager, branch_info, fresh_settings
+):
+    window, _panel = open_panel(qtbot, db, manager, branch_info, fresh_settings)
+    dashboard = open_dashboard(qtbot, window)
+    with qtbot.waitSignal(dashboard.customers_shown, timeout=WAIT_MS):
+        dashboard.list_customers("segments", "CHAMPIONS")
+    dialog = dashboard.customers_dialog
+    assert dialog is not None and dialog.audience_button is not None
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+
+    qtbot.keyClick(dialog, Qt.Key.Key_A, ALT)
+
+    assert window.current_panel_key() == "campaigns"
+    builder = window.panel("campaigns").dialog
+    assert isinstance(builder, CampaignBuilder)
+    assert builder.segment_combo.currentData() == "CHAMPIONS"
+    assert counted(qtbot, builder).matching == len(dialog.rows())
+    builder.reject()
+
+
+def test_another_charts_patients_are_not_offered_as_an_audience(
+    qtbot, db, manager, branch_info, fresh_settings
+):
+    window, _panel = open_panel(qtbot, db, manager, branch_info, fresh_settings)
+    dashboard = open_dashboard(qtbot, window)
+    key = dashboard.cards["recency"].bars[0].key
+    with qtbot.waitSignal(dashboard.customers_shown, timeout=WAIT_MS):
+        dashboard.list_customers("recency", key)
+    assert dashboard.customers_dialog.audience_button is None
