@@ -8,12 +8,29 @@ their old numbers outside the branch's own series: `series` and `sequence_no` NU
 record yet) are then staged, a chunk at a time, in TEMP tables of the import's own
 connection: SQLite keeps those apart from the clinic's file, so staging takes no write lock
 and the counter saves meanwhile (issue #13 item 4: a 601,000-line import held the lock for
-53 s and counter saves failed). Last, one write transaction publishes them with
-INSERT ... SELECT (SQLite's own loop, in key order) and one audit entry: all or nothing
-still. What changed while the file was staged is checked inside that transaction: a patient
-the counter registered meanwhile is used, not added twice; an invoice number or item code
-added meanwhile refuses the import with a sentence. An invoice number already imported as
-history is skipped, so importing the same file twice adds nothing.
+53 s and counter saves failed). Then they are published with INSERT ... SELECT (SQLite's own
+loop, in key order) in steps of PUBLISH_CHUNK rows, each its own short write transaction, so
+a counter saving meanwhile waits for one step at most (one transaction for 601,000 lines
+held the lock 14 s, longer than a counter waits). All or nothing still holds:
+
+1. The first step checks what changed while the file was staged (a patient the counter
+   registered meanwhile is used, not added twice; an invoice number or item code added
+   meanwhile refuses the import with a sentence), writes the new (inactive) items and a
+   journal (app_settings JOURNAL) naming them, the new patients and the batch.
+2. The new patients go in. The invoices go in hidden: status 'cancelled' with the batch's
+   HIDDEN reason, which every report, account and search leaves out or shows as not
+   issued. Then their lines.
+3. The journal is marked "revealing": from then on the batch goes in. The invoices are
+   revealed (status 'issued') and the new patients queued for the centre, a step at a
+   time; the last step writes the one audit entry and clears the journal. (One UPDATE for
+   200,000 invoices held the lock 11 s: revealing in steps lets the counter through, and
+   a report read meanwhile may see part of the batch for those seconds.)
+
+A failure or a cancel before revealing withdraws what the batch wrote (its invoices and
+lines, and the patients and items nothing else uses yet). An import cut off by a crash or
+a power cut is withdrawn, or if it was revealing finished, by the next import, which finds
+its journal. One import publishes at a time per clinic file (a lock file beside it). An invoice number already imported as history is
+skipped, so importing the same file twice adds nothing.
 
 A clinic's history runs to a million lines, so rows are checked in plain Python and written
 as chunked INSERTs (no ORM object per row). New patients fire the FTS5 triggers like any
@@ -25,11 +42,12 @@ and the centre collects what Frontdesk bills.
 from __future__ import annotations
 
 import csv
+import logging
 import re
 import uuid
 from array import array
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -37,11 +55,20 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Column, Connection, MetaData, Table, insert, select
+from filelock import FileLock, Timeout
+from sqlalchemy import Column, Connection, MetaData, Table, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.engine import Database
-from db.models import CatalogItem, InvoiceHeader, InvoiceLineItem, Patient
+from db.models import (
+    AppSetting,
+    CatalogItem,
+    InvoiceHeader,
+    InvoiceLineItem,
+    Patient,
+    SyncOutbox,
+)
 from domain import bounds
 from domain.bounds import clean_text
 from domain.fiscal import fiscal_year_label
@@ -70,11 +97,19 @@ COLUMNS = (
 
 Progress = Callable[[int, int], None]
 
+log = logging.getLogger(__name__)
+
 PROGRESS_EVERY = 5_000  # rows between progress calls while checking
 INVOICE_CHUNK = 2_000  # invoices (with their lines) per INSERT batch
 LOOKUP_CHUNK = 500  # values per IN (...) when looking up numbers and mobiles
 INSERT_CHUNK = 5_000  # patients per INSERT batch
 IMPORT_CACHE_KIB = 256 * 1024  # SQLite page cache while writing (negative PRAGMA: KiB)
+# Rows a publishing step writes: about half a second of the write lock on a desk PC.
+PUBLISH_CHUNK = 20_000
+WITHDRAW_CHUNK = 2_000  # invoices a withdrawing step deletes, with their lines
+PUBLISHING_SHARE = 0.8  # of the publishing progress: the rest is revealing
+JOURNAL = "history_import.publishing"  # app_settings key of a batch being published
+HIDDEN = "Being imported, batch "  # cancel_reason of a batch's invoices until revealed
 MAX_QUANTITY = bounds.MAX_QUANTITY  # the counter's limit
 MAX_UNIT_PAISE = bounds.MAX_AMOUNT  # Rs.1 crore a unit: far above any clinic's price
 IMPORTED_CATEGORY = "Imported"
@@ -120,34 +155,62 @@ def import_transactions(
 ) -> ImportResult:
     """Import the invoices of a CSV file as history (manager), all or nothing.
 
-    Raises HistoryImportError naming the line and column of the first bad row. `progress`,
-    if given, is called now and then with (done, total): each row counts once when checked
-    and once when written, so `done` climbs steadily to `total`. It runs on the caller's
-    thread; an exception it raises (a cancel button) stops the import and nothing is written.
+    Raises HistoryImportError naming the line and column of the first bad row, or when
+    another desk is importing into the same file. `progress`, if given, is called now and
+    then with (done, total): each row counts once when checked and once when staged, and
+    publishing counts for a tenth more (progress_total), so `done` climbs steadily to
+    `total`. It runs on the caller's thread; an exception it raises (a cancel button) stops
+    the import and nothing of it is kept.
     """
     require(actor.role, "history.import")
     branch = get_branch(db)
     today = now.astimezone(ZoneInfo(branch.details.timezone)).date()
     parsed = _read(source, today, progress)
+    total = progress_total(parsed.physical_lines)
+    with _one_import_at_a_time(db):  # before the plan: a cut-off batch's numbers are free
+        _withdraw_unfinished(db, actor, now)
     with db.session(write=False) as session:
         plan = _plan(session, branch, parsed, now)
+    hidden = HIDDEN + uuid.uuid4().hex
     # One connection: its TEMP tables hold the staged rows until they are published.
     with db.engine.connect() as connection:
         stage = _Stage(connection)
-        _stage_rows(stage, actor, branch, parsed, plan, now, progress)
-        with UnitOfWork(db, actor, now, connection=connection) as uow:
-            result = _publish(uow, stage, branch, plan, source.name)
-            uow.commit()
-    if progress is not None:
-        total = progress_total(parsed.physical_lines)
-        progress(total, total)
-    return result
+        try:
+            _stage_rows(stage, actor, branch, parsed, plan, now, progress, hidden)
+            staged = 2 * parsed.physical_lines
+
+            def published(share: float) -> None:
+                if progress is not None:
+                    progress(staged + int((total - staged) * share), total)
+
+            with _one_import_at_a_time(db), _big_page_cache(connection):
+                batch = (source.name, hidden)
+                return _publish(db, actor, now, stage, branch, plan, batch, published)
+        finally:
+            stage.drop()
 
 
 def progress_total(lines: int) -> int:
     """The progress total of a file of `lines` rows: each checked, then staged, then a
     tenth more for publishing them."""
     return 2 * lines + max(1, lines // 10)
+
+
+@contextmanager
+def _one_import_at_a_time(db: Database) -> Iterator[None]:
+    """Hold the clinic file's import lock (a file beside it) for the block, or refuse."""
+    lock = FileLock(f"{db.path}.import.lock", timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise HistoryImportError(
+            "Another desk is importing history into this clinic's file. Import this file "
+            "when it has finished."
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 # ----------------------------------------------------------------------------- reading
@@ -647,15 +710,17 @@ def _catalog(
 
 @contextmanager
 def _big_page_cache(connection: Connection) -> Iterator[None]:
-    """A page cache large enough for the indexes being filled, for this transaction only:
+    """A page cache large enough for the indexes being filled, for the block only:
     with SQLite's default 2 MB, inserts at random places of the UUID indexes keep reading
     and spilling pages, and a million lines took half as long again."""
-    before = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
-    connection.exec_driver_sql(f"PRAGMA cache_size={-IMPORT_CACHE_KIB}")
+    with connection.begin():  # a transaction of its own: each step begins another
+        before = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
+        connection.exec_driver_sql(f"PRAGMA cache_size={-IMPORT_CACHE_KIB}")
     try:
         yield
     finally:
-        connection.exec_driver_sql(f"PRAGMA cache_size={int(before)}")
+        with connection.begin():
+            connection.exec_driver_sql(f"PRAGMA cache_size={int(before)}")
 
 
 def _line_rows(
@@ -747,6 +812,8 @@ class _Stage:
                     *(Column(c.name, c.type) for c in source.columns if c.name in keys),
                     prefixes=["TEMPORARY"],
                 )
+                # A pooled connection may hold an earlier import's (one cut off).
+                self.connection.exec_driver_sql(f'DROP TABLE IF EXISTS temp."{table.name}"')
                 table.create(self.connection)
                 self.tables[source.name] = table
             self.connection.execute(insert(table), rows)
@@ -754,16 +821,37 @@ class _Stage:
     def table(self, model: Any) -> Table | None:
         return self.tables.get(model.__table__.name)
 
-    def publish(self, connection: Connection, model: Any) -> None:
-        """Copy the staged rows into the model's table in key order (the indexes fill
-        page by page rather than at random places)."""
+    def drop(self) -> None:
+        """Drop the TEMP tables: the connection goes back to the pool."""
+        with self.connection.begin():
+            for table in self.tables.values():
+                table.drop(self.connection)
+        self.tables.clear()
+
+    def steps(self, model: Any, size: int) -> list[tuple[int, int]]:
+        """The staged rows of `model` as ranges of their rowid, `size` rows each."""
+        table = self.table(model)
+        if table is None:
+            return []
+        with self.connection.begin():
+            last = self.connection.exec_driver_sql(
+                f'SELECT MAX(rowid) FROM temp."{table.name}"'
+            ).scalar_one()
+        return [(start, start + size - 1) for start in range(1, (last or 0) + 1, size)]
+
+    def publish(
+        self, connection: Connection, model: Any, rows: tuple[int, int] | None = None
+    ) -> None:
+        """Copy the staged rows (those whose rowid is in `rows`, or all) into the model's
+        table in key order (the indexes fill page by page rather than at random places)."""
         table = self.table(model)
         if table is None:
             return
         names = ", ".join(f'"{column.name}"' for column in table.columns)
+        where = "" if rows is None else f" WHERE rowid BETWEEN {int(rows[0])} AND {int(rows[1])}"
         connection.exec_driver_sql(
             f'INSERT INTO main."{model.__table__.name}" ({names}) '
-            f'SELECT {names} FROM temp."{table.name}" ORDER BY id'
+            f'SELECT {names} FROM temp."{table.name}"{where} ORDER BY id'
         )
 
 
@@ -775,9 +863,10 @@ def _stage_rows(
     plan: _Plan,
     now: datetime,
     progress: Progress | None,
+    hidden: str,
 ) -> None:
-    """Stage the new items and patients, then the invoices and their lines, a chunk of
-    invoices at a time."""
+    """Stage the new items and patients, then the invoices (hidden by the `hidden` reason
+    until the import's last step) and their lines, a chunk of invoices at a time."""
     stage.add(CatalogItem, plan.new_items)
     for some in _chunks(plan.new_patients, INSERT_CHUNK):
         stage.add(Patient, _patient_rows(branch.id, some, now))
@@ -810,7 +899,9 @@ def _stage_rows(
                     "patient_id": plan.patient_ids[(invoice.mobile, _name_key(invoice.name))],
                     "created_by": actor.id,
                     "created_at": now,
-                    "status": "issued",
+                    "status": "cancelled",
+                    "cancel_reason": hidden,
+                    "cancelled_at": now,
                     "gross_amount": gross,
                     "total_discount": discount,
                     "tax_amount": 0,
@@ -874,38 +965,199 @@ def _recheck(
 
 
 def _publish(
-    uow: UnitOfWork, stage: _Stage, branch: BranchInfo, plan: _Plan, source_name: str
+    db: Database,
+    actor: CurrentUser,
+    now: datetime,
+    stage: _Stage,
+    branch: BranchInfo,
+    plan: _Plan,
+    batch: tuple[str, str],
+    published: Callable[[float], None],
 ) -> ImportResult:
-    """Copy the staged rows into the clinic's tables, queue the new patients for the centre
-    (with the document `add_patient` queues) and audit the import."""
+    """Publish the staged rows in steps (see the module's docstring): the first writes the
+    items and the journal; then the patients, and the invoices and lines hidden (`batch`: the
+    file's name and the reason hiding them), a step at a time; then they are revealed.
+    `published` hears the share done."""
+    source_name, hidden = batch
+    connection = stage.connection
+    with UnitOfWork(db, actor, now, connection=connection) as uow:
+        new_patients = _recheck(uow.session, stage, branch, plan)
+        stage.publish(uow.session.connection(), CatalogItem)
+        result = ImportResult(
+            invoices_added=len(plan.invoices),
+            lines_added=sum(len(invoice.lines) for invoice in plan.invoices),
+            patients_added=len(new_patients),
+            items_added=len(plan.new_items),
+            invoices_skipped=plan.skipped,
+        )
+        journal: dict[str, Any] = {
+            "hidden": hidden,
+            "file": source_name,
+            "branch": str(branch.id),
+            "result": asdict(result),
+            "patients": [str(patient_id) for patient_id, _name, _mobile in new_patients],
+            "items": [str(item["id"]) for item in plan.new_items],
+        }
+        uow.session.add(AppSetting(key=JOURNAL, value=journal))
+        uow.commit()
+    try:
+        steps = [(model, rows) for model in (Patient, InvoiceHeader, InvoiceLineItem)
+                 for rows in stage.steps(model, PUBLISH_CHUNK)]  # fmt: skip
+        for done, (model, rows) in enumerate(steps, start=1):
+            with UnitOfWork(db, actor, now, connection=connection) as uow:
+                stage.publish(uow.session.connection(), model, rows)
+                uow.commit()
+            published(PUBLISHING_SHARE * done / len(steps))
+        # The last chance to cancel. From here on the batch goes in: an import cut off
+        # while revealing is finished by the next one, not withdrawn.
+        published(PUBLISHING_SHARE)
+        journal["revealing"] = True
+        with UnitOfWork(db, actor, now, connection=connection) as uow:
+            uow.session.merge(AppSetting(key=JOURNAL, value=journal))
+            uow.commit()
+    except BaseException:
+        try:
+            _withdraw(db, actor, now, journal)
+        except Exception:  # the next import withdraws it from the journal
+            log.exception("Could not withdraw the unfinished import of %s", source_name)
+        raise
+
+    def revealed(share: float) -> None:
+        with suppress(Exception):  # a cancel comes too late now: the import completes
+            published(PUBLISHING_SHARE + (1 - PUBLISHING_SHARE) * share)
+
+    _reveal(db, actor, now, journal, revealed)
+    return result
+
+
+def _reveal(
+    db: Database,
+    actor: CurrentUser,
+    now: datetime,
+    journal: dict[str, Any],
+    revealed: Callable[[float], None] = lambda _share: None,
+) -> None:
+    """Reveal a batch's hidden invoices (status 'issued'), queue its new patients for the
+    centre (those not queued yet), a step at a time, then audit the import and clear the
+    journal. Finishing a revealing cut off half-way does the rest."""
+    hidden, branch_id = journal["hidden"], uuid.UUID(journal["branch"])
+    result = journal["result"]
+    steps = max(1, -(-result["invoices_added"] // PUBLISH_CHUNK))
+    steps += -(-len(journal["patients"]) // PUBLISH_CHUNK)
+    done = 0
+    while True:
+        with UnitOfWork(db, actor, now) as uow:
+            ids = _hidden_invoices(uow.session, hidden, PUBLISH_CHUNK)
+            if ids:
+                uow.session.execute(
+                    update(InvoiceHeader)
+                    .where(InvoiceHeader.id.in_(ids))
+                    .values(status="issued", cancel_reason=None, cancelled_at=None)
+                )
+            uow.commit()
+        done += 1
+        revealed(min(done / steps, 1.0))
+        if len(ids) < PUBLISH_CHUNK:
+            break
+    for some in _chunks([uuid.UUID(value) for value in journal["patients"]], PUBLISH_CHUNK):
+        with UnitOfWork(db, actor, now) as uow:
+            _queue_patients(uow, branch_id, some)
+            uow.commit()
+        done += 1
+        revealed(min(done / steps, 1.0))
+    with UnitOfWork(db, actor, now) as uow:
+        uow.session.execute(delete(AppSetting).where(AppSetting.key == JOURNAL))
+        if result["invoices_added"]:
+            uow.audit(
+                "history.import",
+                "invoice_header",
+                details={"file": journal["file"], **result},
+                branch_id=branch_id,
+            )
+        uow.commit()
+
+
+def _hidden_invoices(session: Session, hidden: str, limit: int) -> list[uuid.UUID]:
+    return list(
+        session.scalars(
+            select(InvoiceHeader.id)
+            .where(InvoiceHeader.status == "cancelled", InvoiceHeader.cancel_reason == hidden)
+            .limit(limit)
+        )
+    )
+
+
+def _queue_patients(uow: UnitOfWork, branch_id: uuid.UUID, ids: list[uuid.UUID]) -> None:
+    """Queue the batch's new patients for the centre (add_patient's document), but for
+    those a cut-off revealing queued already."""
     session = uow.session
-    new_patients = _recheck(session, stage, branch, plan)
-    connection = session.connection()
-    with _big_page_cache(connection):
-        for model in _Stage.MODELS:
-            stage.publish(connection, model)
+    queued = set(
+        session.scalars(
+            select(SyncOutbox.doc_id).where(
+                SyncOutbox.doc_type == documents.PATIENT, SyncOutbox.doc_id.in_(ids)
+            )
+        )
+    )
+    rows = session.execute(
+        select(Patient.id, Patient.name, Patient.mobile).where(Patient.id.in_(ids))
+    )
     uow.outbox_many(
         [
             (
                 documents.PATIENT,
                 patient_id,
-                documents.patient_fields_json(patient_id, branch.id, name, mobile),
+                documents.patient_fields_json(patient_id, branch_id, name, mobile),
             )
-            for patient_id, name, mobile in new_patients
+            for patient_id, name, mobile in rows
+            if patient_id not in queued
         ]
     )
-    result = ImportResult(
-        invoices_added=len(plan.invoices),
-        lines_added=sum(len(invoice.lines) for invoice in plan.invoices),
-        patients_added=len(new_patients),
-        items_added=len(plan.new_items),
-        invoices_skipped=plan.skipped,
-    )
-    if plan.invoices:
+
+
+def _withdraw_unfinished(db: Database, actor: CurrentUser, now: datetime) -> None:
+    """Withdraw what an import cut off mid-publish (a crash, a power cut) left, or finish
+    revealing it if it had begun: its journal says what. Runs under the import lock, so
+    that import is not running."""
+    with db.session(write=False) as session:
+        found = session.get(AppSetting, JOURNAL)
+        journal = None if found is None else dict(found.value)
+    if journal is None:
+        return
+    if journal.get("revealing"):
+        _reveal(db, actor, now, journal)
+    else:
+        _withdraw(db, actor, now, journal)
+
+
+def _withdraw(db: Database, actor: CurrentUser, now: datetime, journal: dict[str, Any]) -> None:
+    """Delete what a batch published (`journal`: its hiding reason, new patients and
+    items), a step at a time, then the journal, with an audit entry saying so. Patients and
+    items something else uses by now (the counter billed a new patient meanwhile) stay."""
+    hidden = journal.get("hidden")
+    while hidden is not None:
+        with UnitOfWork(db, actor, now) as uow:
+            session = uow.session
+            ids = _hidden_invoices(session, hidden, WITHDRAW_CHUNK)
+            if ids:
+                session.execute(delete(InvoiceLineItem).where(InvoiceLineItem.invoice_id.in_(ids)))
+                session.execute(delete(InvoiceHeader).where(InvoiceHeader.id.in_(ids)))
+            uow.commit()
+        if len(ids) < WITHDRAW_CHUNK:
+            break
+    with UnitOfWork(db, actor, now) as uow:
+        session = uow.session
+        kept = 0
+        for model, key in ((Patient, "patients"), (CatalogItem, "items")):
+            for value in journal.get(key, []):
+                try:
+                    with session.begin_nested():
+                        session.execute(delete(model).where(model.id == uuid.UUID(value)))
+                except IntegrityError:
+                    kept += 1  # used since: it stays
+        session.execute(delete(AppSetting).where(AppSetting.key == JOURNAL))
         uow.audit(
-            "history.import",
+            "history.import.withdrawn",
             "invoice_header",
-            details={"file": source_name, **asdict(result)},
-            branch_id=branch.id,
+            details={"file": journal.get("file"), "kept_in_use": kept},
         )
-    return result
+        uow.commit()

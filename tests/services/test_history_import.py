@@ -5,9 +5,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from filelock import FileLock
 from sqlalchemy import func, select
 
 from db.models import (
+    AppSetting,
     AuditLog,
     CatalogItem,
     InvoiceHeader,
@@ -19,7 +21,7 @@ from domain.fiscal import fiscal_year_label
 from domain.invoice_numbers import DEFAULT_FORMAT, format_invoice_number
 from domain.patients import NewPatient
 from domain.roles import PermissionDenied
-from services import auth, invoicing, patients
+from services import auth, history_import, invoicing, patients
 from services.history_import import COLUMNS, HistoryImportError, ImportResult, import_transactions
 from tests.services.conftest import NOW, TODAY
 from tests.services.invoice_helpers import cart
@@ -495,3 +497,190 @@ def test_an_invoice_number_imported_meanwhile_refuses_the_whole_import(demo_db, 
             select(func.count()).select_from(InvoiceHeader).where(InvoiceHeader.is_history)
         )
     assert history_count == 1  # the other file's OLD-0 only
+
+
+# -- publishing in steps (issue #13 item 4) ---------------------------------------------------
+
+
+def while_publishing(action, lines):
+    """A progress callback that runs `action` once, between two publishing steps half-way
+    through publishing a file of `lines` rows (staging is done at 2 x lines)."""
+    done_once = []
+
+    def progress(done, total):
+        if 2 * lines + (total - 2 * lines) // 2 < done < total and not done_once:
+            done_once.append(action())
+
+    return progress, done_once
+
+
+def issued_history(db):
+    with db.session(write=False) as session:
+        return session.scalar(
+            select(func.count())
+            .select_from(InvoiceHeader)
+            .where(InvoiceHeader.is_history, InvoiceHeader.status == "issued")
+        )
+
+
+def test_the_counter_saves_between_publishing_steps_and_sees_none_of_the_import(
+    demo_db, manager, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(history_import, "PUBLISH_CHUNK", 1_000)
+    desk = other_desk(demo_db)
+    priya = auth.sign_in(desk, "priya", "1111")
+    before = issued_history(demo_db)
+    try:
+
+        def save_and_look():
+            saved = invoicing.save_invoice(desk, priya, cart(desk, "CONSULT"), now=NOW)
+            return saved, issued_history(desk)
+
+        progress, seen = while_publishing(save_and_look, 12_000)
+        result = import_transactions(
+            demo_db, manager, write(tmp_path, many_rows(12_000)), now=NOW, progress=progress
+        )
+    finally:
+        desk.close()
+
+    # The save went through (300 ms of waiting at most) with the import half published,
+    # and the half published was not to be seen; then all of it was.
+    [(saved, issued_then)] = seen
+    assert saved.invoice_number and issued_then == before
+    assert result.invoices_added == 6_000
+    assert issued_history(demo_db) == before + 6_000
+    with demo_db.session(write=False) as session:
+        assert session.get(AppSetting, history_import.JOURNAL) is None
+
+
+def test_a_cancel_while_publishing_withdraws_everything_the_import_wrote(
+    demo_db, manager, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(history_import, "PUBLISH_CHUNK", 1_000)
+    before = table_counts(demo_db)
+
+    class Cancelled(Exception):
+        pass
+
+    def cancel():
+        raise Cancelled
+
+    progress, _ = while_publishing(cancel, 12_000)
+    with pytest.raises(Cancelled):
+        import_transactions(
+            demo_db, manager, write(tmp_path, many_rows(12_000)), now=NOW, progress=progress
+        )
+
+    after = table_counts(demo_db)
+    assert after.pop("audit_log") == before.pop("audit_log") + 1  # the withdrawal, audited
+    # FTS5 keeps a deletion as a segment of its own until it merges: the search is the test.
+    fts = {"patients_fts_idx", "patients_fts_data"}
+    assert {k: v for k, v in after.items() if k not in fts} == {
+        k: v for k, v in before.items() if k not in fts
+    }
+    assert not patients.find_patients(demo_db, "Person 7")
+    with demo_db.session(write=False) as session:
+        [action] = session.scalars(select(AuditLog.action).order_by(AuditLog.seq.desc()).limit(1))
+    assert action == "history.import.withdrawn"
+
+
+def test_an_import_cut_off_mid_publish_is_withdrawn_by_the_next_one(
+    demo_db, manager, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(history_import, "PUBLISH_CHUNK", 1_000)
+    source = write(tmp_path, many_rows(12_000))
+    before = issued_history(demo_db)
+
+    class PowerCut(BaseException):
+        pass
+
+    def power_cut():
+        raise PowerCut
+
+    # A power cut leaves what a crash leaves: nothing withdrawn, the journal on the file.
+    with monkeypatch.context() as cut:
+        cut.setattr(history_import, "_withdraw", lambda *args: None)
+        progress, _ = while_publishing(power_cut, 12_000)
+        with pytest.raises(PowerCut):
+            import_transactions(demo_db, manager, source, now=NOW, progress=progress)
+    with demo_db.session(write=False) as session:
+        assert session.get(AppSetting, history_import.JOURNAL) is not None
+        hidden = session.scalar(
+            select(func.count())
+            .select_from(InvoiceHeader)
+            .where(InvoiceHeader.cancel_reason.startswith(history_import.HIDDEN))
+        )
+    assert hidden > 0 and issued_history(demo_db) == before
+
+    # Importing the file again withdraws the leftovers first, then imports all of it once.
+    result = import_transactions(demo_db, manager, source, now=NOW)
+
+    assert result.invoices_added == 6_000 and result.invoices_skipped == 0
+    assert result.patients_added == 1_200
+    assert issued_history(demo_db) == before + 6_000
+    with demo_db.session(write=False) as session:
+        assert session.get(AppSetting, history_import.JOURNAL) is None
+        assert not session.scalar(
+            select(func.count())
+            .select_from(InvoiceHeader)
+            .where(InvoiceHeader.cancel_reason.startswith(history_import.HIDDEN))
+        )
+        assert (
+            session.scalar(
+                select(func.count()).select_from(Patient).where(Patient.mobile == "6000000007")
+            )
+            == 1
+        )
+
+
+def test_a_second_import_while_one_publishes_is_refused_with_a_sentence(demo_db, manager, tmp_path):
+    before = table_counts(demo_db)
+    refused = pytest.raises(HistoryImportError, match="Another desk is importing history")
+    with FileLock(f"{demo_db.path}.import.lock"), refused:  # another desk's, publishing
+        import_transactions(demo_db, manager, write(tmp_path, SAMPLE), now=NOW)
+    assert table_counts(demo_db) == before
+
+
+def test_an_import_cut_off_while_revealing_is_finished_by_the_next_one(
+    demo_db, manager, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(history_import, "PUBLISH_CHUNK", 1_000)
+    before = issued_history(demo_db)
+
+    class PowerCut(BaseException):
+        pass
+
+    hidden_invoices = history_import._hidden_invoices
+    calls = []
+
+    def cut_at_the_third_step(*args):
+        calls.append(args)
+        if len(calls) == 3:
+            raise PowerCut
+        return hidden_invoices(*args)
+
+    with monkeypatch.context() as cut:
+        cut.setattr(history_import, "_hidden_invoices", cut_at_the_third_step)
+        with pytest.raises(PowerCut):
+            import_transactions(demo_db, manager, write(tmp_path, many_rows(12_000)), now=NOW)
+    assert issued_history(demo_db) == before + 2_000  # two steps of 1,000 revealed
+
+    result = import_transactions(
+        demo_db,
+        manager,
+        write(tmp_path, SAMPLE.replace("OLD-", "LATER-"), name="more.csv"),
+        now=NOW,
+    )
+
+    assert result.invoices_added == 4
+    assert issued_history(demo_db) == before + 6_000 + 4
+    with demo_db.session(write=False) as session:
+        assert session.get(AppSetting, history_import.JOURNAL) is None
+        person_7 = session.scalar(select(Patient.id).where(Patient.name == "Person 7"))
+        queued = session.scalars(select(SyncOutbox.doc_id).where(SyncOutbox.doc_id == person_7))
+        assert len(queued.all()) == 1
+        audited = session.scalars(
+            select(AuditLog.details).where(AuditLog.action == "history.import")
+        ).all()
+    assert [details["file"] for details in audited] == ["history.csv", "more.csv"]
+    assert audited[0]["invoices_added"] == 6_000
