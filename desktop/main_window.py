@@ -610,6 +610,13 @@ class MainWindow(QMainWindow):
         self.last_send = result
         if result.sent or result.failed or result.unknown or result.interrupted:
             self.statusBar().showMessage(f"Campaigns: {result.sentence()}", SEND_MESSAGE_MS)
+            # The Campaigns panel on show counts what just left.
+            campaigns = self._panels.get("campaigns")
+            if campaigns is not None and campaigns.isVisible():
+                from desktop.panels.campaigns import CampaignsPanel
+
+                assert isinstance(campaigns, CampaignsPanel)
+                campaigns.refresh()
 
     def _send_failed(self, error: Exception) -> None:
         log.campaigns.warning("campaign send round failed: %s", error)

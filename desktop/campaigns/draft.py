@@ -253,12 +253,19 @@ class CampaignDraft:
         )
         if self.trigger_kind:
             what = ACTION_NAMES[self.trigger_action].lower()
-            when += f"; then {TRIGGER_NAMES[self.trigger_kind].lower()}: {what}"
+            trigger = TRIGGER_NAMES[self.trigger_kind].replace(
+                "N days", f"{self.trigger_days} days"
+            )
+            delay = f" after {self.trigger_delay_minutes} min" if self.trigger_delay_minutes else ""
+            when += f"; and {trigger[:1].lower()}{trigger[1:]}: {what}{delay}"
         budget = _rupees(self.budget) or Decimal(0)
         cost = self.estimated_cost()
         money = f"Budget Rs.{budget:,.2f}" if budget else "No budget limit"
-        if cost is not None:
-            money += f"; about Rs.{cost:,.2f} for {self.messages():,} messages"
+        messages = self.messages()
+        if cost and messages is not None:
+            money += f"; about Rs.{cost:,.2f} for {messages:,} messages"
+        elif messages is not None:
+            money += f"; {messages:,} messages, no cost per message set"
         if self.promotion_code.strip():
             money += f"; conversions by {self.promotion_code.strip().upper()}"
             if self.personal_codes:

@@ -851,7 +851,8 @@ class CampaignBuilder(QDialog):
             self.review_grid.addWidget(value, row, 1)
 
     def review_text(self) -> str:
-        return "\n".join(f"{what}: {chosen}" for what, chosen in self.draft.review_lines())
+        lines = self.draft.review_lines(self._zone.key)
+        return "\n".join(f"{what}: {chosen}" for what, chosen in lines)
 
     def is_idle(self) -> bool:
         """Nothing counted, read, previewed or created in the background, none waiting."""

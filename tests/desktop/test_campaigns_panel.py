@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
-from db.models import Patient
+from db.models import Campaign, CampaignTrigger, Patient
 from desktop.campaigns.draft import CampaignDraft, Step
 from desktop.dialogs.campaign_builder import CampaignBuilder
 from desktop.dialogs.template_editor import TemplateEditor
@@ -307,6 +307,48 @@ def test_a_campaign_for_a_dashboard_segment_is_built_previewed_launched_and_paus
     assert panel.launch_button.text() == "Resume" and not panel.pause_button.isEnabled()
 
 
+def test_a_scheduled_campaign_with_a_trigger_is_created_with_both(
+    qtbot, db, manager, branch_info, fresh_settings
+):
+    with_email_consent(db, manager, 30)
+    window, panel = open_panel(qtbot, db, manager, branch_info, fresh_settings)
+    builder = panel.new_campaign(CampaignDraft(name="Lapsed at 120 days"))
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is builder)
+    for _step in (Step.BASICS, Step.AUDIENCE, Step.CONTENT):
+        next_step(qtbot, builder)
+    assert builder.step() == Step.SCHEDULE
+    builder.at_radio.setChecked(True)  # 24 Nov 2026 12:00 India, the hour after next
+    builder.trigger_combo.setCurrentIndex(builder.trigger_combo.findData("no_visit_days"))
+    builder.trigger_days_spin.setValue(120)
+    builder.delay_spin.setValue(30)
+    next_step(qtbot, builder)
+    next_step(qtbot, builder)
+    assert builder.step() == Step.REVIEW
+    assert "24 Nov 2026, 12:00 Asia/Kolkata" in builder.review_text()
+    assert (
+        "and when the last visit is 120 days old: send the message after 30 min"
+        in builder.review_text()
+    )
+
+    with qtbot.waitSignal(panel.refreshed, timeout=WAIT_MS):
+        qtbot.keyClick(builder, Qt.Key.Key_Return, CTRL)
+    idle(qtbot, panel)
+
+    campaign_id = panel.selected_campaign().id
+    with db.session(write=False) as session:
+        campaign = session.get(Campaign, campaign_id)
+        trigger = session.scalars(
+            select(CampaignTrigger).where(CampaignTrigger.campaign_id == campaign_id)
+        ).one()
+        assert campaign.schedule == {"at": "2026-11-24T12:00:00+05:30"}
+        assert (trigger.kind, trigger.action, trigger.delay_minutes) == (
+            "no_visit_days",
+            "send_template",
+            30,
+        )
+        assert trigger.conditions == {"days": 120} and trigger.template_id is not None
+
+
 def test_an_empty_name_or_unreachable_audience_keeps_the_builder_on_its_step(
     qtbot, db, manager, branch_info, fresh_settings
 ):
@@ -462,3 +504,63 @@ def test_another_charts_patients_are_not_offered_as_an_audience(
     with qtbot.waitSignal(dashboard.customers_shown, timeout=WAIT_MS):
         dashboard.list_customers("recency", key)
     assert dashboard.customers_dialog.audience_button is None
+
+
+def test_the_list_counts_what_the_windows_send_round_sent(
+    qtbot, db, manager, branch_info, fresh_settings, tmp_path
+):
+    from datetime import timedelta
+
+    from services import channel_settings
+    from services.campaigns import templates
+
+    channel_settings.save_channel(
+        db, manager, "preview", channel_settings.PreviewSettings(str(tmp_path)), now=NOW
+    )
+    channel_settings.save_channel(db, manager, "email", None, mode="preview", now=NOW)
+    ids = with_email_consent(db, manager, 5)
+    for patient_id in ids:  # given yesterday: the send gate sees them before the message
+        consent.record_consent(
+            db, manager, patient_id, "email", granted=True, now=NOW - timedelta(days=1)
+        )
+    template = templates.find_template(db, "A treat for you (e-mail)")
+    spec = {
+        "name": "Five patients",
+        "variants": {"A": {"template": str(template)}},
+        "audience": {"patients": [str(i) for i in ids]},
+    }
+    campaign = campaign_service.create_campaign(
+        db, manager, campaign_service.parse_spec(spec), now=NOW
+    )
+    campaign_service.launch_campaign(db, manager, campaign, today=NOW.date(), now=NOW)
+    window, panel = open_panel(qtbot, db, manager, branch_info, fresh_settings)
+    assert panel.selected_campaign().id == campaign
+    assert column(panel.campaigns, "Sent")[0] == "0"
+
+    with qtbot.waitSignal(panel.refreshed, timeout=WAIT_MS):
+        window.send_round()
+    idle(qtbot, panel)
+
+    assert window.last_send is not None and window.last_send.sent == 5
+    assert column(panel.campaigns, "Sent")[0] == "5"
+
+
+def test_a_failing_channel_and_an_ab_winner_each_open_what_fixes_or_shows_them(
+    qtbot, db, manager, branch_info, fresh_settings
+):
+    from desktop.panels.settings import SettingsPanel
+    from services.campaigns.recommendations import Recommendation
+
+    window, panel = open_panel(qtbot, db, manager, branch_info, fresh_settings)
+    demo = panel.selected_campaign().id
+    panel.tabs.setCurrentIndex(2)  # on Suggestions, where the buttons are
+
+    panel.act_on(Recommendation("ab_winner", 1, "Autumn: A wins. Send it to the rest.", demo))
+    assert panel.pages.currentIndex() == 0 and panel.selected_campaign().id == demo
+
+    panel.act_on(Recommendation("failures", 30, "30 of 200 failed: check the channel.", demo))
+    settings = window.panel("settings")
+    assert isinstance(settings, SettingsPanel)
+    assert window.current_panel_key() == "settings"
+    assert settings.tabs.currentWidget() is settings.channels
+    idle(qtbot, panel)

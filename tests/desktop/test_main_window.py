@@ -76,6 +76,7 @@ def test_a_manager_reaches_every_panel_by_shortcut_and_by_click(
         assert window.stack.currentWidget() is window.panel(key)
     dashboard = window.panel("dashboard")
     qtbot.waitUntil(dashboard.is_idle)
+    qtbot.waitUntil(window.panel("campaigns").is_idle)  # its lists and results are read
 
 
 def test_the_front_desk_sees_only_invoice_and_callbacks(
