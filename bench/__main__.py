@@ -30,6 +30,8 @@ BENCHMARKS: list[tuple[str, str]] = [
     ("panel-stall", "bench.panel_stall:bench_panel_stall"),
     ("sync-push", "bench.sync_push:bench_push_10k"),
     ("sync-one", "bench.sync_push:bench_one_invoice"),
+    ("sync-20-branches", "bench.sync_chain:bench_twenty_branches"),
+    ("chain-dashboard", "bench.sync_chain:bench_chain_dashboard"),
     ("package-size", "bench.package:bench_size"),
     ("package-start", "bench.package:bench_start"),
 ]

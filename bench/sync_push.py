@@ -97,8 +97,8 @@ def _centre() -> Iterator[URL]:
             admin.dispose()
 
 
-def _branch(folder: Path, centre: URL) -> tuple[Any, str, Any, Any]:
-    db = open_branch_database(folder / "branch.db", now=now())
+def _branch(folder: Path, centre: URL, code: str = "BEN") -> tuple[Any, str, Any, Any]:
+    db = open_branch_database(folder / f"{code.lower()}.db", now=now())
     initialise(
         db,
         demo=False,
@@ -113,7 +113,7 @@ def _branch(folder: Path, centre: URL) -> tuple[Any, str, Any, Any]:
             timezone="Asia/Kolkata",
             fiscal_year_start_month=4,
             invoice_series="SVC",
-            branch_code="BEN",
+            branch_code=code,
         ),
     )
     admin = auth.sign_in(db, "admin", "432109")
@@ -128,7 +128,7 @@ def _branch(folder: Path, centre: URL) -> tuple[Any, str, Any, Any]:
     role = sync.add_branch(
         centre.render_as_string(hide_password=False),
         branch_id=get_branch(db).id,
-        code="BEN",
+        code=code,
         password=PASSWORD,
     )
     url = centre.set(username=role, password=PASSWORD).render_as_string(hide_password=False)
@@ -149,8 +149,8 @@ def _sell(db: Any, admin: Any, patient: Any) -> None:
     )
 
 
-def _fill_outbox(db: Any) -> list[dict[str, Any]]:
-    """INVOICES copies of the one sale's invoice, payment and allocation documents."""
+def _fill_outbox(db: Any, invoices: int = INVOICES) -> list[dict[str, Any]]:
+    """`invoices` copies of the one sale's invoice, payment and allocation documents."""
     with db.session(write=False) as session:
         template = [
             row
@@ -158,7 +158,7 @@ def _fill_outbox(db: Any) -> list[dict[str, Any]]:
             if row.doc_type in {"invoice", "payment", "payment_allocation"}
         ]
     rows: list[dict[str, Any]] = []
-    for number in range(INVOICES):
+    for number in range(invoices):
         for row in template:
             payload = dict(row.payload)
             doc_id = uuid.uuid4()

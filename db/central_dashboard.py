@@ -37,8 +37,15 @@ def _paise(total: str) -> str:
 
 _NAME_KEY = "lower(regexp_replace(btrim(d.payload->'patient'->>'name'), '\\s+', ' ', 'g'))"
 
-# New invoices since the last reading (an invoice never changes once pushed), then the
-# cancellations of invoices still counted.
+# Only the documents written by transactions from the cursor up to the snapshot's xmin,
+# as a pull reads the centre (db.central.pull_rows): one that committed late is read at
+# the next reading, never skipped. Every transaction below the xmin read in the first
+# statement has ended, so the later statements see all of its rows whatever their own
+# snapshot. An invoice never changes once pushed; its cancellation is a document of its own.
+_WINDOW = (
+    "d.sync_xid >= CAST(CAST(:cursor AS text) AS xid8) "
+    "AND d.sync_xid < CAST(CAST(:xmin AS text) AS xid8)"
+)
 _CATCH_UP_INVOICES = text(
     "INSERT INTO central_visits (invoice_id, branch_id, customer, mobile, name, invoice_date, "
     "net, units, cost, cancelled) "
@@ -50,22 +57,43 @@ _CATCH_UP_INVOICES = text(
     "COALESCE((SELECT sum(CAST(l->>'quantity' AS bigint)) "
     "FROM jsonb_array_elements(d.payload->'lines') AS l), 0), "
     f"{_paise('cost')}, d.payload->>'status' = 'cancelled' "
-    "FROM central_documents AS d WHERE d.doc_type = 'invoice' "
+    f"FROM central_documents AS d WHERE d.doc_type = 'invoice' AND {_WINDOW} "
     "AND COALESCE(d.payload->'patient'->>'mobile', '') <> '' "
-    "AND NOT EXISTS (SELECT 1 FROM central_visits AS v WHERE v.invoice_id = d.id) "
     "ON CONFLICT DO NOTHING"
 )
 _CATCH_UP_CANCELLED = text(
-    "UPDATE central_visits AS v SET cancelled = true FROM central_documents AS c "
-    "WHERE c.doc_type = 'invoice_cancellation' AND NOT v.cancelled "
-    "AND v.invoice_id = CAST(c.payload->>'invoice_id' AS uuid)"
+    "UPDATE central_visits AS v SET cancelled = true FROM central_documents AS d "
+    f"WHERE d.doc_type = 'invoice_cancellation' AND {_WINDOW} "
+    "AND v.invoice_id = CAST(d.payload->>'invoice_id' AS uuid)"
 )
+CURSOR_KEY = "visits_cursor"
 
 
 def catch_up(session: Session) -> None:
-    """Bring `central_visits` up to the documents pushed so far; the caller commits."""
-    session.execute(_CATCH_UP_INVOICES)
-    session.execute(_CATCH_UP_CANCELLED)
+    """Bring `central_visits` up to the documents pushed since the last reading, and move
+    the cursor on; the caller commits (two readers at once store nothing twice)."""
+    xmin = int(
+        session.execute(
+            text("SELECT CAST(pg_snapshot_xmin(pg_current_snapshot()) AS text)")
+        ).scalar_one()
+    )
+    stored = session.execute(
+        text("SELECT value FROM central_meta WHERE key = :key"), {"key": CURSOR_KEY}
+    ).scalar()
+    cursor = int(stored or 0)
+    if cursor >= xmin:
+        return
+    window = {"cursor": str(cursor), "xmin": str(xmin)}
+    session.execute(_CATCH_UP_INVOICES, window)
+    session.execute(_CATCH_UP_CANCELLED, window)
+    session.execute(
+        text(
+            "INSERT INTO central_meta (key, value) VALUES (:key, :value) ON CONFLICT (key) "
+            "DO UPDATE SET value = CAST(GREATEST(CAST(central_meta.value AS numeric), "
+            "CAST(excluded.value AS numeric)) AS text)"
+        ),
+        {"key": CURSOR_KEY, "value": str(xmin)},
+    )
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,11 @@ file; for the chain, a patient of both branches (same mobile and name) is one cu
 from __future__ import annotations
 
 import dataclasses
+import json
+import uuid
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from services import auth, dashboard, invoicing, patients, sync
 from services.branch import get_branch, this_branch_id
@@ -154,3 +157,56 @@ def test_a_branch_filter_on_a_branchs_own_dashboard_is_refused(demo_db):
         dashboard.rfm_report(
             demo_db, manager, dashboard.DashboardFilters(branches=("IND",)), today=TODAY
         )
+
+
+def _invoice(connection, branch_id, mobile: str) -> None:
+    payload = {
+        "invoice_date": "2026-11-20",
+        "status": "issued",
+        "patient": {"name": f"Customer {mobile}", "mobile": mobile},
+        "lines": [{"quantity": 1}],
+        "totals": {"gross": "1000.00", "total_discount": "0.00", "cost": "100.00"},
+    }
+    connection.execute(
+        text(
+            "INSERT INTO central_documents (doc_type, id, branch_id, doc_version, outbox_id, "
+            "payload, created_at) VALUES ('invoice', :id, :branch, 1, 1, CAST(:payload AS "
+            "jsonb), now())"
+        ),
+        {"id": uuid.uuid4(), "branch": branch_id, "payload": json.dumps(payload)},
+    )
+
+
+def test_an_invoice_committed_late_on_the_centre_is_counted_at_the_next_reading(
+    centre, head_office
+):
+    admin = create_engine(centre)
+    branch_id = uuid.uuid4()
+    whole = dashboard.DashboardFilters()
+
+    def customers() -> int:
+        report = dashboard.rfm_report(head_office.db, head_office.admin, whole, today=TODAY)
+        return report.figures.kpis.total_customer
+
+    try:
+        with admin.begin() as connection:
+            connection.execute(
+                text("INSERT INTO sync_branches (branch_id, code, role) VALUES (:id, 'LATE', 'x')"),
+                {"id": branch_id},
+            )
+        with admin.connect() as early, admin.connect() as late:
+            early.begin()
+            _invoice(early, branch_id, "9845000001")  # takes its transaction id first ...
+            with late.begin():
+                _invoice(late, branch_id, "9845000002")  # ... and another commits meanwhile
+            assert customers() == 0  # the later commit waits below the open one
+            early.commit()
+        assert customers() == 2  # both, the early one included
+        assert customers() == 2  # and nothing twice
+    finally:
+        with admin.begin() as connection:  # a branch without a role: not the fixture's to drop
+            for table in ("central_visits", "central_documents", "sync_branches"):
+                connection.execute(
+                    text(f"DELETE FROM {table} WHERE branch_id = :id"), {"id": branch_id}
+                )
+        admin.dispose()
