@@ -15,14 +15,15 @@ held the lock 14 s, longer than a counter waits). All or nothing still holds:
 
 1. The first step checks what changed while the file was staged (a patient the counter
    registered meanwhile is used, not added twice; an invoice number or item code added
-   meanwhile refuses the import with a sentence), writes the new (inactive) items and a
-   journal (app_settings JOURNAL) naming them, the new patients and the batch.
+   meanwhile refuses the import with a sentence), writes the new (inactive) items, a
+   journal (app_settings JOURNAL) naming them, the new patients and the batch, and the
+   import's audit entry (a withdrawal later has an entry of its own).
 2. The new patients go in. The invoices go in hidden: status 'cancelled' with the batch's
    HIDDEN reason, which every report, account and search leaves out or shows as not
    issued. Then their lines.
 3. The journal is marked "revealing": from then on the batch goes in. The invoices are
    revealed (status 'issued') and the new patients queued for the centre, a step at a
-   time; the last step writes the one audit entry and clears the journal. (One UPDATE for
+   time; the last step clears the journal. (One UPDATE for
    200,000 invoices held the lock 11 s: revealing in steps lets the counter through, and
    a report read meanwhile may see part of the batch for those seconds.)
 
@@ -999,6 +1000,13 @@ def _publish(
             "items": [str(item["id"]) for item in plan.new_items],
         }
         uow.session.add(AppSetting(key=JOURNAL, value=journal))
+        if plan.invoices:  # audited as it begins: a withdrawal is audited after it
+            uow.audit(
+                "history.import",
+                "invoice_header",
+                details={"file": source_name, **asdict(result)},
+                branch_id=branch.id,
+            )
         uow.commit()
     try:
         steps = [(model, rows) for model in (Patient, InvoiceHeader, InvoiceLineItem)
@@ -1038,8 +1046,8 @@ def _reveal(
     revealed: Callable[[float], None] = lambda _share: None,
 ) -> None:
     """Reveal a batch's hidden invoices (status 'issued'), queue its new patients for the
-    centre (those not queued yet), a step at a time, then audit the import and clear the
-    journal. Finishing a revealing cut off half-way does the rest."""
+    centre (those not queued yet), a step at a time, then clear the journal. Finishing a
+    revealing cut off half-way does the rest."""
     hidden, branch_id = journal["hidden"], uuid.UUID(journal["branch"])
     result = journal["result"]
     steps = max(1, -(-result["invoices_added"] // PUBLISH_CHUNK))
@@ -1067,13 +1075,6 @@ def _reveal(
         revealed(min(done / steps, 1.0))
     with UnitOfWork(db, actor, now) as uow:
         uow.session.execute(delete(AppSetting).where(AppSetting.key == JOURNAL))
-        if result["invoices_added"]:
-            uow.audit(
-                "history.import",
-                "invoice_header",
-                details={"file": journal["file"], **result},
-                branch_id=branch_id,
-            )
         uow.commit()
 
 
