@@ -4,7 +4,7 @@ and retiring them (admin; rules in domain.staff). Each change is one unit of wor
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -152,6 +152,8 @@ def update_user(
         user.full_name = spec.full_name
         user.role = spec.role.value
         user.max_manual_discount_percent = spec.max_discount_percent
+        if user.id == actor.id:
+            uow.actor_changed(replace(actor, role=spec.role))
         if spec.pin is not None:
             user.pin_hash = hash_pin(spec.pin)
             changed["pin"] = "reset"

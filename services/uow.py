@@ -144,6 +144,11 @@ class UnitOfWork:
         for doc_type, doc_id, payload in documents:
             self._documents[(doc_type, doc_id)] = payload
 
+    def actor_changed(self, actor: CurrentUser) -> None:
+        """This unit changes its own actor (an admin giving themselves another role):
+        `actor` as they are after it, for the check at commit."""
+        self.actor = actor
+
     # ------------------------------------------------------------------------ ending
 
     def _chained(self, session: Session) -> list[dict[str, Any]]:
@@ -194,13 +199,20 @@ class UnitOfWork:
 
 
 def _still_on_the_staff(session: Session, actor: CurrentUser) -> None:
-    """A user retired at another desk since signing in saves nothing more (issue #13). It
-    runs inside the write lock, so no retirement slips in between check and commit."""
-    on_staff = session.scalar(
-        select(User.id).where(User.id == actor.id, User.is_active, User.retired_at.is_(None))
+    """A user retired at another desk since signing in saves nothing more (issue #13), nor
+    one whose role was changed there (a manager made front desk keeps no manager's rights
+    until signing out). It runs inside the write lock, so no change slips in between check
+    and commit. A unit changing its own actor's role says so (UnitOfWork.actor_changed)."""
+    role = session.scalar(
+        select(User.role).where(User.id == actor.id, User.is_active, User.retired_at.is_(None))
     )
-    if on_staff is None:
+    if role is None:
         raise PermissionDenied(
             f"{actor.full_name} is no longer on the staff, so nothing was saved; "
             "ask someone who is to sign in."
+        )
+    if role != actor.role.value:
+        raise PermissionDenied(
+            f"{actor.full_name}'s role was changed at another desk since signing in, so "
+            "nothing was saved; sign out and in again."
         )

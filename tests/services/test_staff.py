@@ -4,9 +4,10 @@ import pytest
 from sqlalchemy import select
 
 from db.models import AuditLog, SyncOutbox
+from domain.patients import NewPatient
 from domain.roles import PermissionDenied, Role
 from domain.staff import StaffDetailsError, StaffRefused
-from services import auth, staff
+from services import auth, patients, staff
 from services.errors import SignInError
 from tests.services.conftest import NOW
 
@@ -101,3 +102,28 @@ def test_a_taken_user_name_is_refused(demo_db, admin):
             pin="482913",
             now=NOW,
         )
+
+
+def test_a_manager_made_front_desk_elsewhere_saves_nothing_until_signing_in_again(demo_db, admin):
+    meera = auth.sign_in(demo_db, "meera", "2222")  # signed in at her desk, a manager
+    staff.update_user(demo_db, admin, "meera", role="front_desk", now=NOW)
+    asha = NewPatient(name="Asha Menon", mobile="9000000123")
+
+    with pytest.raises(PermissionDenied, match="role was changed at another desk"):
+        patients.add_patient(demo_db, meera, asha, now=NOW, today=NOW.date())
+    again = auth.sign_in(demo_db, "meera", "2222")
+    assert again.role is Role.FRONT_DESK
+    assert patients.add_patient(demo_db, again, asha, now=NOW, today=NOW.date()).name == (
+        "Asha Menon"
+    )
+
+
+def test_an_admin_may_change_their_own_role_while_another_admin_remains(demo_db, admin):
+    staff.add_user(
+        demo_db, admin, username="ravi", full_name="Ravi Iyer", role="admin", pin="482913",
+        max_discount="10", now=NOW,
+    )  # fmt: skip
+    row = staff.update_user(demo_db, admin, "admin", role="manager", now=NOW)
+    assert row.role is Role.MANAGER
+    with pytest.raises(PermissionDenied, match="role was changed"):  # their old session
+        staff.update_user(demo_db, admin, "priya", max_discount="25", now=NOW)
