@@ -70,7 +70,7 @@ def validate_gstin(gstin: str) -> str:
     if not value:
         return ""
     if not _GSTIN.match(value):
-        raise BranchDetailsError("gstin", "A GSTIN has 15 characters, like 29ABCDE1234F1Z5")
+        raise BranchDetailsError("gstin", "A GSTIN has 15 characters, like 29ABCDE1234F1ZW")
     if gstin_check_character(value[:14]) != value[14]:
         raise BranchDetailsError("gstin", "This GSTIN's last character does not match; check it")
     return value

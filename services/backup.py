@@ -135,6 +135,20 @@ def _discard(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+STALE_PARTIAL = timedelta(hours=1)  # a copy being written for longer was cut off
+
+
+def _discard_stale_partials(folder: Path, now: datetime) -> None:
+    """Remove copies left half-written by a backup cut off (the app closed, the power cut)
+    an hour or more ago: a backup running now at another desk is younger than that."""
+    with contextlib.suppress(OSError):
+        for partial in folder.glob("frontdesk-*.partial"):
+            with contextlib.suppress(OSError):
+                written = datetime.fromtimestamp(partial.stat().st_mtime, UTC)
+                if now - written >= STALE_PARTIAL:
+                    partial.unlink()
+
+
 @dataclass(frozen=True)
 class BackupFile:
     """One copy in the backup folder."""
@@ -200,6 +214,7 @@ def take_backup(db: Database, *, now: datetime, reason: str = "manual") -> Backu
     partial = target.with_suffix(".partial")
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        _discard_stale_partials(folder, now)
         source = sqlite3.connect(db.path)
         try:
             dest = sqlite3.connect(partial)

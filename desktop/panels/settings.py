@@ -74,7 +74,7 @@ _HINTS = {
     "allow_non_compliant_numbers": "Only for a branch that must keep its old numbers.",
     "address": "Printed under the name on invoices.",
     "phone": "Optional.",
-    "gstin": "15 characters, like 29ABCDE1234F1Z5. Leave empty if the branch is not registered.",
+    "gstin": "15 characters, like 29ABCDE1234F1ZW. Leave empty if the branch is not registered.",
     "timezone": "Type part of a name to search, for example Kolkata.",
     "fiscal_year_start_month": "Invoice numbers restart at 1 when a new fiscal year begins.",
     "invoice_series": "1 to 10 letters or digits, starting with a letter.",

@@ -78,7 +78,7 @@ def test_a_gstin_of_the_wrong_shape_gets_its_own_message(qtbot, db, manager, bra
     replace_text(qtbot, panel.gstin_edit, "12345")
     save_and_wait(qtbot, panel)
 
-    assert panel.field_error("gstin") == "A GSTIN has 15 characters, like 29ABCDE1234F1Z5"
+    assert panel.field_error("gstin") == "A GSTIN has 15 characters, like 29ABCDE1234F1ZW"
 
 
 def test_good_details_are_saved_by_ctrl_s_and_announced(qtbot, db, manager, branch_info):

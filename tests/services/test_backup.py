@@ -1,6 +1,7 @@
 """Backups and restore (services.backup) on real SQLite files: copies taken while the
 database is open, checked, rotated; a damaged database restored from yesterday's copy."""
 
+import os
 import sqlite3
 from datetime import date, timedelta
 
@@ -180,3 +181,19 @@ def test_every_copy_of_today_is_kept_and_earlier_days_keep_their_newest(demo_db)
     ]
     kept = {copy.path for copy in backup.list_backups(demo_db.path.parent / "backups")}
     assert kept == {copy.path for copy in today} | {yesterday[-1].path}
+
+
+def test_a_copy_left_half_written_by_a_cut_off_backup_is_cleared_by_the_next(demo_db):
+    folder = demo_db.path.parent / "backups"
+    folder.mkdir()
+    cut_off = folder / "frontdesk-20261123T100000Z-daily.partial"  # the app closed mid-copy
+    running = folder / "frontdesk-20261124T052000Z-manual.partial"  # another desk's, now
+    for partial, age in ((cut_off, timedelta(hours=2)), (running, timedelta(minutes=10))):
+        partial.write_bytes(b"half a database")
+        stamp = (NOW - age).timestamp()
+        os.utime(partial, (stamp, stamp))
+
+    copy = backup.take_backup(demo_db, now=NOW, reason="manual")
+
+    assert not cut_off.exists() and running.exists()
+    assert sorted(p.name for p in folder.iterdir()) == sorted([copy.path.name, running.name])
