@@ -22,6 +22,9 @@ from services.campaigns.audiences import AudienceCount
 from services.campaigns.triggers import TriggerSpec
 
 CHANNEL_NAMES = {"email": "E-mail", "sms": "SMS", "whatsapp": "WhatsApp", "preview": "Preview"}
+# The channels a campaign or a new template is for: a patient agrees to SMS, WhatsApp or
+# e-mail; "preview" is a way of sending (Settings > Channels), not one a patient consents to.
+MESSAGE_CHANNELS = {key: CHANNEL_NAMES[key] for key in ("email", "sms", "whatsapp")}
 PURPOSE_NAMES = {"promotional": "Promotional (offers)", "service": "Service (reminders)"}
 # The triggers the builder offers: kind -> what the manager reads.
 TRIGGER_NAMES = {
@@ -98,7 +101,7 @@ class CampaignDraft:
         if step == Step.BASICS:
             if not self.name.strip():
                 return "Give the campaign a name."
-            if self.channel not in CHANNEL_NAMES:
+            if self.channel not in MESSAGE_CHANNELS:
                 return "Choose the channel it is sent on."
         if step == Step.AUDIENCE:
             if self.visited_item is not None and not self.visited_item.strip():

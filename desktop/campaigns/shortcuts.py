@@ -6,6 +6,7 @@ from __future__ import annotations
 SHORTCUTS = (
     ("Ctrl+N", "Campaigns: build a new campaign"),
     ("Ctrl+T", "Campaigns: add a template to the library"),
+    ("Enter / Ctrl+Shift+C", "Campaigns: change the selected template / copy it"),
     ("Ctrl+L", "Campaigns: launch (or resume) the selected campaign"),
     ("Ctrl+Shift+P", "Campaigns: pause the selected campaign"),
     ("Alt+1 / Alt+2 / Alt+3", "Campaigns: the list, the templates, the suggestions"),

@@ -50,6 +50,7 @@ from desktop import theme
 from desktop.campaigns.draft import (
     ACTION_NAMES,
     CHANNEL_NAMES,
+    MESSAGE_CHANNELS,
     PURPOSE_NAMES,
     STEP_TITLES,
     TRIGGER_NAMES,
@@ -250,7 +251,7 @@ class CampaignBuilder(QDialog):
         self.objective_edit = QLineEdit()
         self.objective_edit.setAccessibleName("Objective")
         self.objective_edit.setPlaceholderText("Bring back patients who have not visited")
-        self.channel_combo = choice_combo("Channel", CHANNEL_NAMES)
+        self.channel_combo = choice_combo("Channel", MESSAGE_CHANNELS)
         self.purpose_combo = choice_combo("Purpose", PURPOSE_NAMES)
         form = _form()
         form.addRow("&Name", self.name_edit)

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from db.engine import Database
 from desktop import theme
-from desktop.campaigns.draft import CHANNEL_NAMES, PURPOSE_NAMES
+from desktop.campaigns.draft import MESSAGE_CHANNELS, PURPOSE_NAMES
 from desktop.errors import error_sentence
 from desktop.widgets.form import restyle
 from desktop.workers import OpCounter
@@ -67,8 +67,24 @@ def preview_text(preview: Preview) -> str:
     return "\n".join(lines)
 
 
+def write_template(
+    db: Database,
+    user: CurrentUser,
+    spec: TemplateSpec,
+    *,
+    now: datetime,
+    editing: uuid.UUID | None,
+) -> uuid.UUID:
+    """Add the template, or change template `editing`; its id either way."""
+    if editing is None:
+        return template_service.add_template(db, user, spec, now=now)
+    template_service.update_template(db, user, editing, spec, now=now)
+    return editing
+
+
 class TemplateEditor(QDialog):
-    """Add a template to the library (a copy of one when `copy_of` is given).
+    """Add a template to the library (a copy of one when `copy_of` is given), or change
+    one (`editing`: its channel stays, the campaigns that use it send on it).
 
     Signals:
         saved(object): the new template's id (uuid.UUID).
@@ -83,20 +99,23 @@ class TemplateEditor(QDialog):
         *,
         clock: Callable[[], datetime],
         copy_of: TemplateRow | None = None,
+        editing: TemplateRow | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setStyleSheet(theme.section("spec-dialog"))
         self._db, self._user, self._clock = db, user, clock
         self._saving = OpCounter(self)
-        self.setWindowTitle("Copy of a template" if copy_of else "New template")
+        self._editing = editing
+        title = "Copy of a template" if copy_of else "New template"
+        self.setWindowTitle(f"Change {editing.name}" if editing else title)
         self.resize(920, 580)
 
         self.name_edit = QLineEdit()
         self.name_edit.setAccessibleName("Name")
         self.category_edit = QLineEdit("general")
         self.category_edit.setAccessibleName("Category")
-        self.channel_combo = choice_combo("Channel", CHANNEL_NAMES)
+        self.channel_combo = choice_combo("Channel", MESSAGE_CHANNELS)
         self.purpose_combo = choice_combo("Purpose", PURPOSE_NAMES)
         self.subject_edit = QLineEdit()
         self.subject_edit.setAccessibleName("Subject")
@@ -208,6 +227,12 @@ class TemplateEditor(QDialog):
 
         if copy_of is not None:
             self._fill(copy_of)
+            self.name_edit.setText(f"{copy_of.name} (copy)")
+        if editing is not None:
+            self._fill(editing)
+            self.name_edit.setText(editing.name)
+            self.channel_combo.setEnabled(False)
+            self.channel_combo.setToolTip("Its campaigns send on this channel: copy it for another")
         for edit in (
             self.name_edit,
             self.subject_edit,
@@ -226,7 +251,6 @@ class TemplateEditor(QDialog):
         self.name_edit.setFocus()
 
     def _fill(self, row: TemplateRow) -> None:
-        self.name_edit.setText(f"{row.name} (copy)")
         self.category_edit.setText(row.category)
         self.channel_combo.setCurrentIndex(max(0, self.channel_combo.findData(row.channel)))
         self.purpose_combo.setCurrentIndex(max(0, self.purpose_combo.findData(row.purpose)))
@@ -257,6 +281,8 @@ class TemplateEditor(QDialog):
         self.update_preview()
 
     def channel(self) -> str:
+        if self._editing is not None:  # it stays (a template of the preview channel too)
+            return self._editing.channel
         return str(self.channel_combo.currentData())
 
     def spec(self) -> TemplateSpec:
@@ -324,10 +350,11 @@ class TemplateEditor(QDialog):
             self._say(self.problem(), error=True)
             return
         db, user, now, spec = self._db, self._user, self._clock(), self.spec()
+        editing = None if self._editing is None else self._editing.id
         self._say("Saving...")
         self.save_button.setEnabled(False)
         self._saving.run(
-            lambda: template_service.add_template(db, user, spec, now=now),
+            lambda: write_template(db, user, spec, now=now, editing=editing),
             self._saved,
             self._refused,
         )

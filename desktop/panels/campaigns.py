@@ -232,7 +232,7 @@ class CampaignsPanel(QWidget):
         self.templates_table.selectionModel().currentRowChanged.connect(
             lambda *_: self._template_selected()
         )
-        self.templates_table.doubleClicked.connect(lambda _index: self.copy_template())
+        self.templates_table.doubleClicked.connect(lambda _index: self.edit_template())
         pane = QFrame()
         pane.setObjectName("TotalsPane")
         pane.setFixedWidth(DETAIL_WIDTH)
@@ -247,17 +247,26 @@ class CampaignsPanel(QWidget):
         self.template_preview.setAccessibleName("Template preview")
         self.template_preview.setReadOnly(True)
         self.template_preview.setTabChangesFocus(True)
-        self.copy_button = QPushButton("Copy to a new template")
-        self.copy_button.setToolTip("Open it in the editor as a new template (Enter)")
+        self.edit_button = QPushButton("Edit")
+        self.edit_button.setToolTip(
+            "Change it (Enter); messages already made keep their text, later ones use the change"
+        )
+        self.edit_button.setAutoDefault(False)
+        self.edit_button.clicked.connect(self.edit_template)
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.setToolTip("Open it in the editor as a new template (Ctrl+Shift+C)")
         self.copy_button.setAutoDefault(False)
         self.copy_button.clicked.connect(self.copy_template)
+        template_buttons = QHBoxLayout()
+        template_buttons.addWidget(self.edit_button)
+        template_buttons.addWidget(self.copy_button)
         pane_column = QVBoxLayout(pane)
         pane_column.setContentsMargins(14, 12, 14, 12)
         pane_column.setSpacing(6)
         pane_column.addWidget(self.template_title)
         pane_column.addWidget(self.template_line)
         pane_column.addWidget(self.template_preview, 1)
-        pane_column.addWidget(self.copy_button)
+        pane_column.addLayout(template_buttons)
         page = QWidget()
         row = QHBoxLayout(page)
         row.setContentsMargins(0, 0, 0, 0)
@@ -295,10 +304,14 @@ class CampaignsPanel(QWidget):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
-        # Enter on a template opens it as a copy.
-        enter = QShortcut(QKeySequence(Qt.Key.Key_Return), self.templates_table)
-        enter.setContext(Qt.ShortcutContext.WidgetShortcut)
-        enter.activated.connect(self.copy_template)
+        # Enter on a template opens it to change; Ctrl+Shift+C as a copy.
+        for table_keys, opens in (
+            ("Return", self.edit_template),
+            ("Ctrl+Shift+C", self.copy_template),
+        ):
+            on_table = QShortcut(QKeySequence(table_keys), self.templates_table)
+            on_table.setContext(Qt.ShortcutContext.WidgetShortcut)
+            on_table.activated.connect(opens)
 
     def _tab_changed(self, index: int) -> None:
         self.pages.setCurrentIndex(index)
@@ -562,14 +575,21 @@ class CampaignsPanel(QWidget):
         self.say("The campaign is saved as a draft: Launch (Ctrl+L) sends it.")
         self._changed(str(campaign_id))
 
-    def new_template(self, copy_of: TemplateRow | None = None) -> TemplateEditor:
-        """Open the template editor (on a copy of `copy_of`)."""
+    def new_template(
+        self, copy_of: TemplateRow | None = None, editing: TemplateRow | None = None
+    ) -> TemplateEditor:
+        """Open the template editor (on a copy of `copy_of`, or to change `editing`)."""
         editor = TemplateEditor(
-            self._db, self._user, clock=self._clock, copy_of=copy_of, parent=self
+            self._db, self._user, clock=self._clock, copy_of=copy_of, editing=editing, parent=self
         )
         editor.saved.connect(self._template_saved)
         self._open(editor)
         return editor
+
+    def edit_template(self) -> TemplateEditor | None:
+        """Open the selected template in the editor to change it."""
+        row = self.selected_template()
+        return None if row is None else self.new_template(editing=row)
 
     def copy_template(self) -> TemplateEditor | None:
         """Open the selected template in the editor as a new one."""
@@ -578,7 +598,7 @@ class CampaignsPanel(QWidget):
 
     def _template_saved(self, template_id: uuid.UUID) -> None:
         self.tabs.setCurrentIndex(TEMPLATES_TAB)
-        self.say("The template is in the library.")
+        self.say("The template is saved in the library.")
         self._select_template_after = str(template_id)
         self.changed.emit(str(template_id))
         self.refresh()
@@ -606,6 +626,7 @@ class CampaignsPanel(QWidget):
     def _template_selected(self) -> None:
         row = self.selected_template()
         self.copy_button.setEnabled(row is not None)
+        self.edit_button.setEnabled(row is not None)
         if row is None:
             self.template_title.setText("Nothing selected")
             self.template_line.setText("")

@@ -174,6 +174,38 @@ def add_template(
         return row.id
 
 
+def update_template(
+    db: Database, actor: CurrentUser, template_id: uuid.UUID, spec: TemplateSpec, *, now: datetime
+) -> None:
+    """Change a template of the library (manager), checked as when added. Messages already
+    made keep their text; launches and triggers from now on render the new one. Its channel
+    stays: the campaigns that use it send on that channel (copy it for another)."""
+    require(actor.role, "campaign.manage")
+    spec = _checked(spec)
+    with UnitOfWork(db, actor, now) as uow:
+        row = get_template(uow.session, template_id)
+        if spec.channel != row.channel:
+            raise BadInput(
+                f"channel: this template is for {row.channel} and its campaigns send on it; "
+                "copy it to make one for another channel."
+            )
+        row.name = clean_text(spec.name)
+        row.category = clean_text(spec.category) or "general"
+        row.purpose = spec.purpose
+        row.subject = spec.subject
+        row.body = spec.body
+        row.sms_dlt_template_id = spec.sms_dlt_template_id
+        row.sms_header = spec.sms_header
+        row.sms_principal_entity_id = spec.sms_principal_entity_id
+        row.sms_registered_text = spec.sms_registered_text
+        row.whatsapp_template_name = spec.whatsapp_template_name
+        row.whatsapp_language = spec.whatsapp_language
+        uow.session.flush()
+        uow.outbox(documents.MESSAGE_TEMPLATE, row.id, documents.message_template_json(row))
+        uow.audit("template.update", "message_template", row.id, {"name": row.name})
+        uow.commit()
+
+
 def list_templates(db: Database, actor: CurrentUser) -> list[TemplateRow]:
     """The library, by category and name (manager)."""
     require(actor.role, "campaign.manage")

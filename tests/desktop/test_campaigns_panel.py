@@ -413,6 +413,26 @@ def test_a_template_is_typed_with_its_preview_and_dlt_fields_then_listed(
     assert panel.selected_template().name == "Birthday SMS"
     assert panel.selected_template().sms_dlt_template_id == "1107160000000000001"
 
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    panel.templates_table.setFocus()
+    qtbot.keyClick(panel.templates_table, Qt.Key.Key_Return)  # Enter: change it
+    editor = panel.dialog
+    assert isinstance(editor, TemplateEditor)
+    assert editor.name_edit.text() == "Birthday SMS" and not editor.channel_combo.isEnabled()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is editor)
+    editor.category_edit.selectAll()
+    qtbot.keyClicks(editor.category_edit, "birthday")
+    with qtbot.waitSignal(panel.refreshed, timeout=WAIT_MS):
+        qtbot.keyClick(editor, Qt.Key.Key_S, CTRL)
+    idle(qtbot, panel)
+    assert panel.dialog is None
+    assert (panel.selected_template().name, panel.selected_template().category) == (
+        "Birthday SMS",
+        "birthday",
+    )
+    assert column(panel.templates, "Template").count("Birthday SMS") == 1  # changed, not added
+
 
 def test_each_suggestion_has_a_button_that_acts_on_it(
     qtbot, db, manager, branch_info, fresh_settings

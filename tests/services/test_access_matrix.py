@@ -86,8 +86,6 @@ OPEN_TO_ALL = {
     "campaigns.run_due_triggers": "fires what a running campaign's triggers set up, for whoever's "
     "save or day set them off; it starts no campaign",
     "campaign_sender.send_due": "sends what a manager launched: the app's worker, whoever is signed in",
-    "sync.send_history": "queues the branch's earlier invoices for the centre, as a sync round "
-    "sends documents: the branch's set-up, no person",
 }
 
 
@@ -368,9 +366,6 @@ CASES: dict[str, Case] = {
     "dashboard.customers": Case(
         "dashboard.read", rfm, lambda d, report: dashboard.customers(d.db, me(d), report)
     ),
-    "dashboard.branch_codes": Case(
-        "dashboard.read", nothing, lambda d, _: dashboard.branch_codes(d.db, me(d))
-    ),
     "dashboard.campaign_charts": Case(
         "promotion_reports.read",
         nothing,
@@ -398,6 +393,7 @@ CASES: dict[str, Case] = {
     ),
     # -- campaigns (issue #16) -------------------------------------------------------------
     "campaigns.add_template": written("templates.add_template", "campaign.manage"),
+    "campaigns.update_template": written("templates.update_template", "campaign.manage"),
     "campaigns.create_campaign": written("campaigns.create_campaign", "campaign.manage"),
     "campaigns.launch_campaign": written("campaigns.launch_campaign", "campaign.manage"),
     "campaigns.pause_campaign": written("campaigns.pause_campaign", "campaign.manage"),

@@ -88,6 +88,30 @@ def test_a_template_is_checked_against_its_dlt_registration_when_saved(demo_db, 
     assert dump(demo_db) == before
 
 
+def test_a_template_changed_is_checked_again_and_keeps_its_channel(demo_db, manager):
+    template_id = sms_template(demo_db, manager)
+    changed = SMS | {"name": "Win-back SMS, v2", "category": "lapsed", "purpose": "service"}
+    templates.update_template(demo_db, manager, template_id, templates.parse_spec(changed), now=NOW)
+    [row] = [r for r in templates.list_templates(demo_db, manager) if r.id == template_id]
+    assert (row.name, row.category, row.purpose) == ("Win-back SMS, v2", "lapsed", "service")
+
+    before = dump(demo_db)
+    with pytest.raises(TemplateRefused, match="does not match its DLT registration"):
+        templates.update_template(
+            demo_db,
+            manager,
+            template_id,
+            templates.parse_spec(SMS | {"body": "Hi {{ first_name }}, 20% off!"}),
+            now=NOW,
+        )
+    email = SMS | {"channel": "email", "subject": "Hello", "sms_registered_text": None}
+    with pytest.raises(BadInput, match="its campaigns send on it"):
+        templates.update_template(
+            demo_db, manager, template_id, templates.parse_spec(email), now=NOW
+        )
+    assert dump(demo_db) == before
+
+
 def test_the_front_desk_cannot_touch_the_library(demo_db):
     desk = auth.sign_in(demo_db, "priya", "1111")
     with pytest.raises(PermissionDenied):

@@ -690,6 +690,20 @@ CAMPAIGN_WRITES: dict[str, tuple[Any, Any, str | tuple[str, ...] | None, int]] =
         "message_template",
         1,
     ),
+    "templates.update_template": (
+        lambda d: campaign_templates.add_template(
+            d.db, d.manager, campaign_templates.parse_spec(SMS_TEMPLATE), now=NOW
+        ),
+        lambda d, template_id: campaign_templates.update_template(
+            d.db,
+            d.manager,
+            template_id,
+            campaign_templates.parse_spec(SMS_TEMPLATE | {"category": "birthday"}),
+            now=NOW,
+        ),
+        "message_template",
+        1,
+    ),
     "campaigns.create_campaign": (
         lambda d: campaign_templates.add_template(
             d.db, d.manager, campaign_templates.parse_spec(SMS_TEMPLATE), now=NOW
