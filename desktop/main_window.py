@@ -53,6 +53,8 @@ from desktop.panels.invoices import InvoicesPanel
 from desktop.panels.placeholder import PLANNED, PlaceholderPanel
 from desktop.panels.promotions import PromotionsPanel
 from desktop.panels.settings import SettingsPanel
+from desktop.panels.sponsors import SHORTCUTS as SPONSOR_SHORTCUTS
+from desktop.panels.sponsors import SponsorsPanel
 from desktop.widgets.form import restyle
 from desktop.widgets.questions import whole_buttons
 from desktop.workers import BackgroundOp
@@ -116,6 +118,7 @@ PANELS: tuple[PanelSpec, ...] = (
     PanelSpec("promotions", "Promotions", "Promotions", "promotions", "promotion.read", "Ctrl+3"),
     PanelSpec("catalog", "Catalog", "Catalog", "catalog", "catalog.read", "Ctrl+7"),
     PanelSpec("campaigns", "Campaigns", "Campaigns", "campaigns", "campaign.manage", "Ctrl+4"),
+    PanelSpec("sponsors", "Sponsors", "Sponsors", "sponsors", "sponsor.manage", "Ctrl+9"),
     PanelSpec("dashboard", "Dashboard", "Dashboard", "dashboard", "dashboard.read", "Ctrl+5"),
     PanelSpec("settings", "Settings", "Settings", "settings", "settings.open", "Ctrl+6"),
 )
@@ -374,6 +377,17 @@ class MainWindow(QMainWindow):
             campaigns.counter_requested.connect(lambda: self.show_panel("invoice"))
             campaigns.channels_requested.connect(self.show_channels)
             return campaigns
+        if spec.key == "sponsors":
+            sponsors = SponsorsPanel(
+                self._db,
+                self.user,
+                self.branch_info,
+                clock=self._clock,
+                pdf_folder=(self._invoice_folder or default_invoice_folder()).parent / "sponsors",
+                open_file=self._open_file,
+            )
+            self.branch_changed.connect(sponsors.set_branch_info)
+            return sponsors
         if spec.key == "catalog":
             catalog = CatalogPanel(self._db, self.user, self.branch_info, clock=self._clock)
             self.branch_changed.connect(catalog.set_branch_info)
@@ -770,6 +784,8 @@ class MainWindow(QMainWindow):
             rows += list(CATALOG_SHORTCUTS)
         if "campaigns" in self._specs:
             rows += list(CAMPAIGN_SHORTCUTS)
+        if "sponsors" in self._specs:
+            rows += list(SPONSOR_SHORTCUTS)
         if "settings" in self._specs:
             rows.append(("Ctrl+S", "Settings: save the branch's details"))
         rows += list(SESSION_SHORTCUTS)

@@ -22,6 +22,7 @@ ALL_PANELS = [
     "promotions",
     "catalog",
     "campaigns",
+    "sponsors",
     "dashboard",
     "settings",
 ]
@@ -32,6 +33,7 @@ DIGIT_KEYS = [
     Qt.Key.Key_3,
     Qt.Key.Key_7,
     Qt.Key.Key_4,
+    Qt.Key.Key_9,
     Qt.Key.Key_5,
     Qt.Key.Key_6,
 ]

@@ -1,0 +1,150 @@
+"""The Sponsors panel's tables (issue #17): sponsors, their campaigns with delivery and
+pacing, and a campaign's invoices. Each holds the rows of its last read (services.sponsors'
+frozen rows); the panel hands them over with `set_rows`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+
+from desktop.models.promotion_models import Column, RowsModel, short_day
+from domain.money import format_rupees
+from domain.sponsor_billing import Pacing, PaymentStatus
+from services.sponsors import CampaignStatus, InvoiceRow, SponsorRow
+
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+PACING_COLOURS = {
+    Pacing.AHEAD: "#0b5c55",
+    Pacing.ON_TRACK: "#0b5c55",
+    Pacing.BEHIND: "#b42318",
+}
+STATUS_COLOURS = {
+    "issued": "#8a5a00",
+    "partially_paid": "#8a5a00",
+    "paid": "#0b5c55",
+    "refund_due": "#b42318",
+}
+KIND_NAMES = {"deposit": "Deposit", "recurring": "Cycle", "final_settlement": "Final settlement"}
+
+
+def words(value: str) -> str:
+    """'partially_paid' -> 'Partially paid'."""
+    text = value.replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def delivery_text(row: CampaignStatus) -> str:
+    """'312 / 1,000' charged of the limit."""
+    return f"{row.charged:,} / {row.limit:,}"
+
+
+def payment_text(status: PaymentStatus) -> str:
+    return words(status.value)
+
+
+class SponsorsModel(RowsModel[SponsorRow]):
+    """Every sponsor: its name over its GST state and how many campaigns it has."""
+
+    columns = (
+        Column[SponsorRow](
+            "Sponsor",
+            lambda r: f"{r.legal_name}\n{sponsor_line(r)}",
+            tooltip=lambda r: f"{r.legal_name}\nGSTIN {r.gstin or 'unregistered'}",
+        ),
+    )
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(lambda r: str(r.id), parent)
+
+
+def sponsor_line(row: SponsorRow) -> str:
+    """'State 29, 1 campaign'."""
+    plural = "campaign" if row.campaigns == 1 else "campaigns"
+    return f"State {row.state_code}, {row.campaigns} {plural}"
+
+
+class CampaignsModel(RowsModel[CampaignStatus]):
+    """A sponsor's campaigns: delivery against the limit, today, pacing, budget left and
+    payment status."""
+
+    columns = (
+        Column[CampaignStatus](
+            "Campaign",
+            lambda r: f"{r.campaign_code}\n{r.campaign_name}",
+            tooltip=lambda r: (
+                f"{r.campaign_name} ({', '.join(r.promotions)}), "
+                f"{short_day(r.start_date)} - {short_day(r.end_date)}, "
+                f"{format_rupees(r.cost_per_impression)} an impression"
+            ),
+        ),
+        Column[CampaignStatus]("Delivered", delivery_text, _RIGHT),
+        Column[CampaignStatus]("Today", lambda r: f"{r.charged_today:,}", _RIGHT),
+        Column[CampaignStatus](
+            "Pacing",
+            lambda r: words(r.pacing.value),
+            tooltip=lambda r: f"Plan by today: {r.planned:,}",
+        ),
+        Column[CampaignStatus]("Budget left", lambda r: format_rupees(r.budget_left), _RIGHT),
+        Column[CampaignStatus]("Payment", lambda r: payment_text(r.payment_status)),
+    )
+    PACING = 3
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(lambda r: r.campaign_code, parent)
+
+    def foreground(self, row: CampaignStatus, column: int) -> QColor | None:
+        if column == self.PACING and row.pacing in PACING_COLOURS:
+            return QColor(PACING_COLOURS[row.pacing])
+        return None
+
+
+def period_text(row: InvoiceRow) -> str:
+    """'1 - 24 Nov 2026', '25 Oct - 24 Nov 2026', or '-' for a deposit."""
+    start, end = row.period_start, row.period_end
+    if start is None or end is None:
+        return "-"
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day} - {short_day(end)}"
+    if start.year == end.year:
+        return f"{start.day} {start:%b} - {short_day(end)}"
+    return f"{short_day(start)} - {short_day(end)}"
+
+
+def kind_text(row: InvoiceRow) -> str:
+    """'Deposit', 'Cycle 2', 'Final settlement'."""
+    if row.invoice_type == "recurring":
+        return f"Cycle {row.billing_cycle_number}"
+    return KIND_NAMES.get(row.invoice_type, row.invoice_type)
+
+
+class InvoicesModel(RowsModel[InvoiceRow]):
+    """A campaign's sponsor invoices: number over kind, period, total, still owed, status."""
+
+    columns = (
+        Column[InvoiceRow]("Invoice", lambda r: f"{r.invoice_number}\n{kind_text(r)}"),
+        Column[InvoiceRow](
+            "Period",
+            period_text,
+            tooltip=lambda r: (
+                f"{r.impressions:,} impressions, {r.clicks:,} clicks, {r.conversions:,} conversions"
+            ),
+        ),
+        Column[InvoiceRow](
+            "Total",
+            lambda r: format_rupees(r.refund if r.refund else r.total),
+            _RIGHT,
+        ),
+        Column[InvoiceRow]("Owed", lambda r: format_rupees(r.outstanding), _RIGHT),
+        Column[InvoiceRow]("Status", lambda r: words(r.status)),
+    )
+    STATUS = 4
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(lambda r: r.invoice_number, parent)
+
+    def foreground(self, row: InvoiceRow, column: int) -> QColor | None:
+        if column == self.STATUS and row.status in STATUS_COLOURS:
+            return QColor(STATUS_COLOURS[row.status])
+        return None

@@ -1,0 +1,203 @@
+"""The Sponsors panel (issue #17), driven by the keyboard as a manager: a sponsor added,
+a billing cycle run, a payment recorded, the invoice's PDF written and read back; the
+panel grabbed at 1366x768 and at the smallest window with no text cut."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from desktop.dialogs.sponsor_dialogs import (
+    BillDialog,
+    CampaignDialog,
+    PaymentDialog,
+    SponsorDialog,
+)
+from desktop.panels.sponsors import SponsorsPanel
+from services import sponsors
+from tests.desktop.helpers import NOW, fixed_clock, save_screenshot
+from tests.desktop.test_small_window import SMALLEST, cut_text
+from tests.services.sponsor_helpers import a_sponsor, campaign_spec, shown
+
+WAIT_MS = 10_000
+ALT = Qt.KeyboardModifier.AltModifier
+
+
+@pytest.fixture
+def opened() -> list[Path]:
+    return []
+
+
+@pytest.fixture
+def panel(qtbot, db, manager, desk_with_impressions, branch_info, tmp_path, opened):
+    shown_panel = SponsorsPanel(
+        db,
+        manager,
+        branch_info,
+        clock=fixed_clock,
+        pdf_folder=tmp_path / "sponsors",
+        open_file=opened.append,
+    )
+    qtbot.addWidget(shown_panel)
+    shown_panel.resize(1366 - 92, 768 - 100)  # the main window's room beside the rail
+    shown_panel.show()
+    qtbot.waitExposed(shown_panel)
+    shown_panel.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is shown_panel)
+    qtbot.waitUntil(shown_panel.is_idle, timeout=WAIT_MS)
+    return shown_panel
+
+
+@pytest.fixture
+def desk_with_impressions(db, manager, front_desk):
+    """Glowco's GLOW20 campaign (Rs.400 deposit, Rs.20 an impression) and 12 patients
+    shown its badge today."""
+    a_sponsor(db, manager, NOW)
+    sponsors.add_sponsored_campaign(db, manager, campaign_spec(), now=NOW)
+    shown(db, front_desk, 12, NOW)
+
+
+def press(qtbot, panel, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    """A key where the focus is (the panel itself when a closed dialog left it nowhere)."""
+    qtbot.keyClick(QApplication.focusWidget() or panel, key, modifier)
+
+
+def back_on(qtbot, panel) -> None:
+    """The dialog closed: the panel's window is active again (offscreen, by hand)."""
+    panel.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is panel, timeout=WAIT_MS)
+    qtbot.waitUntil(panel.is_idle, timeout=WAIT_MS)
+
+
+def dialog_of(panel, kind):
+    assert isinstance(panel.dialog, kind), panel.dialog
+    return panel.dialog
+
+
+def test_a_manager_adds_bills_records_a_payment_and_opens_the_pdf(qtbot, panel, opened):
+    assert [r.legal_name for r in panel.sponsors.rows()] == ["Glowco Skincare Pvt Ltd"]
+    (campaign,) = panel.campaigns.rows()
+    assert campaign.campaign_code == "GLOWCO-NOV" and campaign.charged == 12
+    assert panel.campaigns.column_texts(1) == ["12 / 60"]
+    # The deposit invoice, issued when the campaign was added: 400 + 18% GST.
+    assert panel.invoices.column_texts(0) == ["INDS/26-27/00001\nDeposit"]
+    assert panel.invoices.column_texts(3) == ["Rs.472.00"]
+    assert "12 of 60 impressions delivered" in panel.summary_label.text()
+    save_screenshot(panel, "sponsors_panel")
+
+    # Alt+S: a new sponsor, typed and saved with Enter.
+    press(qtbot, panel, Qt.Key.Key_S, ALT)
+    dialog = dialog_of(panel, SponsorDialog)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.name_edit, timeout=WAIT_MS)
+    save_screenshot(dialog, "sponsors_new_sponsor")
+    qtbot.keyClicks(dialog.name_edit, "Dermaline Labs Ltd")
+    qtbot.keyClick(dialog.name_edit, Qt.Key.Key_Tab)
+    qtbot.keyClicks(QApplication.focusWidget(), "27AABCG5678L1Z2")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: panel.sponsors.rowCount() == 2, timeout=WAIT_MS)
+    back_on(qtbot, panel)
+    assert "Added sponsor Dermaline Labs Ltd" in panel.status_label.text()
+
+    # Alt+C with Dermaline selected: its campaign on FESTIVE500, typed field by field.
+    assert panel.select_sponsor("Dermaline Labs Ltd")
+    press(qtbot, panel, Qt.Key.Key_C, ALT)
+    adding = dialog_of(panel, CampaignDialog)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is adding.code_edit, timeout=WAIT_MS)
+    assert adding.sponsor_combo.currentText() == "Dermaline Labs Ltd"
+    typed = {
+        adding.code_edit: "DERMA-DEC",
+        adding.name_edit: "Dermaline sunscreen",
+        adding.promotions_edit: "FESTIVE500",
+        adding.budget_edit: "5000",
+        adding.rate_edit: "2.50",
+        adding.booked_edit: "2000",
+    }
+    for edit, text in typed.items():
+        edit.setFocus()
+        qtbot.keyClicks(edit, text)
+    adding.end_edit.setDate(adding.end_edit.date().addDays(20))
+    save_screenshot(adding, "sponsors_new_campaign")
+    qtbot.keyClick(adding.booked_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: panel.campaigns.rowCount() == 1 and panel.dialog is None, timeout=WAIT_MS
+    )
+    back_on(qtbot, panel)
+    assert "Added sponsored campaign DERMA-DEC" in panel.status_label.text()
+    assert panel.campaigns.column_texts(1) == ["0 / 2,000"]  # Rs.5,000 buys 2,000 at Rs.2.50
+
+    # Back on Glowco's campaign, Alt+B bills from its first day to today: 12 x Rs.20.
+    assert panel.select_sponsor("Glowco Skincare Pvt Ltd")
+    press(qtbot, panel, Qt.Key.Key_B, ALT)
+    bill = dialog_of(panel, BillDialog)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is bill.start_edit, timeout=WAIT_MS)
+    save_screenshot(bill, "sponsors_bill")
+    qtbot.keyClick(bill.start_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: panel.invoices.rowCount() == 2, timeout=WAIT_MS)
+    back_on(qtbot, panel)
+    assert "Issued" in panel.status_label.text()
+    assert panel.invoices.column_texts(0)[1] == "INDS/26-27/00002\nCycle 1"
+    assert panel.invoices.column_texts(1)[1] == "1 - 24 Nov 2026"
+    assert panel.invoices.column_texts(3)[1] == "Rs.283.20"  # 240 + 43.20 GST
+
+    # Alt+P on the cycle's invoice: Rs.100 by UPI.
+    panel.invoices_table.setCurrentIndex(panel.invoices.index(1, 0))
+    panel.invoices_table.setFocus()
+    press(qtbot, panel, Qt.Key.Key_P, ALT)
+    payment = dialog_of(panel, PaymentDialog)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is payment.amount_edit, timeout=WAIT_MS)
+    save_screenshot(payment, "sponsors_payment")
+    payment.amount_edit.selectAll()
+    qtbot.keyClicks(payment.amount_edit, "100")
+    qtbot.keyClick(payment.amount_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "still owes" in panel.status_label.text(), timeout=WAIT_MS)
+    back_on(qtbot, panel)
+    assert "Rs.183.20" in panel.status_label.text()
+    row = panel.invoices.row_of(payment.invoice.invoice_number)
+    assert panel.invoices.column_texts(4)[row] == "Partially paid"
+    assert panel.campaigns.column_texts(5) == ["Deposit pending"]
+    save_screenshot(panel, "sponsors_panel_billed")
+
+    # Alt+D writes the PDF and opens it; its text read back.
+    panel.invoices_table.setCurrentIndex(panel.invoices.index(row, 0))
+    press(qtbot, panel, Qt.Key.Key_D, ALT)
+    qtbot.waitUntil(lambda: opened != [], timeout=WAIT_MS)
+    qtbot.waitUntil(panel.is_idle, timeout=WAIT_MS)
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(opened[0]), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    for expected in (
+        "TAX INVOICE",
+        "Impressions billed 12",
+        "Rate per impression ₹20.00",
+        "Amount (impressions x rate) ₹240.00",
+        "CGST 9% ₹21.60",
+        "SGST 9% ₹21.60",
+        "Invoice total ₹283.20",
+        "Paid ₹100.00",
+        "Amount due ₹183.20",
+    ):
+        assert expected in lines, (expected, lines)
+
+
+def test_the_tables_pass_qts_model_checks(qtmodeltester, panel):
+    for model in (panel.sponsors, panel.campaigns, panel.invoices):
+        assert model.rowCount() > 0
+        qtmodeltester.check(model)
+
+
+def test_the_panel_cuts_no_text_at_the_smallest_window(qtbot, panel):
+    panel.resize(SMALLEST[0] - 92, SMALLEST[1] - 100)
+    qtbot.wait(50)
+    assert cut_text(panel) == []
+    save_screenshot(panel, "sponsors_panel_smallest")
