@@ -86,6 +86,8 @@ OPEN_TO_ALL = {
     "campaigns.run_due_triggers": "fires what a running campaign's triggers set up, for whoever's "
     "save or day set them off; it starts no campaign",
     "campaign_sender.send_due": "sends what a manager launched: the app's worker, whoever is signed in",
+    "sync.send_history": "queues the branch's earlier invoices for the centre, as a sync round "
+    "sends documents: the branch's set-up, no person",
 }
 
 
@@ -365,6 +367,9 @@ CASES: dict[str, Case] = {
     ),
     "dashboard.customers": Case(
         "dashboard.read", rfm, lambda d, report: dashboard.customers(d.db, me(d), report)
+    ),
+    "dashboard.branch_codes": Case(
+        "dashboard.read", nothing, lambda d, _: dashboard.branch_codes(d.db, me(d))
     ),
     "dashboard.campaign_charts": Case(
         "promotion_reports.read",
