@@ -223,6 +223,10 @@ class DashboardPanel(QWidget):
         self._grids: dict[str, QGridLayout] = {}
         # Figures read before the cards were built, drawn once they are.
         self._undrawn: tuple[int, Dashboard, date] | None = None
+        # On the centre (the head office): the branches the figures may be narrowed to.
+        self._branch_codes = (
+            dashboard_service.branch_codes(db, user) if dashboard_service.on_centre(db) else []
+        )
         self._build()
         self._load_charts()
 
@@ -307,6 +311,15 @@ class DashboardPanel(QWidget):
         for text, scheme in SCHEMES:
             self.scheme_combo.addItem(text, scheme)
         self.scheme_combo.setToolTip("Seed 003's four segments, or the rfm package's ten segments")
+        self.branch_combo = QComboBox()
+        self.branch_combo.addItem("Whole chain", None)
+        for code in self._branch_codes:
+            self.branch_combo.addItem(code, code)
+        self.branch_combo.setToolTip(
+            "The head office: one branch's figures, or the whole chain's (a patient of two "
+            "branches, with the same mobile and name, is one customer)"
+        )
+        self.branch_combo.setAccessibleName("Branch")
         self.value_edit = QLineEdit(" ".join(str(end) for end in DashboardFilters().value_ends))
         self.value_edit.setFixedWidth(200)
         self.value_edit.setToolTip(
@@ -357,6 +370,12 @@ class DashboardPanel(QWidget):
         first.addSpacing(14)
         first.addWidget(self._caption("Segments", self.scheme_combo))
         first.addWidget(self.scheme_combo)
+        if self._branch_codes:
+            first.addSpacing(14)
+            first.addWidget(self._caption("Branch", self.branch_combo))
+            first.addWidget(self.branch_combo)
+        else:
+            self.branch_combo.hide()
         first.addStretch(1)
         first.addWidget(self.refresh_button)
 
@@ -372,6 +391,8 @@ class DashboardPanel(QWidget):
             second.addWidget(combo)
         second.addStretch(1)
         second.addWidget(self.import_button)
+        # History is imported at a branch; the centre receives it by sync.
+        self.import_button.setVisible(not dashboard_service.on_centre(self._db))
 
         third = QHBoxLayout()
         third.setSpacing(8)
@@ -393,7 +414,7 @@ class DashboardPanel(QWidget):
 
         for line_edit in (self.mobile_edit, self.name_edit, self.value_edit):
             line_edit.textEdited.connect(self._filters_edited)
-        for combo in (*self.score_combos.values(), self.scheme_combo):
+        for combo in (*self.score_combos.values(), self.scheme_combo, self.branch_combo):
             combo.currentIndexChanged.connect(self._filters_edited)
         for date_edit in (self.from_edit, self.to_edit):
             date_edit.dateChanged.connect(self._filters_edited)
@@ -554,6 +575,9 @@ class DashboardPanel(QWidget):
             m=scores["M"],
             scheme=str(self.scheme_combo.currentData()),
             value_ends=value_ends,
+            branches=()
+            if self.branch_combo.currentData() is None
+            else (str(self.branch_combo.currentData()),),
         )
 
     def set_window(self, start: date | None, end: date | None) -> None:
