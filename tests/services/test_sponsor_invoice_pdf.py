@@ -1,0 +1,73 @@
+"""The sponsor invoice PDF read back as a person reads it (pdftotext -layout, one line per
+printed row): a final settlement that refunds the deposit, and a deposit invoice."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import UTC, date, datetime
+
+import pytest
+
+from domain.sponsor_billing import Period
+from services import auth, sponsors
+from services.sponsor_invoice_pdf import render_sponsor_invoice_pdf
+from tests.services.conftest import NOW
+from tests.services.sponsor_helpers import a_sponsor, campaign_spec, shown
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed"
+)
+
+
+def pdf_lines(db, manager, number, path):
+    render_sponsor_invoice_pdf(sponsors.sponsor_invoice_document(db, manager, number), path)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+
+
+@pytest.fixture
+def manager(demo_db):
+    return auth.sign_in(demo_db, "meera", "2222")
+
+
+def test_a_final_settlement_that_refunds_the_deposit(demo_db, manager, tmp_path):
+    desk = auth.sign_in(demo_db, "priya", "1111")
+    a_sponsor(demo_db, manager, NOW)
+    sponsors.add_sponsored_campaign(demo_db, manager, campaign_spec(), now=NOW)
+    shown(demo_db, desk, 3, datetime(2026, 11, 20, 5, 0, tzinfo=UTC))
+    period = Period(date(2026, 11, 1), date(2026, 11, 24))
+    final = sponsors.bill_sponsor_period(
+        demo_db, manager, "GLOWCO-NOV", period, final=True, now=NOW
+    )
+    assert final.invoice_number is not None
+
+    lines = pdf_lines(demo_db, manager, final.invoice_number, tmp_path / "final.pdf")
+    # 3 x Rs.20 = 60, less the Rs.400 deposit: 340 back, with the GST charged on it.
+    for expected in (
+        "TAX INVOICE",
+        "Sponsored promotion: Glowco serum week",
+        "Kind Final settlement Due date 09 Dec 2026",
+        "Period 01 Nov 2026 to 24 Nov 2026 Reverse charge No",
+        "Place of supply 29 - Karnataka SAC 998366",
+        "Impressions billed 3",
+        "Amount (impressions x rate) ₹60.00",
+        "Less deposit invoiced -₹400.00",
+        "Taxable value refunded ₹340.00",
+        "CGST 9% ₹30.60",
+        "SGST 9% ₹30.60",
+        "To refund to the sponsor ₹401.20",
+    ):
+        assert any(expected in line for line in lines), (expected, lines)
+    assert not any(line.startswith("Amount due") for line in lines)
+
+
+def test_a_deposit_invoice_shows_no_impressions(demo_db, manager, tmp_path):
+    a_sponsor(demo_db, manager, NOW)
+    sponsors.add_sponsored_campaign(demo_db, manager, campaign_spec(), now=NOW)
+    lines = pdf_lines(demo_db, manager, "INDS/26-27/00001", tmp_path / "deposit.pdf")
+    assert any("Kind Deposit" in line for line in lines)
+    assert "Deposit ₹400.00" in lines and "Amount due ₹472.00" in lines
+    assert not any(line.startswith("Impressions billed") for line in lines)
