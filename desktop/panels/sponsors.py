@@ -86,6 +86,40 @@ def bill_sentence(results: dict[str, BillingResult]) -> str:
     return " ".join(parts)
 
 
+def _button(text: str, tip: str, slot: Callable[[], object]) -> QPushButton:
+    button = QPushButton(text)
+    button.setAutoDefault(False)
+    button.setToolTip(tip)
+    button.clicked.connect(slot)
+    return button
+
+
+def _table(
+    model: Any, name: str, empty: tuple[str, str], widths: dict[int, int]
+) -> EmptyStateTable:
+    """A read-only table of two-line rows, its first column taking the room left."""
+    table = EmptyStateTable(*empty)
+    table.setObjectName(name.title().replace(" ", ""))
+    table.setAccessibleName(name)
+    table.setModel(model)
+    table.set_widths(widths, stretch=0)
+    table.verticalHeader().setDefaultSectionSize(48)
+    return table
+
+
+def _heading_row(title: str, *buttons: QPushButton) -> QHBoxLayout:
+    """A pane's heading with its buttons at the right."""
+    heading = QLabel(title)
+    heading.setObjectName("PaneHeading")
+    row = QHBoxLayout()
+    row.setSpacing(8)
+    row.addWidget(heading)
+    row.addStretch(1)
+    for button in buttons:
+        row.addWidget(button)
+    return row
+
+
 class SponsorsPanel(QWidget):
     """Sponsors, their campaigns and invoices; the dialogs that change them.
 
@@ -130,22 +164,11 @@ class SponsorsPanel(QWidget):
     # -- building ------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.sponsors_table = EmptyStateTable("No sponsors yet", "Press + Sponsor to add one.")
-        self.sponsors_table.setObjectName("SponsorsTable")
-        self.sponsors_table.setAccessibleName("Sponsors")
-        self.sponsors_table.setModel(self.sponsors)
-        self.sponsors_table.set_widths({}, stretch=0)
-        self.sponsors_table.verticalHeader().setDefaultSectionSize(48)
-        self.new_sponsor_button = QPushButton("+ Sponsor")
-        self.new_sponsor_button.setAutoDefault(False)
-        self.new_sponsor_button.setToolTip("Add a sponsor (Alt+S)")
-        self.new_sponsor_button.clicked.connect(self.new_sponsor)
-        sponsors_heading = QLabel("Sponsors")
-        sponsors_heading.setObjectName("PaneHeading")
-        sponsors_top = QHBoxLayout()
-        sponsors_top.addWidget(sponsors_heading)
-        sponsors_top.addStretch(1)
-        sponsors_top.addWidget(self.new_sponsor_button)
+        self.sponsors_table = _table(
+            self.sponsors, "Sponsors", ("No sponsors yet", "Press + Sponsor to add one."), {}
+        )
+        self.new_sponsor_button = _button("+ Sponsor", "Add a sponsor (Alt+S)", self.new_sponsor)
+        sponsors_top = _heading_row("Sponsors", self.new_sponsor_button)
         left = QVBoxLayout()
         left.setSpacing(8)
         left.addLayout(sponsors_top)
@@ -155,62 +178,40 @@ class SponsorsPanel(QWidget):
         left_frame.setLayout(left)
         left.setContentsMargins(0, 0, 0, 0)
 
-        self.campaigns_table = EmptyStateTable(
-            "No campaigns", "Press + Campaign to add one for the selected sponsor."
+        self.campaigns_table = _table(
+            self.campaigns,
+            "Sponsored campaigns",
+            ("No campaigns", "Press + Campaign to add one for the selected sponsor."),
+            {1: 96, 2: 66, 3: 88, 4: 108, 5: 136},
         )
-        self.campaigns_table.setObjectName("SponsoredCampaignsTable")
-        self.campaigns_table.setAccessibleName("Sponsored campaigns")
-        self.campaigns_table.setModel(self.campaigns)
-        self.campaigns_table.set_widths({1: 96, 2: 66, 3: 88, 4: 108, 5: 136}, stretch=0)
-        self.campaigns_table.verticalHeader().setDefaultSectionSize(48)
-        self.new_campaign_button = QPushButton("+ Campaign")
-        self.new_campaign_button.setAutoDefault(False)
-        self.new_campaign_button.setToolTip("Add a sponsored campaign (Alt+C)")
-        self.new_campaign_button.clicked.connect(self.new_campaign)
-        self.bill_button = QPushButton("Bill...")
-        self.bill_button.setAutoDefault(False)
-        self.bill_button.setToolTip(
-            "Run a billing cycle for the selected campaign, or every campaign (Alt+B)"
+        self.new_campaign_button = _button(
+            "+ Campaign", "Add a sponsored campaign (Alt+C)", self.new_campaign
         )
-        self.bill_button.clicked.connect(self.bill)
-        campaigns_heading = QLabel("Campaigns")
-        campaigns_heading.setObjectName("PaneHeading")
-        campaigns_top = QHBoxLayout()
-        campaigns_top.setSpacing(8)
-        campaigns_top.addWidget(campaigns_heading)
-        campaigns_top.addStretch(1)
-        campaigns_top.addWidget(self.new_campaign_button)
-        campaigns_top.addWidget(self.bill_button)
+        self.bill_button = _button(
+            "Bill...",
+            "Run a billing cycle for the selected campaign, or every campaign (Alt+B)",
+            self.bill,
+        )
+        campaigns_top = _heading_row("Campaigns", self.new_campaign_button, self.bill_button)
 
         self.summary_label = QLabel()
         self.summary_label.setObjectName("Muted")
         self.summary_label.setWordWrap(True)
         self.summary_label.setAccessibleName("Campaign summary")
 
-        self.invoices_table = EmptyStateTable(
-            "No invoices", "Bill a period (or add a deposit) and its invoice shows here."
+        self.invoices_table = _table(
+            self.invoices,
+            "Sponsor invoices",
+            ("No invoices", "Bill a period (or add a deposit) and its invoice shows here."),
+            {1: 150, 2: 104, 3: 104, 4: 116},
         )
-        self.invoices_table.setObjectName("SponsorInvoicesTable")
-        self.invoices_table.setAccessibleName("Sponsor invoices")
-        self.invoices_table.setModel(self.invoices)
-        self.invoices_table.set_widths({1: 150, 2: 104, 3: 104, 4: 116}, stretch=0)
-        self.invoices_table.verticalHeader().setDefaultSectionSize(48)
-        self.pay_button = QPushButton("Record payment...")
-        self.pay_button.setAutoDefault(False)
-        self.pay_button.setToolTip("A payment on the selected invoice (Alt+P)")
-        self.pay_button.clicked.connect(self.record_payment)
-        self.pdf_button = QPushButton("Open PDF")
-        self.pdf_button.setAutoDefault(False)
-        self.pdf_button.setToolTip("The selected invoice as a PDF (Alt+D)")
-        self.pdf_button.clicked.connect(self.open_pdf)
-        invoices_heading = QLabel("Invoices")
-        invoices_heading.setObjectName("PaneHeading")
-        invoices_top = QHBoxLayout()
-        invoices_top.setSpacing(8)
-        invoices_top.addWidget(invoices_heading)
-        invoices_top.addStretch(1)
-        invoices_top.addWidget(self.pay_button)
-        invoices_top.addWidget(self.pdf_button)
+        self.pay_button = _button(
+            "Record payment...", "A payment on the selected invoice (Alt+P)", self.record_payment
+        )
+        self.pdf_button = _button(
+            "Open PDF", "The selected invoice as a PDF (Alt+D)", self.open_pdf
+        )
+        invoices_top = _heading_row("Invoices", self.pay_button, self.pdf_button)
 
         self.status_label = QLabel()
         self.status_label.setObjectName("Muted")
