@@ -1180,7 +1180,9 @@ class InvoiceEntryPanel(QWidget):
         )
 
     def _badges_converted(self, document: InvoiceDocument) -> None:
-        """The saved invoice used these sponsored promotions: their impressions converted."""
+        """The saved invoice used these sponsored promotions: their badges are printed on
+        it (an impression each, rule 10; billed only if none was seen today) and their
+        impressions converted."""
         shown = self.badge_views.shown_promotions()
         patient = self.session.patient()
         viewer = self.badge_views.viewer(patient.id if patient else None)
@@ -1194,10 +1196,26 @@ class InvoiceEntryPanel(QWidget):
         if not converted:
             return
         db, user, now, invoice_id = self._db, self._user, self._clock(), document.id
-        self._run(
-            lambda: sponsors.record_sponsor_conversions(
+        patient_id = patient.id if patient else None
+
+        def record() -> int:
+            for promotion_id in converted:
+                sponsors.record_impression(
+                    db,
+                    user,
+                    promotion_id,
+                    viewer,
+                    printed=True,
+                    patient_id=patient_id,
+                    invoice_id=invoice_id,
+                    now=now,
+                )
+            return sponsors.record_sponsor_conversions(
                 db, user, invoice_id, converted, viewer, now=now
-            ),
+            )
+
+        self._run(
+            record,
             lambda _count: None,
             lambda error: log.ui.warning("sponsored conversions not recorded: %s", error),
         )

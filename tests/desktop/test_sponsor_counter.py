@@ -132,7 +132,8 @@ def test_a_badge_flashed_past_is_recorded_not_billable_and_a_saved_invoice_conve
         (str(patient.id), True, True, False),
     ]
 
-    # Saved with FESTIVE500 applied: the patient's impressions of it today are converted.
+    # Saved with FESTIVE500 applied: its badge is printed on the invoice (an impression,
+    # not billed: the patient saw it today) and the patient's impressions are converted.
     panel.table.setFocus()
     qtbot.keyClick(panel.table, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(panel.is_idle, timeout=WAIT_MS)
@@ -140,5 +141,9 @@ def test_a_badge_flashed_past_is_recorded_not_billable_and_a_saved_invoice_conve
     qtbot.waitUntil(lambda: panel.saved_card.isVisible(), timeout=WAIT_MS)
     qtbot.waitUntil(lambda: any(row[3] for row in impressions(db)), timeout=WAIT_MS)
     qtbot.waitUntil(panel.is_idle, timeout=WAIT_MS)
-    assert all(row[3] for row in impressions(db))
+    assert sorted(impressions(db)) == [
+        (str(patient.id), False, False, True),
+        (str(patient.id), True, False, True),  # printed
+        (str(patient.id), True, True, True),
+    ]
     assert panel.badge_views.on_show() == 0 and not panel._badge_timer.isActive()
