@@ -27,6 +27,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from db.dashboard import MASK_YEARS, VisitTotals, _day_numbers
+from db.engine import Database
 
 
 def _paise(total: str) -> str:
@@ -69,9 +70,16 @@ _CATCH_UP_CANCELLED = text(
 CURSOR_KEY = "visits_cursor"
 
 
-def catch_up(session: Session) -> None:
+def catch_up(db: Database) -> None:
     """Bring `central_visits` up to the documents pushed since the last reading, and move
-    the cursor on; the caller commits (two readers at once store nothing twice)."""
+    the cursor on, in a transaction of its own (two readers at once store nothing twice).
+    A table derived from the documents (emptied with its cursor, the next reading
+    rebuilds it), so not audited."""
+    with db.session(write=True) as session, session.begin():
+        _catch_up(session)
+
+
+def _catch_up(session: Session) -> None:
     xmin = int(
         session.execute(
             text("SELECT CAST(pg_snapshot_xmin(pg_current_snapshot()) AS text)")

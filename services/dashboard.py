@@ -172,8 +172,8 @@ def _chain_scope(db: Database, codes: tuple[str, ...]) -> chain.Scope:
                 "(frontdesk --central URL ...)."
             )
         return chain.Scope()
-    with db.session(write=True) as session, session.begin():
-        chain.catch_up(session)
+    chain.catch_up(db)
+    with db.session(write=False) as session:
         found = chain.branch_ids(session, codes)
         unknown = [code for code in codes if code not in found]
         if unknown:

@@ -227,38 +227,38 @@ def send_again(db: Database, outbox_ids: list[int] | None = None) -> int:
     return outbox.send_again(db, outbox_ids)
 
 
-HISTORY_CHUNK = 500
-
-
 def send_history(db: Database, *, now: datetime) -> int:
     """Queue for the centre the invoices that never travelled (the history import's, the
     demo clinic's: they were written in bulk, without outbox rows), as the documents a
     saved invoice sends, so the head office's figures include them; for a branch that
-    joins a centre. Run again, it queues nothing twice. Returns how many."""
+    joins a centre. Run again, it queues nothing twice. Returns how many.
+
+    The documents are read first, then queued in one unit of work with one audit entry, so
+    the desks wait only for the writing; an invoice cancelled in between has its
+    cancellation queued as its own document, as always."""
     sent = select(SyncOutbox.doc_id).where(SyncOutbox.doc_type == documents.INVOICE)
     with db.session(write=False) as session:
         branch_id = this_branch_id(session)
-        missing = list(
-            session.scalars(
-                select(InvoiceHeader.id)
-                .where(InvoiceHeader.id.not_in(sent))
-                .order_by(InvoiceHeader.invoice_date, InvoiceHeader.created_at)
+        missing = session.scalars(
+            select(InvoiceHeader.id)
+            .where(InvoiceHeader.id.not_in(sent))
+            .order_by(InvoiceHeader.invoice_date, InvoiceHeader.created_at)
+        ).all()
+        queued = [
+            (
+                documents.INVOICE,
+                invoice_id,
+                documents.invoice_json(load_invoice_document(session, invoice_id)),
             )
-        )
-    for start in range(0, len(missing), HISTORY_CHUNK):
-        with UnitOfWork(db, None, now, branch_id=branch_id) as uow:
-            uow.outbox_many(
-                [
-                    (
-                        documents.INVOICE,
-                        invoice_id,
-                        documents.invoice_json(load_invoice_document(uow.session, invoice_id)),
-                    )
-                    for invoice_id in missing[start : start + HISTORY_CHUNK]
-                ]
-            )
-            uow.commit()
-    return len(missing)
+            for invoice_id in missing
+        ]
+    if not queued:
+        return 0
+    with UnitOfWork(db, None, now, branch_id=branch_id) as uow:
+        uow.outbox_many(queued)
+        uow.audit("sync.send_history", "branch", branch_id, {"invoices": len(queued)})
+        uow.commit()
+    return len(queued)
 
 
 def _numbering(

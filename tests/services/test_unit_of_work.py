@@ -47,6 +47,7 @@ from services import (
     screen_lock,
     sponsors,
     staff,
+    sync,
 )
 from services.backup import BackupSettings
 from services.campaigns import campaigns, triggers
@@ -236,6 +237,13 @@ def pulled_from_centre(d: Desk) -> Any:
     )
 
 
+def imported_history(d: Desk) -> None:
+    """The demo's invoices queued for the centre once, then two invoices imported as
+    history, which the import writes without outbox documents."""
+    sync.send_history(d.db, now=NOW)
+    history_import.import_transactions(d.db, d.manager, history_file(d), now=NOW)
+
+
 def store_pulled(d: Desk, pulled: Any) -> Any:
     from services import sync_pull
 
@@ -423,6 +431,12 @@ WRITES: dict[str, tuple[Any, Any, str | tuple[str, ...] | None, int]] = {
         lambda d, pulled: store_pulled(d, pulled),
         None,
         0,
+    ),
+    "sync.send_history": (
+        imported_history,
+        lambda d, _: sync.send_history(d.db, now=NOW),
+        "invoice",
+        2,
     ),
     "counter_sessions.open_session": (
         nothing,
