@@ -591,6 +591,8 @@ class CampaignBuilder(QDialog):
                 item.setFlags(flags | Qt.ItemFlag.ItemIsEnabled)
             else:
                 item.setFlags(flags & ~Qt.ItemFlag.ItemIsEnabled)
+        # The audience step shows its count in full; the others keep it in one line below.
+        self.count_label.setVisible(step != Step.AUDIENCE)
         last = step == Step.REVIEW
         self.next_button.setText("&Create" if last else "&Next >")
         self.next_button.setToolTip(

@@ -497,7 +497,17 @@ class CampaignsPanel(QWidget):
     def _draw_results(self, results: Results) -> None:
         assert self.results_view is not None
         self.results_view.set_results(results)
-        self._show_results_note(False)
+        launched = any(arm.recipients for arm in results.arms)
+        if not launched:
+            # Nothing to chart yet: say what launching it would do instead of empty charts.
+            campaign = self.selected_campaign()
+            reach = "" if campaign is None else self.campaigns.audience_text(campaign)
+            reach = f" {reach} patients can be reached now." if reach not in ("", "-") else ""
+            self.results_note.setText(
+                f"{results.name} is not launched yet.{reach} Launch (Ctrl+L) queues its "
+                "messages; its results show here as they are sent."
+            )
+        self._show_results_note(not launched)
         self.results_shown.emit(results)
 
     def launch_selected(self) -> None:

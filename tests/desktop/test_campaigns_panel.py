@@ -282,6 +282,10 @@ def test_a_campaign_for_a_dashboard_segment_is_built_previewed_launched_and_paus
     row = panel.selected_campaign()
     assert row is not None and (row.name, row.status) == ("Champions back", "draft")
     assert column(panel.campaigns, "Audience")[0] == f"{narrower.reachable:,}"
+    qtbot.waitUntil(lambda: "is not launched yet" in panel.results_note.text(), timeout=WAIT_MS)
+    assert panel.results_note.isVisible() and not panel.results_view.isVisible()
+    assert f"{narrower.reachable:,} patients can be reached now" in panel.results_note.text()
+    save_screenshot(window, "campaigns_draft")
 
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
