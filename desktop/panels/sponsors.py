@@ -243,8 +243,20 @@ class SponsorsPanel(QWidget):
             lambda *_: self._update_buttons()
         )
         self.invoices_table.doubleClicked.connect(lambda _index: self.open_pdf())
-        self.setTabOrder(self.sponsors_table, self.campaigns_table)
-        self.setTabOrder(self.campaigns_table, self.invoices_table)
+        # Each pane's table, then its buttons. The sponsors' table comes first: it is the
+        # panel's focus proxy, where a Tab coming round the window lands.
+        chain = [
+            self.sponsors_table,
+            self.new_sponsor_button,
+            self.campaigns_table,
+            self.new_campaign_button,
+            self.bill_button,
+            self.invoices_table,
+            self.pay_button,
+            self.pdf_button,
+        ]
+        for before, after in zip(chain, chain[1:], strict=False):
+            self.setTabOrder(before, after)
         self.setFocusProxy(self.sponsors_table)
         self._update_buttons()
 

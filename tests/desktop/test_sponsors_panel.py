@@ -22,6 +22,7 @@ from desktop.panels.sponsors import SponsorsPanel
 from services import sponsors
 from tests.desktop.helpers import NOW, fixed_clock, save_screenshot
 from tests.desktop.test_small_window import SMALLEST, cut_text
+from tests.desktop.test_tab_order import assert_tab_reaches_everything
 from tests.services.sponsor_helpers import a_sponsor, campaign_spec, shown
 
 WAIT_MS = 10_000
@@ -188,6 +189,11 @@ def test_a_manager_adds_bills_records_a_payment_and_opens_the_pdf(qtbot, panel, 
         "Amount due ₹183.20",
     ):
         assert expected in lines, (expected, lines)
+
+
+def test_tab_reaches_every_control_with_a_campaign_and_its_invoice(qtbot, panel):
+    assert panel.pay_button.isEnabled() and panel.bill_button.isEnabled()
+    assert_tab_reaches_everything(qtbot, panel, panel.sponsors_table)
 
 
 def test_the_tables_pass_qts_model_checks(qtmodeltester, panel):

@@ -127,6 +127,7 @@ def test_tab_leaves_the_callback_table_for_the_note_and_the_outcome_buttons(
         "dashboard",
         "promotions",
         "settings",
+        "sponsors",
     ],
 )
 def test_tab_reaches_every_control_of_the_managers_panels(
