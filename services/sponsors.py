@@ -644,12 +644,11 @@ def _unacknowledged(session: Session, campaign_id: uuid.UUID) -> int:
 
 
 def _room_left(session: Session, campaign: SponsoredCampaign) -> bool:
-    return may_show(
-        _charged(session, campaign.id),
-        _limit(campaign),
-        _unacknowledged(session, campaign.id),
-        campaign.branch_offline_quota,
-    )
+    # Every quote at the counter asks (invoicing's hard stop): the outbox is read only
+    # for a campaign that has a quota.
+    quota = campaign.branch_offline_quota
+    waiting = 0 if quota is None else _unacknowledged(session, campaign.id)
+    return may_show(_charged(session, campaign.id), _limit(campaign), waiting, quota)
 
 
 def badges_in_flight(session: Session, today: date) -> dict[uuid.UUID, SponsoredBadge]:
