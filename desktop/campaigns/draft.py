@@ -73,6 +73,10 @@ class CampaignDraft:
     birthday_within_days: int | None = None
     visited_item: str | None = None
     spent_more_than: str | None = None
+    # Parts of an audience the builder has no field for, kept as given (a hand-picked list,
+    # a promotion used, the campaign whose recipients are left out), and what to call them.
+    kept_audience: dict[str, Any] = field(default_factory=dict)
+    kept_words: str = ""
     # The content: template ids; B set for an A/B test.
     template_a: uuid.UUID | None = None
     template_b: uuid.UUID | None = None
@@ -148,9 +152,25 @@ class CampaignDraft:
 
     # -- what the services take ------------------------------------------------------------
 
+    @classmethod
+    def for_audience(cls, audience: dict[str, Any], **chosen: Any) -> CampaignDraft:
+        """A draft on a campaign's audience (its JSON): the builder's filters filled in, the
+        rest kept as it is."""
+        kept = dict(audience)
+        spent = kept.pop("spent_more_than", None)
+        return cls(
+            segment=str(kept.pop("segment", "") or ""),
+            last_visit_older_than_days=kept.pop("last_visit_older_than_days", None),
+            birthday_within_days=kept.pop("birthday_within_days", None),
+            visited_item=kept.pop("visited_item", None),
+            spent_more_than=None if spent is None else str(spent),
+            kept_audience=kept,
+            **chosen,
+        )
+
     def audience_spec(self) -> dict[str, Any]:
         """The audience as services.campaigns.audiences.AudienceSpec's JSON."""
-        spec: dict[str, Any] = {}
+        spec: dict[str, Any] = dict(self.kept_audience)
         if self.segment:
             spec["segment"] = self.segment
         if self.last_visit_older_than_days is not None:
@@ -236,6 +256,8 @@ class CampaignDraft:
         spent = None if self.spent_more_than is None else _rupees(self.spent_more_than)
         if spent:
             parts.append(f"spent over Rs.{spent:,}")
+        if self.kept_words:
+            parts.append(self.kept_words)
         return ", ".join(parts)
 
     def review_lines(self, zone_name: str = "") -> list[tuple[str, str]]:

@@ -114,6 +114,12 @@ def _page(*rows: QWidget | QFormLayout, note: str = "") -> QScrollArea:
     return scroll
 
 
+def index_of(combo: QComboBox, data: object) -> int:
+    """The item whose data equals `data`, or -1 (findData compares Python objects such as
+    a uuid by identity, not by value)."""
+    return next((i for i in range(combo.count()) if combo.itemData(i) == data), -1)
+
+
 def _form() -> QFormLayout:
     form = QFormLayout()
     form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -173,6 +179,7 @@ class CampaignBuilder(QDialog):
         self._count_timer.setInterval(COUNT_DELAY_MS)
         self._count_timer.timeout.connect(self.count_now)
         self._filling = False
+        self._templates_read_once = False
 
         self.steps = QListWidget()
         self.steps.setObjectName("BuilderSteps")
@@ -304,6 +311,9 @@ class CampaignBuilder(QDialog):
         filters.setLayout(grid)
         form = _form()
         form.addRow("&Who", self.segment_combo)
+        self.kept_label = QLabel()
+        self.kept_label.setObjectName("Muted")
+        self.kept_label.setWordWrap(True)
         self.count_detail = QLabel("Counting the audience...")
         self.count_detail.setObjectName("AudienceDetail")
         self.count_detail.setWordWrap(True)
@@ -311,6 +321,7 @@ class CampaignBuilder(QDialog):
         return _page(
             form,
             filters,
+            self.kept_label,
             self.count_detail,
             note="Start from everyone or a segment of the dashboard, then narrow it down. "
             "The count below follows every change.",
@@ -461,6 +472,9 @@ class CampaignBuilder(QDialog):
             self.item_edit.setText(d.visited_item or "")
             self.spent_check.setChecked(d.spent_more_than is not None)
             self.spent_edit.setText(d.spent_more_than or "")
+            kept = d.kept_words or ", ".join(sorted(d.kept_audience))
+            self.kept_label.setText(f"Also: {kept}." if kept else "")
+            self.kept_label.setVisible(bool(kept))
             self.holdout_spin.setValue(d.holdout_percent)
             self.minimum_spin.setValue(d.minimum_per_arm)
             self.ab_check.setChecked(d.template_b is not None)
@@ -538,8 +552,10 @@ class CampaignBuilder(QDialog):
         )
         d.visited_item = self.item_edit.text() if self.item_check.isChecked() else None
         d.spent_more_than = self.spent_edit.text() if self.spent_check.isChecked() else None
-        d.template_a = self.template_a_combo.currentData()
-        d.template_b = self.template_b_combo.currentData() if self.ab_check.isChecked() else None
+        if self._templates_read_once:  # until then the lists are empty: keep the draft's
+            d.template_a = self.template_a_combo.currentData()
+            b_chosen = self.ab_check.isChecked()
+            d.template_b = self.template_b_combo.currentData() if b_chosen else None
         d.holdout_percent = self.holdout_spin.value()
         d.minimum_per_arm = self.minimum_spin.value()
         if self.at_radio.isChecked():
@@ -745,6 +761,7 @@ class CampaignBuilder(QDialog):
 
     def _templates_read(self, rows: list[TemplateRow]) -> None:
         self._templates = rows
+        self._templates_read_once = True
         self.draft.template_names = {row.id: row.name for row in rows}
         self._list_templates()
 
@@ -763,7 +780,7 @@ class CampaignBuilder(QDialog):
                     combo.addItem(f"{row.name} ({row.category})", row.id)
                 if not fitting:
                     combo.addItem("No template for this channel and purpose", None)
-                combo.setCurrentIndex(max(0, combo.findData(keep)))
+                combo.setCurrentIndex(max(0, index_of(combo, keep)))
             if self.template_b_combo.count() > 1 and self.template_b_combo.currentIndex() == 0:
                 self.template_b_combo.setCurrentIndex(1)
         finally:
@@ -801,7 +818,7 @@ class CampaignBuilder(QDialog):
                 self.sample_combo.removeItem(1)
             for patient_id, name in rows:
                 self.sample_combo.addItem(name, patient_id)
-            self.sample_combo.setCurrentIndex(max(0, self.sample_combo.findData(keep)))
+            self.sample_combo.setCurrentIndex(max(0, index_of(self.sample_combo, keep)))
         finally:
             self._filling = False
 

@@ -70,7 +70,7 @@ ACTIONS = {
     "birthday": "Build birthday wishes",
     "consent": "Open the counter",
     "failures": "Open Settings > Channels",
-    "ab_winner": "Show its results",
+    "ab_winner": "Send the winner to the rest",
 }
 
 
@@ -728,4 +728,24 @@ class CampaignsPanel(QWidget):
         if suggestion.rule == "ab_winner" and suggestion.campaign_id is not None:
             self.tabs.setCurrentIndex(CAMPAIGNS_TAB)
             self.select_campaign(str(suggestion.campaign_id))
+            return self._winner_to_the_rest(suggestion)
         return None
+
+    def _winner_to_the_rest(self, suggestion: Recommendation) -> CampaignBuilder | None:
+        """The builder on the A/B winner's template and the campaign's audience, less those
+        the campaign made a message for."""
+        template = next(
+            (row for row in self.templates.rows() if row.id == suggestion.template_id), None
+        )
+        campaign = self.selected_campaign()
+        if template is None or campaign is None or suggestion.audience is None:
+            return None
+        draft = CampaignDraft.for_audience(
+            suggestion.audience,
+            name=f"{campaign.name}: the winner to the rest",
+            channel=template.channel,
+            purpose=template.purpose,
+            template_a=template.id,
+            kept_words=f"not reached by {campaign.name}",
+        )
+        return self.new_campaign(draft)

@@ -2,7 +2,8 @@
 
 An audience is an RFM segment from the dashboard, a hand-picked list, or every patient,
 narrowed by filters (last visit older than N days, birthday within N days, visited an item,
-spent more than an amount, used a promotion). For one channel and purpose, the count says
+spent more than an amount, used a promotion, not in a given campaign: the rest of an A/B
+test's audience, for its winner). For one channel and purpose, the count says
 how many are left out and why, in this order (the first reason that applies):
 
 1. no mobile (SMS, WhatsApp) or no e-mail address (e-mail);
@@ -80,6 +81,7 @@ class AudienceSpec(BaseModel):
     visited_item: str | None = Field(default=None, max_length=30)
     spent_more_than: str | None = Field(default=None, max_length=20)
     used_promotion: uuid.UUID | None = None
+    not_in_campaign: uuid.UUID | None = None
 
 
 def parse_audience(data: Any) -> AudienceSpec:
@@ -153,6 +155,13 @@ def _matching(
             exists().where(
                 PromotionUsageLog.patient_id == p.id,
                 PromotionUsageLog.campaign_id == spec.used_promotion,
+            )
+        )
+    if spec.not_in_campaign is not None:
+        where.append(
+            ~exists().where(
+                CampaignExecution.patient_id == p.id,
+                CampaignExecution.campaign_id == spec.not_in_campaign,
             )
         )
     if spec.birthday_within_days is not None:

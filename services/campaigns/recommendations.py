@@ -5,7 +5,8 @@ what to do, for the Campaigns panel and `frontdesk campaign recommend`.
 2. Patients whose birthday is in the next 7 days and who agreed to promotional messages on
    some channel: birthday wishes.
 3. Patients with no consent event at all: ask at the counter.
-4. A finished A/B test with a winner: send the winner to the rest.
+4. A finished A/B test with a winner: send the winner to the rest (its template, to the
+   campaign's audience less everyone the campaign made a message for).
 5. A campaign whose messages failed more than 10% of the time: check the channel.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import case, exists, func, select
 
@@ -31,12 +33,27 @@ FAILURE_SHARE = 0.10
 @dataclass(frozen=True)
 class Recommendation:
     """One suggestion: how many it concerns and the sentence that says what to do; the
-    campaign it is about, for the rules about one (failures, an A/B winner)."""
+    campaign it is about, for the rules about one (failures, an A/B winner). For a winner,
+    what sending it to the rest takes: its template and the audience (the campaign's, less
+    everyone the campaign made a message for, the hold-out included)."""
 
     rule: str
     count: int
     sentence: str
     campaign_id: uuid.UUID | None = None
+    template_id: uuid.UUID | None = None
+    audience: dict[str, Any] | None = None
+
+
+def _the_rest(
+    db: Database, campaign_id: uuid.UUID, winner: str
+) -> tuple[uuid.UUID, dict[str, Any]]:
+    """The winner's template and the campaign's audience less those it reached (rule 4)."""
+    with db.session(write=False) as session:
+        campaign = session.get_one(Campaign, campaign_id)
+        template_id = uuid.UUID(campaign.variants["arms"][winner]["template_id"])
+        audience = dict(campaign.audience) | {"not_in_campaign": str(campaign_id)}
+    return template_id, audience
 
 
 def recommend(
@@ -120,9 +137,15 @@ def recommend(
             )
         decision = campaigns.campaign_results(db, actor, campaign_id).decision
         if decision is not None and decision.winner is not None:
+            template_id, audience = _the_rest(db, campaign_id, decision.winner)
             found.append(
                 Recommendation(
-                    "ab_winner", 1, f"{name}: {decision.reason} Send it to the rest.", campaign_id
+                    "ab_winner",
+                    1,
+                    f"{name}: {decision.reason} Send it to the rest.",
+                    campaign_id,
+                    template_id,
+                    audience,
                 )
             )
     return sorted(found, key=lambda r: -r.count)

@@ -588,3 +588,37 @@ def test_a_failing_channel_and_an_ab_winner_each_open_what_fixes_or_shows_them(
     assert window.current_panel_key() == "settings"
     assert settings.tabs.currentWidget() is settings.channels
     idle(qtbot, panel)
+
+
+def test_an_ab_winner_goes_to_the_rest_of_the_campaigns_audience(
+    qtbot, db, manager, branch_info, fresh_settings
+):
+    from services.campaigns import audiences, templates
+    from services.campaigns.recommendations import Recommendation
+
+    window, panel = open_panel(qtbot, db, manager, branch_info, fresh_settings)
+    demo = panel.selected_campaign().id
+    winner = templates.find_template(db, "A treat for you, shorter (e-mail)")
+    rest = {"last_visit_older_than_days": 90, "not_in_campaign": str(demo)}
+    suggestion = Recommendation("ab_winner", 1, "B wins. Send it to the rest.", demo, winner, rest)
+
+    builder = panel.act_on(suggestion)
+
+    assert isinstance(builder, CampaignBuilder)
+    assert builder.lapsed_check.isChecked() and builder.lapsed_spin.value() == 90
+    assert f"not reached by {CAMPAIGN_NAME}" in builder.kept_label.text()
+    everyone = audiences.count_audience(
+        db,
+        manager,
+        audiences.parse_audience({"last_visit_older_than_days": 90}),
+        "email",
+        today=NOW.date(),
+        now=NOW,
+    )
+    shown = counted(qtbot, builder)
+    assert 0 < shown.matching < everyone.matching  # the campaign's recipients are left out
+    assert builder.draft.audience_spec() == rest
+    builder.go_to(Step.CONTENT)  # refused: nobody in the demo agreed to e-mail offers
+    assert builder.template_a_combo.currentData() == winner
+    assert "A treat for you, shorter" in builder.review_text()
+    builder.reject()

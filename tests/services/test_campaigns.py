@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from db.models import AuditLog, CampaignExecution, ConsentLedger, Patient, PromoCode
+from db.models import AuditLog, Campaign, CampaignExecution, ConsentLedger, Patient, PromoCode
 from domain.ab_test import HOLDOUT
 from domain.errors import BadInput, Refused
 from domain.message_render import TemplateRefused
@@ -336,3 +336,42 @@ def test_recommendations_are_drawn_from_the_data(demo_db, manager):
     assert rules["consent"].count == never_asked
     assert "never asked for their consent" in rules["consent"].sentence
     assert [r.count for r in found] == sorted((r.count for r in found), reverse=True)
+
+
+def test_an_ab_winner_is_suggested_with_its_template_for_the_rest_of_the_audience(demo_db, manager):
+    from services.campaigns import recommendations
+
+    ids = patients(demo_db, 40)
+    grant(demo_db, manager, ids)
+    campaign_id = a_campaign(demo_db, manager, ids[:30], holdout_percent=0, minimum_per_arm=1)
+    campaigns.launch_campaign(demo_db, manager, campaign_id, today=TODAY, now=NOW)
+    with demo_db.session(write=True) as session, session.begin():
+        session.execute(
+            update(CampaignExecution)
+            .where(CampaignExecution.campaign_id == campaign_id)
+            .values(status="delivered", sent_at=NOW)
+        )
+    arm_of = {row.patient_id: row.variant for row in executions(demo_db, campaign_id)}
+    for patient_id, variant in arm_of.items():  # everyone who got A came back; nobody of B
+        if variant == "A":
+            invoicing.save_invoice(
+                demo_db,
+                manager,
+                cart(demo_db, "CONSULT", patient=patient_id),
+                now=NOW + timedelta(days=2),
+            )
+
+    found = recommendations.recommend(demo_db, manager, today=TODAY, now=NOW)
+
+    [winner] = [r for r in found if r.rule == "ab_winner"]
+    assert winner.campaign_id == campaign_id and "A wins" in winner.sentence
+    with demo_db.session(write=False) as session:
+        arms = session.get_one(Campaign, campaign_id).variants["arms"]
+    assert winner.template_id == uuid.UUID(arms["A"]["template_id"])
+    assert winner.audience == {
+        "patients": [str(p) for p in ids[:30]],
+        "not_in_campaign": str(campaign_id),
+    }
+    rest = audiences.parse_audience(winner.audience | {"patients": [str(p) for p in ids]})
+    reached = audiences.reachable_patients(demo_db, manager, rest, "sms", today=TODAY, now=NOW)
+    assert set(reached) <= set(ids[30:])  # nobody the campaign already wrote to
