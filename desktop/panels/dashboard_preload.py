@@ -15,8 +15,15 @@ from __future__ import annotations
 
 import importlib
 
-# The panel (numpy, through its services), then its charts (pyqtgraph).
-DASHBOARD_MODULES = ("desktop.panels.dashboard", "desktop.panels.dashboard_charts")
+# The panel (numpy, through its services), then its charts (pyqtgraph); then the
+# Campaigns panel (its services and their channels' HTTP client) and its results' charts,
+# also a manager's.
+DASHBOARD_MODULES = (
+    "desktop.panels.dashboard",
+    "desktop.panels.dashboard_charts",
+    "desktop.panels.campaigns",
+    "desktop.panels.campaign_results",
+)
 
 
 def preload() -> None:
