@@ -84,6 +84,17 @@ def register(commands: common.Subparsers) -> None:
         "database's branch when its code is CODE",
     )
     add.set_defaults(handler=cmd_add_branch)
+    branches = sub.add_parser(
+        "branches",
+        help="each branch's sync state (the head office: --central URL --user NAME)",
+        description=common.described(
+            "each branch of the centre: its last push, the documents the centre holds from "
+            "it, and what it reported at the end of its last round (documents pending, "
+            "refused ones needing attention, its clock's offset from the centre's)"
+        ),
+    )
+    branches.add_argument("--json", action="store_true")
+    branches.set_defaults(handler=cmd_central_branches)
     demo = sub.add_parser(
         "demo",
         help="a throwaway centre on this computer with two demo branches, to watch sync",
@@ -204,6 +215,26 @@ def cmd_add_branch(args: argparse.Namespace) -> None:
     print(f"Branch {code} syncs as the role {role}.")
     if made:
         print(f"Its password (shown once; enter it in the branch's Settings > Sync): {password}")
+
+
+def cmd_central_branches(args: argparse.Namespace) -> None:
+    if not getattr(args, "centre", None):
+        raise BadInput("The branches' sync state is read on the centre: add --central URL.")
+    with common.signed_in(args) as (db, user):
+        states = head_office.branch_states(db, user)
+    rows = [
+        {
+            "branch": state.code,
+            "last_push": None if state.last_push_at is None else state.last_push_at.isoformat(),
+            "documents": state.documents,
+            "pending": state.pending,
+            "needs_attention": state.needs_attention,
+            "clock_offset_s": state.clock_offset_s,
+            "reported": None if state.reported_at is None else state.reported_at.isoformat(),
+        }
+        for state in states
+    ]
+    common.print_rows(rows, as_json=args.json, empty="No branch has been added to the centre.")
 
 
 def cmd_central_demo(args: argparse.Namespace) -> None:

@@ -13,6 +13,9 @@ here, which exist on the centre only and are kept out of the branch's models and
   promotion and invoice, `reversed` once a cancellation or credit note gave it back). A
   promotion's uses across the chain are the count of its live rows (`sync_use_totals()`,
   which every branch may call; the rows themselves it sees only for its own branch);
+- `sync_branch_state`: what each branch said of itself at the end of its last round
+  (documents pending, refused and waiting for attention, its clock's offset), for the head
+  office's view of the branches (`branch_states`);
 - `central_visits`: one row per pushed invoice with what the head office's dashboard
   reads (db.central_dashboard fills it from the documents; no branch role may read it).
 
@@ -60,7 +63,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
 
 # The version of the centre-only tables below; a branch refuses a centre on another one.
-CENTRAL_SCHEMA = 5
+CENTRAL_SCHEMA = 6
 
 INSUFFICIENT_PRIVILEGE = "42501"
 NUMBER_INDEX = "uq_central_documents_number"
@@ -151,6 +154,20 @@ central_usage = Table(
     Index("uq_central_usage_use", "campaign_id", "invoice_id", unique=True),
 )
 
+sync_branch_state = Table(
+    "sync_branch_state",
+    metadata,
+    Column(
+        "branch_id", UUID(as_uuid=True), ForeignKey(sync_branches.c.branch_id), primary_key=True
+    ),
+    Column("pending", Integer, nullable=False),
+    Column("needs_attention", Integer, nullable=False),
+    # The branch's clock minus the centre's at the start of the round, in seconds.
+    Column("clock_offset_s", Integer),
+    # Stamped by the centre (sync_stamp_received), as every arrival.
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
 central_visits = Table(
     "central_visits",
     metadata,
@@ -198,6 +215,13 @@ _SECURITY = [
     "CREATE POLICY own_branch ON sync_ledger FOR ALL "
     "USING (branch_id = sync_branch_id()) WITH CHECK (branch_id = sync_branch_id())",
     "REVOKE ALL ON FUNCTION sync_branch_id() FROM PUBLIC",
+    "DROP TRIGGER IF EXISTS stamp_received ON sync_branch_state",
+    "CREATE TRIGGER stamp_received BEFORE INSERT OR UPDATE ON sync_branch_state "
+    "FOR EACH ROW EXECUTE FUNCTION sync_stamp_received()",
+    "ALTER TABLE sync_branch_state ENABLE ROW LEVEL SECURITY",
+    "DROP POLICY IF EXISTS own_branch ON sync_branch_state",
+    "CREATE POLICY own_branch ON sync_branch_state FOR ALL "
+    "USING (branch_id = sync_branch_id()) WITH CHECK (branch_id = sync_branch_id())",
     "DROP TRIGGER IF EXISTS stamp_received ON central_usage",
     "CREATE TRIGGER stamp_received BEFORE INSERT OR UPDATE ON central_usage "
     "FOR EACH ROW EXECUTE FUNCTION sync_stamp_received()",
@@ -307,8 +331,8 @@ def add_branch_role(
     for grant in (
         f"GRANT CONNECT ON DATABASE {database_quoted} TO {quoted}",
         f"GRANT USAGE ON SCHEMA public TO {quoted}",
-        f"GRANT SELECT, INSERT, UPDATE ON central_documents, sync_ledger, central_usage "
-        f"TO {quoted}",
+        f"GRANT SELECT, INSERT, UPDATE ON central_documents, sync_ledger, central_usage, "
+        f"sync_branch_state TO {quoted}",
         f"GRANT EXECUTE ON FUNCTION sync_branch_id() TO {quoted}",
         f"GRANT EXECUTE ON FUNCTION sync_use_totals() TO {quoted}",
     ):
@@ -634,3 +658,59 @@ def push_uses(connection: Connection, branch_id: uuid.UUID, uses: Sequence[Outgo
     parameters = {"branch_id": str(branch_id), "uses": payload}
     connection.execute(_UPDATE_USES, parameters)
     connection.execute(_INSERT_USES, parameters)
+
+
+# ---------------------------------------------------------------------------- branch states
+
+
+def report_state(
+    connection: Connection,
+    branch_id: uuid.UUID,
+    *,
+    pending: int,
+    needs_attention: int,
+    clock_offset_s: int | None,
+) -> None:
+    """Record what the branch says of itself at the end of a round (the caller commits)."""
+    values = {
+        "branch_id": branch_id,
+        "pending": pending,
+        "needs_attention": needs_attention,
+        "clock_offset_s": clock_offset_s,
+    }
+    statement = pg_insert(sync_branch_state).values(**values)
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=["branch_id"],
+            set_={key: statement.excluded[key] for key in values if key != "branch_id"},
+        )
+    )
+
+
+@dataclass(frozen=True)
+class BranchState:
+    """One branch as the head office sees it: its last push and what it last reported."""
+
+    code: str
+    branch_id: uuid.UUID
+    last_push_at: datetime | None
+    documents: int
+    pending: int | None
+    needs_attention: int | None
+    clock_offset_s: int | None
+    reported_at: datetime | None
+
+
+def branch_states(connection: Connection) -> list[BranchState]:
+    """Every branch of the centre (the owner's connection), by code."""
+    rows = connection.execute(
+        text(
+            "SELECT b.code, b.branch_id, l.received_at AS last_push_at, "
+            "(SELECT count(*) FROM central_documents AS d WHERE d.branch_id = b.branch_id) "
+            "AS documents, s.pending, s.needs_attention, s.clock_offset_s, "
+            "s.received_at AS reported_at FROM sync_branches AS b "
+            "LEFT JOIN sync_ledger AS l ON l.branch_id = b.branch_id "
+            "LEFT JOIN sync_branch_state AS s ON s.branch_id = b.branch_id ORDER BY b.code"
+        )
+    )
+    return [BranchState(**row._mapping) for row in rows]

@@ -20,6 +20,8 @@ from sqlalchemy.exc import DBAPIError
 from db import central
 from db.engine import Database, json_dumps, json_loads
 from domain.branch import BranchDetails
+from domain.permissions import require
+from services.auth import CurrentUser
 from services.setup import initialise
 from services.sync import CONNECT_TIMEOUT_S, SyncFailed, central_engine, central_reason
 
@@ -76,3 +78,15 @@ def init_head_office(
     if not result.created:
         return "The head office is already set up on the centre; nothing changed."
     return f"The head office is set up on the centre, with admin user '{admin_username}'."
+
+
+def branch_states(db: Database, actor: CurrentUser) -> list[central.BranchState]:
+    """Each branch's sync state as the centre knows it (the head office: a manager): its
+    last push, the documents the centre holds from it, and what it reported at the end of
+    its last round (pending, needing attention, its clock's offset). None on a branch's
+    own database, which knows no other branch."""
+    require(actor.role, "dashboard.read")
+    if db.engine.dialect.name != "postgresql":
+        return []
+    with db.session(write=False) as session:
+        return central.branch_states(session.connection())

@@ -350,6 +350,19 @@ def _push_uses(db: Database, engine: Engine, branch_id: uuid.UUID, batch_size: i
         usage_sync.record_sent(db, uses)
 
 
+def _report_state(db: Database, engine: Engine, branch_id: uuid.UUID, result: SyncResult) -> None:
+    """Tell the centre where this branch stands after the round, for the head office."""
+    offset = result.clock_offset
+    with engine.begin() as connection:
+        central.report_state(
+            connection,
+            branch_id,
+            pending=pending_count(db),
+            needs_attention=len(outbox.refused(db)),
+            clock_offset_s=None if offset is None else round(offset.total_seconds()),
+        )
+
+
 def _push(
     db: Database,
     engine: Engine,
@@ -393,6 +406,7 @@ def _push(
                     result.pull = pull_from_centre(db, connection, branch_id, now=now())
                 except PullRefused as exc:
                     raise SyncFailed(str(exc)) from exc
+            _report_state(db, engine, branch_id, result)
         finally:
             with session_connection.begin():
                 central.unlock(session_connection, branch_id)

@@ -40,6 +40,7 @@ from services import (
     dashboard,
     data_export,
     gst_report,
+    head_office,
     invoicing,
     payments,
     promotion_reports,
@@ -370,6 +371,9 @@ CASES: dict[str, Case] = {
     ),
     "dashboard.branch_codes": Case(
         "dashboard.read", nothing, lambda d, _: dashboard.branch_codes(d.db, me(d))
+    ),
+    "head_office.branch_states": Case(
+        "dashboard.read", nothing, lambda d, _: head_office.branch_states(d.db, me(d))
     ),
     "dashboard.campaign_charts": Case(
         "promotion_reports.read",
