@@ -17,7 +17,8 @@ here, which exist on the centre only and are kept out of the branch's models and
   (documents pending, refused and waiting for attention, its clock's offset), for the head
   office's view of the branches (`branch_states`);
 - `central_visits`: one row per pushed invoice with what the head office's dashboard
-  reads (db.central_dashboard fills it from the documents; no branch role may read it).
+  reads, and `central_promotion_uses` one per promotion an invoice applied (its campaign
+  figures); db.central_dashboard fills both from the documents; no branch role reads them.
 
 What the centre owns and branches pull (PULLED) lives in the ordinary tables the
 migrations make; on the centre each of them carries `sync_xid`, the id of the transaction
@@ -63,7 +64,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
 
 # The version of the centre-only tables below; a branch refuses a centre on another one.
-CENTRAL_SCHEMA = 6
+CENTRAL_SCHEMA = 7
 
 INSUFFICIENT_PRIVILEGE = "42501"
 NUMBER_INDEX = "uq_central_documents_number"
@@ -185,6 +186,26 @@ central_visits = Table(
     Column("cancelled", Boolean, nullable=False),
     Index("ix_central_visits_date", "invoice_date"),
     Index("ix_central_visits_customer", "customer"),
+)
+
+central_promotion_uses = Table(
+    "central_promotion_uses",
+    metadata,
+    Column("invoice_id", UUID(as_uuid=True), primary_key=True),
+    Column("promotion_id", UUID(as_uuid=True), primary_key=True),
+    Column("branch_id", UUID(as_uuid=True), nullable=False),
+    Column("campaign_code", Text, nullable=False),
+    Column("campaign_name", Text, nullable=False),
+    Column("promotion_type", Text, nullable=False),
+    # Paise.
+    Column("discount", BigInteger, nullable=False),
+    Column("customer", UUID(as_uuid=True), nullable=False),
+    Column("mobile", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("invoice_date", Date, nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=False),
+    Column("cancelled", Boolean, nullable=False),
+    Index("ix_central_promotion_uses_date", "invoice_date"),
 )
 
 # Run after the tables exist; each statement may run again (init is idempotent).

@@ -67,6 +67,30 @@ _CATCH_UP_CANCELLED = text(
     f"WHERE d.doc_type = 'invoice_cancellation' AND {_WINDOW} "
     "AND v.invoice_id = CAST(d.payload->>'invoice_id' AS uuid)"
 )
+# Each promotion an invoice applied (its campaigns_applied), for the campaign figures. A
+# walk-in's invoice counts here (a use is a use), under the walk-in's empty mobile.
+_CATCH_UP_USES = text(
+    "INSERT INTO central_promotion_uses (invoice_id, promotion_id, branch_id, campaign_code, "
+    "campaign_name, promotion_type, discount, customer, mobile, name, invoice_date, used_at, "
+    "cancelled) "
+    "SELECT d.id, CAST(a->>'promotion_id' AS uuid), d.branch_id, a->>'campaign_code', "
+    "a->>'campaign_name', COALESCE(a->>'promotion_type', ''), "
+    "CAST(round(CAST(COALESCE(a->>'total_discount', '0') AS numeric) * 100) AS bigint), "
+    f"CAST(md5(COALESCE(d.payload->'patient'->>'mobile', '') || '|' || {_NAME_KEY}) AS uuid), "
+    "COALESCE(d.payload->'patient'->>'mobile', ''), d.payload->'patient'->>'name', "
+    "CAST(d.payload->>'invoice_date' AS date), "
+    "CAST(COALESCE(d.payload->>'created_at', CAST(d.created_at AS text)) AS timestamptz), "
+    "d.payload->>'status' = 'cancelled' "
+    "FROM central_documents AS d, "
+    "jsonb_array_elements(COALESCE(d.payload->'campaigns_applied'->'applied_promotions', "
+    "'[]')) AS a "
+    f"WHERE d.doc_type = 'invoice' AND {_WINDOW} ON CONFLICT DO NOTHING"
+)
+_CATCH_UP_USES_CANCELLED = text(
+    "UPDATE central_promotion_uses AS u SET cancelled = true FROM central_documents AS d "
+    f"WHERE d.doc_type = 'invoice_cancellation' AND {_WINDOW} "
+    "AND u.invoice_id = CAST(d.payload->>'invoice_id' AS uuid)"
+)
 CURSOR_KEY = "visits_cursor"
 
 
@@ -94,6 +118,8 @@ def _catch_up(session: Session) -> None:
     window = {"cursor": str(cursor), "xmin": str(xmin)}
     session.execute(_CATCH_UP_INVOICES, window)
     session.execute(_CATCH_UP_CANCELLED, window)
+    session.execute(_CATCH_UP_USES, window)
+    session.execute(_CATCH_UP_USES_CANCELLED, window)
     session.execute(
         text(
             "INSERT INTO central_meta (key, value) VALUES (:key, :value) ON CONFLICT (key) "
@@ -245,3 +271,57 @@ def customer_details(session: Session, hex_ids: Sequence[str]) -> dict[str, tupl
         ):
             found[uuid.UUID(key).hex] = (name, mobile)
     return found
+
+
+# ---------------------------------------------------------------------------- campaigns
+# The chain's versions of db.promotion_reports' queries, with the same keys; a customer is
+# the chain's (mobile and name). A promotion's status is the centre's when the head office
+# owns it; one a branch made is not known at the centre and counts as active.
+
+
+def campaign_effectiveness(session: Session) -> list[dict[str, Any]]:
+    """Per promotion applied anywhere in the chain: uses, customers, discount."""
+    rows = session.execute(
+        text(
+            "SELECT u.promotion_id AS id, min(u.campaign_code) AS campaign_code, "
+            "min(u.campaign_name) AS campaign_name, min(u.promotion_type) AS promotion_type, "
+            "bool_and(p.is_active IS NOT FALSE) AS is_active, count(*) AS current_uses, "
+            "count(*) AS uses, count(DISTINCT u.customer) AS unique_patients, "
+            "sum(u.discount) AS total_discount FROM central_promotion_uses AS u "
+            "LEFT JOIN promotion_campaigns AS p ON p.id = u.promotion_id "
+            "WHERE NOT u.cancelled GROUP BY u.promotion_id "
+            "ORDER BY sum(u.discount) DESC, min(u.campaign_code)"
+        )
+    )
+    return [dict(row._mapping) | {"total_discount": int(row.total_discount)} for row in rows]
+
+
+def usage_timeline(session: Session, *, first_day: date, last_day: date) -> list[dict[str, Any]]:
+    """Uses and discount per business day and promotion, across the chain."""
+    rows = session.execute(
+        text(
+            "SELECT invoice_date, min(campaign_code) AS campaign_code, "
+            "min(campaign_name) AS campaign_name, count(*) AS uses, sum(discount) AS discount "
+            "FROM central_promotion_uses WHERE NOT cancelled "
+            "AND invoice_date BETWEEN :first AND :last GROUP BY invoice_date, promotion_id "
+            "ORDER BY invoice_date DESC, sum(discount) DESC"
+        ),
+        {"first": first_day, "last": last_day},
+    )
+    return [dict(row._mapping) | {"discount": int(row.discount)} for row in rows]
+
+
+def top_patients(session: Session, *, limit: int) -> list[dict[str, Any]]:
+    """The chain's customers who saved most through promotions (walk-ins left out)."""
+    rows = session.execute(
+        text(
+            "SELECT customer AS id, (array_agg(name ORDER BY used_at DESC))[1] AS name, "
+            "min(mobile) AS mobile, count(DISTINCT promotion_id) AS promotions_used, "
+            "count(*) AS uses, sum(discount) AS total_savings, "
+            "max(used_at) AS last_promotion_at FROM central_promotion_uses "
+            "WHERE NOT cancelled AND mobile <> '' GROUP BY customer "
+            "ORDER BY sum(discount) DESC, 2 LIMIT :limit"
+        ),
+        {"limit": limit},
+    )
+    return [dict(row._mapping) | {"total_savings": int(row.total_savings)} for row in rows]

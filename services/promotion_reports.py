@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from db import central_dashboard as chain
 from db import promotion_reports as queries
 from db.engine import Database
 from domain.money import round_half_up
@@ -68,6 +69,11 @@ class TopPatient:
     last_promotion_at: datetime
 
 
+def _on_centre(db: Database) -> bool:
+    """The head office's app or CLI on the centre: the chain's figures (db.central_dashboard)."""
+    return db.engine.dialect.name == "postgresql"
+
+
 def _manager(actor: CurrentUser) -> None:
     require(actor.role, "promotion_reports.read")
 
@@ -76,7 +82,11 @@ def campaign_effectiveness(db: Database, actor: CurrentUser) -> list[CampaignEff
     """Uses, unique patients, total and average discount of every promotion."""
     _manager(actor)
     with db.session(write=False) as session:
-        rows = queries.campaign_effectiveness(session)
+        if _on_centre(db):
+            chain.catch_up(db)
+            rows = chain.campaign_effectiveness(session)
+        else:
+            rows = queries.campaign_effectiveness(session)
     return [
         CampaignEffect(
             promotion_id=row["id"],
@@ -129,9 +139,12 @@ def usage_timeline(
     if days < 1:
         raise ValueError("the timeline needs at least one day")
     with db.session(write=False) as session:
-        rows = queries.usage_timeline(
-            session, first_day=today - timedelta(days=days - 1), last_day=today
-        )
+        window = {"first_day": today - timedelta(days=days - 1), "last_day": today}
+        if _on_centre(db):
+            chain.catch_up(db)
+            rows = chain.usage_timeline(session, **window)
+        else:
+            rows = queries.usage_timeline(session, **window)
     return [
         TimelinePoint(
             row["invoice_date"],
@@ -148,7 +161,11 @@ def top_patients(db: Database, actor: CurrentUser, *, limit: int = 20) -> list[T
     """Patients who saved most through promotions."""
     _manager(actor)
     with db.session(write=False) as session:
-        rows = queries.top_patients(session, limit=limit)
+        if _on_centre(db):
+            chain.catch_up(db)
+            rows = chain.top_patients(session, limit=limit)
+        else:
+            rows = queries.top_patients(session, limit=limit)
     return [
         TopPatient(
             patient_id=row["id"],

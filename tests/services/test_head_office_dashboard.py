@@ -210,3 +210,28 @@ def test_an_invoice_committed_late_on_the_centre_is_counted_at_the_next_reading(
                     text(f"DELETE FROM {table} WHERE branch_id = :id"), {"id": branch_id}
                 )
         admin.dispose()
+
+
+def test_the_chains_campaign_figures_are_the_branchs_own_when_it_is_alone(chain):
+    demo_db, _code, _other, office = chain
+    manager = auth.sign_in(demo_db, "meera", "2222")
+    at_branch = dashboard.campaign_charts(demo_db, manager, today=TODAY)
+    at_centre = dashboard.campaign_charts(office.db, office.admin, today=TODAY)
+
+    def effects(charts):
+        return sorted(
+            (e.campaign_code, e.uses, e.unique_patients, e.total_discount, e.average_discount)
+            for e in charts.effectiveness
+            if e.uses
+        )
+
+    assert effects(at_centre) == effects(at_branch)
+    assert len(effects(at_centre)) >= 2
+    # Ties of a day and a discount may come in either order.
+    assert sorted((p.day, p.campaign_code, p.uses, p.discount) for p in at_centre.timeline) == (
+        sorted((p.day, p.campaign_code, p.uses, p.discount) for p in at_branch.timeline)
+    )
+    assert [p.day for p in at_centre.timeline] == [p.day for p in at_branch.timeline]
+    assert [(p.name, p.mobile, p.uses, p.total_savings) for p in at_centre.top_patients] == [
+        (p.name, p.mobile, p.uses, p.total_savings) for p in at_branch.top_patients
+    ]
