@@ -311,7 +311,7 @@ class DashboardPanel(QWidget):
         for text, scheme in SCHEMES:
             self.scheme_combo.addItem(text, scheme)
         self.scheme_combo.setToolTip("Seed 003's four segments, or the rfm package's ten segments")
-        self.branch_combo = QComboBox()
+        self.branch_combo = QComboBox(self)  # a child even where no layout holds it
         self.branch_combo.addItem("Whole chain", None)
         for code in self._branch_codes:
             self.branch_combo.addItem(code, code)
@@ -391,8 +391,10 @@ class DashboardPanel(QWidget):
             second.addWidget(combo)
         second.addStretch(1)
         second.addWidget(self.import_button)
-        # History is imported at a branch; the centre receives it by sync.
-        self.import_button.setVisible(not dashboard_service.on_centre(self._db))
+        # History is imported at a branch; the centre receives it by sync. (Hidden, never
+        # shown here: setVisible(True) before the layout has a parent opens a window.)
+        if dashboard_service.on_centre(self._db):
+            self.import_button.hide()
 
         third = QHBoxLayout()
         third.setSpacing(8)
