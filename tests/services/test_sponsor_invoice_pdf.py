@@ -1,13 +1,12 @@
-"""The sponsor invoice PDF read back as a person reads it (pdftotext -layout, one line per
+"""The sponsor invoice PDF read back as a person reads it (pypdf's layout mode, one line per
 printed row): a final settlement that refunds the deposit, and a deposit invoice."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from datetime import UTC, date, datetime
 
 import pytest
+from pypdf import PdfReader
 
 from domain.sponsor_billing import Period
 from services import auth, sponsors
@@ -15,16 +14,10 @@ from services.sponsor_invoice_pdf import render_sponsor_invoice_pdf
 from tests.services.conftest import NOW
 from tests.services.sponsor_helpers import a_sponsor, campaign_spec, shown
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed"
-)
-
 
 def pdf_lines(db, manager, number, path):
     render_sponsor_invoice_pdf(sponsors.sponsor_invoice_document(db, manager, number), path)
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
-    ).stdout
+    text = "\n".join(page.extract_text(extraction_mode="layout") for page in PdfReader(path).pages)
     return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
 
 
