@@ -136,10 +136,11 @@ class Scope:
 
     branch_ids: tuple[uuid.UUID, ...] = ()
 
-    def where(self) -> tuple[str, dict[str, Any]]:
+    def where(self, column: str = "branch_id") -> tuple[str, dict[str, Any]]:
+        """The SQL condition (after AND) on `column` and its parameters."""
         if not self.branch_ids:
             return "", {}
-        return " AND branch_id = ANY(CAST(:branches AS uuid[]))", {
+        return f" AND {column} = ANY(CAST(:branches AS uuid[]))", {
             "branches": [str(b) for b in self.branch_ids]
         }
 
@@ -279,8 +280,10 @@ def customer_details(session: Session, hex_ids: Sequence[str]) -> dict[str, tupl
 # owns it; one a branch made is not known at the centre and counts as active.
 
 
-def campaign_effectiveness(session: Session) -> list[dict[str, Any]]:
-    """Per promotion applied anywhere in the chain: uses, customers, discount."""
+def campaign_effectiveness(session: Session, scope: Scope = Scope()) -> list[dict[str, Any]]:
+    """Per promotion applied anywhere in the chain (or the scope): uses, customers,
+    discount."""
+    where, parameters = scope.where("u.branch_id")
     rows = session.execute(
         text(
             "SELECT u.promotion_id AS id, min(u.campaign_code) AS campaign_code, "
@@ -289,39 +292,45 @@ def campaign_effectiveness(session: Session) -> list[dict[str, Any]]:
             "count(*) AS uses, count(DISTINCT u.customer) AS unique_patients, "
             "sum(u.discount) AS total_discount FROM central_promotion_uses AS u "
             "LEFT JOIN promotion_campaigns AS p ON p.id = u.promotion_id "
-            "WHERE NOT u.cancelled GROUP BY u.promotion_id "
+            f"WHERE NOT u.cancelled{where} GROUP BY u.promotion_id "
             "ORDER BY sum(u.discount) DESC, min(u.campaign_code)"
-        )
+        ),
+        parameters,
     )
     return [dict(row._mapping) | {"total_discount": int(row.total_discount)} for row in rows]
 
 
-def usage_timeline(session: Session, *, first_day: date, last_day: date) -> list[dict[str, Any]]:
-    """Uses and discount per business day and promotion, across the chain."""
+def usage_timeline(
+    session: Session, *, first_day: date, last_day: date, scope: Scope = Scope()
+) -> list[dict[str, Any]]:
+    """Uses and discount per business day and promotion, across the chain (or the scope)."""
+    where, parameters = scope.where()
     rows = session.execute(
         text(
             "SELECT invoice_date, min(campaign_code) AS campaign_code, "
             "min(campaign_name) AS campaign_name, count(*) AS uses, sum(discount) AS discount "
             "FROM central_promotion_uses WHERE NOT cancelled "
-            "AND invoice_date BETWEEN :first AND :last GROUP BY invoice_date, promotion_id "
-            "ORDER BY invoice_date DESC, sum(discount) DESC"
+            f"AND invoice_date BETWEEN :first AND :last{where} "
+            "GROUP BY invoice_date, promotion_id ORDER BY invoice_date DESC, sum(discount) DESC"
         ),
-        {"first": first_day, "last": last_day},
+        {"first": first_day, "last": last_day, **parameters},
     )
     return [dict(row._mapping) | {"discount": int(row.discount)} for row in rows]
 
 
-def top_patients(session: Session, *, limit: int) -> list[dict[str, Any]]:
-    """The chain's customers who saved most through promotions (walk-ins left out)."""
+def top_patients(session: Session, *, limit: int, scope: Scope = Scope()) -> list[dict[str, Any]]:
+    """The chain's (or the scope's) customers who saved most through promotions (walk-ins
+    left out)."""
+    where, parameters = scope.where()
     rows = session.execute(
         text(
             "SELECT customer AS id, (array_agg(name ORDER BY used_at DESC))[1] AS name, "
             "min(mobile) AS mobile, count(DISTINCT promotion_id) AS promotions_used, "
             "count(*) AS uses, sum(discount) AS total_savings, "
             "max(used_at) AS last_promotion_at FROM central_promotion_uses "
-            "WHERE NOT cancelled AND mobile <> '' GROUP BY customer "
+            f"WHERE NOT cancelled AND mobile <> ''{where} GROUP BY customer "
             "ORDER BY sum(discount) DESC, 2 LIMIT :limit"
         ),
-        {"limit": limit},
+        {"limit": limit, **parameters},
     )
     return [dict(row._mapping) | {"total_savings": int(row.total_savings)} for row in rows]

@@ -308,12 +308,19 @@ def customers(
     ]
 
 
-def campaign_charts(db: Database, actor: CurrentUser, *, today: date) -> CampaignCharts:
-    """Seed 000's campaign figures for the dashboard."""
+def campaign_charts(
+    db: Database, actor: CurrentUser, *, today: date, branches: tuple[str, ...] = ()
+) -> CampaignCharts:
+    """Seed 000's campaign figures for the dashboard (on the centre: the chain's, or these
+    branches')."""
+    require(actor.role, "promotion_reports.read")
+    scope = _chain_scope(db, branches)
     return CampaignCharts(
-        effectiveness=promotion_reports.campaign_effectiveness(db, actor),
-        timeline=promotion_reports.usage_timeline(db, actor, today=today, days=TIMELINE_DAYS),
-        top_patients=promotion_reports.top_patients(db, actor, limit=TOP_PATIENTS),
+        effectiveness=promotion_reports.campaign_effectiveness(db, actor, scope=scope),
+        timeline=promotion_reports.usage_timeline(
+            db, actor, today=today, days=TIMELINE_DAYS, scope=scope
+        ),
+        top_patients=promotion_reports.top_patients(db, actor, limit=TOP_PATIENTS, scope=scope),
     )
 
 
@@ -334,7 +341,7 @@ def refresh(
     step(0, "Reading visits")
     report = rfm_report(db, actor, filters, today=today)
     step(70, "Reading campaigns")
-    campaigns = campaign_charts(db, actor, today=today)
+    campaigns = campaign_charts(db, actor, today=today, branches=filters.branches)
     step(100, "Done")
     return Dashboard(report, campaigns)
 

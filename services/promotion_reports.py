@@ -78,13 +78,16 @@ def _manager(actor: CurrentUser) -> None:
     require(actor.role, "promotion_reports.read")
 
 
-def campaign_effectiveness(db: Database, actor: CurrentUser) -> list[CampaignEffect]:
-    """Uses, unique patients, total and average discount of every promotion."""
+def campaign_effectiveness(
+    db: Database, actor: CurrentUser, *, scope: chain.Scope | None = None
+) -> list[CampaignEffect]:
+    """Uses, unique patients, total and average discount of every promotion (on the
+    centre: the chain's, or `scope`'s branches')."""
     _manager(actor)
     with db.session(write=False) as session:
         if _on_centre(db):
             chain.catch_up(db)
-            rows = chain.campaign_effectiveness(session)
+            rows = chain.campaign_effectiveness(session, scope or chain.Scope())
         else:
             rows = queries.campaign_effectiveness(session)
     return [
@@ -132,7 +135,12 @@ def promoted_invoices(
 
 
 def usage_timeline(
-    db: Database, actor: CurrentUser, *, today: date, days: int = 30
+    db: Database,
+    actor: CurrentUser,
+    *,
+    today: date,
+    days: int = 30,
+    scope: chain.Scope | None = None,
 ) -> list[TimelinePoint]:
     """Uses per day and promotion over the last `days` business days, newest first."""
     _manager(actor)
@@ -142,7 +150,7 @@ def usage_timeline(
         window = {"first_day": today - timedelta(days=days - 1), "last_day": today}
         if _on_centre(db):
             chain.catch_up(db)
-            rows = chain.usage_timeline(session, **window)
+            rows = chain.usage_timeline(session, **window, scope=scope or chain.Scope())
         else:
             rows = queries.usage_timeline(session, **window)
     return [
@@ -157,13 +165,15 @@ def usage_timeline(
     ]
 
 
-def top_patients(db: Database, actor: CurrentUser, *, limit: int = 20) -> list[TopPatient]:
+def top_patients(
+    db: Database, actor: CurrentUser, *, limit: int = 20, scope: chain.Scope | None = None
+) -> list[TopPatient]:
     """Patients who saved most through promotions."""
     _manager(actor)
     with db.session(write=False) as session:
         if _on_centre(db):
             chain.catch_up(db)
-            rows = chain.top_patients(session, limit=limit)
+            rows = chain.top_patients(session, limit=limit, scope=scope or chain.Scope())
         else:
             rows = queries.top_patients(session, limit=limit)
     return [

@@ -213,7 +213,7 @@ def test_an_invoice_committed_late_on_the_centre_is_counted_at_the_next_reading(
 
 
 def test_the_chains_campaign_figures_are_the_branchs_own_when_it_is_alone(chain):
-    demo_db, _code, _other, office = chain
+    demo_db, code, _other, office = chain
     manager = auth.sign_in(demo_db, "meera", "2222")
     at_branch = dashboard.campaign_charts(demo_db, manager, today=TODAY)
     at_centre = dashboard.campaign_charts(office.db, office.admin, today=TODAY)
@@ -235,3 +235,8 @@ def test_the_chains_campaign_figures_are_the_branchs_own_when_it_is_alone(chain)
     assert [(p.name, p.mobile, p.uses, p.total_savings) for p in at_centre.top_patients] == [
         (p.name, p.mobile, p.uses, p.total_savings) for p in at_branch.top_patients
     ]
+    # Narrowed to a branch: that branch's uses only (the other branch sold no promotion).
+    demo_only = dashboard.campaign_charts(office.db, office.admin, today=TODAY, branches=(code,))
+    assert effects(demo_only) == effects(at_branch)
+    other_only = dashboard.campaign_charts(office.db, office.admin, today=TODAY, branches=("KOR",))
+    assert (effects(other_only), other_only.timeline, other_only.top_patients) == ([], [], [])
