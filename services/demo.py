@@ -24,6 +24,7 @@ from db.models import (
     AppSetting,
     Branch,
     CatalogItem,
+    ConsentLedger,
     InvoiceHeader,
     InvoiceLineItem,
     InvoiceSequence,
@@ -32,6 +33,8 @@ from db.models import (
     PromotionUsageLog,
     User,
 )
+from domain import consent as consent_rules
+from domain.consent import CHANNELS
 from domain.fiscal import fiscal_year_label
 from domain.gst import Taxability, document_type, split_line
 from domain.invoice_numbers import DEFAULT_FORMAT, format_invoice_number
@@ -474,6 +477,7 @@ def write_demo_clinic(session: Session, *, now: datetime, today: date) -> uuid.U
         row["current_uses"] = sum(1 for use in uses if use["campaign_id"] == row["id"])
     session.execute(insert(PromotionCampaign), promotion_rows)
     session.execute(insert(Patient), patients)
+    session.execute(insert(ConsentLedger), _form_consents(patients, "Indiranagar"))
     _number_invoices(session, branch_id, invoices)
     session.execute(insert(InvoiceHeader), invoices)
     session.execute(insert(InvoiceLineItem), lines)
@@ -483,6 +487,29 @@ def write_demo_clinic(session: Session, *, now: datetime, today: date) -> uuid.U
     # The demo has no provider accounts: its campaign messages go to the preview folder.
     session.add(AppSetting(key=channel_settings.CHANNEL_SETTINGS_KEY, value=DEMO_CHANNELS))
     return branch_id
+
+
+def _form_consents(patients: list[dict[str, Any]], clinic: str) -> list[dict[str, Any]]:
+    """The consent ledger's grants for the boxes each demo patient ticked on the form when
+    registering (as services.consent.form_consent_events writes them), so the demo's
+    audiences reach the patients who agreed."""
+    return [
+        {
+            "id": uuid.uuid5(patient["id"], channel),  # the demo's other draws unchanged
+            "branch_id": patient["branch_id"],
+            "patient_id": patient["id"],
+            "channel": channel,
+            "purpose": "promotional",
+            "action": "granted",
+            "notice": consent_rules.notice("promotional", channel, clinic),
+            "source": "form",
+            "at": patient["created_at"],
+            "recorded_by": None,
+        }
+        for patient in patients
+        for channel in CHANNELS
+        if patient[f"consent_{channel}"]
+    ]
 
 
 def _history(
