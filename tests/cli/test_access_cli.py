@@ -39,6 +39,8 @@ OPEN = {
     "sync": "sends the branch's pending documents, as the app does by itself",
     "central init": "acts on the centre with the centre's own credentials",
     "central add-branch": "acts on the centre with the centre's own credentials",
+    "central branches": "reads the centre with the centre's own credentials",
+    "central demo": "a throwaway centre of its own, on this computer, for trying sync",
     "branch show": "the branch's details, printed on every invoice",
     "branch set": "refused below",
     "branch idle-lock": "shows the idle minutes; setting them is refused below",
