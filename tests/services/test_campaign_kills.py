@@ -34,7 +34,7 @@ from tests.services.campaign_rows import (
     queue,
     some_patients,
 )
-from tests.services.conftest import NOW
+from tests.services.conftest import FORKSERVER_PRELOAD, NOW
 from tests.services.messaging import SmtpServer
 
 KILLS = 50
@@ -110,7 +110,7 @@ def test_fifty_kills_mid_batch_send_nothing_twice(demo_template, tmp_path):
             db.close()
 
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["services.campaign_sender", "services.setup", "sqlalchemy"])
+        context.set_forkserver_preload(FORKSERVER_PRELOAD)
         rng = random.Random(16)
         landed = 0
         for _kill in range(KILLS):

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.services.conftest import NOW
+from tests.services.conftest import FORKSERVER_PRELOAD, NOW
 
 KILLS = 200
 pytestmark = pytest.mark.durability
@@ -105,7 +105,7 @@ def test_two_hundred_kills_mid_save_lose_nothing_acknowledged(demo_template, tmp
     report = tmp_path / "saved.txt"
     report.touch()
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["services.invoicing", "services.setup", "sqlalchemy"])
+    context.set_forkserver_preload(FORKSERVER_PRELOAD)
     rng = random.Random(13)
     reported: dict[str, str] = {}
     demo = invoice_ids(path)
