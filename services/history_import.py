@@ -1130,6 +1130,26 @@ def _withdraw_unfinished(db: Database, actor: CurrentUser, now: datetime) -> Non
         _withdraw(db, actor, now, journal)
 
 
+def _delete_unused(session: Session, model: Any, ids: list[uuid.UUID]) -> int:
+    """Delete the rows of `ids` (patients or items), all at once unless something uses
+    some of them by now (a foreign key refuses): then one by one, keeping those. Returns
+    how many were kept."""
+    try:
+        with session.begin_nested():
+            session.execute(delete(model).where(model.id.in_(ids)))
+        return 0
+    except IntegrityError:
+        pass
+    kept = 0
+    for row_id in ids:
+        try:
+            with session.begin_nested():
+                session.execute(delete(model).where(model.id == row_id))
+        except IntegrityError:
+            kept += 1  # used since: it stays
+    return kept
+
+
 def _withdraw(db: Database, actor: CurrentUser, now: datetime, journal: dict[str, Any]) -> None:
     """Delete what a batch published (`journal`: its hiding reason, new patients and
     items), a step at a time, then the journal, with an audit entry saying so. Patients and
@@ -1145,17 +1165,14 @@ def _withdraw(db: Database, actor: CurrentUser, now: datetime, journal: dict[str
             uow.commit()
         if len(ids) < WITHDRAW_CHUNK:
             break
+    kept = 0
+    for model, key in ((Patient, "patients"), (CatalogItem, "items")):
+        for some in _chunks([uuid.UUID(value) for value in journal.get(key, [])], WITHDRAW_CHUNK):
+            with UnitOfWork(db, actor, now) as uow:
+                kept += _delete_unused(uow.session, model, some)
+                uow.commit()
     with UnitOfWork(db, actor, now) as uow:
-        session = uow.session
-        kept = 0
-        for model, key in ((Patient, "patients"), (CatalogItem, "items")):
-            for value in journal.get(key, []):
-                try:
-                    with session.begin_nested():
-                        session.execute(delete(model).where(model.id == uuid.UUID(value)))
-                except IntegrityError:
-                    kept += 1  # used since: it stays
-        session.execute(delete(AppSetting).where(AppSetting.key == JOURNAL))
+        uow.session.execute(delete(AppSetting).where(AppSetting.key == JOURNAL))
         uow.audit(
             "history.import.withdrawn",
             "invoice_header",

@@ -685,3 +685,35 @@ def test_an_import_cut_off_while_revealing_is_finished_by_the_next_one(
         ).all()
     assert [details["file"] for details in audited] == ["history.csv", "more.csv"]
     assert audited[0]["invoices_added"] == 6_000
+
+
+def test_a_withdrawn_import_keeps_a_new_patient_the_counter_billed_meanwhile(
+    demo_db, manager, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(history_import, "PUBLISH_CHUNK", 1_000)
+    desk = auth.sign_in(demo_db, "priya", "1111")
+
+    class Cancelled(Exception):
+        pass
+
+    def bill_person_7_then_cancel():
+        with demo_db.session(write=False) as session:
+            person_7 = session.scalar(select(Patient.id).where(Patient.name == "Person 7"))
+        invoicing.save_invoice(demo_db, desk, cart(demo_db, "CONSULT", patient=person_7), now=NOW)
+        raise Cancelled
+
+    progress, _ = while_publishing(bill_person_7_then_cancel, 12_000)
+    with pytest.raises(Cancelled):
+        import_transactions(
+            demo_db, manager, write(tmp_path, many_rows(12_000)), now=NOW, progress=progress
+        )
+
+    with demo_db.session(write=False) as session:
+        left = session.scalars(select(Patient.name).where(Patient.name.startswith("Person ")))
+        assert list(left) == ["Person 7"]  # billed at the counter: kept, the other 1,199 gone
+        withdrawn = session.scalars(
+            select(AuditLog.details).where(AuditLog.action == "history.import.withdrawn")
+        ).one()
+    assert withdrawn["kept_in_use"] == 1
+    with demo_db.session(write=False) as session:
+        assert session.get(AppSetting, history_import.JOURNAL) is None
