@@ -9,9 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import SimpleDocTemplate, Spacer, Table
+from reportlab.platypus import Spacer, Table
 
 from domain.gst import state_label
 from domain.log import pdf as log
@@ -19,15 +18,14 @@ from domain.sponsor_billing import GST_RATE
 from services.invoice_pdf import (
     ACCENT,
     ACCENT_TINT,
-    FONT,
     FONT_BOLD,
     MUTED,
     RULE,
     _money,
     _p,
-    _prepare_reportlab,
     _styles,
     _table_style,
+    write_a4,
 )
 from services.sponsors import SponsorInvoiceDocument
 
@@ -195,22 +193,10 @@ def _story(doc: SponsorInvoiceDocument, width: float) -> list[Any]:
 
 def render_sponsor_invoice_pdf(doc: SponsorInvoiceDocument, target: Path | BinaryIO) -> None:
     """Write the sponsor invoice as an A4 PDF."""
-    _prepare_reportlab()
-    if isinstance(target, Path):
-        target.parent.mkdir(parents=True, exist_ok=True)
-    margins = 15 * mm
-    document = SimpleDocTemplate(
-        str(target) if isinstance(target, Path) else target,
-        pagesize=A4,
-        leftMargin=margins,
-        rightMargin=margins,
-        topMargin=margins,
-        bottomMargin=margins,
+    write_a4(
+        target,
         title=f"Sponsor invoice {doc.invoice.invoice_number}",
         author=doc.clinic_name,
-        creator="Frontdesk",
-        invariant=True,
-        initialFontName=FONT,
+        story=lambda width: _story(doc, width),
     )
-    document.build(_story(doc, A4[0] - 2 * margins))
     log.info("Wrote sponsor invoice %s", doc.invoice.invoice_number)

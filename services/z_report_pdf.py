@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import SimpleDocTemplate, Spacer, Table
+from reportlab.platypus import Spacer, Table
 
 from domain.cash_count import COINS, DENOMINATIONS
 from domain.log import pdf as log
@@ -21,16 +20,15 @@ from services.invoice_pdf import (
     ACCENT_TINT,
     ALERT,
     ALERT_TINT,
-    FONT,
     FONT_BOLD,
     MUTED,
     RULE,
     SAVING,
     _money,
     _p,
-    _prepare_reportlab,
     _styles,
     _table_style,
+    write_a4,
 )
 
 METHOD_LABELS = {"cash": "Cash", "upi": "UPI", "card": "Card", "wallet": "Wallet"}
@@ -276,23 +274,10 @@ def _story(report: SessionReport, width: float) -> list[Any]:
 
 def render_z_report_pdf(report: SessionReport, target: Path | BinaryIO) -> None:
     """Write the session's report (Z once closed, X while open) as an A4 PDF."""
-    _prepare_reportlab()
-    if isinstance(target, Path):
-        target.parent.mkdir(parents=True, exist_ok=True)
-    margins = 15 * mm
-    width = A4[0] - 2 * margins
-    document = SimpleDocTemplate(
-        str(target) if isinstance(target, Path) else target,
-        pagesize=A4,
-        leftMargin=margins,
-        rightMargin=margins,
-        topMargin=margins,
-        bottomMargin=margins,
+    write_a4(
+        target,
         title=f"{report.kind} report {report.session.desk} {report.session.business_date}",
         author=report.branch_name,
-        creator="Frontdesk",
-        invariant=True,
-        initialFontName=FONT,
+        story=lambda width: _story(report, width),
     )
-    document.build(_story(report, width))
     log.info("Wrote the %s report of session %s", report.kind, report.session.id)
