@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from cli import common
+from domain import campaign_lift
 from domain.errors import BadInput
 from domain.money import format_rupees
 from services import documents, patients
@@ -226,17 +227,54 @@ def _arm(arm: campaigns.ArmResult) -> dict[str, Any]:
     }
 
 
+def _ratio(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def _incremental(lift: campaign_lift.Lift | None) -> dict[str, Any] | None:
+    """The lift over the hold-out (services.campaigns rule 6), None without a hold-out."""
+    if lift is None:
+        return None
+    return {
+        "messaged": lift.messaged.recipients,
+        "messaged_conversions": lift.messaged.conversions,
+        "messaged_conversion_rate": round(lift.messaged.rate, 4),
+        "messaged_revenue": documents.rupees(lift.messaged.revenue),
+        "holdout": lift.holdout.recipients,
+        "holdout_conversions": lift.holdout.conversions,
+        "holdout_conversion_rate": round(lift.holdout.rate, 4),
+        "holdout_revenue": documents.rupees(lift.holdout.revenue),
+        "expected_conversions": round(lift.expected_conversions, 2),
+        "conversions": round(lift.incremental_conversions, 2),
+        "revenue": documents.rupees(lift.incremental_revenue),
+        "cost": documents.rupees(lift.cost),
+        "roi": _ratio(lift.incremental_roi),
+        "relative_lift": _ratio(lift.relative_lift),
+        "p_value": round(lift.test.p_value, 6),
+        "measurable": lift.measurable,
+    }
+
+
 def cmd_results(args: argparse.Namespace) -> None:
     with common.signed_in(args) as (db, user):
         results = campaigns.campaign_results(db, user, campaigns.find_campaign(db, args.id))
     decision = results.decision
+    total = results.total
     data = {
         "id": str(results.campaign_id),
         "name": results.name,
         "status": results.status,
         "channel": results.channel,
-        "total": _arm(results.total),
-        "roi": None if results.roi is None else round(results.roi, 4),
+        "total": _arm(total),
+        "roi": _ratio(results.roi),
+        "attributed": {
+            "conversions": total.conversions,
+            "revenue": documents.rupees(total.revenue),
+            "cost": documents.rupees(total.cost),
+            "roi": _ratio(results.roi),
+        },
+        "incremental": _incremental(results.lift),
+        "lift": results.lift_sentence(),
         "variants": [_arm(arm) for arm in results.arms],
         "by_day": [
             {"day": day.isoformat(), "sent": sent, "failed": failed}
@@ -255,8 +293,14 @@ def cmd_results(args: argparse.Namespace) -> None:
         return
     print(f"{results.name} ({results.status}, {results.channel})")
     common.print_table([_arm(arm) for arm in results.arms])
-    roi = "n/a" if results.roi is None else f"{results.roi:.0%}"
-    print(f"ROI {roi}. " + ("" if decision is None else decision.reason))
+    roi = "n/a" if results.roi is None else f"{results.roi:,.0%}"
+    lift = results.lift
+    incremental = (
+        "n/a" if lift is None or lift.incremental_roi is None else f"{lift.incremental_roi:,.0%}"
+    )
+    print(f"ROI attributed {roi}, incremental {incremental}. {results.lift_sentence()}")
+    if decision is not None:
+        print(decision.reason)
 
 
 def cmd_template_add(args: argparse.Namespace) -> None:

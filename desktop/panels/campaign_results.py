@@ -1,5 +1,5 @@
 """A campaign's results: the figures at a glance (sent, delivered, failed, converted,
-revenue, cost, ROI), the A/B decision as services.campaigns computes it, and two charts
+revenue, cost, ROI attributed and over the hold-out), the lift, the A/B decision as services.campaigns computes it, and two charts
 (what became of the messages; the conversion rate of each template and of the hold-out).
 
 Importing this module brings pyqtgraph (desktop.widgets.charts): the Campaigns panel
@@ -46,6 +46,30 @@ def roi_text(results: Results) -> str:
     return "-" if roi is None else f"{roi * 100:,.0f} %"
 
 
+def incremental_text(results: Results) -> str:
+    """The incremental ROI over the hold-out: 'No lift' unless the lift is measurable, '-'
+    without a hold-out or a cost."""
+    lift = results.lift
+    if lift is None:
+        return "-"
+    if not lift.measurable:
+        return "No lift"
+    roi = lift.incremental_roi
+    return "-" if roi is None else f"{roi * 100:,.0f} %"
+
+
+def incremental_tooltip(results: Results) -> str:
+    lift = results.lift
+    if lift is None:
+        return "Needs a hold-out group: the lift over it is what the campaign changed"
+    roi = "-" if lift.incremental_roi is None else f"{lift.incremental_roi * 100:,.0f} %"
+    return (
+        f"Against the hold-out: {lift.incremental_conversions:,.1f} conversions, "
+        f"{format_rupees(lift.incremental_revenue)} revenue, ROI {roi} "
+        f"(p = {lift.test.p_value:.3f})"
+    )
+
+
 def decision_text(results: Results) -> str:
     """The A/B decision and the hold-out's comparison, in sentences."""
     lines = []
@@ -53,14 +77,8 @@ def decision_text(results: Results) -> str:
         lines.append(f"A/B test: {results.decision.reason}")
     elif len([a for a in results.arms if a.variant != ab_test.HOLDOUT]) == 1:
         lines.append("One template: no A/B test.")
-    holdout = next((a for a in results.arms if a.variant == ab_test.HOLDOUT), None)
-    total = results.total
-    if holdout is not None and holdout.recipients and total.recipients:
-        lines.append(
-            f"Messaged patients converted {percent(total.conversions, total.recipients)}, "
-            f"the hold-out group (sent nothing) {percent(holdout.conversions, holdout.recipients)}"
-            f" of {group_indian(holdout.recipients)}."
-        )
+    if results.total.recipients:
+        lines.append(results.lift_sentence())
     return " ".join(lines)
 
 
@@ -151,7 +169,8 @@ class ResultsView(QWidget):
             ("conversions", "Converted"),
             ("revenue", "Revenue"),
             ("cost", "Cost"),
-            ("roi", "ROI"),
+            ("roi", "ROI attributed"),
+            ("incremental", "ROI over hold-out"),
         )
         for index, (key, caption) in enumerate(names):
             figure = Figure(caption)
@@ -203,10 +222,14 @@ class ResultsView(QWidget):
             "revenue": format_rupees(total.revenue),
             "cost": format_rupees(total.cost),
             "roi": roi_text(results),
+            "incremental": incremental_text(results),
         }
         for key, text in values.items():
             self.figures[key].value.setText(text)
-        self.figures["roi"].setToolTip("(revenue - cost) / cost")
+        self.figures["roi"].setToolTip(
+            "(revenue - cost) / cost, counting every invoice of a messaged patient"
+        )
+        self.figures["incremental"].setToolTip(incremental_tooltip(results))
         self.decision_label.setText(decision_text(results))
         nothing = "No message of this campaign has been made yet: launch it."
         self.outcomes.set_bars(outcome_bars(total) if total.recipients else [], nothing)

@@ -20,6 +20,11 @@
    window after the message (the hold-out: after the launch), or who used their personal
    code; revenue = those invoices' totals; cost = the messages' cost; ROI = (revenue - cost)
    / cost. The A/B decision is domain.ab_test's on conversions.
+6. That ROI is attributed: it counts invoices that would have come anyway. With a hold-out
+   group, the lift (domain.campaign_lift) compares every recipient given a template (intent
+   to treat: a failed message included) with the hold-out, both over the attribution
+   window from when the campaign went out (its launch, or its scheduled time if later),
+   and gives the incremental conversions, revenue and ROI, or "no measurable lift".
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ from db.models import (
     PromoCode,
     PromotionCampaign,
 )
-from domain import ab_test
+from domain import ab_test, campaign_lift
 from domain.errors import BadInput, Refused
 from domain.message_render import render
 from domain.money import format_rupees, rupees_to_paise
@@ -488,6 +493,7 @@ class Results:
     arms: list[ArmResult]
     by_day: list[tuple[date, int, int]] = field(default_factory=list)
     decision: ab_test.Decision | None = None
+    lift: campaign_lift.Lift | None = None
 
     @property
     def total(self) -> ArmResult:
@@ -502,8 +508,13 @@ class Results:
 
     @property
     def roi(self) -> float | None:
+        """The attributed ROI (rule 5); `lift` has the incremental one (rule 6)."""
         total = self.total
         return None if not total.cost else (total.revenue - total.cost) / total.cost
+
+    def lift_sentence(self) -> str:
+        """The lift in words, or why there is none."""
+        return campaign_lift.NO_HOLDOUT if self.lift is None else self.lift.sentence()
 
 
 def _conversions(session: Session, campaign: Campaign) -> dict[str, tuple[int, int]]:
@@ -541,6 +552,50 @@ def _conversions(session: Session, campaign: Campaign) -> dict[str, tuple[int, i
         sold[variant] = (count + (patient_id not in buyers), revenue + total)
         buyers.add(patient_id)
     return sold
+
+
+def went_out(campaign: Campaign) -> datetime | None:
+    """When the campaign went out: its launch, or its scheduled time when that is later."""
+    if campaign.launched_at is None:
+        return None
+    at = campaign.schedule.get("at") if campaign.schedule else None
+    return max(campaign.launched_at, datetime.fromisoformat(at)) if at else campaign.launched_at
+
+
+def _lift(session: Session, campaign: Campaign, cost: int) -> campaign_lift.Lift | None:
+    """Rule 6: every recipient given a template against the hold-out, over the same window."""
+    e, h = CampaignExecution, InvoiceHeader
+    start = went_out(campaign)
+    if start is None:
+        return None
+    end = start + timedelta(days=campaign.attribution_days)
+    holdout = {
+        patient_id: variant == ab_test.HOLDOUT
+        for patient_id, variant in session.execute(
+            select(e.patient_id, e.variant).where(e.campaign_id == campaign.id)
+        )
+    }
+    sold: dict[uuid.UUID, int] = {}
+    for patient_id, total in session.execute(
+        select(h.patient_id, h.total_amount).where(
+            h.patient_id.in_(select(e.patient_id).where(e.campaign_id == campaign.id)),
+            h.status == "issued",
+            h.is_history.is_(False),
+            h.created_at >= start,
+            h.created_at <= end,
+        )
+    ):
+        sold[patient_id] = sold.get(patient_id, 0) + int(total)
+
+    def group(held: bool) -> campaign_lift.Group:
+        members = [p for p, is_held in holdout.items() if is_held == held]
+        return campaign_lift.Group(
+            len(members),
+            sum(1 for p in members if p in sold),
+            sum(sold.get(p, 0) for p in members),
+        )
+
+    return campaign_lift.measure(group(False), group(True), cost)
 
 
 def campaign_results(db: Database, actor: CurrentUser, campaign_id: uuid.UUID) -> Results:
@@ -590,7 +645,7 @@ def campaign_results(db: Database, actor: CurrentUser, campaign_id: uuid.UUID) -
             else None
         )
         ordered = sorted(arms.values(), key=lambda a: (a.variant == ab_test.HOLDOUT, a.variant))
-        return Results(
+        results = Results(
             campaign.id,
             campaign.name,
             campaign.status,
@@ -599,3 +654,5 @@ def campaign_results(db: Database, actor: CurrentUser, campaign_id: uuid.UUID) -
             by_day,
             decision,
         )
+        results.lift = _lift(session, campaign, results.total.cost)
+        return results

@@ -148,3 +148,24 @@ def test_a_trigger_is_added_from_the_command_line_and_refused_in_words(clinic, t
 
     assert uuid.UUID(added.stdout.strip())
     assert refused.returncode == 2 and "conditions.days" in refused.stderr
+
+
+def test_the_demo_campaigns_results_give_the_attributed_and_the_incremental_roi(clinic, tmp_path):
+    shown = manager(clinic, "campaign", "results", "Autumn win-back (demo)", "--json",
+                    tmp_path=tmp_path)  # fmt: skip
+    text = manager(clinic, "campaign", "results", "Autumn win-back (demo)", tmp_path=tmp_path)
+
+    results = json.loads(shown.stdout)
+    attributed, incremental = results["attributed"], results["incremental"]
+    assert attributed["roi"] == results["roi"] > 100  # every invoice counted as the campaign's
+    holdout = next(v for v in results["variants"] if v["variant"] == "holdout")
+    assert incremental["holdout"] == holdout["recipients"]
+    assert incremental["messaged"] == results["total"]["recipients"]
+    # The hold-out converts at least as well: nothing measurable, and fewer than expected.
+    assert incremental["holdout_conversion_rate"] >= incremental["messaged_conversion_rate"]
+    assert incremental["measurable"] is False and incremental["conversions"] < 0
+    assert incremental["conversions"] == pytest.approx(
+        incremental["messaged_conversions"] - incremental["expected_conversions"], abs=0.01
+    )
+    assert results["lift"].startswith("No measurable lift")
+    assert "No measurable lift" in text.stdout and "ROI attributed" in text.stdout

@@ -199,6 +199,10 @@ def test_the_demo_ab_campaign_shows_its_results_in_readable_charts(
     assert results.decision is not None
     assert view.decision_label.text().startswith(f"A/B test: {results.decision.reason}")
     assert "hold-out group" in view.decision_label.text()
+    # Its hold-out converts as well as the messaged: the attributed ROI is not the campaign's.
+    assert results.lift is not None and not results.lift.measurable
+    assert "No measurable lift" in view.decision_label.text()
+    assert view.figures["incremental"].value.text() == "No lift"
     assert [bar.label for bar in view.conversions.bars] == ["Template A", "Template B", "Hold-out"]
     assert [bar.label for bar in view.outcomes.bars][:3] == ["Sent", "Delivered", "Failed"]
     assert not view.outcomes.is_empty() and not view.conversions.is_empty()

@@ -269,6 +269,76 @@ def test_results_count_conversions_revenue_and_roi(demo_db, manager):
     assert results.decision is not None  # two arms: decided (or declined) by the z-test
 
 
+def test_the_lift_compares_everyone_given_a_template_with_the_hold_out(demo_db, manager):
+    ids = patients(demo_db, 40)
+    grant(demo_db, manager, ids)
+    went_out = NOW + timedelta(days=1)
+    campaign_id = a_campaign(demo_db, manager, ids, holdout_percent=0, send_at=went_out.isoformat())
+    campaigns.launch_campaign(demo_db, manager, campaign_id, today=TODAY, now=NOW)
+    messaged, held = ids[:30], ids[30:]
+    e = CampaignExecution
+    with demo_db.session(write=True) as session, session.begin():
+        session.execute(
+            update(e)
+            .where(e.campaign_id == campaign_id, e.patient_id.in_(messaged))
+            .values(variant="A", status="delivered", sent_at=went_out, cost_paise=25)
+        )
+        session.execute(  # the message to ids[0] failed: it still counts for the lift
+            update(e)
+            .where(e.campaign_id == campaign_id, e.patient_id == ids[0])
+            .values(status="failed", cost_paise=0)
+        )
+        session.execute(
+            update(e)
+            .where(e.campaign_id == campaign_id, e.patient_id.in_(held))
+            .values(variant=HOLDOUT, status="skipped")
+        )
+
+    def buys(patient_id, at):
+        saved = invoicing.save_invoice(
+            demo_db, manager, cart(demo_db, "CONSULT", patient=patient_id), now=at
+        )
+        return saved.total_amount
+
+    later = went_out + timedelta(days=2)
+    price = buys(ids[0], later)
+    for patient_id in ids[1:6]:
+        buys(patient_id, later)
+    buys(held[0], later)
+    buys(held[1], NOW + timedelta(hours=12))  # before the campaign went out: not counted
+    buys(ids[6], went_out + timedelta(days=31))  # after the 30-day window: not counted
+
+    results = campaigns.campaign_results(demo_db, manager, campaign_id)
+
+    # Attributed: 5 converted (ids[0]'s message failed), revenue 5P, cost 29 x 25 paise.
+    assert results.total.conversions == 5 and results.total.cost == 725
+    lift = results.lift
+    assert lift is not None
+    # Messaged 30 with 6 converted (20 %), hold-out 10 with 1 (10 %): expected 1 x 30/10 = 3.
+    assert (lift.messaged.recipients, lift.messaged.conversions) == (30, 6)
+    assert (lift.holdout.recipients, lift.holdout.conversions) == (10, 1)
+    assert lift.messaged.revenue == 6 * price and lift.holdout.revenue == price
+    assert lift.expected_conversions == 3 and lift.incremental_conversions == 3
+    assert lift.incremental_revenue == 3 * price
+    assert lift.incremental_roi == pytest.approx((3 * price - 725) / 725)
+    # pooled 7/40: z = 0.1 / sqrt(0.175 x 0.825 x (1/30 + 1/10)) = 0.7207, p = 0.471
+    assert lift.test.p_value == pytest.approx(0.471, abs=1e-3)
+    assert not lift.measurable
+    assert results.lift_sentence().startswith("No measurable lift")
+
+
+def test_a_campaign_without_a_hold_out_says_its_lift_cannot_be_measured(demo_db, manager):
+    ids = patients(demo_db, 6)
+    grant(demo_db, manager, ids)
+    campaign_id = a_campaign(demo_db, manager, ids, holdout_percent=0)
+    campaigns.launch_campaign(demo_db, manager, campaign_id, today=TODAY, now=NOW)
+
+    results = campaigns.campaign_results(demo_db, manager, campaign_id)
+
+    assert results.lift is None
+    assert results.lift_sentence().startswith("No hold-out group")
+
+
 def test_personal_codes_are_single_use_codes_of_the_linked_promotion(demo_db, manager):
     code = "GLOW20"  # a demo promotion's code
     ids = patients(demo_db, 8)
