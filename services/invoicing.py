@@ -24,6 +24,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from db.engine import Database
+from db.fast_insert import insert_rows
 from db.models import (
     Branch,
     CatalogItem,
@@ -592,8 +593,8 @@ def _write_invoice(
         )
     # Plain inserts of the rows just built: nothing reads them back through the session, and
     # the unit of work's bookkeeping was most of the time a save took.
-    session.execute(insert(InvoiceHeader), [_values(invoice)])
-    session.execute(insert(InvoiceLineItem), [_values(line) for line in invoice.lines])
+    insert_rows(session, InvoiceHeader.__table__, [_values(invoice)])
+    insert_rows(session, InvoiceLineItem.__table__, [_values(line) for line in invoice.lines])
     return invoice
 
 
@@ -657,9 +658,9 @@ def _track_usage(
         if code_id is not None:
             _count_code_use(session, code_id, +1, now)
     if uses:
-        session.execute(insert(PromotionUsageLog), uses)
+        insert_rows(session, PromotionUsageLog.__table__, uses)
     if items:
-        session.execute(insert(PromotionUsageItem), items)
+        insert_rows(session, PromotionUsageItem.__table__, items)
 
 
 def _count_code_use(session: Session, code_id: uuid.UUID, step: int, now: datetime) -> str | None:

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.engine import Database
+from db.fast_insert import insert_rows
 from db.models import (
     CreditNote,
     InvoiceHeader,
@@ -498,9 +499,9 @@ def write_money(
     session) and queue each for the centre."""
     session = uow.session
     if payments:
-        session.execute(insert(Payment), [_values(row) for row in payments])
+        insert_rows(session, Payment.__table__, [_values(row) for row in payments])
     if allocations:
-        session.execute(insert(PaymentAllocation), [_values(row) for row in allocations])
+        insert_rows(session, PaymentAllocation.__table__, [_values(row) for row in allocations])
     for payment in payments:
         uow.outbox(documents.PAYMENT, payment.id, documents.payment_json(payment))
     for allocation in allocations:

@@ -26,10 +26,11 @@ from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from db.engine import Database, json_dumps, json_loads
+from db.fast_insert import insert_rows
 from db.models import AuditLog, SyncOutbox, User
 from domain.audit_chain import GENESIS, AuditEntry, entry_hash
 from domain.roles import PermissionDenied
@@ -191,9 +192,9 @@ class UnitOfWork:
                 for (doc_type, doc_id), payload in self._documents.items()
             ]
             for start in range(0, len(rows), CHUNK):
-                session.execute(insert(SyncOutbox), rows[start : start + CHUNK])
+                insert_rows(session, SyncOutbox.__table__, rows[start : start + CHUNK])
         if self._audits:
-            session.execute(insert(AuditLog), self._chained(session))
+            insert_rows(session, AuditLog.__table__, self._chained(session))
         self._transaction.commit()
         self._committed = True
 
