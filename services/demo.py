@@ -44,6 +44,7 @@ from domain.roles import Role
 from services import channel_settings, documents
 from services.auth import hash_pin
 from services.campaigns.demo import write_demo_campaigns
+from services.sponsor_demo import write_demo_sponsor
 
 SEED = 20251121
 DEMO_KEY = "demo_clinic"
@@ -483,6 +484,15 @@ def write_demo_clinic(session: Session, *, now: datetime, today: date) -> uuid.U
     session.execute(insert(InvoiceLineItem), lines)
     session.execute(insert(PromotionUsageLog), uses)
     write_demo_campaigns(session, random.Random(SEED + 16), branch_id, now=now, today=today)
+    write_demo_sponsor(
+        session,
+        random.Random(SEED + 17),
+        branch_id,
+        [patient["id"] for patient in patients],
+        now=now,
+        today=today,
+        timezone=TIMEZONE,
+    )
     session.add(AppSetting(key=DEMO_KEY, value={"seed": SEED, "today": today.isoformat()}))
     # The demo has no provider accounts: its campaign messages go to the preview folder.
     session.add(AppSetting(key=channel_settings.CHANNEL_SETTINGS_KEY, value=DEMO_CHANNELS))

@@ -330,9 +330,39 @@ def _issue(
     cycle: int,
     today: date,
 ) -> SponsorInvoice:
-    """Write one sponsor invoice with its number (rule 46: unique in the fiscal year)."""
-    session = uow.session
-    branch = _branch(session)
+    """Write one sponsor invoice with its number and its outbox document."""
+    invoice = new_sponsor_invoice(
+        uow.session,
+        _branch(uow.session),
+        campaign,
+        sponsor,
+        figures,
+        period,
+        cycle=cycle,
+        today=today,
+        now=uow.now,
+        created_by=None if uow.actor is None else uow.actor.id,
+    )
+    uow.outbox(documents.SPONSOR_INVOICE, invoice.id, documents.sponsor_row_json(invoice))
+    return invoice
+
+
+def new_sponsor_invoice(
+    session: Session,
+    branch: Branch,
+    campaign: SponsoredCampaign,
+    sponsor: Sponsor,
+    figures: InvoiceFigures,
+    period: Period | None,
+    *,
+    cycle: int,
+    today: date,
+    now: datetime,
+    created_by: uuid.UUID | None,
+    invoice_id: uuid.UUID | None = None,
+) -> SponsorInvoice:
+    """Add one sponsor invoice to the session's transaction, numbered in the sponsor series
+    (rule 46: unique in the fiscal year); the caller writes its audit and outbox rows."""
     number = allocate_invoice_number(
         session,
         branch_id=branch.id,
@@ -344,6 +374,7 @@ def _issue(
     )
     tax = figures.tax
     invoice = SponsorInvoice(
+        id=invoice_id or uuid.uuid4(),
         branch_id=branch.id,
         campaign_id=campaign.id,
         sponsor_id=sponsor.id,
@@ -370,17 +401,16 @@ def _issue(
         outstanding_amount=figures.total,
         place_of_supply=sponsor.state_code,
         status=invoice_status(figures.total, 0, figures.refund).value,
-        issued_at=uow.now,
+        issued_at=now,
         invoice_date=today,
         due_date=today + timedelta(days=campaign.payment_terms_days),
         notes="",
-        created_by=None if uow.actor is None else uow.actor.id,
-        created_at=uow.now,
-        updated_at=uow.now,
+        created_by=created_by,
+        created_at=now,
+        updated_at=now,
     )
     session.add(invoice)
     session.flush()
-    uow.outbox(documents.SPONSOR_INVOICE, invoice.id, documents.sponsor_row_json(invoice))
     return invoice
 
 

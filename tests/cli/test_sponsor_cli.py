@@ -11,6 +11,7 @@ from pypdf import PdfReader
 
 from services import auth, sponsors
 from services.setup import initialise, open_branch_database
+from services.sponsor_demo import CAMPAIGN_CODE, SPONSOR_NAME
 from tests.cli.test_cli import run
 from tests.services.invoice_helpers import promotion
 
@@ -63,7 +64,11 @@ def test_a_sponsor_billed_paid_and_printed_from_the_command_line(clinic, tmp_pat
         tmp_path=tmp_path,
     )
     listed = json.loads(manager(clinic, "sponsor", "list", "--json", tmp_path=tmp_path).stdout)
-    assert [(s["legal_name"], s["state_code"]) for s in listed] == [("Dermaline Labs Ltd", "27")]
+    # The demo clinic's own sponsor is there too.
+    assert [(s["legal_name"], s["state_code"]) for s in listed] == [
+        ("Dermaline Labs Ltd", "27"),
+        (SPONSOR_NAME, "27"),
+    ]
 
     spec = {
         "campaign_code": "DERMA-DEC",
@@ -102,9 +107,15 @@ def test_a_sponsor_billed_paid_and_printed_from_the_command_line(clinic, tmp_pat
     again = json.loads(
         manager(clinic, "sponsor", "bill", "--period", period, "--json", tmp_path=tmp_path).stdout
     )
-    assert [(b["campaign_code"], b["impressions_billed"]) for b in billed] == [("DERMA-DEC", 7)]
-    assert again[0]["already_billed"] and again[0]["invoice_number"] == billed[0]["invoice_number"]
-    number = billed[0]["invoice_number"]
+    # Every campaign in flight: the demo's own bills its week so far as well.
+    billed_by_code = {b["campaign_code"]: b for b in billed}
+    assert sorted(billed_by_code) == ["DERMA-DEC", CAMPAIGN_CODE]
+    assert billed_by_code["DERMA-DEC"]["impressions_billed"] == 7
+    assert all(a["already_billed"] for a in again)
+    assert {a["campaign_code"]: a["invoice_number"] for a in again} == {
+        code: b["invoice_number"] for code, b in billed_by_code.items()
+    }
+    number = billed_by_code["DERMA-DEC"]["invoice_number"]
 
     # 7 x 2.50 = 17.50, IGST 18% = 3.15: 20.65 in all; 10 paid now.
     paid = json.loads(

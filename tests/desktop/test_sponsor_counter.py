@@ -10,10 +10,11 @@ import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
-from db.models import SponsorImpression
+from db.models import SponsoredCampaign, SponsorImpression
 from desktop.models.cart_model import BADGE_ROLE, ITEM
 from desktop.panels.invoice_entry import InvoiceEntryPanel
 from services import catalog, patients
+from services.sponsor_demo import CAMPAIGN_CODE as DEMO_CAMPAIGN
 from tests.desktop.helpers import NOW, save_screenshot
 from tests.services.sponsor_helpers import a_sponsor, campaign_spec
 
@@ -77,6 +78,8 @@ def impressions(db):
                     SponsorImpression.charged,
                     SponsorImpression.converted,
                 )
+                .join(SponsoredCampaign)
+                .where(SponsoredCampaign.campaign_code != DEMO_CAMPAIGN)  # the demo's own
             ).all()
         )
 

@@ -80,12 +80,16 @@ def dialog_of(panel, kind):
 
 
 def test_a_manager_adds_bills_records_a_payment_and_opens_the_pdf(qtbot, panel, opened):
-    assert [r.legal_name for r in panel.sponsors.rows()] == ["Glowco Skincare Pvt Ltd"]
+    # Glowco, and the demo clinic's own sponsor after it.
+    assert [r.legal_name for r in panel.sponsors.rows()] == [
+        "Glowco Skincare Pvt Ltd",
+        "Velvera Injectables Pvt Ltd",
+    ]
     (campaign,) = panel.campaigns.rows()
     assert campaign.campaign_code == "GLOWCO-NOV" and campaign.charged == 12
     assert panel.campaigns.column_texts(1) == ["12 / 60"]
     # The deposit invoice, issued when the campaign was added: 400 + 18% GST.
-    assert panel.invoices.column_texts(0) == ["INDS/26-27/00001\nDeposit"]
+    assert panel.invoices.column_texts(0) == ["INDS/26-27/00004\nDeposit"]
     assert panel.invoices.column_texts(3) == ["Rs.472.00"]
     assert "12 of 60 impressions delivered" in panel.summary_label.text()
     save_screenshot(panel, "sponsors_panel")
@@ -99,7 +103,7 @@ def test_a_manager_adds_bills_records_a_payment_and_opens_the_pdf(qtbot, panel, 
     qtbot.keyClick(dialog.name_edit, Qt.Key.Key_Tab)
     qtbot.keyClicks(QApplication.focusWidget(), "27AABCG5678L1Z2")
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: panel.sponsors.rowCount() == 2, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: panel.sponsors.rowCount() == 3, timeout=WAIT_MS)
     back_on(qtbot, panel)
     assert "Added sponsor Dermaline Labs Ltd" in panel.status_label.text()
 
@@ -140,7 +144,7 @@ def test_a_manager_adds_bills_records_a_payment_and_opens_the_pdf(qtbot, panel, 
     qtbot.waitUntil(lambda: panel.invoices.rowCount() == 2, timeout=WAIT_MS)
     back_on(qtbot, panel)
     assert "Issued" in panel.status_label.text()
-    assert panel.invoices.column_texts(0)[1] == "INDS/26-27/00002\nCycle 1"
+    assert panel.invoices.column_texts(0)[1] == "INDS/26-27/00005\nCycle 1"
     assert panel.invoices.column_texts(1)[1] == "1 - 24 Nov 2026"
     assert panel.invoices.column_texts(3)[1] == "Rs.283.20"  # 240 + 43.20 GST
 

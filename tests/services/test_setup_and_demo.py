@@ -80,7 +80,11 @@ def test_invoice_numbers_are_gap_free_per_fiscal_year(demo_db):
             )
         ).all()
         sequences = dict(
-            session.execute(select(InvoiceSequence.fiscal_year, InvoiceSequence.last_number)).all()
+            session.execute(
+                select(InvoiceSequence.fiscal_year, InvoiceSequence.last_number).where(
+                    InvoiceSequence.series == "SVC"
+                )
+            ).all()
         )
     by_year: dict[str, list[int]] = {}
     for year, number, text, day in rows:

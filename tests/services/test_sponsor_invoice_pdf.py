@@ -60,7 +60,7 @@ def test_a_final_settlement_that_refunds_the_deposit(demo_db, manager, tmp_path)
 def test_a_deposit_invoice_shows_no_impressions(demo_db, manager, tmp_path):
     a_sponsor(demo_db, manager, NOW)
     sponsors.add_sponsored_campaign(demo_db, manager, campaign_spec(), now=NOW)
-    lines = pdf_lines(demo_db, manager, "INDS/26-27/00001", tmp_path / "deposit.pdf")
+    lines = pdf_lines(demo_db, manager, "INDS/26-27/00004", tmp_path / "deposit.pdf")
     assert any("Kind Deposit" in line for line in lines)
     assert "Deposit ₹400.00" in lines and "Amount due ₹472.00" in lines
     assert not any(line.startswith("Impressions billed") for line in lines)
