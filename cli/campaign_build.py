@@ -277,8 +277,14 @@ def cmd_results(args: argparse.Namespace) -> None:
         "lift": results.lift_sentence(),
         "variants": [_arm(arm) for arm in results.arms],
         "by_day": [
-            {"day": day.isoformat(), "sent": sent, "failed": failed}
-            for day, sent, failed in results.by_day
+            {
+                "day": day.day.isoformat(),
+                "sent": day.sent,
+                "delivered": day.delivered,
+                "failed": day.failed,
+                "conversions": day.conversions,
+            }
+            for day in results.by_day
         ],
         "ab_test": None
         if decision is None

@@ -1,6 +1,8 @@
 """A campaign's results: the figures at a glance (sent, delivered, failed, converted,
-revenue, cost, ROI attributed and over the hold-out), the lift, the A/B decision as services.campaigns computes it, and two charts
-(what became of the messages; the conversion rate of each template and of the hold-out).
+revenue, cost, ROI attributed and over the hold-out), the lift, the A/B decision as
+services.campaigns computes it, and four charts: what became of the messages; the
+conversion rate of each template and of the hold-out; performance over time (running
+totals by day) and conversions per day.
 
 Importing this module brings pyqtgraph (desktop.widgets.charts): the Campaigns panel
 imports it in a worker the first time results are asked for, never at start-up.
@@ -15,11 +17,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop.campaigns.draft import CHANNEL_NAMES
-from desktop.widgets.chart_data import BarSpec, Table
-from desktop.widgets.charts import BarChart
+from desktop.widgets.chart_data import BarSpec, LineSeries, Table
+from desktop.widgets.charts import BarChart, LineChart
 from domain import ab_test
 from domain.money import format_rupees, group_indian
-from services.campaigns.campaigns import ArmResult, Results
+from services.campaigns.campaigns import ArmResult, Day, Results
 
 AskPath = Callable[[str, str], Path | None]
 OUTCOMES = (
@@ -130,6 +132,62 @@ def arms_table(results: Results) -> Table:
     return Table(header, rows)
 
 
+# A campaign sends in a day or two and converts over weeks: per day, the sends are one
+# spike beside a month of zeros, so they are drawn as running totals; conversions per day.
+RUNNING_LINES = (
+    ("Sent", "sent"),
+    ("Delivered", "delivered"),
+    ("Failed", "failed"),
+    ("Converted", "conversions"),
+)
+
+
+def day_label(day: Day) -> str:
+    return f"{day.day.day} {day.day:%b}"
+
+
+def day_series(
+    days: list[Day], lines: tuple[tuple[str, str], ...], *, running: bool = False
+) -> list[LineSeries]:
+    """A line per count of `lines` ((name, Day field)) over the campaign's days, each day's
+    own count or (`running`) the total so far."""
+    series = []
+    for name, key in lines:
+        values, so_far = [], 0
+        for day in days:
+            so_far = so_far * running + int(getattr(day, key))
+            values.append(so_far)
+        series.append(LineSeries(name, name, tuple(values), (0,) * len(days)))
+    return series
+
+
+def day_tooltip(days: list[Day], position: int) -> str:
+    """That day's own figures, and the totals by its end."""
+    day = days[position]
+    upto = days[: position + 1]
+
+    def both(key: str) -> str:
+        return (
+            f"{group_indian(getattr(day, key))} "
+            f"({group_indian(sum(getattr(d, key) for d in upto))} so far)"
+        )
+
+    return (
+        f"{day.day:%a %d %b %Y}: sent {both('sent')}, delivered {both('delivered')}, "
+        f"failed {both('failed')}, converted {both('conversions')}"
+    )
+
+
+def days_table(days: list[Day]) -> Table:
+    return Table(
+        ("day", "sent", "delivered", "failed", "conversions"),
+        tuple(
+            (d.day.isoformat(), str(d.sent), str(d.delivered), str(d.failed), str(d.conversions))
+            for d in days
+        ),
+    )
+
+
 class Figure(QFrame):
     """One figure with its caption, like the dashboard's tiles."""
 
@@ -194,12 +252,28 @@ class ResultsView(QWidget):
             ask_path=ask_path,
             unit="percent",
         )
-        for chart in (self.outcomes, self.conversions):
+        self.running = LineChart(
+            "campaign_over_time",
+            "Performance over time",
+            "Running totals by day, the hold-out group left out",
+            ask_path=ask_path,
+        )
+        self.conversions_by_day = LineChart(
+            "campaign_conversions_by_day",
+            "Conversions per day",
+            "On the day of each recipient's first invoice in the window",
+            ask_path=ask_path,
+        )
+        for chart in self.charts():
             chart.setMinimumHeight(230)
         charts = QHBoxLayout()
         charts.setSpacing(12)
         charts.addWidget(self.outcomes, 1)
         charts.addWidget(self.conversions, 1)
+        over_time = QHBoxLayout()
+        over_time.setSpacing(12)
+        over_time.addWidget(self.running, 1)
+        over_time.addWidget(self.conversions_by_day, 1)
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(8)
@@ -207,6 +281,10 @@ class ResultsView(QWidget):
         column.addLayout(grid)
         column.addWidget(self.decision_label)
         column.addLayout(charts, 1)
+        column.addLayout(over_time, 1)
+
+    def charts(self) -> tuple[BarChart | LineChart, ...]:
+        return (self.outcomes, self.conversions, self.running, self.conversions_by_day)
 
     def set_results(self, results: Results) -> None:
         total = results.total
@@ -236,3 +314,16 @@ class ResultsView(QWidget):
         self.outcomes.set_table(arms_table(results))
         self.conversions.set_bars(conversion_bars(results) if results.arms else [], nothing)
         self.conversions.set_table(arms_table(results))
+        days = results.by_day
+        quiet = "Nothing has been sent yet."
+        for chart, lines, running in (
+            (self.running, RUNNING_LINES, True),
+            (self.conversions_by_day, (("Converted", "conversions"),), False),
+        ):
+            chart.set_series(
+                day_series(days, lines, running=running) if days else [],
+                [day_label(day) for day in days],
+                lambda position: day_tooltip(days, position),
+                quiet,
+            )
+            chart.set_table(days_table(days))

@@ -474,7 +474,7 @@ class CampaignsPanel(QWidget):
         view = ResultsView(self._ask_path)
         self.results_column.addWidget(view, 1)
         self.results_view = view
-        for chart in (view.outcomes, view.conversions):
+        for chart in view.charts():
             chart.exported.connect(lambda path: self.say(f"Saved {Path(path).name}."))
             chart.export_failed.connect(lambda sentence: self.say(sentence, error=True))
         view.hide()

@@ -25,6 +25,9 @@
    to treat: a failed message included) with the hold-out, both over the attribution
    window from when the campaign went out (its launch, or its scheduled time if later),
    and gives the incremental conversions, revenue and ROI, or "no measurable lift".
+7. Performance over time: per day of the branch, from the campaign's first event to its
+   last, the messages sent, delivered and failed and the recipients converted (on the day
+   of their first attributed invoice), the hold-out left out; each adds up to the total.
 """
 
 from __future__ import annotations
@@ -34,13 +37,15 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import case, func, insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from db.engine import Database
 from db.models import (
+    Branch,
     Campaign,
     CampaignExecution,
     InvoiceHeader,
@@ -491,7 +496,7 @@ class Results:
     status: str
     channel: str
     arms: list[ArmResult]
-    by_day: list[tuple[date, int, int]] = field(default_factory=list)
+    by_day: list[Day] = field(default_factory=list)
     decision: ab_test.Decision | None = None
     lift: campaign_lift.Lift | None = None
 
@@ -517,9 +522,19 @@ class Results:
         return campaign_lift.NO_HOLDOUT if self.lift is None else self.lift.sentence()
 
 
-def _conversions(session: Session, campaign: Campaign) -> dict[str, tuple[int, int]]:
-    """Per variant: recipients with an invoice within the attribution window after their
-    message (the hold-out: after the launch), and those invoices' total (paise)."""
+@dataclass(frozen=True)
+class Converted:
+    """A recipient who converted (rule 5): their variant, first attributed invoice's time
+    and the attributed invoices' total (paise)."""
+
+    variant: str
+    first_at: datetime
+    revenue: int
+
+
+def _converted(session: Session, campaign: Campaign) -> dict[uuid.UUID, Converted]:
+    """Recipients with an invoice within the attribution window after their message (the
+    hold-out: after the launch)."""
     e, h = CampaignExecution, InvoiceHeader
     window = timedelta(days=campaign.attribution_days)
     starts: dict[uuid.UUID, tuple[str, datetime]] = {}
@@ -533,25 +548,89 @@ def _conversions(session: Session, campaign: Campaign) -> dict[str, tuple[int, i
         return {}
     first = min(start for _variant, start in starts.values())
     reached = select(e.patient_id).where(e.campaign_id == campaign.id)
-    sold: dict[str, tuple[int, int]] = {}
-    buyers: set[uuid.UUID] = set()
+    found: dict[uuid.UUID, Converted] = {}
     for patient_id, created_at, total in session.execute(
-        select(h.patient_id, h.created_at, h.total_amount).where(
+        select(h.patient_id, h.created_at, h.total_amount)
+        .where(
             h.patient_id.in_(reached),
             h.status == "issued",
             h.is_history.is_(False),
             h.created_at >= first,
         )
+        .order_by(h.created_at)
     ):
         if patient_id not in starts:  # their message failed: nothing to attribute
             continue
         variant, start = starts[patient_id]
         if not start <= created_at <= start + window:
             continue
-        count, revenue = sold.get(variant, (0, 0))
-        sold[variant] = (count + (patient_id not in buyers), revenue + total)
-        buyers.add(patient_id)
+        was = found.get(patient_id)
+        found[patient_id] = Converted(
+            variant,
+            created_at if was is None else was.first_at,
+            int(total) + (0 if was is None else was.revenue),
+        )
+    return found
+
+
+def _conversions(
+    session: Session, campaign: Campaign, found: dict[uuid.UUID, Converted] | None = None
+) -> dict[str, tuple[int, int]]:
+    """Per variant: recipients who converted, and their attributed invoices' total (paise)."""
+    sold: dict[str, tuple[int, int]] = {}
+    for converted in (_converted(session, campaign) if found is None else found).values():
+        count, revenue = sold.get(converted.variant, (0, 0))
+        sold[converted.variant] = (count + 1, revenue + converted.revenue)
     return sold
+
+
+@dataclass(frozen=True)
+class Day:
+    """One day of a campaign (the branch's date), the hold-out left out: messages sent
+    and delivered that day, failures, and recipients whose first attributed invoice fell
+    on it. Each column adds up to the campaign's total."""
+
+    day: date
+    sent: int = 0
+    delivered: int = 0
+    failed: int = 0
+    conversions: int = 0
+
+
+def _by_day(
+    session: Session, campaign: Campaign, converted: dict[uuid.UUID, Converted]
+) -> list[Day]:
+    """Rule 7: the campaign's days from its first to its last event, none left out."""
+    e = CampaignExecution
+    zone = ZoneInfo(session.get_one(Branch, campaign.branch_id).timezone)
+    counts: dict[date, dict[str, int]] = {}
+
+    def count(at: datetime | None, what: str) -> None:
+        if at is not None:
+            day = counts.setdefault(at.astimezone(zone).date(), {})
+            day[what] = day.get(what, 0) + 1
+
+    for status, sent_at, delivered_at, updated_at in session.execute(
+        select(e.status, e.sent_at, e.delivered_at, e.updated_at).where(
+            e.campaign_id == campaign.id, e.variant != ab_test.HOLDOUT
+        )
+    ):
+        if status in SENT:
+            count(sent_at, "sent")
+        if status == "delivered":
+            count(delivered_at or sent_at, "delivered")
+        if status == "failed":
+            count(sent_at or updated_at, "failed")
+    for one in converted.values():
+        if one.variant != ab_test.HOLDOUT:
+            count(one.first_at, "conversions")
+    if not counts:
+        return []
+    first, last = min(counts), max(counts)
+    return [
+        Day(first + timedelta(days=n), **counts.get(first + timedelta(days=n), {}))
+        for n in range((last - first).days + 1)
+    ]
 
 
 def went_out(campaign: Campaign) -> datetime | None:
@@ -604,25 +683,14 @@ def campaign_results(db: Database, actor: CurrentUser, campaign_id: uuid.UUID) -
     e = CampaignExecution
     with db.session(write=False) as session:
         campaign = _campaign(session, campaign_id)
-        sold = _conversions(session, campaign)
+        converted = _converted(session, campaign)
+        sold = _conversions(session, campaign, converted)
         statuses = session.execute(
             select(e.variant, e.status, func.count(), func.coalesce(func.sum(e.cost_paise), 0))
             .where(e.campaign_id == campaign.id)
             .group_by(e.variant, e.status)
         ).all()
-        by_day = [
-            (day if isinstance(day, date) else date.fromisoformat(str(day)), sent, failed)
-            for day, sent, failed in session.execute(
-                select(
-                    func.date(e.sent_at),
-                    func.count(),
-                    func.sum(case((e.status == "failed", 1), else_=0)),
-                )
-                .where(e.campaign_id == campaign.id, e.sent_at.is_not(None))
-                .group_by(func.date(e.sent_at))
-                .order_by(func.date(e.sent_at))
-            )
-        ]
+        by_day = _by_day(session, campaign, converted)
         arms: dict[str, ArmResult] = {}
         for variant, status, n, cost in statuses:
             arm = arms.setdefault(variant, ArmResult(variant))

@@ -169,3 +169,8 @@ def test_the_demo_campaigns_results_give_the_attributed_and_the_incremental_roi(
     )
     assert results["lift"].startswith("No measurable lift")
     assert "No measurable lift" in text.stdout and "ROI attributed" in text.stdout
+    days = results["by_day"]
+    for key in ("sent", "delivered", "failed", "conversions"):
+        assert sum(day[key] for day in days) == results["total"][key], key
+    assert [day["day"] for day in days] == sorted(day["day"] for day in days)
+    assert days[0]["sent"] == results["total"]["sent"]  # the demo sent all on one day

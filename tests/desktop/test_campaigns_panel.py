@@ -206,10 +206,23 @@ def test_the_demo_ab_campaign_shows_its_results_in_readable_charts(
     assert [bar.label for bar in view.conversions.bars] == ["Template A", "Template B", "Hold-out"]
     assert [bar.label for bar in view.outcomes.bars][:3] == ["Sent", "Delivered", "Failed"]
     assert not view.outcomes.is_empty() and not view.conversions.is_empty()
-    for chart in (view.outcomes, view.conversions):
+    # Performance over time: the campaign's days, each line adding up to its total.
+    days = results.by_day
+    running = {line.key: line.values for line in view.running.series}
+    assert view.running.day_labels[0] == f"{days[0].day.day} {days[0].day:%b}"
+    assert len(view.running.day_labels) == len(days) > 1
+    assert list(running) == ["Sent", "Delivered", "Failed", "Converted"]
+    assert running["Sent"][-1] == results.total.sent and running["Sent"][0] == days[0].sent
+    assert running["Converted"][-1] == results.total.conversions
+    assert list(running["Converted"]) == sorted(running["Converted"])  # totals so far
+    assert sum(view.conversions_by_day.series[0].values) == results.total.conversions
+    assert f"converted {days[1].conversions} (" in view.conversions_by_day._tooltip(1)
+    for chart in view.charts():
+        assert not chart.is_empty(), chart.title
         assert chart.plot.height() >= 150, chart.title  # room for the bars to be read
 
     save_screenshot(window, f"campaigns_results_{size[0]}x{size[1]}")
+    save_screenshot(view, f"campaigns_results_view_{size[0]}x{size[1]}")  # scrolled too
     assert clipped_texts(window) == []
 
 

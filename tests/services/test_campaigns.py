@@ -267,6 +267,13 @@ def test_results_count_conversions_revenue_and_roi(demo_db, manager):
     assert total.conversions == 3 and total.revenue > 0
     assert results.roi == pytest.approx((total.revenue - 475) / 475)
     assert results.decision is not None  # two arms: decided (or declined) by the z-test
+    # Per day of the branch (India): all sent on 24 Nov at 11:00, the failure too; the three
+    # bought on 26 Nov. The day between is there, with nothing.
+    assert [(d.day.day, d.sent, d.delivered, d.failed, d.conversions) for d in results.by_day] == [
+        (24, 19, 19, 1, 0),
+        (25, 0, 0, 0, 0),
+        (26, 0, 0, 0, 3),
+    ]
 
 
 def test_the_lift_compares_everyone_given_a_template_with_the_hold_out(demo_db, manager):
@@ -337,6 +344,32 @@ def test_a_campaign_without_a_hold_out_says_its_lift_cannot_be_measured(demo_db,
 
     assert results.lift is None
     assert results.lift_sentence().startswith("No hold-out group")
+
+
+def test_a_day_of_the_results_is_the_branchs_date(demo_db, manager):
+    ids = patients(demo_db, 3)
+    grant(demo_db, manager, ids)
+    campaign_id = a_campaign(demo_db, manager, ids, holdout_percent=0)
+    campaigns.launch_campaign(demo_db, manager, campaign_id, today=TODAY, now=NOW)
+    e = CampaignExecution
+    late = NOW.replace(hour=19)  # 19:00 UTC on 24 Nov is 00:30 on 25 Nov in India
+    with demo_db.session(write=True) as session, session.begin():
+        session.execute(
+            update(e).where(e.campaign_id == campaign_id).values(status="sent", sent_at=NOW)
+        )
+        session.execute(
+            update(e)
+            .where(e.campaign_id == campaign_id, e.patient_id == ids[0])
+            .values(status="delivered", sent_at=late, delivered_at=late + timedelta(days=1))
+        )
+
+    days = campaigns.campaign_results(demo_db, manager, campaign_id).by_day
+
+    assert [(d.day.isoformat(), d.sent, d.delivered) for d in days] == [
+        ("2026-11-24", 2, 0),
+        ("2026-11-25", 1, 0),
+        ("2026-11-26", 0, 1),  # delivered when the provider said so, not when sent
+    ]
 
 
 def test_personal_codes_are_single_use_codes_of_the_linked_promotion(demo_db, manager):
