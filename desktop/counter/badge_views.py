@@ -65,6 +65,10 @@ class BadgeViews:
         """How many badges are being timed (the panel ticks only while there are some)."""
         return len(self._showing)
 
+    def is_showing(self, promotion_id: uuid.UUID, viewer: str) -> bool:
+        """This badge is on show to `viewer` and not recorded yet (rule 3)."""
+        return (promotion_id, viewer) in self._showing
+
     def shown_promotions(self) -> set[uuid.UUID]:
         """The sponsored badges this cart has shown, on show now or recorded."""
         return self._recorded | {pid for pid, _viewer in self._showing}

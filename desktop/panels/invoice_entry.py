@@ -93,6 +93,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("+ / -", "Invoice: one more / one less of the selected line"),
     ("F2", "Invoice: type the selected line's quantity"),
     ("Ctrl+D", "Invoice: manual discount in percent on the selected line"),
+    ("Ctrl+I", "Invoice: open the selected line's badge (who sponsors it; a click on it too)"),
     ("Alt+C", "Invoice: go to the promo code"),
     ("F9 / Ctrl+S", "Invoice: take the payment (the tender step)"),
     ("1-6", "Payment: pick the method (1 Cash, 2 UPI, ...); Enter takes the amount"),
@@ -115,6 +116,8 @@ CONSENT_CHOICES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("4", "SMS, WhatsApp and e-mail", ("sms", "whatsapp", "email")),
 )
 PATIENT_PAGE_SHORTCUT = "F3"
+# Opens the selected line's promotion badge (a click on the badge does the same, issue #17).
+BADGE_SHORTCUT = "Ctrl+I"
 
 _MONTHS = calendar.month_abbr
 MAX_HINTS = 3
@@ -245,6 +248,9 @@ class InvoiceEntryPanel(QWidget):
         self._badge_timer.setInterval(BADGE_TICK_MS)
         self._badge_timer.timeout.connect(self.tick_badges)
         self._badge_lookup = 0
+        self._sponsored: dict[uuid.UUID, sponsors.SponsoredBadge] = {}
+        # Badges opened before their showing was recorded: clicked once it is.
+        self._clicks_waiting: set[tuple[uuid.UUID, str]] = set()
 
         session = self.session
         session.changed.connect(self._session_changed)
@@ -362,6 +368,7 @@ class InvoiceEntryPanel(QWidget):
         self.table.remove_requested.connect(self.remove_line)
         self.table.step_requested.connect(self._step)
         self.table.leave_up.connect(self.item_field.setFocus)
+        self.table.badge_opened.connect(self.open_badge)
         self.cart.rowsInserted.connect(lambda *_: self.table.resizeRowsToContents())
 
         self.hints_label = QLabel()
@@ -592,6 +599,7 @@ class InvoiceEntryPanel(QWidget):
             (CALLBACK_SHORTCUT, self.request_callback),
             (PATIENT_PAGE_SHORTCUT, self.open_patient_page),
             (CONSENT_SHORTCUT, self.ask_consent),
+            (BADGE_SHORTCUT, lambda: self.open_badge(self.table.currentIndex().row())),
         ]
         self._shortcut_objects = []
         for keys, slot in bindings:
@@ -1146,6 +1154,7 @@ class InvoiceEntryPanel(QWidget):
             return  # a newer quote is on show
         patient = self.session.patient()
         viewer = self.badge_views.viewer(patient.id if patient else None)
+        self._sponsored = badges
         sponsored = {pid for pid in shown if pid in badges and badges[pid].open}
         self.badge_views.show(sponsored, viewer, focused=self._badges_focused())
         self._tick_while_shown()
@@ -1162,21 +1171,57 @@ class InvoiceEntryPanel(QWidget):
             self._badge_timer.stop()
 
     def _record_badge(self, promotion_id: uuid.UUID, viewer: str, shown_ms: int) -> None:
-        """Record one showing. On the reads' thread, so the impressions of a cart are
-        written before its conversions and the next quote sees the hard stop."""
+        """Record one showing (clicked, when staff opened it meanwhile). On the reads'
+        thread, so the impressions of a cart are written before its clicks and conversions
+        and the next quote sees the hard stop."""
         db, user, now = self._db, self._user, self._clock()
         patient_id = None if viewer.startswith("cart:") else uuid.UUID(viewer)
+        opened = (promotion_id, viewer) in self._clicks_waiting
+        self._clicks_waiting.discard((promotion_id, viewer))
+
+        def record() -> sponsors.ImpressionRecorded | None:
+            done = sponsors.record_impression(
+                db, user, promotion_id, viewer, shown_ms=shown_ms, patient_id=patient_id, now=now
+            )
+            if opened and done is not None:
+                sponsors.record_sponsor_click(db, user, promotion_id, viewer, now=now)
+            return done
 
         def recorded(done: sponsors.ImpressionRecorded | None) -> None:
             if done is not None and done.charged:
                 self.session.reprice()  # this one may have spent the campaign (rule 11)
 
         self._run(
-            lambda: sponsors.record_impression(
-                db, user, promotion_id, viewer, shown_ms=shown_ms, patient_id=patient_id, now=now
-            ),
+            record,
             recorded,
             lambda error: log.ui.warning("sponsored impression not recorded: %s", error),
+        )
+
+    def open_badge(self, row: int) -> None:
+        """Staff open a line's badge (a click on it, or Ctrl+I on the line): the counter
+        says what it gives and, for a sponsored one, who pays for it; the showing to this
+        viewer is recorded clicked (seed 002's `clicked`), now or once it is recorded."""
+        priced = self.cart.row(row).priced if 0 <= row < self.cart.rowCount() else None
+        if priced is None or not priced.badge_text or not priced.promotion_id:
+            self._item_message("Select a line with a promotion badge to open it.", error=True)
+            return
+        promotion_id = uuid.UUID(priced.promotion_id)
+        badge = self._sponsored.get(promotion_id)
+        patient = self.session.patient()
+        viewer = self.badge_views.viewer(patient.id if patient else None)
+        on_show = promotion_id in self.badge_views.shown_promotions()
+        if badge is None or not on_show:
+            self._item_message(f"{priced.badge_text}.")
+            return
+        self._item_message(f"{priced.badge_text}, sponsored by {badge.sponsor}.")
+        if self.badge_views.is_showing(promotion_id, viewer):
+            self._clicks_waiting.add((promotion_id, viewer))
+            return
+        db, user, now = self._db, self._user, self._clock()
+        self._run(
+            lambda: sponsors.record_sponsor_click(db, user, promotion_id, viewer, now=now),
+            lambda _count: None,
+            lambda error: log.ui.warning("sponsored click not recorded: %s", error),
         )
 
     def _badges_converted(self, document: InvoiceDocument) -> None:

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -62,6 +71,22 @@ def fit_badge(base: QFont, badge: str, width: int) -> tuple[QFont, str]:
     return font, metrics.elidedText(badge, Qt.TextElideMode.ElideRight, width - _BADGE_PILL)
 
 
+def badge_pill(cell: QRect, base: QFont, badge: str) -> tuple[QRect, QFont, str]:
+    """Where a line's badge is drawn in its Item cell (under the name), in which font and
+    with what text (elided in a narrow cell)."""
+    rect = cell.adjusted(_PADDING, 5, -_PADDING, -5)
+    name_bottom = rect.top() + QFontMetrics(base).height() - 1
+    font, text = fit_badge(base, badge, rect.width())
+    metrics = QFontMetrics(font)
+    pill = QRect(
+        rect.left(),
+        name_bottom + 1 + _BADGE_GAP,
+        metrics.horizontalAdvance(text) + _BADGE_PILL,
+        metrics.height() + 4,
+    )
+    return pill, font, text
+
+
 class ItemDelegate(QStyledItemDelegate):
     """Draws the item's name and, under it, its badge as an accent-coloured pill."""
 
@@ -95,14 +120,7 @@ class ItemDelegate(QStyledItemDelegate):
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
             metrics.elidedText(name, Qt.TextElideMode.ElideRight, rect.width()),
         )
-        font, text = fit_badge(opt.font, badge, rect.width())
-        badge_metrics = QFontMetrics(font)
-        pill = QRect(
-            rect.left(),
-            name_rect.bottom() + 1 + _BADGE_GAP,
-            badge_metrics.horizontalAdvance(text) + _BADGE_PILL,
-            badge_metrics.height() + 4,
-        )
+        pill, font, text = badge_pill(opt.rect, opt.font, badge)
         painter.setPen(QPen(_BADGE_EDGE, 1))
         painter.setBrush(_BADGE_FILL)
         radius = pill.height() / 2
@@ -133,11 +151,13 @@ class CartTable(QTableView):
         remove_requested(int): Del on this row.
         step_requested(int, int): (row, +1 or -1) from the + and - keys.
         leave_up(): Up on the first row (the owner moves the focus back to the item field).
+        badge_opened(int): a click on this row's badge.
     """
 
     remove_requested = Signal(int)
     step_requested = Signal(int, int)
     leave_up = Signal()
+    badge_opened = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -201,6 +221,15 @@ class CartTable(QTableView):
                 event.accept()
                 return
         super().keyPressEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
+        super().mousePressEvent(event)
+        index = self.indexAt(event.position().toPoint())
+        badge = index.data(BADGE_ROLE) if index.isValid() and index.column() == ITEM else None
+        if event.button() == Qt.MouseButton.LeftButton and badge:
+            pill, _font, _text = badge_pill(self.visualRect(index), self.font(), badge)
+            if pill.contains(event.position().toPoint()):
+                self.badge_opened.emit(index.row())
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
         super().paintEvent(event)

@@ -4,18 +4,22 @@ the moment the campaign's booked impressions are spent; a saved invoice converts
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
-from PySide6.QtCore import Qt
+from pypdf import PdfReader
+from PySide6.QtCore import QPoint, Qt
 from sqlalchemy import select
 
 from db.models import SponsoredCampaign, SponsorImpression
 from desktop.models.cart_model import BADGE_ROLE, ITEM
 from desktop.panels.invoice_entry import InvoiceEntryPanel
-from services import catalog, patients
+from desktop.widgets.cart_table import badge_pill
+from domain.sponsor_billing import Period
+from services import catalog, patients, sponsors
 from services.sponsor_demo import CAMPAIGN_CODE as DEMO_CAMPAIGN
-from tests.desktop.helpers import NOW, save_screenshot
+from services.sponsor_invoice_pdf import render_sponsor_invoice_pdf
+from tests.desktop.helpers import NOW, TODAY, save_screenshot
 from tests.services.sponsor_helpers import a_sponsor, campaign_spec
 
 WAIT_MS = 10_000
@@ -42,8 +46,6 @@ def clock() -> Clock:
 def sponsor_festive500(db, manager, booked: int) -> None:
     a_sponsor(db, manager, NOW)
     spec = campaign_spec(booked_impressions=booked, deposit_amount="0", promotions=["FESTIVE500"])
-    from services import sponsors
-
     sponsors.add_sponsored_campaign(db, manager, spec, now=NOW)
 
 
@@ -150,3 +152,83 @@ def test_a_badge_flashed_past_is_recorded_not_billable_and_a_saved_invoice_conve
         (str(patient.id), True, True, True),
     ]
     assert panel.badge_views.on_show() == 0 and not panel._badge_timer.isActive()
+
+
+def clicked(db):
+    """(clicked, charged) of the test's own impressions."""
+    with db.session(write=False) as session:
+        return list(
+            session.execute(
+                select(SponsorImpression.clicked, SponsorImpression.charged)
+                .join(SponsoredCampaign)
+                .where(SponsoredCampaign.campaign_code != DEMO_CAMPAIGN)
+            ).all()
+        )
+
+
+def badge_centre(panel: InvoiceEntryPanel, row: int):
+    index = panel.cart.index(row, ITEM)
+    pill, _font, _text = badge_pill(
+        panel.table.visualRect(index), panel.table.font(), index.data(BADGE_ROLE)
+    )
+    return pill.center()
+
+
+def test_a_badge_clicked_before_its_second_is_recorded_clicked_and_on_the_statement(
+    qtbot, open_main_window, front_desk, manager, db, clock, tmp_path
+):
+    sponsor_festive500(db, manager, booked=50)
+    window, panel, patient = counter_with_festive500(qtbot, open_main_window, front_desk, db, clock)
+    # A click on the line's name opens nothing; a click on its badge opens it.
+    name = panel.table.visualRect(panel.cart.index(0, ITEM)).topLeft() + QPoint(12, 8)
+    qtbot.mouseClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=name)
+    assert "sponsored by" not in panel.item_message.text()
+    clock.advance(300)
+    qtbot.mouseClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=badge_centre(panel, 0))
+    assert "sponsored by Glowco Skincare Pvt Ltd" in panel.item_message.text()
+    qtbot.waitUntil(panel.is_idle, timeout=WAIT_MS)
+    assert clicked(db) == []  # not recorded before its second: the click waits for it
+    clock.advance(900)
+    panel.tick_badges()
+    qtbot.waitUntil(lambda: clicked(db) != [], timeout=WAIT_MS)
+    qtbot.waitUntil(panel.is_idle, timeout=WAIT_MS)
+    assert clicked(db) == [(True, True)]
+
+    # The statement of the period counts the click from the impressions.
+    period = Period(date(2026, 11, 1), TODAY)
+    billed = sponsors.bill_sponsor_period(db, manager, "GLOWCO-NOV", period, now=NOW)
+    assert billed.invoice_number is not None and billed.impressions_billed == 1
+    pdf = tmp_path / "statement.pdf"
+    render_sponsor_invoice_pdf(
+        sponsors.sponsor_invoice_document(db, manager, billed.invoice_number), pdf
+    )
+    text = PdfReader(pdf).pages[0].extract_text(extraction_mode="layout")
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    assert "Clicks in the period 1" in lines and "Impressions billed 1" in lines, lines
+
+
+def test_ctrl_i_opens_a_recorded_badge_and_clicks_it_a_plain_line_says_so(
+    qtbot, open_main_window, front_desk, manager, db, clock
+):
+    sponsor_festive500(db, manager, booked=50)
+    window, panel, patient = counter_with_festive500(qtbot, open_main_window, front_desk, db, clock)
+    clock.advance(1200)
+    panel.tick_badges()
+    qtbot.waitUntil(lambda: clicked(db) != [], timeout=WAIT_MS)
+    qtbot.waitUntil(panel.is_idle, timeout=WAIT_MS)
+    assert clicked(db) == [(False, True)]
+
+    panel.table.setFocus()
+    panel.table.setCurrentIndex(panel.cart.index(1, ITEM))
+    qtbot.keyClick(panel.table, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
+    assert "sponsored by Glowco Skincare Pvt Ltd" in panel.item_message.text()
+    qtbot.waitUntil(lambda: clicked(db) == [(True, True)], timeout=WAIT_MS)
+    qtbot.waitUntil(panel.is_idle, timeout=WAIT_MS)
+
+    # The HydraFacial leaves: under Rs.5,000, no badge on the sunscreen to open.
+    panel.remove_line(0)
+    qtbot.waitUntil(panel.is_idle, timeout=WAIT_MS)
+    panel.table.setCurrentIndex(panel.cart.index(0, ITEM))
+    qtbot.keyClick(panel.table, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
+    assert panel.item_message.text() == "Select a line with a promotion badge to open it."
+    assert clicked(db) == [(True, True)]
