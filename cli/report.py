@@ -93,6 +93,7 @@ def register(commands: common.Subparsers) -> None:
     gst.add_argument("--month", required=True, help="the month, like 2026-11")
     gst.add_argument("--json", action="store_true", help="as JSON (amounts in rupees)")
     gst.add_argument("--csv", type=Path, metavar="FOLDER", help="also write one CSV per section")
+    _branch_option(gst)
     gst.set_defaults(handler=cmd_report_gst)
     takings_report = sub.add_parser(
         "takings",
@@ -106,7 +107,19 @@ def register(commands: common.Subparsers) -> None:
     takings_report.add_argument("--from", dest="start", type=common.iso_date, help="first day")
     takings_report.add_argument("--to", dest="end", type=common.iso_date, help="last day")
     takings_report.add_argument("--json", action="store_true", help="as JSON (amounts in rupees)")
+    _branch_option(takings_report)
     takings_report.set_defaults(handler=cmd_report_takings)
+
+
+def _branch_option(report: argparse.ArgumentParser) -> None:
+    report.add_argument(
+        "--branch",
+        action="append",
+        default=[],
+        metavar="CODE",
+        help="the head office (--central URL): only this branch (again for more; default: "
+        "every branch, added up)",
+    )
 
 
 # ---------------------------------------------------------------------------- promotions
@@ -274,7 +287,7 @@ def cmd_report_rfm(args: argparse.Namespace) -> None:
 
 def cmd_report_gst(args: argparse.Namespace) -> None:
     with common.signed_in(args) as (db, user):
-        summary = gst_report.gst_summary(db, user, args.month)
+        summary = gst_report.gst_summary(db, user, args.month, branches=args.branch)
         data = gst_report.summary_json(summary)
         written = gst_report.write_csv(summary, args.csv) if args.csv else []
     if args.json:
@@ -294,10 +307,12 @@ def cmd_report_gst(args: argparse.Namespace) -> None:
             f"  Total: taxable {total['txval']}, CGST {total['camt']}, SGST {total['samt']}, "
             f"IGST {total['iamt']}"
         )
-        docs = data["doc_issue"]
-        print(
-            f"  Invoices {docs['from']} to {docs['to']}: {docs['total']}, {docs['cancelled']} cancelled"
-        )
+        # On the centre, each branch's numbers (a series of its own).
+        for docs in data["doc_issue"].get("branches", [data["doc_issue"]]):
+            print(
+                f"  {'Branch ' + docs['branch'] + ': i' if 'branch' in docs else 'I'}nvoices "
+                f"{docs['from']} to {docs['to']}: {docs['total']}, {docs['cancelled']} cancelled"
+            )
     for path in written:
         print(f"Wrote {path}", file=sys.stderr)
 
@@ -349,7 +364,7 @@ def _takings_range(db: setup.Database, args: argparse.Namespace) -> tuple[date, 
 def cmd_report_takings(args: argparse.Namespace) -> None:
     with common.signed_in(args) as (db, user):
         start, end = _takings_range(db, args)
-        figures = takings.takings(db, user, start, end)
+        figures = takings.takings(db, user, start, end, branches=args.branch)
     if args.json:
         common.print_json(takings_json(figures))
         return

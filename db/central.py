@@ -63,8 +63,10 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
 
+from domain.branch import BranchDetails
+
 # The version of the centre-only tables below; a branch refuses a centre on another one.
-CENTRAL_SCHEMA = 7
+CENTRAL_SCHEMA = 8
 
 INSUFFICIENT_PRIVILEGE = "42501"
 NUMBER_INDEX = "uq_central_documents_number"
@@ -165,6 +167,12 @@ sync_branch_state = Table(
     Column("needs_attention", Integer, nullable=False),
     # The branch's clock minus the centre's at the start of the round, in seconds.
     Column("clock_offset_s", Integer),
+    # The branch's details as it last reported them, for the head office's GST summary
+    # (its GSTIN and home state) and takings (its business dates are in its time zone).
+    Column("name", Text),
+    Column("gstin", Text),
+    Column("state_code", Text),
+    Column("timezone", Text),
     # Stamped by the centre (sync_stamp_received), as every arrival.
     Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
@@ -275,6 +283,12 @@ _SECURITY += [
     "ALTER TABLE central_documents ADD COLUMN IF NOT EXISTS sync_xid xid8 NOT NULL "
     "DEFAULT pg_current_xact_id()",
     "CREATE INDEX IF NOT EXISTS ix_central_documents_sync_xid ON central_documents (sync_xid)",
+]
+# Version 8: what a branch reports of itself carries its details (a centre of version 7
+# gains the columns, empty until each branch's next round).
+_SECURITY += [
+    f"ALTER TABLE sync_branch_state ADD COLUMN IF NOT EXISTS {column} text"
+    for column in ("name", "gstin", "state_code", "timezone")
 ]
 for _table in PULLED:
     _SECURITY += [
@@ -691,14 +705,22 @@ def report_state(
     pending: int,
     needs_attention: int,
     clock_offset_s: int | None,
+    details: BranchDetails | None = None,
 ) -> None:
     """Record what the branch says of itself at the end of a round (the caller commits)."""
-    values = {
+    values: dict[str, Any] = {
         "branch_id": branch_id,
         "pending": pending,
         "needs_attention": needs_attention,
         "clock_offset_s": clock_offset_s,
     }
+    if details is not None:
+        values |= {
+            "name": details.name,
+            "gstin": details.gstin,
+            "state_code": details.state_code or "",
+            "timezone": details.timezone,
+        }
     statement = pg_insert(sync_branch_state).values(**values)
     connection.execute(
         statement.on_conflict_do_update(
@@ -720,6 +742,9 @@ class BranchState:
     needs_attention: int | None
     clock_offset_s: int | None
     reported_at: datetime | None
+    # The branch's name and time zone as it last reported them (None before it did).
+    name: str | None = None
+    timezone: str | None = None
 
 
 def branch_states(connection: Connection) -> list[BranchState]:
@@ -729,7 +754,7 @@ def branch_states(connection: Connection) -> list[BranchState]:
             "SELECT b.code, b.branch_id, l.received_at AS last_push_at, "
             "(SELECT count(*) FROM central_documents AS d WHERE d.branch_id = b.branch_id) "
             "AS documents, s.pending, s.needs_attention, s.clock_offset_s, "
-            "s.received_at AS reported_at FROM sync_branches AS b "
+            "s.received_at AS reported_at, s.name, s.timezone FROM sync_branches AS b "
             "LEFT JOIN sync_ledger AS l ON l.branch_id = b.branch_id "
             "LEFT JOIN sync_branch_state AS s ON s.branch_id = b.branch_id ORDER BY b.code"
         )

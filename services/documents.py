@@ -108,6 +108,7 @@ def invoice_json(document: InvoiceDocument) -> dict[str, Any]:
                 "cgst": rupees(line.cgst_amount),
                 "sgst": rupees(line.sgst_amount),
                 "igst": rupees(line.igst_amount),
+                "category": line.category,
             }
             for line in document.lines
         ],
@@ -126,6 +127,7 @@ def invoice_json(document: InvoiceDocument) -> dict[str, Any]:
             "cost": rupees(document.total_cost),
         },
         "campaigns_applied": json_ready(document.campaigns_applied),
+        "is_history": document.is_history,
         "money": {
             "status": document.paid_status,
             "paid": rupees(document.amount_paid),

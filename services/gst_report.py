@@ -24,6 +24,7 @@ from __future__ import annotations
 import calendar
 import csv
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -33,11 +34,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db import central_reports
 from db.engine import Database
 from db.models import CreditNote, CreditNoteLine, InvoiceHeader, InvoiceLineItem
 from domain.bounds import csv_cell
 from domain.errors import BadInput
 from domain.gst import Taxability
+from domain.money import rupees_to_paise
 from domain.permissions import require
 from services.auth import CurrentUser
 from services.branch import get_branch
@@ -51,6 +54,53 @@ class GstReportError(BadInput):
     """A month that cannot be read."""
 
 
+@dataclass(frozen=True)
+class TaxLine:
+    """One line of an invoice or credit note as the summary reads it (paise): from the
+    branch's rows, or from the documents pushed to the centre."""
+
+    hsn_sac: str
+    category: str
+    item_type: str
+    taxability: str
+    tax_rate: Decimal
+    quantity: int
+    line_total: int
+    taxable_value: int
+    igst_amount: int
+    cgst_amount: int
+    sgst_amount: int
+
+
+@dataclass(frozen=True)
+class InvoiceRecord:
+    """An invoice dated in the month (history left out), with its lines."""
+
+    number: str
+    invoice_date: date
+    issued: bool
+    numbered: bool
+    place_of_supply: str
+    recipient_gstin: str
+    total_amount: int
+    lines: tuple[TaxLine, ...]
+
+
+@dataclass(frozen=True)
+class NoteRecord:
+    """A credit note dated in the month, with its lines and its invoice's particulars."""
+
+    number: str
+    note_date: date
+    total_amount: int
+    place_of_supply: str
+    recipient_gstin: str
+    invoice_number: str
+    invoice_date: date
+    invoice_total: int
+    lines: tuple[TaxLine, ...]
+
+
 @dataclass
 class Tax:
     """Taxable value and tax, in paise."""
@@ -60,7 +110,7 @@ class Tax:
     cgst: int = 0
     sgst: int = 0
 
-    def add(self, line: InvoiceLineItem | CreditNoteLine, sign: int = 1) -> None:
+    def add(self, line: TaxLine, sign: int = 1) -> None:
         self.taxable_value += sign * line.taxable_value
         self.igst += sign * line.igst_amount
         self.cgst += sign * line.cgst_amount
@@ -127,8 +177,7 @@ class _Books:
 
     def post(
         self,
-        line: InvoiceLineItem | CreditNoteLine,
-        category: str,
+        line: TaxLine,
         *,
         place: str,
         inter: bool,
@@ -150,7 +199,7 @@ class _Books:
             (line.hsn_sac, line.tax_rate),
             HsnRow(
                 line.hsn_sac,
-                category,
+                line.category,
                 "OTH" if line.item_type == "service" else "NOS",
                 line.tax_rate,
             ),
@@ -197,10 +246,21 @@ def month_bounds(text: str) -> tuple[date, date]:
     return first, date(year, month, calendar.monthrange(year, month)[1])
 
 
-def gst_summary(db: Database, actor: CurrentUser, month: str) -> GstSummary:
-    """The GSTR-1 sections of `month` ('2026-11') for this branch (manager)."""
+def gst_summary(
+    db: Database, actor: CurrentUser, month: str, *, branches: Sequence[str] = ()
+) -> GstSummary:
+    """The GSTR-1 sections of `month` ('2026-11') for this branch (manager); on the centre
+    (the head office), for the branches with the codes `branches` (none: every branch),
+    read from the documents they pushed."""
     require(actor.role, "gst.read")
     first, last = month_bounds(month)
+    if db.engine.dialect.name == "postgresql":
+        return _chain_summary(db, month, first, last, branches)
+    if branches:
+        raise GstReportError(
+            "A branch filter is for the head office: run the report on the centre "
+            "(frontdesk --central URL ...)."
+        )
     branch = get_branch(db)
     home = branch.details.state_code or ""
     with db.session(write=False) as session:
@@ -212,68 +272,59 @@ def gst_summary(db: Database, actor: CurrentUser, month: str) -> GstSummary:
             )
             .order_by(InvoiceHeader.invoice_date, InvoiceHeader.sequence_no)
         ).all()
-        b2b: list[InvoiceTax] = []
-        b2cl: list[InvoiceTax] = []
-        books = _Books()
-        for invoice in invoices:
-            if invoice.status != "issued":
-                continue
-            place = invoice.place_of_supply or home
-            inter = bool(home) and place != home
-            registered = bool(invoice.recipient_gstin)
-            large = not registered and inter and invoice.total_amount > B2CL_THRESHOLD
-            own = InvoiceTax(
+        records = [
+            InvoiceRecord(
                 invoice.invoice_number,
                 invoice.invoice_date,
-                invoice.total_amount,
-                place,
+                invoice.status == "issued",
+                invoice.sequence_no is not None,
+                invoice.place_of_supply,
                 invoice.recipient_gstin,
+                invoice.total_amount,
+                tuple(_row_line(line, line.category) for line in invoice.lines),
             )
-            for line in invoice.lines:
-                books.post(
-                    line,
-                    line.category,
-                    place=place,
-                    inter=inter,
-                    registered=registered,
-                    own=own.rates if registered or large else None,
-                )
-            if own.rates:
-                (b2b if registered else b2cl).append(own)
-        cdnr, cdnur = _credit_notes(session, first, last, home, books)
-        numbered = [i for i in invoices if i.sequence_no is not None]
-        documents = {
-            "from": numbered[0].invoice_number if numbered else None,
-            "to": numbered[-1].invoice_number if numbered else None,
-            "total": len(numbered),
-            "cancelled": sum(1 for i in numbered if i.status == "cancelled"),
-            "credit_notes": _note_numbers(session, first, last),
-        }
+            for invoice in invoices
+        ]
+        notes = _branch_notes(session, first, last)
+        numbers = session.scalars(
+            select(CreditNote.number)
+            .where(CreditNote.note_date.between(first, last))
+            .order_by(CreditNote.fiscal_year, CreditNote.sequence_no)
+        ).all()
+    books = _Books()
+    posted = _post(books, home, records, notes)
     return GstSummary(
         branch.details.gstin,
         month,
-        b2b,
-        b2cl,
+        posted.b2b,
+        posted.b2cl,
         dict(books.b2cs),
         books.nil,
         sorted(books.hsn.values(), key=lambda r: (r.hsn_sac, r.rate)),
-        documents,
-        cdnr,
-        cdnur,
+        _documents(records, numbers),
+        posted.cdnr,
+        posted.cdnur,
     )
 
 
-def _credit_notes(
-    session: Session,
-    first: date,
-    last: date,
-    home: str,
-    books: _Books,
-) -> tuple[list[NoteTax], list[NoteTax]]:
-    """The month's credit notes: CDNR and CDNUR entries, the rest netted from b2cs and
-    nil; every line netted from the HSN summary (see the module's docstring)."""
-    cdnr: list[NoteTax] = []
-    cdnur: list[NoteTax] = []
+def _row_line(line: InvoiceLineItem | CreditNoteLine, category: str) -> TaxLine:
+    return TaxLine(
+        line.hsn_sac,
+        category,
+        line.item_type,
+        line.taxability,
+        line.tax_rate,
+        line.quantity,
+        line.line_total,
+        line.taxable_value,
+        line.igst_amount,
+        line.cgst_amount,
+        line.sgst_amount,
+    )
+
+
+def _branch_notes(session: Session, first: date, last: date) -> list[NoteRecord]:
+    """The branch's credit notes of the month on invoices of its own (not history)."""
     rows = session.execute(
         select(CreditNote, InvoiceHeader)
         .join(InvoiceHeader, InvoiceHeader.id == CreditNote.invoice_id)
@@ -281,47 +332,255 @@ def _credit_notes(
         .order_by(CreditNote.note_date, CreditNote.sequence_no)
     ).all()
     categories = {line.id: line.category for _note, invoice in rows for line in invoice.lines}
-    for note, invoice in rows:
-        place = note.place_of_supply or home
-        inter = bool(home) and place != home
-        registered = bool(note.recipient_gstin)
-        large = not registered and inter and invoice.total_amount > B2CL_THRESHOLD
-        own = NoteTax(
+    return [
+        NoteRecord(
             note.number,
             note.note_date,
             note.total_amount,
+            note.place_of_supply,
+            note.recipient_gstin,
             invoice.invoice_number,
             invoice.invoice_date,
-            place,
-            note.recipient_gstin,
+            invoice.total_amount,
+            tuple(_row_line(line, categories.get(line.invoice_line_id, "")) for line in note.lines),
         )
-        for line in note.lines:
-            # A CDNR/CDNUR note's own rates are positive: GSTR-1 subtracts the section.
+        for note, invoice in rows
+    ]
+
+
+class _Supply:
+    """Where a document's supply goes (`home`: the branch's state): its place, whether it
+    crosses states, and whether GSTR-1 lists the document by itself (B2B, a large B2C
+    inter-state sale; `invoice_total` is the invoice's, for a credit note its invoice's)."""
+
+    def __init__(
+        self, home: str, place_of_supply: str, recipient_gstin: str, invoice_total: int
+    ) -> None:
+        self.place = place_of_supply or home
+        self.inter = bool(home) and self.place != home
+        self.registered = bool(recipient_gstin)
+        large = not self.registered and self.inter and invoice_total > B2CL_THRESHOLD
+        self.listed = self.registered or large
+
+    def post(
+        self, books: _Books, lines: Sequence[TaxLine], rates: dict[Decimal, Tax], sign: int = 1
+    ) -> None:
+        for line in lines:
             books.post(
                 line,
-                categories.get(line.invoice_line_id, ""),
-                place=place,
-                inter=inter,
-                registered=registered,
-                own=own.rates if registered or large else None,
-                sign=-1,
+                place=self.place,
+                inter=self.inter,
+                registered=self.registered,
+                own=rates if self.listed else None,
+                sign=sign,
             )
+
+
+@dataclass
+class _Posted:
+    """The sections that list documents one by one."""
+
+    b2b: list[InvoiceTax] = field(default_factory=list)
+    b2cl: list[InvoiceTax] = field(default_factory=list)
+    cdnr: list[NoteTax] = field(default_factory=list)
+    cdnur: list[NoteTax] = field(default_factory=list)
+
+
+def _post(
+    books: _Books,
+    home: str,
+    invoices: Sequence[InvoiceRecord],
+    notes: Sequence[NoteRecord],
+    posted: _Posted | None = None,
+) -> _Posted:
+    """Post one branch's issued invoices and credit notes (`home`: its state code) to
+    `books` and to the sections that list documents; a credit note's lines are netted from
+    b2cs, nil and the HSN summary (see the module's docstring)."""
+    posted = posted or _Posted()
+    for invoice in invoices:
+        if not invoice.issued:
+            continue
+        sale = _Supply(home, invoice.place_of_supply, invoice.recipient_gstin, invoice.total_amount)
+        own = InvoiceTax(
+            invoice.number,
+            invoice.invoice_date,
+            invoice.total_amount,
+            sale.place,
+            invoice.recipient_gstin,
+        )
+        sale.post(books, invoice.lines, own.rates)
         if own.rates:
-            (cdnr if registered else cdnur).append(own)
-    return cdnr, cdnur
+            (posted.b2b if sale.registered else posted.b2cl).append(own)
+    for note in notes:
+        sale = _Supply(home, note.place_of_supply, note.recipient_gstin, note.invoice_total)
+        own_note = NoteTax(
+            note.number,
+            note.note_date,
+            note.total_amount,
+            note.invoice_number,
+            note.invoice_date,
+            sale.place,
+            note.recipient_gstin,
+        )
+        # A CDNR/CDNUR note's own rates are positive: GSTR-1 subtracts the section.
+        sale.post(books, note.lines, own_note.rates, sign=-1)
+        if own_note.rates:
+            (posted.cdnr if sale.registered else posted.cdnur).append(own_note)
+    return posted
 
 
-def _note_numbers(session: Session, first: date, last: date) -> dict[str, Any]:
-    numbers = session.scalars(
-        select(CreditNote.number)
-        .where(CreditNote.note_date.between(first, last))
-        .order_by(CreditNote.fiscal_year, CreditNote.sequence_no)
-    ).all()
+def _documents(invoices: Sequence[InvoiceRecord], note_numbers: Sequence[str]) -> dict[str, Any]:
+    """doc_issue: the invoice numbers issued (cancelled ones too) and the credit notes'."""
+    numbered = [invoice for invoice in invoices if invoice.numbered]
     return {
-        "from": numbers[0] if numbers else None,
-        "to": numbers[-1] if numbers else None,
-        "total": len(numbers),
+        "from": numbered[0].number if numbered else None,
+        "to": numbered[-1].number if numbered else None,
+        "total": len(numbered),
+        "cancelled": sum(1 for invoice in numbered if not invoice.issued),
+        "credit_notes": {
+            "from": note_numbers[0] if note_numbers else None,
+            "to": note_numbers[-1] if note_numbers else None,
+            "total": len(note_numbers),
+        },
     }
+
+
+# ---------------------------------------------------------------------------- the centre
+
+
+def document_paise(value: Any) -> int:
+    """An amount of a pushed document (rupees as text, as services.documents writes it)
+    in paise."""
+    return rupees_to_paise(Decimal(str(value or "0")))
+
+
+def _document_line(line: dict[str, Any], category: str, item_type: str) -> TaxLine:
+    return TaxLine(
+        line.get("hsn_sac") or "",
+        category,
+        item_type,
+        line.get("taxability") or Taxability.TAXABLE.value,
+        Decimal(str(line.get("tax_rate") or "0")),
+        int(line["quantity"]),
+        document_paise(line.get("line_total")),
+        document_paise(line.get("taxable_value")),
+        document_paise(line.get("igst")),
+        document_paise(line.get("cgst")),
+        document_paise(line.get("sgst")),
+    )
+
+
+def _pushed_invoice(payload: dict[str, Any], cancelled: bool) -> InvoiceRecord:
+    return InvoiceRecord(
+        payload["invoice_number"],
+        date.fromisoformat(payload["invoice_date"]),
+        not cancelled,
+        True,
+        payload.get("place_of_supply") or "",
+        payload.get("recipient_gstin") or "",
+        document_paise(payload["totals"]["payable"]),
+        tuple(
+            _document_line(line, line.get("category") or "", line.get("item_type") or "")
+            for line in payload["lines"]
+        ),
+    )
+
+
+def _pushed_note(payload: dict[str, Any], invoice: dict[str, Any]) -> NoteRecord:
+    # A note's line names its invoice's line, which says its category and kind.
+    sold = {line["line_no"]: line for line in invoice["lines"]}
+
+    def tax_line(line: dict[str, Any]) -> TaxLine:
+        origin = sold.get(line.get("invoice_line_no"), {})
+        return _document_line(line, origin.get("category") or "", origin.get("item_type") or "")
+
+    return NoteRecord(
+        payload["number"],
+        date.fromisoformat(payload["note_date"]),
+        document_paise(payload["total_amount"]),
+        payload.get("place_of_supply") or "",
+        payload.get("recipient_gstin") or "",
+        invoice["invoice_number"],
+        date.fromisoformat(invoice["invoice_date"]),
+        document_paise(invoice["totals"]["payable"]),
+        tuple(tax_line(line) for line in payload["lines"]),
+    )
+
+
+def chosen_branches(session: Session, codes: Sequence[str]) -> list[central_reports.ReportedBranch]:
+    """The centre's branches with the codes `codes` (any case; none: every branch),
+    refused with a sentence naming the known ones when a code is not the centre's."""
+    every = central_reports.branches(session)
+    if not codes:
+        return every
+    by_code = {branch.code.upper(): branch for branch in every}
+    unknown = [code for code in codes if code.strip().upper() not in by_code]
+    if unknown:
+        known = ", ".join(branch.code for branch in every) or "none yet"
+        raise GstReportError(f"No branch {', '.join(unknown)} on the centre (known: {known})")
+    return [by_code[code.strip().upper()] for code in dict.fromkeys(codes)]
+
+
+def _chain_summary(
+    db: Database, month: str, first: date, last: date, codes: Sequence[str]
+) -> GstSummary:
+    """The month's sections across the chosen branches, each branch's documents posted
+    with its own home state as it last reported it; doc_issue per branch under
+    `branches` (its from/to only when one branch is read)."""
+    books = _Books()
+    posted = _Posted()
+    per_branch: list[dict[str, Any]] = []
+    with db.session(write=False) as session:
+        chosen = chosen_branches(session, codes)
+        for branch in chosen:
+            invoices = [
+                _pushed_invoice(payload, cancelled)
+                for _id, payload, cancelled in central_reports.invoices(
+                    session, branch.branch_id, first, last
+                )
+            ]
+            pairs = central_reports.credit_notes(session, branch.branch_id, first, last)
+            notes = sorted(
+                (
+                    _pushed_note(note, invoice)
+                    for note, invoice in pairs
+                    if invoice is not None and not invoice.get("is_history")
+                ),
+                key=lambda note: note.note_date,
+            )
+            home = branch.state_code or (branch.gstin[:2] if branch.gstin else "")
+            _post(books, home, invoices, notes, posted)
+            per_branch.append(
+                {"branch": branch.code, **_documents(invoices, [n["number"] for n, _ in pairs])}
+            )
+    if len(per_branch) == 1:
+        documents = {k: v for k, v in per_branch[0].items() if k != "branch"}
+    else:
+        documents = {
+            "from": None,
+            "to": None,
+            "total": sum(d["total"] for d in per_branch),
+            "cancelled": sum(d["cancelled"] for d in per_branch),
+            "credit_notes": {
+                "from": None,
+                "to": None,
+                "total": sum(d["credit_notes"]["total"] for d in per_branch),
+            },
+        }
+    documents["branches"] = per_branch
+    gstins = list(dict.fromkeys(branch.gstin for branch in chosen if branch.gstin))
+    return GstSummary(
+        ", ".join(gstins),
+        month,
+        posted.b2b,
+        posted.b2cl,
+        dict(books.b2cs),
+        books.nil,
+        sorted(books.hsn.values(), key=lambda r: (r.hsn_sac, r.rate)),
+        documents,
+        posted.cdnr,
+        posted.cdnur,
+    )
 
 
 def _note_json(note: NoteTax, *, b2cl: bool) -> dict[str, Any]:
@@ -418,7 +677,10 @@ def write_csv(summary: GstSummary, folder: Path) -> list[Path]:
         "nil": [{"section": k, "value": v} for k, v in data["nil"].items()],
         "hsn": data["hsn"],
         "doc_issue": [
-            {"nature": "invoices", **{k: v for k, v in docs.items() if k != "credit_notes"}},
+            {
+                "nature": "invoices",
+                **{k: v for k, v in docs.items() if k not in ("credit_notes", "branches")},
+            },
             {"nature": "credit_notes", **docs["credit_notes"]},
         ],
     }

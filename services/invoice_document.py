@@ -55,6 +55,8 @@ class DocumentLine:
     cgst_amount: int = 0
     sgst_amount: int = 0
     igst_amount: int = 0
+    # The catalog category the line was sold under (GST's HSN summary describes by it).
+    category: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,8 @@ class InvoiceDocument:
     paid_outside: bool = False
     # What the lines cost the clinic (paise), for the head office's profit per customer.
     total_cost: int = 0
+    # Imported from an earlier system (the history import): no GST of ours, no takings.
+    is_history: bool = False
 
     @property
     def amount_paid(self) -> int:
@@ -251,6 +255,7 @@ def build_invoice_document(
                 cgst_amount=line.cgst_amount,
                 sgst_amount=line.sgst_amount,
                 igst_amount=line.igst_amount,
+                category=line.category,
             )
             for line in invoice.lines
         ),
@@ -270,6 +275,7 @@ def build_invoice_document(
         recipient_gstin=invoice.recipient_gstin,
         paid_outside=invoice.paid_outside,
         total_cost=invoice.total_cost,
+        is_history=invoice.is_history,
     )
 
 

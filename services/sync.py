@@ -360,6 +360,7 @@ def _report_state(db: Database, engine: Engine, branch_id: uuid.UUID, result: Sy
             pending=pending_count(db),
             needs_attention=len(outbox.refused(db)),
             clock_offset_s=None if offset is None else round(offset.total_seconds()),
+            details=get_branch(db).details,
         )
 
 

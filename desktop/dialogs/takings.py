@@ -10,6 +10,7 @@ from datetime import date, datetime
 from PySide6.QtCore import QDate
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QComboBox,
     QDateEdit,
     QDialog,
     QHBoxLayout,
@@ -26,6 +27,7 @@ from desktop.models.figures_model import FiguresModel
 from desktop.widgets.figures import figures_view
 from desktop.workers import BackgroundOp
 from domain.money import format_rupees
+from services import dashboard as dashboard_service
 from services import takings as takings_service
 from services.auth import CurrentUser
 from services.takings import Takings
@@ -130,6 +132,21 @@ class TakingsDialog(QDialog):
         self.refresh_button.clicked.connect(self.refresh)
         for button in (self.today_button, self.refresh_button):
             button.setAutoDefault(False)
+        # On the centre (the head office): the whole chain's takings, or one branch's.
+        codes = dashboard_service.branch_codes(db, user) if dashboard_service.on_centre(db) else []
+        self.branch_combo = QComboBox(self)
+        self.branch_combo.addItem("Whole chain", None)
+        for code in codes:
+            self.branch_combo.addItem(code, code)
+        self.branch_combo.setAccessibleName("Branch")
+        self.branch_combo.setToolTip(
+            "The head office: one branch's takings, or every branch's added up (each by its "
+            "own business dates)"
+        )
+        self.branch_combo.currentIndexChanged.connect(lambda _index: self.refresh())
+        branch_caption = QLabel("&Branch")
+        branch_caption.setObjectName("FieldCaption")
+        branch_caption.setBuddy(self.branch_combo)
         filters = QHBoxLayout()
         filters.setSpacing(8)
         filters.addWidget(from_caption)
@@ -139,6 +156,13 @@ class TakingsDialog(QDialog):
         filters.addWidget(self.to_edit)
         filters.addSpacing(8)
         filters.addWidget(self.today_button)
+        if codes:
+            filters.addSpacing(8)
+            filters.addWidget(branch_caption)
+            filters.addWidget(self.branch_combo)
+        else:
+            branch_caption.hide()
+            self.branch_combo.hide()
         filters.addStretch(1)
         filters.addWidget(self.refresh_button)
 
@@ -185,6 +209,11 @@ class TakingsDialog(QDialog):
         for keys in ("F5", "Return", "Enter"):
             QShortcut(QKeySequence(keys), self).activated.connect(self.refresh)
         self.resize(980, 480)
+        # The filter row never narrower than its controls as the stylesheet draws them.
+        for control in (self.today_button, self.refresh_button, self.branch_combo):
+            control.ensurePolished()
+        margins = column.contentsMargins()
+        self.setMinimumWidth(filters.sizeHint().width() + margins.left() + margins.right())
         self.from_edit.setFocus()
         self.refresh()
 
@@ -204,12 +233,16 @@ class TakingsDialog(QDialog):
         """Read the takings for the dates shown."""
         start, end = _date(self.from_edit.date()), _date(self.to_edit.date())
         db, user = self._db, self._user
+        code = self.branch_combo.currentData()
+        branches = () if code is None else (str(code),)
         self._busy += 1
 
         def done() -> None:
             self._busy -= 1
 
-        op = BackgroundOp(self, lambda: takings_service.takings(db, user, start, end))
+        op = BackgroundOp(
+            self, lambda: takings_service.takings(db, user, start, end, branches=branches)
+        )
         op.success(self._show).failure(self._failed)
         op.finished.connect(done)
         op.run_in_background()
@@ -222,6 +255,8 @@ class TakingsDialog(QDialog):
                 days = f"today, {days}"
         else:
             days = f"{figures.start:%d %b %Y} to {figures.end:%d %b %Y}"
+        if not self.branch_combo.isHidden():
+            days = f"{days} - {self.branch_combo.currentText()}"
         self.heading.setText(f"Takings - {days}")
         self.figures_model.set_rows(figure_rows(figures), bold=[2])
         self.methods_model.set_rows(method_rows(figures), bold=[-1])
