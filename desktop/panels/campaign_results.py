@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop.campaigns.draft import CHANNEL_NAMES
@@ -132,6 +132,8 @@ def arms_table(results: Results) -> Table:
     return Table(header, rows)
 
 
+CHART_HEIGHT = 230
+CHART_MAX_HEIGHT = 320
 # A campaign sends in a day or two and converts over weeks: per day, the sends are one
 # spike beside a month of zeros, so they are drawn as running totals; conversions per day.
 RUNNING_LINES = (
@@ -208,11 +210,30 @@ class Figure(QFrame):
 class ResultsView(QWidget):
     """The results of one campaign (set_results draws them).
 
-    Signals: none (the charts' own export signals are forwarded by the panel).
+    The figures come at once; the four charts are built one per turn of the event loop
+    (each pyqtgraph plot takes tens of milliseconds to build and draw), so the window keeps
+    answering while the results view first fills in. Each draws the latest results when
+    it is built.
+
+    Signals:
+        chart_built(object): a chart was built and drawn (BarChart or LineChart).
+        charts_built(): the last of them was.
     """
+
+    chart_built = Signal(object)
+    charts_built = Signal()
+
+    outcomes: BarChart
+    conversions: BarChart
+    running: LineChart
+    conversions_by_day: LineChart
 
     def __init__(self, ask_path: AskPath, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._ask_path = ask_path
+        self._results: Results | None = None
+        self._built: list[BarChart | LineChart] = []
+        self._building = True
         self.heading = QLabel()
         self.heading.setObjectName("PaneHeading")
         self.heading.setWordWrap(True)
@@ -238,53 +259,103 @@ class ResultsView(QWidget):
         self.decision_label.setObjectName("ABDecision")
         self.decision_label.setWordWrap(True)
         self.decision_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.outcomes = BarChart(
-            "campaign_outcomes",
-            "What became of the messages",
-            "Of every message made, the hold-out group left out",
-            ask_path=ask_path,
-            horizontal=True,
-        )
-        self.conversions = BarChart(
-            "campaign_conversions",
-            "Conversion rate by group",
-            "Patients with an invoice within the attribution window",
-            ask_path=ask_path,
-            unit="percent",
-        )
-        self.running = LineChart(
-            "campaign_over_time",
-            "Performance over time",
-            "Running totals by day, the hold-out group left out",
-            ask_path=ask_path,
-        )
-        self.conversions_by_day = LineChart(
-            "campaign_conversions_by_day",
-            "Conversions per day",
-            "On the day of each recipient's first invoice in the window",
-            ask_path=ask_path,
-        )
-        for chart in self.charts():
-            chart.setMinimumHeight(230)
-        charts = QHBoxLayout()
-        charts.setSpacing(12)
-        charts.addWidget(self.outcomes, 1)
-        charts.addWidget(self.conversions, 1)
-        over_time = QHBoxLayout()
-        over_time.setSpacing(12)
-        over_time.addWidget(self.running, 1)
-        over_time.addWidget(self.conversions_by_day, 1)
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(8)
         column.addWidget(self.heading)
         column.addLayout(grid)
         column.addWidget(self.decision_label)
-        column.addLayout(charts, 1)
-        column.addLayout(over_time, 1)
+        # A place of its final size for each chart, two a row, so that a chart arriving
+        # does not resize (and redraw) those already there.
+        self._slots: list[QVBoxLayout] = []
+        for _row in range(2):
+            row = QHBoxLayout()
+            row.setSpacing(12)
+            for _place in range(2):
+                slot = QWidget()
+                # A plot asks for 480 pixels: capped, the two rows stay alike and the
+                # results scroll less.
+                slot.setMinimumHeight(CHART_HEIGHT)
+                slot.setMaximumHeight(CHART_MAX_HEIGHT)
+                place = QVBoxLayout(slot)
+                place.setContentsMargins(0, 0, 0, 0)
+                row.addWidget(slot, 1)
+                self._slots.append(place)
+            column.addLayout(row, 1)
+        self._to_build: list[Callable[[], BarChart | LineChart]] = [
+            self._outcomes_chart,
+            self._conversions_chart,
+            self._running_chart,
+            self._conversions_by_day_chart,
+        ]
+        QTimer.singleShot(0, self, self._build_next)
+
+    # -- the charts, one a turn --------------------------------------------------------------
+
+    def _outcomes_chart(self) -> BarChart:
+        self.outcomes = BarChart(
+            "campaign_outcomes",
+            "What became of the messages",
+            "Of every message made, the hold-out group left out",
+            ask_path=self._ask_path,
+            horizontal=True,
+        )
+        return self.outcomes
+
+    def _conversions_chart(self) -> BarChart:
+        self.conversions = BarChart(
+            "campaign_conversions",
+            "Conversion rate by group",
+            "Patients with an invoice within the attribution window",
+            ask_path=self._ask_path,
+            unit="percent",
+        )
+        return self.conversions
+
+    def _running_chart(self) -> LineChart:
+        self.running = LineChart(
+            "campaign_over_time",
+            "Performance over time",
+            "Running totals by day, the hold-out group left out",
+            ask_path=self._ask_path,
+        )
+        return self.running
+
+    def _conversions_by_day_chart(self) -> LineChart:
+        self.conversions_by_day = LineChart(
+            "campaign_conversions_by_day",
+            "Conversions per day",
+            "On the day of each recipient's first invoice in the window",
+            ask_path=self._ask_path,
+        )
+        return self.conversions_by_day
+
+    def _build_next(self) -> None:
+        chart = self._to_build.pop(0)()
+        chart.setMinimumHeight(CHART_HEIGHT)
+        self._slots[len(self._built)].addWidget(chart)
+        self._built.append(chart)
+        # Drawn on the next turn: building and drawing together stalled the window twice
+        # as long.
+        QTimer.singleShot(0, self, lambda: self._chart_ready(chart))
+
+    def _chart_ready(self, chart: BarChart | LineChart) -> None:
+        if self._results is not None:
+            self._draw_chart(chart, self._results)
+        self.chart_built.emit(chart)
+        if self._to_build:
+            QTimer.singleShot(0, self, self._build_next)
+        else:
+            self._building = False
+            self.charts_built.emit()
+
+    def is_building(self) -> bool:
+        """Some of the charts are still to be built or drawn."""
+        return self._building
 
     def charts(self) -> tuple[BarChart | LineChart, ...]:
-        return (self.outcomes, self.conversions, self.running, self.conversions_by_day)
+        """The charts built so far, in their order."""
+        return tuple(self._built)
 
     def set_results(self, results: Results) -> None:
         total = results.total
@@ -309,21 +380,26 @@ class ResultsView(QWidget):
         )
         self.figures["incremental"].setToolTip(incremental_tooltip(results))
         self.decision_label.setText(decision_text(results))
+        self._results = results
+        for chart in self._built:
+            self._draw_chart(chart, results)
+
+    def _draw_chart(self, chart: BarChart | LineChart, results: Results) -> None:
+        total, days = results.total, results.by_day
         nothing = "No message of this campaign has been made yet: launch it."
-        self.outcomes.set_bars(outcome_bars(total) if total.recipients else [], nothing)
-        self.outcomes.set_table(arms_table(results))
-        self.conversions.set_bars(conversion_bars(results) if results.arms else [], nothing)
-        self.conversions.set_table(arms_table(results))
-        days = results.by_day
-        quiet = "Nothing has been sent yet."
-        for chart, lines, running in (
-            (self.running, RUNNING_LINES, True),
-            (self.conversions_by_day, (("Converted", "conversions"),), False),
-        ):
+        if chart is self.outcomes:
+            self.outcomes.set_bars(outcome_bars(total) if total.recipients else [], nothing)
+            self.outcomes.set_table(arms_table(results))
+        elif chart is self.conversions:
+            self.conversions.set_bars(conversion_bars(results) if results.arms else [], nothing)
+            self.conversions.set_table(arms_table(results))
+        elif isinstance(chart, LineChart):
+            running = chart is self.running
+            lines = RUNNING_LINES if running else (("Converted", "conversions"),)
             chart.set_series(
                 day_series(days, lines, running=running) if days else [],
                 [day_label(day) for day in days],
                 lambda position: day_tooltip(days, position),
-                quiet,
+                "Nothing has been sent yet.",
             )
             chart.set_table(days_table(days))

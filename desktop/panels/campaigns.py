@@ -3,7 +3,8 @@ selected one's results in charts; the template library with a preview; and sugge
 drawn from the data, each with a button that acts on it.
 
 Every read and change runs in a background op. The results' charts bring pyqtgraph: its
-module is imported in a worker the first time results are shown, never at start-up.
+module is imported in a worker the first time results are shown, never at start-up, and
+the charts are built one per turn of the event loop (desktop.panels.campaign_results).
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ from services.errors import ServiceError
 
 if TYPE_CHECKING:
     from desktop.panels.campaign_results import ResultsView
+    from desktop.widgets.charts import BarChart, LineChart
 
 T = TypeVar("T")
 
@@ -340,7 +342,8 @@ class CampaignsPanel(QWidget):
     def is_idle(self) -> bool:
         """Nothing is being read or changed (an open dialog's own work aside)."""
         counters = (self._ops, self._lists, self._results, self._previews, self._charts)
-        return all(counter.idle for counter in counters)
+        building = self.results_view is not None and self.results_view.is_building()
+        return all(counter.idle for counter in counters) and not building
 
     def _failed(self, error: Exception) -> None:
         if not isinstance(error, ServiceError):
@@ -474,13 +477,15 @@ class CampaignsPanel(QWidget):
         view = ResultsView(self._ask_path)
         self.results_column.addWidget(view, 1)
         self.results_view = view
-        for chart in view.charts():
-            chart.exported.connect(lambda path: self.say(f"Saved {Path(path).name}."))
-            chart.export_failed.connect(lambda sentence: self.say(sentence, error=True))
+        view.chart_built.connect(self._chart_built)
         view.hide()
         if self._pending_results is not None:
             results, self._pending_results = self._pending_results, None
             self._draw_results(results)
+
+    def _chart_built(self, chart: BarChart | LineChart) -> None:
+        chart.exported.connect(lambda path: self.say(f"Saved {Path(path).name}."))
+        chart.export_failed.connect(lambda sentence: self.say(sentence, error=True))
 
     def _charts_failed(self, error: Exception) -> None:
         log.error("campaigns panel: the charts could not be loaded", exc_info=error)
