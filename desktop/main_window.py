@@ -124,9 +124,19 @@ PANELS: tuple[PanelSpec, ...] = (
 )
 
 
-def panels_for(role: Role) -> list[PanelSpec]:
-    """The panels a user with `role` may open, in rail order."""
-    return [spec for spec in PANELS if allowed(role, spec.action)]
+# The head office's own panel, in the app opened on the centre only (before Settings).
+BRANCHES_PANEL = PanelSpec(
+    "branches", "Branches", "Branches", "branches", "dashboard.read", "Ctrl+0"
+)
+
+
+def panels_for(role: Role, *, centre: bool = False) -> list[PanelSpec]:
+    """The panels a user with `role` may open, in rail order (`centre`: the app is open on
+    the centre, for the head office)."""
+    specs = list(PANELS)
+    if centre:
+        specs.insert([spec.key for spec in specs].index("settings"), BRANCHES_PANEL)
+    return [spec for spec in specs if allowed(role, spec.action)]
 
 
 def _utc_now() -> datetime:
@@ -178,7 +188,9 @@ class MainWindow(QMainWindow):
         self.branch_info = branch_info
         self._settings = settings
         self._clock = clock
-        self._specs = {spec.key: spec for spec in panels_for(user.role)}
+        # A database on PostgreSQL is the centre: the app is the head office's.
+        centre = db.engine.dialect.name == "postgresql"
+        self._specs = {spec.key: spec for spec in panels_for(user.role, centre=centre)}
         self._panels: dict[str, QWidget] = {}
         self._help: ShortcutsDialog | None = None
         self._counting = 0
@@ -392,6 +404,12 @@ class MainWindow(QMainWindow):
             catalog = CatalogPanel(self._db, self.user, self.branch_info, clock=self._clock)
             self.branch_changed.connect(catalog.set_branch_info)
             return catalog
+        if spec.key == "branches":
+            from desktop.panels.branches import BranchesPanel
+
+            branches = BranchesPanel(self._db, self.user, self.branch_info, clock=self._clock)
+            self.branch_changed.connect(branches.set_branch_info)
+            return branches
         if spec.key == "settings":
             panel = SettingsPanel(self._db, self.user, self.branch_info, clock=self._clock)
             panel.branch_saved.connect(self._branch_saved)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QButtonGroup, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from desktop import theme
@@ -28,6 +29,10 @@ class NavigationRail(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setFixedWidth(RAIL_WIDTH)
         self._buttons: dict[str, QToolButton] = {}
+        # The height the buttons need at their full size (read while at it), and whether
+        # they are drawn smaller to fit a low window (the head office's rail has one more).
+        self._full_height = 0
+        self.compact = False
         self._group = QButtonGroup(self)
         self._group.setExclusive(True)
 
@@ -62,6 +67,25 @@ class NavigationRail(QWidget):
         self._buttons[key] = button
         self._layout.insertWidget(self._layout.count() - 1, button)
         return button
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Draw the buttons smaller (icon and padding) when the rail is lower than they
+        need at full size, and full size again once there is room."""
+        if not self.compact:
+            self._full_height = self._layout.sizeHint().height()
+        compact = self.height() < self._full_height
+        if compact == self.compact:
+            return
+        self.compact = compact
+        for button in self._buttons.values():
+            button.setIconSize(QSize(20, 20) if compact else QSize(26, 26))
+            button.setProperty("compact", compact)
+            button.style().unpolish(button)
+            button.style().polish(button)
 
     def set_current(self, key: str) -> None:
         """Check the button of panel `key` (without emitting panel_requested)."""

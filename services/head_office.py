@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import create_engine
@@ -23,7 +23,16 @@ from domain.branch import BranchDetails
 from domain.permissions import require
 from services.auth import CurrentUser
 from services.setup import initialise
-from services.sync import CONNECT_TIMEOUT_S, SyncFailed, central_engine, central_reason
+from services.sync import (
+    CLOCK_TOLERANCE,
+    CONNECT_TIMEOUT_S,
+    SyncFailed,
+    central_engine,
+    central_reason,
+)
+
+# One branch as the head office sees it (a frozen dataclass of plain values).
+BranchState = central.BranchState
 
 
 def open_centre(url: str) -> Database:
@@ -90,3 +99,41 @@ def branch_states(db: Database, actor: CurrentUser) -> list[central.BranchState]
         return []
     with db.session(write=False) as session:
         return central.branch_states(session.connection())
+
+
+# A branch that has not pushed for this long is worth a look from the head office.
+QUIET_AFTER = timedelta(days=1)
+
+
+def clock_text(offset_s: int | None) -> str:
+    """A branch's clock against the centre's in words: '1 h 5 min ahead', 'on time'."""
+    if offset_s is None:
+        return "not reported"
+    minutes = round(abs(offset_s) / 60)
+    if minutes == 0:
+        return "on time"
+    if minutes >= 48 * 60:
+        amount = f"{minutes // (24 * 60)} days {minutes // 60 % 24} h"
+    elif minutes >= 60:
+        amount = f"{minutes // 60} h {minutes % 60} min"
+    else:
+        amount = f"{minutes} min"
+    return f"{amount} {'ahead' if offset_s > 0 else 'behind'}"
+
+
+def attention(state: central.BranchState, now: datetime) -> list[str]:
+    """Why the head office should look at a branch, in a few words each (none: all is
+    well): no push yet or none for a day, documents the centre refused, a clock more than
+    the tolerance off."""
+    reasons = []
+    if state.last_push_at is None:
+        reasons.append("never pushed")
+    elif now - state.last_push_at > QUIET_AFTER:
+        days = (now - state.last_push_at).days
+        reasons.append(f"no push for {days} day{'s' if days != 1 else ''}")
+    if state.needs_attention:
+        reasons.append(f"{state.needs_attention} refused")
+    offset = state.clock_offset_s
+    if offset is not None and abs(offset) > CLOCK_TOLERANCE.total_seconds():
+        reasons.append("clock off")
+    return reasons
