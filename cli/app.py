@@ -75,6 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     init.add_argument("--demo", action="store_true", help="fill it with the demo clinic")
     init.add_argument(
+        "--queue",
+        action="store_true",
+        help="with --demo: also the callback queue as a morning finds it (as `make run` opens)",
+    )
+    init.add_argument(
         "--admin", default="admin", help="name of the first admin user (without --demo)"
     )
     init.add_argument("--admin-name", help="the admin's full name, like 'Arun Kumar'")
@@ -129,6 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_init(args: argparse.Namespace) -> None:
+    if args.queue and not args.demo:
+        raise BadInput("--queue goes with --demo: it is the demo clinic's callback queue.")
     db = common.open_database(args, create=True)
     try:
         pin = None
@@ -137,6 +144,9 @@ def cmd_init(args: argparse.Namespace) -> None:
             if pin is None and sys.stdin.isatty():
                 pin = getpass.getpass(f"Choose a PIN for {args.admin}: ")
         now = common.now()
+        if args.demo and args.queue:
+            print(setup.create_demo_clinic(db, now=now, today=now.astimezone().date()).message)
+            return
         result = setup.initialise(
             db,
             demo=args.demo,

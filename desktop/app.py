@@ -36,7 +36,7 @@ from domain.permissions import allowed
 from services import auth, screen_lock
 from services.branch import BranchInfo, get_branch, is_initialised
 from services.errors import SignInError
-from services.setup import DatabaseRefused, initialise, open_branch_database
+from services.setup import DatabaseRefused, create_demo_clinic, open_branch_database
 
 APP_NAME = "Frontdesk"
 AUTOLOGIN_ENV = "FRONTDESK_AUTOLOGIN"
@@ -90,7 +90,7 @@ def prepare_demo_clinic(db: Database, *, clock: Callable[[], datetime] = _utc_no
     today = now.astimezone().date()
     failure: list[Exception] = []
     loop = QEventLoop()
-    op = BackgroundOp(None, lambda: initialise(db, demo=True, now=now, today=today))
+    op = BackgroundOp(None, lambda: create_demo_clinic(db, now=now, today=today))
     op.success(lambda result: log.ui.info("%s", result.message))
     op.failure(failure.append)
     op.finished.connect(loop.quit)

@@ -19,6 +19,7 @@ from domain.staff import StaffDetailsError, validate_pin
 from services import demo as demo_data
 from services.auth import hash_pin
 from services.branch import THIS_BRANCH_KEY
+from services.demo_queue import write_demo_queue
 from services.errors import ServiceError
 from services.uow import UnitOfWork
 
@@ -91,6 +92,15 @@ def initialise(
         uow.audit("database.init", "branch", branch_id, {"demo": demo}, branch_id=branch_id)
         uow.commit()
         return InitResult(True, demo, message)
+
+
+def create_demo_clinic(db: Database, *, now: datetime, today: date) -> InitResult:
+    """`initialise` with the demo clinic, and, when it was just created, its callback queue
+    as a morning finds it (services.demo_queue): what `make run` and `init --demo` open on."""
+    result = initialise(db, demo=True, now=now, today=today)
+    if result.created:
+        write_demo_queue(db, now=now)
+    return result
 
 
 def _blank_branch(

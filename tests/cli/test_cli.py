@@ -67,6 +67,22 @@ def test_init_demo_again_changes_nothing(demo_file, tmp_path):
     assert dump(demo_file) == before
 
 
+def test_init_demo_with_queue_fills_the_callback_queue_as_make_run_opens(tmp_path):
+    path = tmp_path / "queue.db"
+    run("--db", str(path), "init", "--demo", "--queue", tmp_path=tmp_path)
+    con = sqlite3.connect(path)
+    try:
+        statuses = dict(
+            con.execute("SELECT status, count(*) FROM callback_requests GROUP BY status").fetchall()
+        )
+    finally:
+        con.close()
+    assert statuses == {"new": 4, "assigned": 1, "no_answer": 1, "completed": 1}
+    refused = run("--db", str(tmp_path / "b.db"), "init", "--queue", tmp_path=tmp_path, check=False)
+    assert refused.returncode != 0 and "--queue goes with --demo" in refused.stderr
+    assert not (tmp_path / "b.db").exists()
+
+
 def test_init_without_demo_creates_an_admin_from_the_pin(tmp_path):
     path = tmp_path / "blank.db"
     run("--db", str(path), "init", "--admin", "owner", pin="567890", tmp_path=tmp_path)

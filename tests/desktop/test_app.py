@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -131,3 +132,12 @@ def test_a_new_database_becomes_the_demo_clinic_on_first_start_with_demo(tmp_pat
     assert done.returncode == 0, done.stderr
     assert READY_LINE in done.stdout.splitlines()
     assert path.exists()
+    # ...with the callback queue as a morning finds it (services.demo_queue), as make run opens.
+    con = sqlite3.connect(path)
+    try:
+        waiting = con.execute(
+            "SELECT count(*) FROM callback_requests WHERE status != 'completed'"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert waiting == 6
