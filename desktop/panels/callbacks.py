@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QFont, QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -213,14 +213,16 @@ class CallbacksPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        # Due and Status are read whole ("overdue 23 h 40 m", "No answer (1/3)"); a long
+        # reason may be cut short (its detail shows it whole).
         widths = {
             PRIORITY: 78,
-            MOBILE: 108,
-            REASON: 156,
+            MOBILE: 100,
+            REASON: 128,
             WAITING: 80,
-            DUE: 112,
-            ASSIGNED: 110,
-            STATUS: 104,
+            DUE: _bold_width(self, "overdue 23 h 59 m") + 24,
+            ASSIGNED: 90,
+            STATUS: 120,
         }
         for column in range(len(COLUMNS)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
@@ -706,3 +708,10 @@ class CallbacksPanel(QWidget):
         self._selected = row.id
         self.callback_added.emit(str(row.id))
         self.refresh()
+
+
+def _bold_width(widget: QWidget, text: str) -> int:
+    """How wide `text` is in the widget's font made bold (an overdue due time is bold)."""
+    font = QFont(widget.font())
+    font.setBold(True)
+    return QFontMetrics(font).horizontalAdvance(text)
