@@ -32,11 +32,12 @@ def register(actions: common.Subparsers) -> None:
         "create",
         help="create a draft campaign from a JSON spec",
         description=common.described(
-            "Create a draft campaign from a JSON spec: name, variants (name -> template and "
-            "share), holdout_percent, minimum_per_arm, audience (segment, patients, "
-            "last_visit_older_than_days, birthday_within_days, visited_item, spent_more_than, "
-            "used_promotion), send_at, budget, cost_per_message, promotion_code, "
-            "personal_codes, attribution_days."
+            "Create a draft campaign from a JSON spec: name, variants (name -> template, "
+            "share, and fallbacks: templates on further channels, in order, for those the "
+            "first cannot reach), holdout_percent, minimum_per_arm, audience (segment, "
+            "patients, last_visit_older_than_days, birthday_within_days, visited_item, "
+            "spent_more_than, used_promotion), send_at, budget, cost_per_message (one figure, "
+            "or by channel), promotion_code, personal_codes, attribution_days."
         ),
     )
     create.add_argument("--json-file", type=Path, required=True, metavar="SPEC.json")
@@ -176,6 +177,7 @@ def cmd_audience(args: argparse.Namespace) -> None:
                 "channel": count.channel,
                 "matching": count.matching,
                 "reachable": count.reachable,
+                "by_channel": count.by_channel,
                 "left_out": count.left_out,
             }
         )

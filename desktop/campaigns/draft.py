@@ -25,6 +25,13 @@ CHANNEL_NAMES = {"email": "E-mail", "sms": "SMS", "whatsapp": "WhatsApp", "previ
 # The channels a campaign or a new template is for: a patient agrees to SMS, WhatsApp or
 # e-mail; "preview" is a way of sending (Settings > Channels), not one a patient consents to.
 MESSAGE_CHANNELS = {key: CHANNEL_NAMES[key] for key in ("email", "sms", "whatsapp")}
+
+
+def channel_text(channels: str) -> str:
+    """A campaign's channels ('whatsapp+sms', the first that reaches a patient) in words."""
+    return ", then ".join(CHANNEL_NAMES.get(c, c) for c in channels.split("+"))
+
+
 PURPOSE_NAMES = {"promotional": "Promotional (offers)", "service": "Service (reminders)"}
 # The triggers the builder offers: kind -> what the manager reads.
 TRIGGER_NAMES = {

@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from desktop.campaigns.draft import CHANNEL_NAMES
+from desktop.campaigns.draft import channel_text
 from desktop.models.promotion_models import Column, RowsModel, status_text
 from domain.money import group_indian
 from services.campaigns.campaigns import CampaignRow
@@ -24,10 +24,6 @@ _STATUS_COLOURS = {
     "paused": "#8a5a00",
     "completed": "#1f2933",
 }
-
-
-def channel_text(channel: str) -> str:
-    return CHANNEL_NAMES.get(channel, channel)
 
 
 class CampaignsModel(RowsModel[CampaignRow]):

@@ -16,7 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from desktop.campaigns.draft import CHANNEL_NAMES
+from desktop.campaigns.draft import channel_text
 from desktop.widgets.chart_data import BarSpec, LineSeries, Table
 from desktop.widgets.charts import BarChart, LineChart
 from domain import ab_test
@@ -359,7 +359,7 @@ class ResultsView(QWidget):
 
     def set_results(self, results: Results) -> None:
         total = results.total
-        channel = CHANNEL_NAMES.get(results.channel, results.channel)
+        channel = channel_text(results.channel)
         status = results.status[:1].upper() + results.status[1:]
         self.heading.setText(f"{results.name} - {status}, {channel}")
         values = {

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -92,16 +92,22 @@ def parse_audience(data: Any) -> AudienceSpec:
 @dataclass(frozen=True)
 class AudienceCount:
     """The audience for a channel: how many match, how many can be reached, and how many
-    are left out for each reason (REASONS, in order)."""
+    are left out for each reason (REASONS, in order). For channels in order (a fallback),
+    `channel` names them all, `by_channel` says how many each one reaches first, and a
+    patient reached by none is left out for the first channel's reason."""
 
     channel: str
     matching: int
     reachable: int
     left_out: dict[str, int]
+    by_channel: dict[str, int] = field(default_factory=dict)
 
     def sentence(self) -> str:
         out = ", ".join(f"{n:,} {why}" for why, n in self.left_out.items() if n)
-        return f"{self.reachable:,} of {self.matching:,} can be reached" + (
+        on = ""
+        if len(self.by_channel) > 1:
+            on = " (" + ", ".join(f"{n:,} by {c}" for c, n in self.by_channel.items()) + ")"
+        return f"{self.reachable:,} of {self.matching:,} can be reached{on}" + (
             f" ({out})." if out else "."
         )
 
@@ -230,6 +236,80 @@ def _query(
     matching = _matching(spec, ids, today).subquery()
     reason = _reason(channel, purpose, rules.cap_messages, since).label("reason")
     return select(Patient.id, reason).where(Patient.id.in_(select(matching.c.id)))
+
+
+def _first_reachable(
+    db: Database,
+    actor: CurrentUser,
+    spec: AudienceSpec,
+    channels: Sequence[str],
+    purpose: str,
+    *,
+    today: date,
+    now: datetime,
+) -> list[tuple[uuid.UUID, str, str]]:
+    """(patient, the first of `channels` that reaches them or '', the first channel's
+    reason) for every patient the audience names: one statement, a reason per channel."""
+    require(actor.role, "campaign.manage")
+    ids = _ids(db, actor, spec, today)
+    rules = channel_settings.sending_rules(db)
+    since = now - timedelta(days=rules.cap_days)
+    matching = _matching(spec, ids, today).subquery()
+    reasons = [_reason(c, purpose, rules.cap_messages, since) for c in channels]
+    with db.session(write=False) as session:
+        rows = session.execute(
+            select(Patient.id, *reasons).where(Patient.id.in_(select(matching.c.id)))
+        ).all()
+    found = []
+    for patient_id, *why in rows:
+        first = next((c for c, reason in zip(channels, why, strict=True) if not reason), "")
+        found.append((patient_id, first, "" if first else why[0]))
+    return found
+
+
+def count_channels(
+    db: Database,
+    actor: CurrentUser,
+    spec: AudienceSpec,
+    channels: Sequence[str],
+    *,
+    purpose: str = "promotional",
+    today: date,
+    now: datetime,
+) -> AudienceCount:
+    """The live count of an audience on `channels` in order, each patient on the first that
+    reaches them (manager); one channel is count_audience."""
+    if len(channels) == 1:
+        count = count_audience(db, actor, spec, channels[0], purpose=purpose, today=today, now=now)
+        return AudienceCount(
+            count.channel,
+            count.matching,
+            count.reachable,
+            count.left_out,
+            {count.channel: count.reachable},
+        )
+    rows = _first_reachable(db, actor, spec, channels, purpose, today=today, now=now)
+    by_channel = {c: sum(1 for _p, first, _why in rows if first == c) for c in channels}
+    left_out = {why: sum(1 for _p, _first, w in rows if w == why) for why in REASONS}
+    return AudienceCount(
+        "+".join(channels), len(rows), sum(by_channel.values()), left_out, by_channel
+    )
+
+
+def reachable_by_channel(
+    db: Database,
+    actor: CurrentUser,
+    spec: AudienceSpec,
+    channels: Sequence[str],
+    *,
+    purpose: str = "promotional",
+    today: date,
+    now: datetime,
+) -> list[tuple[uuid.UUID, str]]:
+    """The patients a launch queues messages for, each with the first of `channels` (in
+    order) that reaches them: consent, contact details, no do-not-contact, under the cap."""
+    rows = _first_reachable(db, actor, spec, channels, purpose, today=today, now=now)
+    return [(patient_id, first) for patient_id, first, _why in rows if first]
 
 
 def _ids(

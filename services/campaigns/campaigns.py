@@ -77,6 +77,9 @@ class VariantSpec(BaseModel):
 
     template: str = Field(min_length=1, max_length=120)
     share: int = Field(default=1, ge=1, le=100)
+    # Templates on further channels, in order: a recipient the first channel cannot reach
+    # gets the first of these whose channel can (rule 2).
+    fallbacks: list[str] = Field(default_factory=list, max_length=3)
 
 
 class CampaignSpec(BaseModel):
@@ -92,7 +95,7 @@ class CampaignSpec(BaseModel):
     audience: audiences.AudienceSpec = Field(default_factory=audiences.AudienceSpec)
     send_at: datetime | None = None
     budget: str = Field(default="0", max_length=20)
-    cost_per_message: str = Field(default="0", max_length=20)
+    cost_per_message: str | dict[str, str] = Field(default="0")
     promotion_code: str | None = Field(default=None, max_length=40)
     personal_codes: bool = False
     attribution_days: int = Field(default=30, ge=1, le=365)
@@ -142,35 +145,51 @@ def create_campaign(
 ) -> uuid.UUID:
     """A draft campaign from `spec` (manager; rule 1)."""
     require(actor.role, "campaign.manage")
-    budget, cost = rupees_to_paise(spec.budget), rupees_to_paise(spec.cost_per_message)
-    if budget < 0 or cost < 0:
-        raise BadInput("budget and cost_per_message cannot be below 0.")
+    budget = rupees_to_paise(spec.budget)
+    if budget < 0:
+        raise BadInput("budget cannot be below 0.")
     if spec.send_at is not None and spec.send_at.tzinfo is None:
         raise BadInput("send_at: give the time with its offset, like 2026-12-05T10:30+05:30.")
     with UnitOfWork(db, actor, now) as uow:
         session = uow.session
         variants: dict[str, Any] = {}
-        channels: set[str] = set()
+        orders: set[tuple[str, ...]] = set()
+        purposes: set[str] = set()
         for name, variant in spec.variants.items():
             if name == ab_test.HOLDOUT:
                 raise BadInput("variants: 'holdout' is the group that gets nothing; rename it.")
-            template = templates.get_template(
-                session, templates.find_template(db, variant.template)
+            chosen = [
+                templates.get_template(session, templates.find_template(db, text))
+                for text in (variant.template, *variant.fallbacks)
+            ]
+            order = tuple(t.channel for t in chosen)
+            if len(set(order)) != len(order):
+                raise BadInput(f"variants.{name}.fallbacks: one template a channel.")
+            orders.add(order)
+            purposes.update(t.purpose for t in chosen)
+            variants[name] = {
+                "template_id": str(chosen[0].id),
+                "share": variant.share,
+                "templates": {t.channel: str(t.id) for t in chosen},
+            }
+        if len(orders) != 1:
+            raise BadInput(
+                "variants: every variant's templates must be for the same channels, in the "
+                "same order."
             )
-            channels.add(template.channel)
-            variants[name] = {"template_id": str(template.id), "share": variant.share}
-        if len(channels) != 1:
-            raise BadInput("variants: every variant's template must be for the same channel.")
+        if len(purposes) != 1:
+            raise BadInput("variants: every template must be promotional, or every one service.")
+        order = orders.pop()
+        costs = _costs(spec.cost_per_message, order)
         promotion_id, code_id = _promotion(session, spec.promotion_code)
         if spec.personal_codes and promotion_id is None:
             raise BadInput("personal_codes: link a promotion (promotion_code) to make codes from.")
-        channel = channels.pop()
         row = Campaign(
             id=uuid.uuid4(),
             branch_id=this_branch_id(session),
             name=" ".join(spec.name.split()),
             objective=spec.objective,
-            channels=[channel],
+            channels=list(order),
             audience=spec.audience.model_dump(mode="json", exclude_none=True),
             variants={
                 "arms": variants,
@@ -179,7 +198,7 @@ def create_campaign(
             },
             schedule={"at": None if spec.send_at is None else spec.send_at.isoformat()},
             budget_paise=budget,
-            cost_per_message={channel: cost},
+            cost_per_message=costs,
             promotion_id=promotion_id,
             promo_code_id=code_id,
             personal_codes=spec.personal_codes,
@@ -197,6 +216,19 @@ def create_campaign(
         return row.id
 
 
+def _costs(given: str | dict[str, str], channels: tuple[str, ...]) -> dict[str, int]:
+    """The cost of a message on each channel, in paise: one figure for all, or by channel."""
+    if isinstance(given, str):
+        given = dict.fromkeys(channels, given)
+    unknown = sorted(set(given) - set(channels))
+    if unknown:
+        raise BadInput(f"cost_per_message: the campaign does not send on {', '.join(unknown)}.")
+    costs = {channel: rupees_to_paise(given.get(channel, "0")) for channel in channels}
+    if any(cost < 0 for cost in costs.values()):
+        raise BadInput("cost_per_message cannot be below 0.")
+    return costs
+
+
 def _promotion(session: Session, code: str | None) -> tuple[uuid.UUID | None, uuid.UUID | None]:
     """The promotion (by its campaign code) or promo code a campaign measures."""
     if not code:
@@ -211,6 +243,16 @@ def _promotion(session: Session, code: str | None) -> tuple[uuid.UUID | None, uu
     if promotion is None:
         raise BadInput(f"promotion_code: no promotion or promo code is {code!r}.")
     return promotion.id, None
+
+
+def _templates_by_channel(campaign: Campaign) -> dict[str, dict[str, uuid.UUID]]:
+    """Each variant's template on each of the campaign's channels (one channel before
+    fallbacks were possible: its only template)."""
+    found = {}
+    for name, arm in campaign.variants["arms"].items():
+        on = arm.get("templates") or {campaign.channels[0]: arm["template_id"]}
+        found[name] = {channel: uuid.UUID(str(on[channel])) for channel in on}
+    return found
 
 
 def _arms(campaign: Campaign) -> tuple[list[tuple[str, int]], int, int, dict[str, uuid.UUID]]:
@@ -231,8 +273,10 @@ def audience_of(
         spec = audiences.parse_audience(campaign.audience)
         _shares, _holdout, _minimum, ids = _arms(campaign)
         purpose = templates.get_template(session, next(iter(ids.values()))).purpose
-        channel = campaign.channels[0]
-    return audiences.count_audience(db, actor, spec, channel, purpose=purpose, today=today, now=now)
+        channels = list(campaign.channels)
+    return audiences.count_channels(
+        db, actor, spec, channels, purpose=purpose, today=today, now=now
+    )
 
 
 @dataclass(frozen=True)
@@ -278,9 +322,9 @@ def launch_campaign(
         spec = audiences.parse_audience(campaign.audience)
         _shares, _holdout, _minimum, ids = _arms(campaign)
         purpose = templates.get_template(session, next(iter(ids.values()))).purpose
-        channel = campaign.channels[0]
-    recipients = audiences.reachable_patients(
-        db, actor, spec, channel, purpose=purpose, today=today, now=now
+        channels = list(campaign.channels)
+    recipients = audiences.reachable_by_channel(
+        db, actor, spec, channels, purpose=purpose, today=today, now=now
     )
     with UnitOfWork(db, actor, now) as uow:
         result = _queue(uow, campaign_id, recipients, today=today, now=now)
@@ -291,25 +335,29 @@ def launch_campaign(
 def _queue(
     uow: UnitOfWork,
     campaign_id: uuid.UUID,
-    recipients: list[uuid.UUID],
+    recipients: list[tuple[uuid.UUID, str]],
     *,
     today: date,
     now: datetime,
 ) -> Launch:
     session = uow.session
     campaign = _campaign(session, campaign_id)
-    shares, holdout, _minimum, template_ids = _arms(campaign)
-    channel = campaign.channels[0]
-    chosen = {name: templates.get_template(session, tid) for name, tid in template_ids.items()}
+    shares, holdout, _minimum, _template_ids = _arms(campaign)
+    chosen = {
+        name: {channel: templates.get_template(session, tid) for channel, tid in on.items()}
+        for name, on in _templates_by_channel(campaign).items()
+    }
     already = set(
         session.scalars(
             select(CampaignExecution.patient_id).where(CampaignExecution.campaign_id == campaign.id)
         )
     )
-    new = [p for p in recipients if p not in already]
+    channel_of = {p: channel for p, channel in recipients if p not in already}
+    new = list(channel_of)
     arms = {p: ab_test.arm(ab_test.bucket(campaign.id, p), shares, holdout) for p in new}
     sending = [p for p in new if arms[p] != ab_test.HOLDOUT]
-    cost_each = int((campaign.cost_per_message or {}).get(channel, 0))
+    costs = {c: int(cost) for c, cost in (campaign.cost_per_message or {}).items()}
+    cost = sum(costs.get(channel_of[p], 0) for p in sending)
     spent = int(
         session.scalar(
             select(func.coalesce(func.sum(CampaignExecution.cost_paise), 0)).where(
@@ -318,10 +366,21 @@ def _queue(
         )
         or 0
     )
-    if campaign.budget_paise and cost_each * len(sending) + spent > campaign.budget_paise:
-        affordable = max(0, (campaign.budget_paise - spent) // cost_each) if cost_each else 0
+    if campaign.budget_paise and cost + spent > campaign.budget_paise:
+        left = max(0, campaign.budget_paise - spent)
+        each = {costs.get(channel_of[p], 0) for p in sending}
+        if len(each) == 1:
+            cost_each = each.pop()
+            affordable = left // cost_each if cost_each else 0
+            costing = f"at {format_rupees(cost_each)}"
+        else:
+            affordable, costing = 0, f"costing {format_rupees(cost)} in all"
+            for price in sorted(costs.get(channel_of[p], 0) for p in sending):
+                if price > left:
+                    break
+                left, affordable = left - price, affordable + 1
         raise Refused(
-            f"{len(sending):,} messages at {format_rupees(cost_each)} cost more than the "
+            f"{len(sending):,} messages {costing} cost more than the "
             f"budget of {format_rupees(campaign.budget_paise)}; it pays for {affordable:,}. "
             "Raise the budget or narrow the audience; nothing was queued."
         )
@@ -345,7 +404,8 @@ def _queue(
     for patient_id in new:
         patient = patients[patient_id]
         name = arms[patient_id]
-        template = chosen.get(name) or next(iter(chosen.values()))
+        channel = channel_of[patient_id]
+        template = (chosen.get(name) or next(iter(chosen.values())))[channel]
         code = promotion_code
         if campaign.personal_codes and name != ab_test.HOLDOUT and campaign.promotion_id:
             code = _personal_code(prefix)
@@ -404,13 +464,7 @@ def _queue(
         campaign.id,
         {"queued": len(new) - held, "held_out": held, "personal_codes": len(codes)},
     )
-    return Launch(
-        campaign.id,
-        len(new) - held,
-        held,
-        len(recipients) - len(new),
-        cost_each * (len(new) - held),
-    )
+    return Launch(campaign.id, len(new) - held, held, len(recipients) - len(new), cost)
 
 
 def pause_campaign(
@@ -451,7 +505,7 @@ def list_campaigns(db: Database, actor: CurrentUser) -> list[CampaignRow]:
                 c.id,
                 c.name,
                 c.status,
-                c.channels[0] if c.channels else "",
+                "+".join(c.channels),
                 counts.get((c.id, "queued"), 0) + counts.get((c.id, "held"), 0),
                 sum(counts.get((c.id, s), 0) for s in SENT),
                 sum(
@@ -717,7 +771,7 @@ def campaign_results(db: Database, actor: CurrentUser, campaign_id: uuid.UUID) -
             campaign.id,
             campaign.name,
             campaign.status,
-            campaign.channels[0] if campaign.channels else "",
+            "+".join(campaign.channels),
             ordered,
             by_day,
             decision,
