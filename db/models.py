@@ -227,6 +227,9 @@ class PromotionCampaign(Base):
     requires_code: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     max_total_uses: Mapped[int | None] = mapped_column(Integer)
     max_uses_per_patient: Mapped[int | None] = mapped_column(Integer)
+    # A capped promotion's uses a branch may make that the centre has not acknowledged
+    # (issue #15); None: no quota.
+    branch_offline_quota: Mapped[int | None] = mapped_column(Integer)
     current_uses: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     auto_deactivated_at: Mapped[datetime | None]
