@@ -48,6 +48,7 @@ def register(commands: common.Subparsers) -> None:
             report.add_argument("--days", type=int, default=30, help="how many days (default 30)")
         elif name != "campaigns":
             report.add_argument("--limit", type=int, default=50 if "invoices" in name else 20)
+        _branch_option(report)
         report.set_defaults(handler=cmd_report, report=name)
     for name, text in _RFM_REPORTS:
         report = sub.add_parser(name, help=text, description=common.described(text))
@@ -126,6 +127,7 @@ def _branch_option(report: argparse.ArgumentParser) -> None:
 
 
 def _report_rows(db: setup.Database, user: CurrentUser, args: argparse.Namespace) -> Any:
+    scope = promotion_reports.chain_scope(db, args.branch)
     if args.report == "campaigns":
         return [
             {
@@ -134,7 +136,7 @@ def _report_rows(db: setup.Database, user: CurrentUser, args: argparse.Namespace
                 "total_discount": rupees(row.total_discount),
                 "average_discount": rupees(row.average_discount),
             }
-            for row in promotion_reports.campaign_effectiveness(db, user)
+            for row in promotion_reports.campaign_effectiveness(db, user, scope=scope)
         ]
     if args.report == "promoted-invoices":
         return [
@@ -146,13 +148,15 @@ def _report_rows(db: setup.Database, user: CurrentUser, args: argparse.Namespace
                 "total_amount": rupees(row.total_amount),
                 "campaign_codes": list(row.campaign_codes),
             }
-            for row in promotion_reports.promoted_invoices(db, user, limit=args.limit)
+            for row in promotion_reports.promoted_invoices(db, user, limit=args.limit, scope=scope)
         ]
     if args.report == "usage-timeline":
         today = common.today(db)
         return [
             {**asdict(row), "day": row.day.isoformat(), "discount": rupees(row.discount)}
-            for row in promotion_reports.usage_timeline(db, user, today=today, days=args.days)
+            for row in promotion_reports.usage_timeline(
+                db, user, today=today, days=args.days, scope=scope
+            )
         ]
     return [
         {
@@ -161,7 +165,7 @@ def _report_rows(db: setup.Database, user: CurrentUser, args: argparse.Namespace
             "total_savings": rupees(row.total_savings),
             "last_promotion_at": row.last_promotion_at.isoformat(),
         }
-        for row in promotion_reports.top_patients(db, user, limit=args.limit)
+        for row in promotion_reports.top_patients(db, user, limit=args.limit, scope=scope)
     ]
 
 

@@ -334,3 +334,33 @@ def top_patients(session: Session, *, limit: int, scope: Scope = Scope()) -> lis
         {"limit": limit, **parameters},
     )
     return [dict(row._mapping) | {"total_savings": int(row.total_savings)} for row in rows]
+
+
+def promoted_invoices(
+    session: Session, *, limit: int, scope: Scope = Scope()
+) -> list[dict[str, Any]]:
+    """The chain's (or the scope's) latest invoices that applied promotions and stand (not
+    cancelled), newest first, with db.promotion_reports.promoted_invoices' keys (amounts
+    in paise)."""
+    where, parameters = scope.where("u.branch_id")
+    rows = session.execute(
+        text(
+            "SELECT d.id, d.payload->>'invoice_number' AS invoice_number, "
+            "CAST(d.payload->>'invoice_date' AS date) AS invoice_date, "
+            "d.payload->'patient'->>'name' AS name, "
+            "COALESCE(d.payload->'patient'->>'mobile', '') AS mobile, "
+            f"{_paise('total_discount')} AS total_discount, {_paise('payable')} AS total_amount, "
+            "d.payload->'campaigns_applied' AS campaigns_applied "
+            "FROM central_documents AS d WHERE d.doc_type = 'invoice' AND d.id IN "
+            "(SELECT u.invoice_id FROM central_promotion_uses AS u "
+            f"WHERE NOT u.cancelled{where}) "
+            "ORDER BY CAST(d.payload->>'created_at' AS timestamptz) DESC, "
+            "d.payload->>'invoice_number' DESC LIMIT :limit"
+        ),
+        {"limit": limit, **parameters},
+    )
+    return [
+        dict(row._mapping)
+        | {"total_discount": int(row.total_discount), "total_amount": int(row.total_amount)}
+        for row in rows
+    ]

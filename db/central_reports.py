@@ -12,12 +12,15 @@ PostgreSQL only; the connection must be the centre's owner (the head office).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+
+from domain.errors import BadInput
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,20 @@ def branches(session: Session) -> list[ReportedBranch]:
         )
     )
     return [ReportedBranch(*row) for row in rows]
+
+
+def chosen_branches(session: Session, codes: Sequence[str]) -> list[ReportedBranch]:
+    """The centre's branches with the codes `codes` (any case; none: every branch),
+    refused with a sentence naming the known ones when a code is not the centre's."""
+    every = branches(session)
+    if not codes:
+        return every
+    by_code = {branch.code.upper(): branch for branch in every}
+    unknown = [code for code in codes if code.strip().upper() not in by_code]
+    if unknown:
+        known = ", ".join(branch.code for branch in every) or "none yet"
+        raise BadInput(f"No branch {', '.join(unknown)} on the centre (known: {known})")
+    return [by_code[code.strip().upper()] for code in dict.fromkeys(codes)]
 
 
 _CANCELLED = (

@@ -507,20 +507,6 @@ def _pushed_note(payload: dict[str, Any], invoice: dict[str, Any]) -> NoteRecord
     )
 
 
-def chosen_branches(session: Session, codes: Sequence[str]) -> list[central_reports.ReportedBranch]:
-    """The centre's branches with the codes `codes` (any case; none: every branch),
-    refused with a sentence naming the known ones when a code is not the centre's."""
-    every = central_reports.branches(session)
-    if not codes:
-        return every
-    by_code = {branch.code.upper(): branch for branch in every}
-    unknown = [code for code in codes if code.strip().upper() not in by_code]
-    if unknown:
-        known = ", ".join(branch.code for branch in every) or "none yet"
-        raise GstReportError(f"No branch {', '.join(unknown)} on the centre (known: {known})")
-    return [by_code[code.strip().upper()] for code in dict.fromkeys(codes)]
-
-
 def _chain_summary(
     db: Database, month: str, first: date, last: date, codes: Sequence[str]
 ) -> GstSummary:
@@ -531,7 +517,7 @@ def _chain_summary(
     posted = _Posted()
     per_branch: list[dict[str, Any]] = []
     with db.session(write=False) as session:
-        chosen = chosen_branches(session, codes)
+        chosen = central_reports.chosen_branches(session, codes)
         for branch in chosen:
             invoices = [
                 _pushed_invoice(payload, cancelled)

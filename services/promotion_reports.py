@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from db import central_dashboard as chain
+from db import central_reports
 from db import promotion_reports as queries
 from db.engine import Database
+from domain.errors import BadInput
 from domain.money import round_half_up
 from domain.permissions import require
 from services.auth import CurrentUser
@@ -78,6 +81,23 @@ def _manager(actor: CurrentUser) -> None:
     require(actor.role, "promotion_reports.read")
 
 
+def chain_scope(db: Database, codes: Sequence[str]) -> chain.Scope:
+    """The head office's branch filter: on the centre, the branches with these codes (none:
+    the whole chain), after taking in what was pushed since the last reading; a code the
+    centre does not know, or a filter on a branch's own file, is refused with a sentence."""
+    if not _on_centre(db):
+        if codes:
+            raise BadInput(
+                "A branch filter is for the head office: run the report on the centre "
+                "(frontdesk --central URL ...)."
+            )
+        return chain.Scope()
+    chain.catch_up(db)
+    with db.session(write=False) as session:
+        chosen = central_reports.chosen_branches(session, codes)
+    return chain.Scope(tuple(branch.branch_id for branch in chosen)) if codes else chain.Scope()
+
+
 def campaign_effectiveness(
     db: Database, actor: CurrentUser, *, scope: chain.Scope | None = None
 ) -> list[CampaignEffect]:
@@ -110,12 +130,17 @@ def campaign_effectiveness(
 
 
 def promoted_invoices(
-    db: Database, actor: CurrentUser, *, limit: int = 50
+    db: Database, actor: CurrentUser, *, limit: int = 50, scope: chain.Scope | None = None
 ) -> list[PromotedInvoice]:
-    """The latest issued invoices that carried promotions."""
+    """The latest issued invoices that carried promotions (on the centre: the chain's, or
+    `scope`'s branches')."""
     _manager(actor)
     with db.session(write=False) as session:
-        rows = queries.promoted_invoices(session, limit=limit)
+        if _on_centre(db):
+            chain.catch_up(db)
+            rows = chain.promoted_invoices(session, limit=limit, scope=scope or chain.Scope())
+        else:
+            rows = queries.promoted_invoices(session, limit=limit)
     return [
         PromotedInvoice(
             invoice_id=row["id"],

@@ -23,7 +23,7 @@ from domain.errors import BadInput
 from domain.permissions import require
 from services.auth import CurrentUser
 from services.branch import this_branch_id
-from services.gst_report import chosen_branches, document_paise
+from services.gst_report import document_paise
 
 METHOD_ORDER = ("cash", "upi", "card", "wallet")
 
@@ -311,7 +311,7 @@ def _chain_takings(db: Database, start: date, end: date, codes: Sequence[str]) -
     with db.session(write=False) as session:
         parts = [
             _pushed_takings(session, branch, start, end)
-            for branch in chosen_branches(session, codes)
+            for branch in central_reports.chosen_branches(session, codes)
         ]
     money: dict[str, list[int]] = {}
     for part in parts:
