@@ -120,7 +120,8 @@ def register_templates(commands: common.Subparsers) -> None:
             "(promotional, service), subject (e-mail), body with tags such as "
             "{{ first_name }}; for SMS sms_dlt_template_id, sms_header, "
             "sms_principal_entity_id, sms_registered_text; for WhatsApp "
-            "whatsapp_template_name, whatsapp_language."
+            "whatsapp_template_name, whatsapp_language and whatsapp_body_parameters (the "
+            "approved template's {{1}}, {{2}}, ... in order, each a text with tags)."
         ),
     )
     add.add_argument("--json-file", type=Path, required=True, metavar="SPEC.json")
@@ -355,6 +356,7 @@ def cmd_template_preview(args: argparse.Namespace) -> None:
                 if sms is None
                 else {"encoding": sms.encoding, "characters": sms.units, "parts": sms.parts},
                 "dlt_match": shown.dlt_ok,
+                "whatsapp_parameters": list(shown.whatsapp_parameters),
             }
         )
         return

@@ -12,12 +12,19 @@ the rest of the template rules here (rendering, tags).
 2. An SMS is GSM-7 when every character is in the GSM 03.38 alphabet (its extension
    characters ^{}\\[~]|€ count twice), else UCS-2 ("Unicode"). One GSM-7 message holds 160
    characters, a part of a longer one 153; Unicode 70 and 67.
+3. A WhatsApp template's body parameters go to the Cloud API as one `body` component of
+   `text` parameters, in the order of the approved template's {{1}}, {{2}}, ... A parameter
+   may hold no line break or tab nor more than four spaces in a row, and may not be empty:
+   its whitespace is collapsed to single spaces, and an empty one becomes "-" (a patient
+   with no last visit, say), so that no message is refused for it.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 VARIABLE_LENGTH = 30
 _VARIABLE = re.compile(r"\{#(\w+)#\}")
@@ -71,3 +78,12 @@ def sms_parts(text: str) -> SmsLength:
         single, part, encoding = 70, 67, "Unicode"
     parts = 1 if units <= single else -(-units // part)
     return SmsLength(encoding, units, parts)
+
+
+def whatsapp_body(parameters: Sequence[str]) -> list[dict[str, Any]]:
+    """The Cloud API's components for body parameters already rendered (rule 3); none
+    without parameters."""
+    if not parameters:
+        return []
+    texts = [" ".join(text.split()) or "-" for text in parameters]
+    return [{"type": "body", "parameters": [{"type": "text", "text": t} for t in texts]}]

@@ -438,7 +438,12 @@ def _queue(
                 if template.subject is None
                 else render(template.subject, values),
                 "rendered_text": render(template.body, values),
-                "payload": _payload(template),
+                "payload": _payload(template)
+                | (
+                    {"whatsapp_components": templates.whatsapp_components(template, values)}
+                    if template.channel == "whatsapp"
+                    else {}
+                ),
                 "personal_code": code if campaign.personal_codes and not holdout else None,
                 "status": "skipped" if holdout else "queued",
                 "attempts": 0,

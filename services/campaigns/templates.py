@@ -2,7 +2,9 @@
 
 A template is checked when it is saved (domain.message_render rule 3): rendered for the
 sample patient, its SMS length counted, and an SMS with a DLT registration matched against
-its registered text; a mismatch is refused there, before any message is made from it.
+its registered text; a mismatch is refused there, before any message is made from it. A
+WhatsApp template's body parameters (the approved template's {{1}}, {{2}}, ...) are texts
+with tags, rendered for each recipient into the Cloud API's components at launch.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from domain.bounds import clean_text
 from domain.errors import BadInput
 from domain.message_render import SAMPLE, TemplateRefused, render
 from domain.permissions import require
-from domain.templates import SmsLength, matches_dlt, sms_parts
+from domain.templates import SmsLength, matches_dlt, sms_parts, whatsapp_body
 from services import documents
 from services.auth import CurrentUser
 from services.branch import this_branch_id
@@ -53,6 +55,9 @@ class TemplateSpec(BaseModel):
     sms_registered_text: str | None = Field(default=None, max_length=4000)
     whatsapp_template_name: str | None = Field(default=None, max_length=120)
     whatsapp_language: str | None = Field(default=None, max_length=15)
+    # The approved template's body parameters {{1}}, {{2}}, ... in order, each a text with
+    # tags filled in per recipient. None when changing a template: keep those it has.
+    whatsapp_body_parameters: list[str] | None = Field(default=None, max_length=20)
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,7 @@ class Preview:
     text: str
     sms: SmsLength | None
     dlt_ok: bool | None
+    whatsapp_parameters: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,16 @@ def _checked(spec: TemplateSpec) -> TemplateSpec:
     text = render(spec.body, SAMPLE)
     if spec.subject:
         render(spec.subject, SAMPLE)
+    parameters = spec.whatsapp_body_parameters or []
+    if parameters and spec.channel != "whatsapp":
+        raise BadInput("whatsapp_body_parameters: only a WhatsApp template has them.")
+    for number, parameter in enumerate(parameters, start=1):
+        if not parameter.strip() or len(parameter) > 200:
+            raise BadInput(
+                f"whatsapp_body_parameters: {{{{{number}}}}} is 1 to 200 characters of text "
+                "and tags."
+            )
+        render(parameter, SAMPLE)
     if spec.channel == "sms" and spec.sms_registered_text:
         if not (spec.sms_dlt_template_id and spec.sms_header and spec.sms_principal_entity_id):
             raise BadInput(
@@ -130,7 +146,33 @@ def _rendered(
         if row.channel == "sms" and row.sms_registered_text
         else None
     )
-    return Preview(template_id, row.name, row.channel, subject, text, sms, dlt)
+    raw = (
+        row.whatsapp_body_parameters or []
+        if isinstance(row, TemplateSpec)
+        else body_parameters(row.whatsapp_components)
+    )
+    filled = tuple(p["text"] for p in _components(raw, values)[0]["parameters"]) if raw else ()
+    return Preview(template_id, row.name, row.channel, subject, text, sms, dlt, filled)
+
+
+def _stored(parameters: list[str] | None) -> dict[str, Any] | None:
+    """How a template keeps its body parameters (`whatsapp_components`), as typed."""
+    return {"body_parameters": list(parameters)} if parameters else None
+
+
+def body_parameters(stored: dict[str, Any] | None) -> list[str]:
+    """The body parameters (as typed, with their tags) a template keeps."""
+    return [str(text) for text in (stored or {}).get("body_parameters", [])]
+
+
+def _components(parameters: list[str], values: dict[str, str]) -> list[dict[str, Any]]:
+    return whatsapp_body([render(parameter, values) for parameter in parameters])
+
+
+def whatsapp_components(template: MessageTemplate, values: dict[str, str]) -> list[dict[str, Any]]:
+    """The template's components in the Cloud API's form, filled in for one recipient
+    (domain.templates rule 3); none without body parameters."""
+    return _components(body_parameters(template.whatsapp_components), values)
 
 
 def check_template(spec: TemplateSpec) -> Preview:
@@ -163,7 +205,7 @@ def add_template(
             sms_registered_text=spec.sms_registered_text,
             whatsapp_template_name=spec.whatsapp_template_name,
             whatsapp_language=spec.whatsapp_language,
-            whatsapp_components=None,
+            whatsapp_components=_stored(spec.whatsapp_body_parameters),
             created_at=now,
         )
         session.add(row)
@@ -200,6 +242,8 @@ def update_template(
         row.sms_registered_text = spec.sms_registered_text
         row.whatsapp_template_name = spec.whatsapp_template_name
         row.whatsapp_language = spec.whatsapp_language
+        if spec.whatsapp_body_parameters is not None:
+            row.whatsapp_components = _stored(spec.whatsapp_body_parameters)
         uow.session.flush()
         uow.outbox(documents.MESSAGE_TEMPLATE, row.id, documents.message_template_json(row))
         uow.audit("template.update", "message_template", row.id, {"name": row.name})

@@ -1,10 +1,10 @@
-"""TRAI's DLT match and SMS length (domain.templates, rules 1 and 2)."""
+"""TRAI's DLT match, SMS length and WhatsApp body parameters (domain.templates, rules 1 to 3)."""
 
 from __future__ import annotations
 
 import pytest
 
-from domain.templates import matches_dlt, sms_parts
+from domain.templates import matches_dlt, sms_parts, whatsapp_body
 
 REGISTERED = "Dear {#var#}, get {#numeric#}% off at Glow Clinic till {#var#}. -GLOWCL"
 
@@ -48,3 +48,17 @@ def test_special_characters_of_the_registered_text_are_literal():
 def test_sms_length_and_parts(text, encoding, units, parts):
     length = sms_parts(text)
     assert (length.encoding, length.units, length.parts) == (encoding, units, parts)
+
+
+def test_whatsapp_body_parameters_become_one_body_component_the_cloud_api_accepts():
+    assert whatsapp_body([]) == []
+    assert whatsapp_body(["Meera", "Dr.  Rao\n\tand   team", "   "]) == [
+        {
+            "type": "body",
+            "parameters": [
+                {"type": "text", "text": "Meera"},
+                {"type": "text", "text": "Dr. Rao and team"},  # no line breaks, tabs, runs
+                {"type": "text", "text": "-"},  # never empty
+            ],
+        }
+    ]

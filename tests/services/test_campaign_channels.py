@@ -212,3 +212,72 @@ def test_a_budget_counts_each_recipients_own_channel(demo_db):
             demo_db, manager(demo_db), campaign_id, today=MORNING.date(), now=MORNING
         )
     assert executions(demo_db, campaign_id) == {}
+
+
+def test_whatsapp_body_parameters_are_filled_in_for_each_recipient(demo_db, httpserver):
+    people = four_patients(demo_db)[:2]
+    for patient in people:
+        agree(demo_db, patient, "whatsapp")
+    offer = WHATSAPP | {
+        "whatsapp_body_parameters": ["{{ first_name }}", "{{ promo_code }}", "{{ last_visit }}"]
+    }
+    template = add(demo_db, offer)
+    spec = {
+        "name": "Offer on WhatsApp",
+        "variants": {"A": {"template": template}},
+        "audience": {"patients": [str(p.id) for p in people]},
+        "promotion_code": "GLOW20",
+    }
+    user = manager(demo_db)
+    campaign_id = campaigns.create_campaign(demo_db, user, campaigns.parse_spec(spec), now=MORNING)
+    campaigns.launch_campaign(demo_db, user, campaign_id, today=MORNING.date(), now=MORNING)
+    whatsapp = WhatsAppSettings(base_url=httpserver.url_for("/"), phone_number_id="1065")
+    cs.save_channel(
+        demo_db, user, "whatsapp", whatsapp, mode="live", secret_value="EAAG", now=MORNING
+    )
+    for number in (1, 2):
+        httpserver.expect_oneshot_request("/v21.0/1065/messages", method="POST").respond_with_json(
+            {"messages": [{"id": f"wamid.{number}"}]}
+        )
+    with demo_db.session(write=False) as session:
+        last_visits = templates.TagValues(session, [p.id for p in people], MORNING.date())
+        expected = {
+            p.mobile.replace(" ", "")[-10:]: [
+                p.name.split()[0],
+                "GLOW20",
+                last_visits.of(p)["last_visit"] or "-",  # the API refuses an empty parameter
+            ]
+            for p in people
+        }
+
+    assert send_due(demo_db, user, MORNING + timedelta(minutes=1)).sent == 2
+
+    received = {}
+    for request, _response in httpserver.log:
+        body = request.get_json()
+        [component] = body["template"]["components"]
+        assert component["type"] == "body"
+        assert all(p["type"] == "text" for p in component["parameters"])
+        received[body["to"][-10:]] = [p["text"] for p in component["parameters"]]
+    assert received == expected
+    assert {body["template"]["name"] for body in (r.get_json() for r, _ in httpserver.log)} == {
+        "winback_offer"
+    }
+
+
+def test_whatsapp_body_parameters_are_checked_when_the_template_is_saved(demo_db):
+    with pytest.raises(BadInput, match="unknown|undefined|first_nme"):
+        add(demo_db, WHATSAPP | {"whatsapp_body_parameters": ["{{ first_nme }}"]})
+    with pytest.raises(BadInput, match="only a WhatsApp template"):
+        add(demo_db, EMAIL | {"whatsapp_body_parameters": ["{{ first_name }}"]})
+    with pytest.raises(BadInput, match=r"\{\{2\}\} is 1 to 200"):
+        add(demo_db, WHATSAPP | {"whatsapp_body_parameters": ["{{ first_name }}", " "]})
+    kept = add(demo_db, WHATSAPP | {"whatsapp_body_parameters": ["{{ first_name }}"]})
+    changed = WHATSAPP | {"body": "Hello {{ first_name }}."}  # parameters not named: kept
+    templates.update_template(
+        demo_db, manager(demo_db), uuid.UUID(kept), templates.parse_spec(changed), now=MORNING
+    )
+
+    shown = templates.preview(demo_db, manager(demo_db), uuid.UUID(kept), today=MORNING.date())
+
+    assert shown.whatsapp_parameters == (templates.SAMPLE["first_name"],)
