@@ -65,7 +65,9 @@ def register(commands: common.Subparsers) -> None:
         "bill",
         help="run a billing cycle",
         description="Bill the charged impressions of a period (it may end today); the "
-        "same period billed again issues nothing new.",
+        "same period billed again issues nothing new. With --central URL (the head office), "
+        "every branch's impressions are billed once, at the centre, and each branch's "
+        "overrun past the campaign's limit is reported, never billed.",
     )
     bill.add_argument("--period", required=True, metavar="START:END", help="2026-11-01:2026-11-07")
     bill.add_argument("--campaign", metavar="CODE", help="only this campaign (default: all)")
@@ -184,10 +186,25 @@ def cmd_bill(args: argparse.Namespace) -> None:
             "already_billed": r.already_billed,
             "impressions_billed": r.impressions_billed,
             "over_delivered": r.over_delivered,
+            **_chain(r, as_json=args.json),
         }
         for code, r in results.items()
     ]
     common.print_rows(rows, as_json=args.json, empty="No sponsored campaign runs in this period.")
+
+
+def _chain(result: sponsors.BillingResult, *, as_json: bool) -> dict[str, Any]:
+    """At the centre (--central): the chain's charged impressions and each branch's overrun
+    past the limit, never billed (rule 11)."""
+    if result.charged_in_chain is None:
+        return {}
+    overrun = result.overrun_by_branch
+    return {
+        "charged_in_chain": result.charged_in_chain,
+        "overrun_by_branch": overrun
+        if as_json
+        else ", ".join(f"{code} {n}" for code, n in overrun.items()) or "none",
+    }
 
 
 def cmd_pay(args: argparse.Namespace) -> None:

@@ -19,8 +19,8 @@ the counter records impressions, clicks and conversions for whoever is signed in
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -69,7 +69,7 @@ from domain.sponsor_billing import (
     recurring_invoice,
 )
 from domain.sponsor_spec import CampaignSpec, SponsorSpec, validate_campaign, validate_sponsor
-from services import documents
+from services import documents, sponsor_billing_central
 from services.auth import CurrentUser
 from services.branch import this_branch_id
 from services.errors import NotFound, ServiceError
@@ -417,12 +417,16 @@ def new_sponsor_invoice(
 @dataclass(frozen=True)
 class BillingResult:
     """What a billing cycle did: the invoice it issued (None when the period was billed
-    before, or had nothing to bill), and the impressions over the limit, never billed."""
+    before, or had nothing to bill), and the impressions over the limit, never billed.
+    At the centre also the chain's charged impressions in the flight and each branch's
+    overrun past the limit, by branch code (rule 11); None and empty at a branch."""
 
     invoice_number: str | None
     already_billed: bool
     impressions_billed: int
     over_delivered: int
+    charged_in_chain: int | None = None
+    overrun_by_branch: dict[str, int] = field(default_factory=dict)
 
 
 def bill_sponsor_period(
@@ -438,83 +442,134 @@ def bill_sponsor_period(
     """One billing cycle for `period` (rules 1 to 5): a recurring invoice, or with `final`
     the final settlement. The same period billed again issues nothing new."""
     _manager(actor)
-    kind = SponsorInvoiceType.FINAL_SETTLEMENT if final else SponsorInvoiceType.RECURRING
     with UnitOfWork(db, actor, now, recorded_at=recorded_at) as uow:
         session = uow.session
-        campaign = _find_campaign(session, campaign_code)
-        today = branch_today(session, now)
-        check_period(period, _flight(campaign), today)
-        invoices = list(
-            session.scalars(select(SponsorInvoice).where(SponsorInvoice.campaign_id == campaign.id))
-        )
-        same = [
-            i
-            for i in invoices
-            if i.invoice_type == kind.value
-            and (i.billing_period_start, i.billing_period_end) == (period.start, period.end)
-        ]
-        if same:
-            return BillingResult(same[0].invoice_number, True, same[0].impressions_delivered, 0)
-        if any(i.invoice_type == SponsorInvoiceType.FINAL_SETTLEMENT for i in invoices):
-            raise SponsorError(
-                f"Campaign {campaign.campaign_code} is settled: its final invoice was issued."
+        if not sponsor_billing_central.at_centre(session):
+            result = _bill_cycle(
+                uow, campaign_code, period, final=final, unbilled=_unbilled_here, link=_link_here
             )
-        unbilled = list(
-            session.scalars(
-                select(SponsorImpression.id)
-                .where(
-                    SponsorImpression.campaign_id == campaign.id,
-                    SponsorImpression.charged.is_(True),
-                    SponsorImpression.sponsor_invoice_id.is_(None),
-                    SponsorImpression.shown_on.between(period.start, period.end),
-                )
-                .order_by(SponsorImpression.charged_at, SponsorImpression.id)
-            )
-        )
-        billed_before = sum(i.impressions_delivered for i in invoices)
-        count, over = billable_now(len(unbilled), billed_before, _limit(campaign))
-        sponsor = session.get(Sponsor, campaign.sponsor_id)
-        assert sponsor is not None
-        inter_state = _inter_state(session, sponsor)
-        percent = campaign.discount_percent
-        rate = campaign.cost_per_impression
-        if final:
-            deposits = sum(
-                i.amount for i in invoices if i.invoice_type == SponsorInvoiceType.DEPOSIT
-            )
-            figures = final_settlement(
-                count, rate, discount_percent=percent, deposits=deposits, inter_state=inter_state
-            )
-        elif count == 0:
-            return BillingResult(None, False, 0, over)
         else:
-            figures = recurring_invoice(
-                count, rate, discount_percent=percent, inter_state=inter_state
+            # The head office: every branch's impressions, billed once (rule 11).
+            chain = sponsor_billing_central.chain_cycle(
+                session, _find_campaign(session, campaign_code)
             )
-        cycle = 1 + sum(1 for i in invoices if i.invoice_type != SponsorInvoiceType.DEPOSIT)
-        invoice = _issue(uow, campaign, sponsor, figures, period, cycle=cycle, today=today)
-        billed = unbilled[:count]
-        for start in range(0, len(billed), 500):
-            session.execute(
-                update(SponsorImpression)
-                .where(SponsorImpression.id.in_(billed[start : start + 500]))
-                .values(sponsor_invoice_id=invoice.id)
-                .execution_options(synchronize_session=False)
+            result = _bill_cycle(
+                uow,
+                campaign_code,
+                period,
+                final=final,
+                unbilled=chain.unbilled,
+                link=chain.link,
+                details={"chain_overrun_by_branch": chain.overrun_by_branch},
             )
-        uow.audit(
-            "sponsor.bill",
-            "sponsor_invoice",
-            invoice.id,
-            {
-                "invoice_number": invoice.invoice_number,
-                "campaign_code": campaign.campaign_code,
-                "period": [period.start.isoformat(), period.end.isoformat()],
-                "impressions": count,
-                "over_delivered": over,
-            },
-        )
+            result = replace(
+                result, charged_in_chain=chain.charged, overrun_by_branch=chain.overrun_by_branch
+            )
         uow.commit()
-        return BillingResult(invoice.invoice_number, False, count, over)
+        return result
+
+
+# unbilled(session, campaign, period): the charged impressions of the period not billed
+# yet, in the order they are billed (first charged first).
+Unbilled = Callable[[Session, SponsoredCampaign, Period], list[uuid.UUID]]
+# link(session, invoice, ids): record that the invoice billed these impressions.
+Link = Callable[[Session, SponsorInvoice, list[uuid.UUID]], None]
+
+
+def _unbilled_here(
+    session: Session, campaign: SponsoredCampaign, period: Period
+) -> list[uuid.UUID]:
+    return list(
+        session.scalars(
+            select(SponsorImpression.id)
+            .where(
+                SponsorImpression.campaign_id == campaign.id,
+                SponsorImpression.charged.is_(True),
+                SponsorImpression.sponsor_invoice_id.is_(None),
+                SponsorImpression.shown_on.between(period.start, period.end),
+            )
+            .order_by(SponsorImpression.charged_at, SponsorImpression.id)
+        )
+    )
+
+
+def _link_here(session: Session, invoice: SponsorInvoice, billed: list[uuid.UUID]) -> None:
+    for start in range(0, len(billed), 500):
+        session.execute(
+            update(SponsorImpression)
+            .where(SponsorImpression.id.in_(billed[start : start + 500]))
+            .values(sponsor_invoice_id=invoice.id)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _bill_cycle(
+    uow: UnitOfWork,
+    campaign_code: str,
+    period: Period,
+    *,
+    final: bool,
+    unbilled: Unbilled,
+    link: Link,
+    details: dict[str, Any] | None = None,
+) -> BillingResult:
+    """One billing cycle inside `uow` (rules 1 to 5) over the impressions `unbilled`
+    names: a branch's own, or the chain's at the centre (services.sponsor_billing_central).
+    The caller checked the actor and commits."""
+    kind = SponsorInvoiceType.FINAL_SETTLEMENT if final else SponsorInvoiceType.RECURRING
+    session = uow.session
+    campaign = _find_campaign(session, campaign_code)
+    today = branch_today(session, uow.now)
+    check_period(period, _flight(campaign), today)
+    invoices = list(
+        session.scalars(select(SponsorInvoice).where(SponsorInvoice.campaign_id == campaign.id))
+    )
+    same = [
+        i
+        for i in invoices
+        if i.invoice_type == kind.value
+        and (i.billing_period_start, i.billing_period_end) == (period.start, period.end)
+    ]
+    if same:
+        return BillingResult(same[0].invoice_number, True, same[0].impressions_delivered, 0)
+    if any(i.invoice_type == SponsorInvoiceType.FINAL_SETTLEMENT for i in invoices):
+        raise SponsorError(
+            f"Campaign {campaign.campaign_code} is settled: its final invoice was issued."
+        )
+    waiting = unbilled(session, campaign, period)
+    billed_before = sum(i.impressions_delivered for i in invoices)
+    count, over = billable_now(len(waiting), billed_before, _limit(campaign))
+    sponsor = session.get(Sponsor, campaign.sponsor_id)
+    assert sponsor is not None
+    inter_state = _inter_state(session, sponsor)
+    percent = campaign.discount_percent
+    rate = campaign.cost_per_impression
+    if final:
+        deposits = sum(i.amount for i in invoices if i.invoice_type == SponsorInvoiceType.DEPOSIT)
+        figures = final_settlement(
+            count, rate, discount_percent=percent, deposits=deposits, inter_state=inter_state
+        )
+    elif count == 0:
+        return BillingResult(None, False, 0, over)
+    else:
+        figures = recurring_invoice(count, rate, discount_percent=percent, inter_state=inter_state)
+    cycle = 1 + sum(1 for i in invoices if i.invoice_type != SponsorInvoiceType.DEPOSIT)
+    invoice = _issue(uow, campaign, sponsor, figures, period, cycle=cycle, today=today)
+    link(session, invoice, waiting[:count])
+    uow.audit(
+        "sponsor.bill",
+        "sponsor_invoice",
+        invoice.id,
+        {
+            "invoice_number": invoice.invoice_number,
+            "campaign_code": campaign.campaign_code,
+            "period": [period.start.isoformat(), period.end.isoformat()],
+            "impressions": count,
+            "over_delivered": over,
+            **(details or {}),
+        },
+    )
+    return BillingResult(invoice.invoice_number, False, count, over)
 
 
 def bill_every_campaign(
