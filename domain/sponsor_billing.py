@@ -46,6 +46,11 @@ The rules a clinic's manager reads:
     the overrun of all branches together is bounded by their quotas. At the centre the
     first impressions charged (by time, then id) up to the limit are billable and the
     rest is each branch's overrun, reported and never billed.
+12. A final settlement that refunds is not a tax invoice: the deposit's tax invoice charged
+    a taxable value above what was supplied, so the settlement is a credit note against it
+    (section 34(1) of the CGST Act; its particulars are rule 53(1A)'s: the nature of the
+    document, a number of its own series, unique in the financial year, and the number and
+    date of the tax invoice it corrects), crediting the taxable value and the GST on it.
 """
 
 from __future__ import annotations
@@ -300,6 +305,11 @@ def final_settlement(
 
 
 # ---------------------------------------------------------------------------- rules 7, 8
+
+
+def is_credit_note(figures: InvoiceFigures) -> bool:
+    """Rule 12: a settlement that refunds is a credit note against the deposit's invoice."""
+    return figures.refund > 0
 
 
 def invoice_status(total: int, paid: int, refund: int = 0) -> SponsorInvoiceStatus:

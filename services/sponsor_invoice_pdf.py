@@ -1,8 +1,11 @@
 """A sponsor invoice as an A4 PDF (issue #17): a tax invoice under GST rule 46 for the
 advertising service (SAC 998366, sale of other advertising space), with the period's
 statement (impressions billed, clicks and conversions counted from the impressions), the
-tax split and the amount due or to refund. Drawn in the invoice's fonts and styles
-(services.invoice_pdf), as the Z report is."""
+tax split and the amount due. A final settlement that refunds is a credit note instead
+(section 34, rule 53(1A); domain.sponsor_billing rule 12): so titled, in its own series,
+naming the deposit's tax invoice it corrects and why, and crediting the taxable value and
+its GST. Drawn in the invoice's fonts and styles (services.invoice_pdf), as the Z report
+is."""
 
 from __future__ import annotations
 
@@ -57,12 +60,15 @@ def _statement(doc: SponsorInvoiceDocument, width: float) -> Table:
         rows.append(["Less discount", "-" + _money(i.discount)])
     if i.invoice_type == "final_settlement" and i.deposit_amount:
         rows.append(["Less deposit invoiced", "-" + _money(i.deposit_amount)])
-    label = "Taxable value refunded" if i.refund else "Taxable value"
-    rows.append([label, _money(i.taxable)])
+    credited = " credited" if i.refund else ""
+    rows.append([f"Taxable value{credited}", _money(i.taxable)])
     if i.igst:
-        rows.append([f"IGST {GST_RATE:g}%", _money(i.igst)])
+        rows.append([f"IGST {GST_RATE:g}%{credited}", _money(i.igst)])
     else:
-        rows += [[f"CGST {half}", _money(i.cgst)], [f"SGST {half}", _money(i.sgst)]]
+        rows += [
+            [f"CGST {half}{credited}", _money(i.cgst)],
+            [f"SGST {half}{credited}", _money(i.sgst)],
+        ]
     if i.refund:
         rows.append(["To refund to the sponsor", _money(i.refund)])
     else:
@@ -95,9 +101,16 @@ def _story(doc: SponsorInvoiceDocument, width: float) -> list[Any]:
         if i.period_start and i.period_end
         else "-"
     )
+    credit = bool(doc.against)
+    noun = "Note" if credit else "Invoice"
     head = [
-        ["Invoice number", i.invoice_number, "Invoice date", f"{i.invoice_date:%d %b %Y}"],
-        ["Kind", KIND.get(i.invoice_type, i.invoice_type), "Due date", f"{i.due_date:%d %b %Y}"],
+        [f"{noun} number", i.invoice_number, f"{noun} date", f"{i.invoice_date:%d %b %Y}"],
+        [
+            "Kind",
+            KIND.get(i.invoice_type, i.invoice_type),
+            "Refund by" if credit else "Due date",
+            f"{i.due_date:%d %b %Y}",
+        ],
         ["Campaign", f"{doc.campaign_code}", "Billing cycle", str(i.billing_cycle_number)],
         ["Period", period, "Reverse charge", "No"],
         ["Place of supply", state_label(i.place_of_supply), "SAC", SAC],
@@ -140,12 +153,26 @@ def _story(doc: SponsorInvoiceDocument, width: float) -> list[Any]:
     )
     story: list[Any] = [
         _p(doc.clinic_name, styles.branch),
-        _p("TAX INVOICE", styles.title),
+        _p(doc.title, styles.title),
         _p(f"Sponsored promotion: {doc.campaign_name}", styles.body),
         Spacer(1, 4 * mm),
         parties,
         Spacer(1, 4 * mm),
         head_table,
+    ]
+    if credit:
+        invoices = ", ".join(f"{number} dated {day:%d %b %Y}" for number, day in doc.against)
+        story += [
+            Spacer(1, 3 * mm),
+            _p(f"Against tax invoice {invoices}", styles.body),
+            _p(
+                "Reason: the deposit invoiced exceeds the value of the advertising supplied "
+                "(section 34(1) of the CGST Act). The taxable value and GST below are credited "
+                "and refunded to the sponsor.",
+                styles.muted,
+            ),
+        ]
+    story += [
         Spacer(1, 6 * mm),
         _statement(doc, width * 0.7),
     ]
@@ -195,7 +222,7 @@ def render_sponsor_invoice_pdf(doc: SponsorInvoiceDocument, target: Path | Binar
     """Write the sponsor invoice as an A4 PDF."""
     write_a4(
         target,
-        title=f"Sponsor invoice {doc.invoice.invoice_number}",
+        title=f"Sponsor {'credit note' if doc.against else 'invoice'} {doc.invoice.invoice_number}",
         author=doc.clinic_name,
         story=lambda width: _story(doc, width),
     )

@@ -61,6 +61,7 @@ from domain.sponsor_billing import (
     impression_limit,
     invoice_status,
     is_charged,
+    is_credit_note,
     is_inter_state,
     is_viewable,
     may_show,
@@ -79,6 +80,9 @@ from services.uow import UnitOfWork
 SERIES = "SP"
 # The first format that fits GST's 16 characters with the branch's code (as credit notes).
 TEMPLATES = ("{BRANCH}S/{FY}/{SEQ}", "{BRANCH}S{FY}{SEQ}", "{BRANCH}SP{FYYYY}{SEQ}")
+# A settlement that refunds is a credit note (rule 12), numbered in a series of its own.
+CREDIT_SERIES = "SC"
+CREDIT_TEMPLATES = ("{BRANCH}SC{FY}/{SEQ}", "{BRANCH}SC{FY}{SEQ}", "{BRANCH}SC{FYYYY}{SEQ}")
 METHODS = ("bank_transfer", "upi", "cheque", "card", "cash")
 
 
@@ -310,14 +314,14 @@ def _inter_state(session: Session, sponsor: Sponsor) -> bool:
 # ------------------------------------------------------------------------------ invoices
 
 
-def _template(branch: Branch) -> str:
-    for template in TEMPLATES:
+def _template(branch: Branch, series: str, templates: tuple[str, ...]) -> str:
+    for template in templates:
         try:
-            check_format(template, branch_code=branch.branch_code, series=SERIES)
+            check_format(template, branch_code=branch.branch_code, series=series)
             return template
         except NumberFormatError:
             continue
-    return TEMPLATES[-1]
+    return templates[-1]
 
 
 def _issue(
@@ -362,14 +366,18 @@ def new_sponsor_invoice(
     invoice_id: uuid.UUID | None = None,
 ) -> SponsorInvoice:
     """Add one sponsor invoice to the session's transaction, numbered in the sponsor series
-    (rule 46: unique in the fiscal year); the caller writes its audit and outbox rows."""
+    (rule 46: unique in the fiscal year), or a settlement that refunds in the sponsor
+    credit notes' (rule 12); the caller writes its audit and outbox rows."""
+    series, templates = (
+        (CREDIT_SERIES, CREDIT_TEMPLATES) if is_credit_note(figures) else (SERIES, TEMPLATES)
+    )
     number = allocate_invoice_number(
         session,
         branch_id=branch.id,
-        series=SERIES,
+        series=series,
         invoice_date=today,
         start_month=branch.fiscal_year_start_month,
-        template=_template(branch),
+        template=_template(branch, series, templates),
         branch_code=branch.branch_code,
     )
     tax = figures.tax
@@ -1079,7 +1087,12 @@ def _status(session: Session, campaign: SponsoredCampaign, today: date) -> Campa
         for i in session.scalars(
             select(SponsorInvoice)
             .where(SponsorInvoice.campaign_id == campaign.id)
-            .order_by(SponsorInvoice.issued_at, SponsorInvoice.sequence_no)
+            # Credit notes number in a series of their own: the cycle orders within a day.
+            .order_by(
+                SponsorInvoice.issued_at,
+                SponsorInvoice.billing_cycle_number,
+                SponsorInvoice.sequence_no,
+            )
         )
     ]
     limit = _limit(campaign)
@@ -1164,12 +1177,16 @@ class SponsorInvoiceDocument:
     clinic_state: str
     paid: int
     payments: tuple[tuple[datetime, int, str, str], ...]
+    # "TAX INVOICE", or "CREDIT NOTE" for a settlement that refunds (rule 12), with the
+    # tax invoices it corrects (the campaign's deposit invoices: number and date).
+    title: str = "TAX INVOICE"
+    against: tuple[tuple[str, date], ...] = ()
 
 
 def sponsor_invoice_document(
     db: Database, actor: CurrentUser, invoice_number: str
 ) -> SponsorInvoiceDocument:
-    """A sponsor invoice with everything its PDF needs."""
+    """A sponsor invoice (or credit note, rule 12) with everything its PDF needs."""
     _manager(actor)
     with db.session(write=False) as session:
         invoice = _find_invoice(session, invoice_number)
@@ -1185,6 +1202,16 @@ def sponsor_invoice_document(
                 .order_by(SponsorPayment.paid_at)
             )
         )
+        credit = invoice.refund_amount > 0
+        deposits = session.execute(
+            select(SponsorInvoice.invoice_number, SponsorInvoice.invoice_date)
+            .where(
+                SponsorInvoice.campaign_id == campaign.id,
+                SponsorInvoice.invoice_type == SponsorInvoiceType.DEPOSIT.value,
+            )
+            .order_by(SponsorInvoice.invoice_date, SponsorInvoice.sequence_no)
+        )
+        against = tuple((number, day) for number, day in deposits) if credit else ()
         return SponsorInvoiceDocument(
             _invoice_row(session, invoice),
             campaign.campaign_code,
@@ -1199,4 +1226,6 @@ def sponsor_invoice_document(
             branch.state_code or "",
             sum(p[1] for p in payments),
             payments,
+            "CREDIT NOTE" if credit else "TAX INVOICE",
+            against,
         )

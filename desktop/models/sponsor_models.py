@@ -113,9 +113,12 @@ def period_text(row: InvoiceRow) -> str:
 
 
 def kind_text(row: InvoiceRow) -> str:
-    """'Deposit', 'Cycle 2', 'Final settlement'."""
+    """'Deposit', 'Cycle 2', 'Final settlement', or 'Credit note' for a settlement that
+    refunds (domain.sponsor_billing rule 12)."""
     if row.invoice_type == "recurring":
         return f"Cycle {row.billing_cycle_number}"
+    if row.refund:
+        return "Credit note"
     return KIND_NAMES.get(row.invoice_type, row.invoice_type)
 
 

@@ -27,6 +27,7 @@ from domain.sponsor_billing import (
     impression_limit,
     invoice_status,
     is_charged,
+    is_credit_note,
     is_inter_state,
     is_viewable,
     may_show,
@@ -283,3 +284,19 @@ def test_gst_added_is_eighteen_percent_half_up_whatever_the_split(taxable, inter
     exact = Decimal(taxable) * 18 / 100
     assert abs(Decimal(split.tax) - exact) <= Decimal("0.5")
     assert split.taxable_value == taxable
+
+
+def test_only_a_settlement_that_refunds_is_a_credit_note():
+    """Rule 12: below the deposit, the settlement corrects the deposit's tax invoice."""
+    refunds = final_settlement(
+        3, 20_00, discount_percent=NO_DISCOUNT, deposits=400_00, inter_state=False
+    )
+    bills = final_settlement(
+        30, 20_00, discount_percent=NO_DISCOUNT, deposits=400_00, inter_state=False
+    )
+    assert is_credit_note(refunds) and refunds.refund == 401_20
+    assert not is_credit_note(bills) and bills.total == 236_00
+    assert not is_credit_note(deposit_invoice(400_00, inter_state=False))
+    assert not is_credit_note(
+        recurring_invoice(5, 20_00, discount_percent=NO_DISCOUNT, inter_state=True)
+    )
