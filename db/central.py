@@ -695,6 +695,36 @@ def push_uses(connection: Connection, branch_id: uuid.UUID, uses: Sequence[Outgo
     connection.execute(_INSERT_USES, parameters)
 
 
+def chain_promotion_uses(connection: Connection) -> dict[uuid.UUID, int]:
+    """Every branch's live uses per promotion, as the centre holds them (the owner's
+    connection)."""
+    rows = connection.execute(
+        text("SELECT campaign_id, count(*) FROM central_usage WHERE NOT reversed GROUP BY 1")
+    )
+    return {campaign: int(uses) for campaign, uses in rows}
+
+
+def promotion_overruns(connection: Connection) -> dict[uuid.UUID, tuple[tuple[str, int], ...]]:
+    """For each capped promotion used past its limit: which branches' uses came past it,
+    in the order the centre received them (its own clock; uses of one batch by id), as
+    (branch code, uses) by code. The head office's own uses, made on the centre, come first."""
+    rows = connection.execute(
+        text(
+            "SELECT u.campaign_id, b.code, count(*) FROM (SELECT campaign_id, branch_id, "
+            "row_number() OVER (PARTITION BY campaign_id ORDER BY received_at, id) AS n "
+            "FROM central_usage WHERE NOT reversed) AS u "
+            "JOIN promotion_campaigns AS p ON p.id = u.campaign_id "
+            "JOIN sync_branches AS b ON b.branch_id = u.branch_id "
+            "WHERE p.max_total_uses IS NOT NULL AND u.n + p.current_uses > p.max_total_uses "
+            "GROUP BY u.campaign_id, b.code ORDER BY b.code"
+        )
+    )
+    found: dict[uuid.UUID, list[tuple[str, int]]] = {}
+    for campaign, code, uses in rows:
+        found.setdefault(campaign, []).append((code, int(uses)))
+    return {campaign: tuple(pairs) for campaign, pairs in found.items()}
+
+
 # ---------------------------------------------------------------------------- branch states
 
 

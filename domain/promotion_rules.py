@@ -128,6 +128,10 @@ class Promotion:
     max_uses_per_patient: int | None = None
     current_uses: int = 0
     is_active: bool = True
+    # The branch's offline quota (rule 1): at most this many uses the centre has not
+    # acknowledged; `offline_uses` is how many this branch has made so far.
+    branch_offline_quota: int | None = None
+    offline_uses: int = 0
 
     @property
     def order_key(self) -> tuple[int, str]:
@@ -284,6 +288,8 @@ def promotion_from_row(row: Mapping[str, Any]) -> Promotion:
         max_uses_per_patient=row.get("max_uses_per_patient"),
         current_uses=int(row.get("current_uses") or 0),
         is_active=bool(row.get("is_active", True)),
+        branch_offline_quota=row.get("branch_offline_quota"),
+        offline_uses=int(row.get("offline_uses") or 0),
     )
 
 

@@ -12,8 +12,9 @@ A promotion spec is the JSON the promotions dialog edits and `frontdesk promo ad
       "start_date": "2026-11-01", "end_date": null,
       "priority": 100, "is_stackable": false, "override_max_discount": false,
       "requires_code": false, "max_total_uses": null, "max_uses_per_patient": null,
-      "is_active": true
-    }
+      "is_active": true,
+      "branch_offline_quota": null         # a capped promotion's uses a branch may make
+    }                                      # that the centre has not acknowledged
 
 Errors name the field to fix with a sentence the dialog shows beside it.
 
@@ -110,6 +111,7 @@ class _PromotionShape(_Shape):
     max_total_uses: StrictStr | StrictInt | None = None
     max_uses_per_patient: StrictStr | StrictInt | None = None
     is_active: StrictBool = True
+    branch_offline_quota: StrictStr | StrictInt | None = None
 
     @field_validator("rules")
     @classmethod
@@ -223,6 +225,7 @@ class PromotionSpec:
     max_total_uses: int | None
     max_uses_per_patient: int | None
     is_active: bool
+    branch_offline_quota: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The spec as JSON (rupees and ISO dates), the inverse of `validate_promotion`."""
@@ -247,6 +250,7 @@ class PromotionSpec:
             "max_total_uses": self.max_total_uses,
             "max_uses_per_patient": self.max_uses_per_patient,
             "is_active": self.is_active,
+            "branch_offline_quota": self.branch_offline_quota,
         }
 
 
@@ -381,6 +385,17 @@ def validate_promotion(
         priority = int(data.get("priority", 100))
     except (TypeError, ValueError) as exc:
         raise SpecError("priority", "The priority is a whole number (lower goes first)") from exc
+    most = _count(data.get("max_total_uses"), "max_total_uses")
+    quota = _count(data.get("branch_offline_quota"), "branch_offline_quota")
+    if quota is not None and most is None:
+        raise SpecError(
+            "branch_offline_quota",
+            "An offline quota is for a promotion with a limit of uses in total: set the limit",
+        )
+    if quota is not None and most is not None and quota > most:
+        raise SpecError(
+            "branch_offline_quota", f"The offline quota is at most the limit of {most} uses"
+        )
     return PromotionSpec(
         campaign_code=code,
         campaign_name=name,
@@ -397,9 +412,10 @@ def validate_promotion(
         is_stackable=bool(data.get("is_stackable", False)),
         override_max_discount=bool(data.get("override_max_discount", False)),
         requires_code=bool(data.get("requires_code", False)),
-        max_total_uses=_count(data.get("max_total_uses"), "max_total_uses"),
+        max_total_uses=most,
         max_uses_per_patient=_count(data.get("max_uses_per_patient"), "max_uses_per_patient"),
         is_active=bool(data.get("is_active", True)),
+        branch_offline_quota=quota,
     )
 
 

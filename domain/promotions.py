@@ -9,8 +9,10 @@ How a cart is priced (the rules a clinic manager reads):
 
 1. A promotion is considered only when it is switched on, today (the branch's date) lies
    within its start and end dates (both included), it has uses left in total and for this
-   patient, its promo code was entered if it needs one, the items it needs are on the
-   invoice, and the invoice's gross (before any discount) reaches its minimum spend.
+   patient (and, with a branch offline quota, this branch has made fewer uses the centre
+   has not acknowledged than its quota), its promo code was entered if it needs one, the
+   items it needs are on the invoice, and the invoice's gross (before any discount)
+   reaches its minimum spend.
 2. Each promotion either combines with others or is exclusive. A line is discounted either
    by one exclusive promotion or by the combinable promotions, never by both.
 3. The combinable promotions count as one team. The exclusive promotions and the team
@@ -961,6 +963,13 @@ def _gate(promotion: Promotion, today: date, patient: PatientHistory) -> _Miss |
     # A promotion switched off because it reached its limit says so, not just "off".
     if most is not None and promotion.current_uses >= most:
         return _Miss(Reason.LIMIT_REACHED, f"{code} has been used {_times(most)}, its limit.")
+    quota = promotion.branch_offline_quota
+    if quota is not None and promotion.offline_uses >= quota:
+        return _Miss(
+            Reason.LIMIT_REACHED,
+            f"{code} has been used {_times(promotion.offline_uses)} here since the centre last "
+            f"counted, this branch's offline quota: sync with the centre to use it again.",
+        )
     if not promotion.is_active:
         return _Miss(Reason.INACTIVE, f"{code} is switched off.")
     if promotion.start_date is not None and today < promotion.start_date:

@@ -234,6 +234,7 @@ def promotion_json(promotion: PromotionCampaign) -> dict[str, Any]:
         "requires_code": promotion.requires_code,
         "max_total_uses": promotion.max_total_uses,
         "max_uses_per_patient": promotion.max_uses_per_patient,
+        "branch_offline_quota": promotion.branch_offline_quota,
         "is_active": promotion.is_active,
         "auto_deactivated_at": _iso(promotion.auto_deactivated_at),
         "updated_at": _iso(promotion.updated_at),

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from db import usage_sync
 from db.engine import Database
 from db.fast_insert import insert_rows
 from db.models import (
@@ -273,9 +274,13 @@ def _price(
     # applied (domain.sponsor_billing rule 11's hard stop).
     spent = {p for p, badge in sponsors.badges_in_flight(session, today).items() if not badge.open}
     promotions = [row for row in _promotion_rows(session) if row.id not in spent]
+    offline = _offline_uses(session, promotions)
     priced = price_cart(
         lines,
-        PromotionBook(promotion_from_row(_columns(row)) for row in promotions),
+        PromotionBook(
+            promotion_from_row(_columns(row) | {"offline_uses": offline.get(row.id, 0)})
+            for row in promotions
+        ),
         now=now,
         today=today,
         patient=_history(session, request.patient_id, with_codes=bool(typed)),
@@ -287,6 +292,19 @@ def _price(
         hints=hints,
     )
     return _Priced(Quote(request, priced, today), items, promotions, prices)
+
+
+def _offline_uses(
+    session: Session, promotions: Sequence[PromotionCampaign]
+) -> dict[uuid.UUID, int]:
+    """This branch's uses of each promotion with an offline quota that the centre has not
+    acknowledged yet (db.usage_sync), for the engine's rule 1; none on the centre itself
+    (the head office sells there directly) or when no promotion has a quota."""
+    if session.get_bind().dialect.name != "sqlite" or not any(
+        row.branch_offline_quota is not None for row in promotions
+    ):
+        return {}
+    return usage_sync.unsent_net(session)[0]
 
 
 def _hint_catalog(session: Session, today: date) -> dict[str, CartLine]:

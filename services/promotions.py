@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
+from db import central, usage_sync
 from db.engine import Database
 from db.models import (
     Branch,
@@ -88,6 +89,18 @@ class PromotionRow:
     requires_code: bool
     is_stackable: bool
     priority: int
+    # A capped promotion's offline quota a branch (None: none), and this branch's uses the
+    # centre has not acknowledged yet (issue #15).
+    branch_offline_quota: int | None = None
+    offline_uses: int = 0
+    # On the centre: each branch's uses that came past the limit, in the order the centre
+    # received them (sold while branches were offline), as (branch code, uses).
+    overrun_by_branch: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def over_limit(self) -> int:
+        """How many uses went past the limit (0 without one)."""
+        return 0 if self.max_total_uses is None else max(0, self.uses - self.max_total_uses)
 
 
 @dataclass(frozen=True)
@@ -183,6 +196,16 @@ def list_promotions(db: Database, actor: CurrentUser, *, now: datetime) -> list[
             .where(PromotionCampaign.retired_at.is_(None))
             .order_by(PromotionCampaign.priority, PromotionCampaign.campaign_code)
         ).all()
+        on_centre = session.get_bind().dialect.name == "postgresql"
+        if on_centre:
+            # The head office: its own uses (current_uses) plus every branch's pushed ones.
+            connection = session.connection()
+            chain_uses = central.chain_promotion_uses(connection)
+            overruns = central.promotion_overruns(connection)
+            offline: dict[uuid.UUID, int] = {}
+        else:
+            chain_uses, overruns = {}, {}
+            offline = usage_sync.unsent_net(session)[0]
         return [
             PromotionRow(
                 id=p.id,
@@ -190,7 +213,7 @@ def list_promotions(db: Database, actor: CurrentUser, *, now: datetime) -> list[
                 campaign_name=p.campaign_name,
                 promotion_type=p.promotion_type,
                 status=_promotion_status(p, today),
-                uses=p.current_uses,
+                uses=p.current_uses + chain_uses.get(p.id, 0),
                 max_total_uses=p.max_total_uses,
                 discount_given=given.get(p.id, 0),
                 start_date=p.start_date,
@@ -198,6 +221,9 @@ def list_promotions(db: Database, actor: CurrentUser, *, now: datetime) -> list[
                 requires_code=p.requires_code,
                 is_stackable=p.is_stackable,
                 priority=p.priority,
+                branch_offline_quota=p.branch_offline_quota,
+                offline_uses=max(0, offline.get(p.id, 0)),
+                overrun_by_branch=overruns.get(p.id, ()),
             )
             for p in promotions
         ]
@@ -318,6 +344,7 @@ def _apply(promotion: PromotionCampaign, spec: PromotionSpec) -> None:
     promotion.requires_code = spec.requires_code
     promotion.max_total_uses = spec.max_total_uses
     promotion.max_uses_per_patient = spec.max_uses_per_patient
+    promotion.branch_offline_quota = spec.branch_offline_quota
     promotion.is_active = spec.is_active
 
 

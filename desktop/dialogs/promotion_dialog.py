@@ -311,14 +311,25 @@ class PromotionDialog(SpecDialog):
         self.max_total_edit.setPlaceholderText("No limit")
         self.per_patient_edit = QLineEdit()
         self.per_patient_edit.setPlaceholderText("No limit")
+        self.quota_edit = QLineEdit()
+        self.quota_edit.setPlaceholderText("No quota")
         self.active_box = QCheckBox("Active (untick to pause it)")
         self.active_box.setChecked(True)
         limits = _grid()
         form.add_row(limits, 0, "max_total_uses", "Uses in &total", self.max_total_edit)
         form.add_row(limits, 1, "max_uses_per_patient", "Uses per patie&nt", self.per_patient_edit)
-        form.add_row(limits, 2, "is_active", "Status", self.active_box)
+        form.add_row(
+            limits,
+            2,
+            "branch_offline_quota",
+            "Off&line quota a branch",
+            self.quota_edit,
+            hint="Uses a branch may make that the centre has not counted yet (with a limit).",
+        )
+        form.add_row(limits, 3, "is_active", "Status", self.active_box)
         for edit in (
             self.max_total_edit,
+            self.quota_edit,
             self.per_patient_edit,
             self.min_spend_edit,
             self.cap_edit,
@@ -448,6 +459,8 @@ class PromotionDialog(SpecDialog):
         total, per_patient = spec.get("max_total_uses"), spec.get("max_uses_per_patient")
         self.max_total_edit.setText("" if total is None else str(total))
         self.per_patient_edit.setText("" if per_patient is None else str(per_patient))
+        quota = spec.get("branch_offline_quota")
+        self.quota_edit.setText("" if quota is None else str(quota))
         self.active_box.setChecked(bool(spec.get("is_active", True)))
 
     # -- reading -------------------------------------------------------------------------
@@ -509,6 +522,7 @@ class PromotionDialog(SpecDialog):
             "max_total_uses": optional_text(self.max_total_edit),
             "max_uses_per_patient": optional_text(self.per_patient_edit),
             "is_active": self.active_box.isChecked(),
+            "branch_offline_quota": optional_text(self.quota_edit),
         }
 
     def save_call(self, spec: dict[str, Any]) -> Callable[[], object]:

@@ -73,6 +73,24 @@ def hours_line(code: CodeRow) -> str:
     return f"{prefix} {code.active_hours.describe()}"
 
 
+def quota_lines(promotion: PromotionRow) -> list[str]:
+    """A capped promotion's offline quota and what went past its limit (issue #15)."""
+    lines = []
+    quota = promotion.branch_offline_quota
+    if quota is not None:
+        lines.append(
+            f"Offline quota {quota} a branch: {promotion.offline_uses} used here that the "
+            "centre has not counted yet"
+        )
+    if promotion.over_limit:
+        where = ", ".join(f"{code} {uses}" for code, uses in promotion.overrun_by_branch)
+        lines.append(
+            f"{promotion.over_limit} over the limit, sold while branches were offline"
+            + (f" ({where})" if where else "")
+        )
+    return lines
+
+
 def code_uses_line(code: CodeRow) -> str:
     """'37 of 100 uses', '1 use, no limit'."""
     if code.max_uses is None:
@@ -440,6 +458,7 @@ class PromotionsPanel(QWidget):
                 f"{kind} - {status_text(promotion.status)} - "
                 f"{validity_text(promotion.start_date, promotion.end_date)}\n"
                 f"{promotion.uses}{limit} uses, {format_rupees(promotion.discount_given)} given"
+                + "".join(f"\n{line}" for line in quota_lines(promotion))
             )
             codes = [
                 c.code for c in self.codes.rows() if c.promotion_code == promotion.campaign_code
