@@ -83,6 +83,14 @@ def bill_sentence(results: dict[str, BillingResult]) -> str:
     over = sum(r.over_delivered for r in results.values())
     if over:
         parts.append(f"{over:,} impressions over the booking, not billed.")
+    # At the centre: each branch's impressions past the limit (rule 11).
+    overrun: dict[str, int] = {}
+    for r in results.values():
+        for branch, count in r.overrun_by_branch.items():
+            overrun[branch] = overrun.get(branch, 0) + count
+    if overrun:
+        by_branch = ", ".join(f"{branch} {count:,}" for branch, count in sorted(overrun.items()))
+        parts.append(f"Charged past the limit at branches, not billed: {by_branch}.")
     return " ".join(parts)
 
 

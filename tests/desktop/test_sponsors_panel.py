@@ -17,7 +17,7 @@ from desktop.dialogs.sponsor_dialogs import (
     PaymentDialog,
     SponsorDialog,
 )
-from desktop.panels.sponsors import SponsorsPanel
+from desktop.panels.sponsors import SponsorsPanel, bill_sentence
 from services import sponsors
 from tests.desktop.helpers import NOW, fixed_clock, save_screenshot
 from tests.desktop.test_small_window import SMALLEST, cut_text
@@ -205,3 +205,20 @@ def test_the_panel_cuts_no_text_at_the_smallest_window(qtbot, panel):
     qtbot.wait(50)
     assert cut_text(panel) == []
     save_screenshot(panel, "sponsors_panel_smallest")
+
+
+def test_a_cycle_at_the_centre_names_each_branch_s_overrun():
+    results = {
+        "GLOWCO-INJ": sponsors.BillingResult(
+            "HOS/26-27/00002", False, 5, 0, charged_in_chain=7, overrun_by_branch={"KOR": 2}
+        ),
+        "DERMA-DEC": sponsors.BillingResult(
+            None, True, 3, 0, charged_in_chain=4, overrun_by_branch={"IND": 1, "KOR": 1}
+        ),
+    }
+    assert bill_sentence(results) == (
+        "Issued HOS/26-27/00002 (GLOWCO-INJ). Already billed: DERMA-DEC. "
+        "Charged past the limit at branches, not billed: IND 1, KOR 3."
+    )
+    branch_only = {"GLOWCO-NOV": sponsors.BillingResult("INDS/26-27/00005", False, 12, 0)}
+    assert bill_sentence(branch_only) == "Issued INDS/26-27/00005 (GLOWCO-NOV)."
