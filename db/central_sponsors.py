@@ -97,3 +97,57 @@ def record_billed(
         )
         .on_conflict_do_nothing(index_elements=["impression_id"])
     )
+
+
+@dataclass(frozen=True)
+class ChainCounts:
+    """Every branch's impressions of a campaign's promotions in a range of days: shown and
+    charged on `today`, charged, clicked and converted in all."""
+
+    shown_today: int
+    charged_today: int
+    charged: int
+    clicks: int
+    conversions: int
+
+
+_COUNTS = text(
+    """
+    SELECT count(*) FILTER (WHERE shown_on = :today) AS shown_today,
+           count(*) FILTER (WHERE shown_on = :today AND charged) AS charged_today,
+           count(*) FILTER (WHERE charged) AS charged,
+           count(*) FILTER (WHERE clicked) AS clicks,
+           count(*) FILTER (WHERE converted) AS conversions
+    FROM (
+        SELECT CAST(payload->>'shown_on' AS date) AS shown_on,
+               CAST(payload->>'charged' AS boolean) AS charged,
+               CAST(payload->>'clicked' AS boolean) AS clicked,
+               CAST(payload->>'converted' AS boolean) AS converted
+        FROM central_documents
+        WHERE doc_type = 'sponsor_impression'
+          AND CAST(payload->>'promotion_id' AS uuid) = ANY(CAST(:promotions AS uuid[]))
+    ) AS i
+    WHERE shown_on BETWEEN :start AND :end
+    """
+)
+
+
+def chain_counts(
+    connection: Connection,
+    promotion_ids: Sequence[uuid.UUID],
+    start: date,
+    end: date,
+    today: date,
+) -> ChainCounts:
+    """The chain's impressions of these promotions shown from `start` to `end` (seed 002:
+    clicks and conversions are counted from the impressions when asked)."""
+    row = connection.execute(
+        _COUNTS,
+        {
+            "promotions": [str(p) for p in promotion_ids],
+            "start": start,
+            "end": end,
+            "today": today,
+        },
+    ).one()
+    return ChainCounts(**{key: int(value) for key, value in row._mapping.items()})

@@ -18,6 +18,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -48,20 +49,33 @@ class ChainCycle:
     overrun_by_branch: dict[str, int]
 
 
+def _promotions(session: Session, campaign_id: uuid.UUID) -> list[uuid.UUID]:
+    return list(
+        session.scalars(
+            select(SponsoredCampaignPromotion.promotion_id).where(
+                SponsoredCampaignPromotion.campaign_id == campaign_id
+            )
+        )
+    )
+
+
+def chain_counts(
+    session: Session, campaign_id: uuid.UUID, start: date, end: date, today: date
+) -> central_sponsors.ChainCounts:
+    """At the centre: every branch's impressions of the campaign's promotions shown from
+    `start` to `end` (a campaign's delivery, an invoice period's clicks and conversions)."""
+    return central_sponsors.chain_counts(
+        session.connection(), _promotions(session, campaign_id), start, end, today
+    )
+
+
 def chain_cycle(session: Session, campaign: SponsoredCampaign) -> ChainCycle:
     """Rule 11 at the centre, for one of the centre's campaigns (inside the cycle's
     transaction; makes the centre's billing record on first use)."""
     connection = session.connection()
     central_sponsors.create_sponsor_tables(connection)
-    promotions = list(
-        session.scalars(
-            select(SponsoredCampaignPromotion.promotion_id).where(
-                SponsoredCampaignPromotion.campaign_id == campaign.id
-            )
-        )
-    )
     rows = central_sponsors.charged_impressions(
-        connection, promotions, campaign.start_date, campaign.end_date
+        connection, _promotions(session, campaign.id), campaign.start_date, campaign.end_date
     )
     limit = impression_limit(
         campaign.booked_impressions, campaign.campaign_budget, campaign.cost_per_impression

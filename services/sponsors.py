@@ -976,6 +976,15 @@ def _period_counts(session: Session, invoice: SponsorInvoice) -> tuple[int, int]
     """Clicks and conversions of the invoice's period (seed 002: from the impressions)."""
     if invoice.billing_period_start is None or invoice.billing_period_end is None:
         return 0, 0
+    if sponsor_billing_central.at_centre(session):
+        chain = sponsor_billing_central.chain_counts(
+            session,
+            invoice.campaign_id,
+            invoice.billing_period_start,
+            invoice.billing_period_end,
+            invoice.billing_period_end,
+        )
+        return chain.clicks, chain.conversions
     in_period = (
         SponsorImpression.campaign_id == invoice.campaign_id,
         SponsorImpression.shown_on.between(
@@ -1070,18 +1079,31 @@ def _status(session: Session, campaign: SponsoredCampaign, today: date) -> Campa
             .order_by(PromotionCampaign.campaign_code)
         )
     )
-    mine = SponsorImpression.campaign_id == campaign.id
-    charged = SponsorImpression.charged.is_(True)
-    on_today = SponsorImpression.shown_on == today
-    shown_today, charged_today, charged_all, clicks, conversions = session.execute(
-        select(
-            func.count().filter(on_today),
-            func.count().filter(on_today, charged),
-            func.count().filter(charged),
-            func.count().filter(SponsorImpression.clicked.is_(True)),
-            func.count().filter(SponsorImpression.converted.is_(True)),
-        ).where(mine)
-    ).one()
+    if sponsor_billing_central.at_centre(session):
+        # The head office: every branch's impressions (its own counter shows none).
+        chain = sponsor_billing_central.chain_counts(
+            session, campaign.id, campaign.start_date, campaign.end_date, today
+        )
+        shown_today, charged_today, charged_all, clicks, conversions = (
+            chain.shown_today,
+            chain.charged_today,
+            chain.charged,
+            chain.clicks,
+            chain.conversions,
+        )
+    else:
+        mine = SponsorImpression.campaign_id == campaign.id
+        charged = SponsorImpression.charged.is_(True)
+        on_today = SponsorImpression.shown_on == today
+        shown_today, charged_today, charged_all, clicks, conversions = session.execute(
+            select(
+                func.count().filter(on_today),
+                func.count().filter(on_today, charged),
+                func.count().filter(charged),
+                func.count().filter(SponsorImpression.clicked.is_(True)),
+                func.count().filter(SponsorImpression.converted.is_(True)),
+            ).where(mine)
+        ).one()
     invoices = [
         _invoice_row(session, i)
         for i in session.scalars(

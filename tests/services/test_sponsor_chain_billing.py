@@ -7,14 +7,18 @@ skips."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from db.central_sponsors import central_sponsor_billed
+from db.models import PromotionCampaign
 from domain.sponsor_billing import Period
 from services import catalog, promotions, sponsors
+from services.sponsor_invoice_pdf import render_sponsor_invoice_pdf
 from tests.cli.test_cli import run
 from tests.services.invoice_helpers import promotion
 from tests.services.sponsor_helpers import a_sponsor, campaign_spec
@@ -59,6 +63,21 @@ def shown(branch, count, first: datetime) -> list[bool]:
     ]
 
 
+def pull_the_promotion(branch) -> None:
+    """Sync until INJECT10 has arrived, with the centre's id. A pull stops below the
+    oldest transaction still open on the server (db.central.pull_rows), and the server is
+    shared with whatever else runs: the row comes at a later round, never skipped."""
+    for _ in range(100):
+        branch.sync()
+        with branch.db.session(write=False) as session:
+            if session.scalar(
+                select(PromotionCampaign.id).where(PromotionCampaign.campaign_code == "INJECT10")
+            ):
+                return
+        time.sleep(0.1)
+    pytest.fail(f"{branch.code} never pulled INJECT10")
+
+
 @pytest.fixture
 def chain(head_office, two_branches):
     """The centre's campaign (Rs.100 deposit) on its INJECT10, every branch's copy of it
@@ -71,7 +90,7 @@ def chain(head_office, two_branches):
     sponsors.add_sponsored_campaign(head_office.db, head_office.admin, spec(), now=NOW)
     ind, kor = two_branches
     for branch in two_branches:
-        branch.sync()  # the promotion, with the centre's id
+        pull_the_promotion(branch)
         a_sponsor(branch.db, branch.admin, NOW)
         sponsors.add_sponsored_campaign(
             branch.db,
@@ -92,7 +111,7 @@ def billed_rows(head_office) -> int:
         return session.scalar(select(func.count()).select_from(central_sponsor_billed))
 
 
-def test_two_branches_are_billed_once_at_the_centre_and_the_overrun_reported(chain):
+def test_two_branches_are_billed_once_at_the_centre_and_the_overrun_reported(chain, tmp_path):
     head_office, ind, kor = chain
     done = sponsors.bill_sponsor_period(head_office.db, head_office.admin, CODE, PERIOD, now=NOW)
     # IND's four came first; KOR's first fills the 5 booked, its other two are overrun.
@@ -125,6 +144,18 @@ def test_two_branches_are_billed_once_at_the_centre_and_the_overrun_reported(cha
     assert billed_rows(head_office) == 5
     status = sponsors.campaign_status(head_office.db, head_office.admin, CODE, now=NOW)
     assert len(status.invoices) == 2
+
+    # The head office reads the chain's delivery, and the statement counts the click IND
+    # pushed, from the impressions (seed 002), in the PDF too.
+    assert (status.charged, status.clicks, status.impressions_billed) == (7, 1, 5)
+    pdf = tmp_path / "statement.pdf"
+    render_sponsor_invoice_pdf(
+        sponsors.sponsor_invoice_document(head_office.db, head_office.admin, done.invoice_number),
+        pdf,
+    )
+    text = PdfReader(pdf).pages[0].extract_text(extraction_mode="layout")
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    assert "Impressions billed 5" in lines and "Clicks in the period 1" in lines, lines
 
 
 def test_a_later_week_bills_only_what_is_left_of_the_limit(chain):
