@@ -105,7 +105,7 @@ def write_demo_sponsor(
         booked_impressions=BOOKED,
         deposit_amount=DEPOSIT,
         discount_percent=Decimal(0),
-        branch_offline_quota=25,
+        branch_offline_quota=None,  # a clinic on its own: no centre to acknowledge them
         start_date=flight.start,
         end_date=flight.end,
         payment_terms_days=15,

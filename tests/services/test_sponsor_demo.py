@@ -13,6 +13,7 @@ from domain.sponsor_billing import Pacing, PaymentStatus, Period
 from services import auth, sponsors
 from services.sponsor_demo import CAMPAIGN_CODE, SPONSOR_NAME
 from tests.services.conftest import NOW, TODAY
+from tests.services.invoice_helpers import promotion
 
 
 def test_the_demo_sponsor_is_mid_flight_billed_weekly_and_partly_paid(demo_db):
@@ -64,3 +65,19 @@ def test_the_demo_s_weeks_bill_on_from_where_the_demo_left_off(demo_db):
     billed = sponsors.bill_sponsor_period(demo_db, manager, CAMPAIGN_CODE, this_week, now=NOW)
     assert billed.invoice_number == "INDS/26-27/00004"
     assert billed.impressions_billed == status.charged - status.impressions_billed > 0
+
+
+def test_the_demo_badge_keeps_showing_with_no_centre_to_acknowledge_it(demo_db):
+    """The demo clinic syncs with no centre: an offline quota would stop its badge (and
+    PREMIUM_CONSULT with it) once that many impressions waited in the outbox."""
+    desk = auth.sign_in(demo_db, "priya", "1111")
+    manager = auth.sign_in(demo_db, "meera", "2222")
+    consult = promotion(demo_db, "PREMIUM_CONSULT").id
+    charged = [
+        sponsors.record_impression(
+            demo_db, desk, consult, f"walk-in-{n}", shown_ms=1500, now=NOW + timedelta(seconds=n)
+        ).charged
+        for n in range(30)
+    ]
+    assert all(charged)
+    assert sponsors.campaign_status(demo_db, manager, CAMPAIGN_CODE, now=NOW).open
