@@ -16,7 +16,10 @@ patient's consent and do-not-contact state, what was sent to them lately and the
    sent at 10:00 the next day). Service messages have no window.
 5. The frequency cap: a patient receives at most `cap_messages` promotional messages in
    any `cap_days` days, over every channel and campaign (2 in 7 by default, a branch
-   setting). One more would break it: skipped, and the campaign's results say why.
+   setting). One more would break it: skipped, and the campaign's results say why. A
+   message counts once it left or may have left (sent, sending, unknown, and what a sent
+   one became), never when it failed (it never left); not only once delivered, since no
+   provider's receipt is awaited and a message whose receipt never came did reach most.
 
 The rules run in that order: nothing is held that would never be allowed, and the cap is
 counted at the moment of sending, after any wait.

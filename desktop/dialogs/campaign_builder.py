@@ -891,10 +891,11 @@ class CampaignBuilder(QDialog):
         data, trigger = self.draft.campaign_spec(), self.draft.trigger_spec()
 
         def create() -> uuid.UUID:
-            campaign_id = campaigns.create_campaign(db, user, campaigns.parse_spec(data), now=now)
-            if trigger is not None:
-                triggers.add_trigger(db, user, campaign_id, trigger, now=now)
-            return campaign_id
+            spec = campaigns.parse_spec(data)
+            if trigger is None:
+                return campaigns.create_campaign(db, user, spec, now=now)
+            # One transaction: a trigger refused leaves no draft behind to be made twice.
+            return triggers.create_with_trigger(db, user, spec, trigger, now=now)
 
         self._say("Creating the campaign...")
         self.next_button.setEnabled(False)

@@ -12,7 +12,10 @@ how many are left out and why, in this order (the first reason that applies):
    be a grant; a service message goes unless the latest service event is a withdrawal
    (the send gate's rule 2);
 4. over the frequency cap: as many promotional messages reached them in the cap's days as
-   the branch allows (the gate's rule 5).
+   the branch allows (the gate's rule 5). A message counts once it left or may have left
+   (sent, and what became of it, sending, unknown), not only once delivered: no provider's
+   receipt is awaited, so counting deliveries would let the cap be broken by every message
+   whose receipt never came. A failed message never left and does not count.
 
 The same rules are checked again by the send gate when each message leaves. Counting is
 one SQL statement over the patients (a correlated look-up per patient on indexed tables),
@@ -206,7 +209,12 @@ def _reason(channel: str, purpose: str, cap: int, since: datetime) -> ColumnElem
         .where(
             CampaignExecution.patient_id == p.id,
             CampaignExecution.status.in_(REACHED),
-            CampaignExecution.sent_at > since,
+            # As the send gate counts them: an unknown or in-flight message has no
+            # sent_at; it may have reached them when it was last touched.
+            or_(
+                CampaignExecution.sent_at > since,
+                and_(CampaignExecution.sent_at.is_(None), CampaignExecution.updated_at > since),
+            ),
         )
         .scalar_subquery()
     )

@@ -145,75 +145,89 @@ def create_campaign(
 ) -> uuid.UUID:
     """A draft campaign from `spec` (manager; rule 1)."""
     require(actor.role, "campaign.manage")
+    with UnitOfWork(db, actor, now) as uow:
+        campaign_id = write_campaign(uow, db, actor, spec, now=now)
+        uow.commit()
+        return campaign_id
+
+
+def write_campaign(
+    uow: UnitOfWork,
+    db: Database,
+    actor: CurrentUser,
+    spec: CampaignSpec,
+    *,
+    now: datetime,
+    audit: dict[str, Any] | None = None,
+) -> uuid.UUID:
+    """Rule 1 inside `uow` (not committed): the draft, its outbox row and its audit entry
+    (with `audit` added to its details)."""
     budget = rupees_to_paise(spec.budget)
     if budget < 0:
         raise BadInput("budget cannot be below 0.")
     if spec.send_at is not None and spec.send_at.tzinfo is None:
         raise BadInput("send_at: give the time with its offset, like 2026-12-05T10:30+05:30.")
-    with UnitOfWork(db, actor, now) as uow:
-        session = uow.session
-        variants: dict[str, Any] = {}
-        orders: set[tuple[str, ...]] = set()
-        purposes: set[str] = set()
-        for name, variant in spec.variants.items():
-            if name == ab_test.HOLDOUT:
-                raise BadInput("variants: 'holdout' is the group that gets nothing; rename it.")
-            chosen = [
-                templates.get_template(session, templates.find_template(db, text))
-                for text in (variant.template, *variant.fallbacks)
-            ]
-            order = tuple(t.channel for t in chosen)
-            if len(set(order)) != len(order):
-                raise BadInput(f"variants.{name}.fallbacks: one template a channel.")
-            orders.add(order)
-            purposes.update(t.purpose for t in chosen)
-            variants[name] = {
-                "template_id": str(chosen[0].id),
-                "share": variant.share,
-                "templates": {t.channel: str(t.id) for t in chosen},
-            }
-        if len(orders) != 1:
-            raise BadInput(
-                "variants: every variant's templates must be for the same channels, in the "
-                "same order."
-            )
-        if len(purposes) != 1:
-            raise BadInput("variants: every template must be promotional, or every one service.")
-        order = orders.pop()
-        costs = _costs(spec.cost_per_message, order)
-        promotion_id, code_id = _promotion(session, spec.promotion_code)
-        if spec.personal_codes and promotion_id is None:
-            raise BadInput("personal_codes: link a promotion (promotion_code) to make codes from.")
-        row = Campaign(
-            id=uuid.uuid4(),
-            branch_id=this_branch_id(session),
-            name=" ".join(spec.name.split()),
-            objective=spec.objective,
-            channels=list(order),
-            audience=spec.audience.model_dump(mode="json", exclude_none=True),
-            variants={
-                "arms": variants,
-                "holdout_percent": spec.holdout_percent,
-                "minimum_per_arm": spec.minimum_per_arm,
-            },
-            schedule={"at": None if spec.send_at is None else spec.send_at.isoformat()},
-            budget_paise=budget,
-            cost_per_message=costs,
-            promotion_id=promotion_id,
-            promo_code_id=code_id,
-            personal_codes=spec.personal_codes,
-            attribution_days=spec.attribution_days,
-            status="draft",
-            created_by=actor.id,
-            created_at=now,
-            updated_at=now,
+    session = uow.session
+    variants: dict[str, Any] = {}
+    orders: set[tuple[str, ...]] = set()
+    purposes: set[str] = set()
+    for name, variant in spec.variants.items():
+        if name == ab_test.HOLDOUT:
+            raise BadInput("variants: 'holdout' is the group that gets nothing; rename it.")
+        chosen = [
+            templates.get_template(session, templates.find_template(db, text))
+            for text in (variant.template, *variant.fallbacks)
+        ]
+        order = tuple(t.channel for t in chosen)
+        if len(set(order)) != len(order):
+            raise BadInput(f"variants.{name}.fallbacks: one template a channel.")
+        orders.add(order)
+        purposes.update(t.purpose for t in chosen)
+        variants[name] = {
+            "template_id": str(chosen[0].id),
+            "share": variant.share,
+            "templates": {t.channel: str(t.id) for t in chosen},
+        }
+    if len(orders) != 1:
+        raise BadInput(
+            "variants: every variant's templates must be for the same channels, in the same order."
         )
-        session.add(row)
-        session.flush()
-        uow.outbox(documents.CAMPAIGN, row.id, documents.campaign_json(row))
-        uow.audit("campaign.create", "campaign", row.id, {"name": row.name})
-        uow.commit()
-        return row.id
+    if len(purposes) != 1:
+        raise BadInput("variants: every template must be promotional, or every one service.")
+    order = orders.pop()
+    costs = _costs(spec.cost_per_message, order)
+    promotion_id, code_id = _promotion(session, spec.promotion_code)
+    if spec.personal_codes and promotion_id is None:
+        raise BadInput("personal_codes: link a promotion (promotion_code) to make codes from.")
+    row = Campaign(
+        id=uuid.uuid4(),
+        branch_id=this_branch_id(session),
+        name=" ".join(spec.name.split()),
+        objective=spec.objective,
+        channels=list(order),
+        audience=spec.audience.model_dump(mode="json", exclude_none=True),
+        variants={
+            "arms": variants,
+            "holdout_percent": spec.holdout_percent,
+            "minimum_per_arm": spec.minimum_per_arm,
+        },
+        schedule={"at": None if spec.send_at is None else spec.send_at.isoformat()},
+        budget_paise=budget,
+        cost_per_message=costs,
+        promotion_id=promotion_id,
+        promo_code_id=code_id,
+        personal_codes=spec.personal_codes,
+        attribution_days=spec.attribution_days,
+        status="draft",
+        created_by=actor.id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    uow.outbox(documents.CAMPAIGN, row.id, documents.campaign_json(row))
+    uow.audit("campaign.create", "campaign", row.id, {"name": row.name} | (audit or {}))
+    return row.id
 
 
 def _costs(given: str | dict[str, str], channels: tuple[str, ...]) -> dict[str, int]:

@@ -1,7 +1,7 @@
 """The template library (issue #16): add, list, retire and preview message templates.
 
 A template is checked when it is saved (domain.message_render rule 3): rendered for the
-sample patient, its SMS length counted, and an SMS with a DLT registration matched against
+sample patient at this clinic (its own name and phone), its SMS length counted, and an SMS with a DLT registration matched against
 its registered text; a mismatch is refused there, before any message is made from it. A
 WhatsApp template's body parameters (the approved template's {{1}}, {{2}}, ...) are texts
 with tags, rendered for each recipient into the Cloud API's components at launch.
@@ -98,7 +98,7 @@ def parse_spec(data: Any) -> TemplateSpec:
     return specs.parse(TemplateSpec, data, "a template spec")
 
 
-def _checked(spec: TemplateSpec) -> TemplateSpec:
+def _checked(spec: TemplateSpec, sample: dict[str, str] = SAMPLE) -> TemplateSpec:
     if spec.channel not in CHANNELS:
         raise BadInput(f"channel: one of {', '.join(CHANNELS)}, not {spec.channel!r}.")
     if spec.purpose not in PURPOSES:
@@ -107,9 +107,9 @@ def _checked(spec: TemplateSpec) -> TemplateSpec:
         raise BadInput("subject: an e-mail needs a subject.")
     if spec.channel == "whatsapp" and not (spec.whatsapp_template_name or "").strip():
         raise BadInput("whatsapp_template_name: WhatsApp sends approved templates only.")
-    text = render(spec.body, SAMPLE)
+    text = render(spec.body, sample)
     if spec.subject:
-        render(spec.subject, SAMPLE)
+        render(spec.subject, sample)
     parameters = spec.whatsapp_body_parameters or []
     if parameters and spec.channel != "whatsapp":
         raise BadInput("whatsapp_body_parameters: only a WhatsApp template has them.")
@@ -119,7 +119,7 @@ def _checked(spec: TemplateSpec) -> TemplateSpec:
                 f"whatsapp_body_parameters: {{{{{number}}}}} is 1 to 200 characters of text "
                 "and tags."
             )
-        render(parameter, SAMPLE)
+        render(parameter, sample)
     if spec.channel == "sms" and spec.sms_registered_text:
         if not (spec.sms_dlt_template_id and spec.sms_header and spec.sms_principal_entity_id):
             raise BadInput(
@@ -187,7 +187,7 @@ def add_template(
 ) -> uuid.UUID:
     """Add a template to the library (manager) after checking it (the module's rules)."""
     require(actor.role, "campaign.manage")
-    spec = _checked(spec)
+    spec = _checked(spec, _sample(db))
     with UnitOfWork(db, actor, now) as uow:
         session = uow.session
         row = MessageTemplate(
@@ -223,7 +223,7 @@ def update_template(
     made keep their text; launches and triggers from now on render the new one. Its channel
     stays: the campaigns that use it send on that channel (copy it for another)."""
     require(actor.role, "campaign.manage")
-    spec = _checked(spec)
+    spec = _checked(spec, _sample(db))
     with UnitOfWork(db, actor, now) as uow:
         row = get_template(uow.session, template_id)
         if spec.channel != row.channel:
@@ -301,12 +301,29 @@ def find_template(db: Database, text: str) -> uuid.UUID:
     return found[0]
 
 
+def sample_values(session: Session) -> dict[str, str]:
+    """The sample patient at this clinic: the clinic's own name and phone in place of
+    SAMPLE's, so a preview (and a DLT check) reads as the clinic's messages will."""
+    branch = session.get(Branch, this_branch_id(session))
+    values = dict(SAMPLE)
+    if branch is not None:
+        values["clinic_name"] = branch.name or values["clinic_name"]
+        values["clinic_phone"] = branch.phone or values["clinic_phone"]
+    return values
+
+
+def _sample(db: Database) -> dict[str, str]:
+    with db.session(write=False) as session:
+        return sample_values(session)
+
+
 def tag_values(
     session: Session, patient: Patient | None, *, today: date, code: str = ""
 ) -> dict[str, str]:
-    """The tags for `patient` (domain.message_render.TAGS); the sample for None."""
+    """The tags for `patient` (domain.message_render.TAGS); the sample at this clinic for
+    None."""
     if patient is None:
-        return dict(SAMPLE)
+        return sample_values(session)
     return TagValues(session, [patient.id], today).of(patient, code)
 
 

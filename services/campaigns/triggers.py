@@ -50,7 +50,7 @@ from domain.permissions import require
 from services import callbacks, documents
 from services.auth import CurrentUser
 from services.branch import this_branch_id
-from services.campaigns import templates
+from services.campaigns import campaigns, templates
 from services.campaigns.campaigns import _campaign, _payload
 from services.uow import UnitOfWork
 
@@ -68,11 +68,8 @@ class TriggerSpec:
     conditions: dict[str, Any] | None = None
 
 
-def add_trigger(
-    db: Database, actor: CurrentUser, campaign_id: uuid.UUID, spec: TriggerSpec, *, now: datetime
-) -> uuid.UUID:
-    """Add a trigger to a campaign (manager; the module's rules)."""
-    require(actor.role, "campaign.manage")
+def _conditions(spec: TriggerSpec) -> dict[str, Any]:
+    """The trigger's conditions once its spec is checked (the module's rules)."""
     if spec.kind not in KINDS:
         raise BadInput(f"kind: one of {', '.join(KINDS)}, not {spec.kind!r}.")
     if spec.action not in ACTIONS:
@@ -87,31 +84,71 @@ def add_trigger(
         and isinstance(conditions.get("promotion_code"), str)
     ):
         raise BadInput("conditions: promotion_code and days (before it ends) are needed.")
-    with UnitOfWork(db, actor, now) as uow:
-        session = uow.session
-        campaign = _campaign(session, campaign_id)
-        template_id = None
-        if spec.action == "send_template":
-            if not spec.template:
-                raise BadInput("template: a message needs its template.")
-            template_id = templates.find_template(db, spec.template)
-        row = CampaignTrigger(
-            id=uuid.uuid4(),
-            branch_id=this_branch_id(session),
-            campaign_id=campaign.id,
-            kind=spec.kind,
-            conditions=conditions,
-            delay_minutes=spec.delay_minutes,
-            action=spec.action,
-            template_id=template_id,
-            is_active=True,
-        )
-        session.add(row)
-        session.flush()
-        uow.outbox(documents.CAMPAIGN_TRIGGER, row.id, documents.campaign_trigger_json(row))
+    if spec.action == "send_template" and not spec.template:
+        raise BadInput("template: a message needs its template.")
+    return conditions
+
+
+def _write(
+    uow: UnitOfWork, db: Database, campaign_id: uuid.UUID, spec: TriggerSpec, *, audit: bool
+) -> uuid.UUID:
+    conditions = _conditions(spec)
+    session = uow.session
+    campaign = _campaign(session, campaign_id)
+    template_id = None
+    if spec.action == "send_template" and spec.template:
+        template_id = templates.find_template(db, spec.template)
+    row = CampaignTrigger(
+        id=uuid.uuid4(),
+        branch_id=this_branch_id(session),
+        campaign_id=campaign.id,
+        kind=spec.kind,
+        conditions=conditions,
+        delay_minutes=spec.delay_minutes,
+        action=spec.action,
+        template_id=template_id,
+        is_active=True,
+    )
+    session.add(row)
+    session.flush()
+    uow.outbox(documents.CAMPAIGN_TRIGGER, row.id, documents.campaign_trigger_json(row))
+    if audit:
         uow.audit("campaign.trigger_add", "campaign", campaign.id, {"kind": spec.kind})
+    return row.id
+
+
+def add_trigger(
+    db: Database, actor: CurrentUser, campaign_id: uuid.UUID, spec: TriggerSpec, *, now: datetime
+) -> uuid.UUID:
+    """Add a trigger to a campaign (manager; the module's rules)."""
+    require(actor.role, "campaign.manage")
+    _conditions(spec)
+    with UnitOfWork(db, actor, now) as uow:
+        trigger_id = _write(uow, db, campaign_id, spec, audit=True)
         uow.commit()
-        return row.id
+        return trigger_id
+
+
+def create_with_trigger(
+    db: Database,
+    actor: CurrentUser,
+    spec: campaigns.CampaignSpec,
+    trigger: TriggerSpec,
+    *,
+    now: datetime,
+) -> uuid.UUID:
+    """A draft campaign and its trigger in one transaction (manager): a trigger refused
+    leaves no campaign behind, so trying again does not make a second draft."""
+    require(actor.role, "campaign.manage")
+    _conditions(trigger)
+    with UnitOfWork(db, actor, now) as uow:
+        # One unit of work, one audit entry: the campaign's names its trigger.
+        campaign_id = campaigns.write_campaign(
+            uow, db, actor, spec, now=now, audit={"trigger": trigger.kind}
+        )
+        _write(uow, db, campaign_id, trigger, audit=False)
+        uow.commit()
+        return campaign_id
 
 
 def _step(session: Session, trigger: CampaignTrigger) -> int:

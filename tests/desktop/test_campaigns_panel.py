@@ -261,7 +261,10 @@ def test_a_campaign_for_a_dashboard_segment_is_built_previewed_launched_and_paus
     assert builder.step() == Step.CONTENT
     idle(qtbot, builder)
     assert builder.template_a_combo.currentText().startswith("A treat for you")
-    assert "Subject: Asha, a treat from" in builder.preview_edit.toPlainText()
+    # The sample patient at this clinic: its own name, not a made-up one.
+    assert f"Subject: Asha, a treat from {branch_info.details.name}" in (
+        builder.preview_edit.toPlainText()
+    )
     qtbot.waitUntil(lambda: builder.sample_combo.count() > 1, timeout=WAIT_MS)
     builder.sample_combo.setCurrentIndex(1)
     idle(qtbot, builder)
@@ -369,6 +372,51 @@ def test_a_scheduled_campaign_with_a_trigger_is_created_with_both(
             30,
         )
         assert trigger.conditions == {"days": 120} and trigger.template_id is not None
+
+
+def test_a_trigger_that_cannot_be_saved_leaves_no_draft_and_create_again_makes_one(
+    qtbot, db, manager, branch_info, fresh_settings
+):
+    with_email_consent(db, manager, 30)
+    window, panel = open_panel(qtbot, db, manager, branch_info, fresh_settings)
+    builder = panel.new_campaign(CampaignDraft(name="Birthdays, once"))
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is builder)
+    for _step in (Step.BASICS, Step.AUDIENCE, Step.CONTENT):
+        next_step(qtbot, builder)
+    builder.trigger_combo.setCurrentIndex(builder.trigger_combo.findData("birthday"))
+    next_step(qtbot, builder)
+    next_step(qtbot, builder)
+    assert builder.step() == Step.REVIEW
+    # The database refuses the trigger's row (as a full disk would), after the campaign's.
+    with sqlite3.connect(db.path) as con:
+        con.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON campaign_triggers "
+            "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+        )
+
+    def drafts() -> int:
+        with sqlite3.connect(db.path) as con:
+            return con.execute(
+                "SELECT count(*) FROM campaigns WHERE name = 'Birthdays, once'"
+            ).fetchone()[0]
+
+    qtbot.keyClick(builder, Qt.Key.Key_Return, CTRL)
+    idle(qtbot, builder)
+    assert builder.isVisible() and drafts() == 0  # nothing half made
+    with sqlite3.connect(db.path) as con:
+        con.execute("DROP TRIGGER refuse")
+    with qtbot.waitSignal(panel.refreshed, timeout=WAIT_MS):
+        qtbot.keyClick(builder, Qt.Key.Key_Return, CTRL)
+    idle(qtbot, panel)
+
+    assert drafts() == 1
+    with db.session(write=False) as session:
+        [kind] = session.scalars(
+            select(CampaignTrigger.kind).where(
+                CampaignTrigger.campaign_id == panel.selected_campaign().id
+            )
+        ).all()
+    assert kind == "birthday"
 
 
 def test_an_empty_name_or_unreachable_audience_keeps_the_builder_on_its_step(

@@ -407,6 +407,7 @@ CASES: dict[str, Case] = {
     "campaigns.launch_campaign": written("campaigns.launch_campaign", "campaign.manage"),
     "campaigns.pause_campaign": written("campaigns.pause_campaign", "campaign.manage"),
     "campaigns.add_trigger": written("triggers.add_trigger", "campaign.manage"),
+    "campaigns.create_with_trigger": written("triggers.create_with_trigger", "campaign.manage"),
     "campaigns.list_campaigns": Case(
         "campaign.manage", nothing, lambda d, _: campaigns.list_campaigns(d.db, me(d))
     ),
@@ -430,6 +431,20 @@ CASES: dict[str, Case] = {
         lambda d: audiences.parse_audience({"patients": [str(a_patient(d.db))]}),
         lambda d, spec: audiences.reachable_patients(
             d.db, me(d), spec, "sms", today=TODAY, now=NOW
+        ),
+    ),
+    "campaigns.count_channels": Case(
+        "campaign.manage",
+        lambda d: audiences.parse_audience({"patients": [str(a_patient(d.db))]}),
+        lambda d, spec: audiences.count_channels(
+            d.db, me(d), spec, ["whatsapp", "sms"], today=TODAY, now=NOW
+        ),
+    ),
+    "campaigns.reachable_by_channel": Case(
+        "campaign.manage",
+        lambda d: audiences.parse_audience({"patients": [str(a_patient(d.db))]}),
+        lambda d, spec: audiences.reachable_by_channel(
+            d.db, me(d), spec, ["whatsapp", "sms"], today=TODAY, now=NOW
         ),
     ),
     "campaigns.recommend": Case(

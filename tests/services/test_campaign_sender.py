@@ -297,6 +297,44 @@ def test_the_frequency_cap_holds_over_campaigns_and_spares_service_messages(demo
     assert status_of(demo_db, later).status == "sent"
 
 
+def test_the_cap_counts_what_left_or_may_have_left_never_a_failed_send(demo_db, smtp):
+    # Counted: sent (no delivery receipt is ever awaited) and unknown (it may have reached
+    # them); not counted: failed (it never left). The audience's count agrees with the gate.
+    from services.campaigns import audiences
+
+    email_live(demo_db, smtp)
+    failed_twice, unknown_twice = some_patients(demo_db, 2)
+    for patient, status in ((failed_twice, "failed"), (unknown_twice, "unknown")):
+        for n in range(2):
+            earlier = one(demo_db, "email", "a@example.in", f"Offer {n}", patient=patient,
+                          at=MORNING - timedelta(days=2))  # fmt: skip
+            with sqlite3.connect(demo_db.path) as con:
+                con.execute(
+                    "UPDATE campaign_executions SET status = ?, updated_at = ? WHERE id = ?",
+                    (status, (MORNING - timedelta(days=2)).isoformat(), earlier.hex),
+                )
+    with sqlite3.connect(demo_db.path) as con:  # both have an address to be counted on
+        con.execute(
+            "UPDATE patients SET email = 'x@example.in' WHERE id IN (?, ?)",
+            (failed_twice.id.hex, unknown_twice.id.hex),
+        )
+    spec = audiences.parse_audience({"patients": [str(failed_twice.id), str(unknown_twice.id)]})
+    count = audiences.count_audience(
+        demo_db, manager(demo_db), spec, "email", today=MORNING.date(), now=MORNING
+    )
+    offers = {
+        patient.id: one(demo_db, "email", f"{n}@example.in", "Offer 3", patient=patient)
+        for n, patient in enumerate((failed_twice, unknown_twice))
+    }
+
+    result = send_due(demo_db, manager(demo_db), MORNING)
+
+    assert (result.sent, result.skipped) == (1, 1)
+    assert status_of(demo_db, offers[failed_twice.id]).status == "sent"
+    assert status_of(demo_db, offers[unknown_twice.id]).error.startswith("over the frequency cap")
+    assert (count.reachable, count.left_out["over the frequency cap"]) == (1, 1), count
+
+
 def test_a_text_that_does_not_match_its_dlt_registration_never_leaves(demo_db, httpserver):
     sms_live(demo_db, httpserver)
     execution = one(demo_db, "sms", "+919845012345", SMS_TEXT + " Reply YES to book")

@@ -8,7 +8,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from db.models import AuditLog, Campaign, CampaignExecution, ConsentLedger, Patient, PromoCode
+from db.models import (
+    AuditLog,
+    Branch,
+    Campaign,
+    CampaignExecution,
+    ConsentLedger,
+    Patient,
+    PromoCode,
+)
 from domain.ab_test import HOLDOUT
 from domain.errors import BadInput, Refused
 from domain.message_render import TemplateRefused
@@ -110,6 +118,17 @@ def test_a_template_changed_is_checked_again_and_keeps_its_channel(demo_db, mana
             demo_db, manager, template_id, templates.parse_spec(email), now=NOW
         )
     assert dump(demo_db) == before
+
+
+def test_the_sample_patient_is_previewed_at_this_clinic(demo_db, manager):
+    template_id = sms_template(demo_db, manager)
+    with demo_db.session(write=False) as session:
+        branch = session.scalars(select(Branch)).one()
+
+    shown = templates.preview(demo_db, manager, template_id, today=TODAY)
+
+    assert shown.text == (f"Dear Asha, {branch.name} misses you. Book now: {branch.phone} -GLOWCL")
+    assert "Glow Clinic" not in shown.text and branch.phone
 
 
 def test_the_front_desk_cannot_touch_the_library(demo_db):

@@ -771,6 +771,22 @@ CAMPAIGN_WRITES["triggers.add_trigger"] = (
     "campaign_trigger",
     1,
 )
+CAMPAIGN_WRITES["triggers.create_with_trigger"] = (
+    lambda d: campaign_templates.add_template(
+        d.db, d.manager, campaign_templates.parse_spec(SMS_TEMPLATE), now=NOW
+    ),
+    lambda d, template_id: triggers.create_with_trigger(
+        d.db,
+        d.manager,
+        campaigns.parse_spec(
+            {"name": "Birthdays", "variants": {"A": {"template": str(template_id)}}}
+        ),
+        triggers.TriggerSpec("birthday", "create_callback"),
+        now=NOW,
+    ),
+    ("campaign", "campaign_trigger"),
+    2,
+)
 CAMPAIGN_WRITES["triggers.run_due_triggers"] = (
     birthday_trigger,
     lambda d, _: triggers.run_due_triggers(d.db, d.manager, NOW),
