@@ -251,6 +251,9 @@ class InvoiceEntryPanel(QWidget):
         self._sponsored: dict[uuid.UUID, sponsors.SponsoredBadge] = {}
         # Badges opened before their showing was recorded: clicked once it is.
         self._clicks_waiting: set[tuple[uuid.UUID, str]] = set()
+        # (badge, viewer) whose code staff applied on this cart: clicked once, not at
+        # every quote after.
+        self._applied_by_code: set[tuple[uuid.UUID, str]] = set()
 
         session = self.session
         session.changed.connect(self._session_changed)
@@ -1134,13 +1137,19 @@ class InvoiceEntryPanel(QWidget):
             if quote is not None and self.session.state != CounterState.SAVED
             else set()
         )
+        # Promotions staff applied with a code: applying a sponsored badge clicks it.
+        by_code = (
+            {uuid.UUID(c.promotion_id) for c in quote.priced.codes if c.applied and c.promotion_id}
+            if quote is not None
+            else set()
+        )
         if not shown:
             self._badges_known(self._badge_lookup, shown, {})
             return
         lookup, db, now = self._badge_lookup, self._db, self._clock()
         self._run(
             lambda: sponsors.sponsored_badges(db, now=now),
-            lambda badges: self._badges_known(lookup, shown, badges),
+            lambda badges: self._badges_known(lookup, shown, badges, by_code),
             lambda error: log.ui.warning("sponsored badges not read: %s", error),
         )
 
@@ -1149,6 +1158,7 @@ class InvoiceEntryPanel(QWidget):
         lookup: int,
         shown: set[uuid.UUID],
         badges: dict[uuid.UUID, sponsors.SponsoredBadge],
+        by_code: set[uuid.UUID] | None = None,
     ) -> None:
         if lookup != self._badge_lookup:
             return  # a newer quote is on show
@@ -1157,6 +1167,10 @@ class InvoiceEntryPanel(QWidget):
         self._sponsored = badges
         sponsored = {pid for pid in shown if pid in badges and badges[pid].open}
         self.badge_views.show(sponsored, viewer, focused=self._badges_focused())
+        for promotion_id in sponsored & (by_code or set()):
+            if (promotion_id, viewer) not in self._applied_by_code:
+                self._applied_by_code.add((promotion_id, viewer))
+                self._click(promotion_id, viewer)
         self._tick_while_shown()
 
     def tick_badges(self) -> None:
@@ -1214,6 +1228,11 @@ class InvoiceEntryPanel(QWidget):
             self._item_message(f"{priced.badge_text}.")
             return
         self._item_message(f"{priced.badge_text}, sponsored by {badge.sponsor}.")
+        self._click(promotion_id, viewer)
+
+    def _click(self, promotion_id: uuid.UUID, viewer: str) -> None:
+        """Staff opened or applied this sponsored badge: its showing to `viewer` is
+        clicked, now, or once it is recorded (within its first second it is not yet)."""
         if self.badge_views.is_showing(promotion_id, viewer):
             self._clicks_waiting.add((promotion_id, viewer))
             return
@@ -1232,6 +1251,7 @@ class InvoiceEntryPanel(QWidget):
         patient = self.session.patient()
         viewer = self.badge_views.viewer(patient.id if patient else None)
         self.badge_views.clear()
+        self._applied_by_code.clear()
         self._tick_while_shown()
         used = [
             uuid.UUID(str(applied["promotion_id"]))
@@ -1562,6 +1582,7 @@ class InvoiceEntryPanel(QWidget):
         if not self.session.new_invoice():
             return
         self.badge_views.clear()
+        self._applied_by_code.clear()
         self._tick_while_shown()
         self._show_code_status(None)
         self.saved_card.hide()

@@ -9,14 +9,15 @@ from datetime import date, timedelta
 import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import QPoint, Qt
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from db.models import SponsoredCampaign, SponsorImpression
+from db.models import AuditLog, SponsoredCampaign, SponsorImpression
 from desktop.models.cart_model import BADGE_ROLE, ITEM
 from desktop.panels.invoice_entry import InvoiceEntryPanel
 from desktop.widgets.cart_table import badge_pill
 from domain.sponsor_billing import Period
 from services import catalog, patients, sponsors
+from services import promotions as promotion_service
 from services.sponsor_demo import CAMPAIGN_CODE as DEMO_CAMPAIGN
 from services.sponsor_invoice_pdf import render_sponsor_invoice_pdf
 from tests.desktop.helpers import NOW, TODAY, save_screenshot
@@ -232,3 +233,52 @@ def test_ctrl_i_opens_a_recorded_badge_and_clicks_it_a_plain_line_says_so(
     qtbot.keyClick(panel.table, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
     assert panel.item_message.text() == "Select a line with a promotion badge to open it."
     assert clicked(db) == [(True, True)]
+
+
+def test_a_sponsored_promotion_applied_with_its_code_is_clicked(
+    qtbot, open_main_window, front_desk, manager, db, clock
+):
+    """Applying the badge is staff's doing too: the code the desk types for a sponsored
+    promotion marks its impression clicked, once, however often the cart is priced."""
+    peels = {
+        "campaign_code": "PEELS10",
+        "campaign_name": "Morning peels 10% off",
+        "promotion_type": "percentage",
+        "rules": {"scope": "category", "categories": ["Peels"]},
+        "discount_percent": "10",
+        "requires_code": True,
+        "priority": 30,
+    }
+    promotion_service.save_promotion(db, manager, peels, now=NOW)
+    promotion_service.save_code(
+        db, manager, {"code": "PEEL10", "promotion_code": "PEELS10"}, now=NOW
+    )
+    a_sponsor(db, manager, NOW)
+    spec = campaign_spec(deposit_amount="0", promotions=["PEELS10"])
+    sponsors.add_sponsored_campaign(db, manager, spec, now=NOW)
+    window = open_main_window(front_desk, clock=clock)
+    panel = window.panel("invoice")
+    assert isinstance(panel, InvoiceEntryPanel)
+    panel.choose_patient(patients.find_patients(db, "a")[0])
+    entry = catalog.item_by_code(db, "PEEL-GLY")
+    assert entry is not None
+    panel.add_item(entry)
+    qtbot.waitUntil(panel.is_idle, timeout=WAIT_MS)
+    assert panel.badge_views.on_show() == 0  # no code, no discount, no badge
+
+    panel.code_field.setText("PEEL10")
+    panel.apply_code()
+    qtbot.waitUntil(lambda: panel.badge_views.on_show() == 1, timeout=WAIT_MS)
+    assert any("PEELS10" in b for b in badges(panel))
+    clock.advance(1200)
+    panel.tick_badges()
+    qtbot.waitUntil(lambda: clicked(db) != [], timeout=WAIT_MS)
+    qtbot.waitUntil(panel.is_idle, timeout=WAIT_MS)
+    assert clicked(db) == [(True, True)]
+    panel.add_item(entry)  # priced again, still applied: no second click
+    qtbot.waitUntil(panel.is_idle, timeout=WAIT_MS)
+    with db.session(write=False) as session:
+        clicks = session.scalar(
+            select(func.count()).select_from(AuditLog).where(AuditLog.action == "sponsor.click")
+        )
+    assert clicks == 1
