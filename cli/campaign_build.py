@@ -279,6 +279,10 @@ def cmd_results(args: argparse.Namespace) -> None:
         "incremental": _incremental(results.lift),
         "lift": results.lift_sentence(),
         "variants": [_arm(arm) for arm in results.arms],
+        "channels": [
+            {"channel": arm.variant} | {k: v for k, v in _arm(arm).items() if k != "variant"}
+            for arm in results.by_channel
+        ],
         "by_day": [
             {
                 "day": day.day.isoformat(),

@@ -32,6 +32,12 @@ def channel_text(channels: str) -> str:
     return ", then ".join(CHANNEL_NAMES.get(c, c) for c in channels.split("+"))
 
 
+def channel_short(channels: str) -> str:
+    """The same for a narrow column: the first channel and how many fall back after it."""
+    first, *rest = channels.split("+")
+    return CHANNEL_NAMES.get(first, first) + (f" +{len(rest)}" if rest else "")
+
+
 PURPOSE_NAMES = {"promotional": "Promotional (offers)", "service": "Service (reminders)"}
 # The triggers the builder offers: kind -> what the manager reads.
 TRIGGER_NAMES = {

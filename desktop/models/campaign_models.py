@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from desktop.campaigns.draft import channel_text
+from desktop.campaigns.draft import channel_short, channel_text
 from desktop.models.promotion_models import Column, RowsModel, status_text
 from domain.money import group_indian
 from services.campaigns.campaigns import CampaignRow
@@ -34,7 +34,9 @@ class CampaignsModel(RowsModel[CampaignRow]):
     columns = (
         Column[CampaignRow]("Campaign", lambda r: r.name, tooltip=lambda r: r.name),
         Column[CampaignRow]("Status", lambda r: status_text(r.status)),
-        Column[CampaignRow]("Channel", lambda r: channel_text(r.channel)),
+        Column[CampaignRow](
+            "Channel", lambda r: channel_short(r.channel), tooltip=lambda r: channel_text(r.channel)
+        ),
         Column[CampaignRow]("Audience", lambda r: "", _RIGHT),
         Column[CampaignRow]("Sent", lambda r: group_indian(r.sent), _RIGHT),
         Column[CampaignRow]("Converted", lambda r: group_indian(r.conversions), _RIGHT),

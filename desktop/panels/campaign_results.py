@@ -60,6 +60,21 @@ def incremental_text(results: Results) -> str:
     return "-" if roi is None else f"{roi * 100:,.0f} %"
 
 
+def channels_text(results: Results) -> str:
+    """Each channel's share of a campaign on several (empty for one channel)."""
+    if len(results.by_channel) < 2:
+        return ""
+    return (
+        "By channel: "
+        + "; ".join(
+            f"{channel_text(arm.variant)} {group_indian(arm.sent)} sent, "
+            f"{group_indian(arm.conversions)} converted, {format_rupees(arm.cost)}"
+            for arm in results.by_channel
+        )
+        + "."
+    )
+
+
 def incremental_tooltip(results: Results) -> str:
     lift = results.lift
     if lift is None:
@@ -379,7 +394,9 @@ class ResultsView(QWidget):
             "(revenue - cost) / cost, counting every invoice of a messaged patient"
         )
         self.figures["incremental"].setToolTip(incremental_tooltip(results))
-        self.decision_label.setText(decision_text(results))
+        self.decision_label.setText(
+            " ".join(part for part in (channels_text(results), decision_text(results)) if part)
+        )
         self._results = results
         for chart in self._built:
             self._draw_chart(chart, results)

@@ -187,7 +187,7 @@ class CampaignsPanel(QWidget):
         self.campaigns_table.setObjectName("CampaignsTable")
         self.campaigns_table.setAccessibleName("Campaigns")
         self.campaigns_table.setModel(self.campaigns)
-        self.campaigns_table.set_widths({1: 112, 2: 96, 3: 96, 4: 80, 5: 104}, stretch=0)
+        self.campaigns_table.set_widths({1: 112, 2: 116, 3: 96, 4: 80, 5: 104}, stretch=0)
         self._fit_table()
         self.campaigns_table.selectionModel().currentRowChanged.connect(
             lambda *_: self._campaign_selected()

@@ -15,7 +15,7 @@
    queued. A campaign without a budget (0) has no limit.
 4. Pausing stops the sender from taking its queued messages (they wait); launching again
    resumes. A campaign whose messages have all ended is completed by `results`.
-5. Results: per channel and variant, messages sent, delivered, failed, replied, opted out;
+5. Results: per variant and per channel, messages sent, delivered, failed, replied, opted out;
    conversions = recipients (the hold-out included) with an invoice within the attribution
    window after the message (the hold-out: after the launch), or who used their personal
    code; revenue = those invoices' totals; cost = the messages' cost; ROI = (revenue - cost)
@@ -572,6 +572,9 @@ class Results:
     by_day: list[Day] = field(default_factory=list)
     decision: ab_test.Decision | None = None
     lift: campaign_lift.Lift | None = None
+    # The messaged (the hold-out left out) by the channel each was sent on, in the
+    # campaign's order; ArmResult.variant holds the channel.
+    by_channel: list[ArmResult] = field(default_factory=list)
 
     @property
     def total(self) -> ArmResult:
@@ -759,24 +762,37 @@ def campaign_results(db: Database, actor: CurrentUser, campaign_id: uuid.UUID) -
         converted = _converted(session, campaign)
         sold = _conversions(session, campaign, converted)
         statuses = session.execute(
-            select(e.variant, e.status, func.count(), func.coalesce(func.sum(e.cost_paise), 0))
+            select(
+                e.variant,
+                e.channel,
+                e.status,
+                func.count(),
+                func.coalesce(func.sum(e.cost_paise), 0),
+            )
             .where(e.campaign_id == campaign.id)
-            .group_by(e.variant, e.status)
+            .group_by(e.variant, e.channel, e.status)
         ).all()
         by_day = _by_day(session, campaign, converted)
         arms: dict[str, ArmResult] = {}
-        for variant, status, n, cost in statuses:
-            arm = arms.setdefault(variant, ArmResult(variant))
-            arm.recipients += n
-            arm.cost += int(cost)
-            if status in SENT:
-                arm.sent += n
-            for name in ("delivered", "failed", "replied", "opted_out"):
-                if status == name:
-                    setattr(arm, name, getattr(arm, name) + n)
+        channels: dict[str, ArmResult] = {c: ArmResult(c) for c in campaign.channels}
+        for variant, channel, status, n, cost in statuses:
+            _tally(arms.setdefault(variant, ArmResult(variant)), status, n, int(cost))
+            if variant != ab_test.HOLDOUT:
+                _tally(channels.setdefault(channel, ArmResult(channel)), status, n, int(cost))
         for variant, (n, revenue) in sold.items():
             if variant in arms:
                 arms[variant].conversions, arms[variant].revenue = int(n), int(revenue)
+        channel_of = dict(
+            session.execute(
+                select(e.patient_id, e.channel).where(
+                    e.campaign_id == campaign.id, e.variant != ab_test.HOLDOUT
+                )
+            ).all()
+        )
+        for patient_id, one in converted.items():
+            if one.variant != ab_test.HOLDOUT and patient_id in channel_of:
+                by = channels[channel_of[patient_id]]
+                by.conversions, by.revenue = by.conversions + 1, by.revenue + one.revenue
         _shares, _holdout, minimum, _ids = _arms(campaign)
         decision = (
             ab_test.decide(
@@ -796,4 +812,15 @@ def campaign_results(db: Database, actor: CurrentUser, campaign_id: uuid.UUID) -
             decision,
         )
         results.lift = _lift(session, campaign, results.total.cost)
+        results.by_channel = list(channels.values())
         return results
+
+
+def _tally(arm: ArmResult, status: str, count: int, cost: int) -> None:
+    """Add `count` messages of `status` costing `cost` to `arm`."""
+    arm.recipients += count
+    arm.cost += cost
+    if status in SENT:
+        arm.sent += count
+    if status in ("delivered", "failed", "replied", "opted_out"):
+        setattr(arm, status, getattr(arm, status) + count)

@@ -226,6 +226,41 @@ def test_the_demo_ab_campaign_shows_its_results_in_readable_charts(
     assert clipped_texts(window) == []
 
 
+@pytest.mark.parametrize("size", SIZES)
+def test_a_campaign_on_several_channels_shows_each_channels_share(
+    qtbot, db, manager, branch_info, fresh_settings, size
+):
+    from tests.services.test_campaign_channels import agree, fallback_campaign, four_patients
+
+    everyone, sms_first, email_only, _nobody = four_patients(db)
+    agree(db, everyone, "whatsapp", "sms")
+    agree(db, sms_first, "sms")
+    agree(db, email_only, "email")
+    campaign_id = fallback_campaign(db, [everyone, sms_first, email_only])
+    campaign_service.launch_campaign(db, manager, campaign_id, today=NOW.date(), now=NOW)
+    window, panel = open_panel(qtbot, db, manager, branch_info, fresh_settings, size)
+    assert panel.select_campaign(str(campaign_id))
+    qtbot.waitUntil(
+        lambda: (
+            panel.results_view is not None
+            and "By channel" in panel.results_view.decision_label.text()
+        ),
+        timeout=WAIT_MS,
+    )
+    results_drawn(qtbot, panel)
+
+    row = column(panel.campaigns, "Channel")[panel.campaigns.row_of(str(campaign_id))]
+    assert row == "WhatsApp +2"  # the heading says them all
+    text = panel.results_view.decision_label.text()
+    assert text.startswith(
+        "By channel: WhatsApp 0 sent, 0 converted, Rs.0.00; SMS 0 sent, 0 converted, Rs.0.00; "
+        "E-mail 0 sent, 0 converted, Rs.0.00. One template"
+    )
+    assert "WhatsApp, then SMS, then E-mail" in panel.results_view.heading.text()
+
+    save_screenshot(window, f"campaigns_channels_{size[0]}x{size[1]}")
+
+
 def test_a_campaign_for_a_dashboard_segment_is_built_previewed_launched_and_paused(
     qtbot, db, manager, branch_info, fresh_settings
 ):

@@ -17,13 +17,14 @@ from sqlalchemy import select
 from db.models import CampaignExecution, Patient
 from domain.errors import BadInput, Refused
 from services import channel_settings as cs
-from services import consent
+from services import consent, invoicing
 from services.campaign_sender import send_due
 from services.campaigns import campaigns, templates
 from services.channels.email import EmailSettings
 from services.channels.sms import SmsSettings
 from services.channels.whatsapp import WhatsAppSettings
 from tests.services.campaign_rows import manager
+from tests.services.invoice_helpers import cart
 from tests.services.test_campaign_sender import _keyring, smtp
 
 __all__ = ["_keyring", "smtp"]  # the sending tests' fixtures: an in-memory keyring, aiosmtpd
@@ -171,9 +172,25 @@ def test_each_recipient_gets_the_first_channel_they_agreed_to_and_it_arrives(
     whatsapp = by_path["/v21.0/1065/messages"].get_json()
     assert whatsapp["to"].endswith(everyone.mobile.replace(" ", "")[-10:])
     assert whatsapp["template"]["name"] == "winback_offer"
+    bought = invoicing.save_invoice(
+        demo_db,
+        user,
+        cart(demo_db, "CONSULT", patient=sms_first.id),
+        now=MORNING + timedelta(days=1),
+    )
     results = campaigns.campaign_results(demo_db, user, campaign_id)
     assert results.channel == "whatsapp+sms+email" and results.total.sent == 3
     assert results.total.cost == 115
+    assert [(c.variant, c.recipients, c.sent, c.cost) for c in results.by_channel] == [
+        ("whatsapp", 1, 1, 80),
+        ("sms", 1, 1, 25),
+        ("email", 1, 1, 10),
+    ]
+    assert [(c.conversions, c.revenue) for c in results.by_channel] == [
+        (0, 0),
+        (1, bought.total_amount),  # the SMS brought them back
+        (0, 0),
+    ]
 
 
 def test_a_fallback_is_one_template_a_channel_and_the_same_channels_for_every_variant(demo_db):
