@@ -22,6 +22,7 @@ from services.sponsor_demo import CAMPAIGN_CODE as DEMO_CAMPAIGN
 from services.sponsor_invoice_pdf import render_sponsor_invoice_pdf
 from tests.desktop.helpers import NOW, TODAY, save_screenshot
 from tests.services.sponsor_helpers import a_sponsor, campaign_spec
+from tests.services.test_promo_codes import PEELS10
 
 WAIT_MS = 10_000
 
@@ -240,16 +241,7 @@ def test_a_sponsored_promotion_applied_with_its_code_is_clicked(
 ):
     """Applying the badge is staff's doing too: the code the desk types for a sponsored
     promotion marks its impression clicked, once, however often the cart is priced."""
-    peels = {
-        "campaign_code": "PEELS10",
-        "campaign_name": "Morning peels 10% off",
-        "promotion_type": "percentage",
-        "rules": {"scope": "category", "categories": ["Peels"]},
-        "discount_percent": "10",
-        "requires_code": True,
-        "priority": 30,
-    }
-    promotion_service.save_promotion(db, manager, peels, now=NOW)
+    promotion_service.save_promotion(db, manager, PEELS10, now=NOW)  # a code-only one
     promotion_service.save_code(
         db, manager, {"code": "PEEL10", "promotion_code": "PEELS10"}, now=NOW
     )
