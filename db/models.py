@@ -1084,7 +1084,8 @@ class SponsorImpression(Base):
     invoice (`source` print). `viewer_key` is the patient's id or the walk-in cart's; with
     `shown_on` (the branch's date) it decides `is_unique`. `charged` marks a billable one
     (domain.sponsor_billing rule 10); `sponsor_invoice_id` the invoice that billed it;
-    `cpi_rate` is paise. `overrun` marks one charged past the limit at the centre."""
+    `cpi_rate` is paise. At the centre, which of the branches' impressions were billed is
+    db.central_sponsors' record; those charged past the limit are the branch's overrun."""
 
     __tablename__ = "sponsor_impressions"
 
