@@ -9,9 +9,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, Text, func, select, type_coerce, update
 
-from db.engine import Database
+from db.engine import Database, json_dumps
 from db.models import SyncOutbox
 
 if TYPE_CHECKING:
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 # Long reasons are cut: the outbox keeps a sentence, the log keeps the rest.
 REASON_LIMIT = 500
+# What the numbering of invoices and credit notes reads of a payload (services.sync).
+HEADS = ("invoice_date", "invoice_number", "fiscal_year", "number")
 
 
 def _pending() -> ColumnElement[bool]:
@@ -55,7 +57,7 @@ def outgoing(row: SyncOutbox) -> OutgoingDocument:
         doc_type=row.doc_type,
         doc_id=row.doc_id,
         doc_version=row.doc_version,
-        payload=row.payload,
+        payload_json=json_dumps(row.payload),
         created_at=row.created_at,
     )
 
@@ -64,22 +66,38 @@ def next_batch(db: Database, after: int, size: int) -> list[OutgoingDocument]:
     """Up to `size` pending rows after outbox id `after`, in order."""
     from db.central import OutgoingDocument
 
-    # Plain rows, not ORM objects: a batch is read, sent and forgotten.
+    # Plain rows, not ORM objects: a batch is read, sent and forgotten; the payload as the
+    # JSON text stored, which travels as it is (db.central.OutgoingDocument), and the values
+    # the numbering reads (services.sync) taken out of it here.
+    raw = type_coerce(SyncOutbox.payload, Text)
+    heads = [func.json_extract(raw, f"$.{key}") for key in HEADS]
     with db.session(write=False) as session:
-        rows = session.execute(
+        rows = session.connection().execute(
             select(
                 SyncOutbox.id,
                 SyncOutbox.doc_type,
                 SyncOutbox.doc_id,
                 SyncOutbox.doc_version,
-                SyncOutbox.payload,
+                raw,
                 SyncOutbox.created_at,
+                *heads,
             )
             .where(SyncOutbox.id > after, _pending())
             .order_by(SyncOutbox.id)
             .limit(size)
         )
-        return [OutgoingDocument(*row) for row in rows]
+        return [
+            OutgoingDocument(
+                outbox_id=row[0],
+                doc_type=row[1],
+                doc_id=row[2],
+                doc_version=row[3],
+                payload_json=row[4],
+                created_at=row[5],
+                heads={k: v for k, v in zip(HEADS, row[6:], strict=True) if v is not None},
+            )
+            for row in rows
+        ]
 
 
 def record(db: Database, outcome: BatchOutcome, now: datetime) -> None:

@@ -270,7 +270,10 @@ def _numbering(
     issuer = details.gstin or f"branch {branch_id}"
 
     def keyed(document: central.OutgoingDocument) -> central.OutgoingDocument:
-        payload = document.payload
+        if document.doc_type not in (documents.INVOICE, documents.CREDIT_NOTE):
+            return document  # what is not numbered travels as the text stored
+        # Its number and year, read where the outbox stores it (else from the document).
+        payload = document.heads or document.payload
         try:
             if document.doc_type == documents.INVOICE:
                 day = date.fromisoformat(payload["invoice_date"])
