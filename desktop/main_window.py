@@ -77,6 +77,8 @@ MINIMUM_WIDTH, MINIMUM_HEIGHT = 1024, 640
 SIGN_OUT_SHORTCUT = "Ctrl+Shift+L"
 # What the status bar says until sync exists (it arrives with its own issue).
 SYNC_NOT_CONFIGURED = "Sync: not configured - this branch keeps its data on this computer only"
+# The app opened on the centre: it is where branches sync to, not a branch that syncs.
+SYNC_ON_CENTRE = "Head office: working on the centre - Branches (Ctrl+0) shows each branch's sync"
 # How often the status bar counts the overdue callbacks (also after every change made in
 # the Callbacks panel).
 OVERDUE_REFRESH_MS = 60_000
@@ -189,8 +191,8 @@ class MainWindow(QMainWindow):
         self._settings = settings
         self._clock = clock
         # A database on PostgreSQL is the centre: the app is the head office's.
-        centre = db.engine.dialect.name == "postgresql"
-        self._specs = {spec.key: spec for spec in panels_for(user.role, centre=centre)}
+        self._centre = db.engine.dialect.name == "postgresql"
+        self._specs = {spec.key: spec for spec in panels_for(user.role, centre=self._centre)}
         self._panels: dict[str, QWidget] = {}
         self._help: ShortcutsDialog | None = None
         self._counting = 0
@@ -285,7 +287,7 @@ class MainWindow(QMainWindow):
         central_row.addWidget(content, 1)
         self.setCentralWidget(central)
 
-        self.sync_label = QLabel(SYNC_NOT_CONFIGURED)
+        self.sync_label = QLabel(SYNC_ON_CENTRE if self._centre else SYNC_NOT_CONFIGURED)
         self.sync_label.setObjectName("SyncState")
         self.sync_label.setToolTip(
             "Sending invoices to the head office and receiving its catalog and promotions "
@@ -690,7 +692,7 @@ class MainWindow(QMainWindow):
 
     def show_sync_pending(self, pending: int | None) -> None:
         if pending is None:
-            self.sync_label.setText(SYNC_NOT_CONFIGURED)
+            self.sync_label.setText(SYNC_ON_CENTRE if self._centre else SYNC_NOT_CONFIGURED)
             return
         self.sync_label.setText(sync_pending_text(pending))
         self.sync_label.setToolTip("Documents saved here and not yet received by the centre")

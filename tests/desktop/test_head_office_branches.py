@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication
 from sqlalchemy import update
 
 from db.models import SyncOutbox
-from desktop.main_window import MainWindow
+from desktop.main_window import SYNC_ON_CENTRE, MainWindow
 from desktop.panels.branches import BranchesPanel, ago
 from services import sync
 from services.branch import get_branch
@@ -153,8 +153,10 @@ def test_the_app_on_the_centre_opens_the_branches_panel_with_ctrl_0(
     buttons = [window.rail.button(key) for key in window.panel_keys()]
     assert all(b.height() >= b.sizeHint().height() for b in buttons)
     assert window.rail.compact == (size == SMALLEST)
-    save_screenshot(window, f"head_office_branches_{size[0]}x{size[1]}")
     qtbot.waitUntil(window.is_idle, timeout=20_000)
+    # The status bar does not call the head office a branch that keeps its data at home.
+    assert window.sync_label.text() == SYNC_ON_CENTRE
+    save_screenshot(window, f"head_office_branches_{size[0]}x{size[1]}")
 
 
 def test_a_branchs_app_has_no_branches_panel(open_main_window, manager):
