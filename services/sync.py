@@ -44,7 +44,11 @@ from services.sync_pull import PullRefused, PullState
 from services.sync_pull import pull as pull_from_centre
 from services.uow import UnitOfWork
 
-BATCH_SIZE = 500
+# Documents per central transaction. Each batch costs a commit on the centre and one here
+# (marking its rows sent); 2,000 pushed 10,000 invoices with their payments in ~3.3 s
+# where 500 took ~4.6 s (bench/sync_push.py). A refused document makes the batch be stored
+# one document at a time to find it, so larger gains little more.
+BATCH_SIZE = 2000
 # A branch whose clock is further off the centre's than this is told so (DESIGN.md).
 CLOCK_TOLERANCE = timedelta(minutes=5)
 # Seconds to wait before each retry after a network or server failure.
