@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Column, FromClause, Table, insert
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
 
@@ -87,8 +88,17 @@ def insert_rows(session: Session, table: FromClause, rows: Sequence[dict[str, An
             record.append(value if convert is None else convert(value))
         groups.setdefault(keys, []).append(tuple(record))
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    dbapi = dialect.loaded_dbapi
     try:
         for keys, values in groups.items():
-            cursor.executemany(_statement(table, keys, dialect)[0], values)
+            text = _statement(table, keys, dialect)[0]
+            try:
+                cursor.executemany(text, values)
+            except dbapi.Error as error:
+                # As SQLAlchemy would raise it (an IntegrityError is an IntegrityError to
+                # the services, whichever way the row went in).
+                raise DBAPIError.instance(
+                    text, values, error, dbapi.Error, dialect=dialect, ismulti=True
+                ) from error
     finally:
         cursor.close()

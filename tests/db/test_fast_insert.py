@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import insert, text
+from sqlalchemy.exc import IntegrityError
 
 from db.engine import Database
 from db.fast_insert import insert_rows
@@ -136,3 +137,13 @@ def test_a_rolled_back_transaction_keeps_none_of_them(database: Database, seed: 
         raise RuntimeError("the save failed after the insert")
     with database.engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT count(*) FROM invoice_header").scalar() == 1
+
+
+def test_a_refused_row_raises_what_sqlalchemy_would(database: Database, seed: Seed) -> None:
+    taken = _header(seed, 1)  # the seed's invoice has number 00001 in this series
+    with (
+        pytest.raises(IntegrityError, match="UNIQUE constraint failed"),
+        database.session(write=True) as session,
+        session.begin(),
+    ):
+        insert_rows(session, InvoiceHeader.__table__, [taken])
