@@ -78,6 +78,7 @@ SIGN_OUT_SHORTCUT = "Ctrl+Shift+L"
 # What the status bar says until sync exists (it arrives with its own issue).
 SYNC_NOT_CONFIGURED = "Sync: not configured - this branch keeps its data on this computer only"
 # The app opened on the centre: it is where branches sync to, not a branch that syncs.
+BACKUP_ON_CENTRE = "Backups: the centre's own (pg_dump)"
 SYNC_ON_CENTRE = "Head office: working on the centre - Branches (Ctrl+0) shows each branch's sync"
 # How often the status bar counts the overdue callbacks (also after every change made in
 # the Callbacks panel).
@@ -532,6 +533,13 @@ class MainWindow(QMainWindow):
     def check_backup(self) -> None:
         """Take the day's backup if none was taken today, then say when the last good
         one was (a warning when it is older than two days, or when this one failed)."""
+        if self._centre:
+            # The centre's PostgreSQL is backed up with its own tools; the app takes no copy.
+            self.backup_label.setText(BACKUP_ON_CENTRE)
+            self.backup_label.setToolTip(
+                "Back the centre up with PostgreSQL's own tools (pg_dump, the service's backups)"
+            )
+            return
         db, now = self._db, self._clock()
         self._backing_up += 1
 

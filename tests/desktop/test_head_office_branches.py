@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication
 from sqlalchemy import update
 
 from db.models import SyncOutbox
-from desktop.main_window import SYNC_ON_CENTRE, MainWindow
+from desktop.main_window import BACKUP_ON_CENTRE, SYNC_ON_CENTRE, MainWindow
 from desktop.panels.branches import BranchesPanel, ago
 from services import sync
 from services.branch import get_branch
@@ -156,6 +156,8 @@ def test_the_app_on_the_centre_opens_the_branches_panel_with_ctrl_0(
     qtbot.waitUntil(window.is_idle, timeout=20_000)
     # The status bar does not call the head office a branch that keeps its data at home.
     assert window.sync_label.text() == SYNC_ON_CENTRE
+    # Nor warns of a missing daily copy: the centre's PostgreSQL is backed up by its own tools.
+    assert window.backup_label.text() == BACKUP_ON_CENTRE
     save_screenshot(window, f"head_office_branches_{size[0]}x{size[1]}")
 
 
