@@ -478,16 +478,24 @@ def _batch_json(batch: Sequence[OutgoingDocument]) -> str:
     )
 
 
-def _store(connection: Connection, branch_id: uuid.UUID, batch: Sequence[OutgoingDocument]) -> None:
+def _store(
+    connection: Connection, branch_id: uuid.UUID, batch: Sequence[OutgoingDocument]
+) -> list[OutgoingDocument]:
     """Insert the batch: a document that never changes is stored once (`DO NOTHING`); one
-    that changes keeps the latest version the branch wrote."""
+    that changes keeps the latest version the branch wrote. Returns the documents not known
+    to be written now: all of a statement's when it wrote fewer rows than it was given
+    (some were there already, as this branch's own or as another's)."""
     fixed = [d for d in batch if d.doc_type in IMMUTABLE]
     changing = [d for d in batch if d.doc_type not in IMMUTABLE]
+    unconfirmed: list[OutgoingDocument] = []
     for statement, documents in ((_INSERT_FIXED, fixed), (_UPSERT_CHANGING, changing)):
         if documents:
-            connection.execute(
+            result = connection.execute(
                 statement, {"branch_id": str(branch_id), "batch": _batch_json(documents)}
             )
+            if result.rowcount != len(documents):
+                unconfirmed.extend(documents)
+    return unconfirmed
 
 
 def _reason(error: DBAPIError, document: OutgoingDocument) -> str:
@@ -530,25 +538,27 @@ def push_batch(
     rejected: dict[int, str] = {}
     try:
         with connection.begin_nested():
-            _store(connection, branch_id, unique)
+            unconfirmed = _store(connection, branch_id, unique)
     except DBAPIError as error:
         if not is_rejection(error):
             raise
         # One of them is refused: store them one by one to learn which.
+        unconfirmed = []
         for document in unique:
             try:
                 with connection.begin_nested():
-                    _store(connection, branch_id, [document])
+                    unconfirmed += _store(connection, branch_id, [document])
             except DBAPIError as single:
                 if not is_rejection(single):
                     raise
                 rejected[document.outbox_id] = _reason(single, document)
-    keys = [(d.doc_type, d.doc_id) for d in unique if d.outbox_id not in rejected]
-    present: set[tuple[str, uuid.UUID]] = set()
+    # A statement that wrote a row for each of its documents needs no second look (the usual
+    # case). Otherwise some were there already: as this branch's own (the same batch sent
+    # again) or as another branch's, which DO NOTHING skipped and row-level security hides.
+    keys = [(d.doc_type, d.doc_id) for d in unconfirmed if d.outbox_id not in rejected]
+    present = {(d.doc_type, d.doc_id) for d in unique} - set(keys)
     if keys:
-        # Row-level security shows this branch's own rows only: a key taken by another
-        # branch (which `DO NOTHING` skipped) is missing here.
-        present = {
+        present |= {
             (row.doc_type, row.id)
             for row in connection.execute(
                 _PRESENT,

@@ -5,11 +5,12 @@ those."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import ColumnElement, Text, func, select, type_coerce, update
+from sqlalchemy import ColumnElement, Select, func, literal_column, select, update
 
 from db.engine import Database, json_dumps
 from db.models import SyncOutbox
@@ -66,38 +67,41 @@ def next_batch(db: Database, after: int, size: int) -> list[OutgoingDocument]:
     """Up to `size` pending rows after outbox id `after`, in order."""
     from db.central import OutgoingDocument
 
-    # Plain rows, not ORM objects: a batch is read, sent and forgotten; the payload as the
-    # JSON text stored, which travels as it is (db.central.OutgoingDocument), and the values
-    # the numbering reads (services.sync) taken out of it here.
-    raw = type_coerce(SyncOutbox.payload, Text)
-    heads = [func.json_extract(raw, f"$.{key}") for key in HEADS]
+    # Read through the driver, not SQLAlchemy's result rows: a batch is read, sent and
+    # forgotten (2,000 rows of it, 20 microseconds a row through SQLAlchemy). The payload
+    # as the JSON text stored, which travels as it is (db.central.OutgoingDocument), and
+    # the values the numbering reads (services.sync) taken out of it here; the id and the
+    # time converted by their columns' own types.
+    heads = ", ".join(f"json_extract(payload, '$.{key}')" for key in HEADS)
     with db.session(write=False) as session:
-        rows = session.connection().execute(
-            select(
-                SyncOutbox.id,
-                SyncOutbox.doc_type,
-                SyncOutbox.doc_id,
-                SyncOutbox.doc_version,
-                raw,
-                SyncOutbox.created_at,
-                *heads,
+        connection = session.connection()
+        table = SyncOutbox.__table__
+        as_uuid = table.c.doc_id.type._cached_result_processor(connection.dialect, None)
+        as_time = table.c.created_at.type._cached_result_processor(connection.dialect, None)
+        assert as_uuid is not None and as_time is not None
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(
+                "SELECT id, doc_type, doc_id, doc_version, payload, created_at, "
+                f"{heads} FROM sync_outbox WHERE id > ? AND sent_at IS NULL "
+                "AND last_error IS NULL ORDER BY id LIMIT ?",
+                (after, size),
             )
-            .where(SyncOutbox.id > after, _pending())
-            .order_by(SyncOutbox.id)
-            .limit(size)
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+    return [
+        OutgoingDocument(
+            outbox_id=row[0],
+            doc_type=row[1],
+            doc_id=cast(uuid.UUID, as_uuid(row[2])),
+            doc_version=row[3],
+            payload_json=row[4],
+            created_at=cast(datetime, as_time(row[5])),
+            heads={k: v for k, v in zip(HEADS, row[6:], strict=True) if v is not None},
         )
-        return [
-            OutgoingDocument(
-                outbox_id=row[0],
-                doc_type=row[1],
-                doc_id=row[2],
-                doc_version=row[3],
-                payload_json=row[4],
-                created_at=row[5],
-                heads={k: v for k, v in zip(HEADS, row[6:], strict=True) if v is not None},
-            )
-            for row in rows
-        ]
+        for row in rows
+    ]
 
 
 def record(db: Database, outcome: BatchOutcome, now: datetime) -> None:
@@ -105,9 +109,14 @@ def record(db: Database, outcome: BatchOutcome, now: datetime) -> None:
     with their reason; one local transaction."""
     with db.session(write=True) as session, session.begin():
         if outcome.accepted:
-            session.execute(
+            # The ids as one JSON array (json_each), not 2,000 bound parameters; a plain
+            # UPDATE (no ORM objects to keep in step).
+            accepted: Select[tuple[Any]] = select(literal_column("value")).select_from(
+                func.json_each(json_dumps(outcome.accepted))
+            )
+            session.connection().execute(
                 update(SyncOutbox)
-                .where(SyncOutbox.id.in_(outcome.accepted))
+                .where(SyncOutbox.id.in_(accepted))
                 .values(sent_at=now, attempts=SyncOutbox.attempts + 1, last_error=None)
             )
         for outbox_id, reason in outcome.rejected.items():

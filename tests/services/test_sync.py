@@ -5,6 +5,7 @@ files) that invoice, take payments and sync. These tests never skip."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -178,6 +179,33 @@ def test_the_same_batch_sent_twice_stores_nothing_twice(centre, branches):
     assert sorted(outcomes[0].accepted) == [d.outbox_id for d in batch]
     rows = central_rows(centre)
     assert len(rows) == len(expected_keys(a))
+
+
+def test_a_document_id_another_branch_holds_is_refused_and_the_rest_kept(centre, branches):
+    # DO NOTHING skips a key another branch holds, and row-level security hides that row:
+    # the statement wrote fewer rows than it was given, so each is looked for again.
+    a, b = branches
+    a.sell(paid=True)
+    b.sell(paid=True)
+    taken = [outbox.outgoing(row) for row in a.outbox()]
+    own = [outbox.outgoing(row) for row in b.outbox()]
+    theirs = next(d for d in taken if d.doc_type == "invoice")  # stored once, never updated
+    mine = next(d for d in own if d.doc_type == "invoice")
+    clash = replace(mine, doc_id=theirs.doc_id)
+    rest = [d for d in own if d is not mine]
+    engines = [create_engine(a.url), create_engine(b.url)]
+    try:
+        with engines[0].begin() as connection:
+            central.push_batch(connection, a.id, taken)
+        with engines[1].begin() as connection:
+            outcome = central.push_batch(connection, b.id, [clash, *rest])
+    finally:
+        for engine in engines:
+            engine.dispose()
+    assert outcome.rejected == {
+        clash.outbox_id: f"the centre holds another branch's {clash.doc_type} with this id"
+    }
+    assert sorted(outcome.accepted) == sorted(d.outbox_id for d in rest)
 
 
 def test_a_round_whose_commit_the_branch_never_heard_of_is_repeated_without_duplicates(
