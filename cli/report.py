@@ -317,6 +317,14 @@ def cmd_report_gst(args: argparse.Namespace) -> None:
                 f"  {'Branch ' + docs['branch'] + ': i' if 'branch' in docs else 'I'}nvoices "
                 f"{docs['from']} to {docs['to']}: {docs['total']}, {docs['cancelled']} cancelled"
             )
+        # A branch's sponsor documents, each series of its own (issue #17).
+        for key, name in (
+            ("sponsor_invoices", "Sponsor invoices"),
+            ("sponsor_credit_notes", "Sponsor credit notes"),
+        ):
+            series = data["doc_issue"].get(key)
+            if series and series["total"]:
+                print(f"  {name} {series['from']} to {series['to']}: {series['total']}")
     for path in written:
         print(f"Wrote {path}", file=sys.stderr)
 

@@ -67,6 +67,8 @@ from domain.gst import LineTax, split_line
 from domain.money import round_half_up
 
 GST_RATE = Decimal(18)
+# Rule 6: the advertising service sold (SAC 998366, sale of other advertising space).
+SAC = "998366"
 PACING_TOLERANCE_PERCENT = 10
 VIEWABLE_MS = 1000
 _HUNDRED = Decimal(100)

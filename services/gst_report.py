@@ -16,6 +16,16 @@ documents issued; history imported from an earlier system is left out, it carrie
 - doc_issue: the invoice numbers issued, from and to, how many, how many cancelled; and the
   credit notes' numbers likewise.
 
+The sponsor documents (issue #17) are supplies of the branch too: a sponsor tax invoice is
+one taxable line of advertising (SAC 998366, 18%) to the sponsor, placed in the sponsor's
+state, posted like a counter invoice (b2b with the sponsor's GSTIN; b2cs or b2cl for a
+sponsor without one) and to the HSN summary; a sponsor credit note (a final settlement
+that refunds, domain.sponsor_billing rule 12) is posted like a counter credit note (cdnr
+for a registered sponsor), naming the campaign's deposit invoice it corrects. Their
+series are counted apart in doc_issue (`sponsor_invoices`, `sponsor_credit_notes`). On
+the centre the summary reads the branches' pushed counter documents only: the sponsor
+invoices pushed, and those the head office issued on the centre, are not in it yet.
+
 Amounts are paise here; the JSON and CSV say rupees.
 """
 
@@ -36,18 +46,28 @@ from sqlalchemy.orm import Session
 
 from db import central_reports
 from db.engine import Database
-from db.models import CreditNote, CreditNoteLine, InvoiceHeader, InvoiceLineItem
+from db.models import (
+    CreditNote,
+    CreditNoteLine,
+    InvoiceHeader,
+    InvoiceLineItem,
+    Sponsor,
+    SponsorInvoice,
+)
 from domain.bounds import csv_cell
 from domain.errors import BadInput
 from domain.gst import Taxability
 from domain.money import rupees_to_paise
 from domain.permissions import require
+from domain.sponsor_billing import GST_RATE, SAC, SponsorInvoiceType
 from services.auth import CurrentUser
 from services.branch import get_branch
 from services.documents import rupees
 
 # GSTR-1's threshold for a large B2C inter-state invoice (Rs.1,00,000 since August 2024).
 B2CL_THRESHOLD = 1_00_000_00
+# The HSN summary's description of the sponsor documents' one line.
+SPONSOR_SUPPLY = "Advertising space (sponsored promotions)"
 
 
 class GstReportError(BadInput):
@@ -291,8 +311,12 @@ def gst_summary(
             .where(CreditNote.note_date.between(first, last))
             .order_by(CreditNote.fiscal_year, CreditNote.sequence_no)
         ).all()
+        sponsored = _sponsor_documents(session, first, last)
     books = _Books()
-    posted = _post(books, home, records, notes)
+    posted = _post(books, home, [*records, *sponsored.invoices], [*notes, *sponsored.notes])
+    documents = _documents(records, numbers)
+    documents["sponsor_invoices"] = _series([i.number for i in sponsored.invoices])
+    documents["sponsor_credit_notes"] = _series([n.number for n in sponsored.notes])
     return GstSummary(
         branch.details.gstin,
         month,
@@ -301,7 +325,7 @@ def gst_summary(
         dict(books.b2cs),
         books.nil,
         sorted(books.hsn.values(), key=lambda r: (r.hsn_sac, r.rate)),
-        _documents(records, numbers),
+        documents,
         posted.cdnr,
         posted.cdnur,
     )
@@ -346,6 +370,86 @@ def _branch_notes(session: Session, first: date, last: date) -> list[NoteRecord]
         )
         for note, invoice in rows
     ]
+
+
+@dataclass(frozen=True)
+class _Sponsored:
+    """The month's sponsor tax invoices and credit notes, each in its series' order."""
+
+    invoices: list[InvoiceRecord]
+    notes: list[NoteRecord]
+
+
+def _sponsor_line(invoice: SponsorInvoice, value: int, quantity: int) -> TaxLine:
+    """A sponsor document's one line: advertising at 18%, its taxable value and GST as the
+    document carries them (`value`: taxable value and GST together)."""
+    return TaxLine(
+        SAC,
+        SPONSOR_SUPPLY,
+        "service",
+        Taxability.TAXABLE.value,
+        GST_RATE,
+        quantity,
+        value,
+        invoice.taxable_amount,
+        invoice.igst_amount,
+        invoice.cgst_amount,
+        invoice.sgst_amount,
+    )
+
+
+def _sponsor_documents(session: Session, first: date, last: date) -> _Sponsored:
+    """The branch's sponsor tax invoices and credit notes dated `first` to `last`
+    (issue #17). A credit note (a settlement that refunds, rule 12) carries what it
+    credits as positive figures and names the campaign's first deposit invoice, the tax
+    invoice it corrects (as its PDF does)."""
+    rows = session.execute(
+        select(SponsorInvoice, Sponsor.gstin)
+        .join(Sponsor, Sponsor.id == SponsorInvoice.sponsor_id)
+        .where(SponsorInvoice.invoice_date.between(first, last))
+        .order_by(SponsorInvoice.fiscal_year, SponsorInvoice.sequence_no)
+    ).all()
+    sponsored = _Sponsored([], [])
+    for invoice, gstin in rows:
+        if invoice.refund_amount <= 0:
+            sponsored.invoices.append(
+                InvoiceRecord(
+                    invoice.invoice_number,
+                    invoice.invoice_date,
+                    True,
+                    True,
+                    invoice.place_of_supply,
+                    gstin,
+                    invoice.total_amount,
+                    (_sponsor_line(invoice, invoice.total_amount, 1),),
+                )
+            )
+            continue
+        deposit = session.scalars(
+            select(SponsorInvoice)
+            .where(
+                SponsorInvoice.campaign_id == invoice.campaign_id,
+                SponsorInvoice.invoice_type == SponsorInvoiceType.DEPOSIT.value,
+            )
+            .order_by(SponsorInvoice.invoice_date, SponsorInvoice.sequence_no)
+            .limit(1)
+        ).first()
+        corrected = deposit or invoice
+        sponsored.notes.append(
+            NoteRecord(
+                invoice.invoice_number,
+                invoice.invoice_date,
+                invoice.refund_amount,
+                invoice.place_of_supply,
+                gstin,
+                corrected.invoice_number,
+                corrected.invoice_date,
+                corrected.total_amount,
+                # Nothing is returned: the note corrects the value, not a quantity.
+                (_sponsor_line(invoice, invoice.refund_amount, 0),),
+            )
+        )
+    return sponsored
 
 
 class _Supply:
@@ -429,6 +533,15 @@ def _post(
     return posted
 
 
+def _series(numbers: Sequence[str]) -> dict[str, Any]:
+    """doc_issue for one series of numbers issued in order: from, to, how many."""
+    return {
+        "from": numbers[0] if numbers else None,
+        "to": numbers[-1] if numbers else None,
+        "total": len(numbers),
+    }
+
+
 def _documents(invoices: Sequence[InvoiceRecord], note_numbers: Sequence[str]) -> dict[str, Any]:
     """doc_issue: the invoice numbers issued (cancelled ones too) and the credit notes'."""
     numbered = [invoice for invoice in invoices if invoice.numbered]
@@ -437,11 +550,7 @@ def _documents(invoices: Sequence[InvoiceRecord], note_numbers: Sequence[str]) -
         "to": numbered[-1].number if numbered else None,
         "total": len(numbered),
         "cancelled": sum(1 for invoice in numbered if not invoice.issued),
-        "credit_notes": {
-            "from": note_numbers[0] if note_numbers else None,
-            "to": note_numbers[-1] if note_numbers else None,
-            "total": len(note_numbers),
-        },
+        "credit_notes": _series(note_numbers),
     }
 
 
@@ -668,6 +777,11 @@ def write_csv(summary: GstSummary, folder: Path) -> list[Path]:
                 **{k: v for k, v in docs.items() if k not in ("credit_notes", "branches")},
             },
             {"nature": "credit_notes", **docs["credit_notes"]},
+            *(
+                {"nature": nature, **docs[nature]}
+                for nature in ("sponsor_invoices", "sponsor_credit_notes")
+                if nature in docs
+            ),
         ],
     }
     for name, rows in tables.items():

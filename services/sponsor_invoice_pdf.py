@@ -17,7 +17,7 @@ from reportlab.platypus import Spacer, Table
 
 from domain.gst import state_label
 from domain.log import pdf as log
-from domain.sponsor_billing import GST_RATE
+from domain.sponsor_billing import GST_RATE, SAC
 from services.invoice_pdf import (
     ACCENT,
     ACCENT_TINT,
@@ -32,7 +32,6 @@ from services.invoice_pdf import (
 )
 from services.sponsors import SponsorInvoiceDocument
 
-SAC = "998366"
 KIND = {
     "deposit": "Deposit",
     "recurring": "Recurring",

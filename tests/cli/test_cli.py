@@ -5,6 +5,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -256,6 +257,45 @@ def test_the_gst_summary_from_the_command_line(tmp_path, demo_file):
     assert (tmp_path / "gst" / "gst-2026-11-hsn.csv").exists()
     bad = run(*base, "--month", "Nov", pin="2222", tmp_path=tmp_path, check=False)
     assert bad.returncode == 2 and "not a month like 2026-11" in bad.stderr
+
+
+def test_the_gst_summary_from_the_command_line_lists_the_sponsor_invoices(tmp_path, demo_file):
+    # The demo's sponsor invoices are dated from its own today: read the month of the first.
+    con = sqlite3.connect(demo_file)
+    try:
+        rows = con.execute(
+            "SELECT invoice_number, invoice_date, total_amount, taxable_amount, igst_amount, "
+            "cgst_amount FROM sponsor_invoices ORDER BY invoice_date, sequence_no"
+        ).fetchall()
+    finally:
+        con.close()
+    month = rows[0][1][:7]
+    in_month = [row for row in rows if row[1].startswith(month)]
+    base = ["--db", str(demo_file), "--user", "meera", "report", "gst"]
+    result = run(*base, "--month", month, "--json", pin="2222", tmp_path=tmp_path)
+    data = json.loads(result.stdout)
+
+    def rupees(paise: int) -> str:
+        return f"{Decimal(paise) / 100:.2f}"
+
+    listed = {entry["inum"]: entry for entry in data["b2b"] if entry["ctin"] == "27AAECV4821M1ZZ"}
+    assert sorted(listed) == sorted(row[0] for row in in_month)
+    for number, _day, total, taxable, igst, cgst in in_month:
+        entry = listed[number]
+        assert (entry["pos"], entry["val"]) == ("27", rupees(total))
+        [item] = entry["itms"]
+        assert (item["rt"], item["txval"], item["iamt"]) == (
+            "18",
+            rupees(taxable),
+            rupees(igst),
+        )
+        assert cgst == 0 and item["camt"] == "0.00"
+    [sac] = [row for row in data["hsn"] if row["hsn_sc"] == "998366"]
+    assert sac["val"] == rupees(sum(row[2] for row in in_month))
+    assert data["doc_issue"]["sponsor_invoices"]["total"] == len(in_month)
+    text = run(*base, "--month", month, pin="2222", tmp_path=tmp_path).stdout
+    said = f"Sponsor invoices {in_month[0][0]} to {in_month[-1][0]}: {len(in_month)}"
+    assert said in text.splitlines()[-1]
 
 
 def test_the_catalog_from_the_command_line(tmp_path, demo_file):

@@ -3,9 +3,10 @@ impressions recorded one by one as the counter records them."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from domain.sponsor_billing import Period
 from domain.sponsor_spec import SponsorSpec
 from services import sponsors
 from tests.services.invoice_helpers import promotion
@@ -49,6 +50,14 @@ def campaign_spec(**changes: Any) -> dict[str, Any]:
     }
     spec.update(changes)
     return spec
+
+
+def settle(db: Any, manager: Any, now: datetime, *, code: str = "GLOWCO-NOV") -> Any:
+    """The final settlement of `campaign_spec`'s campaign, from its first day (1 Nov) to
+    the tests' today (24 Nov)."""
+    return sponsors.bill_sponsor_period(
+        db, manager, code, Period(date(2026, 11, 1), date(2026, 11, 24)), final=True, now=now
+    )
 
 
 def shown(

@@ -3,10 +3,11 @@
 import pytest
 from sqlalchemy import select, update
 
-from db.models import InvoiceHeader, Patient
+from db.models import InvoiceHeader, Patient, SponsorInvoice
 from domain.roles import PermissionDenied
 from services import auth, gst_report, invoicing
 from services.gst_report import GstReportError
+from services.sponsor_demo import SPONSOR_GSTIN
 from tests.services.conftest import NOW
 from tests.services.invoice_helpers import a_patient, cart
 
@@ -19,7 +20,8 @@ def manager(demo_db):
 
 
 def month_lines(db):
-    """(total, taxable, cgst, sgst, igst, exempt) over the month's issued invoices' lines."""
+    """(total, taxable, cgst, sgst, igst, exempt) over the month's issued invoices' lines
+    and its sponsor invoices (the demo's sponsor has no credit note)."""
     with db.session(write=False) as session:
         invoices = session.scalars(
             select(InvoiceHeader).where(
@@ -28,12 +30,18 @@ def month_lines(db):
             )
         ).all()
         lines = [line for invoice in invoices for line in invoice.lines]
+        sponsored = session.scalars(
+            select(SponsorInvoice).where(
+                SponsorInvoice.invoice_date.between(*gst_report.month_bounds(MONTH))
+            )
+        ).all()
+        assert sponsored and all(s.refund_amount == 0 for s in sponsored)
         return (
-            sum(line.line_total for line in lines),
-            sum(line.taxable_value for line in lines),
-            sum(line.cgst_amount for line in lines),
-            sum(line.sgst_amount for line in lines),
-            sum(line.igst_amount for line in lines),
+            sum(line.line_total for line in lines) + sum(s.total_amount for s in sponsored),
+            sum(line.taxable_value for line in lines) + sum(s.taxable_amount for s in sponsored),
+            sum(line.cgst_amount for line in lines) + sum(s.cgst_amount for s in sponsored),
+            sum(line.sgst_amount for line in lines) + sum(s.sgst_amount for s in sponsored),
+            sum(line.igst_amount for line in lines) + sum(s.igst_amount for s in sponsored),
             sum(line.line_total for line in lines if line.taxability == "exempt"),
         )
 
@@ -59,7 +67,7 @@ def test_the_summary_equals_the_sum_of_its_invoices(demo_db, manager):
         cgst,
         sgst,
     )
-    assert summary.total.igst == igst > 0  # the B2B sale to Maharashtra
+    assert summary.total.igst == igst > 0  # the B2B sale and the sponsor, in Maharashtra
     assert taxable + cgst + sgst + igst == total
     assert sum(summary.nil.values()) == exempt
     sections = [*summary.b2cs.values()] + [
@@ -69,7 +77,7 @@ def test_the_summary_equals_the_sum_of_its_invoices(demo_db, manager):
     assert sum(t.cgst + t.sgst + t.igst for t in sections) == cgst + sgst + igst
     for row in summary.hsn:
         assert row.value == row.tax.taxable_value + row.tax.cgst + row.tax.sgst + row.tax.igst
-    [only] = summary.b2b
+    [only] = [invoice for invoice in summary.b2b if invoice.recipient_gstin != SPONSOR_GSTIN]
     assert (only.number, only.recipient_gstin, only.place_of_supply) == (
         b2b.invoice_number,
         "27AAPFU0939F1ZV",

@@ -123,9 +123,17 @@ def chain(centre, head_office, tmp_path):
         branch.db.close()
 
 
+# The centre reads the branches' pushed counter documents only: the sponsor series a
+# branch's own summary counts (issue #17) are not in the head office's yet.
+SPONSOR_SERIES = ("sponsor_invoices", "sponsor_credit_notes")
+
+
 def branch_json(summary: gst_report.GstSummary) -> dict:
     data = gst_report.summary_json(summary)
-    data["doc_issue"] = {k: v for k, v in data["doc_issue"].items() if k != "branches"}
+    assert all(data["doc_issue"].get(s, {"total": 0})["total"] == 0 for s in SPONSOR_SERIES)
+    data["doc_issue"] = {
+        k: v for k, v in data["doc_issue"].items() if k not in ("branches", *SPONSOR_SERIES)
+    }
     return data
 
 
@@ -229,9 +237,7 @@ def test_report_gst_and_takings_on_the_centre_from_the_command_line(chain, centr
         ).stdout
 
     gst = json.loads(report("gst", "--month", MONTH, "--branch", "IND", "--json"))
-    assert branch_json_of(gst) == gst_report.summary_json(
-        gst_report.gst_summary(ind.db, ind.admin, MONTH)
-    )
+    assert branch_json_of(gst) == branch_json(gst_report.gst_summary(ind.db, ind.admin, MONTH))
     text = report("gst", "--month", MONTH)
     assert "Branch IND: invoices IND/26-27/00001 to" in text
     assert "Branch KOR: invoices KOR/26-27/00001 to" in text
