@@ -122,6 +122,21 @@ def kind_text(row: InvoiceRow) -> str:
     return KIND_NAMES.get(row.invoice_type, row.invoice_type)
 
 
+def total_text(row: InvoiceRow) -> str:
+    """An invoice's total; a credit note's refund as a credit, with a minus sign
+    ('-Rs.401.20'), as a reduction reads everywhere else in the app."""
+    return format_rupees(-row.refund if row.refund else row.total)
+
+
+def total_tooltip(row: InvoiceRow) -> str:
+    if row.refund:
+        return (
+            f"Credit note: {format_rupees(row.refund)} credited to the sponsor "
+            f"({format_rupees(row.taxable)} and its GST {format_rupees(row.tax)})"
+        )
+    return ""
+
+
 class InvoicesModel(RowsModel[InvoiceRow]):
     """A campaign's sponsor invoices: number over kind, period, total, still owed, status."""
 
@@ -134,11 +149,7 @@ class InvoicesModel(RowsModel[InvoiceRow]):
                 f"{r.impressions:,} impressions, {r.clicks:,} clicks, {r.conversions:,} conversions"
             ),
         ),
-        Column[InvoiceRow](
-            "Total",
-            lambda r: format_rupees(r.refund if r.refund else r.total),
-            _RIGHT,
-        ),
+        Column[InvoiceRow]("Total", total_text, _RIGHT, tooltip=total_tooltip),
         Column[InvoiceRow]("Owed", lambda r: format_rupees(r.outstanding), _RIGHT),
         Column[InvoiceRow]("Status", lambda r: words(r.status)),
     )

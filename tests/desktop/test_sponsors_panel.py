@@ -22,7 +22,7 @@ from services import sponsors
 from tests.desktop.helpers import NOW, fixed_clock, save_screenshot
 from tests.desktop.test_small_window import SMALLEST, cut_text
 from tests.desktop.test_tab_order import assert_tab_reaches_everything
-from tests.services.sponsor_helpers import a_sponsor, campaign_spec, shown
+from tests.services.sponsor_helpers import a_sponsor, campaign_spec, settle, shown
 
 WAIT_MS = 10_000
 ALT = Qt.KeyboardModifier.AltModifier
@@ -198,6 +198,27 @@ def test_the_tables_pass_qts_model_checks(qtmodeltester, panel):
     for model in (panel.sponsors, panel.campaigns, panel.invoices):
         assert model.rowCount() > 0
         qtmodeltester.check(model)
+
+
+@pytest.fixture
+def settled(db, manager, desk_with_impressions):
+    """Glowco's campaign settled today: 12 x Rs.20 = 240 supplied against the Rs.400
+    deposit, so a credit note of 160 and its GST 28.80."""
+    settle(db, manager, NOW)
+
+
+def test_a_credit_note_s_total_reads_as_a_credit(qtbot, settled, panel):
+    assert panel.invoices.column_texts(0) == [
+        "INDS/26-27/00004\nDeposit",
+        "INDSC26-27/00001\nCredit note",
+    ]
+    assert panel.invoices.column_texts(2) == ["Rs.472.00", "-Rs.188.80"]
+    assert panel.invoices.column_texts(3) == ["Rs.472.00", "Rs.0.00"]  # owed
+    tip = panel.invoices.data(panel.invoices.index(1, 2), Qt.ItemDataRole.ToolTipRole)
+    assert tip == "Credit note: Rs.188.80 credited to the sponsor (Rs.160.00 and its GST Rs.28.80)"
+    panel.resize(SMALLEST[0] - 92, SMALLEST[1] - 100)
+    qtbot.wait(50)
+    assert cut_text(panel) == []
 
 
 def test_the_panel_cuts_no_text_at_the_smallest_window(qtbot, panel):
