@@ -419,6 +419,18 @@ class OutgoingDocument:
         decoded: dict[str, Any] = json.loads(self.payload_json)
         return decoded
 
+    @cached_property
+    def wire(self) -> str:
+        """The document as an element of the batch's JSON array (_batch_json), its payload
+        spliced in as the text the branch stored (decoding and encoding it again cost more
+        than the push)."""
+        return (
+            f'{{"doc_type":{json.dumps(self.doc_type)},"id":"{self.doc_id}",'
+            f'"doc_version":{int(self.doc_version)},"outbox_id":{int(self.outbox_id)},'
+            f'"created_at":"{self.created_at.isoformat()}",'
+            f'"unique_key":{json.dumps(self.unique_key)},"payload":{self.payload_json}}}'
+        )
+
 
 @dataclass(frozen=True)
 class BatchOutcome:
@@ -463,19 +475,8 @@ _PRESENT = text(
 
 
 def _batch_json(batch: Sequence[OutgoingDocument]) -> str:
-    """The batch as one JSON array, each document's payload spliced in as the text the
-    branch stored (its own JSON: decoding and encoding it again cost more than the push)."""
-    return (
-        "["
-        + ",".join(
-            f'{{"doc_type":{json.dumps(d.doc_type)},"id":"{d.doc_id}",'
-            f'"doc_version":{int(d.doc_version)},"outbox_id":{int(d.outbox_id)},'
-            f'"created_at":"{d.created_at.isoformat()}",'
-            f'"unique_key":{json.dumps(d.unique_key)},"payload":{d.payload_json}}}'
-            for d in batch
-        )
-        + "]"
-    )
+    """The batch as one JSON array (OutgoingDocument.wire)."""
+    return "[" + ",".join(d.wire for d in batch) + "]"
 
 
 def _store(

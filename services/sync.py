@@ -20,6 +20,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -371,6 +372,26 @@ def _report_state(db: Database, engine: Engine, branch_id: uuid.UUID, result: Sy
         )
 
 
+def _push_batch(
+    db: Database,
+    engine: Engine,
+    branch_id: uuid.UUID,
+    result: SyncResult,
+    now: Callable[[], datetime],
+    batch: list[central.OutgoingDocument],
+) -> None:
+    with engine.begin() as connection:
+        outcome = central.push_batch(connection, branch_id, batch)
+    # The centre has committed: only now are the rows marked here.
+    outbox.record(db, outcome, now())
+    result.pushed += len(outcome.accepted)
+    result.rejected.extend(
+        Attention(d.outbox_id, d.doc_type, d.doc_id, outcome.rejected[d.outbox_id])
+        for d in batch
+        if d.outbox_id in outcome.rejected
+    )
+
+
 def _push(
     db: Database,
     engine: Engine,
@@ -392,22 +413,25 @@ def _push(
             return
         try:
             numbering = _numbering(db, branch_id)
-            after = 0
-            while True:
+
+            def read(after: int) -> list[central.OutgoingDocument]:
                 batch = [numbering(d) for d in outbox.next_batch(db, after, batch_size)]
-                if not batch:
-                    break
-                with engine.begin() as connection:
-                    outcome = central.push_batch(connection, branch_id, batch)
-                # The centre has committed: only now are the rows marked here.
-                outbox.record(db, outcome, now())
-                result.pushed += len(outcome.accepted)
-                result.rejected.extend(
-                    Attention(d.outbox_id, d.doc_type, d.doc_id, outcome.rejected[d.outbox_id])
-                    for d in batch
-                    if d.outbox_id in outcome.rejected
-                )
-                after = batch[-1].outbox_id
+                for document in batch:
+                    _ = document.wire  # made here, off the push's path
+                return batch
+
+            # The next batch is read and made ready while the centre stores this one (the
+            # driver lets go of the GIL while it waits for PostgreSQL); it starts after this
+            # batch's last row, so the order and "marked sent only after the centre's
+            # commit" stand.
+            with ThreadPoolExecutor(1, thread_name_prefix="sync-read") as reader:
+                upcoming = reader.submit(read, 0)
+                while True:
+                    batch = upcoming.result()
+                    if not batch:
+                        break
+                    upcoming = reader.submit(read, batch[-1].outbox_id)
+                    _push_batch(db, engine, branch_id, result, now, batch)
             _push_uses(db, engine, branch_id, batch_size)
             with engine.connect() as connection:
                 try:
