@@ -27,7 +27,6 @@ from desktop.models.figures_model import FiguresModel
 from desktop.widgets.figures import figures_view
 from desktop.workers import BackgroundOp
 from domain.money import format_rupees
-from services import dashboard as dashboard_service
 from services import takings as takings_service
 from services.auth import CurrentUser
 from services.takings import Takings
@@ -132,7 +131,11 @@ class TakingsDialog(QDialog):
         self.refresh_button.clicked.connect(self.refresh)
         for button in (self.today_button, self.refresh_button):
             button.setAutoDefault(False)
-        # On the centre (the head office): the whole chain's takings, or one branch's.
+        # On the centre (the head office): the whole chain's takings, or one branch's. The
+        # dashboard's service is imported here, not with the window: it brings numpy, which
+        # the main window leaves until the dashboard opens (startup time).
+        from services import dashboard as dashboard_service
+
         codes = dashboard_service.branch_codes(db, user) if dashboard_service.on_centre(db) else []
         self.branch_combo = QComboBox(self)
         self.branch_combo.addItem("Whole chain", None)
