@@ -71,7 +71,13 @@ def insert_rows(session: Session, table: FromClause, rows: Sequence[dict[str, An
     connection = session.connection()
     dialect = connection.dialect
     if dialect.name != "sqlite" or dialect.paramstyle != "qmark":
-        session.execute(insert(table), list(rows))
+        # Elsewhere (the centre's PostgreSQL) SQLAlchemy's INSERT, None left out the same way.
+        given: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row in rows:
+            kept = {key: value for key, value in row.items() if value is not None}
+            given.setdefault(tuple(sorted(kept)), []).append(kept)
+        for group in given.values():
+            session.execute(insert(table), group)
         return
     groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
     for row in rows:

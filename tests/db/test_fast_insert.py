@@ -9,8 +9,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, text
+from sqlalchemy import create_engine, insert, text
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from db.engine import Database
 from db.fast_insert import insert_rows
@@ -147,3 +149,37 @@ def test_a_refused_row_raises_what_sqlalchemy_would(database: Database, seed: Se
         session.begin(),
     ):
         insert_rows(session, InvoiceHeader.__table__, [taken])
+
+
+@pytest.mark.postgres
+def test_on_postgresql_none_is_left_to_the_default_as_well(pg_url: URL) -> None:
+    engine = create_engine(pg_url)
+    try:
+        SyncOutbox.__table__.create(engine)
+        rows = [
+            {
+                "doc_type": "invoice",
+                "doc_id": uuid.uuid4(),
+                "doc_version": None,
+                "payload": {"n": 1},
+                "created_at": NOW,
+                "attempts": None,
+            },
+            {
+                "doc_type": "payment",
+                "doc_id": uuid.uuid4(),
+                "doc_version": 3,
+                "payload": {"n": 2},
+                "created_at": NOW,
+                "attempts": 2,
+            },
+        ]
+        with Session(engine) as session, session.begin():
+            insert_rows(session, SyncOutbox.__table__, rows)
+        with engine.connect() as connection:
+            stored = connection.execute(
+                text("SELECT doc_type, doc_version, attempts FROM sync_outbox ORDER BY id")
+            ).all()
+    finally:
+        engine.dispose()
+    assert [tuple(row) for row in stored] == [("invoice", 1, 0), ("payment", 3, 2)]
