@@ -49,7 +49,8 @@ def choice_combo(name: str, choices: dict[str, str]) -> QComboBox:
 
 
 def preview_text(preview: Preview) -> str:
-    """The preview as the patient reads it, with the SMS's length and DLT check under it."""
+    """The preview as the patient reads it, with the SMS's length and DLT check under it,
+    or the WhatsApp body parameters as the Cloud API gets them."""
     lines = []
     if preview.subject is not None:
         lines += [f"Subject: {preview.subject}", ""]
@@ -64,6 +65,9 @@ def preview_text(preview: Preview) -> str:
             if preview.dlt_ok
             else "Does not match its DLT registration"
         )
+    if preview.whatsapp_parameters:
+        lines += ["", "Body parameters:"]
+        lines += [f"{{{{{n}}}}} = {text}" for n, text in enumerate(preview.whatsapp_parameters, 1)]
     return "\n".join(lines)
 
 
@@ -144,6 +148,21 @@ class TemplateEditor(QDialog):
         self.wa_name_edit.setAccessibleName("Approved template name")
         self.wa_language_edit = QLineEdit("en")
         self.wa_language_edit.setAccessibleName("Language")
+        self.wa_parameters_edit = QPlainTextEdit()
+        self.wa_parameters_edit.setAccessibleName("Body parameters")
+        self.wa_parameters_edit.setTabChangesFocus(True)
+        self.wa_parameters_edit.setFixedHeight(84)
+        self.wa_parameters_edit.setPlaceholderText("{{ first_name }}\n{{ promo_code }}")
+        self.wa_parameters_edit.setToolTip(
+            "The approved template's {{1}}, {{2}}, ... in order, one a line: line 1 fills "
+            "{{1}}. Text and tags, filled in for each patient"
+        )
+        self.wa_parameters_hint = QLabel(
+            "One a line, in order: line 1 fills the approved template's {{1}}, line 2 its "
+            "{{2}}, and so on."
+        )
+        self.wa_parameters_hint.setObjectName("Muted")
+        self.wa_parameters_hint.setWordWrap(True)
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -162,6 +181,8 @@ class TemplateEditor(QDialog):
             ("registered", "Registered text", self.registered_edit),
             ("wa_name", "Approved template", self.wa_name_edit),
             ("wa_language", "Language", self.wa_language_edit),
+            ("wa_parameters", "Body p&arameters", self.wa_parameters_edit),
+            ("wa_hint", "", self.wa_parameters_hint),
         ):
             caption = QLabel(label)
             caption.setBuddy(widget)
@@ -245,6 +266,7 @@ class TemplateEditor(QDialog):
             edit.textChanged.connect(self.update_preview)
         self.body_edit.textChanged.connect(self.update_preview)
         self.registered_edit.textChanged.connect(self.update_preview)
+        self.wa_parameters_edit.textChanged.connect(self.update_preview)
         self.channel_combo.currentIndexChanged.connect(self._channel_changed)
         self.purpose_combo.currentIndexChanged.connect(self.update_preview)
         self._channel_changed()
@@ -262,6 +284,7 @@ class TemplateEditor(QDialog):
         self.registered_edit.setPlainText(row.sms_registered_text or "")
         self.wa_name_edit.setText(row.whatsapp_template_name or "")
         self.wa_language_edit.setText(row.whatsapp_language or "en")
+        self.wa_parameters_edit.setPlainText("\n".join(row.whatsapp_body_parameters))
 
     def _channel_changed(self) -> None:
         channel = self.channel()
@@ -273,6 +296,8 @@ class TemplateEditor(QDialog):
             "registered": channel == "sms",
             "wa_name": channel == "whatsapp",
             "wa_language": channel == "whatsapp",
+            "wa_parameters": channel == "whatsapp",
+            "wa_hint": channel == "whatsapp",
         }
         for key, visible in shown.items():
             caption, widget = self._rows[key]
@@ -286,28 +311,40 @@ class TemplateEditor(QDialog):
         return str(self.channel_combo.currentData())
 
     def spec(self) -> TemplateSpec:
-        """The template as typed (fields of other channels left out)."""
+        """The template as typed (fields of other channels left out), parsed as the service
+        parses a spec: a refusal names what is wrong (more than 20 body parameters, say)."""
         channel = self.channel()
 
         def text(edit: QLineEdit) -> str | None:
             return edit.text().strip() or None
 
-        return TemplateSpec(
-            name=self.name_edit.text().strip() or "Untitled",
-            category=self.category_edit.text().strip() or "general",
-            channel=channel,
-            purpose=str(self.purpose_combo.currentData()),
-            subject=text(self.subject_edit) if channel == "email" else None,
-            body=self.body_edit.toPlainText() or " ",
-            sms_dlt_template_id=text(self.dlt_id_edit) if channel == "sms" else None,
-            sms_header=text(self.header_edit) if channel == "sms" else None,
-            sms_principal_entity_id=text(self.entity_edit) if channel == "sms" else None,
-            sms_registered_text=(self.registered_edit.toPlainText().strip() or None)
-            if channel == "sms"
-            else None,
-            whatsapp_template_name=text(self.wa_name_edit) if channel == "whatsapp" else None,
-            whatsapp_language=text(self.wa_language_edit) if channel == "whatsapp" else None,
+        return template_service.parse_spec(
+            dict(
+                name=self.name_edit.text().strip() or "Untitled",
+                category=self.category_edit.text().strip() or "general",
+                channel=channel,
+                purpose=str(self.purpose_combo.currentData()),
+                subject=text(self.subject_edit) if channel == "email" else None,
+                body=self.body_edit.toPlainText() or " ",
+                sms_dlt_template_id=text(self.dlt_id_edit) if channel == "sms" else None,
+                sms_header=text(self.header_edit) if channel == "sms" else None,
+                sms_principal_entity_id=text(self.entity_edit) if channel == "sms" else None,
+                sms_registered_text=(self.registered_edit.toPlainText().strip() or None)
+                if channel == "sms"
+                else None,
+                whatsapp_template_name=text(self.wa_name_edit) if channel == "whatsapp" else None,
+                whatsapp_language=text(self.wa_language_edit) if channel == "whatsapp" else None,
+                whatsapp_body_parameters=self.body_parameters() if channel == "whatsapp" else None,
+            )
         )
+
+    def body_parameters(self) -> list[str]:
+        """The WhatsApp body parameters as typed, one a line ({{1}} first); blank lines at
+        the end are not parameters, a blank one between two is (and is refused)."""
+        lines = self.wa_parameters_edit.toPlainText().split("\n")
+        while lines and not lines[-1].strip():
+            lines.pop()
+        return lines
 
     def problem(self) -> str:
         """What the checks say against the template as typed ('' when none)."""
@@ -320,14 +357,31 @@ class TemplateEditor(QDialog):
             self._say_problem("Type the message; tags like {{ first_name }} are filled in.")
             return
         try:
-            preview = template_service.check_template(self.spec())
+            spec = self.spec()
+            preview = template_service.check_template(spec)
         except Exception as exc:  # any refusal of the checks, said in its own words
-            self._say_problem(error_sentence(exc))
+            self._say_problem(self._located(exc))
             return
         self.preview_edit.setPlainText(preview_text(preview))
         self._say_problem("")
         if self.status_label.objectName() == "FieldError":
             self._say("")  # the refusal said before is answered
+
+    def _located(self, error: Exception) -> str:
+        """The refusal's sentence, saying so when it is the body parameters' (an unknown
+        tag there reads like one in the message otherwise)."""
+        sentence = error_sentence(error)
+        key = "whatsapp_body_parameters"
+        if key in sentence:
+            return sentence.replace(f"{key}: ", "Body parameters: ").replace(key, "Body parameters")
+        if self.channel() != "whatsapp" or not self.body_parameters():
+            return sentence
+        try:
+            without = self.spec().model_copy(update={"whatsapp_body_parameters": None})
+            template_service.check_template(without)
+        except Exception:  # the refusal is the rest of the template's
+            return sentence
+        return f"Body parameters: {sentence}"
 
     def _say_problem(self, text: str) -> None:
         self.problem_label.setText(text)

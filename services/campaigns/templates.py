@@ -91,6 +91,8 @@ class TemplateRow:
     sms_registered_text: str | None = None
     whatsapp_template_name: str | None = None
     whatsapp_language: str | None = None
+    # The approved template's {{1}}, {{2}}, ... as typed, with their tags (WhatsApp only).
+    whatsapp_body_parameters: tuple[str, ...] = ()
 
 
 def parse_spec(data: Any) -> TemplateSpec:
@@ -274,6 +276,7 @@ def list_templates(db: Database, actor: CurrentUser) -> list[TemplateRow]:
                 r.sms_registered_text,
                 r.whatsapp_template_name,
                 r.whatsapp_language,
+                tuple(body_parameters(r.whatsapp_components)),
             )
             for r in rows
         ]

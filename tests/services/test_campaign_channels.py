@@ -298,3 +298,12 @@ def test_whatsapp_body_parameters_are_checked_when_the_template_is_saved(demo_db
     shown = templates.preview(demo_db, manager(demo_db), uuid.UUID(kept), today=MORNING.date())
 
     assert shown.whatsapp_parameters == (templates.SAMPLE["first_name"],)
+
+
+def test_the_library_lists_a_templates_body_parameters_as_typed(demo_db):
+    kept = add(demo_db, WHATSAPP | {"whatsapp_body_parameters": ["{{ first_name }}", "Rs. 500"]})
+
+    rows = {str(r.id): r for r in templates.list_templates(demo_db, manager(demo_db))}
+
+    assert rows[kept].whatsapp_body_parameters == ("{{ first_name }}", "Rs. 500")
+    assert all(r.whatsapp_body_parameters == () for r in rows.values() if r.channel != "whatsapp")
