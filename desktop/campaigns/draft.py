@@ -1,9 +1,10 @@
 """The campaign builder's state, without widgets: what has been chosen at each step, what
 each step still lacks (in a sentence), and the specs the services take.
 
-The steps, in order (UI.md's Campaigns): Basics (name, channel, purpose), Audience (a
-dashboard segment or everyone, then filters), Content (one template, or two for an A/B test,
-with a hold-out group), Schedule (when launched or at a time; an optional trigger), Budget
+The steps, in order (UI.md's Campaigns): Basics (name, channel and the channels to fall back
+on, purpose), Audience (a dashboard segment or everyone, then filters), Content (one
+template, or two for an A/B test, with a hold-out group; a template for each channel fallen
+back on, the same for both), Schedule (when launched or at a time; an optional trigger), Budget
 (budget, cost per message, the promotion that measures conversions) and Review. A step may
 be left only when it lacks nothing (`refusal(step)` is None); the builder dialog shows the
 refusal and stays.
@@ -79,6 +80,10 @@ class CampaignDraft:
     name: str = ""
     objective: str = ""
     channel: str = "email"
+    # Further channels in order, for those the first cannot reach (a fallback), and the
+    # template each sends: one for every variant, so the A/B test compares the first's.
+    fallback_channels: list[str] = field(default_factory=list)
+    fallback_templates: dict[str, uuid.UUID | None] = field(default_factory=dict)
     purpose: str = "promotional"
     # The audience: a segment ('' for everyone) narrowed by the filters that are on (None off).
     segment: str = ""
@@ -120,6 +125,12 @@ class CampaignDraft:
                 return "Give the campaign a name."
             if self.channel not in MESSAGE_CHANNELS:
                 return "Choose the channel it is sent on."
+            seen = [self.channel]
+            for channel in self.fallback_channels:
+                if channel in seen:
+                    name = CHANNEL_NAMES.get(channel, channel)
+                    return f"{name} is in the order already: choose another channel, or none."
+                seen.append(channel)
         if step == Step.AUDIENCE:
             if self.visited_item is not None and not self.visited_item.strip():
                 return "Visited: type the item's code, or untick the filter."
@@ -132,6 +143,12 @@ class CampaignDraft:
                 return "Choose the message's template (add one in the Templates tab)."
             if self.template_b is not None and self.template_b == self.template_a:
                 return "An A/B test compares two different templates: choose another for B."
+            for channel in self.fallback_channels:
+                if self.fallback_templates.get(channel) is None:
+                    return (
+                        f"Choose the {CHANNEL_NAMES.get(channel, channel)} template for those "
+                        "the channels before cannot reach (add one in the Templates tab)."
+                    )
         if step == Step.SCHEDULE:
             if self.trigger_kind and self.trigger_kind not in TRIGGER_NAMES:
                 return "Choose a trigger from the list."
@@ -197,13 +214,20 @@ class CampaignDraft:
             spec["spent_more_than"] = str(amount)
         return spec
 
+    def channels(self) -> list[str]:
+        """The channels in order: each patient gets the first that reaches them."""
+        return [self.channel, *self.fallback_channels]
+
     def campaign_spec(self) -> dict[str, Any]:
-        """The campaign as services.campaigns.campaigns.CampaignSpec's JSON."""
+        """The campaign as services.campaigns.campaigns.CampaignSpec's JSON: every variant
+        on the same channels in the same order, as the service asks."""
+        fallbacks = [str(self.fallback_templates.get(c)) for c in self.fallback_channels]
         variants: dict[str, Any] = {}
-        if self.template_a is not None:
-            variants["A"] = {"template": str(self.template_a)}
-        if self.template_b is not None:
-            variants["B"] = {"template": str(self.template_b)}
+        for name, template in (("A", self.template_a), ("B", self.template_b)):
+            if template is not None:
+                variants[name] = {"template": str(template)}
+                if fallbacks:
+                    variants[name]["fallbacks"] = fallbacks
         spec: dict[str, Any] = {
             "name": " ".join(self.name.split()),
             "objective": self.objective.strip(),
@@ -282,6 +306,10 @@ class CampaignDraft:
                 f"A/B test of A: {content} and B: {names.get(self.template_b, '-')} "
                 f"(a winner needs {self.minimum_per_arm} recipients each)"
             )
+        for channel in self.fallback_channels:
+            template = self.fallback_templates.get(channel)
+            chosen = names.get(template, "-") if template else "-"
+            content += f"; then {CHANNEL_NAMES.get(channel, channel)}: {chosen}"
         if self.holdout_percent:
             content += f"; {self.holdout_percent}% hold-out gets nothing"
         when = (
@@ -309,7 +337,7 @@ class CampaignDraft:
             if self.personal_codes:
                 money += " (a personal code each)"
         reach = "-" if self.count is None else self.count.sentence()
-        channel = CHANNEL_NAMES.get(self.channel, self.channel)
+        channel = channel_text("+".join(self.channels()))
         purpose = PURPOSE_NAMES.get(self.purpose, self.purpose).lower()
         return [
             ("Name", " ".join(self.name.split())),

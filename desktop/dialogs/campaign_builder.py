@@ -56,6 +56,7 @@ from desktop.campaigns.draft import (
     TRIGGER_NAMES,
     CampaignDraft,
     Step,
+    channel_text,
 )
 from desktop.dialogs.template_editor import choice_combo, preview_text
 from desktop.errors import error_sentence
@@ -69,6 +70,8 @@ from services.campaigns.templates import Preview, TemplateRow
 
 COUNT_DELAY_MS = 250
 SAMPLES = 8
+FALLBACKS = 2  # every channel a patient agrees to, after the first
+NO_FALLBACK = "None"
 NEXT_SHORTCUT = "Ctrl+Return"
 BACK_SHORTCUT = "Alt+Left"
 EVERYONE = "Every patient"
@@ -88,6 +91,13 @@ def count_lines(count: AudienceCount) -> tuple[str, str]:
         f"{n:,} {REASON_WORDS.get(why, why)}" for why, n in count.left_out.items() if n
     ]  # the service's order: the first reason that applies
     return head, ("Left out: " + "; ".join(out) + ".") if out else "Nobody is left out."
+
+
+def channel_counts(count: AudienceCount) -> str:
+    """How many each channel reaches first ('80 by WhatsApp, 30 by SMS'), or '' for one."""
+    if len(count.by_channel) < 2:
+        return ""
+    return ", ".join(f"{n:,} by {CHANNEL_NAMES.get(c, c)}" for c, n in count.by_channel.items())
 
 
 def _page(*rows: QWidget | QFormLayout, note: str = "") -> QScrollArea:
@@ -118,6 +128,16 @@ def index_of(combo: QComboBox, data: object) -> int:
     """The item whose data equals `data`, or -1 (findData compares Python objects such as
     a uuid by identity, not by value)."""
     return next((i for i in range(combo.count()) if combo.itemData(i) == data), -1)
+
+
+def _fill_templates(combo: QComboBox, rows: list[TemplateRow], keep: uuid.UUID | None) -> None:
+    """`rows` in `combo`, `keep` chosen when it is one of them (else the first)."""
+    combo.clear()
+    for row in rows:
+        combo.addItem(f"{row.name} ({row.category})", row.id)
+    if not rows:
+        combo.addItem("No template for this channel and purpose", None)
+    combo.setCurrentIndex(max(0, index_of(combo, keep)))
 
 
 def _form() -> QFormLayout:
@@ -259,16 +279,28 @@ class CampaignBuilder(QDialog):
         self.objective_edit.setAccessibleName("Objective")
         self.objective_edit.setPlaceholderText("Bring back patients who have not visited")
         self.channel_combo = choice_combo("Channel", MESSAGE_CHANNELS)
+        self.fallback_combos = [
+            choice_combo(name, {"": NO_FALLBACK} | MESSAGE_CHANNELS)
+            for name in ("Then", "And then")
+        ]
+        for combo in self.fallback_combos:
+            combo.setToolTip(
+                "For those the channels before cannot reach (no consent, no mobile or e-mail, "
+                "do-not-contact, the cap): each patient gets one message"
+            )
         self.purpose_combo = choice_combo("Purpose", PURPOSE_NAMES)
         form = _form()
         form.addRow("&Name", self.name_edit)
         form.addRow("&Objective", self.objective_edit)
         form.addRow("&Channel", self.channel_combo)
+        form.addRow("&Then", self.fallback_combos[0])
+        form.addRow("And th&en", self.fallback_combos[1])
         form.addRow("&Purpose", self.purpose_combo)
         return _page(
             form,
             note="A promotional message goes only to patients who agreed to offers on the "
-            "channel; a service message (a reminder) to all but those who said no.",
+            "channel; a service message (a reminder) to all but those who said no. Then: "
+            "a patient the channel cannot reach gets the message on the next one instead.",
         )
 
     def _audience_page(self) -> QWidget:
@@ -349,24 +381,40 @@ class CampaignBuilder(QDialog):
         self.sample_combo.addItem("The sample patient (Asha Rao)", None)
         self.preview_variant = QComboBox()
         self.preview_variant.setAccessibleName("Preview of")
-        self.preview_variant.addItem("Template A", "A")
-        self.preview_variant.addItem("Template B", "B")
+        self.preview_variant.addItem("Template A", "A")  # B and the fallbacks' once chosen
+        self.preview_variant.setEnabled(False)
         self.preview_edit = QPlainTextEdit()
         self.preview_edit.setObjectName("TemplatePreview")
         self.preview_edit.setAccessibleName("Preview")
         self.preview_edit.setReadOnly(True)
         self.preview_edit.setTabChangesFocus(True)
         self.preview_edit.setMinimumHeight(120)
+        self.fallback_template_combos: list[QComboBox] = []
+        self.fallback_labels: list[QLabel] = []
+        for number in range(FALLBACKS):
+            combo = QComboBox()
+            combo.setAccessibleName(f"Fallback template {number + 1}")
+            combo.setToolTip("Sent instead, for A and B alike, to those the channels before miss")
+            label = QLabel()
+            label.setBuddy(combo)
+            label.hide()  # shown with its channel, once chosen in Basics
+            combo.hide()
+            self.fallback_template_combos.append(combo)
+            self.fallback_labels.append(label)
         form = _form()
         form.addRow("&Template (A)", self.template_a_combo)
         form.addRow("", self.ab_check)
         form.addRow("Template &B", self.template_b_combo)
+        for label, combo in zip(self.fallback_labels, self.fallback_template_combos, strict=True):
+            form.addRow(label, combo)
         form.addRow("&Hold-out", self.holdout_spin)
         form.addRow("&Minimum per arm", self.minimum_spin)
         preview_row = QHBoxLayout()
         preview_row.addWidget(self.preview_variant)
         preview_row.addWidget(self.sample_combo, 1)
-        form.addRow("Pre&view", preview_row)
+        preview_label = QLabel("Pre&view")  # a label of its own: a row of two has no buddy
+        preview_label.setBuddy(self.preview_variant)
+        form.addRow(preview_label, preview_row)
         return _page(form, self.preview_edit)
 
     def _schedule_page(self) -> QWidget:
@@ -459,6 +507,10 @@ class CampaignBuilder(QDialog):
             self.name_edit.setText(d.name)
             self.objective_edit.setText(d.objective)
             self.channel_combo.setCurrentIndex(max(0, self.channel_combo.findData(d.channel)))
+            for combo, channel in zip(
+                self.fallback_combos, [*d.fallback_channels, "", ""], strict=False
+            ):
+                combo.setCurrentIndex(max(0, combo.findData(channel)))
             self.purpose_combo.setCurrentIndex(max(0, self.purpose_combo.findData(d.purpose)))
             self.segment_combo.setCurrentIndex(max(0, self.segment_combo.findData(d.segment)))
             for check, spin, value in (
@@ -502,17 +554,19 @@ class CampaignBuilder(QDialog):
             self.spent_edit.textChanged,
             self.channel_combo.currentIndexChanged,
             self.purpose_combo.currentIndexChanged,
+            *(combo.currentIndexChanged for combo in self.fallback_combos),
         )
         for signal in audience_edits:
             signal.connect(self._audience_edited)
-        self.channel_combo.currentIndexChanged.connect(self._list_templates)
-        self.purpose_combo.currentIndexChanged.connect(self._list_templates)
+        for combo in (self.channel_combo, self.purpose_combo, *self.fallback_combos):
+            combo.currentIndexChanged.connect(self._list_templates)
         for signal in (
             self.template_a_combo.currentIndexChanged,
             self.template_b_combo.currentIndexChanged,
             self.ab_check.toggled,
             self.sample_combo.currentIndexChanged,
             self.preview_variant.currentIndexChanged,
+            *(combo.currentIndexChanged for combo in self.fallback_template_combos),
         ):
             signal.connect(self._content_edited)
         for signal in (
@@ -542,6 +596,9 @@ class CampaignBuilder(QDialog):
         d.name = self.name_edit.text()
         d.objective = self.objective_edit.text()
         d.channel = str(self.channel_combo.currentData())
+        then, and_then = (str(combo.currentData() or "") for combo in self.fallback_combos)
+        self.fallback_combos[1].setEnabled(bool(then))
+        d.fallback_channels = [c for c in (then, and_then if then else "") if c]
         d.purpose = str(self.purpose_combo.currentData())
         d.segment = str(self.segment_combo.currentData() or "")
         d.last_visit_older_than_days = (
@@ -556,6 +613,12 @@ class CampaignBuilder(QDialog):
             d.template_a = self.template_a_combo.currentData()
             b_chosen = self.ab_check.isChecked()
             d.template_b = self.template_b_combo.currentData() if b_chosen else None
+            for channel, combo in zip(
+                d.fallback_channels, self.fallback_template_combos, strict=False
+            ):
+                chosen = combo.currentData()
+                fits = chosen in {r.id for r in self._fitting(channel)}
+                d.fallback_templates[channel] = chosen if fits else None
         d.holdout_percent = self.holdout_spin.value()
         d.minimum_per_arm = self.minimum_spin.value()
         if self.at_radio.isChecked():
@@ -577,7 +640,7 @@ class CampaignBuilder(QDialog):
         self.delay_spin.setEnabled(bool(kind))
         self.trigger_days_spin.setEnabled(kind in ("no_visit_days", "promotion_expiring"))
         self.minimum_spin.setEnabled(self.ab_check.isChecked())
-        self.preview_variant.setEnabled(self.ab_check.isChecked())
+        self._list_preview_choices()
         self._show_estimate()
         self.message_label.setText("")
 
@@ -706,12 +769,17 @@ class CampaignBuilder(QDialog):
         except Exception as exc:  # a filter the service refuses, said in its words
             self._count_failed(number, exc)
             return
-        db, user, channel, purpose = self._db, self._user, self.draft.channel, self.draft.purpose
+        db, user, channels, purpose = (
+            self._db,
+            self._user,
+            self.draft.channels(),
+            self.draft.purpose,
+        )
         today, now = self._today(), self._clock()
 
         def count() -> AudienceCount:
-            return audiences.count_audience(
-                db, user, spec, channel, purpose=purpose, today=today, now=now
+            return audiences.count_channels(
+                db, user, spec, channels, purpose=purpose, today=today, now=now
             )
 
         self._counting.run(
@@ -725,10 +793,11 @@ class CampaignBuilder(QDialog):
             return
         self.draft.count = count
         head, detail = count_lines(count)
-        channel = CHANNEL_NAMES.get(count.channel, count.channel)
-        self.count_label.setText(f"<b>{head}</b> by {channel}")
+        channel, each = channel_text(count.channel), channel_counts(count)
+        self.count_label.setText(f"<b>{head}</b> by {channel}" + (f": {each}" if each else ""))
         self.count_label.setToolTip(detail)
-        self.count_detail.setText(f"<b>{head}</b> by {channel}.<br>{detail}")
+        first = f"<br>Each gets the first channel that reaches them: {each}." if each else ""
+        self.count_detail.setText(f"<b>{head}</b> by {channel}.{first}<br>{detail}")
         self._samples = []
         self._show_estimate()
         self.counted.emit(count)
@@ -765,22 +834,34 @@ class CampaignBuilder(QDialog):
         self.draft.template_names = {row.id: row.name for row in rows}
         self._list_templates()
 
+    def _fitting(self, channel: str) -> list[TemplateRow]:
+        """The library's templates for `channel` and the chosen purpose."""
+        purpose = self.purpose_combo.currentData()
+        return [r for r in self._templates if r.channel == channel and r.purpose == purpose]
+
     def _list_templates(self) -> None:
-        """The templates of the chosen channel and purpose in the A and B lists."""
-        channel, purpose = self.channel_combo.currentData(), self.purpose_combo.currentData()
-        fitting = [r for r in self._templates if r.channel == channel and r.purpose == purpose]
+        """The templates of the chosen channel and purpose in the A and B lists, and each
+        channel fallen back on's in its own row (the rows of channels not chosen hidden)."""
+        fitting = self._fitting(str(self.channel_combo.currentData()))
         wanted = (self.draft.template_a, self.draft.template_b)
         self._filling = True
         try:
+            then = [str(c.currentData() or "") for c in self.fallback_combos]
+            chosen = [c for c in (then[0], then[1] if then[0] else "") if c]
+            rows = zip(self.fallback_labels, self.fallback_template_combos, strict=True)
+            for number, (label, combo) in enumerate(rows):
+                channel = chosen[number] if number < len(chosen) else ""
+                label.setVisible(bool(channel))
+                combo.setVisible(bool(channel))
+                if not channel:
+                    continue
+                label.setText(f"Then &{CHANNEL_NAMES[channel]}")
+                keep = self.draft.fallback_templates.get(channel)
+                _fill_templates(combo, self._fitting(channel), keep)
             for combo, keep in zip(
                 (self.template_a_combo, self.template_b_combo), wanted, strict=True
             ):
-                combo.clear()
-                for row in fitting:
-                    combo.addItem(f"{row.name} ({row.category})", row.id)
-                if not fitting:
-                    combo.addItem("No template for this channel and purpose", None)
-                combo.setCurrentIndex(max(0, index_of(combo, keep)))
+                _fill_templates(combo, fitting, keep)
             if self.template_b_combo.count() > 1 and self.template_b_combo.currentIndex() == 0:
                 self.template_b_combo.setCurrentIndex(1)
         finally:
@@ -795,13 +876,21 @@ class CampaignBuilder(QDialog):
             spec = audiences.parse_audience(self.draft.audience_spec())
         except Exception:  # the count said why already
             return
-        db, user, channel, purpose = self._db, self._user, self.draft.channel, self.draft.purpose
+        db, user, channels, purpose = (
+            self._db,
+            self._user,
+            self.draft.channels(),
+            self.draft.purpose,
+        )
         today, now = self._today(), self._clock()
 
         def read() -> list[tuple[uuid.UUID, str]]:
-            ids = audiences.reachable_patients(
-                db, user, spec, channel, purpose=purpose, today=today, now=now
-            )[:SAMPLES]
+            ids = [
+                patient
+                for patient, _channel in audiences.reachable_by_channel(
+                    db, user, spec, channels, purpose=purpose, today=today, now=now
+                )[:SAMPLES]
+            ]
             return [(i, patient_service.get_patient(db, i).name) for i in ids]
 
         number = self._sampling.begin()
@@ -826,8 +915,10 @@ class CampaignBuilder(QDialog):
         """Render the chosen template for the chosen patient, in the background."""
         if self._filling:
             return
-        variant = self.preview_variant.currentData() if self.ab_check.isChecked() else "A"
-        template_id = self.draft.template_b if variant == "B" else self.draft.template_a
+        variant = self.preview_variant.currentData() or "A"
+        template_id = {"A": self.draft.template_a, "B": self.draft.template_b}.get(
+            variant, self.draft.fallback_templates.get(variant)
+        )
         if template_id is None:
             self.preview_edit.setPlainText("")
             return
@@ -839,6 +930,27 @@ class CampaignBuilder(QDialog):
             lambda preview: self._previewed(number, preview),
             lambda error: self._previewed_failed(number, error),
         )
+
+    def _list_preview_choices(self) -> None:
+        """What the preview can show: template A, B in an A/B test, each fallback's."""
+        wanted = [("Template A", "A")]
+        if self.ab_check.isChecked():
+            wanted.append(("Template B", "B"))
+        wanted += [(f"Then {CHANNEL_NAMES[c]}", c) for c in self.draft.fallback_channels]
+        combo = self.preview_variant
+        shown = [(combo.itemText(i), combo.itemData(i)) for i in range(combo.count())]
+        combo.setEnabled(len(wanted) > 1)
+        if shown == wanted:
+            return
+        keep = combo.currentData()
+        self._filling = True
+        try:
+            combo.clear()
+            for text, data in wanted:
+                combo.addItem(text, data)
+            combo.setCurrentIndex(max(0, combo.findData(keep)))
+        finally:
+            self._filling = False
 
     def _previewed(self, number: int, preview: Preview) -> None:
         if not self._previewing.is_latest(number):

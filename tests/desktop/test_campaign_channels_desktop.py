@@ -1,19 +1,40 @@
-"""What the CLI could do alone, in the desktop (issue #16): a WhatsApp template's body
+"""What the CLI could do alone, in the desktop (issue #16): a campaign on several channels in
+order built in the builder, with the audience counted on each, and a WhatsApp template's body
 parameters typed in the template editor, checked as a save checks them. Driven through the
 real widgets on the demo clinic's database; the dialogs are grabbed into /tmp/helper32 at
 1366x768 and at the smallest window, for a person to look at."""
 
 from __future__ import annotations
 
+import uuid
+from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QComboBox, QWidget
+from sqlalchemy import select
 
+from db.models import Campaign, CampaignExecution, Patient
+from desktop.campaigns.draft import CampaignDraft, Step
+from desktop.dialogs.campaign_builder import CampaignBuilder
 from desktop.dialogs.template_editor import TemplateEditor
+from services import consent
+from services.campaigns import campaigns as campaign_service
 from services.campaigns import templates
-from tests.desktop.test_campaigns_panel import ALT, CTRL, SIZES, WAIT_MS, idle, open_panel
+from tests.desktop.helpers import NOW
+from tests.desktop.test_campaigns_panel import (
+    ALT,
+    CTRL,
+    SIZES,
+    WAIT_MS,
+    counted,
+    idle,
+    next_step,
+    open_panel,
+    with_email_consent,
+)
 from tests.desktop.test_settings_panel import clipped_texts
 
 GRABS = Path("/tmp/helper32")
@@ -23,6 +44,131 @@ def grab(widget: QWidget, name: str) -> None:
     QApplication.processEvents()
     GRABS.mkdir(exist_ok=True)
     assert widget.grab().save(str(GRABS / f"{name}.png"))
+
+
+def choose(qtbot, combo: QComboBox, data: object) -> None:
+    """Pick `data` in a closed combo box with the arrow keys, as a person at the keyboard."""
+    for _ in range(combo.count()):
+        if combo.currentData() == data:
+            return
+        qtbot.keyClick(combo, Qt.Key.Key_Down)
+    assert combo.currentData() == data
+
+
+def with_sms_consent(db, manager, count: int) -> None:
+    """`count` patients with a mobile agree to offers by SMS (some by e-mail too)."""
+    with db.session(write=False) as session:
+        ids = session.scalars(
+            select(Patient.id)
+            .where(Patient.is_walk_in.is_(False), Patient.mobile != "")
+            .order_by(Patient.name.desc())
+            .limit(count)
+        ).all()
+    for patient_id in ids:
+        consent.record_consent(
+            db, manager, patient_id, "sms", granted=True, now=NOW - timedelta(days=1)
+        )
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+def test_a_campaign_falls_back_from_email_to_sms_as_built_and_counted_in_the_builder(
+    qtbot, db, manager, branch_info, fresh_settings, size
+):
+    with_email_consent(db, manager, 30)
+    with_sms_consent(db, manager, 40)
+    window, panel = open_panel(qtbot, db, manager, branch_info, fresh_settings, size)
+    builder = panel.new_campaign(CampaignDraft(name="E-mail, else SMS"))
+    assert isinstance(builder, CampaignBuilder)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is builder)
+    idle(qtbot, builder)
+    assert not builder.fallback_combos[1].isEnabled()  # a second only after a first
+
+    # Basics: the channels in order, from the keyboard; each channel once.
+    qtbot.keyClick(builder, Qt.Key.Key_T, ALT)  # &Then
+    assert builder.focusWidget() is builder.fallback_combos[0]
+    choose(qtbot, builder.fallback_combos[0], "email")
+    next_step(qtbot, builder)
+    assert builder.step() == Step.BASICS
+    assert builder.message() == "E-mail is in the order already: choose another channel, or none."
+    choose(qtbot, builder.fallback_combos[0], "sms")
+    qtbot.keyClick(builder.fallback_combos[0], Qt.Key.Key_Tab)
+    assert builder.focusWidget() is builder.fallback_combos[1]  # And th&en, then Purpose
+    assert builder.fallback_combos[1].isEnabled()
+    grab(builder, f"builder_basics_{size[0]}x{size[1]}")
+    assert clipped_texts(builder) == []
+
+    # Audience: how many each channel reaches first.
+    next_step(qtbot, builder)
+    assert builder.step() == Step.AUDIENCE
+    count = counted(qtbot, builder)
+    assert count.channel == "email+sms"
+    assert list(count.by_channel) == ["email", "sms"]
+    assert count.by_channel["email"] > 0 and count.by_channel["sms"] > 0
+    each = f"{count.by_channel['email']:,} by E-mail, {count.by_channel['sms']:,} by SMS"
+    assert f"Each gets the first channel that reaches them: {each}." in (
+        builder.count_detail.text()
+    )
+    grab(builder, f"builder_audience_{size[0]}x{size[1]}")
+    assert clipped_texts(builder) == []
+
+    # Content: an A/B test of the e-mails, and the SMS for both.
+    next_step(qtbot, builder)
+    assert builder.step() == Step.CONTENT
+    idle(qtbot, builder)
+    assert builder.fallback_labels[0].text() == "Then &SMS"
+    assert not builder.fallback_template_combos[1].isVisible()
+    qtbot.keyClick(builder, Qt.Key.Key_S, ALT)
+    assert builder.focusWidget() is builder.fallback_template_combos[0]
+    sms = templates.find_template(db, "We miss you (SMS)")
+    assert builder.fallback_template_combos[0].currentData() == sms
+    assert f"{each}" in builder.count_label.text()
+    builder.ab_check.setChecked(True)
+    builder.minimum_spin.setValue(5)
+    qtbot.keyClick(builder, Qt.Key.Key_V, ALT)  # Pre&view
+    assert builder.focusWidget() is builder.preview_variant
+    choose(qtbot, builder.preview_variant, "sms")
+    idle(qtbot, builder)
+    assert builder.preview_edit.toPlainText().startswith("Dear Asha, ")
+    assert "Matches its DLT registration" in builder.preview_edit.toPlainText()
+    grab(builder, f"builder_content_{size[0]}x{size[1]}")
+    assert clipped_texts(builder) == []
+
+    for _step in (Step.SCHEDULE, Step.BUDGET, Step.REVIEW):
+        next_step(qtbot, builder)
+    assert builder.step() == Step.REVIEW
+    assert "E-mail, then SMS, promotional" in builder.review_text()
+    assert "; then SMS: We miss you (SMS)" in builder.review_text()
+    grab(builder, f"builder_review_{size[0]}x{size[1]}")
+    with qtbot.waitSignal(panel.refreshed, timeout=WAIT_MS):
+        qtbot.keyClick(builder, Qt.Key.Key_Return, CTRL)  # Create
+    idle(qtbot, panel)
+
+    campaign_id = panel.selected_campaign().id
+    a = templates.find_template(db, "A treat for you (e-mail)")
+    b = templates.find_template(db, "A treat for you, shorter (e-mail)")
+    with db.session(write=False) as session:
+        campaign = session.get(Campaign, campaign_id)
+        assert campaign.channels == ["email", "sms"]
+        arms = campaign.variants["arms"]
+        assert {name: arm["templates"] for name, arm in arms.items()} == {
+            "A": {"email": str(a), "sms": str(sms)},
+            "B": {"email": str(b), "sms": str(sms)},
+        }
+
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    panel.campaigns_table.setFocus()
+    with qtbot.waitSignal(panel.results_shown, timeout=WAIT_MS):
+        qtbot.keyClick(panel.campaigns_table, Qt.Key.Key_L, CTRL)  # launch
+    idle(qtbot, panel)
+    with db.session(write=False) as session:
+        sent = session.scalars(
+            select(CampaignExecution).where(CampaignExecution.campaign_id == campaign_id)
+        ).all()
+        on = Counter(row.channel for row in sent)
+        assert on == Counter(count.by_channel)  # each on the channel the builder counted
+        assert all(r.rendered_text.endswith("-LUMENS") for r in sent if r.channel == "sms")
+        assert all(r.rendered_subject for r in sent if r.channel == "email")
 
 
 def saved_parameters(db, manager, name: str) -> tuple[str, ...]:
@@ -96,3 +242,26 @@ def test_a_whatsapp_templates_body_parameters_are_typed_checked_and_saved(
         "{{ promo_code }}",
         "{{ clinic_name }}",
     )
+
+
+def test_every_variant_falls_back_on_the_same_templates_in_the_spec():
+    a, b, sms, email = (uuid.uuid4() for _ in range(4))
+    draft = CampaignDraft(
+        name="Three channels",
+        channel="whatsapp",
+        fallback_channels=["sms", "email"],
+        fallback_templates={"sms": sms, "email": email, "whatsapp": a},
+        template_a=a,
+        template_b=b,
+    )
+
+    spec = draft.campaign_spec()
+
+    campaign_service.parse_spec(spec)  # the service takes it as it is
+    assert spec["variants"] == {
+        "A": {"template": str(a), "fallbacks": [str(sms), str(email)]},
+        "B": {"template": str(b), "fallbacks": [str(sms), str(email)]},
+    }
+    assert draft.channels() == ["whatsapp", "sms", "email"]
+    draft.fallback_templates["email"] = None
+    assert (draft.refusal(Step.CONTENT) or "").startswith("Choose the E-mail template")
