@@ -337,6 +337,8 @@ class CampaignDraft:
             if self.personal_codes:
                 money += " (a personal code each)"
         reach = "-" if self.count is None else self.count.sentence()
+        for key in self.count.by_channel if self.count else ():  # 'by sms': 'by SMS'
+            reach = reach.replace(f" by {key}", f" by {CHANNEL_NAMES.get(key, key)}")
         channel = channel_text("+".join(self.channels()))
         purpose = PURPOSE_NAMES.get(self.purpose, self.purpose).lower()
         return [

@@ -137,6 +137,7 @@ def test_a_campaign_falls_back_from_email_to_sms_as_built_and_counted_in_the_bui
         next_step(qtbot, builder)
     assert builder.step() == Step.REVIEW
     assert "E-mail, then SMS, promotional" in builder.review_text()
+    assert f"can be reached ({each})" in builder.review_text()
     assert "; then SMS: We miss you (SMS)" in builder.review_text()
     grab(builder, f"builder_review_{size[0]}x{size[1]}")
     with qtbot.waitSignal(panel.refreshed, timeout=WAIT_MS):
