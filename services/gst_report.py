@@ -317,8 +317,15 @@ def gst_summary(
     documents = _documents(records, numbers)
     documents["sponsor_invoices"] = _series([i.number for i in sponsored.invoices])
     documents["sponsor_credit_notes"] = _series([n.number for n in sponsored.notes])
+    return _summary(branch.details.gstin, month, books, posted, documents)
+
+
+def _summary(
+    gstin: str, month: str, books: _Books, posted: _Posted, documents: dict[str, Any]
+) -> GstSummary:
+    """The summary from the books its documents were posted to (a branch's or the chain's)."""
     return GstSummary(
-        branch.details.gstin,
+        gstin,
         month,
         posted.b2b,
         posted.b2cl,
@@ -664,18 +671,7 @@ def _chain_summary(
         }
     documents["branches"] = per_branch
     gstins = list(dict.fromkeys(branch.gstin for branch in chosen if branch.gstin))
-    return GstSummary(
-        ", ".join(gstins),
-        month,
-        posted.b2b,
-        posted.b2cl,
-        dict(books.b2cs),
-        books.nil,
-        sorted(books.hsn.values(), key=lambda r: (r.hsn_sac, r.rate)),
-        documents,
-        posted.cdnr,
-        posted.cdnur,
-    )
+    return _summary(", ".join(gstins), month, books, posted, documents)
 
 
 def _note_json(note: NoteTax, *, b2cl: bool) -> dict[str, Any]:
