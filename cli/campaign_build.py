@@ -72,7 +72,11 @@ def _register_trigger(actions: common.Subparsers) -> None:
     trigger.add_argument("id", metavar="ID", help="the campaign's id (or its start) or name")
     trigger.add_argument("--kind", required=True, choices=triggers.KINDS)
     trigger.add_argument("--action", required=True, choices=triggers.ACTIONS)
-    trigger.add_argument("--template", help="the template to send (send_template)")
+    trigger.add_argument(
+        "--template",
+        help="the template to send (send_template); one of the campaign's sends its message as "
+        "the launch does (its channels in order, its A/B split)",
+    )
     trigger.add_argument("--delay", type=int, default=0, metavar="MINUTES")
     trigger.add_argument(
         "--days", type=int, help="no_visit_days: days; promotion_expiring: days before its end"

@@ -260,19 +260,55 @@ def _first_reachable(
     reason) for every patient the audience names: one statement, a reason per channel."""
     require(actor.role, "campaign.manage")
     ids = _ids(db, actor, spec, today)
+    with db.session(write=False) as session:
+        return _first_channels(session, db, spec, ids, channels, purpose, today=today, now=now)
+
+
+def _first_channels(
+    session: Session,
+    db: Database,
+    spec: AudienceSpec,
+    ids: Sequence[uuid.UUID] | None,
+    channels: Sequence[str],
+    purpose: str,
+    *,
+    today: date,
+    now: datetime,
+) -> list[tuple[uuid.UUID, str, str]]:
     rules = channel_settings.sending_rules(db)
     since = now - timedelta(days=rules.cap_days)
     matching = _matching(spec, ids, today).subquery()
     reasons = [_reason(c, purpose, rules.cap_messages, since) for c in channels]
-    with db.session(write=False) as session:
-        rows = session.execute(
-            select(Patient.id, *reasons).where(Patient.id.in_(select(matching.c.id)))
-        ).all()
+    rows = session.execute(
+        select(Patient.id, *reasons).where(Patient.id.in_(select(matching.c.id)))
+    ).all()
     found = []
     for patient_id, *why in rows:
         first = next((c for c, reason in zip(channels, why, strict=True) if not reason), "")
         found.append((patient_id, first, "" if first else why[0]))
     return found
+
+
+def first_channels_of(
+    session: Session,
+    db: Database,
+    patients: Sequence[uuid.UUID],
+    channels: Sequence[str],
+    *,
+    purpose: str,
+    today: date,
+    now: datetime,
+) -> dict[uuid.UUID, str]:
+    """Of `patients`, those one of `channels` reaches, each with the first that does: a
+    trigger's recipients, by the rules a launch's audience is counted by. No role is asked:
+    triggers fire for whoever runs the sender, on patients an event chose, not an audience
+    a manager built."""
+    if not patients:
+        return {}
+    rows = _first_channels(
+        session, db, AudienceSpec(), list(patients), channels, purpose, today=today, now=now
+    )
+    return {patient_id: first for patient_id, first, _why in rows if first}
 
 
 def count_channels(

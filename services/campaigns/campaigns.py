@@ -10,6 +10,7 @@
    rendered then, for that patient (domain.message_render), with DLT ids and the WhatsApp
    template in the payload the sender needs. Personal codes: each recipient gets a
    single-use code of the linked promotion. Due at the schedule's time (now by default).
+   A trigger's message (services.campaigns.triggers) is queued the same way, as its step.
 3. The budget: a launch whose messages would cost more than the budget (cost per message
    of the channel x recipients) is refused, saying how many the budget pays for; nothing is
    queued. A campaign without a budget (0) has no limit.
@@ -356,11 +357,6 @@ def _queue(
 ) -> Launch:
     session = uow.session
     campaign = _campaign(session, campaign_id)
-    shares, holdout, _minimum, _template_ids = _arms(campaign)
-    chosen = {
-        name: {channel: templates.get_template(session, tid) for channel, tid in on.items()}
-        for name, on in _templates_by_channel(campaign).items()
-    }
     already = set(
         session.scalars(
             select(CampaignExecution.patient_id).where(CampaignExecution.campaign_id == campaign.id)
@@ -368,7 +364,7 @@ def _queue(
     )
     channel_of = {p: channel for p, channel in recipients if p not in already}
     new = list(channel_of)
-    arms = {p: ab_test.arm(ab_test.bucket(campaign.id, p), shares, holdout) for p in new}
+    arms = arms_of(campaign, new)
     sending = [p for p in new if arms[p] != ab_test.HOLDOUT]
     costs = {c: int(cost) for c, cost in (campaign.cost_per_message or {}).items()}
     cost = sum(costs.get(channel_of[p], 0) for p in sending)
@@ -401,6 +397,51 @@ def _queue(
     due = now
     if campaign.schedule.get("at"):
         due = max(now, datetime.fromisoformat(campaign.schedule["at"]))
+    queued, held, codes = queue_messages(
+        session, campaign, channel_of, step=1, due=due, today=today, now=now
+    )
+    campaign.status = "scheduled" if due > now else "running"
+    campaign.launched_at = campaign.launched_at or now
+    campaign.updated_at = now
+    session.flush()
+    uow.outbox(documents.CAMPAIGN, campaign.id, documents.campaign_json(campaign))
+    uow.audit(
+        "campaign.launch",
+        "campaign",
+        campaign.id,
+        {"queued": queued, "held_out": held, "personal_codes": codes},
+    )
+    return Launch(campaign.id, queued, held, len(recipients) - len(new), cost)
+
+
+def arms_of(campaign: Campaign, patients: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Each patient's arm of the campaign's A/B split (rule 2: deterministic, the hold-out
+    included)."""
+    shares, holdout, _minimum, _template_ids = _arms(campaign)
+    return {p: ab_test.arm(ab_test.bucket(campaign.id, p), shares, holdout) for p in patients}
+
+
+def queue_messages(
+    session: Session,
+    campaign: Campaign,
+    channel_of: dict[uuid.UUID, str],
+    *,
+    step: int,
+    due: datetime,
+    today: date,
+    now: datetime,
+) -> tuple[int, int, int]:
+    """Rule 2's executions of `step` in `session` (not committed): each patient in
+    `channel_of` on the channel given (the first that reaches them), in their arm, with
+    their arm's template for that channel; the hold-out's marked skipped. A launch (step 1)
+    and a trigger (its step) both queue this way. Returns the messages queued, the hold-out
+    left out and the personal codes made."""
+    chosen = {
+        name: {channel: templates.get_template(session, tid) for channel, tid in on.items()}
+        for name, on in _templates_by_channel(campaign).items()
+    }
+    new = list(channel_of)
+    arms = arms_of(campaign, new)
     promotion_code = ""
     if campaign.promo_code_id is not None:
         promotion_code = session.get_one(PromoCode, campaign.promo_code_id).code
@@ -444,7 +485,7 @@ def _queue(
                 "branch_id": campaign.branch_id,
                 "campaign_id": campaign.id,
                 "patient_id": patient_id,
-                "step": 1,
+                "step": step,
                 "channel": channel,
                 "variant": name,
                 "recipient": (patient.email if channel == "email" else patient.mobile) or "",
@@ -471,19 +512,8 @@ def _queue(
     for start in range(0, len(rows), 2_000):
         session.execute(insert(CampaignExecution), rows[start : start + 2_000])
     session.add_all(codes)
-    campaign.status = "scheduled" if due > now else "running"
-    campaign.launched_at = campaign.launched_at or now
-    campaign.updated_at = now
-    session.flush()
-    uow.outbox(documents.CAMPAIGN, campaign.id, documents.campaign_json(campaign))
     held = sum(1 for p in new if arms[p] == ab_test.HOLDOUT)
-    uow.audit(
-        "campaign.launch",
-        "campaign",
-        campaign.id,
-        {"queued": len(new) - held, "held_out": held, "personal_codes": len(codes)},
-    )
-    return Launch(campaign.id, len(new) - held, held, len(recipients) - len(new), cost)
+    return len(new) - held, held, len(codes)
 
 
 def pause_campaign(

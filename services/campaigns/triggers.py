@@ -8,12 +8,20 @@
    - promotion_expiring ({"promotion_code": CODE, "days": N}): the promotion ends N days
      after the moment's day, and the patient used it;
    - callback_completed: a callback of the patient was completed in the day before.
-2. Actions: send_template queues a message (the trigger's template, rendered then; the
-   send gate still decides when it leaves); create_callback adds a follow-up request to the
-   callback queue.
+2. Actions: send_template queues a message, rendered then (the send gate still decides
+   when it leaves); create_callback adds a follow-up request to the callback queue. A
+   trigger whose template is one of its campaign's (as the builder makes them) sends the
+   campaign's message as its launch does (services.campaigns.campaigns, rule 2): each
+   patient on the first of the campaign's channels, in order, that reaches them (consent,
+   contact, do-not-contact, the frequency cap, as an audience is counted; nobody reached,
+   nothing queued), in their arm of the A/B split (the same deterministic arm as at the
+   launch; the hold-out's execution is marked skipped), with that arm's template for that
+   channel. A trigger with a template of its own sends that template on its channel, to
+   every patient the event happened to (variant "trigger").
 3. A trigger fires at most once per patient: each trigger is a step of its campaign (2, 3,
    ... in the order they were added; the launch is step 1), and an execution is unique per
-   recipient, campaign, step and channel. Running the triggers again does nothing new; a
+   recipient, campaign, step and channel; a patient with an execution of the step on any
+   of the campaign's channels is not queued again on another. Running the triggers again does nothing new; a
    callback is recorded as an execution of the "callback" channel, written before the
    request is added (at most once: a crash between the two loses the request, never
    doubles it).
@@ -50,8 +58,8 @@ from domain.permissions import require
 from services import callbacks, documents
 from services.auth import CurrentUser
 from services.branch import this_branch_id
-from services.campaigns import campaigns, templates
-from services.campaigns.campaigns import _campaign, _payload
+from services.campaigns import audiences, campaigns, templates
+from services.campaigns.campaigns import _campaign, _payload, _templates_by_channel
 from services.uow import UnitOfWork
 
 KINDS = ("invoice_saved", "no_visit_days", "birthday", "promotion_expiring", "callback_completed")
@@ -240,7 +248,8 @@ def run_due_triggers(db: Database, actor: CurrentUser, at: datetime) -> int:
     for trigger in triggers:
         moment = at - timedelta(minutes=trigger.delay_minutes)
         with UnitOfWork(db, actor, at) as uow:
-            queued, callback_for = _fire(uow, trigger, moment, moment.astimezone(zone).date(), at)
+            day = moment.astimezone(zone).date()
+            queued, callback_for = _fire(uow, db, trigger, moment, day, at)
             if queued or callback_for:
                 uow.audit(
                     "campaign.trigger_fired",
@@ -256,7 +265,12 @@ def run_due_triggers(db: Database, actor: CurrentUser, at: datetime) -> int:
 
 
 def _fire(
-    uow: UnitOfWork, trigger: CampaignTrigger, moment: datetime, day: date, at: datetime
+    uow: UnitOfWork,
+    db: Database,
+    trigger: CampaignTrigger,
+    moment: datetime,
+    day: date,
+    at: datetime,
 ) -> tuple[int, list[tuple[uuid.UUID, uuid.UUID]]]:
     session = uow.session
     step = _step(session, trigger)
@@ -264,6 +278,8 @@ def _fire(
     channel = CALLBACK
     template = None
     if trigger.action == "send_template" and trigger.template_id is not None:
+        if _is_the_campaigns(campaign, trigger.template_id):
+            return _fire_campaign(session, db, trigger, campaign, step, moment, day, at), []
         template = templates.get_template(session, trigger.template_id)
         channel = template.channel
     done = set(
@@ -293,6 +309,8 @@ def _fire(
             subject = None if template.subject is None else render(template.subject, values)
             recipient = (patient.email if channel == "email" else patient.mobile) or ""
             payload: dict[str, Any] = _payload(template)
+            if channel == "whatsapp":
+                payload["whatsapp_components"] = templates.whatsapp_components(template, values)
             status = "queued"
         else:
             text, subject, recipient = f"Call back after {trigger.kind}", None, patient.mobile
@@ -323,6 +341,44 @@ def _fire(
     if template is not None:
         return len(rows), []
     return 0, [(row["patient_id"], row["id"]) for row in rows]
+
+
+def _is_the_campaigns(campaign: Campaign, template_id: uuid.UUID) -> bool:
+    """Whether `template_id` is one of the campaign's own templates (rule 2)."""
+    return any(template_id in on.values() for on in _templates_by_channel(campaign).values())
+
+
+def _fire_campaign(
+    session: Session,
+    db: Database,
+    trigger: CampaignTrigger,
+    campaign: Campaign,
+    step: int,
+    moment: datetime,
+    day: date,
+    at: datetime,
+) -> int:
+    """Rule 2's campaign message for the patients the event happened to, not yet given
+    this step on any channel (rule 3); returns how many messages were queued."""
+    done = set(
+        session.scalars(
+            select(CampaignExecution.patient_id).where(
+                CampaignExecution.campaign_id == campaign.id, CampaignExecution.step == step
+            )
+        )
+    )
+    who = [p for p in dict.fromkeys(_who(session, trigger, moment, day)) if p not in done]
+    if not who:
+        return 0
+    first = next(iter(_templates_by_channel(campaign).values()))[campaign.channels[0]]
+    purpose = templates.get_template(session, first).purpose
+    channel_of = audiences.first_channels_of(
+        session, db, who, list(campaign.channels), purpose=purpose, today=day, now=at
+    )
+    queued, _held, _codes = campaigns.queue_messages(
+        session, campaign, channel_of, step=step, due=at, today=day, now=at
+    )
+    return queued
 
 
 def _add_callback(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
@@ -108,6 +109,16 @@ def channels_live(db, smtp, httpserver) -> None:
     cs.save_channel(db, user, "whatsapp", whatsapp, mode="live", secret_value="EAAG", now=MORNING)
 
 
+def one_of_each(smtp, httpserver) -> tuple[Any, dict[str, list[str]], dict[str, Any]]:
+    """The one e-mail the SMTP server received, the one SMS's form and the one WhatsApp
+    message's JSON the HTTP server did."""
+    [received] = smtp.inbox.messages
+    by_path = {request.path: request for request, _response in httpserver.log}
+    assert set(by_path) == {"/GatewayAPI/rest", "/v21.0/1065/messages"}
+    form = parse_qs(by_path["/GatewayAPI/rest"].get_data(as_text=True))
+    return received, form, by_path["/v21.0/1065/messages"].get_json()
+
+
 def executions(db, campaign_id) -> dict[uuid.UUID, CampaignExecution]:
     with db.session(write=False) as session:
         rows = session.scalars(
@@ -161,15 +172,11 @@ def test_each_recipient_gets_the_first_channel_they_agreed_to_and_it_arrives(
     sent = send_due(demo_db, user, MORNING + timedelta(minutes=1))
 
     assert (sent.sent, sent.failed) == (3, 0)
-    [received] = smtp.inbox.messages
+    received, form, whatsapp = one_of_each(smtp, httpserver)
     assert received["To"] == email_only.email
     assert received["Subject"] == f"{email_only.name.split()[0]}, we miss you"
-    by_path = {request.path: request for request, _response in httpserver.log}
-    assert set(by_path) == {"/GatewayAPI/rest", "/v21.0/1065/messages"}
-    form = parse_qs(by_path["/GatewayAPI/rest"].get_data(as_text=True))
     assert form["send_to"][0].endswith(sms_first.mobile.replace(" ", "")[-10:])
     assert form["msg"][0].startswith(f"Dear {sms_first.name.split()[0]},")
-    whatsapp = by_path["/v21.0/1065/messages"].get_json()
     assert whatsapp["to"].endswith(everyone.mobile.replace(" ", "")[-10:])
     assert whatsapp["template"]["name"] == "winback_offer"
     bought = invoicing.save_invoice(
