@@ -286,6 +286,7 @@ def status_json(s: sponsors.CampaignStatus) -> dict[str, Any]:
         "shown_today": s.shown_today,
         "charged_today": s.charged_today,
         "charged_impressions": s.charged,
+        "charged_in_chain": s.charged_in_chain,
         "clicks": s.clicks,
         "conversions": s.conversions,
         "pacing": s.pacing.value,
@@ -313,6 +314,8 @@ def cmd_status(args: argparse.Namespace) -> None:
         f"Delivered {s.charged:,} of {s.limit:,} ({s.pacing.label}; plan {s.planned:,}); "
         f"today {s.charged_today:,}; budget left {rupees(s.budget_left)}"
     )
+    if s.charged_in_chain != s.charged:
+        print(f"Charged across the chain: {s.charged_in_chain:,} (as of the last sync)")
     print(
         f"Invoiced {rupees(s.invoiced)}, paid {rupees(s.paid)}, outstanding "
         f"{rupees(s.outstanding)}: {s.payment_status.value}"

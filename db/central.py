@@ -13,6 +13,8 @@ here, which exist on the centre only and are kept out of the branch's models and
   promotion and invoice, `reversed` once a cancellation or credit note gave it back). A
   promotion's uses across the chain are the count of its live rows (`sync_use_totals()`,
   which every branch may call; the rows themselves it sees only for its own branch);
+  likewise a sponsored promotion's charged impressions across the chain, counted from the
+  pushed `sponsor_impression` documents (`sync_impression_totals()`, version 9);
 - `sync_branch_state`: what each branch said of itself at the end of its last round
   (documents pending, refused and waiting for attention, its clock's offset), for the head
   office's view of the branches (`branch_states`);
@@ -67,7 +69,7 @@ from sqlalchemy.exc import DBAPIError
 from domain.branch import BranchDetails
 
 # The version of the centre-only tables below; a branch refuses a centre on another one.
-CENTRAL_SCHEMA = 8
+CENTRAL_SCHEMA = 9
 
 INSUFFICIENT_PRIVILEGE = "42501"
 NUMBER_INDEX = "uq_central_documents_number"
@@ -275,6 +277,19 @@ _SECURITY = [
         WHERE NOT reversed AND promo_code_id IS NOT NULL GROUP BY promo_code_id
     $$
     """,
+    # Charged sponsored impressions across the chain per promotion (issue #17, rule 11),
+    # and how many of them are the asking branch's own.
+    """
+    CREATE OR REPLACE FUNCTION sync_impression_totals()
+    RETURNS TABLE (promotion_id uuid, charged bigint, own bigint)
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+        SELECT CAST(payload->>'promotion_id' AS uuid), count(*),
+               count(*) FILTER (WHERE branch_id = (SELECT public.sync_branch_id()))
+        FROM public.central_documents
+        WHERE doc_type = 'sponsor_impression' AND CAST(payload->>'charged' AS boolean)
+        GROUP BY 1
+    $$
+    """,
     # Pull: every write of what the centre owns is stamped with its transaction's id.
     """
     CREATE OR REPLACE FUNCTION sync_stamp_xid() RETURNS trigger
@@ -375,6 +390,7 @@ def add_branch_role(
         f"sync_branch_state TO {quoted}",
         f"GRANT EXECUTE ON FUNCTION sync_branch_id() TO {quoted}",
         f"GRANT EXECUTE ON FUNCTION sync_use_totals() TO {quoted}",
+        f"GRANT EXECUTE ON FUNCTION sync_impression_totals() TO {quoted}",
     ):
         connection.execute(text(grant))
     for table in PUBLISHED:
@@ -633,6 +649,9 @@ class PulledRows:
     # Live uses across the chain, per promotion and per promo code (sync_use_totals()).
     promotion_uses: dict[uuid.UUID, int] = field(default_factory=dict)
     code_uses: dict[uuid.UUID, int] = field(default_factory=dict)
+    # Charged sponsored impressions across the chain per promotion, and how many of them
+    # are this branch's (sync_impression_totals()).
+    impressions: dict[uuid.UUID, tuple[int, int]] = field(default_factory=dict)
 
 
 _BELOW_XMIN = text(
@@ -661,8 +680,18 @@ def pull_rows(connection: Connection, tables: Sequence[Table], cursor: int) -> P
     totals: dict[str, dict[uuid.UUID, int]] = {"promotion": {}, "code": {}}
     for kind, target, uses in connection.execute(text("SELECT * FROM sync_use_totals()")):
         totals[kind][target] = int(uses)
+    impressions = {
+        promotion: (int(charged), int(own))
+        for promotion, charged, own in connection.execute(
+            text("SELECT * FROM sync_impression_totals()")
+        )
+    }
     return PulledRows(
-        xmin=xmin, rows=rows, promotion_uses=totals["promotion"], code_uses=totals["code"]
+        xmin=xmin,
+        rows=rows,
+        promotion_uses=totals["promotion"],
+        code_uses=totals["code"],
+        impressions=impressions,
     )
 
 

@@ -1157,6 +1157,11 @@ class SponsorInvoice(Base):
     refund_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     outstanding_amount: Mapped[int] = mapped_column(BigInteger)
     place_of_supply: Mapped[str] = mapped_column(String(2))
+    # The sponsor as it was at issue (migration 0016): a later change of the sponsor does
+    # not change an issued document; `place_of_supply` is its state then.
+    sponsor_legal_name: Mapped[str] = mapped_column(String(160), default="", server_default="")
+    sponsor_gstin: Mapped[str] = mapped_column(String(15), default="", server_default="")
+    sponsor_address: Mapped[str] = mapped_column(Text, default="", server_default="")
     status: Mapped[str] = mapped_column(String(20))
     payment_method: Mapped[str | None] = mapped_column(String(50))
     payment_transaction_id: Mapped[str | None] = mapped_column(String(100))
@@ -1214,6 +1219,19 @@ class SponsorPayment(Base):
 
 
 # ---------------------------------------------------------------------------- sync usage (#15)
+
+
+class SyncSponsorTotal(Base):
+    """Per sponsored promotion, the charged impressions of every branch the centre held at
+    this branch's last pull, and how many of those were this branch's (migration 0016). The
+    chain's count is that total less `own` plus this branch's own charged impressions now
+    (rule 11 of domain.sponsor_billing)."""
+
+    __tablename__ = "sync_sponsor_totals"
+
+    promotion_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    charged: Mapped[int] = mapped_column(Integer)
+    own: Mapped[int] = mapped_column(Integer)
 
 
 class SyncUsageSent(Base):

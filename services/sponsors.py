@@ -40,6 +40,7 @@ from db.models import (
     SponsorInvoice,
     SponsorPayment,
     SyncOutbox,
+    SyncSponsorTotal,
 )
 from domain.invoice_numbers import NumberFormatError, check_format
 from domain.permissions import require
@@ -736,12 +737,37 @@ def _unacknowledged(session: Session, campaign_id: uuid.UUID) -> int:
     )
 
 
+def _others_at_pull(session: Session, campaign_id: uuid.UUID) -> int:
+    """The other branches' charged impressions of the campaign's promotions, as the centre
+    counted them at this branch's last pull (none before the first, or with no centre)."""
+    others = func.sum(SyncSponsorTotal.charged - SyncSponsorTotal.own)
+    return max(
+        0,
+        session.scalar(
+            select(func.coalesce(others, 0))
+            .join(
+                SponsoredCampaignPromotion,
+                SponsoredCampaignPromotion.promotion_id == SyncSponsorTotal.promotion_id,
+            )
+            .where(SponsoredCampaignPromotion.campaign_id == campaign_id)
+        )
+        or 0,
+    )
+
+
+def _charged_in_chain(session: Session, campaign_id: uuid.UUID) -> int:
+    """Rule 11's count at a branch: the centre's total at the last pull plus this branch's
+    charged impressions it did not hold then, i.e. the others' as pulled plus all of this
+    branch's own (its own are always known here, whatever the order of push and pull)."""
+    return _others_at_pull(session, campaign_id) + _charged(session, campaign_id)
+
+
 def _room_left(session: Session, campaign: SponsoredCampaign) -> bool:
     # Every quote at the counter asks (invoicing's hard stop): the outbox is read only
     # for a campaign that has a quota.
     quota = campaign.branch_offline_quota
     waiting = 0 if quota is None else _unacknowledged(session, campaign.id)
-    return may_show(_charged(session, campaign.id), _limit(campaign), waiting, quota)
+    return may_show(_charged_in_chain(session, campaign.id), _limit(campaign), waiting, quota)
 
 
 def badges_in_flight(session: Session, today: date) -> dict[uuid.UUID, SponsoredBadge]:
@@ -1066,6 +1092,9 @@ class CampaignStatus:
     outstanding: int
     refunds: int
     payment_status: PaymentStatus
+    # Charged impressions of every branch, as the hard stop counts them (rule 11): at a
+    # branch the centre's count at its last pull plus its own since; at the centre, its count.
+    charged_in_chain: int = 0
 
 
 def _status(session: Session, campaign: SponsoredCampaign, today: date) -> CampaignStatus:
@@ -1091,6 +1120,9 @@ def _status(session: Session, campaign: SponsoredCampaign, today: date) -> Campa
             chain.clicks,
             chain.conversions,
         )
+        in_chain = chain.charged
+        # The head office shows no badge: it is open while the chain has not reached the limit.
+        badge_open = may_show(in_chain, _limit(campaign), 0, None)
     else:
         mine = SponsorImpression.campaign_id == campaign.id
         charged = SponsorImpression.charged.is_(True)
@@ -1104,6 +1136,8 @@ def _status(session: Session, campaign: SponsoredCampaign, today: date) -> Campa
                 func.count().filter(SponsorImpression.converted.is_(True)),
             ).where(mine)
         ).one()
+        in_chain = _others_at_pull(session, campaign.id) + int(charged_all)
+        badge_open = _room_left(session, campaign)
     invoices = [
         _invoice_row(session, i)
         for i in session.scalars(
@@ -1143,7 +1177,7 @@ def _status(session: Session, campaign: SponsoredCampaign, today: date) -> Campa
         report.pacing,
         report.planned,
         max(0, campaign.campaign_budget - min(charged_all, limit) * campaign.cost_per_impression),
-        _room_left(session, campaign),
+        badge_open,
         tuple(invoices),
         len(invoices),
         sum(i.impressions for i in invoices),
@@ -1154,6 +1188,7 @@ def _status(session: Session, campaign: SponsoredCampaign, today: date) -> Campa
         payment_status(
             [InvoiceBalance(SponsorInvoiceType(i.invoice_type), i.outstanding) for i in invoices]
         ),
+        in_chain,
     )
 
 

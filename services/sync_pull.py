@@ -12,7 +12,10 @@ the pull is refused with a sentence naming it, and nothing is stored until it is
 Use counts are never copied: a promotion's or code's `current_uses` becomes the count of
 live uses of every branch on the centre at this pull plus this branch's uses the centre
 does not hold yet (db.usage_sync), which the counter then moves with each use until the
-next pull. A promotion made at the head office belongs to no branch here, and a price keeps
+next pull. Likewise a sponsored promotion's charged impressions: the centre's count of
+every branch's, and how many of them were this branch's, are kept as of this pull
+(`sync_sponsor_totals`), and the counter adds this branch's own since (services.sponsors,
+rule 11's hard stop across the chain). A promotion made at the head office belongs to no branch here, and a price keeps
 who set it only when that person is known here.
 """
 
@@ -24,13 +27,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, delete, insert, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from db import central, usage_sync
 from db.engine import Database
-from db.models import AppSetting, Base, User
+from db.models import AppSetting, Base, SyncSponsorTotal, User
 from domain.errors import Refused
 from services.invoicing import move_use_counts
 from services.uow import UnitOfWork
@@ -126,6 +129,7 @@ def store(
                 _upsert(session, table, rows)
                 count += len(rows)
         recounted = _count_chain_uses(session, pulled, now)
+        _store_impression_totals(session, pulled)
         state = PullState(cursor=pulled.xmin, pulled_at=now, rows=count)
         value = {"cursor": state.cursor, "pulled_at": now.isoformat(), "rows": count}
         setting = session.get(AppSetting, PULL_KEY)
@@ -156,6 +160,20 @@ def _count_chain_uses(session: Session, pulled: central.PulledRows, now: datetim
         for key in pulled.code_uses.keys() | own_codes.keys()
     }
     return move_use_counts(session, promotions, codes, now)
+
+
+def _store_impression_totals(session: Session, pulled: central.PulledRows) -> None:
+    """The centre's charged impressions per sponsored promotion at this pull, and this
+    branch's share of them, in place of the last pull's."""
+    session.execute(delete(SyncSponsorTotal))
+    if pulled.impressions:
+        session.execute(
+            insert(SyncSponsorTotal),
+            [
+                {"promotion_id": promotion, "charged": charged, "own": own}
+                for promotion, (charged, own) in pulled.impressions.items()
+            ],
+        )
 
 
 def _localised(

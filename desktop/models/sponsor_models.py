@@ -40,6 +40,14 @@ def delivery_text(row: CampaignStatus) -> str:
     return f"{row.charged:,} / {row.limit:,}"
 
 
+def chain_text(row: CampaignStatus) -> str:
+    """', 9 charged across the chain' when the other branches' count in (rule 11's hard
+    stop counts them), else nothing."""
+    if row.charged_in_chain == row.charged:
+        return ""
+    return f", {row.charged_in_chain:,} charged across the chain"
+
+
 def payment_text(status: PaymentStatus) -> str:
     return words(status.value)
 

@@ -41,6 +41,7 @@ from desktop.models.sponsor_models import (
     CampaignsModel,
     InvoicesModel,
     SponsorsModel,
+    chain_text,
     payment_text,
 )
 from desktop.widgets.empty_table import EmptyStateTable
@@ -377,7 +378,7 @@ class SponsorsPanel(QWidget):
         """The selected campaign in two lines: delivery and plan, then the money."""
         return (
             f"{c.campaign_code}: {c.charged:,} of {c.limit:,} impressions delivered "
-            f"({c.pacing.label}, plan {c.planned:,}); {c.charged_today:,} today; "
+            f"({c.pacing.label}, plan {c.planned:,}){chain_text(c)}; {c.charged_today:,} today; "
             f"{c.clicks:,} clicks, {c.conversions:,} conversions; badge "
             f"{'on show' if c.open else 'stopped'}.\n"
             f"Invoiced {format_rupees(c.invoiced)}, paid {format_rupees(c.paid)}, "
