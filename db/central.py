@@ -548,10 +548,13 @@ def push_batch(
     Later versions of one changing document in the same batch supersede the earlier ones.
     A document the centre refuses is left out and reported; it does not stop the others.
     """
+    # Only a changing document can come twice (a later version written before the push).
+    fixed = [d for d in batch if d.doc_type in IMMUTABLE]
     latest: dict[tuple[str, uuid.UUID], OutgoingDocument] = {}
     for document in batch:
-        latest[(document.doc_type, document.doc_id)] = document
-    unique = list(latest.values())
+        if document.doc_type not in IMMUTABLE:
+            latest[(document.doc_type, document.doc_id)] = document
+    unique = fixed + list(latest.values()) if latest else fixed
     rejected: dict[int, str] = {}
     try:
         with connection.begin_nested():
@@ -569,9 +572,13 @@ def push_batch(
                 if not is_rejection(single):
                     raise
                 rejected[document.outbox_id] = _reason(single, document)
+    _move_ledger(connection, branch_id, max(d.outbox_id for d in batch))
     # A statement that wrote a row for each of its documents needs no second look (the usual
-    # case). Otherwise some were there already: as this branch's own (the same batch sent
+    # case: nothing more is asked of the documents, 30,000 of which cost a tenth of a second
+    # to key). Otherwise some were there already: as this branch's own (the same batch sent
     # again) or as another branch's, which DO NOTHING skipped and row-level security hides.
+    if not unconfirmed and not rejected:
+        return BatchOutcome(accepted=[d.outbox_id for d in batch], rejected={})
     keys = [(d.doc_type, d.doc_id) for d in unconfirmed if d.outbox_id not in rejected]
     present = {(d.doc_type, d.doc_id) for d in unique} - set(keys)
     if keys:
@@ -591,12 +598,17 @@ def push_batch(
             )
     accepted: list[int] = []
     for document in batch:
-        reason = rejected.get(latest[(document.doc_type, document.doc_id)].outbox_id)
+        stored = latest.get((document.doc_type, document.doc_id), document)
+        reason = rejected.get(stored.outbox_id)
         if reason is None:
             accepted.append(document.outbox_id)
         else:
             rejected[document.outbox_id] = reason
-    last = max(d.outbox_id for d in batch)
+    return BatchOutcome(accepted=accepted, rejected=rejected)
+
+
+def _move_ledger(connection: Connection, branch_id: uuid.UUID, last: int) -> None:
+    """Record `last` as the branch's last pushed outbox id (never moving it back)."""
     statement = pg_insert(sync_ledger).values(branch_id=branch_id, last_outbox_id=last)
     connection.execute(
         statement.on_conflict_do_update(
@@ -604,7 +616,6 @@ def push_batch(
             set_={"last_outbox_id": func.greatest(sync_ledger.c.last_outbox_id, last)},
         )
     )
-    return BatchOutcome(accepted=accepted, rejected=rejected)
 
 
 def ledger(connection: Connection, branch_id: uuid.UUID) -> int | None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -373,23 +373,20 @@ def _report_state(db: Database, engine: Engine, branch_id: uuid.UUID, result: Sy
 
 
 def _push_batch(
-    db: Database,
     engine: Engine,
     branch_id: uuid.UUID,
     result: SyncResult,
-    now: Callable[[], datetime],
     batch: list[central.OutgoingDocument],
-) -> None:
+) -> central.BatchOutcome:
     with engine.begin() as connection:
         outcome = central.push_batch(connection, branch_id, batch)
-    # The centre has committed: only now are the rows marked here.
-    outbox.record(db, outcome, now())
     result.pushed += len(outcome.accepted)
     result.rejected.extend(
         Attention(d.outbox_id, d.doc_type, d.doc_id, outcome.rejected[d.outbox_id])
         for d in batch
         if d.outbox_id in outcome.rejected
     )
+    return outcome
 
 
 def _push(
@@ -424,14 +421,28 @@ def _push(
             # driver lets go of the GIL while it waits for PostgreSQL); it starts after this
             # batch's last row, so the order and "marked sent only after the centre's
             # commit" stand.
-            with ThreadPoolExecutor(1, thread_name_prefix="sync-read") as reader:
+            # A batch is marked here once the centre has committed it, while the centre
+            # stores the next one (sqlite3 too lets go of the GIL); the marks of one batch
+            # are written before the next's, and a failure waits for those in hand.
+            with (
+                ThreadPoolExecutor(1, thread_name_prefix="sync-read") as reader,
+                ThreadPoolExecutor(1, thread_name_prefix="sync-mark") as marker,
+            ):
                 upcoming = reader.submit(read, 0)
-                while True:
-                    batch = upcoming.result()
-                    if not batch:
-                        break
-                    upcoming = reader.submit(read, batch[-1].outbox_id)
-                    _push_batch(db, engine, branch_id, result, now, batch)
+                marking: Future[None] | None = None
+                try:
+                    while True:
+                        batch = upcoming.result()
+                        if not batch:
+                            break
+                        upcoming = reader.submit(read, batch[-1].outbox_id)
+                        outcome = _push_batch(engine, branch_id, result, batch)
+                        if marking is not None:
+                            marking.result()
+                        marking = marker.submit(outbox.record, db, outcome, now())
+                finally:
+                    if marking is not None:
+                        marking.result()
             _push_uses(db, engine, branch_id, batch_size)
             with engine.connect() as connection:
                 try:

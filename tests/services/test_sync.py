@@ -181,6 +181,37 @@ def test_the_same_batch_sent_twice_stores_nothing_twice(centre, branches):
     assert len(rows) == len(expected_keys(a))
 
 
+def test_a_changing_document_twice_in_a_batch_is_stored_at_its_later_version(centre, branches):
+    # A document that changes (a patient's details, say) written twice before a push comes
+    # twice in one batch: both outbox rows are accepted and the centre keeps the later one.
+    a, _ = branches
+    a.sell(paid=True)
+    batch = [outbox.outgoing(row) for row in a.outbox()]
+    patient = uuid.uuid4()
+    first, last = batch[-1].outbox_id + 1, batch[-1].outbox_id + 2
+    for outbox_id, version in ((first, 1), (last, 2)):
+        batch.append(
+            central.OutgoingDocument(
+                outbox_id=outbox_id,
+                doc_type="patient",
+                doc_id=patient,
+                doc_version=version,
+                payload_json=f'{{"id": "{patient}", "version": {version}}}',
+                created_at=clock(),
+            )
+        )
+    engine = create_engine(a.url)
+    try:
+        with engine.begin() as connection:
+            outcome = central.push_batch(connection, a.id, batch)
+    finally:
+        engine.dispose()
+    assert outcome.rejected == {}
+    assert sorted(outcome.accepted) == [d.outbox_id for d in batch]
+    stored = [row for row in central_rows(centre) if row.id == patient]
+    assert [(row.outbox_id, row.payload["version"]) for row in stored] == [(last, 2)]
+
+
 def test_a_document_id_another_branch_holds_is_refused_and_the_rest_kept(centre, branches):
     # DO NOTHING skips a key another branch holds, and row-level security hides that row:
     # the statement wrote fewer rows than it was given, so each is looked for again.
