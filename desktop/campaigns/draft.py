@@ -5,7 +5,8 @@ The steps, in order (UI.md's Campaigns): Basics (name, channel and the channels 
 on, purpose), Audience (a dashboard segment or everyone, then filters), Content (one
 template, or two for an A/B test, with a hold-out group; a template for each channel fallen
 back on, the same for both), Schedule (when launched or at a time; an optional trigger), Budget
-(budget, cost per message, the promotion that measures conversions) and Review. A step may
+(budget, the cost of a message on each channel used, the promotion that measures
+conversions) and Review. A step may
 be left only when it lacks nothing (`refusal(step)` is None); the builder dialog shows the
 refusal and stays.
 """
@@ -106,9 +107,10 @@ class CampaignDraft:
     trigger_action: str = "send_template"
     trigger_days: int = 30
     trigger_delay_minutes: int = 0
-    # The budget, in rupees as typed.
+    # The budget, in rupees as typed, and the cost of a message on each channel (channel ->
+    # rupees as typed; a channel not typed costs 0). Only the channels used count.
     budget: str = ""
-    cost_per_message: str = ""
+    costs: dict[str, str] = field(default_factory=dict)
     promotion_code: str = ""
     personal_codes: bool = False
     attribution_days: int = 30
@@ -157,8 +159,10 @@ class CampaignDraft:
         if step == Step.BUDGET:
             if _rupees(self.budget) is None:
                 return "Budget: type an amount in rupees, like 500 (0 for no limit)."
-            if _rupees(self.cost_per_message) is None:
-                return "Cost per message: type an amount in rupees, like 0.20."
+            for channel in self.channels():
+                if _rupees(self.costs.get(channel, "")) is None:
+                    name = CHANNEL_NAMES.get(channel, channel)
+                    return f"Cost per {name} message: type an amount in rupees, like 0.20."
             if self.personal_codes and not self.promotion_code.strip():
                 return "Personal codes are made from a promotion: type its code."
             cost = self.estimated_cost()
@@ -235,7 +239,10 @@ class CampaignDraft:
             "holdout_percent": self.holdout_percent,
             "audience": self.audience_spec(),
             "budget": str(_rupees(self.budget) or 0),
-            "cost_per_message": str(_rupees(self.cost_per_message) or 0),
+            "cost_per_message": {
+                channel: str(_rupees(self.costs.get(channel, "")) or 0)
+                for channel in self.channels()
+            },
             "attribution_days": self.attribution_days,
             "personal_codes": self.personal_codes,
         }
@@ -269,17 +276,53 @@ class CampaignDraft:
 
     # -- figures and words -----------------------------------------------------------------
 
-    def messages(self) -> int | None:
-        """How many messages a launch would send now (the hold-out gets none)."""
+    def messages_by_channel(self) -> dict[str, int] | None:
+        """How many messages a launch would send now on each channel, in order (each patient
+        on the first that reaches them; the hold-out gets none)."""
         if self.count is None:
             return None
-        return self.count.reachable - self.count.reachable * self.holdout_percent // 100
+        reached = self.count.by_channel or {self.channel: self.count.reachable}
+        return {
+            channel: reached.get(channel, 0) - reached.get(channel, 0) * self.holdout_percent // 100
+            for channel in self.channels()
+        }
+
+    def messages(self) -> int | None:
+        """How many messages a launch would send now (the hold-out gets none)."""
+        each = self.messages_by_channel()
+        return None if each is None else sum(each.values())
+
+    def cost_of(self, channel: str) -> Decimal | None:
+        """A message's cost on `channel` in rupees, or None when what is typed is not one."""
+        return _rupees(self.costs.get(channel, ""))
 
     def estimated_cost(self) -> Decimal | None:
-        cost, messages = _rupees(self.cost_per_message), self.messages()
-        if cost is None or messages is None:
+        """What the messages would cost now: each channel's at its own cost per message."""
+        each = self.messages_by_channel()
+        costs = {channel: self.cost_of(channel) for channel in self.channels()}
+        if each is None or any(cost is None for cost in costs.values()):
             return None
-        return cost * messages
+        return sum(((costs[channel] or Decimal(0)) * n for channel, n in each.items()), Decimal(0))
+
+    def cost_words(self) -> str:
+        """The estimate in words: 'about Rs.132.25 for 1,129 messages (600 by E-mail at
+        Rs.0.00, 529 by SMS at Rs.0.25)', the breakdown only for several channels."""
+        cost, messages, each = self.estimated_cost(), self.messages(), self.messages_by_channel()
+        if cost is None or messages is None or each is None:
+            return ""
+        if not cost:
+            return f"{messages:,} messages, no cost per message set"
+        words = f"about Rs.{cost:,.2f} for {messages:,} messages"
+        if len(each) > 1:
+            words += (
+                " ("
+                + ", ".join(
+                    f"{n:,} by {CHANNEL_NAMES.get(c, c)} at Rs.{self.cost_of(c) or 0:,.2f}"
+                    for c, n in each.items()
+                )
+                + ")"
+            )
+        return words
 
     def audience_words(self) -> str:
         """'CHAMPIONS, last visit over 90 days ago' or 'Every patient'."""
@@ -325,13 +368,9 @@ class CampaignDraft:
             delay = f" after {self.trigger_delay_minutes} min" if self.trigger_delay_minutes else ""
             when += f"; and {trigger[:1].lower()}{trigger[1:]}: {what}{delay}"
         budget = _rupees(self.budget) or Decimal(0)
-        cost = self.estimated_cost()
         money = f"Budget Rs.{budget:,.2f}" if budget else "No budget limit"
-        messages = self.messages()
-        if cost and messages is not None:
-            money += f"; about Rs.{cost:,.2f} for {messages:,} messages"
-        elif messages is not None:
-            money += f"; {messages:,} messages, no cost per message set"
+        if self.cost_words():
+            money += f"; {self.cost_words()}"
         if self.promotion_code.strip():
             money += f"; conversions by {self.promotion_code.strip().upper()}"
             if self.personal_codes:

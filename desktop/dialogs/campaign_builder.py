@@ -72,6 +72,8 @@ COUNT_DELAY_MS = 250
 SAMPLES = 8
 FALLBACKS = 2  # every channel a patient agrees to, after the first
 NO_FALLBACK = "None"
+# What a message typically costs, shown in an empty cost field (rupees).
+COST_EXAMPLES = {"email": "0", "sms": "0.25", "whatsapp": "0.80"}
 NEXT_SHORTCUT = "Ctrl+Return"
 BACK_SHORTCUT = "Alt+Left"
 EVERYONE = "Every patient"
@@ -264,6 +266,7 @@ class CampaignBuilder(QDialog):
         column.addLayout(bottom)
 
         self._fill_from_draft()
+        self._list_costs()
         self._connect_edits()
         self._show_step(Step.BASICS)
         self._read_templates()
@@ -461,9 +464,18 @@ class CampaignBuilder(QDialog):
         self.budget_edit = QLineEdit()
         self.budget_edit.setAccessibleName("Budget")
         self.budget_edit.setPlaceholderText("0 for no limit")
-        self.cost_edit = QLineEdit()
-        self.cost_edit.setAccessibleName("Cost per message")
-        self.cost_edit.setPlaceholderText("0.20")
+        # One cost a channel used, in the channels' order (Basics); the rows of channels not
+        # used hidden. Each row's channel is self._cost_channels[row].
+        self.cost_edits: list[QLineEdit] = []
+        self.cost_labels: list[QLabel] = []
+        for _position in range(1 + FALLBACKS):
+            edit = QLineEdit()
+            edit.setMaxLength(12)
+            label = QLabel()
+            label.setBuddy(edit)
+            self.cost_edits.append(edit)
+            self.cost_labels.append(label)
+        self._cost_channels: list[str] = []
         self.estimate_label = QLabel()
         self.estimate_label.setObjectName("Muted")
         self.estimate_label.setWordWrap(True)
@@ -475,8 +487,10 @@ class CampaignBuilder(QDialog):
         self.attribution_spin.setAccessibleName("Attribution window")
         form = _form()
         form.addRow("B&udget Rs.", self.budget_edit)
-        form.addRow("&Cost per message Rs.", self.cost_edit)
-        form.addRow("", self.estimate_label)
+        for label, edit in zip(self.cost_labels, self.cost_edits, strict=True):
+            form.addRow(label, edit)
+        self._budget_form = form
+        form.addRow(self.estimate_label)
         form.addRow("Pro&motion", self.promotion_edit)
         form.addRow("", self.personal_check)
         form.addRow("&Attribution", self.attribution_spin)
@@ -534,7 +548,6 @@ class CampaignBuilder(QDialog):
             local = QDateTime(QDate(now.year, now.month, now.day), QTime(now.hour, 0))
             self.at_edit.setDateTime(local.addSecs(3600))
             self.budget_edit.setText(d.budget)
-            self.cost_edit.setText(d.cost_per_message)
             self.promotion_edit.setText(d.promotion_code)
             self.personal_check.setChecked(d.personal_codes)
             self.attribution_spin.setValue(d.attribution_days)
@@ -581,7 +594,7 @@ class CampaignBuilder(QDialog):
             self.trigger_days_spin.valueChanged,
             self.delay_spin.valueChanged,
             self.budget_edit.textChanged,
-            self.cost_edit.textChanged,
+            *(edit.textChanged for edit in self.cost_edits),
             self.promotion_edit.textChanged,
             self.personal_check.toggled,
             self.attribution_spin.valueChanged,
@@ -631,7 +644,10 @@ class CampaignBuilder(QDialog):
         d.trigger_days = self.trigger_days_spin.value()
         d.trigger_delay_minutes = self.delay_spin.value()
         d.budget = self.budget_edit.text()
-        d.cost_per_message = self.cost_edit.text()
+        for channel, edit in zip(self._cost_channels, self.cost_edits, strict=False):
+            d.costs[channel] = edit.text()
+        if d.channels() != self._cost_channels:
+            self._list_costs()
         d.promotion_code = self.promotion_edit.text()
         d.personal_codes = self.personal_check.isChecked()
         d.attribution_days = self.attribution_spin.value()
@@ -809,13 +825,31 @@ class CampaignBuilder(QDialog):
         self.count_label.setText(f"The audience cannot be counted: {error_sentence(error)}")
         self.count_detail.setText("")
 
+    def _list_costs(self) -> None:
+        """A cost row for each channel used, in their order, with what was typed for it."""
+        channels = self.draft.channels()
+        self._filling = True
+        try:
+            for row, (label, edit) in enumerate(
+                zip(self.cost_labels, self.cost_edits, strict=True)
+            ):
+                channel = channels[row] if row < len(channels) else ""
+                self._budget_form.setRowVisible(edit, bool(channel))
+                if not channel:
+                    continue
+                name = CHANNEL_NAMES[channel]
+                label.setText(f"Cost per &{name} Rs.")  # Alt+E, Alt+S, Alt+W
+                edit.setAccessibleName(f"Cost per {name} message")
+                edit.setPlaceholderText(COST_EXAMPLES.get(channel, "0.20"))
+                edit.setText(self.draft.costs.get(channel, ""))
+        finally:
+            self._filling = False
+        self._cost_channels = channels
+
     def _show_estimate(self) -> None:
-        cost, messages = self.draft.estimated_cost(), self.draft.messages()
-        if cost is None or messages is None:
-            self.estimate_label.setText("")
-            return
+        words = self.draft.cost_words()
         self.estimate_label.setText(
-            f"{messages:,} messages now, about Rs.{cost:,.2f} (the hold-out gets none)"
+            f"If launched now: {words}. The hold-out gets none." if words else ""
         )
 
     # -- the content ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -20,10 +21,12 @@ from db.models import Campaign, CampaignExecution, Patient
 from desktop.campaigns.draft import CampaignDraft, Step
 from desktop.dialogs.campaign_builder import CampaignBuilder
 from desktop.dialogs.template_editor import TemplateEditor
-from services import consent
+from services import channel_settings, consent
+from services.campaign_sender import send_due
 from services.campaigns import campaigns as campaign_service
 from services.campaigns import templates
-from tests.desktop.helpers import NOW
+from services.campaigns.audiences import AudienceCount
+from tests.desktop.helpers import NOW, TODAY
 from tests.desktop.test_campaigns_panel import (
     ALT,
     CTRL,
@@ -266,3 +269,98 @@ def test_every_variant_falls_back_on_the_same_templates_in_the_spec():
     assert draft.channels() == ["whatsapp", "sms", "email"]
     draft.fallback_templates["email"] = None
     assert (draft.refusal(Step.CONTENT) or "").startswith("Choose the E-mail template")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+def test_the_budget_takes_a_cost_per_message_for_each_channel_used(
+    qtbot, db, manager, branch_info, fresh_settings, size, tmp_path
+):
+    with_email_consent(db, manager, 30)
+    with_sms_consent(db, manager, 40)
+    window, panel = open_panel(qtbot, db, manager, branch_info, fresh_settings, size)
+    builder = panel.new_campaign(CampaignDraft(name="E-mail free, SMS paid"))
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is builder)
+    idle(qtbot, builder)
+    qtbot.keyClick(builder, Qt.Key.Key_T, ALT)  # &Then
+    choose(qtbot, builder.fallback_combos[0], "sms")
+    for _step in (Step.AUDIENCE, Step.CONTENT, Step.SCHEDULE, Step.BUDGET):
+        next_step(qtbot, builder)
+    assert builder.step() == Step.BUDGET
+    count = builder.draft.count
+    assert count is not None and count.by_channel["email"] and count.by_channel["sms"]
+    email, sms = count.by_channel["email"], count.by_channel["sms"]
+
+    # A cost for each channel used, in their order; none for a channel not used.
+    shown = [label.text() for label in builder.cost_labels if label.isVisible()]
+    assert shown == ["Cost per &E-mail Rs.", "Cost per &SMS Rs."]
+    assert not builder.cost_edits[2].isVisible()
+    qtbot.keyClick(builder, Qt.Key.Key_S, ALT)
+    assert builder.focusWidget() is builder.cost_edits[1]
+    qtbot.keyClicks(builder.cost_edits[1], "0.25")
+    qtbot.keyClick(builder, Qt.Key.Key_E, ALT)
+    assert builder.focusWidget() is builder.cost_edits[0]
+    qtbot.keyClicks(builder.cost_edits[0], "0")
+    expected = Decimal("0.25") * sms
+    assert builder.estimate_label.text() == (
+        f"If launched now: about Rs.{expected:,.2f} for {email + sms:,} messages "
+        f"({email:,} by E-mail at Rs.0.00, {sms:,} by SMS at Rs.0.25). The hold-out gets none."
+    )
+    qtbot.keyClick(builder, Qt.Key.Key_U, ALT)  # B&udget: less than the SMS cost
+    qtbot.keyClicks(builder.budget_edit, "1")
+    next_step(qtbot, builder)
+    assert builder.step() == Step.BUDGET
+    assert builder.message().startswith(f"The messages would cost about Rs.{expected:,.2f}")
+    qtbot.keyClicks(builder.budget_edit, "000")  # Rs.1,000
+    grab(builder, f"builder_budget_{size[0]}x{size[1]}")
+    assert clipped_texts(builder) == []
+    next_step(qtbot, builder)
+    assert builder.step() == Step.REVIEW
+    assert f"Budget Rs.1,000.00; about Rs.{expected:,.2f} for" in builder.review_text()
+    grab(builder, f"builder_budget_review_{size[0]}x{size[1]}")
+    with qtbot.waitSignal(panel.refreshed, timeout=WAIT_MS):
+        qtbot.keyClick(builder, Qt.Key.Key_Return, CTRL)  # Create
+    idle(qtbot, panel)
+
+    # Saved as `campaign create --json-file` saves {"email": "0", "sms": "0.25"}: paise each.
+    campaign_id = panel.selected_campaign().id
+    with db.session(write=False) as session:
+        assert session.get(Campaign, campaign_id).cost_per_message == {"email": 0, "sms": 25}
+    launch = campaign_service.launch_campaign(db, manager, campaign_id, today=TODAY, now=NOW)
+    assert launch.cost == sms * 25  # the builder's estimate, in paise
+    channel_settings.save_channel(
+        db, manager, "preview", channel_settings.PreviewSettings(str(tmp_path)), now=NOW
+    )
+    for channel in ("email", "sms"):
+        channel_settings.save_channel(db, manager, channel, None, mode="preview", now=NOW)
+    send_due(db, manager, NOW + timedelta(minutes=1))
+    results = campaign_service.campaign_results(db, manager, campaign_id)
+    by = {c.variant: c for c in results.by_channel}
+    assert by["sms"].sent and by["email"].sent
+    assert (by["email"].cost, by["sms"].cost) == (0, by["sms"].sent * 25)
+    assert results.total.cost == by["sms"].sent * 25
+
+
+def test_the_draft_costs_each_channel_at_its_own_price_as_campaign_create_takes_it():
+    draft = CampaignDraft(
+        name="Three channels",
+        channel="whatsapp",
+        fallback_channels=["sms", "email"],
+        template_a=uuid.uuid4(),
+        holdout_percent=10,
+        costs={"whatsapp": "0.80", "sms": "0.25", "email": "", "preview": "9"},
+    )
+    draft.count = AudienceCount(
+        "whatsapp+sms+email", 400, 300, {}, {"whatsapp": 100, "sms": 150, "email": 50}
+    )
+
+    spec = draft.campaign_spec()
+
+    campaign_service.parse_spec(spec)  # what `campaign create --json-file` takes
+    assert spec["cost_per_message"] == {"whatsapp": "0.80", "sms": "0.25", "email": "0"}
+    assert draft.messages_by_channel() == {"whatsapp": 90, "sms": 135, "email": 45}
+    assert draft.estimated_cost() == Decimal("0.80") * 90 + Decimal("0.25") * 135
+    draft.costs["sms"] = "a quarter"
+    assert draft.refusal(Step.BUDGET) == (
+        "Cost per SMS message: type an amount in rupees, like 0.20."
+    )
+    assert draft.estimated_cost() is None

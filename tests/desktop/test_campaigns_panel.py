@@ -119,7 +119,7 @@ def test_each_step_says_what_it_lacks_before_it_can_be_left():
     assert "two different templates" in (draft.refusal(Step.CONTENT) or "")
     draft.template_b = None
 
-    draft.cost_per_message, draft.budget = "1", "5"
+    draft.costs, draft.budget = {"email": "1"}, "5"
     assert "more than the budget of Rs.5.00" in (draft.refusal(Step.BUDGET) or "")
     draft.budget = "0"
     assert draft.first_refusal(Step.REVIEW) is None
@@ -138,7 +138,7 @@ def test_the_draft_gives_the_services_their_specs():
         holdout_percent=10,
         minimum_per_arm=50,
         budget="500",
-        cost_per_message="0.20",
+        costs={"email": "0.20"},
         promotion_code="glow20",
         trigger_kind="no_visit_days",
         trigger_days=120,
@@ -156,7 +156,7 @@ def test_the_draft_gives_the_services_their_specs():
     assert (spec["holdout_percent"], spec["minimum_per_arm"]) == (10, 50)
     assert (spec["budget"], spec["cost_per_message"], spec["promotion_code"]) == (
         "500",
-        "0.20",
+        {"email": "0.20"},
         "GLOW20",
     )
     trigger = draft.trigger_spec()
@@ -321,8 +321,8 @@ def test_a_campaign_for_a_dashboard_segment_is_built_previewed_launched_and_paus
     save_screenshot(builder, "campaign_builder_schedule")
     next_step(qtbot, builder)
     assert builder.step() == Step.BUDGET
-    qtbot.keyClicks(builder.cost_edit, "0.10")
-    assert "messages now, about Rs." in builder.estimate_label.text()
+    qtbot.keyClicks(builder.cost_edits[0], "0.10")
+    assert "If launched now: about Rs." in builder.estimate_label.text()
     save_screenshot(builder, "campaign_builder_budget")
     next_step(qtbot, builder)
     assert builder.step() == Step.REVIEW
