@@ -51,7 +51,6 @@ from db.models import (
     CreditNoteLine,
     InvoiceHeader,
     InvoiceLineItem,
-    Sponsor,
     SponsorInvoice,
 )
 from domain.bounds import csv_cell
@@ -411,13 +410,14 @@ def _sponsor_documents(session: Session, first: date, last: date) -> _Sponsored:
     credits as positive figures and names the campaign's first deposit invoice, the tax
     invoice it corrects (as its PDF does)."""
     rows = session.execute(
-        select(SponsorInvoice, Sponsor.gstin)
-        .join(Sponsor, Sponsor.id == SponsorInvoice.sponsor_id)
+        select(SponsorInvoice)
         .where(SponsorInvoice.invoice_date.between(first, last))
         .order_by(SponsorInvoice.fiscal_year, SponsorInvoice.sequence_no)
     ).all()
     sponsored = _Sponsored([], [])
-    for invoice, gstin in rows:
+    for (invoice,) in rows:
+        # The sponsor's GSTIN as it was when the document was issued (migration 0016).
+        gstin = invoice.sponsor_gstin
         if invoice.refund_amount <= 0:
             sponsored.invoices.append(
                 InvoiceRecord(

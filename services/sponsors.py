@@ -408,7 +408,12 @@ def new_sponsor_invoice(
         total_amount=figures.total,
         refund_amount=figures.refund,
         outstanding_amount=figures.total,
+        # The recipient as it is now (rule 46): kept on the document whatever the sponsor's
+        # row says later.
         place_of_supply=sponsor.state_code,
+        sponsor_legal_name=sponsor.legal_name,
+        sponsor_gstin=sponsor.gstin,
+        sponsor_address=sponsor.billing_address,
         status=invoice_status(figures.total, 0, figures.refund).value,
         issued_at=now,
         invoice_date=today,
@@ -1248,8 +1253,7 @@ def sponsor_invoice_document(
     with db.session(write=False) as session:
         invoice = _find_invoice(session, invoice_number)
         campaign = session.get(SponsoredCampaign, invoice.campaign_id)
-        sponsor = session.get(Sponsor, invoice.sponsor_id)
-        assert campaign is not None and sponsor is not None
+        assert campaign is not None
         branch = _branch(session)
         payments = tuple(
             (p.paid_at, p.amount, p.method, p.reference)
@@ -1273,10 +1277,11 @@ def sponsor_invoice_document(
             _invoice_row(session, invoice),
             campaign.campaign_code,
             campaign.campaign_name,
-            sponsor.legal_name,
-            sponsor.gstin,
-            sponsor.state_code,
-            sponsor.billing_address,
+            # The sponsor as it was when the document was issued (migration 0016).
+            invoice.sponsor_legal_name,
+            invoice.sponsor_gstin,
+            invoice.place_of_supply,
+            invoice.sponsor_address,
             branch.legal_name or branch.name,
             branch.address,
             branch.gstin,
