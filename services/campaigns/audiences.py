@@ -34,9 +34,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import (
     ColumnElement,
     Select,
+    SQLColumnExpression,
     and_,
     case,
     exists,
+    extract,
     func,
     literal,
     or_,
@@ -175,9 +177,17 @@ def _matching(
         )
     if spec.birthday_within_days is not None:
         days = [today + timedelta(days=n) for n in range(spec.birthday_within_days + 1)]
-        month_days = {f"{d:%m-%d}" for d in days}
-        where.append(func.strftime("%m-%d", p.birth_date).in_(sorted(month_days)))
+        where.append(birthday_on(p.birth_date, days))
     return select(p.id).where(*where)
+
+
+def birthday_on(
+    birth_date: SQLColumnExpression[date | None], days: Sequence[date]
+) -> ColumnElement[bool]:
+    """Whether the birth date falls on the month and day of one of `days`, in SQL that both
+    SQLite (a branch) and PostgreSQL (the centre) run: EXTRACT, not SQLite's strftime."""
+    month_day = extract("month", birth_date) * 100 + extract("day", birth_date)
+    return month_day.in_(sorted({day.month * 100 + day.day for day in days}))
 
 
 def _reason(channel: str, purpose: str, cap: int, since: datetime) -> ColumnElement[str]:

@@ -201,7 +201,7 @@ def _who(
             session.scalars(
                 select(Patient.id).where(
                     Patient.retired_at.is_(None),
-                    func.strftime("%m-%d", Patient.birth_date) == f"{day:%m-%d}",
+                    audiences.birthday_on(Patient.birth_date, [day]),
                 )
             )
         )
