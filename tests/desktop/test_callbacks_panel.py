@@ -244,3 +244,42 @@ def test_live_updates_run_only_while_the_window_is_shown(qtbot, db, front_desk, 
     QApplication.processEvents()
 
     assert not panel.timer.isActive()
+
+
+def test_at_the_smallest_window_the_mobile_and_due_are_read_whole_without_scrolling(
+    qtbot, db, front_desk, branch_info, fresh_settings, clock
+):
+    from desktop.models.callback_model import ASSIGNED, DUE, MOBILE, NAME, REASON, STATUS, WAITING
+
+    cb.add_callback(db, front_desk, stranger(Reason.COMPLAINT, "Rohan Das"), now=NOW)
+    window, panel = open_window(qtbot, db, front_desk, branch_info, fresh_settings, clock)
+    with qtbot.waitSignal(panel.detail_loaded, timeout=5000):
+        panel.select(panel.model.rows()[0].id)
+    assert panel.detail_stack.currentWidget() is panel.detail_box
+    table = panel.table
+
+    def shown() -> set[int]:
+        return {c for c in range(panel.model.columnCount()) if not table.isColumnHidden(c)}
+
+    def fits(column: int) -> bool:
+        right = table.columnViewportPosition(column) + table.columnWidth(column)
+        return table.columnViewportPosition(column) >= 0 and right <= table.viewport().width()
+
+    def readable(column: int) -> bool:
+        text = panel.model.index(0, column).data()
+        return table.fontMetrics().horizontalAdvance(text) < table.columnWidth(column)
+
+    qtbot.waitUntil(lambda: STATUS in shown())  # 1366 x 768: room for the status too
+    assert {MOBILE, DUE, REASON, WAITING} <= shown()
+    assert all(fits(c) for c in shown())
+    assert readable(MOBILE) and readable(STATUS)
+
+    window.resize(1024, 640)  # the smallest window allowed
+    qtbot.waitUntil(lambda: STATUS not in shown())
+    assert {NAME, MOBILE, DUE} <= shown()
+    assert not shown() & {ASSIGNED, WAITING}
+    assert all(fits(c) for c in shown())
+    assert not table.horizontalScrollBar().isVisible()
+    assert readable(MOBILE) and readable(DUE)
+    assert panel.detail_stack.currentWidget() is panel.detail_box, "detail lost"
+    save_screenshot(window, "callbacks_1024x640")
