@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 
 from PIL import Image as PILImage
 from reportlab import rl_config
-from reportlab.graphics.barcode import qrencoder
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -51,6 +50,7 @@ from domain.money import format_rupees
 from domain.payments import upi_link
 from domain.words import rupees_in_words
 from services.invoice_document import DocumentLine, InvoiceDocument
+from services.qr_code import qr_modules
 from services.receipt_text import paid_status_text, payment_label
 
 Variant = Literal["a4", "receipt"]
@@ -151,7 +151,6 @@ def upi_payload(doc: InvoiceDocument, upi_id: str) -> str:
 # --- fonts, styles and assets -------------------------------------------------------------
 
 
-@cache
 def write_a4(
     target: Path | BinaryIO,
     *,
@@ -181,6 +180,7 @@ def write_a4(
     document.build(story(A4[0] - 2 * margins))
 
 
+@cache
 def _prepare_reportlab() -> None:
     """Register the fonts once per process and turn off ASCII85 stream encoding.
 
@@ -311,10 +311,7 @@ class _QrCode(Flowable):
 
     def __init__(self, payload: str, size: float) -> None:
         super().__init__()
-        code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
-        code.addData(payload)
-        code.make()
-        self._modules: list[list[bool]] = [[bool(dark) for dark in row] for row in code.modules]
+        self._modules = qr_modules(payload)
         self.width = self.height = size
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803

@@ -415,3 +415,19 @@ def test_the_shipped_fonts_and_licence_are_in_the_resources():
 
     assert {p.name for p in fonts.glob("*.ttf")} == {"DejaVuSans.ttf", "DejaVuSans-Bold.ttf"}
     assert "Bitstream" in (fonts / "LICENSE").read_text()
+
+
+def test_write_a4_writes_every_time_it_is_asked(tmp_path):
+    from reportlab.platypus import Paragraph
+
+    from services.invoice_pdf import write_a4
+
+    def story(width: float) -> list[Paragraph]:
+        return [Paragraph("Z report")]
+
+    target = tmp_path / "z.pdf"
+    write_a4(target, title="Z", author="Branch", story=story)
+    target.unlink()
+    write_a4(target, title="Z", author="Branch", story=story)
+
+    assert "Z report" in all_text(PdfReader(target))
