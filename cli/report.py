@@ -311,20 +311,26 @@ def cmd_report_gst(args: argparse.Namespace) -> None:
             f"  Total: taxable {total['txval']}, CGST {total['camt']}, SGST {total['samt']}, "
             f"IGST {total['iamt']}"
         )
-        # On the centre, each branch's numbers (a series of its own).
+        # On the centre, each branch's numbers (a series of its own), its sponsor
+        # documents' too (issue #17; the head office's own, issued on the centre, as "HO").
         for docs in data["doc_issue"].get("branches", [data["doc_issue"]]):
-            print(
-                f"  {'Branch ' + docs['branch'] + ': i' if 'branch' in docs else 'I'}nvoices "
-                f"{docs['from']} to {docs['to']}: {docs['total']}, {docs['cancelled']} cancelled"
-            )
-        # A branch's sponsor documents, each series of its own (issue #17).
-        for key, name in (
-            ("sponsor_invoices", "Sponsor invoices"),
-            ("sponsor_credit_notes", "Sponsor credit notes"),
-        ):
-            series = data["doc_issue"].get(key)
-            if series and series["total"]:
-                print(f"  {name} {series['from']} to {series['to']}: {series['total']}")
+            label = f"Branch {docs['branch']}: " if "branch" in docs else ""
+            sponsored = [
+                (name, docs[key])
+                for key, name in (
+                    ("sponsor_invoices", "sponsor invoices"),
+                    ("sponsor_credit_notes", "sponsor credit notes"),
+                )
+                if docs.get(key, {}).get("total")
+            ]
+            if docs["total"] or not sponsored:
+                print(
+                    f"  {label}{'i' if label else 'I'}nvoices {docs['from']} to {docs['to']}: "
+                    f"{docs['total']}, {docs['cancelled']} cancelled"
+                )
+            for name, series in sponsored:
+                name = name if label else name.capitalize()
+                print(f"  {label}{name} {series['from']} to {series['to']}: {series['total']}")
     for path in written:
         print(f"Wrote {path}", file=sys.stderr)
 

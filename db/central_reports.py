@@ -1,8 +1,8 @@
 """The documents behind the head office's GST summary and takings (issue #15).
 
-The branches' invoices, credit notes, payments and allocations reach the centre as the
-documents they pushed (db.central's `central_documents`, payloads in rupees as the
-branch's serialisers wrote them). These queries hand back, for one branch, the payloads a
+The branches' invoices, credit notes, payments, allocations and sponsor invoices reach the
+centre as the documents they pushed (db.central's `central_documents`, payloads in rupees
+as the branch's serialisers wrote them). These queries hand back, for one branch, the payloads a
 month's GST summary or a range's takings read; services.head_office_reports turns them
 into the same figures the branch computes from its own file. An invoice's cancellation
 travels as a document of its own: an invoice counts as cancelled when either says so.
@@ -99,6 +99,33 @@ def credit_notes(session: Session, branch_id: uuid.UUID, first: date, last: date
                 "WHERE n.doc_type = 'credit_note' AND n.branch_id = :branch "
                 "AND CAST(n.payload->>'note_date' AS date) BETWEEN :first AND :last "
                 "ORDER BY n.payload->>'fiscal_year', n.outbox_id"
+            ),
+            {"branch": branch_id, "first": first, "last": last},
+        )
+    )
+
+
+def sponsor_invoices(session: Session, branch_id: uuid.UUID, first: date, last: date) -> list[Any]:
+    """The branch's sponsor tax invoices and credit notes dated `first` to `last` (issue
+    #17), in the order it numbered them: rows of (payload, the GSTIN of its sponsor's pushed
+    document or None, the payload of the campaign's first deposit invoice or None). A
+    sponsor invoice changes as it is paid: the centre holds its latest version."""
+    return list(
+        session.execute(
+            text(
+                "SELECT d.payload, s.payload->>'gstin', (SELECT p.payload FROM central_documents "
+                "AS p WHERE p.doc_type = 'sponsor_invoice' AND p.branch_id = d.branch_id "
+                "AND p.payload->>'campaign_id' = d.payload->>'campaign_id' "
+                "AND p.payload->>'invoice_type' = 'deposit' "
+                "ORDER BY CAST(p.payload->>'invoice_date' AS date), "
+                "CAST(p.payload->>'sequence_no' AS integer) LIMIT 1) "
+                "FROM central_documents AS d "
+                "LEFT JOIN central_documents AS s ON s.doc_type = 'sponsor' "
+                "AND s.branch_id = d.branch_id AND s.id = CAST(d.payload->>'sponsor_id' AS uuid) "
+                "WHERE d.doc_type = 'sponsor_invoice' AND d.branch_id = :branch "
+                "AND CAST(d.payload->>'invoice_date' AS date) BETWEEN :first AND :last "
+                "ORDER BY d.payload->>'fiscal_year', d.payload->>'series', "
+                "CAST(d.payload->>'sequence_no' AS integer)"
             ),
             {"branch": branch_id, "first": first, "last": last},
         )

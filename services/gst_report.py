@@ -23,8 +23,10 @@ sponsor without one) and to the HSN summary; a sponsor credit note (a final sett
 that refunds, domain.sponsor_billing rule 12) is posted like a counter credit note (cdnr
 for a registered sponsor), naming the campaign's deposit invoice it corrects. Their
 series are counted apart in doc_issue (`sponsor_invoices`, `sponsor_credit_notes`). On
-the centre the summary reads the branches' pushed counter documents only: the sponsor
-invoices pushed, and those the head office issued on the centre, are not in it yet.
+the centre the summary reads the documents the branches pushed, their sponsor invoices and
+credit notes included, and (for the whole chain) those the head office issued on the
+centre itself. A sponsor document gives the recipient's GSTIN it carries from its issue
+(migration 0016); one pushed before carries none, and its sponsor's pushed GSTIN stands in.
 
 Amounts are paise here; the JSON and CSV say rupees.
 """
@@ -33,6 +35,7 @@ from __future__ import annotations
 
 import calendar
 import csv
+import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -313,10 +316,16 @@ def gst_summary(
         sponsored = _sponsor_documents(session, first, last)
     books = _Books()
     posted = _post(books, home, [*records, *sponsored.invoices], [*notes, *sponsored.notes])
-    documents = _documents(records, numbers)
-    documents["sponsor_invoices"] = _series([i.number for i in sponsored.invoices])
-    documents["sponsor_credit_notes"] = _series([n.number for n in sponsored.notes])
+    documents = _documents(records, numbers) | _sponsor_series(sponsored)
     return _summary(branch.details.gstin, month, books, posted, documents)
+
+
+def _sponsor_series(sponsored: _Sponsored) -> dict[str, Any]:
+    """doc_issue's sponsor series: the tax invoices' and the credit notes'."""
+    return {
+        "sponsor_invoices": _series([i.number for i in sponsored.invoices]),
+        "sponsor_credit_notes": _series([n.number for n in sponsored.notes]),
+    }
 
 
 def _summary(
@@ -386,77 +395,158 @@ class _Sponsored:
     notes: list[NoteRecord]
 
 
-def _sponsor_line(invoice: SponsorInvoice, value: int, quantity: int) -> TaxLine:
-    """A sponsor document's one line: advertising at 18%, its taxable value and GST as the
-    document carries them (`value`: taxable value and GST together)."""
-    return TaxLine(
-        SAC,
-        SPONSOR_SUPPLY,
-        "service",
-        Taxability.TAXABLE.value,
-        GST_RATE,
-        quantity,
-        value,
-        invoice.taxable_amount,
-        invoice.igst_amount,
-        invoice.cgst_amount,
-        invoice.sgst_amount,
-    )
+@dataclass(frozen=True)
+class _SponsorDocument:
+    """What GSTR-1 reads of a sponsor tax invoice or credit note (paise), from the row at
+    the branch or the document it pushed to the centre."""
+
+    number: str
+    invoice_date: date
+    place_of_supply: str
+    recipient_gstin: str
+    total: int
+    refund: int
+    taxable: int
+    igst: int
+    cgst: int
+    sgst: int
+
+    @classmethod
+    def of_row(cls, row: SponsorInvoice) -> _SponsorDocument:
+        return cls(
+            row.invoice_number,
+            row.invoice_date,
+            row.place_of_supply,
+            # The sponsor's GSTIN as it was when the document was issued (migration 0016).
+            row.sponsor_gstin,
+            row.total_amount,
+            row.refund_amount,
+            row.taxable_amount,
+            row.igst_amount,
+            row.cgst_amount,
+            row.sgst_amount,
+        )
+
+    @classmethod
+    def of_payload(cls, payload: dict[str, Any], gstin: str) -> _SponsorDocument:
+        """A pushed sponsor invoice (services.documents.sponsor_row_json); `gstin` stands in
+        for the recipient's when a document from before migration 0016 does not carry it."""
+        return cls(
+            payload["invoice_number"],
+            date.fromisoformat(payload["invoice_date"]),
+            payload.get("place_of_supply") or "",
+            payload.get("sponsor_gstin") or gstin,
+            document_paise(payload.get("total_amount")),
+            document_paise(payload.get("refund_amount")),
+            document_paise(payload.get("taxable_amount")),
+            document_paise(payload.get("igst_amount")),
+            document_paise(payload.get("cgst_amount")),
+            document_paise(payload.get("sgst_amount")),
+        )
+
+    def line(self, value: int, quantity: int) -> TaxLine:
+        """The document's one line: advertising at 18%, its taxable value and GST as the
+        document carries them (`value`: taxable value and GST together)."""
+        return TaxLine(
+            SAC,
+            SPONSOR_SUPPLY,
+            "service",
+            Taxability.TAXABLE.value,
+            GST_RATE,
+            quantity,
+            value,
+            self.taxable,
+            self.igst,
+            self.cgst,
+            self.sgst,
+        )
+
+
+def _sponsored(
+    documents: Sequence[tuple[_SponsorDocument, _SponsorDocument | None]],
+) -> _Sponsored:
+    """Sponsor documents, each with its campaign's first deposit invoice, as GSTR-1's
+    records (issue #17). A credit note (a settlement that refunds, rule 12) carries what it
+    credits as positive figures and names that deposit invoice, the tax invoice it corrects
+    (as its PDF does)."""
+    sponsored = _Sponsored([], [])
+    for document, deposit in documents:
+        if document.refund <= 0:
+            sponsored.invoices.append(
+                InvoiceRecord(
+                    document.number,
+                    document.invoice_date,
+                    True,
+                    True,
+                    document.place_of_supply,
+                    document.recipient_gstin,
+                    document.total,
+                    (document.line(document.total, 1),),
+                )
+            )
+            continue
+        corrected = deposit or document
+        sponsored.notes.append(
+            NoteRecord(
+                document.number,
+                document.invoice_date,
+                document.refund,
+                document.place_of_supply,
+                document.recipient_gstin,
+                corrected.number,
+                corrected.invoice_date,
+                corrected.total,
+                # Nothing is returned: the note corrects the value, not a quantity.
+                (document.line(document.refund, 0),),
+            )
+        )
+    return sponsored
 
 
 def _sponsor_documents(session: Session, first: date, last: date) -> _Sponsored:
-    """The branch's sponsor tax invoices and credit notes dated `first` to `last`
-    (issue #17). A credit note (a settlement that refunds, rule 12) carries what it
-    credits as positive figures and names the campaign's first deposit invoice, the tax
-    invoice it corrects (as its PDF does)."""
-    rows = session.execute(
+    """This database's own sponsor tax invoices and credit notes dated `first` to `last`."""
+    rows = session.scalars(
         select(SponsorInvoice)
         .where(SponsorInvoice.invoice_date.between(first, last))
         .order_by(SponsorInvoice.fiscal_year, SponsorInvoice.sequence_no)
     ).all()
-    sponsored = _Sponsored([], [])
-    for (invoice,) in rows:
-        # The sponsor's GSTIN as it was when the document was issued (migration 0016).
-        gstin = invoice.sponsor_gstin
-        if invoice.refund_amount <= 0:
-            sponsored.invoices.append(
-                InvoiceRecord(
-                    invoice.invoice_number,
-                    invoice.invoice_date,
-                    True,
-                    True,
-                    invoice.place_of_supply,
-                    gstin,
-                    invoice.total_amount,
-                    (_sponsor_line(invoice, invoice.total_amount, 1),),
+    documents = []
+    for row in rows:
+        deposit = None
+        if row.refund_amount > 0:
+            deposit = session.scalars(
+                select(SponsorInvoice)
+                .where(
+                    SponsorInvoice.campaign_id == row.campaign_id,
+                    SponsorInvoice.invoice_type == SponsorInvoiceType.DEPOSIT.value,
                 )
-            )
-            continue
-        deposit = session.scalars(
-            select(SponsorInvoice)
-            .where(
-                SponsorInvoice.campaign_id == invoice.campaign_id,
-                SponsorInvoice.invoice_type == SponsorInvoiceType.DEPOSIT.value,
-            )
-            .order_by(SponsorInvoice.invoice_date, SponsorInvoice.sequence_no)
-            .limit(1)
-        ).first()
-        corrected = deposit or invoice
-        sponsored.notes.append(
-            NoteRecord(
-                invoice.invoice_number,
-                invoice.invoice_date,
-                invoice.refund_amount,
-                invoice.place_of_supply,
-                gstin,
-                corrected.invoice_number,
-                corrected.invoice_date,
-                corrected.total_amount,
-                # Nothing is returned: the note corrects the value, not a quantity.
-                (_sponsor_line(invoice, invoice.refund_amount, 0),),
+                .order_by(SponsorInvoice.invoice_date, SponsorInvoice.sequence_no)
+                .limit(1)
+            ).first()
+        documents.append(
+            (
+                _SponsorDocument.of_row(row),
+                None if deposit is None else _SponsorDocument.of_row(deposit),
             )
         )
-    return sponsored
+    return _sponsored(documents)
+
+
+def _pushed_sponsor_documents(
+    session: Session, branch_id: uuid.UUID, first: date, last: date
+) -> _Sponsored:
+    """The sponsor tax invoices and credit notes a branch pushed, dated `first` to `last`."""
+    return _sponsored(
+        [
+            (
+                _SponsorDocument.of_payload(payload, gstin or ""),
+                None if deposit is None else _SponsorDocument.of_payload(deposit, gstin or ""),
+            )
+            for payload, gstin, deposit in central_reports.sponsor_invoices(
+                session, branch_id, first, last
+            )
+        ]
+    )
 
 
 class _Supply:
@@ -628,7 +718,9 @@ def _chain_summary(
 ) -> GstSummary:
     """The month's sections across the chosen branches, each branch's documents posted
     with its own home state as it last reported it; doc_issue per branch under
-    `branches` (its from/to only when one branch is read)."""
+    `branches` (its from/to only when one branch is read). Every branch is read when no
+    code is given, and then the head office's own sponsor documents, issued on the centre,
+    are posted too (with its own state), as one more entry of `branches`."""
     books = _Books()
     posted = _Posted()
     per_branch: list[dict[str, Any]] = []
@@ -650,11 +742,19 @@ def _chain_summary(
                 ),
                 key=lambda note: note.note_date,
             )
+            sponsored = _pushed_sponsor_documents(session, branch.branch_id, first, last)
             home = branch.state_code or (branch.gstin[:2] if branch.gstin else "")
-            _post(books, home, invoices, notes, posted)
+            _post(books, home, [*invoices, *sponsored.invoices], [*notes, *sponsored.notes], posted)
             per_branch.append(
-                {"branch": branch.code, **_documents(invoices, [n["number"] for n, _ in pairs])}
+                {
+                    "branch": branch.code,
+                    **_documents(invoices, [n["number"] for n, _ in pairs]),
+                    **_sponsor_series(sponsored),
+                }
             )
+        office = None if codes else _head_office_sponsored(db, session, first, last, books, posted)
+    if office is not None:
+        per_branch.append(office)
     if len(per_branch) == 1:
         documents = {k: v for k, v in per_branch[0].items() if k != "branch"}
     else:
@@ -663,15 +763,40 @@ def _chain_summary(
             "to": None,
             "total": sum(d["total"] for d in per_branch),
             "cancelled": sum(d["cancelled"] for d in per_branch),
-            "credit_notes": {
-                "from": None,
-                "to": None,
-                "total": sum(d["credit_notes"]["total"] for d in per_branch),
-            },
+            "credit_notes": _counted(per_branch, "credit_notes"),
+            "sponsor_invoices": _counted(per_branch, "sponsor_invoices"),
+            "sponsor_credit_notes": _counted(per_branch, "sponsor_credit_notes"),
         }
     documents["branches"] = per_branch
     gstins = list(dict.fromkeys(branch.gstin for branch in chosen if branch.gstin))
     return _summary(", ".join(gstins), month, books, posted, documents)
+
+
+def _counted(per_branch: Sequence[dict[str, Any]], series: str) -> dict[str, Any]:
+    """A series of several branches: how many, without from and to."""
+    return {
+        "from": None,
+        "to": None,
+        "total": sum(d[series]["total"] for d in per_branch),
+    }
+
+
+def _head_office_sponsored(
+    db: Database, session: Session, first: date, last: date, books: _Books, posted: _Posted
+) -> dict[str, Any] | None:
+    """Post the sponsor documents the head office issued on the centre (billing the chain's
+    impressions, services.sponsor_billing_central) to `books`; their doc_issue entry, or
+    None when it issued none this month."""
+    sponsored = _sponsor_documents(session, first, last)
+    if not sponsored.invoices and not sponsored.notes:
+        return None
+    office = get_branch(db)
+    _post(books, office.details.state_code or "", sponsored.invoices, sponsored.notes, posted)
+    return {
+        "branch": office.details.branch_code,
+        **_documents([], []),
+        **_sponsor_series(sponsored),
+    }
 
 
 def _note_json(note: NoteTax, *, b2cl: bool) -> dict[str, Any]:

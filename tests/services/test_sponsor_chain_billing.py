@@ -78,19 +78,26 @@ def pull_the_promotion(branch) -> None:
     pytest.fail(f"{branch.code} never pulled INJECT10")
 
 
+def centre_campaign(head_office, branches) -> None:
+    """The head office's campaign (Rs.100 deposit) on the INJECT10 it publishes, which
+    every branch has pulled."""
+    catalog.save_item(head_office.db, head_office.admin, BOTOX, now=NOW)
+    promotions.save_promotion(head_office.db, head_office.admin, INJECT10, now=NOW)
+    a_sponsor(head_office.db, head_office.admin, NOW)
+    sponsors.add_sponsored_campaign(head_office.db, head_office.admin, spec(), now=NOW)
+    for branch in branches:
+        pull_the_promotion(branch)
+
+
 @pytest.fixture
 def chain(head_office, two_branches):
     """The centre's campaign (Rs.100 deposit) on its INJECT10, every branch's copy of it
     (no deposit: the centre bills; 4 impressions a branch may charge unacknowledged), and
     the branches offline: IND shows the badge 5 times on 20 Nov (its quota stops the
     fifth), KOR 3 times on 21 Nov. 7 charged in the chain, 5 booked."""
-    catalog.save_item(head_office.db, head_office.admin, BOTOX, now=NOW)
-    promotions.save_promotion(head_office.db, head_office.admin, INJECT10, now=NOW)
-    a_sponsor(head_office.db, head_office.admin, NOW)
-    sponsors.add_sponsored_campaign(head_office.db, head_office.admin, spec(), now=NOW)
+    centre_campaign(head_office, two_branches)
     ind, kor = two_branches
     for branch in two_branches:
-        pull_the_promotion(branch)
         a_sponsor(branch.db, branch.admin, NOW)
         sponsors.add_sponsored_campaign(
             branch.db,
