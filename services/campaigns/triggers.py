@@ -21,10 +21,10 @@
 3. A trigger fires at most once per patient: each trigger is a step of its campaign (2, 3,
    ... in the order they were added; the launch is step 1), and an execution is unique per
    recipient, campaign, step and channel; a patient with an execution of the step on any
-   of the campaign's channels is not queued again on another. Running the triggers again does nothing new; a
-   callback is recorded as an execution of the "callback" channel, written before the
-   request is added (at most once: a crash between the two loses the request, never
-   doubles it).
+   of the campaign's channels is not queued again on another. Running the triggers again
+   does nothing new; a callback is recorded as an execution of the "callback" channel,
+   written before the request is added (at most once: a crash between the two loses the
+   request, never doubles it).
 4. Only the triggers of running campaigns fire.
 """
 
