@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from services import gst_report, sponsors
+from tests.cli.test_cli import run
 from tests.services.sponsor_helpers import LOCAL_GSTIN, OTHER_STATE_GSTIN, a_sponsor
 from tests.services.test_sponsor_chain_billing import (
     CODE,
@@ -18,6 +19,7 @@ from tests.services.test_sponsor_chain_billing import (
     shown,
     spec,
 )
+from tests.services.test_sync_pull import HO_PIN
 
 pytestmark = pytest.mark.postgres
 
@@ -101,9 +103,6 @@ def test_a_sponsor_invoice_pushed_before_it_carried_its_gstin_takes_its_sponsors
 
 
 def test_report_gst_on_the_centre_names_each_branchs_sponsor_series(chain, centre, tmp_path):
-    from tests.cli.test_cli import run
-    from tests.services.test_sync_pull import HO_PIN
-
     url = centre.render_as_string(hide_password=False)
     said = run(
         "--central",

@@ -8,7 +8,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import create_engine, text
 
+from cli.sponsor import status_json
+from desktop.models.sponsor_models import chain_text
 from services import catalog, promotions, sponsors
 from tests.services.sponsor_helpers import a_sponsor
 from tests.services.test_sponsor_chain_billing import CODE, NOW, pull_the_promotion, shown, spec
@@ -70,9 +73,6 @@ def test_a_branch_stops_the_badge_at_the_chains_count_after_one_round(branches):
 
 
 def test_the_sponsor_status_and_panel_say_the_chains_count(branches):
-    from cli.sponsor import status_json
-    from desktop.models.sponsor_models import chain_text
-
     ind, kor = branches
     shown(ind, 2, DAY_1)
     ind.sync()
@@ -82,3 +82,23 @@ def test_the_sponsor_status_and_panel_say_the_chains_count(branches):
     assert status_json(now)["charged_in_chain"] == 3
     assert status_json(now)["charged_impressions"] == 1
     assert chain_text(now) == ", 3 charged across the chain"
+
+
+def test_a_branch_reads_the_chains_totals_but_not_the_others_impressions(branches):
+    ind, kor = branches
+    shown(ind, 2, DAY_1)
+    shown(kor, 1, DAY_2)
+    ind.sync()
+    kor.sync()
+    engine = create_engine(kor.url)
+    try:
+        with engine.begin() as connection:
+            seen = connection.execute(
+                text("SELECT count(*) FROM central_documents WHERE doc_type = 'sponsor_impression'")
+            ).scalar_one()
+            totals = list(connection.execute(text("SELECT * FROM sync_impression_totals()")))
+    finally:
+        engine.dispose()
+    # Row-level security shows KOR its own impression only; the totals count IND's too.
+    assert seen == 1
+    assert [(row.charged, row.own) for row in totals] == [(3, 1)]
