@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QFontMetrics, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtGui import QFont, QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -54,6 +54,7 @@ from desktop.models.callback_model import (
     due_text,
     duration_text,
 )
+from desktop.widgets.column_fit import ColumnsGiveWay
 from desktop.widgets.focus import FocusOnEntry
 from desktop.workers import OpCounter
 from domain.callbacks import OPEN_STATUSES, Category, Status
@@ -82,11 +83,6 @@ _VIEW_LABELS = (
     (QueueFilter.OVERDUE, "Overdue"),
     (QueueFilter.ALL, "All"),
 )
-
-
-# A name is read at this width at least; the columns the detail pane repeats give way first.
-NAME_AT_LEAST = 140
-OPTIONAL_COLUMNS = frozenset({REASON, WAITING, STATUS, ASSIGNED})
 
 
 class CallbacksPanel(QWidget):
@@ -232,12 +228,18 @@ class CallbacksPanel(QWidget):
             ASSIGNED: 90,
             STATUS: metrics.horizontalAdvance("No answer (3/3)") + 24,
         }
-        self._widths = widths
         for column in range(len(COLUMNS)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             self.table.setColumnWidth(column, widths.get(column, 100))
         header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
-        self.table.viewport().installEventFilter(self)
+        # On a narrow table what the detail pane repeats (who has it, its status, how long
+        # it has waited, then the reason) gives way to the mobile and the due time.
+        ColumnsGiveWay(
+            self.table,
+            (PRIORITY, MOBILE, DUE, REASON, WAITING, STATUS, ASSIGNED),
+            frozenset({REASON, WAITING, STATUS, ASSIGNED}),
+            stretch_at_least=140,
+        )
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.doubleClicked.connect(lambda _: self.call_selected())
 
@@ -426,20 +428,8 @@ class CallbacksPanel(QWidget):
         if not self.timer.isActive():
             self.timer.start()
 
-    def _fit_columns(self, width: int) -> None:
-        """On a narrow table, leave out what the detail pane says anyway (who has it, its
-        status, how long it has waited, then the reason), so that the mobile and the due
-        time are read whole without scrolling sideways."""
-        room = width - NAME_AT_LEAST
-        shown = [PRIORITY, MOBILE, DUE, REASON, WAITING, STATUS, ASSIGNED]
-        for column in shown:
-            room -= self._widths[column]
-            self.table.setColumnHidden(column, room < 0 and column in OPTIONAL_COLUMNS)
-
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if watched is self.table.viewport() and isinstance(event, QResizeEvent):
-            self._fit_columns(event.size().width())
-        elif watched is self._watched and event.type() in (QEvent.Type.Hide, QEvent.Type.Close):
+        if watched is self._watched and event.type() in (QEvent.Type.Hide, QEvent.Type.Close):
             self.timer.stop()
         elif watched is self._watched and event.type() == QEvent.Type.Show:
             self.timer.start()

@@ -42,6 +42,7 @@ from desktop.models.promotion_models import (
     status_text,
     validity_text,
 )
+from desktop.widgets.column_fit import ColumnsGiveWay
 from desktop.widgets.empty_table import EmptyStateTable
 from desktop.workers import OpCounter
 from domain.log import ui as log
@@ -149,7 +150,10 @@ class PromotionsPanel(QWidget):
         self.promotions_table.setObjectName("PromotionsTable")
         self.promotions_table.setAccessibleName("Promotions")
         self.promotions_table.setModel(self.promotions)
-        self.promotions_table.set_widths({1: 118, 2: 80, 3: 96, 4: 116, 5: 180}, stretch=0)
+        # A flight ("30 Nov 2026 - 31 Dec 2026") is read whole, in the table's own font.
+        self.promotions_table.ensurePolished()
+        valid = self.promotions_table.fontMetrics().horizontalAdvance("30 Nov 2026 - 31 Dec 2026")
+        self.promotions_table.set_widths({1: 118, 2: 80, 3: 96, 4: 116, 5: valid + 24}, stretch=0)
         # Code above name: long names stay readable in a narrow column.
         self.promotions_table.verticalHeader().setDefaultSectionSize(48)
         self.codes_table = EmptyStateTable(
@@ -158,7 +162,17 @@ class PromotionsPanel(QWidget):
         self.codes_table.setObjectName("CodesTable")
         self.codes_table.setAccessibleName("Promo codes")
         self.codes_table.setModel(self.codes)
-        self.codes_table.set_widths({0: 118, 1: 136, 2: 76, 3: 72, 4: 116, 6: 176}, stretch=5)
+        self.codes_table.set_widths(
+            {0: 118, 1: 136, 2: 76, 3: 72, 4: 116, 6: valid + 24}, stretch=5
+        )
+        # At the smallest window what the detail pane says anyway gives way, so that the
+        # name, the status and the uses are read whole beside it.
+        ColumnsGiveWay(
+            self.promotions_table, (2, 3, 4, 1, 5), frozenset({1, 4, 5}), stretch_at_least=150
+        )
+        ColumnsGiveWay(
+            self.codes_table, (0, 2, 3, 1, 4, 6), frozenset({1, 4, 6}), stretch_at_least=110
+        )
         for table in (self.promotions_table, self.codes_table):
             selection = table.selectionModel()
             selection.currentRowChanged.connect(lambda *_: self._selection_changed())

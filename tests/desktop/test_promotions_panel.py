@@ -485,3 +485,45 @@ def test_the_models_pass_qt_model_tester(qtbot, qtmodeltester, db, manager):
     assert column(codes, "Uses") == ["0 / 2"]
     assert column(promotions, "Given")[0].startswith("Rs.")
     assert date(2026, 11, 24) == NOW.date()
+
+
+def test_the_lists_fit_the_smallest_window_without_scrolling_sideways(qtbot, admin):
+    # At 1024x640 the figures pushed the last columns out of sight and cut every name to
+    # a letter; what the detail pane says anyway gives way instead.
+    window, panel = admin
+    table = panel.promotions_table
+    headers = {
+        panel.promotions.headerData(c, Qt.Orientation.Horizontal): c
+        for c in range(panel.promotions.columnCount())
+    }
+
+    def shown(view) -> set[str]:
+        model = view.model()
+        return {
+            model.headerData(c, Qt.Orientation.Horizontal)
+            for c in range(model.columnCount())
+            if not view.isColumnHidden(c)
+        }
+
+    def fits(view) -> bool:
+        columns = [c for c in range(view.model().columnCount()) if not view.isColumnHidden(c)]
+        return all(
+            view.columnViewportPosition(c) + view.columnWidth(c) <= view.viewport().width()
+            for c in columns
+        ) and not view.horizontalScrollBar().isVisible()
+
+    qtbot.waitUntil(lambda: "Valid" in shown(table))  # 1366x768: every column
+    assert fits(table)
+    valid = [panel.promotions.index(r, headers["Valid"]).data() for r in range(3)]
+    widest = max(table.fontMetrics().horizontalAdvance(text) for text in valid)
+    assert widest < table.columnWidth(headers["Valid"])  # "4 Nov 2026 - 3 Jan 2027" whole
+
+    window.resize(1024, 640)
+    qtbot.waitUntil(lambda: "Valid" not in shown(table))
+    assert {"Promotion", "Status", "Uses"} <= shown(table)
+    assert fits(table)
+    assert table.columnWidth(headers["Promotion"]) >= 150  # the name is read
+    save_screenshot(window, "promotions_1024x640")
+    panel.show_codes()
+    qtbot.waitUntil(lambda: fits(panel.codes_table))
+    assert {"Code", "Status", "Uses"} <= shown(panel.codes_table)
