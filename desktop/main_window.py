@@ -55,6 +55,7 @@ from desktop.panels.promotions import PromotionsPanel
 from desktop.panels.settings import SettingsPanel
 from desktop.panels.sponsors import SHORTCUTS as SPONSOR_SHORTCUTS
 from desktop.panels.sponsors import SponsorsPanel
+from desktop.widgets.elided_label import ElidedLabel
 from desktop.widgets.form import restyle
 from desktop.widgets.questions import whole_buttons
 from desktop.workers import BackgroundOp
@@ -288,12 +289,10 @@ class MainWindow(QMainWindow):
         central_row.addWidget(content, 1)
         self.setCentralWidget(central)
 
-        self.sync_label = QLabel(SYNC_ON_CENTRE if self._centre else SYNC_NOT_CONFIGURED)
+        # The status bar's first line gives way to the others at the smallest window.
+        self.sync_label = ElidedLabel()
         self.sync_label.setObjectName("SyncState")
-        self.sync_label.setToolTip(
-            "Sending invoices to the head office and receiving its catalog and promotions "
-            "is not part of Frontdesk yet."
-        )
+        self.show_sync_pending(None)
         self.help_action = QAction(theme.icon("help"), "F1 Help", self)
         self.help_action.setObjectName("help")
         self.help_action.setShortcut(QKeySequence(Qt.Key.Key_F1))
@@ -701,6 +700,12 @@ class MainWindow(QMainWindow):
     def show_sync_pending(self, pending: int | None) -> None:
         if pending is None:
             self.sync_label.setText(SYNC_ON_CENTRE if self._centre else SYNC_NOT_CONFIGURED)
+            self.sync_label.setToolTip(
+                SYNC_ON_CENTRE
+                if self._centre
+                else "An admin connects this branch to the head office in Settings > Sync"
+                " (invoices sent, catalog and promotions received)."
+            )
             return
         self.sync_label.setText(sync_pending_text(pending))
         self.sync_label.setToolTip("Documents saved here and not yet received by the centre")

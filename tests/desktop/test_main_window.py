@@ -118,6 +118,20 @@ def test_the_status_bar_says_sync_is_not_configured(
 
     assert window.sync_label.text() == SYNC_NOT_CONFIGURED
     assert window.sync_label.text().startswith("Sync: not configured")
+    assert "Settings > Sync" in window.sync_label.toolTip()  # where an admin sets it up
+    assert not window.sync_label.is_elided()
+
+    # At the smallest window the line ends in "..." instead of a letter cut in half, and
+    # the rest of the status bar is whole beside it.
+    window.resize(1024, 640)
+    window._sync_failed(RuntimeError("the centre at 10.0.0.5 refused the connection " * 3))
+    qtbot.waitUntil(window.sync_label.is_elided)
+    assert window.width() == 1024  # a long line does not push the window wider
+    backup_label = window.backup_label
+    assert backup_label.fontMetrics().horizontalAdvance(backup_label.text()) <= (
+        backup_label.contentsRect().width()
+    )
+    save_screenshot(window, "status_bar_1024x640")
 
 
 def test_the_days_backup_is_taken_when_the_window_opens_and_the_status_bar_says_so(
