@@ -10,23 +10,24 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, create_engine
 
 from db.engine import Database, create_sqlite_engine, sqlite_url
-from db.models import Base
 from domain.errors import Refused
 from domain.log import db as log
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+# Alembic (~0.1 s to import) is imported where a migration runs or a schema is compared,
+# not by opening a database that is already at the head: that is every start of the app.
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SQLITE_MAGIC = b"SQLite format 3\x00"
 # Tables that belong to the patient search index (FTS5), not to the models.
@@ -38,6 +39,8 @@ class DatabaseRefused(Refused):
 
 
 def alembic_config(url: str | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if url:
@@ -48,16 +51,52 @@ def alembic_config(url: str | None = None) -> Config:
 @functools.cache
 def _scripts() -> ScriptDirectory:
     # The migrations folder does not change while the program runs: read it once.
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config())
 
 
+_REVISION = re.compile(r"^revision(?:: *str)? *= *[\"']([\w-]+)[\"']", re.MULTILINE)
+_DOWN_REVISION = re.compile(
+    r"^down_revision(?:: *[^=]+)? *= *(?:None|[\"']([\w-]+)[\"'])\s*$", re.MULTILINE
+)
+
+
+@functools.cache
+def _revision_chain(versions: Path) -> tuple[str, frozenset[str]] | None:
+    """(head, every revision) read from the versions' `revision = ...` and `down_revision =
+    ...` lines without Alembic, or None when a file says something else (a merge, a
+    computed id): then Alembic reads them."""
+    revisions, downs = set(), set()
+    for path in versions.glob("*.py"):
+        if path.name == "__init__.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        revision, down = _REVISION.findall(text), _DOWN_REVISION.findall(text)
+        if len(revision) != 1 or len(down) != 1:
+            return None
+        revisions.add(revision[0])
+        if down[0]:
+            downs.add(down[0])
+    heads = revisions - downs
+    if len(heads) != 1 or not downs <= revisions:
+        return None
+    return heads.pop(), frozenset(revisions)
+
+
 def head_revision() -> str:
+    chain = _revision_chain(MIGRATIONS_DIR / "versions")
+    if chain is not None:
+        return chain[0]
     head = _scripts().get_current_head()
     assert head is not None
     return head
 
 
 def known_revisions() -> set[str]:
+    chain = _revision_chain(MIGRATIONS_DIR / "versions")
+    if chain is not None:
+        return set(chain[1])
     return {rev.revision for rev in _scripts().walk_revisions()}
 
 
@@ -147,6 +186,11 @@ def include_name(name: str | None, type_: str, _parents: Any) -> bool:
 
 def schema_differences(connection: Connection) -> list[Any]:
     """What Alembic's autogenerate sees between the models and the connected database."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from db.models import Base
+
     context = MigrationContext.configure(
         connection,
         opts={
@@ -160,6 +204,8 @@ def schema_differences(connection: Connection) -> list[Any]:
 
 
 def upgrade(path: Path) -> None:
+    from alembic import command
+
     engine = create_engine(sqlite_url(path))
     try:
         with engine.begin() as connection:
@@ -219,7 +265,7 @@ def open_database(path: Path, *, now: datetime | None = None) -> Database:
         path.parent.mkdir(parents=True, exist_ok=True)
         revision = None
     head = head_revision()
-    if revision is not None and revision not in known_revisions():
+    if revision is not None and revision != head and revision not in known_revisions():
         raise DatabaseRefused(
             f"{path} was written by a newer version of Frontdesk (schema {revision}). "
             "Install the newer version to open it; the file was left untouched."

@@ -16,10 +16,8 @@ from db.models import AppSetting, Branch, User
 from domain.branch import BranchDetails, validate_branch
 from domain.roles import Role
 from domain.staff import StaffDetailsError, validate_pin
-from services import demo as demo_data
 from services.auth import hash_pin
 from services.branch import THIS_BRANCH_KEY
-from services.demo_queue import write_demo_queue
 from services.errors import ServiceError
 from services.uow import UnitOfWork
 
@@ -72,6 +70,10 @@ def initialise(
     checked as Settings checks them). A database that is already set up is left exactly as
     it is.
     """
+    # The demo's writers bring in the channels and their HTTP client: not needed to open a
+    # clinic that is set up, which every start of the app does.
+    from services import demo as demo_data
+
     with UnitOfWork(db, None, now) as uow:
         session = uow.session
         existing = session.get(AppSetting, THIS_BRANCH_KEY)
@@ -97,6 +99,8 @@ def initialise(
 def create_demo_clinic(db: Database, *, now: datetime, today: date) -> InitResult:
     """`initialise` with the demo clinic, and, when it was just created, its callback queue
     as a morning finds it (services.demo_queue): what `make run` and `init --demo` open on."""
+    from services.demo_queue import write_demo_queue
+
     result = initialise(db, demo=True, now=now, today=today)
     if result.created:
         write_demo_queue(db, now=now)

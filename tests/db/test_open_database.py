@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -360,3 +362,25 @@ def test_a_damaged_database_is_not_upgraded_and_says_so(
         assert (
             still.execute("SELECT version_num FROM alembic_version").fetchone()[0] != "9999_probe"
         )
+
+
+def test_the_head_and_the_known_revisions_read_from_the_files_are_alembics() -> None:
+    scripts = db.migrate._scripts()
+
+    assert head_revision() == scripts.get_current_head()
+    assert db.migrate.known_revisions() == {rev.revision for rev in scripts.walk_revisions()}
+
+
+def test_a_database_at_head_opens_without_importing_alembic(tmp_path: Path) -> None:
+    # Every start of the app opens one; Alembic is ~0.1 s of start-up it does not need.
+    path = tmp_path / "frontdesk.db"
+    open_database(path, now=NOW).close()
+    probe = (
+        "import sys; from pathlib import Path; from db.migrate import open_database; "
+        f"open_database(Path({str(path)!r})).close(); print('alembic' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+
+    assert done.stdout.strip() == "False"

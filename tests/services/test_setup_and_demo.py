@@ -1,3 +1,5 @@
+import subprocess
+import sys
 from collections import Counter
 
 import pytest
@@ -168,3 +170,16 @@ def test_demo_history_was_priced_by_the_promotion_engine(demo_db):
     assert promoted > 0 and promoted <= uses
     assert counters == per_campaign and counters["PREMIUM_CONSULT"] > 0
     assert set(free_consults) == {"Rs.500 Free (PREMIUM_CONSULT)"}
+
+
+def test_opening_the_app_brings_in_neither_the_demo_nor_the_message_channels():
+    # services.setup is on the app's start-up path; the demo's writers import the channels'
+    # HTTP client, which only writing the demo clinic needs.
+    probe = (
+        "import sys, services.setup; print(sorted({'httpx', 'services.demo'} & set(sys.modules)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+
+    assert done.stdout.strip() == "[]"
