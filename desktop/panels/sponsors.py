@@ -44,6 +44,7 @@ from desktop.models.sponsor_models import (
     chain_text,
     payment_text,
 )
+from desktop.widgets.column_fit import ColumnsGiveWay
 from desktop.widgets.empty_table import EmptyStateTable
 from desktop.workers import OpCounter
 from domain.log import ui as log
@@ -202,6 +203,11 @@ class SponsorsPanel(QWidget):
             self.bill,
         )
         campaigns_top = _heading_row("Campaigns", self.new_campaign_button, self.bill_button)
+        # At the smallest window what the summary under the list says anyway (today's
+        # impressions, then the payment status) gives way to the campaign's code.
+        ColumnsGiveWay(
+            self.campaigns_table, (1, 3, 4, 5, 2), frozenset({2, 5}), stretch_at_least=160
+        )
 
         self.summary_label = QLabel()
         self.summary_label.setObjectName("Muted")
@@ -221,6 +227,12 @@ class SponsorsPanel(QWidget):
             "Open PDF", "The selected invoice as a PDF (Alt+D)", self.open_pdf
         )
         invoices_top = _heading_row("Invoices", self.pay_button, self.pdf_button)
+        # The invoice's number is read whole; its period (on its PDF) gives way first.
+        self.invoices_table.ensurePolished()  # measured in the style sheet's font
+        number = self.invoices_table.fontMetrics().horizontalAdvance("INDS/26-27/00000") + 32
+        ColumnsGiveWay(
+            self.invoices_table, (2, 4, 3, 1), frozenset({1, 3}), stretch_at_least=number
+        )
 
         self.status_label = QLabel()
         self.status_label.setObjectName("Muted")

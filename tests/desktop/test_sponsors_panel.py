@@ -225,6 +225,20 @@ def test_the_panel_cuts_no_text_at_the_smallest_window(qtbot, panel):
     panel.resize(SMALLEST[0] - 92, SMALLEST[1] - 100)
     qtbot.wait(50)
     assert cut_text(panel) == []
+    # The campaign's code and each invoice's number are read whole in their lists, and no
+    # list scrolls sideways (what the summary or the PDF says anyway gives way).
+    for table in (panel.campaigns_table, panel.invoices_table):
+        model = table.model()
+        assert model.rowCount() > 0
+        shown = [c for c in range(model.columnCount()) if not table.isColumnHidden(c)]
+        assert not table.horizontalScrollBar().isVisible()
+        assert all(
+            table.columnViewportPosition(c) + table.columnWidth(c) <= table.viewport().width()
+            for c in shown
+        )
+        first_lines = [model.index(r, 0).data().splitlines()[0] for r in range(model.rowCount())]
+        widest = max(table.fontMetrics().horizontalAdvance(text) for text in first_lines)
+        assert widest + 16 <= table.columnWidth(0), first_lines
     save_screenshot(panel, "sponsors_panel_smallest")
 
 
