@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from db.engine import Database
@@ -775,26 +775,60 @@ def _room_left(session: Session, campaign: SponsoredCampaign) -> bool:
     return may_show(_charged_in_chain(session, campaign.id), _limit(campaign), waiting, quota)
 
 
+# Every quote at the counter asks which sponsored promotions are in flight and which of
+# them have spent their impressions (invoicing's hard stop), so it is one statement, built
+# once: each in-flight campaign's promotions with the counts of _charged_in_chain.
+_PROMOTION = SponsoredCampaignPromotion.__table__.alias("campaign_promotion")
+_CHARGED_HERE = (
+    select(func.count())
+    .where(
+        SponsorImpression.campaign_id == SponsoredCampaign.id,
+        SponsorImpression.charged.is_(True),
+    )
+    .correlate(SponsoredCampaign)
+    .scalar_subquery()
+)
+_OTHERS_AT_PULL = (
+    select(func.coalesce(func.sum(SyncSponsorTotal.charged - SyncSponsorTotal.own), 0))
+    .join(_PROMOTION, _PROMOTION.c.promotion_id == SyncSponsorTotal.promotion_id)
+    .where(_PROMOTION.c.campaign_id == SponsoredCampaign.id)
+    .correlate(SponsoredCampaign)
+    .scalar_subquery()
+)
+_IN_FLIGHT = (
+    select(
+        SponsoredCampaignPromotion.promotion_id,
+        SponsoredCampaign,
+        Sponsor.legal_name,
+        _CHARGED_HERE,
+        _OTHERS_AT_PULL,
+    )
+    .select_from(SponsoredCampaignPromotion)
+    .join(SponsoredCampaign, SponsoredCampaign.id == SponsoredCampaignPromotion.campaign_id)
+    .join(Sponsor, Sponsor.id == SponsoredCampaign.sponsor_id)
+    .where(
+        SponsoredCampaign.is_active.is_(True),
+        SponsoredCampaign.retired_at.is_(None),
+        SponsoredCampaign.start_date <= bindparam("today"),
+        SponsoredCampaign.end_date >= bindparam("today"),
+    )
+)
+
+
 def badges_in_flight(session: Session, today: date) -> dict[uuid.UUID, SponsoredBadge]:
     """The sponsored promotions in flight on `today`, by promotion id, each saying whether
-    its badge may still be shown and the promotion applied (rule 11's hard stop)."""
-    rows = session.execute(
-        select(SponsoredCampaignPromotion.promotion_id, SponsoredCampaign, Sponsor.legal_name)
-        .select_from(SponsoredCampaignPromotion)
-        .join(SponsoredCampaign, SponsoredCampaign.id == SponsoredCampaignPromotion.campaign_id)
-        .join(Sponsor, Sponsor.id == SponsoredCampaign.sponsor_id)
-        .where(
-            SponsoredCampaign.is_active.is_(True),
-            SponsoredCampaign.retired_at.is_(None),
-            SponsoredCampaign.start_date <= today,
-            SponsoredCampaign.end_date >= today,
-        )
-    ).all()
+    its badge may still be shown and the promotion applied (rule 11's hard stop, counted
+    as _room_left counts it)."""
     room: dict[uuid.UUID, bool] = {}
     badges = {}
-    for promotion_id, campaign, sponsor in rows:
+    for promotion_id, campaign, sponsor, charged, others in session.execute(
+        _IN_FLIGHT, {"today": today}
+    ):
         if campaign.id not in room:
-            room[campaign.id] = _room_left(session, campaign)
+            quota = campaign.branch_offline_quota
+            waiting = 0 if quota is None else _unacknowledged(session, campaign.id)
+            in_chain = max(0, int(others)) + int(charged)
+            room[campaign.id] = may_show(in_chain, _limit(campaign), waiting, quota)
         badges[promotion_id] = SponsoredBadge(
             promotion_id, campaign.id, campaign.campaign_code, sponsor, room[campaign.id]
         )
