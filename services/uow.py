@@ -26,7 +26,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from db.engine import Database, json_dumps, json_loads
@@ -154,9 +154,7 @@ class UnitOfWork:
 
     def _chained(self, session: Session) -> list[dict[str, Any]]:
         """The audit entries with their place in the chain: seq, prev_hash, row_hash."""
-        last = session.execute(
-            select(AuditLog.seq, AuditLog.row_hash).order_by(AuditLog.seq.desc()).limit(1)
-        ).first()
+        last = session.execute(_CHAIN_TAIL).first()
         seq, prev = (0, GENESIS) if last is None else (last.seq, last.row_hash)
         rows = []
         for audit in self._audits:
@@ -199,14 +197,19 @@ class UnitOfWork:
         self._committed = True
 
 
+# Asked at every commit, so built once (an expression costs more to build than to run).
+_CHAIN_TAIL = select(AuditLog.seq, AuditLog.row_hash).order_by(AuditLog.seq.desc()).limit(1)
+_ROLE_NOW = select(User.role).where(
+    User.id == bindparam("user"), User.is_active, User.retired_at.is_(None)
+)
+
+
 def _still_on_the_staff(session: Session, actor: CurrentUser) -> None:
     """A user retired at another desk since signing in saves nothing more (issue #13), nor
     one whose role was changed there (a manager made front desk keeps no manager's rights
     until signing out). It runs inside the write lock, so no change slips in between check
     and commit. A unit changing its own actor's role says so (UnitOfWork.actor_changed)."""
-    role = session.scalar(
-        select(User.role).where(User.id == actor.id, User.is_active, User.retired_at.is_(None))
-    )
+    role = session.scalar(_ROLE_NOW, {"user": actor.id})
     if role is None:
         raise PermissionDenied(
             f"{actor.full_name} is no longer on the staff, so nothing was saved; "
