@@ -17,12 +17,13 @@ import importlib
 
 # The panel (numpy, through its services), then its charts (pyqtgraph); then the
 # Campaigns panel (its services and their channels' HTTP client) and its results' charts,
-# also a manager's.
+# also a manager's, and Settings' Channels tab (the same client), built as Settings opens.
 DASHBOARD_MODULES = (
     "desktop.panels.dashboard",
     "desktop.panels.dashboard_charts",
     "desktop.panels.campaigns",
     "desktop.panels.campaign_results",
+    "desktop.panels.channel_settings",
 )
 
 

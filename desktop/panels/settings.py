@@ -12,8 +12,8 @@ from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -235,9 +235,9 @@ class SettingsPanel(QWidget):
         # the whole tab widget would restyle every field of every tab (60 ms to open).
         self.tabs.tabBar().setStyleSheet(theme.section("tab-bar"))
         self.tabs.addTab(scroll, "Branch")
-        # The other tabs start as empty pages and are built one per turn of the event loop
-        # once the panel shows (or when first asked for): opening Settings never holds the
-        # window for all of them at once.
+        # The other tabs start as empty pages, each built when it is first chosen or asked
+        # for (panel.callbacks, ...): nine tabs built as Settings opened held the window
+        # ~0.3 s (make bench, panel-stall), and most are never looked at in a session.
         self._later: dict[str, Callable[[], QWidget]] = {
             "Callbacks": lambda: CallbackSettingsPanel(db, user, clock=clock),
             "Counter session": lambda: sessions_tab(db, user, branch_info.details.timezone),
@@ -376,11 +376,6 @@ class SettingsPanel(QWidget):
     def sync(self) -> QWidget | None:
         """The Sync tab's panel (desktop.panels.sync_settings), for an admin only."""
         return self._tab("Sync") if "Sync" in self._later else None
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
-        super().showEvent(event)
-        for title in self._placeholders:
-            QTimer.singleShot(0, self, lambda title=title: self._tab(title))
 
     def _watch(self, field: str) -> None:
         widget = self.inputs[field]

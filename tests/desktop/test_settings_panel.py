@@ -7,6 +7,7 @@ from PySide6.QtCore import QPoint, QRect, Qt, QTime
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QScrollArea, QWidget
 
 from desktop.main_window import MainWindow
+from desktop.panels.printer_settings import PrinterSettingsPanel
 from desktop.panels.settings import SettingsPanel
 from domain.roles import Role
 from services.branch import get_branch
@@ -282,3 +283,30 @@ def test_the_legal_name_upi_id_and_state_are_saved(qtbot, db, manager, branch_in
         "lumen@okhdfc",
         "29",
     )
+
+
+def test_settings_opens_on_its_branch_tab_and_builds_another_tab_when_it_is_chosen(
+    qtbot, db, manager, branch_info, fresh_settings
+):
+    window = MainWindow(db, manager, branch_info, settings=fresh_settings, clock=fixed_clock)
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(window.is_idle, timeout=10_000)  # the day's backup
+    window.show_panel("settings")
+    panel = window.panel("settings")
+    assert isinstance(panel, SettingsPanel)
+    QApplication.processEvents()
+    assert panel.tabs.currentIndex() == 0
+    assert panel.findChildren(PrinterSettingsPanel) == []  # only the Branch tab is built
+
+    panel.tabs.setFocus()
+    for _ in range(panel.tabs.count()):
+        if panel.tabs.tabText(panel.tabs.currentIndex()) == "Printer":
+            break
+        qtbot.keyClick(panel.tabs, Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
+
+    assert panel.tabs.currentWidget() is panel.printer
+    assert panel.printer.isVisible()
+    save_screenshot(window, "settings_printer_tab_built_when_chosen")
