@@ -25,6 +25,20 @@ def open_panel(qtbot, db, user, branch_info) -> SettingsPanel:
     return panel
 
 
+def open_in_window(qtbot, db, user, branch_info, settings) -> tuple[MainWindow, SettingsPanel]:
+    """The main window at 1366x768 with Settings open."""
+    window = MainWindow(db, user, branch_info, settings=settings, clock=fixed_clock)
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(window.is_idle, timeout=10_000)  # the day's backup
+    window.show_panel("settings")
+    panel = window.panel("settings")
+    assert isinstance(panel, SettingsPanel)
+    return window, panel
+
+
 def replace_text(qtbot, widget, text: str) -> None:
     widget.setFocus()
     widget.selectAll()
@@ -49,15 +63,7 @@ def test_the_form_shows_the_branch_as_saved(qtbot, db, manager, branch_info):
 def test_a_bad_gstin_is_explained_beside_the_field_and_nothing_is_saved(
     qtbot, db, manager, branch_info, fresh_settings
 ):
-    window = MainWindow(db, manager, branch_info, settings=fresh_settings, clock=fixed_clock)
-    qtbot.addWidget(window)
-    window.resize(1366, 768)
-    window.show()
-    qtbot.waitExposed(window)
-    qtbot.waitUntil(window.is_idle, timeout=10_000)  # the day's backup
-    window.show_panel("settings")
-    panel = window.panel("settings")
-    assert isinstance(panel, SettingsPanel)
+    window, panel = open_in_window(qtbot, db, manager, branch_info, fresh_settings)
 
     replace_text(qtbot, panel.gstin_edit, "29ABCDE1234F1Z5")
     save_and_wait(qtbot, panel)
@@ -288,15 +294,7 @@ def test_the_legal_name_upi_id_and_state_are_saved(qtbot, db, manager, branch_in
 def test_settings_opens_on_its_branch_tab_and_builds_another_tab_when_it_is_chosen(
     qtbot, db, manager, branch_info, fresh_settings
 ):
-    window = MainWindow(db, manager, branch_info, settings=fresh_settings, clock=fixed_clock)
-    qtbot.addWidget(window)
-    window.resize(1366, 768)
-    window.show()
-    qtbot.waitExposed(window)
-    qtbot.waitUntil(window.is_idle, timeout=10_000)  # the day's backup
-    window.show_panel("settings")
-    panel = window.panel("settings")
-    assert isinstance(panel, SettingsPanel)
+    window, panel = open_in_window(qtbot, db, manager, branch_info, fresh_settings)
     QApplication.processEvents()
     assert panel.tabs.currentIndex() == 0
     assert panel.findChildren(PrinterSettingsPanel) == []  # only the Branch tab is built
