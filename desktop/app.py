@@ -47,6 +47,8 @@ READY_LINE = "Frontdesk is ready"
 # A 1366x768 laptop leaves about 1366x720 for windows: there the window fills the screen;
 # on anything roomier it opens at this size, centred.
 DEFAULT_SIZE = (1366, 800)
+# How long a thread keeps the GIL when another wants it (Python's default: 5 ms).
+GIL_SWITCH_S = 0.001
 # A manager's window is up and the start-up is measured by then (bench/startup.py).
 PRELOAD_AFTER_MS = 1500
 
@@ -441,6 +443,10 @@ def _application() -> QApplication:
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication(sys.argv[:1])
+    # Every model's data() and every slot needs the GIL: with a worker reading the database,
+    # the UI thread waited up to the default 5 ms for it at each call, and a table's first
+    # paint beside a read added up to most of a panel's opening.
+    sys.setswitchinterval(GIL_SWITCH_S)
     configure_application(app)
     return app
 
