@@ -282,6 +282,7 @@ def cmd_results(args: argparse.Namespace) -> None:
         },
         "incremental": _incremental(results.lift),
         "lift": results.lift_sentence(),
+        "budget_stopped_trigger_messages": results.budget_stopped,
         "variants": [_arm(arm) for arm in results.arms],
         "channels": [
             {"channel": arm.variant} | {k: v for k, v in _arm(arm).items() if k != "variant"}
@@ -309,6 +310,8 @@ def cmd_results(args: argparse.Namespace) -> None:
         common.print_json(data)
         return
     print(f"{results.name} ({results.status}, {results.channel})")
+    if results.budget_stopped:
+        print(f"The budget stopped {results.budget_stopped:,} trigger messages.")
     common.print_table([_arm(arm) for arm in results.arms])
     roi = "n/a" if results.roi is None else f"{results.roi:,.0%}"
     lift = results.lift

@@ -96,6 +96,8 @@ def decision_text(results: Results) -> str:
         lines.append("One template: no A/B test.")
     if results.total.recipients:
         lines.append(results.lift_sentence())
+    if results.budget_stopped:
+        lines.append(f"The budget stopped {group_indian(results.budget_stopped)} trigger messages.")
     return " ".join(lines)
 
 

@@ -13,7 +13,12 @@
    A trigger's message (services.campaigns.triggers) is queued the same way, as its step.
 3. The budget: a launch whose messages would cost more than the budget (cost per message
    of the channel x recipients) is refused, saying how many the budget pays for; nothing is
-   queued. A campaign without a budget (0) has no limit.
+   queued. A campaign without a budget (0) has no limit. A trigger (its steps) is held to
+   the same budget message by message (budget_allows): it never queues a message whose
+   cost would take the campaign's committed spend (every message queued, held, sending or
+   of unknown fate at its channel's cost, plus what the sent ones cost) over the budget;
+   the ones it cannot afford are not queued, and how many is recorded (an audit entry
+   "campaign.trigger_budget_stopped") and shown in the results (Results.budget_stopped).
 4. Pausing stops the sender from taking its queued messages (they wait); launching again
    resumes. A campaign whose messages have all ended is completed by `results`.
 5. Results: per variant and per channel, messages sent, delivered, failed, replied, opted out;
@@ -46,6 +51,7 @@ from sqlalchemy.orm import Session
 
 from db.engine import Database
 from db.models import (
+    AuditLog,
     Branch,
     Campaign,
     CampaignExecution,
@@ -70,6 +76,9 @@ from services.uow import UnitOfWork
 STATUSES = ("draft", "scheduled", "running", "paused", "completed")
 # The statuses of a message that left (results count them as sent).
 SENT = ("sent", "delivered", "replied", "opted_out", "converted")
+# Messages not yet sent (or perhaps sent: "unknown") whose cost is committed (rule 3).
+COMMITTED = ("queued", "held", "sending", "unknown")
+BUDGET_STOPPED = "campaign.trigger_budget_stopped"
 ENDED = ("sent", "delivered", "failed", "replied", "opted_out", "converted", "unknown", "skipped")
 
 
@@ -414,6 +423,49 @@ def _queue(
     return Launch(campaign.id, queued, held, len(recipients) - len(new), cost)
 
 
+def committed_spend(session: Session, campaign: Campaign) -> int:
+    """Rule 3: what the campaign's messages cost or will cost (paise): the sent at what they
+    cost, the queued, held, sending and unknown at their channel's cost per message."""
+    e = CampaignExecution
+    costs = {c: int(cost) for c, cost in (campaign.cost_per_message or {}).items()}
+    spent = 0
+    for channel, status, n, cost in session.execute(
+        select(e.channel, e.status, func.count(), func.coalesce(func.sum(e.cost_paise), 0))
+        .where(e.campaign_id == campaign.id)
+        .group_by(e.channel, e.status)
+    ):
+        if status in SENT:
+            spent += int(cost)
+        elif status in COMMITTED:
+            spent += n * costs.get(channel, 0)
+    return spent
+
+
+def budget_allows(
+    session: Session,
+    campaign: Campaign,
+    channel_of: dict[uuid.UUID, str],
+    *,
+    in_arms: bool = True,
+) -> tuple[dict[uuid.UUID, str], int]:
+    """Rule 3 for a trigger: the patients of `channel_of` whose message the budget still
+    pays for, in order (the hold-out costs nothing when `in_arms`), and how many it stopped. Each message
+    is taken while the committed spend plus its cost stays within the budget; a campaign
+    without a budget keeps everyone."""
+    if not campaign.budget_paise:
+        return channel_of, 0
+    costs = {c: int(cost) for c, cost in (campaign.cost_per_message or {}).items()}
+    arms = arms_of(campaign, list(channel_of)) if in_arms else {}
+    left = campaign.budget_paise - committed_spend(session, campaign)
+    kept: dict[uuid.UUID, str] = {}
+    for patient_id, channel in channel_of.items():
+        price = 0 if arms.get(patient_id) == ab_test.HOLDOUT else costs.get(channel, 0)
+        if price <= left:
+            kept[patient_id] = channel
+            left -= price
+    return kept, len(channel_of) - len(kept)
+
+
 def arms_of(campaign: Campaign, patients: list[uuid.UUID]) -> dict[uuid.UUID, str]:
     """Each patient's arm of the campaign's A/B split (rule 2: deterministic, the hold-out
     included)."""
@@ -605,6 +657,8 @@ class Results:
     # The messaged (the hold-out left out) by the channel each was sent on, in the
     # campaign's order; ArmResult.variant holds the channel.
     by_channel: list[ArmResult] = field(default_factory=list)
+    # Trigger messages the budget stopped (rule 3): not queued, so in no count above.
+    budget_stopped: int = 0
 
     @property
     def total(self) -> ArmResult:
@@ -843,7 +897,23 @@ def campaign_results(db: Database, actor: CurrentUser, campaign_id: uuid.UUID) -
         )
         results.lift = _lift(session, campaign, results.total.cost)
         results.by_channel = list(channels.values())
+        results.budget_stopped = _budget_stopped(session, campaign)
         return results
+
+
+def _budget_stopped(session: Session, campaign: Campaign) -> int:
+    """Rule 3: the trigger messages the campaign's budget stopped, as their firings
+    recorded them."""
+    return sum(
+        int((details or {}).get("messages", 0))
+        for details in session.scalars(
+            select(AuditLog.details).where(
+                AuditLog.action == BUDGET_STOPPED,
+                AuditLog.entity_type == "campaign",
+                AuditLog.entity_id == str(campaign.id),
+            )
+        )
+    )
 
 
 def _tally(arm: ArmResult, status: str, count: int, cost: int) -> None:

@@ -26,6 +26,10 @@
    written before the request is added (at most once: a crash between the two loses the
    request, never doubles it).
 4. Only the triggers of running campaigns fire.
+5. The campaign's budget holds for a trigger's messages (services.campaigns.campaigns,
+   rule 3, budget_allows): a message whose cost would take the campaign's committed spend
+   over its budget is not queued; how many were stopped is audited per firing
+   (campaign.trigger_budget_stopped) for the results to show. A callback costs nothing.
 """
 
 from __future__ import annotations
@@ -249,7 +253,14 @@ def run_due_triggers(db: Database, actor: CurrentUser, at: datetime) -> int:
         moment = at - timedelta(minutes=trigger.delay_minutes)
         with UnitOfWork(db, actor, at) as uow:
             day = moment.astimezone(zone).date()
-            queued, callback_for = _fire(uow, db, trigger, moment, day, at)
+            queued, callback_for, stopped = _fire(uow, db, trigger, moment, day, at)
+            if stopped:
+                uow.audit(
+                    campaigns.BUDGET_STOPPED,
+                    "campaign",
+                    trigger.campaign_id,
+                    {"kind": trigger.kind, "messages": stopped},
+                )
             if queued or callback_for:
                 uow.audit(
                     "campaign.trigger_fired",
@@ -271,7 +282,9 @@ def _fire(
     moment: datetime,
     day: date,
     at: datetime,
-) -> tuple[int, list[tuple[uuid.UUID, uuid.UUID]]]:
+) -> tuple[int, list[tuple[uuid.UUID, uuid.UUID]], int]:
+    """Fire `trigger` (rules 1 to 5): messages queued, callbacks to add and messages the
+    budget stopped."""
     session = uow.session
     step = _step(session, trigger)
     campaign = session.get_one(Campaign, trigger.campaign_id)
@@ -279,7 +292,8 @@ def _fire(
     template = None
     if trigger.action == "send_template" and trigger.template_id is not None:
         if _is_the_campaigns(campaign, trigger.template_id):
-            return _fire_campaign(session, db, trigger, campaign, step, moment, day, at), []
+            queued, stopped = _fire_campaign(session, db, trigger, campaign, step, moment, day, at)
+            return queued, [], stopped
         template = templates.get_template(session, trigger.template_id)
         channel = template.channel
     done = set(
@@ -293,13 +307,19 @@ def _fire(
     )
     who = [p for p in dict.fromkeys(_who(session, trigger, moment, day)) if p not in done]
     if not who:
-        return 0, []
+        return 0, [], 0
     patients = {
         p.id: p
         for p in session.scalars(
             select(Patient).where(Patient.id.in_(who), Patient.is_walk_in.is_(False))
         )
     }
+    stopped = 0
+    if template is not None:
+        affordable, stopped = campaigns.budget_allows(
+            session, campaign, dict.fromkeys(patients, channel), in_arms=False
+        )
+        patients = {p: patients[p] for p in affordable}
     tags = templates.TagValues(session, list(patients), day)
     rows: list[dict[str, Any]] = []
     for patient in patients.values():
@@ -339,8 +359,8 @@ def _fire(
     if rows:
         session.execute(insert(CampaignExecution), rows)
     if template is not None:
-        return len(rows), []
-    return 0, [(row["patient_id"], row["id"]) for row in rows]
+        return len(rows), [], stopped
+    return 0, [(row["patient_id"], row["id"]) for row in rows], 0
 
 
 def _is_the_campaigns(campaign: Campaign, template_id: uuid.UUID) -> bool:
@@ -357,9 +377,10 @@ def _fire_campaign(
     moment: datetime,
     day: date,
     at: datetime,
-) -> int:
+) -> tuple[int, int]:
     """Rule 2's campaign message for the patients the event happened to, not yet given
-    this step on any channel (rule 3); returns how many messages were queued."""
+    this step on any channel (rule 3), as far as the budget pays (rule 5); returns how
+    many messages were queued and how many the budget stopped."""
     done = set(
         session.scalars(
             select(CampaignExecution.patient_id).where(
@@ -369,16 +390,17 @@ def _fire_campaign(
     )
     who = [p for p in dict.fromkeys(_who(session, trigger, moment, day)) if p not in done]
     if not who:
-        return 0
+        return 0, 0
     first = next(iter(_templates_by_channel(campaign).values()))[campaign.channels[0]]
     purpose = templates.get_template(session, first).purpose
     channel_of = audiences.first_channels_of(
         session, db, who, list(campaign.channels), purpose=purpose, today=day, now=at
     )
+    channel_of, stopped = campaigns.budget_allows(session, campaign, channel_of)
     queued, _held, _codes = campaigns.queue_messages(
         session, campaign, channel_of, step=step, due=at, today=day, now=at
     )
-    return queued
+    return queued, stopped
 
 
 def _add_callback(
