@@ -222,6 +222,7 @@ def _arm(arm: campaigns.ArmResult) -> dict[str, Any]:
     return {
         "variant": arm.variant,
         "recipients": arm.recipients,
+        "messages": arm.messages,
         "sent": arm.sent,
         "delivered": arm.delivered,
         "failed": arm.failed,
@@ -229,6 +230,8 @@ def _arm(arm: campaigns.ArmResult) -> dict[str, Any]:
         "opted_out": arm.opted_out,
         "conversions": arm.conversions,
         "conversion_rate": round(arm.rate(arm.conversions), 4),
+        "delivery_rate": round(arm.message_rate(arm.delivered), 4),
+        "failure_rate": round(arm.message_rate(arm.failed), 4),
         "revenue": documents.rupees(arm.revenue),
         "cost": documents.rupees(arm.cost),
     }

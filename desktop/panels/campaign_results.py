@@ -105,14 +105,20 @@ def outcome_bars(total: ArmResult) -> list[BarSpec]:
     bars = []
     for key, label in OUTCOMES:
         value = int(getattr(total, key))
-        share = percent(value, total.recipients)
+        # Conversions are of recipients (each patient once); the rest of messages.
+        whole, of = (
+            (total.recipients, "recipients")
+            if key == "conversions"
+            else (total.messages, "messages")
+        )
+        share = percent(value, whole)
         bars.append(
             BarSpec(
                 key,
                 label,
                 float(value),
                 group_indian(value),
-                f"{label}: {group_indian(value)} of {group_indian(total.recipients)} ({share})",
+                f"{label}: {group_indian(value)} of {group_indian(whole)} {of} ({share})",
             )
         )
     return bars
@@ -136,11 +142,14 @@ def conversion_bars(results: Results) -> list[BarSpec]:
 
 
 def arms_table(results: Results) -> Table:
-    header = ("group", "recipients", *(key for key, _label in OUTCOMES), "revenue_paise")
+    header = (
+        "group", "recipients", "messages", *(key for key, _label in OUTCOMES), "revenue_paise"
+    )  # fmt: skip
     rows = tuple(
         (
             arm.variant,
             str(arm.recipients),
+            str(arm.messages),
             *(str(getattr(arm, key)) for key, _label in OUTCOMES),
             str(arm.revenue),
         )
@@ -258,7 +267,7 @@ class ResultsView(QWidget):
         grid = QGridLayout()
         grid.setSpacing(8)
         names = (
-            ("recipients", "Messaged"),
+            ("recipients", "Recipients"),
             ("sent", "Sent"),
             ("delivered", "Delivered"),
             ("failed", "Failed"),
@@ -392,6 +401,10 @@ class ResultsView(QWidget):
         }
         for key, text in values.items():
             self.figures[key].value.setText(text)
+        self.figures["recipients"].setToolTip(
+            f"Patients messaged, each once: {group_indian(total.messages)} messages in all"
+        )
+        self.figures["sent"].setToolTip("Messages sent: a patient messaged twice counts twice")
         self.figures["roi"].setToolTip(
             "(revenue - cost) / cost, counting every invoice of a messaged patient"
         )

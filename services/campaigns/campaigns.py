@@ -21,11 +21,14 @@
    "campaign.trigger_budget_stopped") and shown in the results (Results.budget_stopped).
 4. Pausing stops the sender from taking its queued messages (they wait); launching again
    resumes. A campaign whose messages have all ended is completed by `results`.
-5. Results: per variant and per channel, messages sent, delivered, failed, replied, opted out;
-   conversions = recipients (the hold-out included) with an invoice within the attribution
-   window after the message (the hold-out: after the launch), or who used their personal
-   code; revenue = those invoices' totals; cost = the messages' cost; ROI = (revenue - cost)
-   / cost. The A/B decision is domain.ab_test's on conversions.
+5. Results: per variant and per channel, messages made, sent, delivered, failed, replied,
+   opted out (each message counts: rates of delivery and failure are per message);
+   recipients = the patients given a message of the arm, each once however many messages
+   (a launch and a trigger) they had; conversions = recipients (the hold-out included)
+   with an invoice within the attribution window after their first message in that arm
+   (the hold-out: after the launch), or who used their personal code; revenue = those
+   invoices' totals; cost = the messages' cost; ROI = (revenue - cost) / cost. The A/B
+   decision is domain.ab_test's on conversions of recipients, per recipient.
 6. That ROI is attributed: it counts invoices that would have come anyway. With a hold-out
    group, the lift (domain.campaign_lift) compares every recipient given a template (intent
    to treat: a failed message included) with the hold-out, both over the attribution
@@ -630,7 +633,8 @@ class ArmResult:
     """One variant's (or the hold-out's) figures; money in paise."""
 
     variant: str
-    recipients: int = 0
+    recipients: int = 0  # patients, each once (rule 5)
+    messages: int = 0  # executions: a patient messaged twice counts twice
     sent: int = 0
     delivered: int = 0
     failed: int = 0
@@ -641,7 +645,12 @@ class ArmResult:
     cost: int = 0
 
     def rate(self, count: int) -> float:
+        """`count` as a share of the recipients (conversions)."""
         return count / self.recipients if self.recipients else 0.0
+
+    def message_rate(self, count: int) -> float:
+        """`count` as a share of the messages (delivered, failed ...)."""
+        return count / self.messages if self.messages else 0.0
 
 
 @dataclass
@@ -666,7 +675,7 @@ class Results:
         for arm in self.arms:
             if arm.variant == ab_test.HOLDOUT:
                 continue
-            for name in ("recipients", "sent", "delivered", "failed", "replied", "opted_out",
+            for name in ("recipients", "messages", "sent", "delivered", "failed", "replied", "opted_out",
                          "conversions", "revenue", "cost"):  # fmt: skip
                 setattr(whole, name, getattr(whole, name) + getattr(arm, name))
         return whole
@@ -692,23 +701,31 @@ class Converted:
     revenue: int
 
 
-def _converted(session: Session, campaign: Campaign) -> dict[uuid.UUID, Converted]:
-    """Recipients with an invoice within the attribution window after their message (the
-    hold-out: after the launch)."""
+Recipient = tuple[uuid.UUID, str]  # a patient in an arm (variant)
+
+
+def _converted(session: Session, campaign: Campaign) -> dict[Recipient, Converted]:
+    """Recipients (rule 5: a patient once per arm) with an invoice within the attribution
+    window after their first message in that arm (the hold-out: after the launch)."""
     e, h = CampaignExecution, InvoiceHeader
     window = timedelta(days=campaign.attribution_days)
-    starts: dict[uuid.UUID, tuple[str, datetime]] = {}
+    starts: dict[Recipient, datetime] = {}
     for patient_id, variant, sent_at, queued_at in session.execute(
         select(e.patient_id, e.variant, e.sent_at, e.queued_at).where(
             e.campaign_id == campaign.id, e.status.notin_(("queued", "held", "failed"))
         )
     ):
-        starts[patient_id] = (variant, sent_at or campaign.launched_at or queued_at)
+        start = sent_at or campaign.launched_at or queued_at
+        earlier = starts.get((patient_id, variant))
+        starts[(patient_id, variant)] = start if earlier is None else min(earlier, start)
     if not starts:
         return {}
-    first = min(start for _variant, start in starts.values())
+    arms_of_patient: dict[uuid.UUID, list[str]] = {}
+    for patient_id, variant in starts:
+        arms_of_patient.setdefault(patient_id, []).append(variant)
+    first = min(starts.values())
     reached = select(e.patient_id).where(e.campaign_id == campaign.id)
-    found: dict[uuid.UUID, Converted] = {}
+    found: dict[Recipient, Converted] = {}
     for patient_id, created_at, total in session.execute(
         select(h.patient_id, h.created_at, h.total_amount)
         .where(
@@ -719,22 +736,22 @@ def _converted(session: Session, campaign: Campaign) -> dict[uuid.UUID, Converte
         )
         .order_by(h.created_at)
     ):
-        if patient_id not in starts:  # their message failed: nothing to attribute
-            continue
-        variant, start = starts[patient_id]
-        if not start <= created_at <= start + window:
-            continue
-        was = found.get(patient_id)
-        found[patient_id] = Converted(
-            variant,
-            created_at if was is None else was.first_at,
-            int(total) + (0 if was is None else was.revenue),
-        )
+        # a patient whose messages all failed has no start: nothing to attribute
+        for variant in arms_of_patient.get(patient_id, []):
+            start = starts[(patient_id, variant)]
+            if not start <= created_at <= start + window:
+                continue
+            was = found.get((patient_id, variant))
+            found[(patient_id, variant)] = Converted(
+                variant,
+                created_at if was is None else was.first_at,
+                int(total) + (0 if was is None else was.revenue),
+            )
     return found
 
 
 def _conversions(
-    session: Session, campaign: Campaign, found: dict[uuid.UUID, Converted] | None = None
+    session: Session, campaign: Campaign, found: dict[Recipient, Converted] | None = None
 ) -> dict[str, tuple[int, int]]:
     """Per variant: recipients who converted, and their attributed invoices' total (paise)."""
     sold: dict[str, tuple[int, int]] = {}
@@ -758,7 +775,7 @@ class Day:
 
 
 def _by_day(
-    session: Session, campaign: Campaign, converted: dict[uuid.UUID, Converted]
+    session: Session, campaign: Campaign, converted: dict[Recipient, Converted]
 ) -> list[Day]:
     """Rule 7: the campaign's days from its first to its last event, none left out."""
     e = CampaignExecution
@@ -863,6 +880,18 @@ def campaign_results(db: Database, actor: CurrentUser, campaign_id: uuid.UUID) -
             _tally(arms.setdefault(variant, ArmResult(variant)), status, n, int(cost))
             if variant != ab_test.HOLDOUT:
                 _tally(channels.setdefault(channel, ArmResult(channel)), status, n, int(cost))
+        for variant, n in session.execute(
+            select(e.variant, func.count(func.distinct(e.patient_id)))
+            .where(e.campaign_id == campaign.id)
+            .group_by(e.variant)
+        ):
+            arms[variant].recipients = int(n)
+        for channel, n in session.execute(
+            select(e.channel, func.count(func.distinct(e.patient_id)))
+            .where(e.campaign_id == campaign.id, e.variant != ab_test.HOLDOUT)
+            .group_by(e.channel)
+        ):
+            channels[channel].recipients = int(n)
         for variant, (n, revenue) in sold.items():
             if variant in arms:
                 arms[variant].conversions, arms[variant].revenue = int(n), int(revenue)
@@ -873,7 +902,7 @@ def campaign_results(db: Database, actor: CurrentUser, campaign_id: uuid.UUID) -
                 )
             ).all()
         )
-        for patient_id, one in converted.items():
+        for (patient_id, _variant), one in converted.items():
             if one.variant != ab_test.HOLDOUT and patient_id in channel_of:
                 by = channels[channel_of[patient_id]]
                 by.conversions, by.revenue = by.conversions + 1, by.revenue + one.revenue
@@ -917,8 +946,9 @@ def _budget_stopped(session: Session, campaign: Campaign) -> int:
 
 
 def _tally(arm: ArmResult, status: str, count: int, cost: int) -> None:
-    """Add `count` messages of `status` costing `cost` to `arm`."""
-    arm.recipients += count
+    """Add `count` messages of `status` costing `cost` to `arm` (its recipients are counted
+    apart, rule 5)."""
+    arm.messages += count
     arm.cost += cost
     if status in SENT:
         arm.sent += count
