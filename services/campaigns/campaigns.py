@@ -11,12 +11,13 @@
    template in the payload the sender needs. Personal codes: each recipient gets a
    single-use code of the linked promotion. Due at the schedule's time (now by default).
    A trigger's message (services.campaigns.triggers) is queued the same way, as its step.
-3. The budget: a launch whose messages would cost more than the budget (cost per message
-   of the channel x recipients) is refused, saying how many the budget pays for; nothing is
-   queued. A campaign without a budget (0) has no limit. A trigger (its steps) is held to
-   the same budget message by message (budget_allows): it never queues a message whose
-   cost would take the campaign's committed spend (every message queued, held, sending or
-   of unknown fate at its channel's cost, plus what the sent ones cost) over the budget;
+3. The budget: a launch whose messages (cost per message of the channel x recipients)
+   would take the campaign's committed spend (every message queued, held, sending or of
+   unknown fate at its channel's cost, plus what the sent ones cost) over the budget is
+   refused, saying how many the budget pays for; nothing is queued. A campaign without a
+   budget (0) has no limit. A trigger (its steps) is held to the same budget message by
+   message (budget_allows): it never queues a message whose cost would take the committed
+   spend over the budget;
    the ones it cannot afford are not queued, and how many is recorded (an audit entry
    "campaign.trigger_budget_stopped") and shown in the results (Results.budget_stopped).
 4. Pausing stops the sender from taking its queued messages (they wait); launching again
@@ -380,14 +381,9 @@ def _queue(
     sending = [p for p in new if arms[p] != ab_test.HOLDOUT]
     costs = {c: int(cost) for c, cost in (campaign.cost_per_message or {}).items()}
     cost = sum(costs.get(channel_of[p], 0) for p in sending)
-    spent = int(
-        session.scalar(
-            select(func.coalesce(func.sum(CampaignExecution.cost_paise), 0)).where(
-                CampaignExecution.campaign_id == campaign.id
-            )
-        )
-        or 0
-    )
+    # What is queued and not sent yet counts too (committed_spend): a second launch (new
+    # patients in the audience) while the first's messages wait cannot overspend.
+    spent = committed_spend(session, campaign)
     if campaign.budget_paise and cost + spent > campaign.budget_paise:
         left = max(0, campaign.budget_paise - spent)
         each = {costs.get(channel_of[p], 0) for p in sending}

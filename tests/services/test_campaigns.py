@@ -250,6 +250,24 @@ def test_a_launch_over_budget_is_refused_and_queues_nothing(demo_db, manager):
     assert executions(demo_db, campaign_id) == []
 
 
+def test_a_second_launch_counts_what_the_first_queued_against_the_budget(demo_db, manager):
+    # Rs.1.00 pays for 4 messages at Rs.0.25. The first launch queues the 4 who consented;
+    # 4 more consent while those wait unsent: launching again would send 8.
+    ids = patients(demo_db, 8)
+    grant(demo_db, manager, ids[:4])
+    grant(demo_db, manager, ids[4:], granted=False)
+    campaign_id = a_campaign(demo_db, manager, ids, budget="1.00", holdout_percent=0)
+    first = campaigns.launch_campaign(demo_db, manager, campaign_id, today=TODAY, now=NOW)
+    assert first.queued == 4
+    later = NOW + timedelta(minutes=5)
+    for patient_id in ids[4:]:
+        consent.record_consent(demo_db, manager, patient_id, "sms", granted=True, now=later)
+
+    with pytest.raises(Refused, match="it pays for 0"):
+        campaigns.launch_campaign(demo_db, manager, campaign_id, today=TODAY, now=later)
+    assert len(executions(demo_db, campaign_id)) == 4
+
+
 def test_results_count_conversions_revenue_and_roi(demo_db, manager):
     ids = patients(demo_db, 20)
     grant(demo_db, manager, ids)
