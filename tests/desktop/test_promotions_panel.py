@@ -507,10 +507,13 @@ def test_the_lists_fit_the_smallest_window_without_scrolling_sideways(qtbot, adm
 
     def fits(view) -> bool:
         columns = [c for c in range(view.model().columnCount()) if not view.isColumnHidden(c)]
-        return all(
-            view.columnViewportPosition(c) + view.columnWidth(c) <= view.viewport().width()
-            for c in columns
-        ) and not view.horizontalScrollBar().isVisible()
+        return (
+            all(
+                view.columnViewportPosition(c) + view.columnWidth(c) <= view.viewport().width()
+                for c in columns
+            )
+            and not view.horizontalScrollBar().isVisible()
+        )
 
     qtbot.waitUntil(lambda: "Valid" in shown(table))  # 1366x768: every column
     assert fits(table)
