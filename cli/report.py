@@ -18,6 +18,7 @@ from domain.errors import BadInput
 from domain.money import format_rupees
 from services import dashboard, gst_report, promotion_reports, setup, takings
 from services.auth import CurrentUser
+from services.campaigns import chain_results
 from services.documents import rupees
 
 _PROMOTION_REPORTS = [
@@ -110,6 +111,18 @@ def register(commands: common.Subparsers) -> None:
     takings_report.add_argument("--json", action="store_true", help="as JSON (amounts in rupees)")
     _branch_option(takings_report)
     takings_report.set_defaults(handler=cmd_report_takings)
+    campaign_results = sub.add_parser(
+        "campaign-results",
+        help="every branch's campaigns with their results (the head office: the chain's)",
+        description=common.described(
+            "each campaign's recipients, messages, sent, delivered, failed, replied, opted "
+            "out, cost, conversions, revenue and ROI, as the branch's own results count them; "
+            "on the centre (--central URL) every branch's, added up at the end"
+        ),
+    )
+    campaign_results.add_argument("--json", action="store_true", help="as JSON (amounts in rupees)")
+    _branch_option(campaign_results)
+    campaign_results.set_defaults(handler=cmd_report_campaign_results)
 
 
 def _branch_option(report: argparse.ArgumentParser) -> None:
@@ -410,3 +423,65 @@ def cmd_report_takings(args: argparse.Namespace) -> None:
         f"  Advances taken {format_rupees(figures.advances_taken)}, used "
         f"{format_rupees(figures.advances_used)}"
     )
+
+
+# ---------------------------------------------------------------------------- campaigns
+
+
+def _roi(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def campaign_row_json(row: chain_results.BranchCampaign) -> dict[str, Any]:
+    """One branch's campaign (or the total) as `report campaign-results --json` prints it."""
+    return {
+        "branch": row.branch_code,
+        "campaign_id": None if row.campaign_id is None else str(row.campaign_id),
+        "name": row.name,
+        "status": row.status,
+        "channels": list(row.channels),
+        "launched_at": None if row.launched_at is None else row.launched_at.isoformat(),
+        **{name: getattr(row, name) for name in chain_results.COUNTS if name not in _MONEY},
+        "cost": rupees(row.cost),
+        "revenue": rupees(row.revenue),
+        "roi": _roi(row.roi),
+    }
+
+
+_MONEY = ("cost", "revenue")
+
+
+def cmd_report_campaign_results(args: argparse.Namespace) -> None:
+    with common.signed_in(args) as (db, user):
+        found = chain_results.branch_campaigns(db, user, branches=args.branch)
+    total = campaign_row_json(found.total)
+    if args.json:
+        common.print_json(
+            {"campaigns": [campaign_row_json(row) for row in found.rows], "total": total}
+        )
+        return
+    if not found.rows:
+        print("No campaigns yet.")
+        return
+    shown = [
+        {
+            "branch": row.branch_code,
+            "campaign": row.name,
+            "status": row.status,
+            "channels": "+".join(row.channels),
+            "recipients": row.recipients,
+            "messages": row.messages,
+            "sent": row.sent,
+            "delivered": row.delivered,
+            "failed": row.failed,
+            "replied": row.replied,
+            "opted_out": row.opted_out,
+            "cost": format_rupees(row.cost),
+            "conversions": row.conversions,
+            "revenue": format_rupees(row.revenue),
+            "roi": "n/a" if row.roi is None else f"{row.roi:,.0%}",
+        }
+        for row in (*found.rows, found.total)
+    ]
+    shown[-1] |= {"branch": "All", "status": "", "channels": ""}
+    common.print_table(shown)

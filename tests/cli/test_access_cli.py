@@ -248,6 +248,7 @@ def refused_lines(c) -> list[tuple[str, list[str]]]:
         ("dashboard.read", ["report", "rfm-customers"]),
         ("gst.read", ["report", "gst", "--month", "2026-11"]),
         ("takings.read", ["report", "takings"]),
+        ("campaign.manage", ["report", "campaign-results"]),
         ("staff.manage", ["staff", "list"]),
         ("staff.manage", ["staff", "add", "kavya", "--name", "Kavya", "--role", "front_desk"]),
         ("staff.manage", ["staff", "edit", "rahul", "--name", "Rahul V"]),

@@ -49,7 +49,7 @@ from services import (
     staff,
     takings,
 )
-from services.campaigns import audiences, campaigns, recommendations, templates
+from services.campaigns import audiences, campaigns, chain_results, recommendations, templates
 from services.invoicing import CartItem, CartRequest
 from services.payment_settings import PaymentSettings, save_payment_settings
 from services.setup import open_branch_database
@@ -415,6 +415,11 @@ CASES: dict[str, Case] = {
         "campaign.manage",
         campaign_launched,
         lambda d, cid: campaigns.campaign_results(d.db, me(d), cid),
+    ),
+    "campaigns.branch_campaigns": Case(
+        "campaign.manage",
+        campaign_launched,
+        lambda d, _: chain_results.branch_campaigns(d.db, me(d)),
     ),
     "campaigns.audience_of": Case(
         "campaign.manage",
