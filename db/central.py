@@ -69,7 +69,7 @@ from sqlalchemy.exc import DBAPIError
 from domain.branch import BranchDetails
 
 # The version of the centre-only tables below; a branch refuses a centre on another one.
-CENTRAL_SCHEMA = 10
+CENTRAL_SCHEMA = 11
 
 INSUFFICIENT_PRIVILEGE = "42501"
 NUMBER_INDEX = "uq_central_documents_number"
@@ -95,10 +95,17 @@ PUBLISHED = (
     "catalog_prices",
     "promotion_campaigns",
     "promo_codes",
+    "app_settings",  # its CENTRE_SETTINGS rows only (a policy hides the rest)
 )
 
 # What the centre owns and every branch pulls, parents before children (DESIGN.md, Sync).
-PULLED = ("catalog_items", "catalog_prices", "promotion_campaigns", "promo_codes")
+PULLED = ("catalog_items", "catalog_prices", "promotion_campaigns", "promo_codes", "app_settings")
+
+# The settings the head office sets for every branch (version 11): the payment methods and
+# the default credit limit, and the campaign sending rules (frequency cap, windows). Once
+# the centre has one, a branch receives it at each pull and no longer changes it itself
+# (services.sync_pull.refuse_centre_setting); the others stay each branch's own.
+CENTRE_SETTINGS = ("payment_methods", "sending_rules")
 
 metadata = MetaData()
 
@@ -317,6 +324,13 @@ _SECURITY += [
     f"ALTER TABLE sync_branch_state ADD COLUMN IF NOT EXISTS {column} text"
     for column in ("name", "gstin", "state_code", "timezone")
 ]
+# Version 11: the centre's settings for every branch, and only those, readable by a branch.
+_CENTRE_KEYS = ", ".join(f"'{key}'" for key in CENTRE_SETTINGS)
+_SECURITY += [
+    "ALTER TABLE app_settings ENABLE ROW LEVEL SECURITY",
+    "DROP POLICY IF EXISTS centre_settings ON app_settings",
+    f"CREATE POLICY centre_settings ON app_settings FOR SELECT USING (key IN ({_CENTRE_KEYS}))",
+]
 for _table in PULLED:
     _SECURITY += [
         f"ALTER TABLE {_table} ADD COLUMN IF NOT EXISTS sync_xid xid8 NOT NULL "
@@ -338,6 +352,13 @@ def create_central_tables(connection: Connection) -> None:
         .values(key="schema", value=str(CENTRAL_SCHEMA))
         .on_conflict_do_update(index_elements=["key"], set_={"value": str(CENTRAL_SCHEMA)})
     )
+    # Branch roles made before a table was published may read it now.
+    for (role,) in connection.execute(
+        text("SELECT b.role FROM sync_branches AS b JOIN pg_roles AS r ON r.rolname = b.role")
+    ):
+        quoted = connection.dialect.identifier_preparer.quote(role)
+        for table in PUBLISHED:
+            connection.execute(text(f"GRANT SELECT ON {table} TO {quoted}"))
 
 
 def central_schema(connection: Connection) -> int | None:
@@ -692,7 +713,10 @@ def pull_rows(connection: Connection, tables: Sequence[Table], cursor: int) -> P
     )
     rows: dict[str, list[dict[str, Any]]] = {}
     for table in tables:
-        statement = select(*table.c).where(_BELOW_XMIN).order_by(text("sync_xid"), table.c.id)
+        statement = select(*table.c).where(_BELOW_XMIN)
+        if table.name == "app_settings":  # the owner reads past the policy: ask for them
+            statement = statement.where(table.c.key.in_(CENTRE_SETTINGS))
+        statement = statement.order_by(text("sync_xid"), *table.primary_key.columns)
         result = connection.execute(statement, {"cursor": str(cursor), "xmin": str(xmin)})
         rows[table.name] = [dict(row._mapping) for row in result]
     totals: dict[str, dict[uuid.UUID, int]] = {"promotion": {}, "code": {}}

@@ -25,6 +25,7 @@ from domain.errors import FieldError, Refused
 from domain.permissions import require
 from domain.send_gate import TRAI_WINDOW, SendingRules
 from services.auth import CurrentUser
+from services.centre_settings import refuse_centre_setting
 from services.channels.base import Channel
 from services.channels.email import SECURITY, EmailChannel, EmailSettings
 from services.channels.preview import PreviewChannel, PreviewSettings
@@ -323,6 +324,7 @@ def save_sending_rules(
                 "windows", f"The {channel} window must open before it closes."
             )
     with UnitOfWork(db, actor, now) as uow:
+        refuse_centre_setting(uow.session, SENDING_RULES_KEY, "the sending rules")
         row = uow.session.get(AppSetting, SENDING_RULES_KEY)
         before = _rules_from_json(None if row is None else row.value)
         value = rules_json(rules)

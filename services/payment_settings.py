@@ -17,6 +17,7 @@ from db.models import AppSetting
 from domain.payments import Method, PaymentError
 from domain.permissions import require
 from services.auth import CurrentUser
+from services.centre_settings import refuse_centre_setting
 from services.uow import UnitOfWork
 
 PAYMENT_SETTINGS_KEY = "payment_methods"
@@ -148,6 +149,7 @@ def save_payment_settings(
     result = PaymentSettings(tuple(clean), limit)
     with UnitOfWork(db, actor, now) as uow:
         session = uow.session
+        refuse_centre_setting(session, PAYMENT_SETTINGS_KEY, "the payment methods")
         before = read_payment_settings(session)
         row = session.get(AppSetting, PAYMENT_SETTINGS_KEY)
         if row is None:

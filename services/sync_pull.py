@@ -1,7 +1,8 @@
 """Pull: what the centre owns, down to this branch (DESIGN.md, Sync; issue #15).
 
-The centre owns the catalog, its prices, the promotions and the promo codes
-(db.central.PULLED). A pull reads the rows written since this branch's cursor, up to the
+The centre owns the catalog, its prices, the promotions, the promo codes and the settings
+it sets for every branch (db.central.PULLED, CENTRE_SETTINGS: once one has come, this
+branch refuses to change it itself, `refuse_centre_setting`). A pull reads the rows written since this branch's cursor, up to the
 centre's snapshot xmin (db.central.pull_rows), then stores them and the new cursor in one
 local transaction: a pull cut short stores nothing and is simply repeated, and a row whose
 central transaction committed late is read by a later pull, never skipped.
@@ -35,10 +36,9 @@ from db import central, usage_sync
 from db.engine import Database
 from db.models import AppSetting, Base, SyncSponsorTotal, User
 from domain.errors import Refused
+from services.centre_settings import PULL_KEY, centre_settings
 from services.invoicing import move_use_counts
 from services.uow import UnitOfWork
-
-PULL_KEY = "sync_pull"
 
 TABLES: tuple[Table, ...] = tuple(Base.metadata.tables[name] for name in central.PULLED)
 
@@ -131,7 +131,15 @@ def store(
         recounted = _count_chain_uses(session, pulled, now)
         _store_impression_totals(session, pulled)
         state = PullState(cursor=pulled.xmin, pulled_at=now, rows=count)
-        value = {"cursor": state.cursor, "pulled_at": now.isoformat(), "rows": count}
+        owned = centre_settings(session) | {
+            row["key"] for row in pulled.rows.get("app_settings", ())
+        }
+        value = {
+            "cursor": state.cursor,
+            "pulled_at": now.isoformat(),
+            "rows": count,
+            "settings": sorted(owned),
+        }
         setting = session.get(AppSetting, PULL_KEY)
         if setting is None:
             session.add(AppSetting(key=PULL_KEY, value=value))
@@ -210,9 +218,10 @@ def _refuse_clashes(session: Session, table: Table, rows: Sequence[dict[str, Any
 
 def _upsert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     statement = sqlite_insert(table)
-    columns = [c for c in rows[0] if c != "id"]
+    keys = list(table.primary_key.columns)
+    columns = [c for c in rows[0] if c not in {key.name for key in keys}]
     statement = statement.on_conflict_do_update(
-        index_elements=[table.c.id],
+        index_elements=keys,
         set_={column: statement.excluded[column] for column in columns},
     )
     session.execute(statement, rows)

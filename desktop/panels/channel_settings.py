@@ -36,6 +36,7 @@ from desktop.workers import OpCounter
 from domain.send_gate import SendingRules
 from services import channel_settings as cs
 from services.auth import CurrentUser
+from services.centre_settings import set_by_centre
 from services.channels.base import OutgoingMessage, Sent
 from services.channels.email import EmailSettings
 from services.channels.preview import PreviewSettings
@@ -112,6 +113,7 @@ class ChannelSettingsPanel(QWidget):
         self._user = user
         self._clock = clock
         self._ops = OpCounter(self)
+        self.rules_set_by_centre = False
         self._settings = cs.ChannelSettings()
 
         title = QLabel("How campaign messages leave")
@@ -297,11 +299,17 @@ class ChannelSettingsPanel(QWidget):
     def reload(self) -> None:
         db = self._db
         self._ops.run(
-            lambda: (cs.channel_settings(db), cs.sending_rules(db)), self._show, self._failed
+            lambda: (
+                cs.channel_settings(db),
+                cs.sending_rules(db),
+                set_by_centre(db, cs.SENDING_RULES_KEY),
+            ),
+            self._show,
+            self._failed,
         )
 
-    def _show(self, found: tuple[cs.ChannelSettings, SendingRules]) -> None:
-        settings, rules = found
+    def _show(self, found: tuple[cs.ChannelSettings, SendingRules, bool]) -> None:
+        settings, rules, by_centre = found
         self._settings = settings
         e, s, w = settings.email, settings.sms, settings.whatsapp
         self.email_host.setText(e.host)
@@ -326,6 +334,18 @@ class ChannelSettingsPanel(QWidget):
             opens, closes = rules.windows.get(channel, (time(0), time(23, 59)))
             start.setTime(QTime(opens.hour, opens.minute))
             end.setTime(QTime(closes.hour, closes.minute))
+        # Once head office sets the rules for every branch, they are shown, not changed here.
+        self.rules_set_by_centre = by_centre
+        for widget in (self.cap_spin, self.cap_days_spin, self.rules_button):
+            widget.setEnabled(not by_centre)
+        for start, end in self.window_edits.values():
+            start.setEnabled(not by_centre)
+            end.setEnabled(not by_centre)
+        if by_centre:
+            self.rules_message.setText(
+                "Head office sets these rules for every branch: they change when it changes "
+                "them on the centre."
+            )
         self._channel_chosen()
 
     def _channel_chosen(self) -> None:

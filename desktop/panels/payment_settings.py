@@ -33,7 +33,9 @@ from domain.money import rupees_to_paise
 from domain.payments import Method
 from domain.permissions import allowed
 from services.auth import CurrentUser
+from services.centre_settings import set_by_centre
 from services.payment_settings import (
+    PAYMENT_SETTINGS_KEY,
     MethodSetting,
     PaymentSettings,
     payment_settings,
@@ -116,7 +118,8 @@ class PaymentSettingsPanel(QWidget):
         self._clock = clock
         self._zone = ZoneInfo(timezone)
         self._saved = payment_settings(db)
-        self.can_edit = allowed(user.role, "payment_methods.change")
+        self.set_by_centre = set_by_centre(db, PAYMENT_SETTINGS_KEY)
+        self.can_edit = allowed(user.role, "payment_methods.change") and not self.set_by_centre
         self._op: BackgroundOp[PaymentSettings] | None = None
 
         heading = QLabel("Payments")
@@ -128,7 +131,10 @@ class PaymentSettingsPanel(QWidget):
         intro.setObjectName("Muted")
         intro.setWordWrap(True)
         self.read_only_note = QLabel(
-            "Only a manager can change these settings. Ask a manager to sign in to edit them."
+            "Head office sets the payment methods for every branch: they change when it "
+            "changes them on the centre."
+            if self.set_by_centre
+            else "Only a manager can change these settings. Ask a manager to sign in to edit them."
         )
         self.read_only_note.setObjectName("ReadOnlyNote")
         self.read_only_note.setWordWrap(True)

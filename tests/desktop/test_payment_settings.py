@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QScrollArea
 
 from desktop.main_window import MainWindow
 from desktop.panels.payment_settings import LIMIT_FIELD, PaymentSettingsPanel
 from desktop.panels.settings import SettingsPanel
 from domain.payments import Method
-from services.payment_settings import payment_settings
+from services.payment_settings import (
+    MethodSetting,
+    PaymentSettings,
+    payment_settings,
+    settings_to_json,
+)
 from tests.desktop.helpers import fixed_clock, save_screenshot
 from tests.desktop.test_settings_panel import SIZES, clipped_texts
 
@@ -99,3 +104,54 @@ def test_the_tab_fits_the_window(qtbot, db, manager, branch_info, fresh_settings
     panel = in_window(qtbot, db, manager, branch_info, fresh_settings, size)
     save_screenshot(panel.window(), f"settings_payments_{size[0]}x{size[1]}")
     assert clipped_texts(panel) == []
+
+
+def received_from_centre(db, branch_info, settings: dict) -> None:
+    """What a pull from a centre that set `settings` (key -> value) stores (the real path,
+    services.sync_pull.store, without a server)."""
+    from db import central
+    from services import sync_pull
+    from tests.desktop.helpers import NOW
+
+    rows: dict[str, list] = {table: [] for table in central.PULLED}
+    rows["app_settings"] = [{"key": key, "value": value} for key, value in settings.items()]
+    sync_pull.store(db, branch_info.id, central.PulledRows(xmin=10, rows=rows), now=NOW)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_settings_the_head_office_sets_are_shown_not_edited(
+    qtbot, db, manager, branch_info, fresh_settings, size
+):
+    from domain.send_gate import SendingRules
+    from services import channel_settings as cs
+    from tests.desktop.test_channel_settings import channels_tab
+
+    chain = PaymentSettings((MethodSetting(Method.UPI, "BHIM UPI", needs_reference=True),), 500000)
+    received_from_centre(
+        db,
+        branch_info,
+        {
+            "payment_methods": settings_to_json(chain),
+            "sending_rules": cs.rules_json(SendingRules(1, 14)),
+        },
+    )
+    panel = in_window(qtbot, db, manager, branch_info, fresh_settings, size)
+    assert panel.read_only_note.isVisible()
+    assert panel.read_only_note.text().startswith("Head office sets the payment methods")
+    assert panel.rows[Method.UPI].name_edit.text() == "BHIM UPI"
+    assert panel.rows[Method.UPI].name_edit.isReadOnly()
+    assert panel.limit_edit.isReadOnly()
+    assert not panel.save_button.isVisible()
+    assert clipped_texts(panel) == []
+    save_screenshot(panel.window(), f"payment_settings_from_centre_{size[0]}x{size[1]}")
+
+    window = panel.window()
+    channels = channels_tab(qtbot, window)
+    assert channels.rules_set_by_centre
+    assert not channels.rules_button.isEnabled() and not channels.cap_spin.isEnabled()
+    assert channels.cap_spin.value() == 1
+    assert channels.rules_message.text().startswith("Head office sets these rules")
+    scroll = channels.findChild(QScrollArea)
+    scroll.ensureWidgetVisible(channels.rules_message)
+    assert clipped_texts(channels) == []
+    save_screenshot(window, f"channel_rules_from_centre_{size[0]}x{size[1]}")
