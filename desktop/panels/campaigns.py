@@ -1,6 +1,7 @@
 """The Campaigns panel (manager): the campaigns at a glance with launch and pause and the
-selected one's results in charts; the template library with a preview; and suggestions
-drawn from the data, each with a button that acts on it.
+selected one's results in charts; the template library with a preview; suggestions
+drawn from the data, each with a button that acts on it; and, in the app opened on the
+centre, the branches' campaigns with their results (desktop.panels.chain_campaigns).
 
 Every read and change runs in a background op. The results' charts bring pyqtgraph: its
 module is imported in a worker the first time results are shown, never at start-up, and
@@ -49,6 +50,7 @@ from domain.log import ui as log
 from services.auth import CurrentUser
 from services.branch import BranchInfo
 from services.campaigns import campaigns as campaign_service
+from services.campaigns import chain_results
 from services.campaigns import recommendations as recommendation_service
 from services.campaigns import templates as template_service
 from services.campaigns.campaigns import CampaignRow, Launch, Results
@@ -58,12 +60,14 @@ from services.errors import ServiceError
 
 if TYPE_CHECKING:
     from desktop.panels.campaign_results import ResultsView
+    from desktop.panels.chain_campaigns import ChainCampaignsView
     from desktop.widgets.charts import BarChart, LineChart
 
 T = TypeVar("T")
 
-CAMPAIGNS_TAB, TEMPLATES_TAB, SUGGESTIONS_TAB = 0, 1, 2
+CAMPAIGNS_TAB, TEMPLATES_TAB, SUGGESTIONS_TAB, CHAIN_TAB = 0, 1, 2, 3
 RESULTS_MODULE = "desktop.panels.campaign_results"
+CHAIN_MODULE = "desktop.panels.chain_campaigns"
 DETAIL_WIDTH = 380
 TABLE_ROWS = 5  # campaigns shown before the list scrolls
 # What each suggestion's button does, by its rule (services.campaigns.recommendations).
@@ -112,6 +116,10 @@ class CampaignsPanel(QWidget):
         self._results = OpCounter(self)
         self._previews = OpCounter(self)
         self._charts = OpCounter(self)
+        self._chain_loading = OpCounter(self)
+        # The app opened on the centre (the head office) also shows the branches' campaigns.
+        self.on_centre = chain_results.on_centre(db)
+        self.chain_view: ChainCampaignsView | None = None
         self._select_after: str | None = None
         self._select_template_after = ""
         self.results_view: ResultsView | None = None
@@ -134,6 +142,9 @@ class CampaignsPanel(QWidget):
         self.tabs.setExpanding(False)
         for title in ("Campaigns", "Templates", "Suggestions"):
             self.tabs.addTab(title)
+        if self.on_centre:
+            self.tabs.addTab("Branches' campaigns")
+            self.tabs.setTabToolTip(CHAIN_TAB, "Every branch's campaigns and results (Alt+4)")
         self.tabs.currentChanged.connect(self._tab_changed)
         self.new_campaign_button = QPushButton("+ Campaign")
         self.new_campaign_button.setToolTip("Build a new campaign in steps (Ctrl+N)")
@@ -165,6 +176,8 @@ class CampaignsPanel(QWidget):
         self.pages.addWidget(self._campaigns_page())
         self.pages.addWidget(self._templates_page())
         self.pages.addWidget(self._suggestions_page())
+        if self.on_centre:
+            self.pages.addWidget(self._chain_page())
 
         self.status_label = QLabel()
         self.status_label.setObjectName("Muted")
@@ -293,6 +306,17 @@ class CampaignsPanel(QWidget):
         scroll.setWidget(self.suggestions_holder)
         return scroll
 
+    def _chain_page(self) -> QWidget:
+        self.chain_holder = QWidget()
+        self.chain_column = QVBoxLayout(self.chain_holder)
+        self.chain_column.setContentsMargins(0, 0, 0, 0)
+        self.chain_note = QLabel("Reading the branches' campaigns...")
+        self.chain_note.setObjectName("Muted")
+        self.chain_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.chain_note.setWordWrap(True)
+        self.chain_column.addWidget(self.chain_note, 1)
+        return self.chain_holder
+
     def _shortcuts(self) -> None:
         for keys, slot in (
             ("Ctrl+N", self.new_campaign),
@@ -302,6 +326,7 @@ class CampaignsPanel(QWidget):
             ("Alt+1", lambda: self.tabs.setCurrentIndex(CAMPAIGNS_TAB)),
             ("Alt+2", lambda: self.tabs.setCurrentIndex(TEMPLATES_TAB)),
             ("Alt+3", lambda: self.tabs.setCurrentIndex(SUGGESTIONS_TAB)),
+            *((("Alt+4", lambda: self.tabs.setCurrentIndex(CHAIN_TAB)),) if self.on_centre else ()),
         ):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -319,15 +344,53 @@ class CampaignsPanel(QWidget):
         self.pages.setCurrentIndex(index)
         self.launch_button.setVisible(index == CAMPAIGNS_TAB)
         self.pause_button.setVisible(index == CAMPAIGNS_TAB)
-        table = {CAMPAIGNS_TAB: self.campaigns_table, TEMPLATES_TAB: self.templates_table}
+        table: dict[int, QWidget | None] = {
+            CAMPAIGNS_TAB: self.campaigns_table,
+            TEMPLATES_TAB: self.templates_table,
+            CHAIN_TAB: self.chain_view,
+        }
         focus = table.get(index)
         if focus is not None:
             self.setFocusProxy(focus)
             focus.setFocus(Qt.FocusReason.OtherFocusReason)
-        elif self.suggestion_buttons:
+        elif self.suggestion_buttons and index == SUGGESTIONS_TAB:
             self.suggestion_buttons[0].setFocus(Qt.FocusReason.OtherFocusReason)
         if index == SUGGESTIONS_TAB:
             self.read_suggestions()
+        if index == CHAIN_TAB:
+            self.show_chain()
+
+    # -- the branches' campaigns (on the centre) -------------------------------------------------
+
+    def show_chain(self) -> None:
+        """Read the branches' campaigns (loading the view, with its chart, the first time)."""
+        if self.chain_view is not None:
+            self.chain_view.refresh()
+            return
+        if self._chain_loading.idle:
+            self._chain_loading.run(
+                lambda: importlib.import_module(CHAIN_MODULE),
+                lambda _module: self._chain_loaded(),
+                self._chain_failed,
+            )
+
+    def _chain_loaded(self) -> None:
+        from desktop.panels.chain_campaigns import ChainCampaignsView
+
+        view = ChainCampaignsView(self._db, self._user, ask_path=self._ask_path)
+        view.chart.exported.connect(lambda path: self.say(f"Saved {Path(path).name}."))
+        view.chart.export_failed.connect(lambda sentence: self.say(sentence, error=True))
+        self.chain_note.hide()
+        self.chain_column.addWidget(view, 1)
+        self.chain_view = view
+        if self.tabs.currentIndex() == CHAIN_TAB:
+            self.setFocusProxy(view)
+            view.setFocus(Qt.FocusReason.OtherFocusReason)
+        view.refresh()
+
+    def _chain_failed(self, error: Exception) -> None:
+        log.error("campaigns panel: the branches' campaigns could not be loaded", exc_info=error)
+        self.chain_note.setText("The branches' campaigns could not be loaded.")
 
     # -- background work -----------------------------------------------------------------------
 
@@ -341,9 +404,17 @@ class CampaignsPanel(QWidget):
 
     def is_idle(self) -> bool:
         """Nothing is being read or changed (an open dialog's own work aside)."""
-        counters = (self._ops, self._lists, self._results, self._previews, self._charts)
+        counters = (
+            self._ops,
+            self._lists,
+            self._results,
+            self._previews,
+            self._charts,
+            self._chain_loading,
+        )
         building = self.results_view is not None and self.results_view.is_building()
-        return all(counter.idle for counter in counters) and not building
+        chain_idle = self.chain_view is None or self.chain_view.is_idle()
+        return all(counter.idle for counter in counters) and not building and chain_idle
 
     def _failed(self, error: Exception) -> None:
         if not isinstance(error, ServiceError):
@@ -392,6 +463,8 @@ class CampaignsPanel(QWidget):
         self._lists.run(read, lambda found: self._listed(number, *found), self._failed)
         if self.tabs.currentIndex() == SUGGESTIONS_TAB:
             self.read_suggestions()
+        if self.tabs.currentIndex() == CHAIN_TAB:
+            self.show_chain()
 
     def _listed(
         self,
