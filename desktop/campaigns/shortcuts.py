@@ -10,6 +10,7 @@ SHORTCUTS = (
     ("Ctrl+L", "Campaigns: launch (or resume) the selected campaign"),
     ("Ctrl+Shift+P", "Campaigns: pause the selected campaign"),
     ("Alt+1 / Alt+2 / Alt+3", "Campaigns: the list, the templates, the suggestions"),
+    ("Alt+4 / F5", "Campaigns, in the app on the centre: the branches' campaigns / read again"),
     ("Ctrl+Enter", "Campaign builder: next step, then Create"),
     ("Alt+Left", "Campaign builder: the step before"),
     ("Ctrl+1 ... Ctrl+6", "Campaign builder: a step already reached"),
