@@ -55,7 +55,8 @@ class CampaignsModel(RowsModel[CampaignRow]):
                 tooltip=lambda r: (
                     "Patients who can be reached now (not launched yet)"
                     if r.recipients == 0
-                    else "Recipients at launch, the hold-out group included"
+                    else "Patients the campaign made a message for, each once however many "
+                    "messages (a trigger's too), the hold-out group included"
                 ),
             ),
             *CampaignsModel.columns[4:],

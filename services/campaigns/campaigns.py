@@ -122,7 +122,8 @@ def parse_spec(data: Any) -> CampaignSpec:
 
 @dataclass(frozen=True)
 class CampaignRow:
-    """A campaign at a glance: `recipients` are its messages made at launch (the hold-out
+    """A campaign at a glance: `recipients` are the patients it made a message for, each
+    once however many it made them (a launch's and a trigger's; the hold-out group
     included), 0 for a draft; `sent` and `conversions` as its results count them, the
     hold-out's conversions left out."""
 
@@ -593,12 +594,17 @@ def list_campaigns(db: Database, actor: CurrentUser) -> list[CampaignRow]:
     e = CampaignExecution
     with db.session(write=False) as session:
         counts: dict[tuple[uuid.UUID, str], int] = {}
-        made: dict[uuid.UUID, int] = {}
         for cid, status, n in session.execute(
             select(e.campaign_id, e.status, func.count()).group_by(e.campaign_id, e.status)
         ):
             counts[(cid, status)] = n
-            made[cid] = made.get(cid, 0) + n
+        patients: dict[uuid.UUID, int] = dict(
+            session.execute(
+                select(e.campaign_id, func.count(func.distinct(e.patient_id))).group_by(
+                    e.campaign_id
+                )
+            ).all()
+        )
         rows = list(session.scalars(select(Campaign).order_by(Campaign.created_at.desc())))
         return [
             CampaignRow(
@@ -613,9 +619,9 @@ def list_campaigns(db: Database, actor: CurrentUser) -> list[CampaignRow]:
                     for variant, (n, _revenue) in _conversions(session, c).items()
                     if variant != ab_test.HOLDOUT
                 )
-                if made.get(c.id)
+                if patients.get(c.id)
                 else 0,
-                made.get(c.id, 0),
+                patients.get(c.id, 0),
             )
             for c in rows
         ]

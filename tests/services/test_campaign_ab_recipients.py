@@ -96,3 +96,20 @@ def test_a_patient_messaged_twice_counts_once_in_the_ab_test(demo_db, manager):
     z, p = proportions_ztest([3, 1], [10, 10])
     assert abs(decision.test.z) == pytest.approx(abs(z), rel=1e-9)
     assert decision.test.p_value == pytest.approx(p, rel=1e-9)
+
+
+def test_the_list_counts_each_patient_once_however_many_messages(demo_db, manager):
+    """The Campaigns list's Audience (CampaignRow.recipients) is patients, not messages: a
+    trigger's second message to a patient and the hold-out's rows count each patient once."""
+    ids = patients(demo_db, 10)
+    grant(demo_db, manager, ids)
+    campaign_id = a_campaign(demo_db, manager, ids, holdout_percent=20)
+    launched = campaigns.launch_campaign(demo_db, manager, campaign_id, today=TODAY, now=NOW)
+    assert launched.queued + launched.held_out == 10
+    message_again(demo_db, campaign_id, ids[:4], NOW + timedelta(days=2))
+    [row] = [r for r in campaigns.list_campaigns(demo_db, manager) if r.id == campaign_id]
+    assert row.recipients == 10  # 14 messages made, 10 patients
+    e = CampaignExecution
+    with demo_db.session(write=False) as session:
+        made = len(session.scalars(select(e.id).where(e.campaign_id == campaign_id)).all())
+    assert made == 14
