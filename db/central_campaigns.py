@@ -22,11 +22,14 @@ What the centre cannot see as the branch does, and so counts differently:
   has synced the figures are the branch's.
 - An invoice document names its patient by name and mobile, not by id. A recipient's
   invoices are those of the same branch whose mobile and name (spaces squeezed, any case)
-  are the recipient's patient document's, as the chain's dashboard matches customers. A
-  patient renamed (or given another mobile) after an invoice, two patients of a branch
-  with the same name and mobile, a patient merged into another, and patients or invoices
-  that never travelled (the demo clinic's, imported history not sent with
-  `sync --send-history`) can make the conversions differ from the branch's.
+  are the recipient's patient document's: the same customer of the chain's dashboard
+  (db.central_dashboard's `central_visits`, brought up to date by its `catch_up` before a
+  reading, and looked up by its customer index rather than every invoice read). A patient
+  renamed (or given another mobile) after an invoice, one without a mobile (the dashboard
+  keeps no walk-in's visits), two patients of a branch with the same name and mobile, a
+  patient merged into another, and patients or invoices that never travelled (the demo
+  clinic's, imported history not sent with `sync --send-history`) can make the
+  conversions differ from the branch's.
 - The hold-out group's messages never leave the branch, so the lift over the hold-out
   (rule 6) and the A/B decision are not computed here; nor is the budget that stopped
   trigger messages (an audit entry of the branch's).
@@ -97,9 +100,11 @@ start AS (
     GROUP BY m.branch_id, m.campaign_id, m.patient_id, m.variant, c.days
 ),
 person AS (
-    SELECT p.branch_id, p.id AS patient_id, COALESCE(p.payload->>'mobile', '') AS mobile,
-           {_NAME_KEY.format("p.payload->>'name'")} AS name_key
-    FROM central_documents AS p WHERE p.doc_type = 'patient'
+    SELECT DISTINCT s.branch_id, s.patient_id,
+           CAST(md5(COALESCE(p.payload->>'mobile', '') || '|' || {_NAME_KEY.format("p.payload->>'name'")})
+               AS uuid) AS customer
+    FROM start AS s JOIN central_documents AS p
+        ON p.doc_type = 'patient' AND p.id = s.patient_id AND p.branch_id = s.branch_id
 ),
 bought AS (
     SELECT s.branch_id, s.campaign_id, s.patient_id, s.variant,
@@ -107,14 +112,11 @@ bought AS (
                AS revenue
     FROM start AS s
     JOIN person AS p ON p.branch_id = s.branch_id AND p.patient_id = s.patient_id
-    JOIN central_documents AS i ON i.doc_type = 'invoice' AND i.branch_id = s.branch_id
-        AND COALESCE(i.payload->'patient'->>'mobile', '') = p.mobile
-        AND {_NAME_KEY.format("i.payload->'patient'->>'name'")} = p.name_key
+    JOIN central_visits AS v ON v.customer = p.customer AND v.branch_id = s.branch_id
+        AND NOT v.cancelled
+    JOIN central_documents AS i ON i.doc_type = 'invoice' AND i.id = v.invoice_id
     WHERE i.payload->>'status' = 'issued'
         AND NOT COALESCE(CAST(i.payload->>'is_history' AS boolean), false)
-        AND NOT EXISTS (SELECT 1 FROM central_documents AS x
-            WHERE x.doc_type = 'invoice_cancellation' AND x.branch_id = i.branch_id
-            AND x.payload->>'invoice_id' = CAST(i.id AS text))
         AND CAST(i.payload->>'created_at' AS timestamptz)
             BETWEEN s.first_at AND s.first_at + make_interval(hours => s.days * 24)
     GROUP BY s.branch_id, s.campaign_id, s.patient_id, s.variant
@@ -142,7 +144,7 @@ ORDER BY b.code, c.created_at DESC, c.name
 def campaign_rows(session: Session, scope: Scope) -> list[dict[str, Any]]:
     """Every campaign of the branches in `scope` (none: the chain), by branch code and
     newest first, with its totals as the module's docstring counts them (money in paise;
-    `channels` a list, in the campaign's order)."""
+    `channels` a list, in the campaign's order). Call db.central_dashboard.catch_up first."""
     campaigns_where, parameters = scope.where("c.branch_id")
     messages_where, _same = scope.where("e.branch_id")
     rows = session.execute(text(_query(campaigns_where, messages_where)), parameters)

@@ -121,6 +121,7 @@ def branch_campaigns(
                 "(frontdesk --central URL ...)."
             )
         return ChainCampaigns(tuple(_own_campaigns(db, actor)), (), False)
+    chain.catch_up(db)  # the invoices pushed since the last reading, by customer
     with db.session(write=False) as session:
         every = central_reports.branches(session)
         chosen = central_reports.chosen_branches(session, branches)

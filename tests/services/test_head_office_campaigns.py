@@ -34,10 +34,15 @@ TEXT = SMS | {
 }
 
 
-def run_a_campaign(branch, folder, *, people: int, buyers: int) -> campaigns.Results:
+def run_a_campaign(
+    branch, folder, *, people: int, buyers: int, cancelled: int = 0, read=None
+) -> campaigns.Results:
     """`people` patients with SMS consent (the branch's own one among them) get branch's
     campaign through the preview channel; `buyers` of them buy an hour later; one more
-    invoice, by a patient not messaged, does not count. The branch's own results."""
+    invoice, by a patient not messaged, does not count. With `cancelled`, after a sync and
+    a reading at the centre (`read`), the last buyers' invoices are cancelled and the first
+    buyer buys again 31 days on (outside the window), then the branch syncs again. The
+    branch's own results."""
     admin, db = branch.admin, branch.db
     ids = [branch.patient.id]
     for n in range(people - 1):
@@ -76,15 +81,25 @@ def run_a_campaign(branch, folder, *, people: int, buyers: int) -> campaigns.Res
         for e in campaigns_executions(db, campaign_id)
         if e.variant != "holdout" and e.status == "sent"
     ]
+    bought = []
     for patient_id in messaged[:buyers]:
         request = CartRequest(patient_id=patient_id, items=(CartItem(entry.id),))
-        invoicing.save_invoice(db, admin, request, now=later)
+        bought.append(invoicing.save_invoice(db, admin, request, now=later))
     stranger = patients.add_patient(
         db, admin, NewPatient(name="Not messaged", mobile="9876500000"), now=NOW, today=NOW.date()
     )
     request = CartRequest(patient_id=stranger.id, items=(CartItem(entry.id),))
     invoicing.save_invoice(db, admin, request, now=later)
     branch.sync()
+    if cancelled:
+        read()  # the centre takes in the invoices before their cancellation arrives
+        for invoice in bought[-cancelled:]:
+            invoicing.cancel_invoice(
+                db, admin, invoice.invoice_number, reason="Entered twice", now=later
+            )
+        request = CartRequest(patient_id=messaged[0], items=(CartItem(entry.id),))
+        invoicing.save_invoice(db, admin, request, now=NOW + timedelta(days=31))
+        branch.sync()
     return campaigns.campaign_results(db, admin, campaign_id)
 
 
@@ -109,7 +124,14 @@ def figures(row) -> dict[str, int]:
 def ran(two_branches, head_office, tmp_path):
     ind, kor = two_branches
     results = {
-        "IND": run_a_campaign(ind, tmp_path / "ind", people=10, buyers=2),
+        "IND": run_a_campaign(
+            ind,
+            tmp_path / "ind",
+            people=10,
+            buyers=3,
+            cancelled=1,
+            read=lambda: chain_results.branch_campaigns(head_office.db, head_office.admin),
+        ),
         "KOR": run_a_campaign(kor, tmp_path / "kor", people=6, buyers=1),
     }
     return SimpleNamespace(ind=ind, kor=kor, office=head_office, results=results)
