@@ -46,6 +46,16 @@ def register(commands: common.Subparsers) -> None:
     retire = sub.add_parser("retire", help="a member who left can no longer sign in")
     retire.add_argument("username", metavar="USERNAME")
     retire.set_defaults(handler=cmd_retire)
+    text = (
+        "on the centre: a member of head office's staff works at every branch (--on), or "
+        "no longer (--off); branches receive it at their next sync"
+    )
+    chain = sub.add_parser("every-branch", help=text, description=common.described(text))
+    chain.add_argument("username", metavar="USERNAME")
+    switch = chain.add_mutually_exclusive_group(required=True)
+    switch.add_argument("--on", dest="every_branch", action="store_true")
+    switch.add_argument("--off", dest="every_branch", action="store_false")
+    chain.set_defaults(handler=cmd_every_branch)
 
 
 def _new_pin() -> str:
@@ -71,6 +81,7 @@ def cmd_list(args: argparse.Namespace) -> None:
                 "role": r.role.value,
                 "max_discount": str(r.max_discount_percent.normalize()),
                 "active": r.active,
+                "every_branch": r.chain_wide is True,
             }
             for r in rows
         ],
@@ -113,3 +124,14 @@ def cmd_retire(args: argparse.Namespace) -> None:
     with common.signed_in(args) as (db, user):
         row = staff.retire_user(db, user, args.username, now=common.now())
     print(f"Retired {row.full_name}: they can no longer sign in.")
+
+
+def cmd_every_branch(args: argparse.Namespace) -> None:
+    with common.signed_in(args) as (db, user):
+        row = staff.set_chain_wide(
+            db, user, args.username, every_branch=args.every_branch, now=common.now()
+        )
+    if row.chain_wide:
+        print(f"{row.full_name} works at every branch from each one's next sync.")
+    else:
+        print(f"{row.full_name} works at head office only from each branch's next sync.")

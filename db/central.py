@@ -96,10 +96,18 @@ PUBLISHED = (
     "promotion_campaigns",
     "promo_codes",
     "app_settings",  # its CENTRE_SETTINGS rows only (a policy hides the rest)
+    "users",  # the staff published to every branch only (chain_wide set; version 11)
 )
 
 # What the centre owns and every branch pulls, parents before children (DESIGN.md, Sync).
-PULLED = ("catalog_items", "catalog_prices", "promotion_campaigns", "promo_codes", "app_settings")
+PULLED = (
+    "users",
+    "catalog_items",
+    "catalog_prices",
+    "promotion_campaigns",
+    "promo_codes",
+    "app_settings",
+)
 
 # The settings the head office sets for every branch (version 11): the payment methods and
 # the default credit limit, and the campaign sending rules (frequency cap, windows). Once
@@ -324,12 +332,18 @@ _SECURITY += [
     f"ALTER TABLE sync_branch_state ADD COLUMN IF NOT EXISTS {column} text"
     for column in ("name", "gstin", "state_code", "timezone")
 ]
-# Version 11: the centre's settings for every branch, and only those, readable by a branch.
+# Version 11: the centre's settings for every branch, and only those, readable by a branch;
+# likewise its staff who work at every branch.
 _CENTRE_KEYS = ", ".join(f"'{key}'" for key in CENTRE_SETTINGS)
 _SECURITY += [
     "ALTER TABLE app_settings ENABLE ROW LEVEL SECURITY",
     "DROP POLICY IF EXISTS centre_settings ON app_settings",
     f"CREATE POLICY centre_settings ON app_settings FOR SELECT USING (key IN ({_CENTRE_KEYS}))",
+    # The head office's staff who work at every branch (and those withdrawn since, so that
+    # every branch stops them): their PIN's hash too, for signing in offline.
+    "ALTER TABLE users ENABLE ROW LEVEL SECURITY",
+    "DROP POLICY IF EXISTS published_staff ON users",
+    "CREATE POLICY published_staff ON users FOR SELECT USING (chain_wide IS NOT NULL)",
 ]
 for _table in PULLED:
     _SECURITY += [
@@ -714,8 +728,11 @@ def pull_rows(connection: Connection, tables: Sequence[Table], cursor: int) -> P
     rows: dict[str, list[dict[str, Any]]] = {}
     for table in tables:
         statement = select(*table.c).where(_BELOW_XMIN)
-        if table.name == "app_settings":  # the owner reads past the policy: ask for them
+        # The owner reads past the policies: ask for what they publish.
+        if table.name == "app_settings":
             statement = statement.where(table.c.key.in_(CENTRE_SETTINGS))
+        if table.name == "users":
+            statement = statement.where(table.c.chain_wide.is_not(None))
         statement = statement.order_by(text("sync_xid"), *table.primary_key.columns)
         result = connection.execute(statement, {"cursor": str(cursor), "xmin": str(xmin)})
         rows[table.name] = [dict(row._mapping) for row in result]

@@ -118,6 +118,9 @@ class User(Base):
     # Wrong PINs in a row, and the lock they earn (migration 0009; services.auth).
     failed_pins: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     locked_until: Mapped[datetime | None]
+    # Staff the head office publishes to every branch (migration 0017; services.staff):
+    # None for this database's own, True while published, False once withdrawn.
+    chain_wide: Mapped[bool | None] = mapped_column(Boolean)
 
     __table_args__ = (CheckConstraint("role IN ('front_desk', 'manager', 'admin')", name="role"),)
 

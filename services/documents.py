@@ -385,6 +385,7 @@ def user_json(user: User) -> dict[str, Any]:
         "max_manual_discount_percent": str(user.max_manual_discount_percent),
         "is_active": user.is_active,
         "retired_at": _iso(user.retired_at),
+        "chain_wide": user.chain_wide,
     }
 
 

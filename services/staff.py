@@ -31,6 +31,9 @@ class StaffRow:
     role: Role
     max_discount_percent: Decimal
     active: bool
+    # Head office's staff who work at every branch (users.chain_wide): None for this
+    # database's own, True while published, False once withdrawn.
+    chain_wide: bool | None = None
 
 
 def _row(user: User) -> StaffRow:
@@ -40,7 +43,26 @@ def _row(user: User) -> StaffRow:
         Role(user.role),
         user.max_manual_discount_percent,
         user.is_active and user.retired_at is None,
+        user.chain_wide,
     )
+
+
+def _on_centre(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def on_centre(db: Database) -> bool:
+    """Whether `db` is the centre, where head office publishes staff to every branch."""
+    return db.engine.dialect.name == "postgresql"
+
+
+def _refuse_head_office_staff(session: Session, user: User) -> None:
+    """A branch does not change the staff head office publishes to every branch."""
+    if user.chain_wide is not None and not _on_centre(session):
+        raise StaffRefused(
+            f"Head office manages {user.full_name} for every branch: change them on the "
+            "centre; this branch receives the change at its next sync"
+        )
 
 
 def list_staff(
@@ -63,14 +85,15 @@ def _find(session: Session, username: str) -> User:
 
 
 def _admins(session: Session) -> int:
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(User)
-            .where(User.role == Role.ADMIN.value, User.is_active, User.retired_at.is_(None))
-        )
-        or 0
+    query = (
+        select(func.count())
+        .select_from(User)
+        .where(User.role == Role.ADMIN.value, User.is_active, User.retired_at.is_(None))
     )
+    if not _on_centre(session):
+        # Head office's staff may be withdrawn from a branch: its own admins must remain.
+        query = query.where(User.chain_wide.is_(None))
+    return session.scalar(query) or 0
 
 
 def add_user(
@@ -128,6 +151,7 @@ def update_user(
     with UnitOfWork(db, actor, now) as uow:
         session = uow.session
         user = _find(session, username)
+        _refuse_head_office_staff(session, user)
         spec = validate_staff(
             user.username,
             user.full_name if full_name is None else full_name,
@@ -172,6 +196,7 @@ def retire_user(db: Database, actor: CurrentUser, username: str, *, now: datetim
     with UnitOfWork(db, actor, now) as uow:
         session = uow.session
         user = _find(session, username)
+        _refuse_head_office_staff(session, user)
         if user.id == actor.id:
             raise StaffRefused("You cannot retire yourself; ask another admin")
         if user.retired_at is not None:
@@ -183,6 +208,40 @@ def retire_user(db: Database, actor: CurrentUser, username: str, *, now: datetim
         session.flush()
         uow.outbox(documents.USER, user.id, documents.user_json(user))
         uow.audit("staff.retire", "user", user.id, {"username": user.username})
+        row = _row(user)
+        uow.commit()
+        return row
+
+
+def set_chain_wide(
+    db: Database, actor: CurrentUser, username: str, *, every_branch: bool, now: datetime
+) -> StaffRow:
+    """Publish a member of head office's staff to every branch, or withdraw them (admin,
+    on the centre only): each branch receives them at its next sync and they sign in there
+    with their PIN; withdrawn, they sign in there no more."""
+    require(actor.role, "staff.manage")
+    if not on_centre(db):
+        raise StaffRefused(
+            "Only head office, on the centre, makes a member of staff work at every branch"
+        )
+    with UnitOfWork(db, actor, now) as uow:
+        session = uow.session
+        user = _find(session, username)
+        if every_branch and (user.retired_at is not None or not user.is_active):
+            raise StaffRefused(f"{user.full_name} is retired and cannot work at any branch")
+        wanted = True if every_branch else (False if user.chain_wide is not None else None)
+        if user.chain_wide == wanted:
+            return _row(user)
+        before = user.chain_wide
+        user.chain_wide = wanted
+        session.flush()
+        uow.outbox(documents.USER, user.id, documents.user_json(user))
+        uow.audit(
+            "staff.chain_wide",
+            "user",
+            user.id,
+            {"username": user.username, "from": before, "to": wanted},
+        )
         row = _row(user)
         uow.commit()
         return row

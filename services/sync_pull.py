@@ -17,7 +17,9 @@ next pull. Likewise a sponsored promotion's charged impressions: the centre's co
 every branch's, and how many of them were this branch's, are kept as of this pull
 (`sync_sponsor_totals`), and the counter adds this branch's own since (services.sponsors,
 rule 11's hard stop across the chain). A promotion made at the head office belongs to no branch here, and a price keeps
-who set it only when that person is known here.
+who set it only when that person is known here. The head office's staff published to
+every branch (`users.chain_wide`) sign in here as this branch's, with their PIN; wrong PINs
+count here only; once withdrawn (chain_wide false) they can sign in here no more.
 """
 
 from __future__ import annotations
@@ -44,14 +46,21 @@ TABLES: tuple[Table, ...] = tuple(Base.metadata.tables[name] for name in central
 
 # Columns a pull never overwrites: this branch's view of the uses (uses travel as usage
 # rows, issue #15 "Counts across branches").
-KEPT = {"promotion_campaigns": {"current_uses"}, "promo_codes": {"current_uses"}}
+KEPT = {
+    "promotion_campaigns": {"current_uses"},
+    "promo_codes": {"current_uses"},
+    # Wrong PINs here lock a member here (services.auth): this branch's own count.
+    "users": {"failed_pins", "locked_until"},
+}
 # Codes a person types: a local row with the same one and another id blocks the pull.
 NATURAL_KEYS = {
+    "users": ("username",),
     "catalog_items": ("code", "barcode"),
     "promotion_campaigns": ("campaign_code",),
     "promo_codes": ("code",),
 }
 WHAT = {
+    "users": "member of staff",
     "catalog_items": "catalog item",
     "promotion_campaigns": "promotion",
     "promo_codes": "promo code",
@@ -118,9 +127,11 @@ def store(
         if pulled.xmin < before.cursor:
             # An older read than the one already stored (a second worker): nothing to do.
             return before
-        users = set(session.scalars(select(User.id)))
+        users: set[uuid.UUID] = set()
         count = 0
         for table in TABLES:
+            if table.name == "catalog_prices":  # after the staff: who set a price
+                users = set(session.scalars(select(User.id)))
             rows = [
                 _localised(table.name, row, branch_id, users) for row in pulled.rows[table.name]
             ]
@@ -194,6 +205,11 @@ def _localised(
         row["branch_id"] = None
     if table == "catalog_prices" and row.get("created_by") not in users:
         row["created_by"] = None
+    if table == "users":
+        # Head office's staff work here as this branch's; withdrawn, they sign in no more.
+        row["branch_id"] = branch_id
+        if row.get("chain_wide") is False:
+            row["is_active"] = False
     for column in KEPT.get(table, ()):
         row.pop(column, None)
     return row

@@ -47,6 +47,7 @@ from db.engine import Database
 from desktop import theme
 from desktop.errors import error_sentence, log_failure
 from desktop.models.promotion_models import Column, RowsModel
+from desktop.widgets.column_fit import ColumnsGiveWay
 from desktop.widgets.empty_table import EmptyStateTable
 from desktop.widgets.form import FieldForm, SaveBar, restyle
 from desktop.widgets.questions import whole_buttons
@@ -64,7 +65,7 @@ T = TypeVar("T")
 FORM_WIDTH = 350
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 # The columns but the name: as wide as their header or widest text, up to these.
-_WIDEST = {1: 150, 2: 120, 3: 140, 4: 100}
+_WIDEST = {1: 150, 2: 120, 3: 140, 4: 130}
 # A cell's padding (the stylesheet's 12 + 8) and a little air.
 _CELL_PADDING = 30
 
@@ -91,6 +92,13 @@ def limit_text(percent: Decimal) -> str:
     return f"{percent_text(percent)}%"
 
 
+def status_text(row: StaffRow) -> str:
+    """'Yes', 'Retired', or for head office's staff 'Every branch' / 'Withdrawn'."""
+    if not row.active:
+        return "Withdrawn" if row.chain_wide is False else "Retired"
+    return "Every branch" if row.chain_wide else "Yes"
+
+
 class StaffModel(RowsModel[StaffRow]):
     """The staff as last read: name, user name, role, discount limit, and whether active."""
 
@@ -99,7 +107,7 @@ class StaffModel(RowsModel[StaffRow]):
         Column[StaffRow]("User name", lambda r: r.username),
         Column[StaffRow]("Role", lambda r: r.role.label),
         Column[StaffRow]("Discount limit", lambda r: limit_text(r.max_discount_percent), _RIGHT),
-        Column[StaffRow]("Active", lambda r: "Yes" if r.active else "Retired"),
+        Column[StaffRow]("Active", lambda r: status_text(r)),
     )
     NAME, USERNAME, ROLE, LIMIT, ACTIVE = range(5)
 
@@ -138,6 +146,9 @@ class StaffSettingsPanel(QWidget):
         super().__init__(parent)
         self._db = db
         self._user = user
+        # On the centre head office publishes its staff to every branch; a branch shows
+        # those it received without changing them.
+        self.on_centre = staff_service.on_centre(db)
         self._zone = ZoneInfo(branch_info.details.timezone)
         self._clock = clock
         # A read of the list, and a change (save, retire): one counter each.
@@ -187,6 +198,15 @@ class StaffSettingsPanel(QWidget):
         self.table.setModel(self.model)
         self.table.set_widths(_WIDEST, stretch=StaffModel.NAME)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # At the smallest window the user name and the limit (the form shows both) give way
+        # before the names are cut short.
+        m = StaffModel
+        self._give_way = ColumnsGiveWay(
+            self.table,
+            (m.ROLE, m.ACTIVE, m.LIMIT, m.USERNAME),
+            frozenset({m.LIMIT, m.USERNAME}),
+            stretch_at_least=150,
+        )
         self.table.selectionModel().currentRowChanged.connect(
             lambda current, _previous: self._row_chosen(current.row())
         )
@@ -273,6 +293,11 @@ class StaffSettingsPanel(QWidget):
         self.subheading = QLabel()
         self.subheading.setObjectName("Muted")
         self.subheading.setWordWrap(True)
+        self.every_branch_check = QCheckBox("Works at every branch")
+        self.every_branch_check.setToolTip(
+            "Each branch receives them at its next sync; they sign in there with their PIN"
+        )
+        self.every_branch_check.toggled.connect(self.set_every_branch)
 
         self.full_name_edit = QLineEdit()
         self.full_name_edit.setMaxLength(120)
@@ -363,6 +388,7 @@ class StaffSettingsPanel(QWidget):
         column.setSpacing(6)
         column.addLayout(heading_row)
         column.addWidget(self.subheading)
+        column.addWidget(self.every_branch_check)
         column.addSpacing(4)
         column.addWidget(self.form_scroll, 1)
         return pane
@@ -471,7 +497,9 @@ class StaffSettingsPanel(QWidget):
                 [titles.horizontalAdvance(title)]
                 + [cells.horizontalAdvance(text) for text in self.model.column_texts(column)]
             )
-            self.table.setColumnWidth(column, min(widest + _CELL_PADDING, most))
+            if not self.table.isColumnHidden(column):
+                self.table.setColumnWidth(column, min(widest + _CELL_PADDING, most))
+        self._give_way.fit(self.table.viewport().width())
         rows = max(self.model.rowCount(), 3)  # room for the empty table's message
         # The header's padding (5 + 5) and its line under it, however it was measured.
         header_height = max(header.sizeHint().height(), titles.height() + 11)
@@ -572,15 +600,27 @@ class StaffSettingsPanel(QWidget):
     def _show_heading(self) -> None:
         row = self._editing
         yourself = row is not None and row.username == self._user.username
+        changeable = self.can_change()
         self.retire_button.setVisible(row is not None)
-        self.retire_button.setEnabled(row is not None and row.active and not yourself)
-        self.reset_pin_check.setVisible(row is not None and row.active)
+        self.retire_button.setEnabled(row is not None and changeable and not yourself)
+        self.reset_pin_check.setVisible(row is not None and changeable)
+        blocker = QSignalBlocker(self.every_branch_check)
+        self.every_branch_check.setChecked(row is not None and row.chain_wide is True)
+        del blocker
+        self.every_branch_check.setVisible(self.on_centre and row is not None and row.active)
         if row is None:
             self.form_heading.setText("New member")
             self.subheading.setText("Fill in their details and a PIN, then save (Ctrl+S).")
         else:
             self.form_heading.setText(row.full_name)
-            if not row.active:
+            if row.chain_wide is not None and not self.on_centre:
+                note = (
+                    f"Head office manages {row.full_name} for every branch: changes come "
+                    "with the next sync."
+                    if row.active
+                    else "Head office withdrew them: they can no longer sign in here."
+                )
+            elif not row.active:
                 note = "Retired: they can no longer sign in."
             elif yourself:
                 note = "You. Another admin can retire you."
@@ -623,8 +663,41 @@ class StaffSettingsPanel(QWidget):
     # -- changing ------------------------------------------------------------------------
 
     def can_change(self) -> bool:
-        """The form is a new member or an active one (a retired member stays as they were)."""
-        return self._editing is None or self._editing.active
+        """The form is a new member or an active one (a retired member stays as they were),
+        and not one head office manages (at a branch)."""
+        row = self._editing
+        if row is None:
+            return True
+        return row.active and (row.chain_wide is None or self.on_centre)
+
+    def set_every_branch(self, every_branch: bool) -> None:
+        """On the centre: publish the member shown to every branch, or withdraw them."""
+        row = self._editing
+        if row is None or not self.on_centre:
+            return
+        db, user, now = self._db, self._user, self._clock()
+        self._change(
+            lambda: staff_service.set_chain_wide(
+                db, user, row.username, every_branch=every_branch, now=now
+            ),
+            self._published,
+            self._publish_refused,
+        )
+
+    def _published(self, row: StaffRow) -> None:
+        self._show(row)
+        where = "every branch" if row.chain_wide else "head office only"
+        self._say(
+            self.save_status, f"{row.full_name} works at {where} from each branch's next sync."
+        )
+        self._select_after_read = row.username
+        self.member_saved.emit(row.username)
+        self.refresh()
+
+    def _publish_refused(self, error: Exception) -> None:
+        log_failure(error, "publishing a member failed")
+        self._say(self.save_status, error_sentence(error), error=True)
+        self._show(self._editing)
 
     def save(self) -> None:
         """Add the member in the form, or save the changes to the one shown (Ctrl+S)."""

@@ -253,6 +253,7 @@ def refused_lines(c) -> list[tuple[str, list[str]]]:
         ("staff.manage", ["staff", "add", "kavya", "--name", "Kavya", "--role", "front_desk"]),
         ("staff.manage", ["staff", "edit", "rahul", "--name", "Rahul V"]),
         ("staff.manage", ["staff", "retire", "rahul"]),
+        ("staff.manage", ["staff", "every-branch", "rahul", "--on"]),
         ("campaign.manage", ["channel", "set", "preview", "--folder", str(f / "sent")]),
         ("campaign.manage", ["channel", "set", "email", "--host", "smtp.example.com"]),
         ("campaign.manage", ["channel", "set", "sms", "--header", "GLOWCL"]),

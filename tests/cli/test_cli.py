@@ -432,6 +432,7 @@ def test_staff_from_the_command_line(tmp_path, demo_file):
         "role": "front_desk",
         "max_discount": "5",
         "active": True,
+        "every_branch": False,
     } in listed
     run("--db", str(copy), "--user", "kavya", "branch", "show", pin="482913", tmp_path=tmp_path)
     no_pin = run(*base, "edit", "kavya", "--reset-pin", pin="9999", tmp_path=tmp_path, check=False)

@@ -286,3 +286,59 @@ def test_the_tab_fits_the_window_without_clipped_text(qtbot, staff, size):
     shown = range(panel.model.columnCount())
     width = sum(panel.table.columnWidth(c) for c in shown)
     assert width <= panel.table.viewport().width() + 1  # no column runs off the edge
+
+
+# -- head office's staff ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_member_head_office_publishes_is_shown_at_a_branch_but_not_changed(
+    qtbot, db, open_main_window, admin, size
+):
+    """Asha as a pull from the centre stores her (services.sync_pull.store, the real path):
+    listed as working at every branch, her form read-only, no retiring her here."""
+    import uuid
+
+    from db import central
+    from services import sync_pull
+    from services.auth import hash_pin
+    from tests.desktop.helpers import NOW
+
+    rows: dict[str, list] = {table: [] for table in central.PULLED}
+    rows["users"] = [
+        {
+            "id": uuid.uuid4(),
+            "branch_id": uuid.uuid4(),  # the head office's: this branch's once stored
+            "username": "asha",
+            "full_name": "Asha Rao",
+            "role": "manager",
+            "pin_hash": hash_pin("583920"),
+            "max_manual_discount_percent": Decimal(15),
+            "is_active": True,
+            "created_at": NOW,
+            "retired_at": None,
+            "chain_wide": True,
+        }
+    ]
+    sync_pull.store(db, admin.branch_id, central.PulledRows(xmin=10, rows=rows), now=NOW)
+    assert sign_in(db, "asha", "583920").role is Role.MANAGER
+
+    window = open_main_window(admin)
+    window.resize(*size)
+    window.show_panel("settings")
+    settings = window.panel("settings")
+    settings.tabs.setCurrentWidget(settings.staff)
+    panel = settings.staff
+    qtbot.waitUntil(lambda: panel.model.row_of("asha") >= 0, timeout=WAIT_MS)
+    idle(qtbot, panel)
+    row = panel.model.row_of("asha")
+    assert panel.model.index(row, StaffModel.ACTIVE).data() == "Every branch"
+    select(qtbot, panel, "asha")
+    assert panel.subheading.text().startswith("Head office manages Asha Rao for every branch")
+    assert panel.full_name_edit.isReadOnly() and not panel.role_combo.isEnabled()
+    assert not panel.retire_button.isEnabled()
+    assert not panel.reset_pin_check.isVisible()
+    assert not panel.save_bar.save_button.isVisible()
+    assert not panel.every_branch_check.isVisible()  # only on the centre
+    save_screenshot(window, f"staff_head_office_member_at_branch_{size[0]}x{size[1]}")
+    assert clipped_texts(panel) == []

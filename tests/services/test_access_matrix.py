@@ -31,6 +31,7 @@ import pytest
 from domain.errors import Refused
 from domain.permissions import PERMISSIONS, allowed, markdown_table, needs
 from domain.roles import PermissionDenied, Role
+from domain.staff import StaffRefused
 from services import (
     audit,
     auth,
@@ -110,6 +111,12 @@ def written(name: str, action: str) -> Case:
 
 def nothing(_d: Desk) -> None:
     return None
+
+
+def chain_wide_here(d: Desk) -> None:
+    """An admin asking a branch's file to publish staff is told it is the centre's."""
+    with pytest.raises(StaffRefused, match="Only head office, on the centre"):
+        staff.set_chain_wide(d.db, me(d), "rahul", every_branch=True, now=NOW)
 
 
 def me(d: Desk) -> auth.CurrentUser:
@@ -392,6 +399,9 @@ CASES: dict[str, Case] = {
         "gst.read", nothing, lambda d, _: gst_report.gst_summary(d.db, me(d), "2026-11")
     ),
     "staff.list_staff": Case("staff.manage", nothing, lambda d, _: staff.list_staff(d.db, me(d))),
+    # Publishing staff to every branch is the centre's (tested on PostgreSQL in
+    # test_sync_chain_staff); on a branch's file the role is checked first, then the place.
+    "staff.set_chain_wide": Case("staff.manage", nothing, lambda d, _: chain_wide_here(d)),
     "data_export.export_zip": Case(
         "data.export",
         nothing,
