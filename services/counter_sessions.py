@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from db.engine import Database
@@ -136,15 +136,17 @@ def desk_name(session: Session) -> str:
     return name or DEFAULT_DESK
 
 
+# Asked at every sale, so built once (an expression costs more to build than to run).
+_OPEN_AT_DESK = select(CounterSession).where(
+    CounterSession.branch_id == bindparam("branch"),
+    CounterSession.desk == bindparam("desk"),
+    CounterSession.status == OPEN,
+)
+
+
 def open_session_for(session: Session, branch_id: uuid.UUID) -> CounterSession | None:
     """The open counter session of this desk, read inside the caller's transaction."""
-    return session.scalar(
-        select(CounterSession).where(
-            CounterSession.branch_id == branch_id,
-            CounterSession.desk == desk_name(session),
-            CounterSession.status == OPEN,
-        )
-    )
+    return session.scalar(_OPEN_AT_DESK, {"branch": branch_id, "desk": desk_name(session)})
 
 
 def _names(session: Session, ids: set[uuid.UUID | None]) -> dict[uuid.UUID, str]:

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from db import usage_sync
@@ -193,10 +193,26 @@ def _cart_lines(
     return lines, items, prices
 
 
+# Asked at every pricing, so built once (an expression costs more to build than to run).
+_LIVE_PROMOTIONS = select(PromotionCampaign).where(PromotionCampaign.retired_at.is_(None))
+_LIVE_USE = PromotionUsageLog.reversed_at.is_(None) & (
+    PromotionUsageLog.patient_id == bindparam("patient")
+)
+_USES_BY_PROMOTION = (
+    select(PromotionUsageLog.campaign_id, func.count())
+    .where(_LIVE_USE)
+    .group_by(PromotionUsageLog.campaign_id)
+)
+_USES_BY_CODE = (
+    select(PromoCode.code, func.count())
+    .join(PromotionUsageLog, PromotionUsageLog.promo_code_id == PromoCode.id)
+    .where(_LIVE_USE)
+    .group_by(PromoCode.code)
+)
+
+
 def _promotion_rows(session: Session) -> list[PromotionCampaign]:
-    return list(
-        session.scalars(select(PromotionCampaign).where(PromotionCampaign.retired_at.is_(None)))
-    )
+    return list(session.scalars(_LIVE_PROMOTIONS))
 
 
 def _columns(row: Any) -> dict[str, Any]:
@@ -213,22 +229,8 @@ def _promo_code(code: PromoCode, branch: Branch) -> DomainPromoCode:
 def _history(session: Session, patient_id: uuid.UUID | None, *, with_codes: bool) -> PatientHistory:
     if patient_id is None:
         return PatientHistory()
-    live = PromotionUsageLog.reversed_at.is_(None) & (PromotionUsageLog.patient_id == patient_id)
-    uses = session.execute(
-        select(PromotionUsageLog.campaign_id, func.count())
-        .where(live)
-        .group_by(PromotionUsageLog.campaign_id)
-    ).all()
-    code_uses = (
-        session.execute(
-            select(PromoCode.code, func.count())
-            .join(PromotionUsageLog, PromotionUsageLog.promo_code_id == PromoCode.id)
-            .where(live)
-            .group_by(PromoCode.code)
-        ).all()
-        if with_codes
-        else []
-    )
+    uses = session.execute(_USES_BY_PROMOTION, {"patient": patient_id}).all()
+    code_uses = session.execute(_USES_BY_CODE, {"patient": patient_id}).all() if with_codes else []
     return PatientHistory(
         patient_id=str(patient_id),
         prior_uses={str(cid): n for cid, n in uses},

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm import Session
 
 from db.models import InvoiceSequence
@@ -28,6 +28,20 @@ class InvoiceNumber:
     text: str
 
 
+# Taken at every invoice, so built once (an expression costs more to build than to run).
+_NEXT_NUMBER = (
+    update(InvoiceSequence)
+    .where(
+        (InvoiceSequence.branch_id == bindparam("b_branch"))
+        & (InvoiceSequence.series == bindparam("b_series"))
+        & (InvoiceSequence.fiscal_year == bindparam("b_year"))
+    )
+    .values(last_number=InvoiceSequence.last_number + 1)
+    .returning(InvoiceSequence.last_number)
+    .execution_options(synchronize_session=False)
+)
+
+
 def allocate_invoice_number(
     session: Session,
     *,
@@ -41,17 +55,8 @@ def allocate_invoice_number(
     """Take the next number of the invoice date's fiscal year (call inside a write
     transaction), written in the branch's format (domain.invoice_numbers)."""
     year = fiscal_year_label(invoice_date, start_month)
-    key = (
-        (InvoiceSequence.branch_id == branch_id)
-        & (InvoiceSequence.series == series)
-        & (InvoiceSequence.fiscal_year == year)
-    )
     sequence = session.scalar(
-        update(InvoiceSequence)
-        .where(key)
-        .values(last_number=InvoiceSequence.last_number + 1)
-        .returning(InvoiceSequence.last_number)
-        .execution_options(synchronize_session=False)
+        _NEXT_NUMBER, {"b_branch": branch_id, "b_series": series, "b_year": year}
     )
     if sequence is None:
         sequence = 1
