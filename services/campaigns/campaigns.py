@@ -64,6 +64,7 @@ from db.models import (
     Patient,
     PromoCode,
     PromotionCampaign,
+    PromotionUsageLog,
 )
 from domain import ab_test, campaign_lift
 from domain.errors import BadInput, Refused
@@ -708,7 +709,9 @@ Recipient = tuple[uuid.UUID, str]  # a patient in an arm (variant)
 
 def _converted(session: Session, campaign: Campaign) -> dict[Recipient, Converted]:
     """Recipients (rule 5: a patient once per arm) with an invoice within the attribution
-    window after their first message in that arm (the hold-out: after the launch)."""
+    window after their first message in that arm (the hold-out: after the launch), or whose
+    personal code an issued invoice used after that message (whoever's, however late); an
+    invoice counts once for a recipient."""
     e, h = CampaignExecution, InvoiceHeader
     window = timedelta(days=campaign.attribution_days)
     starts: dict[Recipient, datetime] = {}
@@ -728,8 +731,21 @@ def _converted(session: Session, campaign: Campaign) -> dict[Recipient, Converte
     first = min(starts.values())
     reached = select(e.patient_id).where(e.campaign_id == campaign.id)
     found: dict[Recipient, Converted] = {}
-    for patient_id, created_at, total in session.execute(
-        select(h.patient_id, h.created_at, h.total_amount)
+    counted: set[tuple[Recipient, uuid.UUID]] = set()
+
+    def attribute(recipient: Recipient, invoice: uuid.UUID, at: datetime, total: int) -> None:
+        if (recipient, invoice) in counted:
+            return
+        counted.add((recipient, invoice))
+        was = found.get(recipient)
+        found[recipient] = Converted(
+            recipient[1],
+            at if was is None else min(was.first_at, at),
+            int(total) + (0 if was is None else was.revenue),
+        )
+
+    for invoice_id, patient_id, created_at, total in session.execute(
+        select(h.id, h.patient_id, h.created_at, h.total_amount)
         .where(
             h.patient_id.in_(reached),
             h.status == "issued",
@@ -741,14 +757,28 @@ def _converted(session: Session, campaign: Campaign) -> dict[Recipient, Converte
         # a patient whose messages all failed has no start: nothing to attribute
         for variant in arms_of_patient.get(patient_id, []):
             start = starts[(patient_id, variant)]
-            if not start <= created_at <= start + window:
-                continue
-            was = found.get((patient_id, variant))
-            found[(patient_id, variant)] = Converted(
-                variant,
-                created_at if was is None else was.first_at,
-                int(total) + (0 if was is None else was.revenue),
-            )
+            if start <= created_at <= start + window:
+                attribute((patient_id, variant), invoice_id, created_at, total)
+    # A personal code used is a conversion of the recipient it was made for, exactly: on
+    # whoever's invoice (a relative's, a walk-in's) and after the window too.
+    u, code = PromotionUsageLog, PromoCode
+    for patient_id, variant, invoice_id, created_at, total in session.execute(
+        select(e.patient_id, e.variant, h.id, h.created_at, h.total_amount)
+        .join(code, code.code == e.personal_code)
+        .join(u, u.promo_code_id == code.id)
+        .join(h, h.id == u.invoice_id)
+        .where(
+            e.campaign_id == campaign.id,
+            e.personal_code.is_not(None),
+            u.reversed_at.is_(None),
+            h.status == "issued",
+            h.is_history.is_(False),
+        )
+        .distinct()
+    ):
+        began = starts.get((patient_id, variant))
+        if began is not None and created_at >= began:
+            attribute((patient_id, variant), invoice_id, created_at, total)
     return found
 
 

@@ -16,6 +16,7 @@ from db.models import (
     ConsentLedger,
     Patient,
     PromoCode,
+    PromotionUsageLog,
 )
 from domain.ab_test import HOLDOUT
 from domain.errors import BadInput, Refused
@@ -424,6 +425,63 @@ def test_personal_codes_are_single_use_codes_of_the_linked_promotion(demo_db, ma
     with demo_db.session(write=False) as session:
         made = session.scalars(select(PromoCode).where(PromoCode.code.in_(given))).all()
     assert len(made) == 8 and all(c.max_uses == 1 for c in made)
+
+
+def test_a_personal_code_used_is_its_recipients_conversion_whoever_and_whenever(demo_db, manager):
+    """Rule 5: a recipient's personal code on an issued invoice converts them exactly: on a
+    relative's invoice, after the attribution window too; their own invoice that used it
+    within the window counts once; a cancelled invoice's use counts not at all."""
+    ids = patients(demo_db, 6)
+    recipients, relative = ids[:5], ids[5]
+    grant(demo_db, manager, recipients)
+    campaign_id = a_campaign(
+        demo_db,
+        manager,
+        recipients,
+        holdout_percent=0,
+        promotion_code="GLOW20",
+        attribution_days=60,
+        personal_codes=True,
+    )
+    campaigns.launch_campaign(demo_db, manager, campaign_id, today=TODAY, now=NOW)
+    e = CampaignExecution
+    with demo_db.session(write=True) as session, session.begin():
+        session.execute(
+            update(e).where(e.campaign_id == campaign_id).values(status="delivered", sent_at=NOW)
+        )
+    code_of = {row.patient_id: row.personal_code for row in executions(demo_db, campaign_id)}
+
+    def buy(patient, when, code=None):
+        request = cart(
+            demo_db, "HYDRAFACIAL", "SPF50", patient=patient, promo_codes=(code,) if code else ()
+        )
+        saved = invoicing.save_invoice(demo_db, manager, request, now=when)
+        return saved
+
+    # After FESTIVE500's last day (it takes the same items), inside a 60-day window or past it.
+    window_past = NOW + timedelta(days=70)
+    # recipients[0]'s code, used by a relative after the window: theirs, exactly.
+    late = buy(relative, window_past, code_of[recipients[0]])
+    with demo_db.session(write=False) as session:
+        used = session.scalar(
+            select(PromoCode.code)
+            .join(PromotionUsageLog, PromotionUsageLog.promo_code_id == PromoCode.id)
+            .where(PromotionUsageLog.invoice_id == late.id)
+        )
+    assert used == code_of[recipients[0]]
+    # recipients[1] uses their own code within the window: one conversion, one invoice.
+    own = buy(recipients[1], NOW + timedelta(days=35), code_of[recipients[1]])
+    # recipients[2] buys after the window without the code: not the campaign's doing.
+    buy(recipients[2], window_past)
+    # recipients[3]'s code on an invoice cancelled since: nothing.
+    cancelled = buy(relative, NOW + timedelta(days=36), code_of[recipients[3]])
+    invoicing.cancel_invoice(
+        demo_db, manager, cancelled.invoice_number, reason="entered twice", now=NOW
+    )
+
+    total = campaigns.campaign_results(demo_db, manager, campaign_id).total
+    assert total.conversions == 2
+    assert total.revenue == late.total_amount + own.total_amount
 
 
 def test_a_campaign_spec_is_strict(demo_db, manager):
