@@ -146,9 +146,16 @@ def json_dumps(value: Any) -> str:
     return json.dumps(value, default=_json_default, ensure_ascii=False)
 
 
-def json_loads(text: str) -> Any:
+# Built once: json.loads with parse_float builds a decoder at every call, and a save reads
+# a handful of JSON values.
+_DECODER = json.JSONDecoder(parse_float=Decimal)
+
+
+def json_loads(text: str | bytes) -> Any:
     """Read our JSON columns: numbers with a fraction (written before amounts were strings)
     come back as exact Decimals."""
+    if isinstance(text, str):
+        return _DECODER.decode(text)
     return json.loads(text, parse_float=Decimal)
 
 
@@ -171,6 +178,11 @@ def create_sqlite_engine(path: Path) -> Engine:
     return engine
 
 
+def session_on_centre(session: Session) -> bool:
+    """Whether `session` works on the centre (Database.on_centre, from inside a session)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 class Database:
     """An open branch database: hands out sessions for reading and for writing."""
 
@@ -186,6 +198,12 @@ class Database:
 
     def session(self, *, write: bool) -> Session:
         return (self._write if write else self._read)()
+
+    @property
+    def on_centre(self) -> bool:
+        """Whether this is the centre (the head office's PostgreSQL: every branch's figures,
+        the master data it publishes), not a branch's own SQLite file."""
+        return self.engine.dialect.name == "postgresql"
 
     def close(self) -> None:
         self.engine.dispose()

@@ -157,15 +157,10 @@ def _without_walk_in(session: Session, totals: queries.VisitTotals) -> queries.V
     )
 
 
-def on_centre(db: Database) -> bool:
-    """True when `db` is the centre (the head office's app or CLI), not a branch's file."""
-    return db.engine.dialect.name == "postgresql"
-
-
 def _chain_scope(db: Database, codes: tuple[str, ...]) -> chain.Scope:
     """On the centre: the branches asked for, after bringing the chain's visits up to what
     was pushed. On a branch: refused when branches are asked for."""
-    if not on_centre(db):
+    if not db.on_centre:
         if codes:
             raise DashboardError(
                 "A branch filter is for the head office: open the dashboard on the centre "
@@ -185,7 +180,7 @@ def _chain_scope(db: Database, codes: tuple[str, ...]) -> chain.Scope:
 def branch_codes(db: Database, actor: CurrentUser) -> list[str]:
     """The branches the head office's dashboard can filter by (none on a branch)."""
     _manager(actor)
-    if not on_centre(db):
+    if not db.on_centre:
         return []
     with db.session(write=False) as session:
         return chain.branch_codes(session)
@@ -202,13 +197,13 @@ def rfm_report(
     scope = _chain_scope(db, filters.branches)
     with db.session(write=False) as session:
         start_month = session.get_one(Branch, this_branch_id(session)).fiscal_year_start_month
-        if on_centre(db):
+        if db.on_centre:
             start, end = _window(filters, chain.first_visit_day(session, scope), today)
         else:
             start, end = _window(filters, queries.first_visit_day(session), today)
         years = rfm.fiscal_years_touched(start, end, start_month)
         ranges = [fiscal_year_bounds(year, start_month) for year in years]
-        if on_centre(db):
+        if db.on_centre:
             totals = chain.visit_totals(session, start=start, end=end, ranges=ranges, scope=scope)
             matching = (
                 chain.customers_matching(session, mobile=mobile, name=name)
@@ -285,7 +280,7 @@ def customers(
     order = indices[np.lexsort((scores.recency[indices], -facts.net[indices]))]
     keys = [facts.keys[int(index)] for index in order]
     with db.session(write=False) as session:
-        if on_centre(db):
+        if db.on_centre:
             details = chain.customer_details(session, keys)
         else:
             details = queries.patient_details(session, keys)

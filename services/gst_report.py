@@ -276,7 +276,7 @@ def gst_summary(
     read from the documents they pushed."""
     require(actor.role, "gst.read")
     first, last = month_bounds(month)
-    if db.engine.dialect.name == "postgresql":
+    if db.on_centre:
         return _chain_summary(db, month, first, last, branches)
     if branches:
         raise GstReportError(

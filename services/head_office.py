@@ -95,7 +95,7 @@ def branch_states(db: Database, actor: CurrentUser) -> list[central.BranchState]
     its last round (pending, needing attention, its clock's offset). None on a branch's
     own database, which knows no other branch."""
     require(actor.role, "dashboard.read")
-    if db.engine.dialect.name != "postgresql":
+    if not db.on_centre:
         return []
     with db.session(write=False) as session:
         return central.branch_states(session.connection())

@@ -72,11 +72,6 @@ class TopPatient:
     last_promotion_at: datetime
 
 
-def _on_centre(db: Database) -> bool:
-    """The head office's app or CLI on the centre: the chain's figures (db.central_dashboard)."""
-    return db.engine.dialect.name == "postgresql"
-
-
 def _manager(actor: CurrentUser) -> None:
     require(actor.role, "promotion_reports.read")
 
@@ -85,7 +80,7 @@ def chain_scope(db: Database, codes: Sequence[str]) -> chain.Scope:
     """The head office's branch filter: on the centre, the branches with these codes (none:
     the whole chain), after taking in what was pushed since the last reading; a code the
     centre does not know, or a filter on a branch's own file, is refused with a sentence."""
-    if not _on_centre(db):
+    if not db.on_centre:
         if codes:
             raise BadInput(
                 "A branch filter is for the head office: run the report on the centre "
@@ -105,7 +100,7 @@ def campaign_effectiveness(
     centre: the chain's, or `scope`'s branches')."""
     _manager(actor)
     with db.session(write=False) as session:
-        if _on_centre(db):
+        if db.on_centre:
             chain.catch_up(db)
             rows = chain.campaign_effectiveness(session, scope or chain.Scope())
         else:
@@ -136,7 +131,7 @@ def promoted_invoices(
     `scope`'s branches')."""
     _manager(actor)
     with db.session(write=False) as session:
-        if _on_centre(db):
+        if db.on_centre:
             chain.catch_up(db)
             rows = chain.promoted_invoices(session, limit=limit, scope=scope or chain.Scope())
         else:
@@ -173,7 +168,7 @@ def usage_timeline(
         raise ValueError("the timeline needs at least one day")
     with db.session(write=False) as session:
         window = {"first_day": today - timedelta(days=days - 1), "last_day": today}
-        if _on_centre(db):
+        if db.on_centre:
             chain.catch_up(db)
             rows = chain.usage_timeline(session, **window, scope=scope or chain.Scope())
         else:
@@ -196,7 +191,7 @@ def top_patients(
     """Patients who saved most through promotions."""
     _manager(actor)
     with db.session(write=False) as session:
-        if _on_centre(db):
+        if db.on_centre:
             chain.catch_up(db)
             rows = chain.top_patients(session, limit=limit, scope=scope or chain.Scope())
         else:

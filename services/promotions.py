@@ -15,7 +15,7 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from db import central, usage_sync
-from db.engine import Database
+from db.engine import Database, session_on_centre
 from db.models import (
     Branch,
     CatalogItem,
@@ -196,7 +196,7 @@ def list_promotions(db: Database, actor: CurrentUser, *, now: datetime) -> list[
             .where(PromotionCampaign.retired_at.is_(None))
             .order_by(PromotionCampaign.priority, PromotionCampaign.campaign_code)
         ).all()
-        on_centre = session.get_bind().dialect.name == "postgresql"
+        on_centre = session_on_centre(session)
         if on_centre:
             # The head office: its own uses (current_uses) plus every branch's pushed ones.
             connection = session.connection()

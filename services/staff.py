@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.engine import Database
+from db.engine import Database, session_on_centre
 from db.models import User
 from domain.permissions import require
 from domain.roles import Role
@@ -47,18 +47,9 @@ def _row(user: User) -> StaffRow:
     )
 
 
-def _on_centre(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
-def on_centre(db: Database) -> bool:
-    """Whether `db` is the centre, where head office publishes staff to every branch."""
-    return db.engine.dialect.name == "postgresql"
-
-
 def _refuse_head_office_staff(session: Session, user: User) -> None:
     """A branch does not change the staff head office publishes to every branch."""
-    if user.chain_wide is not None and not _on_centre(session):
+    if user.chain_wide is not None and not session_on_centre(session):
         raise StaffRefused(
             f"Head office manages {user.full_name} for every branch: change them on the "
             "centre; this branch receives the change at its next sync"
@@ -90,7 +81,7 @@ def _admins(session: Session) -> int:
         .select_from(User)
         .where(User.role == Role.ADMIN.value, User.is_active, User.retired_at.is_(None))
     )
-    if not _on_centre(session):
+    if not session_on_centre(session):
         # Head office's staff may be withdrawn from a branch: its own admins must remain.
         query = query.where(User.chain_wide.is_(None))
     return session.scalar(query) or 0
@@ -220,7 +211,7 @@ def set_chain_wide(
     on the centre only): each branch receives them at its next sync and they sign in there
     with their PIN; withdrawn, they sign in there no more."""
     require(actor.role, "staff.manage")
-    if not on_centre(db):
+    if not db.on_centre:
         raise StaffRefused(
             "Only head office, on the centre, makes a member of staff work at every branch"
         )

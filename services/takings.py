@@ -129,7 +129,7 @@ def takings(
     require(actor.role, "takings.read")
     if end < start:
         raise BadInput("The range ends before it starts; put the earlier date first")
-    if db.engine.dialect.name == "postgresql":
+    if db.on_centre:
         return _chain_takings(db, start, end, branches)
     if branches:
         raise BadInput(

@@ -136,7 +136,7 @@ class TakingsDialog(QDialog):
         # the main window leaves until the dashboard opens (startup time).
         from services import dashboard as dashboard_service
 
-        codes = dashboard_service.branch_codes(db, user) if dashboard_service.on_centre(db) else []
+        codes = dashboard_service.branch_codes(db, user) if db.on_centre else []
         self.branch_combo = QComboBox(self)
         self.branch_combo.addItem("Whole chain", None)
         for code in codes:

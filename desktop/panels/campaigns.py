@@ -50,7 +50,6 @@ from domain.log import ui as log
 from services.auth import CurrentUser
 from services.branch import BranchInfo
 from services.campaigns import campaigns as campaign_service
-from services.campaigns import chain_results
 from services.campaigns import recommendations as recommendation_service
 from services.campaigns import templates as template_service
 from services.campaigns.campaigns import CampaignRow, Launch, Results
@@ -118,7 +117,7 @@ class CampaignsPanel(QWidget):
         self._charts = OpCounter(self)
         self._chain_loading = OpCounter(self)
         # The app opened on the centre (the head office) also shows the branches' campaigns.
-        self.on_centre = chain_results.on_centre(db)
+        self.on_centre = db.on_centre
         self.chain_view: ChainCampaignsView | None = None
         self._select_after: str | None = None
         self._select_template_after = ""

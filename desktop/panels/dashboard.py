@@ -224,9 +224,7 @@ class DashboardPanel(QWidget):
         # Figures read before the cards were built, drawn once they are.
         self._undrawn: tuple[int, Dashboard, date] | None = None
         # On the centre (the head office): the branches the figures may be narrowed to.
-        self._branch_codes = (
-            dashboard_service.branch_codes(db, user) if dashboard_service.on_centre(db) else []
-        )
+        self._branch_codes = dashboard_service.branch_codes(db, user) if db.on_centre else []
         self._build()
         self._load_charts()
 
@@ -393,7 +391,7 @@ class DashboardPanel(QWidget):
         second.addWidget(self.import_button)
         # History is imported at a branch; the centre receives it by sync. (Hidden, never
         # shown here: setVisible(True) before the layout has a parent opens a window.)
-        if dashboard_service.on_centre(self._db):
+        if self._db.on_centre:
             self.import_button.hide()
 
         third = QHBoxLayout()

@@ -148,7 +148,7 @@ class StaffSettingsPanel(QWidget):
         self._user = user
         # On the centre head office publishes its staff to every branch; a branch shows
         # those it received without changing them.
-        self.on_centre = staff_service.on_centre(db)
+        self.on_centre = db.on_centre
         self._zone = ZoneInfo(branch_info.details.timezone)
         self._clock = clock
         # A read of the list, and a change (save, retire): one counter each.

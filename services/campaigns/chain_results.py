@@ -102,11 +102,6 @@ class ChainCampaigns:
         ]
 
 
-def on_centre(db: Database) -> bool:
-    """True when `db` is the centre (the head office), not a branch's file."""
-    return db.engine.dialect.name == "postgresql"
-
-
 def branch_campaigns(
     db: Database, actor: CurrentUser, *, branches: Sequence[str] = ()
 ) -> ChainCampaigns:
@@ -114,7 +109,7 @@ def branch_campaigns(
     branches with the codes `branches` (none: the whole chain; an unknown code refused
     with a sentence); on a branch's file, its own campaigns (a branch filter refused)."""
     require(actor.role, "campaign.manage")
-    if not on_centre(db):
+    if not db.on_centre:
         if branches:
             raise BadInput(
                 "A branch filter is for the head office: run it on the centre "
