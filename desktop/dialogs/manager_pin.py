@@ -1,6 +1,10 @@
 """A manager's approval on the spot: their name and PIN at someone else's counter, for a
 step the person signed in may not take alone (a discount over their limit, credit over a
-patient's limit). The audit keeps both names (services)."""
+patient's limit). The audit keeps both names (services).
+
+The managers are listed and the PIN checked off the UI thread (an argon2 check, and a wrong
+PIN's count written, which may wait for another desk's save): the dialog keeps answering,
+and Allow is off while a check runs so that a second Enter does not check twice."""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from db.engine import Database
 from desktop.errors import error_sentence
+from desktop.workers import OpCounter, show_error
 from domain.errors import FrontdeskError
 from domain.roles import Role
 from services import auth
@@ -36,11 +41,9 @@ class ManagerPinDialog(QDialog):
         self.approved: CurrentUser | None = None
         self.reason_label = QLabel(reason)
         self.reason_label.setWordWrap(True)
+        self._ops = OpCounter(self)
         self.manager_box = QComboBox()
         self.manager_box.setAccessibleName("Manager")
-        for user in auth.list_users(db):
-            if user.role in (Role.MANAGER, Role.ADMIN):
-                self.manager_box.addItem(user.full_name, user.username)
         self.pin_field = QLineEdit()
         self.pin_field.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin_field.setAccessibleName("Manager's PIN")
@@ -54,8 +57,9 @@ class ManagerPinDialog(QDialog):
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
-        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText("Allow")
+        self.allow_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.allow_button.setText("Allow")
+        self.allow_button.setEnabled(False)  # until the managers are listed
         buttons.accepted.connect(self._check)
         buttons.rejected.connect(self.reject)
         column = QVBoxLayout(self)
@@ -65,21 +69,44 @@ class ManagerPinDialog(QDialog):
         column.addWidget(buttons)
         self.setMinimumWidth(420)
         self.pin_field.setFocus()
+        self._ops.run(lambda: auth.list_users(db), self._listed, self._refused)
+
+    def is_idle(self) -> bool:
+        """The managers are listed and no PIN is being checked (tests wait on this)."""
+        return self._ops.idle
+
+    def _listed(self, users: list[auth.UserSummary]) -> None:
+        for user in users:
+            if user.role in (Role.MANAGER, Role.ADMIN):
+                self.manager_box.addItem(user.full_name, user.username)
+        if self.manager_box.count() == 0:
+            self._say("No manager is set up to approve this.")
+            return
+        self.allow_button.setEnabled(True)
 
     def _check(self) -> None:
         username = self.manager_box.currentData()
-        if not username:
-            self._say("No manager is set up to approve this.")
-            return
-        try:
-            self.approved = auth.manager_approval(
-                self._db, str(username), self.pin_field.text(), "Approving this"
-            )
-        except FrontdeskError as exc:
-            self.pin_field.clear()
-            self._say(error_sentence(exc))
-            return
+        if not username or not self.allow_button.isEnabled():
+            return  # nobody to ask yet (the list is being read), or a check is running
+        self.allow_button.setEnabled(False)
+        pin = self.pin_field.text()
+        self._ops.run(
+            lambda: auth.manager_approval(self._db, str(username), pin, "Approving this"),
+            self._approved,
+            self._refused,
+        )
+
+    def _approved(self, approver: CurrentUser) -> None:
+        self.approved = approver
         self.accept()
+
+    def _refused(self, error: Exception) -> None:
+        self.pin_field.clear()
+        self.allow_button.setEnabled(self.manager_box.count() > 0)
+        if isinstance(error, FrontdeskError):
+            self._say(error_sentence(error))
+        else:
+            show_error(self, error)  # logged, and said in a box
 
     def _say(self, text: str) -> None:
         self.message.setText(text)

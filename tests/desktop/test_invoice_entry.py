@@ -592,10 +592,11 @@ def test_a_managers_pin_on_the_spot_allows_a_bigger_discount(qtbot, db, counter)
     editor_closed(qtbot, panel)
 
     dialog = panel.manager_dialog
-    qtbot.waitUntil(dialog.isVisible, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: dialog.isVisible() and dialog.is_idle(), timeout=WAIT_MS)
     dialog.manager_box.setCurrentIndex(dialog.manager_box.findData("meera"))
     qtbot.keyClicks(dialog.pin_field, "2222")
     qtbot.keyClick(dialog.pin_field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: panel.manager_dialog is None, timeout=WAIT_MS)  # checked, closed
     settle(qtbot, panel)
     assert panel.cart.row(0).manual_discount_percent == Decimal(15)
     assert panel.message().startswith("Allowed by Meera Nair")

@@ -137,13 +137,17 @@ def test_the_front_desk_needs_a_managers_pin_and_a_wrong_one_refuses(
     pin = page.manager_dialog
     assert isinstance(pin, ManagerPinDialog)
     qtbot.waitExposed(pin)
+    qtbot.waitUntil(pin.is_idle, timeout=WAIT_MS)  # the managers listed
     save_screenshot(pin, "patient_page_reverse_manager_pin")
     assert clipped_texts(pin) == []
     assert "needs a manager's approval" in pin.reason_label.text()
     pin.manager_box.setCurrentIndex(pin.manager_box.findData(MANAGER[0]))
     qtbot.keyClicks(pin.pin_field, "0000")
     qtbot.keyClick(pin.pin_field, Qt.Key.Key_Return)
+    assert not pin.allow_button.isEnabled()  # checking: a second Enter checks nothing
+    qtbot.waitUntil(pin.is_idle, timeout=WAIT_MS)
     assert pin.isVisible() and pin.message.text()  # refused; the dialog stays
+    assert pin.allow_button.isEnabled() and pin.pin_field.text() == ""
     qtbot.waitUntil(page.is_idle, timeout=WAIT_MS)
     assert reversals(db, entry.id) == []
     assert page.dues_model.rowCount() == 0
