@@ -10,14 +10,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from db.engine import Database
+from db.fast_select import fetch, plain_object
 from db.models import Branch, CatalogItem, CatalogPrice
 from domain.bounds import csv_cell, from_csv_cell
 from domain.catalog import CatalogItemError, ItemSpec, validate_item
@@ -150,22 +152,40 @@ def _latest(column: Any) -> Any:
     )
 
 
-# Built once: the counter's save runs it on every invoice, and building costs more than
-# running it.
-_PRICED_ITEMS = select(CatalogItem, _latest(CatalogPrice.price), _latest(CatalogPrice.cost)).where(
-    CatalogItem.id.in_(bindparam("ids", expanding=True))
-)
+@cache
+def _priced_items(count: int) -> Select[Any]:
+    """The statement for `count` items (id0, id1, ...), built once per count: the counter's
+    save runs it on every invoice, and building costs more than running it."""
+    return select(
+        CatalogItem.__table__,
+        _latest(CatalogPrice.price).label("price_on_day"),
+        _latest(CatalogPrice.cost).label("cost_on_day"),
+    ).where(
+        CatalogItem.id.in_([bindparam(f"id{n}", type_=CatalogItem.id.type) for n in range(count)])
+    )
 
 
 def items_priced_on(
     session: Session, item_ids: Iterable[uuid.UUID], day: date
 ) -> dict[uuid.UUID, tuple[CatalogItem, int, int]]:
-    """The items with their (price, cost) in force on `day`, in one statement."""
-    rows = session.execute(_PRICED_ITEMS, {"day": day, "ids": list(set(item_ids))})
-    return {
-        item.id: (item, item.price if price is None else price, item.cost if cost is None else cost)
-        for item, price, cost in rows
-    }
+    """The items with their (price, cost) in force on `day`, in one statement; the items
+    are plain copies of their rows, not objects of the session (db.fast_select)."""
+    ids = list(set(item_ids))
+    if not ids:
+        return {}
+    params: dict[str, Any] = {f"id{n}": item_id for n, item_id in enumerate(ids)}
+    params["day"] = day
+    found = {}
+    for row in fetch(session, _priced_items(len(ids)), params):
+        values = row._asdict()
+        price, cost = values.pop("price_on_day"), values.pop("cost_on_day")
+        item = plain_object(CatalogItem, values)
+        found[item.id] = (
+            item,
+            item.price if price is None else price,
+            item.cost if cost is None else cost,
+        )
+    return found
 
 
 # ---------------------------------------------------------------------------- editing

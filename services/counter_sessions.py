@@ -15,12 +15,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from db.engine import Database
+from db.fast_select import fetch_one
 from db.models import (
     AppSetting,
     Branch,
@@ -132,7 +134,12 @@ class SessionReport:
 def desk_name(session: Session) -> str:
     """This installation's desk (AppSetting "desk"), "Front desk" when never named."""
     row = session.get(AppSetting, DESK_KEY)
-    name = "" if row is None else str(row.value.get("name") or "").strip()
+    return desk_from_setting(None if row is None else row.value)
+
+
+def desk_from_setting(value: dict[str, Any] | None) -> str:
+    """The desk's name from its AppSetting value (None: never named)."""
+    name = "" if value is None else str(value.get("name") or "").strip()
     return name or DEFAULT_DESK
 
 
@@ -147,6 +154,20 @@ _OPEN_AT_DESK = select(CounterSession).where(
 def open_session_for(session: Session, branch_id: uuid.UUID) -> CounterSession | None:
     """The open counter session of this desk, read inside the caller's transaction."""
     return session.scalar(_OPEN_AT_DESK, {"branch": branch_id, "desk": desk_name(session)})
+
+
+_OPEN_ID_AT_DESK = select(CounterSession.id).where(
+    CounterSession.branch_id == bindparam("branch"),
+    CounterSession.desk == bindparam("desk"),
+    CounterSession.status == OPEN,
+)
+
+
+def open_session_id(session: Session, branch_id: uuid.UUID, desk: str) -> uuid.UUID | None:
+    """The id of the open counter session of `desk` (desk_name), read inside the caller's
+    transaction as a plain row (db.fast_select: a sale asks it at every save)."""
+    row = fetch_one(session, _OPEN_ID_AT_DESK, {"branch": branch_id, "desk": desk})
+    return None if row is None else row.id
 
 
 def _names(session: Session, ids: set[uuid.UUID | None]) -> dict[uuid.UUID, str]:

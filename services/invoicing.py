@@ -20,13 +20,15 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from db import usage_sync
 from db.engine import Database
 from db.fast_insert import insert_rows
+from db.fast_select import fetch, fetch_one, plain_object, savepoint
 from db.models import (
+    AppSetting,
     Branch,
     CatalogItem,
     CreditNote,
@@ -58,8 +60,9 @@ from domain.promotions import (
 from domain.usage_limits import count_use
 from services import documents, sponsors
 from services.auth import CurrentUser
-from services.branch import this_branch_id
+from services.branch import THIS_BRANCH_KEY
 from services.catalog import items_priced_on, prices_on
+from services.counter_sessions import DESK_KEY, desk_from_setting
 from services.errors import NotFound, ServiceError
 from services.invoice_document import (
     InvoiceDocument,
@@ -67,6 +70,7 @@ from services.invoice_document import (
     load_invoice_document,
 )
 from services.numbering import allocate_invoice_number
+from services.payment_settings import PAYMENT_SETTINGS_KEY, PaymentSettings, settings_from_json
 from services.payments import check_sale_tender, record_sale_tender
 from services.uow import UnitOfWork
 
@@ -132,8 +136,55 @@ class PriceChanged(InvoiceError):
 # ----------------------------------------------------------------------------- pricing
 
 
-def _branch(session: Session) -> Branch:
-    return session.get_one(Branch, this_branch_id(session))
+# What a save reads of app_settings, in one statement: this database's branch, the payment
+# methods and the desk's name (services.branch, payment_settings, counter_sessions).
+_SETTINGS = select(AppSetting.key, AppSetting.value).where(
+    or_(
+        AppSetting.key == THIS_BRANCH_KEY,
+        AppSetting.key == PAYMENT_SETTINGS_KEY,
+        AppSetting.key == DESK_KEY,
+    )
+)
+_BRANCH = select(Branch.__table__).where(Branch.id == bindparam("id"))
+_PATIENT = select(Patient.__table__).where(Patient.id == bindparam("id"))
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """The app_settings a save reads (_SETTINGS)."""
+
+    branch_id: uuid.UUID
+    payments: PaymentSettings
+    desk: str
+
+
+def _settings(session: Session) -> _Settings:
+    values = {row.key: row.value for row in fetch(session, _SETTINGS)}
+    if THIS_BRANCH_KEY not in values:
+        raise NotFound("This database has not been set up yet. Run 'frontdesk init' first.")
+    return _Settings(
+        uuid.UUID(values[THIS_BRANCH_KEY]["branch_id"]),
+        settings_from_json(values.get(PAYMENT_SETTINGS_KEY)),
+        desk_from_setting(values.get(DESK_KEY)),
+    )
+
+
+def _branch(session: Session, branch_id: uuid.UUID | None = None) -> Branch:
+    """This database's branch as a plain copy of its row (not an object of the session)."""
+    if branch_id is None:
+        branch_id = _settings(session).branch_id
+    row = fetch_one(session, _BRANCH, {"id": branch_id})
+    if row is None:
+        raise NotFound("This database's branch is missing.")
+    return plain_object(Branch, row._asdict())
+
+
+def _patient(session: Session, patient_id: uuid.UUID) -> Patient:
+    """A patient on record, as a plain copy of their row."""
+    row = fetch_one(session, _PATIENT, {"id": patient_id})
+    if row is None or row.retired_at is not None:
+        raise NotFound("That patient is not on record.")
+    return plain_object(Patient, row._asdict())
 
 
 def _local_date(branch: Branch, now: datetime) -> date:
@@ -194,7 +245,7 @@ def _cart_lines(
 
 
 # Asked at every pricing, so built once (an expression costs more to build than to run).
-_LIVE_PROMOTIONS = select(PromotionCampaign).where(PromotionCampaign.retired_at.is_(None))
+_LIVE_PROMOTIONS = select(PromotionCampaign.__table__).where(PromotionCampaign.retired_at.is_(None))
 _LIVE_USE = PromotionUsageLog.reversed_at.is_(None) & (
     PromotionUsageLog.patient_id == bindparam("patient")
 )
@@ -211,8 +262,9 @@ _USES_BY_CODE = (
 )
 
 
-def _promotion_rows(session: Session) -> list[PromotionCampaign]:
-    return list(session.scalars(_LIVE_PROMOTIONS))
+def _promotion_rows(session: Session) -> list[Any]:
+    """The promotions not retired, as plain rows (named tuples of their columns)."""
+    return fetch(session, _LIVE_PROMOTIONS)
 
 
 def _columns(row: Any) -> dict[str, Any]:
@@ -229,8 +281,8 @@ def _promo_code(code: PromoCode, branch: Branch) -> DomainPromoCode:
 def _history(session: Session, patient_id: uuid.UUID | None, *, with_codes: bool) -> PatientHistory:
     if patient_id is None:
         return PatientHistory()
-    uses = session.execute(_USES_BY_PROMOTION, {"patient": patient_id}).all()
-    code_uses = session.execute(_USES_BY_CODE, {"patient": patient_id}).all() if with_codes else []
+    uses = fetch(session, _USES_BY_PROMOTION, {"patient": patient_id})
+    code_uses = fetch(session, _USES_BY_CODE, {"patient": patient_id}) if with_codes else []
     return PatientHistory(
         patient_id=str(patient_id),
         prior_uses={str(cid): n for cid, n in uses},
@@ -244,7 +296,7 @@ class _Priced:
 
     quote: Quote
     items: dict[uuid.UUID, CatalogItem]
-    promotions: list[PromotionCampaign]
+    promotions: list[Any]  # rows of _LIVE_PROMOTIONS
     prices: dict[uuid.UUID, tuple[int, int]]  # (price, cost) in force, by item id
 
 
@@ -280,7 +332,7 @@ def _price(
     priced = price_cart(
         lines,
         PromotionBook(
-            promotion_from_row(_columns(row) | {"offline_uses": offline.get(row.id, 0)})
+            promotion_from_row(row._asdict() | {"offline_uses": offline.get(row.id, 0)})
             for row in promotions
         ),
         now=now,
@@ -296,9 +348,7 @@ def _price(
     return _Priced(Quote(request, priced, today), items, promotions, prices)
 
 
-def _offline_uses(
-    session: Session, promotions: Sequence[PromotionCampaign]
-) -> dict[uuid.UUID, int]:
+def _offline_uses(session: Session, promotions: Sequence[Any]) -> dict[uuid.UUID, int]:
     """This branch's uses of each promotion with an offline quota that the centre has not
     acknowledged yet (db.usage_sync), for the engine's rule 1; none on the centre itself
     (the head office sells there directly) or when no promotion has a quota."""
@@ -415,10 +465,9 @@ def save_invoice(
         require(actor.role, "invoice.backdate")
     with UnitOfWork(db, actor, now) as uow:
         session = uow.session
-        patient = session.get(Patient, request.patient_id)
-        if patient is None or patient.retired_at is not None:
-            raise NotFound("That patient is not on record.")
-        branch = _branch(session)
+        settings = _settings(session)
+        patient = _patient(session, request.patient_id)
+        branch = _branch(session, settings.branch_id)
         moment = now if at is None else _backdated(session, branch, at, now)
         pricing = _price(session, branch, request, moment, hints=False)
         fresh = pricing.quote
@@ -435,6 +484,8 @@ def save_invoice(
             fresh.priced.totals.payable,
             payments,
             approver=approver,
+            settings=settings.payments,
+            desk=settings.desk,
         )
         discount_approved = approver is not None and any(
             (item.manual_discount_percent or 0) > actor.max_manual_discount_percent
@@ -454,8 +505,8 @@ def save_invoice(
         )
         paid = record_sale_tender(uow, invoice, checked)
         try:
-            with session.begin_nested():
-                _track_usage(session, actor, invoice, fresh, moment)
+            with savepoint(session):
+                _track_usage(session, actor, invoice, fresh, moment, pricing.promotions)
         except Exception:
             # The invoice stands; rebuild_usage repairs the usage from campaigns_applied.
             log.exception("promotion tracking failed for %s", invoice.invoice_number)
@@ -543,7 +594,7 @@ def _write_invoice(
         for priced in quote.priced.lines
     }
     kinds = [Taxability(catalog[priced.line_key].taxability) for priced in quote.priced.lines]
-    invoice = InvoiceHeader(
+    header: dict[str, Any] = dict(
         id=uuid.uuid4(),
         branch_id=branch.id,
         invoice_number=number.text,
@@ -577,14 +628,15 @@ def _write_invoice(
             for priced in quote.priced.lines
         ),
     )
+    lines: list[dict[str, Any]] = []
     for number_on_invoice, priced in enumerate(quote.priced.lines, start=1):
         line = priced.line
         item = catalog[priced.line_key]
         gst = split_line(priced.line_total, line.tax_rate, inter_state=inter_state)
-        invoice.lines.append(
-            InvoiceLineItem(
+        lines.append(
+            dict(
                 id=uuid.uuid4(),
-                invoice_id=invoice.id,
+                invoice_id=header["id"],
                 line_no=number_on_invoice,
                 item_id=uuid.UUID(line.item_id),
                 item_code=line.item_code,
@@ -612,9 +664,12 @@ def _write_invoice(
             )
         )
     # Plain inserts of the rows just built: nothing reads them back through the session, and
-    # the unit of work's bookkeeping was most of the time a save took.
-    insert_rows(session, InvoiceHeader.__table__, [_values(invoice)])
-    insert_rows(session, InvoiceLineItem.__table__, [_values(line) for line in invoice.lines])
+    # the unit of work's bookkeeping was most of the time a save took. The invoice returned
+    # is a plain object of them, for the document.
+    insert_rows(session, InvoiceHeader.__table__, [header])
+    insert_rows(session, InvoiceLineItem.__table__, lines)
+    invoice = plain_object(InvoiceHeader, header)
+    invoice.__dict__["lines"] = [plain_object(InvoiceLineItem, line) for line in lines]
     return invoice
 
 
@@ -629,16 +684,20 @@ def _check_walk_in(pricing: _Priced) -> None:
         )
 
 
-def _values(row: Any) -> dict[str, Any]:
-    """A built (not added) model object's column values, for an INSERT."""
-    return {column.key: getattr(row, column.key) for column in row.__table__.columns}
-
-
 def _track_usage(
-    session: Session, actor: CurrentUser, invoice: InvoiceHeader, quote: Quote, now: datetime
+    session: Session,
+    actor: CurrentUser,
+    invoice: InvoiceHeader,
+    quote: Quote,
+    now: datetime,
+    promotions: Sequence[Any],
 ) -> None:
     """One usage row per applied promotion with the items it discounted, its counter, and
-    auto-deactivation of a promotion or code at its limit."""
+    auto-deactivation of a promotion or code at its limit. `promotions`: the rows it was
+    priced from, read in this transaction (their counts are the ones to move). It writes
+    through db.fast_select and db.fast_insert only, none through the session's objects, so
+    that save_invoice may wrap it in fast_select.savepoint."""
+    rows = {row.id: row for row in promotions}
     line_rows = {str(index): row for index, row in enumerate(invoice.lines)}
     uses: list[dict[str, Any]] = []
     items: list[dict[str, Any]] = []
@@ -674,9 +733,12 @@ def _track_usage(
                             "discount_amount": share.amount,
                         }
                     )
-        _count_use(session, promotion_id, +1, now)
+        promotion = rows.get(promotion_id) or fetch_one(
+            session, _PROMOTION_ROW, {"id": promotion_id}
+        )
+        _count_row_use(session, promotion, +1, now)
         if code_id is not None:
-            _count_code_use(session, code_id, +1, now)
+            _count_row_code_use(session, fetch_one(session, _CODE_ROW, {"id": code_id}), +1, now)
     if uses:
         insert_rows(session, PromotionUsageLog.__table__, uses)
     if items:
@@ -707,6 +769,90 @@ def _count_code_use(session: Session, code_id: uuid.UUID, step: int, now: dateti
         code.auto_deactivated_at = None
         return "reactivated"
     return None
+
+
+_promotion_column = PromotionCampaign.__table__.c
+_SET_USES = (
+    update(PromotionCampaign)
+    .where(_promotion_column.id == bindparam("b_id", type_=_promotion_column.id.type))
+    .values(
+        current_uses=bindparam("b_uses", type_=_promotion_column.current_uses.type),
+        updated_at=bindparam("b_now", type_=_promotion_column.updated_at.type),
+        is_active=bindparam("b_active", type_=_promotion_column.is_active.type),
+        auto_deactivated_at=bindparam("b_off", type_=_promotion_column.auto_deactivated_at.type),
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
+_PROMOTION_ROW = select(PromotionCampaign.__table__).where(PromotionCampaign.id == bindparam("id"))
+_CODE_ROW = select(PromoCode.__table__).where(PromoCode.id == bindparam("id"))
+_code_column = PromoCode.__table__.c
+_SET_CODE_USES = (
+    update(PromoCode)
+    .where(_code_column.id == bindparam("b_id", type_=_code_column.id.type))
+    .values(
+        current_uses=bindparam("b_uses", type_=_code_column.current_uses.type),
+        updated_at=bindparam("b_now", type_=_code_column.updated_at.type),
+        status=bindparam("b_status", type_=_code_column.status.type),
+        auto_deactivated_at=bindparam("b_off", type_=_code_column.auto_deactivated_at.type),
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
+def _count_row_code_use(session: Session, code: Any, step: int, now: datetime) -> None:
+    """_count_code_use for a code's row read in this transaction, as one plain UPDATE."""
+    counted = count_use(
+        code.current_uses,
+        code.max_uses,
+        step,
+        active=code.status == "active",
+        auto_deactivated=code.auto_deactivated_at is not None,
+        auto_deactivate=code.auto_deactivate_on_max_uses,
+    )
+    status, off = code.status, code.auto_deactivated_at
+    if counted.deactivate:
+        status, off = "expired", now
+        log.info("code %s reached its limit of %s uses", code.code, code.max_uses)
+    elif counted.reactivate:
+        status, off = "active", None
+    fetch(
+        session,
+        _SET_CODE_USES,
+        {"b_id": code.id, "b_uses": counted.uses, "b_now": now, "b_status": status, "b_off": off},
+    )
+
+
+def _count_row_use(session: Session, promotion: Any, step: int, now: datetime) -> None:
+    """_count_use for a promotion whose row this transaction read (a save's, priced from
+    it inside the write lock): the same rules, one plain UPDATE."""
+    counted = count_use(
+        promotion.current_uses,
+        promotion.max_total_uses,
+        step,
+        active=promotion.is_active,
+        auto_deactivated=promotion.auto_deactivated_at is not None,
+    )
+    active, off = promotion.is_active, promotion.auto_deactivated_at
+    if counted.deactivate:
+        active, off = False, now
+        log.info(
+            "%s reached its limit of %s uses", promotion.campaign_code, promotion.max_total_uses
+        )
+    elif counted.reactivate:
+        active, off = True, None
+    fetch(
+        session,
+        _SET_USES,
+        {
+            "b_id": promotion.id,
+            "b_uses": counted.uses,
+            "b_now": now,
+            "b_active": active,
+            "b_off": off,
+        },
+    )
 
 
 def _count_use(session: Session, promotion_id: uuid.UUID, step: int, now: datetime) -> str | None:

@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm import Session
 
+from db.fast_select import fetch_one
 from db.models import InvoiceSequence
 from domain.fiscal import fiscal_year_label
 from domain.invoice_numbers import SEEDS_FORMAT, format_invoice_number
@@ -55,9 +56,11 @@ def allocate_invoice_number(
     """Take the next number of the invoice date's fiscal year (call inside a write
     transaction), written in the branch's format (domain.invoice_numbers)."""
     year = fiscal_year_label(invoice_date, start_month)
-    sequence = session.scalar(
-        _NEXT_NUMBER, {"b_branch": branch_id, "b_series": series, "b_year": year}
+    # A plain row (db.fast_select): the statement runs at every save.
+    row = fetch_one(
+        session, _NEXT_NUMBER, {"b_branch": branch_id, "b_series": series, "b_year": year}
     )
+    sequence = None if row is None else row.last_number
     if sequence is None:
         sequence = 1
         session.execute(

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from db.engine import Database
 from db.fast_insert import insert_rows
+from db.fast_select import plain_object
 from db.models import (
     CreditNote,
     InvoiceHeader,
@@ -48,7 +49,7 @@ from domain.permissions import allowed, require
 from services import documents, ids
 from services.auth import CurrentUser
 from services.branch import this_branch_id
-from services.counter_sessions import open_session_for
+from services.counter_sessions import open_session_for, open_session_id
 from services.errors import NotFound
 from services.invoice_document import DocumentPayment
 from services.payment_settings import PaymentSettings, read_payment_settings
@@ -278,16 +279,21 @@ def _money_lines(lines: Sequence[TenderLine]) -> list[TenderLine]:
 
 
 def _session_id(
-    session: Session, branch_id: uuid.UUID, lines: Sequence[TenderLine]
+    session: Session, branch_id: uuid.UUID, lines: Sequence[TenderLine], desk: str | None = None
 ) -> uuid.UUID | None:
-    """The open counter session of this desk; cash needs one."""
-    counter = open_session_for(session, branch_id)
-    if counter is None and any(line.method is Method.CASH for line in lines):
+    """The open counter session of this desk (`desk`: its name, already read); cash needs
+    one."""
+    if desk is None:
+        counter = open_session_for(session, branch_id)
+        found = None if counter is None else counter.id
+    else:
+        found = open_session_id(session, branch_id, desk)
+    if found is None and any(line.method is Method.CASH for line in lines):
         raise Refused(
             "Open the counter session first (its float), then take cash: Ctrl+Shift+O, or "
             "`frontdesk session open`."
         )
-    return None if counter is None else counter.id
+    return found
 
 
 def payment_row(
@@ -304,23 +310,27 @@ def payment_row(
     change: int = 0,
     approved_by: uuid.UUID | None = None,
 ) -> Payment:
-    """A payment row built for `write_money` (credit notes pay back with it too)."""
-    return Payment(
-        id=uuid.uuid4(),
-        branch_id=branch_id,
-        patient_id=patient_id,
-        invoice_id=invoice_id,
-        session_id=session_id,
-        kind=kind,
-        method=line.method.value,
-        amount=line.amount,
-        reference=line.reference.strip(),
-        tendered=tendered,
-        change_given=change,
-        notes="",
-        created_at=now,
-        created_by=actor.id,
-        approved_by=approved_by,
+    """A payment row built for `write_money` (credit notes pay back with it too), a plain
+    object (db.fast_select.plain_object): write_money inserts it, nothing adds it."""
+    return plain_object(
+        Payment,
+        dict(
+            id=uuid.uuid4(),
+            branch_id=branch_id,
+            patient_id=patient_id,
+            invoice_id=invoice_id,
+            session_id=session_id,
+            kind=kind,
+            method=line.method.value,
+            amount=line.amount,
+            reference=line.reference.strip(),
+            tendered=tendered,
+            change_given=change,
+            notes="",
+            created_at=now,
+            created_by=actor.id,
+            approved_by=approved_by,
+        ),
     )
 
 
@@ -335,17 +345,21 @@ def allocation_row(
     actor: CurrentUser,
     now: datetime,
 ) -> PaymentAllocation:
-    """An allocation row built for `write_money` (negative for a credit note)."""
-    return PaymentAllocation(
-        id=uuid.uuid4(),
-        branch_id=branch_id,
-        patient_id=patient_id,
-        invoice_id=invoice_id,
-        kind=kind,
-        amount=amount,
-        payment_id=None if payment is None else payment.id,
-        created_at=now,
-        created_by=actor.id,
+    """An allocation row built for `write_money` (negative for a credit note), a plain
+    object as payment_row's."""
+    return plain_object(
+        PaymentAllocation,
+        dict(
+            id=uuid.uuid4(),
+            branch_id=branch_id,
+            patient_id=patient_id,
+            invoice_id=invoice_id,
+            kind=kind,
+            amount=amount,
+            payment_id=None if payment is None else payment.id,
+            created_at=now,
+            created_by=actor.id,
+        ),
     )
 
 
@@ -369,12 +383,16 @@ def check_sale_tender(
     lines: Sequence[TenderLine],
     *,
     approver: CurrentUser | None = None,
+    settings: PaymentSettings | None = None,
+    desk: str | None = None,
 ) -> SaleTender:
     """Inside the invoice's transaction, before it is written: domain.payments rules 1 to
     3 with the branch's methods, the advance the patient holds, their credit limit (a
     manager may allow more), and cash only in an open counter session. With no lines at
-    all, the whole invoice goes on account."""
-    settings = read_payment_settings(session)
+    all, the whole invoice goes on account. `settings` and `desk` (the desk's name), when
+    the caller read them already in this transaction, are not read again."""
+    if settings is None:
+        settings = read_payment_settings(session)
     if not lines:
         lines = [TenderLine(Method.ON_ACCOUNT, payable)] if payable else []
     settings.check_offered(line.method for line in lines)
@@ -391,10 +409,12 @@ def check_sale_tender(
         advance_available=advance,
         labels=settings.labels,
     )
-    allowed_by = _check_credit(session, patient, tender.due, approver) if tender.due else None
+    allowed_by = (
+        _check_credit(session, patient, tender.due, approver, settings) if tender.due else None
+    )
     return SaleTender(
         tender,
-        _session_id(session, branch_id, tender.lines),
+        _session_id(session, branch_id, tender.lines, desk),
         approver if allowed_by is not None else None,
         settings,
     )
@@ -471,13 +491,17 @@ def record_sale_tender(
 
 
 def _check_credit(
-    session: Session, patient: Patient, due: int, approver: CurrentUser | None
+    session: Session,
+    patient: Patient,
+    due: int,
+    approver: CurrentUser | None,
+    settings: PaymentSettings | None = None,
 ) -> uuid.UUID | None:
     """Refuse what would take the patient past their credit limit, unless a manager
     allows it (returns the manager's id when their approval was needed)."""
     limit = patient.credit_limit
     if limit is None:
-        limit = read_payment_settings(session).default_credit_limit
+        limit = (settings or read_payment_settings(session)).default_credit_limit
     if limit is None:
         return None
     account = read_account(session, patient.id)

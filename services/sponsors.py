@@ -30,6 +30,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from db.engine import Database
+from db.fast_select import fetch
 from db.models import (
     Branch,
     PromotionCampaign,
@@ -815,22 +816,39 @@ _IN_FLIGHT = (
 )
 
 
+# The same as plain rows of the columns it needs (db.fast_select: every save asks it).
+_IN_FLIGHT_ROWS = _IN_FLIGHT.with_only_columns(
+    SponsoredCampaignPromotion.promotion_id,
+    SponsoredCampaign.id,
+    SponsoredCampaign.campaign_code,
+    SponsoredCampaign.branch_offline_quota,
+    SponsoredCampaign.booked_impressions,
+    SponsoredCampaign.campaign_budget,
+    SponsoredCampaign.cost_per_impression,
+    Sponsor.legal_name,
+    _CHARGED_HERE.label("charged"),
+    _OTHERS_AT_PULL.label("others"),
+    maintain_column_froms=True,
+)
+
+
 def badges_in_flight(session: Session, today: date) -> dict[uuid.UUID, SponsoredBadge]:
     """The sponsored promotions in flight on `today`, by promotion id, each saying whether
     its badge may still be shown and the promotion applied (rule 11's hard stop, counted
     as _room_left counts it)."""
     room: dict[uuid.UUID, bool] = {}
     badges = {}
-    for promotion_id, campaign, sponsor, charged, others in session.execute(
-        _IN_FLIGHT, {"today": today}
-    ):
-        if campaign.id not in room:
-            quota = campaign.branch_offline_quota
-            waiting = 0 if quota is None else _unacknowledged(session, campaign.id)
-            in_chain = max(0, int(others)) + int(charged)
-            room[campaign.id] = may_show(in_chain, _limit(campaign), waiting, quota)
-        badges[promotion_id] = SponsoredBadge(
-            promotion_id, campaign.id, campaign.campaign_code, sponsor, room[campaign.id]
+    for row in fetch(session, _IN_FLIGHT_ROWS, {"today": today}):
+        if row.id not in room:
+            quota = row.branch_offline_quota
+            waiting = 0 if quota is None else _unacknowledged(session, row.id)
+            in_chain = max(0, int(row.others)) + int(row.charged)
+            limit = impression_limit(
+                row.booked_impressions, row.campaign_budget, row.cost_per_impression
+            )
+            room[row.id] = may_show(in_chain, limit, waiting, quota)
+        badges[row.promotion_id] = SponsoredBadge(
+            row.promotion_id, row.id, row.campaign_code, row.legal_name, room[row.id]
         )
     return badges
 

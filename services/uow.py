@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from db.engine import Database, json_dumps, json_loads
 from db.fast_insert import insert_rows
+from db.fast_select import fetch_one
 from db.models import AuditLog, SyncOutbox, User
 from domain.audit_chain import GENESIS, AuditEntry, entry_hash
 from domain.roles import PermissionDenied
@@ -154,7 +155,7 @@ class UnitOfWork:
 
     def _chained(self, session: Session) -> list[dict[str, Any]]:
         """The audit entries with their place in the chain: seq, prev_hash, row_hash."""
-        last = session.execute(_CHAIN_TAIL).first()
+        last = fetch_one(session, _CHAIN_TAIL)
         seq, prev = (0, GENESIS) if last is None else (last.seq, last.row_hash)
         rows = []
         for audit in self._audits:
@@ -209,7 +210,8 @@ def _still_on_the_staff(session: Session, actor: CurrentUser) -> None:
     one whose role was changed there (a manager made front desk keeps no manager's rights
     until signing out). It runs inside the write lock, so no change slips in between check
     and commit. A unit changing its own actor's role says so (UnitOfWork.actor_changed)."""
-    role = session.scalar(_ROLE_NOW, {"user": actor.id})
+    row = fetch_one(session, _ROLE_NOW, {"user": actor.id})
+    role = None if row is None else row.role
     if role is None:
         raise PermissionDenied(
             f"{actor.full_name} is no longer on the staff, so nothing was saved; "
