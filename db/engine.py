@@ -17,6 +17,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,11 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.errors import Refused
+
+try:
+    import fcntl
+except ImportError:  # Windows: filelock's FileLock takes the lock file there.
+    fcntl = None  # type: ignore[assignment]
 
 # How long a desk waits for another's write before it gives up with a sentence; the
 # environment may shorten it (a test, a kiosk that must answer fast).
@@ -84,21 +91,88 @@ def refusal_for(error: BaseException) -> Refused | None:
 
 
 class WriteQueue:
-    """The lock file that puts one engine's writers in line with other processes'."""
+    """The lock file that puts one engine's writers in line with other processes'.
+
+    Where the system has flock (not Windows) it is taken on a descriptor the queue keeps
+    open, behind a thread lock for this process's own threads: filelock's FileLock, which
+    takes the same flock and serves elsewhere, spent about 0.2 ms of bookkeeping on each
+    save (issue #11). As with FileLock, the lock is the thread's: a thread that enters
+    again while it holds it goes on at once, and leaves it as often as it entered; a forked
+    child starts with the lock free and a descriptor of its own."""
 
     def __init__(self, path: Path, timeout_ms: int | None = None) -> None:
         wait = BUSY_TIMEOUT_MS if timeout_ms is None else timeout_ms
-        self._lock = FileLock(f"{path}.lock", timeout=wait / 1000)
+        self._path = f"{path}.lock"
+        self._timeout = wait / 1000
+        self._lock = None if fcntl is not None else FileLock(self._path, timeout=self._timeout)
+        self._start(os.getpid())
+
+    def _start(self, pid: int) -> None:
+        self._pid = pid
+        self._threads = threading.Lock()
+        self._fd: int | None = None
+        self._owner: int | None = None
+        self._depth = 0
 
     def enter(self) -> None:
+        if self._lock is not None:
+            try:
+                self._lock.acquire(poll_interval=POLL_S)
+            except Timeout as exc:
+                raise DatabaseBusy() from exc
+            return
+        assert fcntl is not None
+        if self._pid != os.getpid():
+            self._start(os.getpid())
+        me = threading.get_ident()
+        if self._owner == me:
+            self._depth += 1
+            return
+        deadline = time.monotonic() + self._timeout
+        if not self._threads.acquire(timeout=self._timeout):
+            raise DatabaseBusy()
         try:
-            self._lock.acquire(poll_interval=POLL_S)
-        except Timeout as exc:
-            raise DatabaseBusy() from exc
+            if self._fd is None:
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+            while True:
+                try:
+                    fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise DatabaseBusy() from None
+                    time.sleep(POLL_S)
+        except BaseException:
+            self._threads.release()
+            raise
+        self._owner, self._depth = me, 1
 
     def leave(self) -> None:
-        if self._lock.is_locked:
-            self._lock.release()
+        if self._lock is not None:
+            if self._lock.is_locked:
+                self._lock.release()
+            return
+        assert fcntl is not None
+        if self._owner != threading.get_ident() or self._pid != os.getpid():
+            return
+        self._depth -= 1
+        if self._depth:
+            return
+        self._owner = None
+        try:
+            if self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+    def close(self) -> None:
+        """Close the descriptor (the lock is free: the database is being closed)."""
+        if self._fd is not None and self._owner is None and self._pid == os.getpid():
+            os.close(self._fd)
+            self._fd = None
+
+    def __del__(self) -> None:
+        self.close()
 
 
 def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
@@ -207,3 +281,4 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+        self.write_queue.close()
