@@ -104,6 +104,7 @@ PUBLISHED = (
     "sponsors",
     "sponsored_campaigns",
     "sponsored_campaign_promotions",
+    "message_templates",  # likewise the head office's template library (version 12)
 )
 
 # What the centre owns and every branch pulls, parents before children (DESIGN.md, Sync).
@@ -117,6 +118,7 @@ PULLED = (
     "sponsors",
     "sponsored_campaigns",
     "sponsored_campaign_promotions",
+    "message_templates",
 )
 
 # The settings the head office sets for every branch (version 11): the payment methods and

@@ -802,7 +802,8 @@ class MessageTemplate(Base):
     __tablename__ = "message_templates"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
+    # None on a branch for the head office's template, received from the centre (0018).
+    branch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("branches.id"))
     name: Mapped[str] = mapped_column(String(120))
     category: Mapped[str] = mapped_column(String(60))
     channel: Mapped[str] = mapped_column(String(20))

@@ -74,14 +74,18 @@ WHAT = {
     "promo_codes": "promo code",
     "sponsors": "sponsor",
     "sponsored_campaigns": "sponsored campaign",
+    "message_templates": "message template",
 }
+# Codes made of two columns: a local live row with the same pair and another id blocks the
+# pull (a template is found by its name, for its channel).
+PAIRED_KEYS = {"message_templates": ("name", "channel")}
 # Rows a branch made as its own copy of the head office's (each branch added its copy of
 # a sponsored campaign by hand before they were pulled): the copy gives way to the
 # centre's row instead of refusing the pull (_adopt_copies).
 ADOPTED = {"sponsors": "legal_name", "sponsored_campaigns": "campaign_code"}
 # Rows that belong to no branch here once they come from the centre (made at the head
 # office): a promotion, a sponsor, a sponsored campaign.
-HEAD_OFFICE_ROWS = ("promotion_campaigns", "sponsors", "sponsored_campaigns")
+HEAD_OFFICE_ROWS = ("promotion_campaigns", "sponsors", "sponsored_campaigns", "message_templates")
 LINKS = "sponsored_campaign_promotions"
 
 
@@ -245,6 +249,8 @@ def _localised(
 
 
 def _refuse_clashes(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    if table.name in PAIRED_KEYS:
+        _refuse_paired_clashes(session, table, rows, PAIRED_KEYS[table.name])
     for key in NATURAL_KEYS.get(table.name, ()):
         theirs = {row[key]: row["id"] for row in rows if row.get(key) is not None}
         if not theirs:
@@ -259,6 +265,29 @@ def _refuse_clashes(session: Session, table: Table, rows: Sequence[dict[str, Any
                     f" as one made at this branch: rename this branch's own (or ask head office "
                     "to), then sync again. Nothing was received."
                 )
+
+
+def _refuse_paired_clashes(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], key: tuple[str, str]
+) -> None:
+    """A live row of this branch's own with the same pair as a live row of the centre's."""
+    first, second = key
+    theirs = {(row[first], row[second]): row["id"] for row in rows if row.get("retired_at") is None}
+    if not theirs:
+        return
+    for one, two, local_id in session.execute(
+        select(table.c[first], table.c[second], table.c.id).where(
+            table.c[first].in_([pair[0] for pair in theirs]),
+            table.c.retired_at.is_(None),
+            table.c.branch_id.is_not(None),
+        )
+    ):
+        if theirs.get((one, two), local_id) != local_id:
+            raise PullRefused(
+                f"The centre's {WHAT[table.name]} {one} ({two}) has the same {first} as one "
+                f"made at this branch for {two}: rename this branch's own (or ask head office "
+                "to), then sync again. Nothing was received."
+            )
 
 
 def _adopt_copies(
