@@ -25,6 +25,7 @@ from db.models import (
 )
 from domain.sponsor_billing import Period
 from services import catalog, promotions, sponsors, sync
+from tests.services.invoice_helpers import promotion
 from tests.services.sponsor_helpers import a_sponsor
 from tests.services.test_sponsor_chain_billing import (
     CODE,
@@ -160,8 +161,6 @@ def test_a_branch_receives_the_head_offices_campaign_and_charges_its_badge(
 
 
 def catalog_promotion_id(branch) -> Any:
-    from tests.services.invoice_helpers import promotion
-
     return promotion(branch.db, "INJECT10").id
 
 
@@ -314,3 +313,34 @@ def test_a_centre_upgraded_by_central_init_sends_the_campaigns_it_held_before(
     sync.init_centre(centre.render_as_string(hide_password=False))  # the upgrade
     sync_until_pulled(branch, ho)
     assert badges(branch, DAY_1) == {CODE: True}
+
+
+def test_an_adopted_copy_sponsors_what_the_centres_campaign_sponsors_no_more(
+    head_office, two_branches
+):
+    """IND's copy also sponsored a promotion of its own; the centre's campaign does not:
+    after adoption that badge is no longer sponsored, its impression stays as history."""
+    ho = head_office
+    ind, _kor = two_branches
+    publish_promotion(ho)
+    pull_the_promotion(ind)
+    promotions.save_promotion(
+        ind.db, ind.admin, INJECT10 | {"campaign_code": "IND-ONLY", "priority": 31}, now=NOW
+    )
+    a_sponsor(ind.db, ind.admin, NOW)
+    sponsors.add_sponsored_campaign(
+        ind.db, ind.admin, spec(promotions=["INJECT10", "IND-ONLY"], deposit_amount="0"), now=NOW
+    )
+    shown(ind, 1, DAY_1)  # INJECT10
+    own = promotion(ind.db, "IND-ONLY").id
+    assert sponsors.record_impression(ind.db, ind.admin, own, "v", shown_ms=2000, now=DAY_1)
+    publish_campaign(ho)
+    sync_until_pulled(ind, ho)
+    centre_id = centre_campaign_id(ho)
+    with ind.db.session(write=False) as session:
+        links = session.execute(
+            select(SponsoredCampaignPromotion.campaign_id, SponsoredCampaignPromotion.promotion_id)
+        ).all()
+    assert links == [(centre_id, catalog_promotion_id(ind))]
+    assert count(ind, SponsorImpression, SponsorImpression.campaign_id == centre_id) == 2
+    assert badges(ind, DAY_2) == {CODE: True}
