@@ -69,7 +69,7 @@ from sqlalchemy.exc import DBAPIError
 from domain.branch import BranchDetails
 
 # The version of the centre-only tables below; a branch refuses a centre on another one.
-CENTRAL_SCHEMA = 11
+CENTRAL_SCHEMA = 12
 
 INSUFFICIENT_PRIVILEGE = "42501"
 NUMBER_INDEX = "uq_central_documents_number"
@@ -97,6 +97,14 @@ PUBLISHED = (
     "promo_codes",
     "app_settings",  # its CENTRE_SETTINGS rows only (a policy hides the rest)
     "users",  # the staff published to every branch only (chain_wide set; version 11)
+    # The head office's sponsors and sponsored campaigns (version 12). These tables hold the
+    # head office's rows only: a branch's own sponsors, campaigns and impressions reach the
+    # centre as documents (central_documents, row-level security), never as rows here, so
+    # the grant alone shows a branch nothing of another branch's.
+    "sponsors",
+    "sponsored_campaigns",
+    "sponsored_campaign_promotions",
+    "message_templates",  # likewise the head office's template library (version 12)
 )
 
 # What the centre owns and every branch pulls, parents before children (DESIGN.md, Sync).
@@ -107,6 +115,10 @@ PULLED = (
     "promotion_campaigns",
     "promo_codes",
     "app_settings",
+    "sponsors",
+    "sponsored_campaigns",
+    "sponsored_campaign_promotions",
+    "message_templates",
 )
 
 # The settings the head office sets for every branch (version 11): the payment methods and

@@ -802,7 +802,8 @@ class MessageTemplate(Base):
     __tablename__ = "message_templates"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
+    # None on a branch for the head office's template, received from the centre (0018).
+    branch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("branches.id"))
     name: Mapped[str] = mapped_column(String(120))
     category: Mapped[str] = mapped_column(String(60))
     channel: Mapped[str] = mapped_column(String(20))
@@ -1014,7 +1015,8 @@ class Sponsor(Base):
     __tablename__ = "sponsors"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
+    # None on a branch for the head office's sponsor, received from the centre (0018).
+    branch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("branches.id"))
     legal_name: Mapped[str] = mapped_column(String(160), unique=True)
     contact_name: Mapped[str] = mapped_column(String(120), default="")
     contact_email: Mapped[str] = mapped_column(String(200), default="")
@@ -1036,7 +1038,9 @@ class SponsoredCampaign(Base):
     __tablename__ = "sponsored_campaigns"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
+    # None on a branch for the head office's campaign, received from the centre (0018): the
+    # centre bills it, and the branch does not change it.
+    branch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("branches.id"))
     sponsor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sponsors.id"), index=True)
     campaign_code: Mapped[str] = mapped_column(String(40), unique=True)
     campaign_name: Mapped[str] = mapped_column(String(120))

@@ -14,6 +14,11 @@ the counter records impressions, clicks and conversions for whoever is signed in
   per fiscal year ("INDS/26-27/00001"); the same period billed again issues nothing.
 - Clicks and conversions of an invoice's period are counted from the impressions each
   time they are asked for, never stored on the invoice (seed 002).
+- With a centre, the head office's sponsors and campaigns reach every branch at its next
+  sync (services.sync_pull), belonging to no branch there (`branch_id` None). A branch
+  records their impressions, clicks and conversions like its own, but the centre bills
+  them (services.sponsor_billing_central): the branch takes no deposit for them, bills
+  none of their cycles and changes none of their settings (`_refuse_head_office`).
 """
 
 from __future__ import annotations
@@ -123,6 +128,23 @@ class SponsorRow:
     contact_phone: str
     billing_address: str
     campaigns: int
+    # Received from the centre: the head office's sponsor (services.sync_pull).
+    head_office: bool = False
+
+
+def head_office_runs(row: Sponsor | SponsoredCampaign) -> bool:
+    """A sponsor or campaign this branch received from the centre (none on the centre)."""
+    return row.branch_id is None
+
+
+def _refuse_head_office(campaign: SponsoredCampaign, what: str) -> None:
+    """A branch records the head office's campaign's impressions, and no more."""
+    if head_office_runs(campaign):
+        raise SponsorError(
+            f"Head office runs campaign {campaign.campaign_code} for every branch and {what} "
+            "on the centre: this branch records its impressions, and receives any change at "
+            "its next sync."
+        )
 
 
 def add_sponsor(
@@ -171,6 +193,7 @@ def _sponsor_row(sponsor: Sponsor, campaigns: int) -> SponsorRow:
         sponsor.contact_phone,
         sponsor.billing_address,
         campaigns,
+        head_office_runs(sponsor),
     )
 
 
@@ -240,11 +263,11 @@ def add_sponsored_campaign(
     with UnitOfWork(db, actor, now, recorded_at=recorded_at) as uow:
         session = uow.session
         sponsor = _find_sponsor(session, spec.sponsor)
-        if session.scalar(
-            select(SponsoredCampaign.id).where(
-                SponsoredCampaign.campaign_code == spec.campaign_code
-            )
-        ):
+        same = session.scalar(
+            select(SponsoredCampaign).where(SponsoredCampaign.campaign_code == spec.campaign_code)
+        )
+        if same is not None:
+            _refuse_head_office(same, "bills it")
             raise SponsorError(f"There is already a sponsored campaign {spec.campaign_code}.")
         promotion_ids = _promotions(session, spec)
         campaign = SponsoredCampaign(
@@ -460,6 +483,7 @@ def bill_sponsor_period(
     with UnitOfWork(db, actor, now, recorded_at=recorded_at) as uow:
         session = uow.session
         if not sponsor_billing_central.at_centre(session):
+            _refuse_head_office(_find_campaign(session, campaign_code), "bills it")
             result = _bill_cycle(
                 uow, campaign_code, period, final=final, unbilled=_unbilled_here, link=_link_here
             )
@@ -597,7 +621,8 @@ def bill_every_campaign(
     recorded_at: datetime | None = None,
 ) -> dict[str, BillingResult]:
     """One billing cycle for every campaign whose flight meets `period` (the period cut to
-    each flight); each campaign is billed in its own unit of work, by campaign code."""
+    each flight); each campaign is billed in its own unit of work, by campaign code. At a
+    branch the head office's campaigns are left to the centre."""
     _manager(actor)
     with db.session(write=False) as session:
         flights = session.execute(
@@ -609,6 +634,8 @@ def bill_every_campaign(
             .where(
                 SponsoredCampaign.start_date <= period.end,
                 SponsoredCampaign.end_date >= period.start,
+                # At a branch, the head office's campaigns are the centre's to bill.
+                SponsoredCampaign.branch_id.is_not(None),
             )
             .order_by(SponsoredCampaign.campaign_code)
         ).all()
@@ -1152,6 +1179,8 @@ class CampaignStatus:
     # Charged impressions of every branch, as the hard stop counts them (rule 11): at a
     # branch the centre's count at its last pull plus its own since; at the centre, its count.
     charged_in_chain: int = 0
+    # Received from the centre: the head office runs and bills it (services.sync_pull).
+    head_office: bool = False
 
 
 def _status(session: Session, campaign: SponsoredCampaign, today: date) -> CampaignStatus:
@@ -1246,6 +1275,7 @@ def _status(session: Session, campaign: SponsoredCampaign, today: date) -> Campa
             [InvoiceBalance(SponsorInvoiceType(i.invoice_type), i.outstanding) for i in invoices]
         ),
         in_chain,
+        head_office_runs(campaign),
     )
 
 

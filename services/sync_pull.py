@@ -1,8 +1,10 @@
 """Pull: what the centre owns, down to this branch (DESIGN.md, Sync; issue #15).
 
-The centre owns the catalog, its prices, the promotions, the promo codes and the settings
+The centre owns the catalog, its prices, the promotions, the promo codes, the settings
 it sets for every branch (db.central.PULLED, CENTRE_SETTINGS: once one has come, this
-branch refuses to change it itself, `refuse_centre_setting`). A pull reads the rows written since this branch's cursor, up to the
+branch refuses to change it itself, `refuse_centre_setting`), the staff it publishes to
+every branch, and its sponsors and sponsored campaigns with the promotions they sponsor
+(the centre bills them; services.sponsors). A pull reads the rows written since this branch's cursor, up to the
 centre's snapshot xmin (db.central.pull_rows), then stores them and the new cursor in one
 local transaction: a pull cut short stores nothing and is simply repeated, and a row whose
 central transaction committed late is read by a later pull, never skipped.
@@ -10,6 +12,10 @@ central transaction committed late is read by a later pull, never skipped.
 The centre's row wins over this branch's copy of the same row (the same id). A row of its
 own that this branch made with the same code as one of the centre's is not overwritten:
 the pull is refused with a sentence naming it, and nothing is stored until it is renamed.
+Sponsors and sponsored campaigns are the exception: before they were pulled each branch
+added its own copy of the head office's campaign by hand, so a copy (the same legal name
+or campaign code, or a campaign on the same promotion) is adopted: it takes the centre's
+id, with its impressions, invoices and links, in the pull's transaction (_adopt_copies).
 Use counts are never copied: a promotion's or code's `current_uses` becomes the count of
 live uses of every branch on the centre at this pull plus this branch's uses the centre
 does not hold yet (db.usage_sync), which the counter then moves with each use until the
@@ -30,7 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, insert, select
+from sqlalchemy import Connection, Table, delete, insert, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -58,13 +64,29 @@ NATURAL_KEYS = {
     "catalog_items": ("code", "barcode"),
     "promotion_campaigns": ("campaign_code",),
     "promo_codes": ("code",),
+    "sponsors": ("legal_name",),
+    "sponsored_campaigns": ("campaign_code",),
 }
 WHAT = {
     "users": "member of staff",
     "catalog_items": "catalog item",
     "promotion_campaigns": "promotion",
     "promo_codes": "promo code",
+    "sponsors": "sponsor",
+    "sponsored_campaigns": "sponsored campaign",
+    "message_templates": "message template",
 }
+# Codes made of two columns: a local live row with the same pair and another id blocks the
+# pull (a template is found by its name, for its channel).
+PAIRED_KEYS = {"message_templates": ("name", "channel")}
+# Rows a branch made as its own copy of the head office's (each branch added its copy of
+# a sponsored campaign by hand before they were pulled): the copy gives way to the
+# centre's row instead of refusing the pull (_adopt_copies).
+ADOPTED = {"sponsors": "legal_name", "sponsored_campaigns": "campaign_code"}
+# Rows that belong to no branch here once they come from the centre (made at the head
+# office): a promotion, a sponsor, a sponsored campaign.
+HEAD_OFFICE_ROWS = ("promotion_campaigns", "sponsors", "sponsored_campaigns", "message_templates")
+LINKS = "sponsored_campaign_promotions"
 
 
 class PullRefused(Refused):
@@ -128,6 +150,7 @@ def store(
             # An older read than the one already stored (a second worker): nothing to do.
             return before
         users: set[uuid.UUID] = set()
+        adopted: dict[str, list[str]] = {}
         count = 0
         for table in TABLES:
             if table.name == "catalog_prices":  # after the staff: who set a price
@@ -136,6 +159,10 @@ def store(
                 _localised(table.name, row, branch_id, users) for row in pulled.rows[table.name]
             ]
             if rows:
+                if table.name in ADOPTED:
+                    adopted[table.name] = _adopt_copies(session, table, rows, pulled)
+                if table.name == LINKS:
+                    _move_links(session, table, rows)
                 _refuse_clashes(session, table, rows)
                 _upsert(session, table, rows)
                 count += len(rows)
@@ -158,7 +185,13 @@ def store(
             setting.value = value
         if count or recounted:
             counts = {t.name: len(pulled.rows[t.name]) for t in TABLES if pulled.rows[t.name]}
-            details = {"rows": counts, "cursor": state.cursor, "uses_recounted": recounted}
+            details: dict[str, Any] = {
+                "rows": counts,
+                "cursor": state.cursor,
+                "uses_recounted": recounted,
+            }
+            if any(adopted.values()):
+                details["adopted"] = {name: keys for name, keys in adopted.items() if keys}
             uow.audit("sync.pull", "branch", branch_id, details)
         uow.commit()
         return state
@@ -201,7 +234,7 @@ def _localised(
     """The centre's row as this branch can hold it (references to people and branches it
     does not know are dropped; see the module's docstring)."""
     row = dict(row)
-    if table == "promotion_campaigns" and row.get("branch_id") != branch_id:
+    if table in HEAD_OFFICE_ROWS and row.get("branch_id") != branch_id:
         row["branch_id"] = None
     if table == "catalog_prices" and row.get("created_by") not in users:
         row["created_by"] = None
@@ -216,6 +249,8 @@ def _localised(
 
 
 def _refuse_clashes(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    if table.name in PAIRED_KEYS:
+        _refuse_paired_clashes(session, table, rows, PAIRED_KEYS[table.name])
     for key in NATURAL_KEYS.get(table.name, ()):
         theirs = {row[key]: row["id"] for row in rows if row.get(key) is not None}
         if not theirs:
@@ -232,10 +267,159 @@ def _refuse_clashes(session: Session, table: Table, rows: Sequence[dict[str, Any
                 )
 
 
+def _refuse_paired_clashes(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], key: tuple[str, str]
+) -> None:
+    """A live row of this branch's own with the same pair as a live row of the centre's."""
+    first, second = key
+    theirs = {(row[first], row[second]): row["id"] for row in rows if row.get("retired_at") is None}
+    if not theirs:
+        return
+    for one, two, local_id in session.execute(
+        select(table.c[first], table.c[second], table.c.id).where(
+            table.c[first].in_([pair[0] for pair in theirs]),
+            table.c.retired_at.is_(None),
+            table.c.branch_id.is_not(None),
+        )
+    ):
+        if theirs.get((one, two), local_id) != local_id:
+            raise PullRefused(
+                f"The centre's {WHAT[table.name]} {one} ({two}) has the same {first} as one "
+                f"made at this branch for {two}: rename this branch's own (or ask head office "
+                "to), then sync again. Nothing was received."
+            )
+
+
+def _adopt_copies(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], pulled: central.PulledRows
+) -> list[str]:
+    """This branch's own copies of the centre's rows take the centre's ids, with every
+    reference to them (a copy of a campaign: its impressions, invoices and promotion
+    links), before the centre's rows are stored over them; nothing of the branch's history
+    is lost. A copy is this branch's own row with the same natural key (a sponsor's legal
+    name, a campaign's code) or, for a campaign, sponsoring one of the promotions the
+    centre's campaign sponsors (a promotion has one sponsor). Returns the natural keys of
+    the copies adopted."""
+    key = ADOPTED[table.name]
+    theirs = {row["id"]: row for row in rows}
+    by_key = {row[key]: row["id"] for row in rows}
+    copies: dict[uuid.UUID, uuid.UUID] = {}
+    own = table.c.branch_id.is_not(None)
+    for value, local_id in session.execute(
+        select(table.c[key], table.c.id).where(table.c[key].in_(list(by_key)), own)
+    ):
+        if local_id != by_key[value]:
+            copies[local_id] = by_key[value]
+    if table.name == "sponsored_campaigns":
+        links = Base.metadata.tables[LINKS]
+        sponsored = {
+            link["promotion_id"]: link["campaign_id"]
+            for link in pulled.rows.get(LINKS, ())
+            if link["campaign_id"] in theirs
+        }
+        for promotion, local_id in session.execute(
+            select(links.c.promotion_id, links.c.campaign_id)
+            .join(table, table.c.id == links.c.campaign_id)
+            .where(links.c.promotion_id.in_(list(sponsored)), own)
+        ):
+            centre_id = sponsored[promotion]
+            if local_id != centre_id and copies.setdefault(local_id, centre_id) != centre_id:
+                raise PullRefused(
+                    f"This branch's own sponsored campaign sponsors promotions of two of the "
+                    f"centre's campaigns ({theirs[copies[local_id]][key]} and "
+                    f"{theirs[centre_id][key]}): ask head office which one it is. Nothing "
+                    "was received."
+                )
+    if not copies:
+        return []
+    if len(set(copies.values())) < len(copies):
+        raise PullRefused(
+            f"This branch has more than one copy of the centre's {WHAT[table.name]}s "
+            f"{', '.join(sorted({theirs[c][key] for c in copies.values()}))}: ask head office "
+            "which one is theirs. Nothing was received."
+        )
+    present = set(session.scalars(select(table.c.id).where(table.c.id.in_(list(theirs)))))
+    for centre_id in set(copies.values()) & present:
+        raise PullRefused(
+            f"The centre's {WHAT[table.name]} {theirs[centre_id][key]} is here already, and "
+            "so is this branch's own copy of it: ask head office. Nothing was received."
+        )
+    # The references move with the row; SQLite checks them when the pull commits.
+    session.execute(text("PRAGMA defer_foreign_keys = ON"))
+    adopted = []
+    for local_id, centre_id in copies.items():
+        _rekey(session, table, local_id, centre_id)
+        adopted.append(theirs[centre_id][key])
+        if table.name == "sponsored_campaigns":
+            _drop_other_links(session, centre_id, pulled)
+    return sorted(adopted)
+
+
+def _rekey(session: Session, table: Table, old: uuid.UUID, new: uuid.UUID) -> None:
+    """Give a row another id, and every reference to it in this database."""
+    for other in Base.metadata.sorted_tables:
+        for foreign in other.foreign_keys:
+            if foreign.column.table is table:
+                session.execute(
+                    update(other).where(foreign.parent == old).values({foreign.parent.name: new})
+                )
+    session.execute(update(table).where(table.c.id == old).values(id=new))
+
+
+def _drop_other_links(session: Session, campaign_id: uuid.UUID, pulled: central.PulledRows) -> None:
+    """An adopted copy sponsors what the centre's campaign sponsors, no more (its
+    impressions of another promotion stay, as history)."""
+    theirs = [
+        link["promotion_id"]
+        for link in pulled.rows.get(LINKS, ())
+        if link["campaign_id"] == campaign_id
+    ]
+    if theirs:
+        links = Base.metadata.tables[LINKS]
+        session.execute(
+            delete(links).where(
+                links.c.campaign_id == campaign_id, links.c.promotion_id.not_in(theirs)
+            )
+        )
+
+
+def _move_links(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """A promotion the centre sponsors by another of its campaigns than before leaves the
+    old one here too (a promotion has one sponsor). One this branch's own campaign
+    sponsors refuses the pull (its copies were adopted before)."""
+    campaigns = Base.metadata.tables["sponsored_campaigns"]
+    theirs = {row["promotion_id"]: row["campaign_id"] for row in rows}
+    for promotion, campaign_id, branch, code in session.execute(
+        select(
+            table.c.promotion_id,
+            table.c.campaign_id,
+            campaigns.c.branch_id,
+            campaigns.c.campaign_code,
+        )
+        .join(campaigns, campaigns.c.id == table.c.campaign_id)
+        .where(table.c.promotion_id.in_(list(theirs)))
+    ):
+        if campaign_id == theirs[promotion]:
+            continue
+        if branch is not None:
+            raise PullRefused(
+                f"This branch's own sponsored campaign {code} sponsors a promotion the "
+                "centre's campaign sponsors: ask head office. Nothing was received."
+            )
+        session.execute(
+            delete(table).where(
+                table.c.campaign_id == campaign_id, table.c.promotion_id == promotion
+            )
+        )
+
+
 def _upsert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     statement = sqlite_insert(table)
     keys = list(table.primary_key.columns)
     columns = [c for c in rows[0] if c not in {key.name for key in keys}]
+    if not columns:  # a link (campaign, promotion): nothing but its key
+        session.execute(statement.on_conflict_do_nothing(index_elements=keys), rows)
+        return
     statement = statement.on_conflict_do_update(
         index_elements=keys,
         set_={column: statement.excluded[column] for column in columns},

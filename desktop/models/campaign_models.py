@@ -83,11 +83,21 @@ class CampaignsModel(RowsModel[CampaignRow]):
         return None
 
 
+HEAD_OFFICE_TEMPLATE = (
+    "Head office manages this template for every branch: Copy makes one of this branch's own."
+)
+
+
+def template_title(row: TemplateRow) -> str:
+    """'Win-back SMS', or 'Win-back SMS (head office)' for one received from the centre."""
+    return f"{row.name} (head office)" if row.head_office else row.name
+
+
 class TemplatesModel(RowsModel[TemplateRow]):
     """The template library by category and name."""
 
     columns = (
-        Column[TemplateRow]("Template", lambda r: r.name, tooltip=lambda r: r.name),
+        Column[TemplateRow]("Template", lambda r: template_title(r), tooltip=lambda r: r.name),
         Column[TemplateRow]("Category", lambda r: r.category),
         Column[TemplateRow]("Channel", lambda r: channel_text(r.channel)),
         Column[TemplateRow]("Purpose", lambda r: status_text(r.purpose)),

@@ -68,9 +68,22 @@ class SponsorsModel(RowsModel[SponsorRow]):
 
 
 def sponsor_line(row: SponsorRow) -> str:
-    """'State 29, 1 campaign'."""
+    """'State 29, 1 campaign', or 'Head office, 1 campaign' for a sponsor the branch
+    received from the centre (which bills it: its GST state is the centre's concern)."""
     plural = "campaign" if row.campaigns == 1 else "campaigns"
-    return f"State {row.state_code}, {row.campaigns} {plural}"
+    where = "Head office" if row.head_office else f"State {row.state_code}"
+    return f"{where}, {row.campaigns} {plural}"
+
+
+def campaign_title(row: CampaignStatus) -> str:
+    """'GLOWCO-NOV', or 'GLOWCO-NOV (head office)' for the head office's campaign."""
+    return f"{row.campaign_code} (head office)" if row.head_office else row.campaign_code
+
+
+HEAD_OFFICE_CAMPAIGN = (
+    "Head office runs and bills this campaign for every branch: this branch records its "
+    "impressions."
+)
 
 
 class CampaignsModel(RowsModel[CampaignStatus]):
@@ -80,11 +93,12 @@ class CampaignsModel(RowsModel[CampaignStatus]):
     columns = (
         Column[CampaignStatus](
             "Campaign",
-            lambda r: f"{r.campaign_code}\n{r.campaign_name}",
+            lambda r: f"{campaign_title(r)}\n{r.campaign_name}",
             tooltip=lambda r: (
                 f"{r.campaign_name} ({', '.join(r.promotions)}), "
                 f"{short_day(r.start_date)} - {short_day(r.end_date)}, "
                 f"{format_rupees(r.cost_per_impression)} an impression"
+                + (f"\n{HEAD_OFFICE_CAMPAIGN}" if r.head_office else "")
             ),
         ),
         Column[CampaignStatus]("Delivered", delivery_text, _RIGHT),

@@ -42,7 +42,7 @@ from desktop.campaigns.shortcuts import SHORTCUTS as SHORTCUTS
 from desktop.dialogs.campaign_builder import CampaignBuilder
 from desktop.dialogs.template_editor import TemplateEditor, preview_text
 from desktop.errors import error_sentence
-from desktop.models.campaign_models import CampaignsModel, TemplatesModel
+from desktop.models.campaign_models import HEAD_OFFICE_TEMPLATE, CampaignsModel, TemplatesModel
 from desktop.widgets.empty_table import EmptyStateTable
 from desktop.widgets.form import restyle
 from desktop.workers import OpCounter
@@ -676,6 +676,9 @@ class CampaignsPanel(QWidget):
     def edit_template(self) -> TemplateEditor | None:
         """Open the selected template in the editor to change it."""
         row = self.selected_template()
+        if row is not None and row.head_office:
+            self.say(HEAD_OFFICE_TEMPLATE, error=True)
+            return None
         return None if row is None else self.new_template(editing=row)
 
     def copy_template(self) -> TemplateEditor | None:
@@ -713,7 +716,7 @@ class CampaignsPanel(QWidget):
     def _template_selected(self) -> None:
         row = self.selected_template()
         self.copy_button.setEnabled(row is not None)
-        self.edit_button.setEnabled(row is not None)
+        self.edit_button.setEnabled(row is not None and not row.head_office)
         if row is None:
             self.template_title.setText("Nothing selected")
             self.template_line.setText("")
@@ -725,6 +728,8 @@ class CampaignsPanel(QWidget):
             line += f"\nDLT {row.sms_dlt_template_id}, header {row.sms_header}"
         if row.channel == "whatsapp" and row.whatsapp_template_name:
             line += f"\nApproved template {row.whatsapp_template_name}"
+        if row.head_office:
+            line += f"\n{HEAD_OFFICE_TEMPLATE}"
         self.template_line.setText(line)
         number = self._previews.begin()
         db, user, today, key = self._db, self._user, self._today(), row.id

@@ -38,6 +38,7 @@ from desktop.dialogs.sponsor_dialogs import (
 )
 from desktop.errors import error_sentence
 from desktop.models.sponsor_models import (
+    HEAD_OFFICE_CAMPAIGN,
     CampaignsModel,
     InvoicesModel,
     SponsorsModel,
@@ -395,12 +396,18 @@ class SponsorsPanel(QWidget):
             f"{'on show' if c.open else 'stopped'}.\n"
             f"Invoiced {format_rupees(c.invoiced)}, paid {format_rupees(c.paid)}, "
             f"owed {format_rupees(c.outstanding)}: {payment_text(c.payment_status).lower()}."
+            + (f" {HEAD_OFFICE_CAMPAIGN}" if c.head_office else "")
         )
 
     def _update_buttons(self) -> None:
         has_sponsor = self.sponsors.rowCount() > 0
         self.new_campaign_button.setEnabled(has_sponsor)
-        self.bill_button.setEnabled(bool(self._campaigns))
+        # The head office's campaigns are billed on the centre (services.sponsors).
+        campaign = self.selected_campaign()
+        self.bill_button.setEnabled(
+            any(not c.head_office for c in self._campaigns)
+            and (campaign is None or not campaign.head_office)
+        )
         invoice = self.selected_invoice()
         self.pay_button.setEnabled(invoice is not None and invoice.outstanding > 0)
         self.pdf_button.setEnabled(invoice is not None)
@@ -479,10 +486,13 @@ class SponsorsPanel(QWidget):
         )
         return self._open(dialog, added)
 
-    def bill(self) -> QDialog:
+    def bill(self) -> QDialog | None:
         """Open the billing cycle dialog: the selected campaign, from the day after its last
         billed period (or its first day) to today."""
         campaign = self.selected_campaign()
+        if campaign is not None and campaign.head_office:
+            self.say(HEAD_OFFICE_CAMPAIGN, error=True)
+            return None
         today = self._today()
         start = today.replace(day=1)
         if campaign is not None:

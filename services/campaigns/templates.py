@@ -5,6 +5,10 @@ sample patient at this clinic (its own name and phone), its SMS length counted, 
 its registered text; a mismatch is refused there, before any message is made from it. A
 WhatsApp template's body parameters (the approved template's {{1}}, {{2}}, ...) are texts
 with tags, rendered for each recipient into the Cloud API's components at launch.
+
+With a centre, the head office's templates reach every branch at its next sync
+(services.sync_pull), belonging to no branch there (`branch_id` None): a branch sends
+campaigns with them but does not change them (`update_template` refuses).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from services import documents
 from services.auth import CurrentUser
 from services.branch import this_branch_id
 from services.campaigns import specs
-from services.errors import NotFound
+from services.errors import NotFound, ServiceError
 from services.uow import UnitOfWork
 
 CHANNELS = ("email", "sms", "whatsapp", "preview")
@@ -93,6 +97,12 @@ class TemplateRow:
     whatsapp_language: str | None = None
     # The approved template's {{1}}, {{2}}, ... as typed, with their tags (WhatsApp only).
     whatsapp_body_parameters: tuple[str, ...] = ()
+    # Received from the centre: the head office's, read-only here (services.sync_pull).
+    head_office: bool = False
+
+
+class HeadOfficeTemplate(ServiceError):
+    """A change, at a branch, of a template the head office made for every branch."""
 
 
 def parse_spec(data: Any) -> TemplateSpec:
@@ -228,6 +238,12 @@ def update_template(
     spec = _checked(spec, _sample(db))
     with UnitOfWork(db, actor, now) as uow:
         row = get_template(uow.session, template_id)
+        if row.branch_id is None:
+            raise HeadOfficeTemplate(
+                f"Head office manages the template {row.name} for every branch: change it on "
+                "the centre (or copy it to make one of this branch's own); this branch "
+                "receives the change at its next sync."
+            )
         if spec.channel != row.channel:
             raise BadInput(
                 f"channel: this template is for {row.channel} and its campaigns send on it; "
@@ -277,6 +293,7 @@ def list_templates(db: Database, actor: CurrentUser) -> list[TemplateRow]:
                 r.whatsapp_template_name,
                 r.whatsapp_language,
                 tuple(body_parameters(r.whatsapp_components)),
+                r.branch_id is None,
             )
             for r in rows
         ]
