@@ -4,8 +4,8 @@ Write transactions start with BEGIN IMMEDIATE so two front desks saving at once 
 on the write lock instead of failing half-way; reads start DEFERRED so reports never block
 the counter.
 
-The queue is kept fair by a lock file beside the database (`<name>.lock`, through
-`filelock`), taken just before BEGIN IMMEDIATE and given up at COMMIT or ROLLBACK: a desk
+The queue is kept fair by a lock file beside the database (`<name>.lock`: an flock on a
+descriptor kept open, `filelock` on Windows; see WriteQueue), taken just before BEGIN IMMEDIATE and given up at COMMIT or ROLLBACK: a desk
 that wants to write polls it every millisecond, where SQLite's own busy handler sleeps up to
 100 ms between tries and let one busy desk take the lock again and again (a desk waited
 3.2 s in the hardening issue; bench/lock_fairness.py measures it). A desk that cannot have
