@@ -16,8 +16,11 @@ LOCAL_GSTIN = "29AAGCS1234K1Z7"
 OTHER_STATE_GSTIN = "27AABCG5678L1Z2"
 
 
-def a_sponsor(db: Any, manager: Any, now: datetime, *, gstin: str = LOCAL_GSTIN) -> Any:
-    name = "Glowco Skincare Pvt Ltd" if gstin == LOCAL_GSTIN else "Dermaline Labs Ltd"
+def a_sponsor(
+    db: Any, manager: Any, now: datetime, *, gstin: str = LOCAL_GSTIN, name: str | None = None
+) -> Any:
+    if name is None:
+        name = "Glowco Skincare Pvt Ltd" if gstin == LOCAL_GSTIN else "Dermaline Labs Ltd"
     return sponsors.add_sponsor(
         db,
         manager,

@@ -8,39 +8,49 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from services import gst_report, sponsors
+from services import gst_report, promotions, sponsors
 from tests.cli.test_cli import run
 from tests.services.sponsor_helpers import LOCAL_GSTIN, OTHER_STATE_GSTIN, a_sponsor
 from tests.services.test_sponsor_chain_billing import (
-    CODE,
     NOW,
     PERIOD,
     centre_campaign,
     shown,
     spec,
 )
-from tests.services.test_sync_pull import HO_PIN
+from tests.services.test_sync_pull import HO_PIN, INJECT10
 
 pytestmark = pytest.mark.postgres
 
 MONTH = "2026-11"
 
 
+def own_campaign(branch, sponsor: str, gstin: str) -> str:
+    """A campaign of the branch's own (its sponsor, its promotion: the head office's
+    campaign and sponsor, pulled, are the centre's to bill), with a Rs.100 deposit."""
+    promotions.save_promotion(
+        branch.db, branch.admin, {**INJECT10, "campaign_code": f"{branch.code}10"}, now=NOW
+    )
+    a_sponsor(branch.db, branch.admin, NOW, gstin=gstin, name=sponsor)
+    code = f"{branch.code}-SPONSOR"
+    own = spec(campaign_code=code, sponsor=sponsor, promotions=[f"{branch.code}10"])
+    sponsors.add_sponsored_campaign(branch.db, branch.admin, own, now=NOW)
+    return code
+
+
 @pytest.fixture
 def chain(head_office, two_branches):
     """The head office's campaign with a Rs.100 deposit (its own tax invoice, on the
-    centre); IND's with a deposit for a Karnataka sponsor, settled with a refund (a credit
-    note) after 3 impressions; KOR's with a deposit for a Maharashtra sponsor (IGST). The
-    branches sync."""
+    centre); IND's own with a deposit for a Karnataka sponsor, settled with a refund (a
+    credit note) after 3 impressions; KOR's own with a deposit for a Maharashtra sponsor
+    (IGST). The branches sync."""
     centre_campaign(head_office, two_branches)
     ind, kor = two_branches
-    a_sponsor(ind.db, ind.admin, NOW)
-    sponsors.add_sponsored_campaign(ind.db, ind.admin, spec(), now=NOW)
-    assert shown(ind, 3, NOW.replace(day=20)) == [True] * 3
-    settled = sponsors.bill_sponsor_period(ind.db, ind.admin, CODE, PERIOD, final=True, now=NOW)
+    code = own_campaign(ind, "Kaveri Aesthetics Pvt Ltd", LOCAL_GSTIN)
+    assert shown(ind, 3, NOW.replace(day=20), promotion_code="IND10") == [True] * 3
+    settled = sponsors.bill_sponsor_period(ind.db, ind.admin, code, PERIOD, final=True, now=NOW)
     assert settled.invoice_number is not None
-    a_sponsor(kor.db, kor.admin, NOW, gstin=OTHER_STATE_GSTIN)
-    sponsors.add_sponsored_campaign(kor.db, kor.admin, spec(sponsor="Dermaline Labs Ltd"), now=NOW)
+    own_campaign(kor, "Dermaline Labs Ltd", OTHER_STATE_GSTIN)
     for branch in two_branches:
         result = branch.sync()
         assert result.pending == 0 and not result.rejected, result.sentence()

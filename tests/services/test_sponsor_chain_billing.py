@@ -46,10 +46,10 @@ def spec(**changes):
     )
 
 
-def shown(branch, count, first: datetime) -> list[bool]:
-    """The INJECT10 badge seen for 2 s by `count` patients of the branch, a minute apart;
-    whether each was charged."""
-    injectables = promotion(branch.db, "INJECT10").id
+def shown(branch, count, first: datetime, *, promotion_code: str = "INJECT10") -> list[bool]:
+    """The INJECT10 badge (or another promotion's) seen for 2 s by `count` patients of the
+    branch, a minute apart; whether each was charged."""
+    injectables = promotion(branch.db, promotion_code).id
     return [
         sponsors.record_impression(
             branch.db,
