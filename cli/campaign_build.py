@@ -162,6 +162,7 @@ def cmd_list(args: argparse.Namespace) -> None:
                 "queued": r.queued,
                 "sent": r.sent,
                 "converted": r.conversions,
+                "head_office": r.head_office,
             }
             for r in rows
         ],
@@ -343,6 +344,7 @@ def cmd_template_list(args: argparse.Namespace) -> None:
                 "category": r.category,
                 "channel": r.channel,
                 "purpose": r.purpose,
+                "head_office": r.head_office,
             }
             for r in rows
         ],

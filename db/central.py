@@ -69,7 +69,7 @@ from sqlalchemy.exc import DBAPIError
 from domain.branch import BranchDetails
 
 # The version of the centre-only tables below; a branch refuses a centre on another one.
-CENTRAL_SCHEMA = 12
+CENTRAL_SCHEMA = 13
 
 INSUFFICIENT_PRIVILEGE = "42501"
 NUMBER_INDEX = "uq_central_documents_number"
@@ -105,6 +105,10 @@ PUBLISHED = (
     "sponsored_campaigns",
     "sponsored_campaign_promotions",
     "message_templates",  # likewise the head office's template library (version 12)
+    # Likewise the head office's messaging campaigns and their triggers (version 13): each
+    # branch runs one for its own patients and pushes its run as a document of its own.
+    "campaigns",
+    "campaign_triggers",
 )
 
 # What the centre owns and every branch pulls, parents before children (DESIGN.md, Sync).
@@ -119,6 +123,8 @@ PULLED = (
     "sponsored_campaigns",
     "sponsored_campaign_promotions",
     "message_templates",
+    "campaigns",  # after the templates, promotions and codes they name
+    "campaign_triggers",
 )
 
 # The settings the head office sets for every branch (version 11): the payment methods and

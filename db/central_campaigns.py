@@ -34,6 +34,11 @@ What the centre cannot see as the branch does, and so counts differently:
   (rule 6) and the A/B decision are not computed here; nor is the budget that stopped
   trigger messages (an audit entry of the branch's).
 
+A branch's run of the head office's campaign (services.campaigns.campaigns, rule 8) is a
+campaign document of the branch's own id naming the head office's campaign
+(`head_office_campaign_id`), whose messages name the head office's campaign: it is one row
+per branch, as a branch's own campaign is, matched to its messages by that name.
+
 PostgreSQL only; the connection must be the centre's owner (the head office).
 """
 
@@ -55,7 +60,9 @@ _NAME_KEY = "lower(regexp_replace(btrim({}), '\\s+', ' ', 'g'))"
 def _query(campaigns_where: str, messages_where: str) -> str:
     return f"""
 WITH campaign AS (
-    SELECT c.branch_id, c.id AS campaign_id, c.payload->>'name' AS name,
+    SELECT c.branch_id,
+           COALESCE(CAST(c.payload->>'head_office_campaign_id' AS uuid), c.id) AS campaign_id,
+           c.payload->>'name' AS name,
            c.payload->>'status' AS status, c.payload->'channels' AS channels,
            CAST(COALESCE(c.payload->>'attribution_days', '30') AS integer) AS days,
            CAST(c.payload->>'launched_at' AS timestamptz) AS launched_at,

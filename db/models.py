@@ -835,7 +835,9 @@ class Campaign(Base):
     __tablename__ = "campaigns"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
+    # None on a branch for the head office's campaign, received from the centre (0019): the
+    # branch runs it for its own patients (services.campaigns.campaigns, rule 8).
+    branch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("branches.id"))
     name: Mapped[str] = mapped_column(String(120))
     objective: Mapped[str] = mapped_column(String(200), default="")
     channels: Mapped[list[str]] = mapped_column(JsonDoc)
@@ -849,7 +851,8 @@ class Campaign(Base):
     personal_codes: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     attribution_days: Mapped[int] = mapped_column(Integer, default=30)
     status: Mapped[str] = mapped_column(String(20), default="draft")
-    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    # None when the head office's member of staff who made it is not known here (0019).
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     launched_at: Mapped[datetime | None]
@@ -868,7 +871,8 @@ class CampaignTrigger(Base):
     __tablename__ = "campaign_triggers"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
+    # None on a branch for a trigger of the head office's campaign (0019).
+    branch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("branches.id"))
     campaign_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("campaigns.id"), index=True)
     kind: Mapped[str] = mapped_column(String(30))
     conditions: Mapped[dict[str, Any] | None]

@@ -25,7 +25,10 @@ every branch's, and how many of them were this branch's, are kept as of this pul
 rule 11's hard stop across the chain). A promotion made at the head office belongs to no branch here, and a price keeps
 who set it only when that person is known here. The head office's staff published to
 every branch (`users.chain_wide`) sign in here as this branch's, with their PIN; wrong PINs
-count here only; once withdrawn (chain_wide false) they can sign in here no more.
+count here only; once withdrawn (chain_wide false) they can sign in here no more. The head
+office's message templates and messaging campaigns (with their triggers) come read-only;
+each branch launches and pauses a head-office campaign for its own patients, so a pull
+keeps the campaign's status and launch here (KEPT; services.campaigns.campaigns, rule 8).
 """
 
 from __future__ import annotations
@@ -57,6 +60,9 @@ KEPT = {
     "promo_codes": {"current_uses"},
     # Wrong PINs here lock a member here (services.auth): this branch's own count.
     "users": {"failed_pins", "locked_until"},
+    # The head office's campaign is run by each branch for its own patients: whether it
+    # runs here, and since when, is this branch's (services.campaigns.campaigns, rule 8).
+    "campaigns": {"status", "launched_at"},
 }
 # Codes a person types: a local row with the same one and another id blocks the pull.
 NATURAL_KEYS = {
@@ -85,7 +91,16 @@ PAIRED_KEYS = {"message_templates": ("name", "channel")}
 ADOPTED = {"sponsors": "legal_name", "sponsored_campaigns": "campaign_code"}
 # Rows that belong to no branch here once they come from the centre (made at the head
 # office): a promotion, a sponsor, a sponsored campaign.
-HEAD_OFFICE_ROWS = ("promotion_campaigns", "sponsors", "sponsored_campaigns", "message_templates")
+HEAD_OFFICE_ROWS = (
+    "promotion_campaigns",
+    "sponsors",
+    "sponsored_campaigns",
+    "message_templates",
+    "campaigns",
+    "campaign_triggers",
+)
+# References to people a branch may not know (dropped, as the row stays good without).
+AUTHORS = {"catalog_prices": "created_by", "campaigns": "created_by"}
 LINKS = "sponsored_campaign_promotions"
 
 
@@ -236,8 +251,8 @@ def _localised(
     row = dict(row)
     if table in HEAD_OFFICE_ROWS and row.get("branch_id") != branch_id:
         row["branch_id"] = None
-    if table == "catalog_prices" and row.get("created_by") not in users:
-        row["created_by"] = None
+    if table in AUTHORS and row.get(AUTHORS[table]) not in users:
+        row[AUTHORS[table]] = None
     if table == "users":
         # Head office's staff work here as this branch's; withdrawn, they sign in no more.
         row["branch_id"] = branch_id

@@ -32,7 +32,11 @@ class CampaignsModel(RowsModel[CampaignRow]):
     A draft's audience is its live count (read after the list, `set_audience`)."""
 
     columns = (
-        Column[CampaignRow]("Campaign", lambda r: r.name, tooltip=lambda r: r.name),
+        Column[CampaignRow](
+            "Campaign",
+            lambda r: campaign_title(r),
+            tooltip=lambda r: f"{r.name}: {HEAD_OFFICE_CAMPAIGN}" if r.head_office else r.name,
+        ),
         Column[CampaignRow]("Status", lambda r: status_text(r.status)),
         Column[CampaignRow](
             "Channel", lambda r: channel_short(r.channel), tooltip=lambda r: channel_text(r.channel)
@@ -81,6 +85,17 @@ class CampaignsModel(RowsModel[CampaignRow]):
         if column == self.STATUS and row.status in _STATUS_COLOURS:
             return QColor(_STATUS_COLOURS[row.status])
         return None
+
+
+HEAD_OFFICE_CAMPAIGN = (
+    "head office manages this campaign for every branch; this branch launches and pauses it "
+    "for its own patients."
+)
+
+
+def campaign_title(row: CampaignRow) -> str:
+    """'Win-back', or 'Win-back (head office)' for one received from the centre."""
+    return f"{row.name} (head office)" if row.head_office else row.name
 
 
 HEAD_OFFICE_TEMPLATE = (

@@ -38,6 +38,14 @@
 7. Performance over time: per day of the branch, from the campaign's first event to its
    last, the messages sent, delivered and failed and the recipients converted (on the day
    of their first attributed invoice), the hold-out left out; each adds up to the total.
+8. The head office's campaigns (issue #15): with a centre, a campaign made at the head
+   office reaches every branch at its next sync with its triggers (services.sync_pull),
+   read-only there (its triggers too: HeadOfficeCampaign). Each branch launches and pauses
+   it for its own patients, and its budget is each branch's (the committed spend is this
+   branch's messages); its messages and codes are this branch's. A pull keeps this
+   branch's status and launch time. What the branch pushes is its run of the campaign: a
+   campaign document of its own id (run_id), naming the head office's campaign, so that
+   every branch's run is one more row of the head office's view (db.central_campaigns).
 """
 
 from __future__ import annotations
@@ -136,6 +144,8 @@ class CampaignRow:
     sent: int
     conversions: int
     recipients: int = 0
+    # Received from the centre: the head office's, run here for this branch (rule 8).
+    head_office: bool = False
 
 
 def _campaign(session: Session, campaign_id: uuid.UUID) -> Campaign:
@@ -143,6 +153,44 @@ def _campaign(session: Session, campaign_id: uuid.UUID) -> Campaign:
     if row is None:
         raise NotFound("That campaign is not on record.")
     return row
+
+
+class HeadOfficeCampaign(Refused):
+    """A change, at a branch, of a campaign the head office made for every branch."""
+
+
+def refuse_head_office(campaign: Campaign, what: str) -> None:
+    """Rule 8: the head office's campaign is changed on the centre only."""
+    if campaign.branch_id is None:
+        raise HeadOfficeCampaign(
+            f"Head office manages the campaign {campaign.name} for every branch: {what} on the "
+            "centre; this branch receives the change at its next sync (it launches and pauses "
+            "the campaign for its own patients)."
+        )
+
+
+def run_branch(session: Session, campaign: Campaign) -> uuid.UUID:
+    """The branch whose messages these are: the campaign's, or this branch for the head
+    office's campaign (rule 8)."""
+    return campaign.branch_id or this_branch_id(session)
+
+
+def run_id(campaign_id: uuid.UUID, branch_id: uuid.UUID) -> uuid.UUID:
+    """The id of a branch's run of the head office's campaign on the centre (rule 8): the
+    same at every push of that branch, another at each branch."""
+    return uuid.uuid5(campaign_id, str(branch_id))
+
+
+def outbox_campaign(uow: UnitOfWork, campaign: Campaign) -> None:
+    """The campaign's document for the centre; for the head office's campaign this
+    branch's run of it (rule 8)."""
+    document = documents.campaign_json(campaign)
+    if campaign.branch_id is None:
+        branch = this_branch_id(uow.session)
+        document |= {"branch_id": str(branch), "head_office_campaign_id": str(campaign.id)}
+        uow.outbox(documents.CAMPAIGN, run_id(campaign.id, branch), document)
+    else:
+        uow.outbox(documents.CAMPAIGN, campaign.id, document)
 
 
 def find_campaign(db: Database, text: str) -> uuid.UUID:
@@ -241,7 +289,7 @@ def write_campaign(
     )
     session.add(row)
     session.flush()
-    uow.outbox(documents.CAMPAIGN, row.id, documents.campaign_json(row))
+    outbox_campaign(uow, row)
     uow.audit("campaign.create", "campaign", row.id, {"name": row.name} | (audit or {}))
     return row.id
 
@@ -414,7 +462,7 @@ def _queue(
     campaign.launched_at = campaign.launched_at or now
     campaign.updated_at = now
     session.flush()
-    uow.outbox(documents.CAMPAIGN, campaign.id, documents.campaign_json(campaign))
+    outbox_campaign(uow, campaign)
     uow.audit(
         "campaign.launch",
         "campaign",
@@ -508,6 +556,7 @@ def queue_messages(
         else {}
     )
     prefix = "".join(ch for ch in campaign.name.upper() if ch.isalnum())[:6] or "CODE"
+    branch_id = run_branch(session, campaign)
     tags = templates.TagValues(session, new, today)
     for patient_id in new:
         patient = patients[patient_id]
@@ -535,7 +584,7 @@ def queue_messages(
         rows.append(
             {
                 "id": uuid.uuid4(),
-                "branch_id": campaign.branch_id,
+                "branch_id": branch_id,
                 "campaign_id": campaign.id,
                 "patient_id": patient_id,
                 "step": step,
@@ -583,7 +632,7 @@ def pause_campaign(
         campaign.status = "paused"
         campaign.updated_at = now
         uow.session.flush()
-        uow.outbox(documents.CAMPAIGN, campaign.id, documents.campaign_json(campaign))
+        outbox_campaign(uow, campaign)
         uow.audit("campaign.pause", "campaign", campaign.id, {})
         uow.commit()
 
@@ -623,6 +672,7 @@ def list_campaigns(db: Database, actor: CurrentUser) -> list[CampaignRow]:
                 if patients.get(c.id)
                 else 0,
                 patients.get(c.id, 0),
+                c.branch_id is None,
             )
             for c in rows
         ]
@@ -811,7 +861,7 @@ def _by_day(
 ) -> list[Day]:
     """Rule 7: the campaign's days from its first to its last event, none left out."""
     e = CampaignExecution
-    zone = ZoneInfo(session.get_one(Branch, campaign.branch_id).timezone)
+    zone = ZoneInfo(session.get_one(Branch, run_branch(session, campaign)).timezone)
     counts: dict[date, dict[str, int]] = {}
 
     def count(at: datetime | None, what: str) -> None:

@@ -107,6 +107,7 @@ def _write(
     conditions = _conditions(spec)
     session = uow.session
     campaign = _campaign(session, campaign_id)
+    campaigns.refuse_head_office(campaign, "add its triggers")
     template_id = None
     if spec.action == "send_template" and spec.template:
         template_id = templates.find_template(db, spec.template)
@@ -338,7 +339,7 @@ def _fire(
         rows.append(
             {
                 "id": uuid.uuid4(),
-                "branch_id": campaign.branch_id,
+                "branch_id": campaigns.run_branch(session, campaign),
                 "campaign_id": campaign.id,
                 "patient_id": patient.id,
                 "step": step,

@@ -227,6 +227,26 @@ def test_the_demo_ab_campaign_shows_its_results_in_readable_charts(
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_the_head_offices_campaign_is_marked_and_its_results_are_this_branchs(
+    qtbot, db, manager, branch_info, fresh_settings, size
+):
+    """A campaign received from the centre (issue #15; its branch is none here, as a pull
+    stores it) is listed as the head office's; this branch's run of it shows its results."""
+    with sqlite3.connect(db.path) as con:
+        con.execute("UPDATE campaigns SET branch_id = NULL, created_by = NULL")
+    window, panel = open_panel(qtbot, db, manager, branch_info, fresh_settings, size)
+    results_drawn(qtbot, panel)
+    assert column(panel.campaigns, "Campaign")[0] == f"{CAMPAIGN_NAME} (head office)"
+    tooltip = panel.campaigns.data(panel.campaigns.index(0, 0), Qt.ItemDataRole.ToolTipRole)
+    assert "head office manages this campaign" in tooltip
+    assert panel.results_view.figures["sent"].value.text() != "0"
+    rows = campaign_service.list_campaigns(db, manager)
+    assert rows[0].head_office and rows[0].name == CAMPAIGN_NAME
+    save_screenshot(window, f"campaigns_head_office_{size[0]}x{size[1]}")
+    assert clipped_texts(window) == []
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_a_campaign_on_several_channels_shows_each_channels_share(
     qtbot, db, manager, branch_info, fresh_settings, size
 ):

@@ -34,15 +34,9 @@ TEXT = SMS | {
 }
 
 
-def run_a_campaign(
-    branch, folder, *, people: int, buyers: int, cancelled: int = 0, read=None
-) -> campaigns.Results:
-    """`people` patients with SMS consent (the branch's own one among them) get branch's
-    campaign through the preview channel; `buyers` of them buy an hour later; one more
-    invoice, by a patient not messaged, does not count. With `cancelled`, after a sync and
-    a reading at the centre (`read`), the last buyers' invoices are cancelled and the first
-    buyer buys again 31 days on (outside the window), then the branch syncs again. The
-    branch's own results."""
+def reachable(branch, folder, people: int) -> list:
+    """`people` patients of the branch with SMS consent (its own patient first), and SMS
+    through the preview channel into `folder`; their ids."""
     admin, db = branch.admin, branch.db
     ids = [branch.patient.id]
     for n in range(people - 1):
@@ -60,6 +54,20 @@ def run_a_campaign(
         consent.record_consent(db, admin, patient_id, "sms", granted=True, now=NOW)
     cs.save_channel(db, admin, "preview", cs.PreviewSettings(str(folder)), now=NOW)
     cs.save_channel(db, admin, "sms", None, mode="preview", now=NOW)
+    return ids
+
+
+def run_a_campaign(
+    branch, folder, *, people: int, buyers: int, cancelled: int = 0, read=None
+) -> campaigns.Results:
+    """`people` patients with SMS consent (the branch's own one among them) get branch's
+    campaign through the preview channel; `buyers` of them buy an hour later; one more
+    invoice, by a patient not messaged, does not count. With `cancelled`, after a sync and
+    a reading at the centre (`read`), the last buyers' invoices are cancelled and the first
+    buyer buys again 31 days on (outside the window), then the branch syncs again. The
+    branch's own results."""
+    admin, db = branch.admin, branch.db
+    ids = reachable(branch, folder, people)
     a = templates.add_template(db, admin, templates.parse_spec(TEXT | {"name": "A"}), now=NOW)
     b = templates.add_template(db, admin, templates.parse_spec(TEXT | {"name": "B"}), now=NOW)
     spec = {
