@@ -25,6 +25,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.errors import Refused
@@ -187,17 +188,31 @@ def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
 
 
 def _on_begin(connection: Any) -> None:
-    mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-    queue: WriteQueue | None = connection.get_execution_options().get("write_queue")
+    options = connection.get_execution_options()
+    mode = options.get("sqlite_begin", "DEFERRED")
+    queue: WriteQueue | None = options.get("write_queue")
     if mode == "IMMEDIATE" and queue is not None:
         queue.enter()
         try:
-            connection.exec_driver_sql(f"BEGIN {mode}")
+            _begin(connection, mode)
         except BaseException:
             queue.leave()
             raise
         return
-    connection.exec_driver_sql(f"BEGIN {mode}")
+    _begin(connection, mode)
+
+
+def _begin(connection: Any, mode: str) -> None:
+    """BEGIN sent straight to the driver (SQLAlchemy's statement set-up cost more than the
+    BEGIN itself, at every save), its error raised as SQLAlchemy raises one (a busy
+    database is an OperationalError to the callers, whichever way it came)."""
+    statement = f"BEGIN {mode}"
+    try:
+        connection.connection.driver_connection.execute(statement)
+    except sqlite3.Error as error:
+        raise DBAPIError.instance(
+            statement, (), error, sqlite3.Error, dialect=connection.dialect
+        ) from error
 
 
 def _on_end(connection: Any) -> None:

@@ -657,6 +657,14 @@ class PromotionUsageLog(Base):
         UniqueConstraint("campaign_id", "invoice_id"),
         Index("ix_promotion_usage_log_usage_date", "usage_date"),
         Index("ix_promotion_usage_log_patient_id", "patient_id"),
+        # A patient's live uses by promotion, asked at every quote and save (0020).
+        Index(
+            "ix_promotion_usage_log_patient_live",
+            "patient_id",
+            "campaign_id",
+            sqlite_where=text("reversed_at IS NULL"),
+            postgresql_where=text("reversed_at IS NULL"),
+        ),
     )
 
 
@@ -1126,6 +1134,13 @@ class SponsorImpression(Base):
     __table_args__ = (
         Index("ix_sponsor_impressions_campaign_shown", "campaign_id", "shown_on"),
         Index("ix_sponsor_impressions_viewer", "campaign_id", "viewer_key", "shown_on"),
+        # A campaign's charged impressions, counted at every quote and save (0020).
+        Index(
+            "ix_sponsor_impressions_charged",
+            "campaign_id",
+            sqlite_where=text("charged IS 1"),
+            postgresql_where=text("charged"),
+        ),
         CheckConstraint("source IN ('counter', 'print')", name="source"),
     )
 

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from db.engine import Database
@@ -144,10 +144,13 @@ def desk_from_setting(value: dict[str, Any] | None) -> str:
 
 
 # Asked at every sale, so built once (an expression costs more to build than to run).
+# The status as a literal, not a parameter: SQLite then uses the partial index of the open
+# sessions (uq_counter_sessions_open_desk) instead of reading every session ever closed.
+_IS_OPEN = CounterSession.status == literal_column(f"'{OPEN}'")
 _OPEN_AT_DESK = select(CounterSession).where(
     CounterSession.branch_id == bindparam("branch"),
     CounterSession.desk == bindparam("desk"),
-    CounterSession.status == OPEN,
+    _IS_OPEN,
 )
 
 
@@ -159,7 +162,7 @@ def open_session_for(session: Session, branch_id: uuid.UUID) -> CounterSession |
 _OPEN_ID_AT_DESK = select(CounterSession.id).where(
     CounterSession.branch_id == bindparam("branch"),
     CounterSession.desk == bindparam("desk"),
-    CounterSession.status == OPEN,
+    _IS_OPEN,
 )
 
 

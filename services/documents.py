@@ -12,8 +12,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from domain.money import paise_to_decimal
-
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -51,8 +49,10 @@ PAYMENT_ALLOCATION = "payment_allocation"
 
 
 def rupees(paise: int) -> str:
-    """Paise as a string of rupees with two decimals."""
-    return str(paise_to_decimal(paise))
+    """Paise as a string of rupees with two decimals: str(paise_to_decimal(paise)), made
+    from the integer (a save writes forty of them; Decimal's arithmetic cost more)."""
+    whole, part = divmod(abs(paise), 100)
+    return f"{'-' if paise < 0 else ''}{whole}.{part:02d}"
 
 
 def optional_rupees(paise: int | None) -> str | None:

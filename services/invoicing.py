@@ -26,7 +26,16 @@ from sqlalchemy.orm import Session
 from db import usage_sync
 from db.engine import Database
 from db.fast_insert import insert_rows
-from db.fast_select import fetch, fetch_one, plain_object, savepoint
+from db.fast_select import (
+    fetch,
+    fetch_one,
+    kept,
+    plain_object,
+    remember,
+    remember_reads,
+    remembered,
+    savepoint,
+)
 from db.models import (
     AppSetting,
     Branch,
@@ -48,7 +57,12 @@ from domain.money import rupees_to_paise
 from domain.payments import TenderLine
 from domain.permissions import require
 from domain.promotion_rules import PromoCode as DomainPromoCode
-from domain.promotion_rules import normalise_code, promo_code_from_row, promotion_from_row
+from domain.promotion_rules import (
+    Promotion,
+    normalise_code,
+    promo_code_from_row,
+    promotion_from_row,
+)
 from domain.promotions import (
     CartLine,
     ItemType,
@@ -159,6 +173,10 @@ class _Settings:
 
 
 def _settings(session: Session) -> _Settings:
+    return remembered(session, ("settings",), lambda: _read_settings(session))
+
+
+def _read_settings(session: Session) -> _Settings:
     values = {row.key: row.value for row in fetch(session, _SETTINGS)}
     if THIS_BRANCH_KEY not in values:
         raise NotFound("This database has not been set up yet. Run 'frontdesk init' first.")
@@ -173,6 +191,10 @@ def _branch(session: Session, branch_id: uuid.UUID | None = None) -> Branch:
     """This database's branch as a plain copy of its row (not an object of the session)."""
     if branch_id is None:
         branch_id = _settings(session).branch_id
+    return remembered(session, ("branch", branch_id), lambda: _read_branch(session, branch_id))
+
+
+def _read_branch(session: Session, branch_id: uuid.UUID) -> Branch:
     row = fetch_one(session, _BRANCH, {"id": branch_id})
     if row is None:
         raise NotFound("This database's branch is missing.")
@@ -181,6 +203,10 @@ def _branch(session: Session, branch_id: uuid.UUID | None = None) -> Branch:
 
 def _patient(session: Session, patient_id: uuid.UUID) -> Patient:
     """A patient on record, as a plain copy of their row."""
+    return remembered(session, ("patient", patient_id), lambda: _read_patient(session, patient_id))
+
+
+def _read_patient(session: Session, patient_id: uuid.UUID) -> Patient:
     row = fetch_one(session, _PATIENT, {"id": patient_id})
     if row is None or row.retired_at is not None:
         raise NotFound("That patient is not on record.")
@@ -224,7 +250,8 @@ def _cart_lines(
     session: Session, request: CartRequest, today: date
 ) -> tuple[list[CartLine], dict[uuid.UUID, CatalogItem], dict[uuid.UUID, tuple[int, int]]]:
     """The cart's lines at the prices in force `today`, its items, and (price, cost) by id."""
-    found = items_priced_on(session, (item.item_id for item in request.items), today)
+    ids = frozenset(item.item_id for item in request.items)
+    found = remembered(session, ("items", ids, today), lambda: items_priced_on(session, ids, today))
     items = {i: item for i, (item, _price, _cost) in found.items()}
     prices = {i: (price, cost) for i, (_item, price, cost) in found.items()}
     lines = []
@@ -326,15 +353,16 @@ def _price(
     lines, items, prices = _cart_lines(session, request, today)
     # A sponsored promotion whose campaign has spent its impressions is neither shown nor
     # applied (domain.sponsor_billing rule 11's hard stop).
-    spent = {p for p, badge in sponsors.badges_in_flight(session, today).items() if not badge.open}
-    promotions = [row for row in _promotion_rows(session) if row.id not in spent]
+    badges = remembered(
+        session, ("badges", today), lambda: sponsors.badges_in_flight(session, today)
+    )
+    spent = {p for p, badge in badges.items() if not badge.open}
+    live = remembered(session, _PROMOTIONS_KEY, lambda: _promotion_rows(session))
+    promotions = [row for row in live if row.id not in spent]
     offline = _offline_uses(session, promotions)
     priced = price_cart(
         lines,
-        PromotionBook(
-            promotion_from_row(row._asdict() | {"offline_uses": offline.get(row.id, 0)})
-            for row in promotions
-        ),
+        PromotionBook(_promotion(session, row, offline.get(row.id, 0)) for row in promotions),
         now=now,
         today=today,
         patient=_history(session, request.patient_id, with_codes=bool(typed)),
@@ -346,6 +374,28 @@ def _price(
         hints=hints,
     )
     return _Priced(Quote(request, priced, today), items, promotions, prices)
+
+
+# The live promotions' rows as a save keeps them (db.fast_select.remember_reads): the save
+# moves their counts itself (_track_usage), and keeps the rows as it wrote them
+# (_remember_counts), so that the desk's next save need not read them again.
+_PROMOTIONS_KEY = ("promotions",)
+
+
+def _promotion(session: Session, row: Any, offline: int) -> Promotion:
+    """The engine's promotion of `row`, kept with the rows (by what a save changes of it)."""
+    key = ("promotion", row.id, row.current_uses, row.is_active, row.auto_deactivated_at, offline)
+    return remembered(
+        session, key, lambda: promotion_from_row(row._asdict() | {"offline_uses": offline})
+    )
+
+
+def _remember_counts(session: Session, moved: Mapping[uuid.UUID, Any]) -> None:
+    """The promotions' rows kept for the next save (_PROMOTIONS_KEY) as this save's
+    usage tracking wrote them, once it stood (its savepoint released)."""
+    rows = kept(session, _PROMOTIONS_KEY)
+    if rows is not None and moved:
+        remember(session, _PROMOTIONS_KEY, [moved.get(row.id, row) for row in rows])
 
 
 def _offline_uses(session: Session, promotions: Sequence[Any]) -> dict[uuid.UUID, int]:
@@ -465,6 +515,10 @@ def save_invoice(
         require(actor.role, "invoice.backdate")
     with UnitOfWork(db, actor, now) as uow:
         session = uow.session
+        # This branch, its settings, the patient, the items and the sponsored badges, as
+        # read at this desk's last save when nothing was written since (the unit of work
+        # stamps them at commit; a save writes none of them).
+        remember_reads(session)
         settings = _settings(session)
         patient = _patient(session, request.patient_id)
         branch = _branch(session, settings.branch_id)
@@ -506,7 +560,8 @@ def save_invoice(
         paid = record_sale_tender(uow, invoice, checked)
         try:
             with savepoint(session):
-                _track_usage(session, actor, invoice, fresh, moment, pricing.promotions)
+                moved = _track_usage(session, actor, invoice, fresh, moment, pricing.promotions)
+            _remember_counts(session, moved)
         except Exception:
             # The invoice stands; rebuild_usage repairs the usage from campaigns_applied.
             log.exception("promotion tracking failed for %s", invoice.invoice_number)
@@ -691,13 +746,15 @@ def _track_usage(
     quote: Quote,
     now: datetime,
     promotions: Sequence[Any],
-) -> None:
+) -> dict[uuid.UUID, Any]:
     """One usage row per applied promotion with the items it discounted, its counter, and
     auto-deactivation of a promotion or code at its limit. `promotions`: the rows it was
     priced from, read in this transaction (their counts are the ones to move). It writes
     through db.fast_select and db.fast_insert only, none through the session's objects, so
-    that save_invoice may wrap it in fast_select.savepoint."""
+    that save_invoice may wrap it in fast_select.savepoint. Returns the promotions' rows
+    as it left them, by id."""
     rows = {row.id: row for row in promotions}
+    moved: dict[uuid.UUID, Any] = {}
     line_rows = {str(index): row for index, row in enumerate(invoice.lines)}
     uses: list[dict[str, Any]] = []
     items: list[dict[str, Any]] = []
@@ -733,16 +790,17 @@ def _track_usage(
                             "discount_amount": share.amount,
                         }
                     )
-        promotion = rows.get(promotion_id) or fetch_one(
-            session, _PROMOTION_ROW, {"id": promotion_id}
-        )
-        _count_row_use(session, promotion, +1, now)
+        promotion = moved.get(promotion_id) or rows.get(promotion_id)
+        if promotion is None:
+            promotion = fetch_one(session, _PROMOTION_ROW, {"id": promotion_id})
+        moved[promotion_id] = _count_row_use(session, promotion, +1, now)
         if code_id is not None:
             _count_row_code_use(session, fetch_one(session, _CODE_ROW, {"id": code_id}), +1, now)
     if uses:
         insert_rows(session, PromotionUsageLog.__table__, uses)
     if items:
         insert_rows(session, PromotionUsageItem.__table__, items)
+    return moved
 
 
 def _count_code_use(session: Session, code_id: uuid.UUID, step: int, now: datetime) -> str | None:
@@ -824,9 +882,10 @@ def _count_row_code_use(session: Session, code: Any, step: int, now: datetime) -
     )
 
 
-def _count_row_use(session: Session, promotion: Any, step: int, now: datetime) -> None:
+def _count_row_use(session: Session, promotion: Any, step: int, now: datetime) -> Any:
     """_count_use for a promotion whose row this transaction read (a save's, priced from
-    it inside the write lock): the same rules, one plain UPDATE."""
+    it inside the write lock): the same rules, one plain UPDATE. Returns the row as it
+    now stands."""
     counted = count_use(
         promotion.current_uses,
         promotion.max_total_uses,
@@ -852,6 +911,9 @@ def _count_row_use(session: Session, promotion: Any, step: int, now: datetime) -
             "b_active": active,
             "b_off": off,
         },
+    )
+    return promotion._replace(
+        current_uses=counted.uses, updated_at=now, is_active=active, auto_deactivated_at=off
     )
 
 

@@ -535,7 +535,13 @@ def write_money(
 
 
 def _values(row: Any) -> dict[str, Any]:
-    return {column.key: getattr(row, column.key) for column in row.__table__.columns}
+    """The row's columns by key; those a plain object (db.fast_select) holds are read from
+    it directly, the rest through the attribute (None for a plain object)."""
+    held = row.__dict__
+    return {
+        column.key: held[column.key] if column.key in held else getattr(row, column.key)
+        for column in row.__table__.columns
+    }
 
 
 def _check_money_lines(session: Session, lines: Sequence[TenderLine]) -> list[TenderLine]:

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from db.engine import Database, json_dumps, json_loads
 from db.fast_insert import insert_rows
-from db.fast_select import fetch_one
+from db.fast_select import fetch_one, stamp_reads
 from db.models import AuditLog, SyncOutbox, User
 from domain.audit_chain import GENESIS, AuditEntry, entry_hash
 from domain.roles import PermissionDenied
@@ -161,7 +161,9 @@ class UnitOfWork:
         for audit in self._audits:
             seq += 1
             # Hash the details as they will read back (amounts as exact strings).
-            details = None if audit["details"] is None else json_loads(json_dumps(audit["details"]))
+            details = audit["details"]
+            if details is not None and not _reads_back_as_is(details):
+                details = json_loads(json_dumps(details))
             row = {**audit, "details": details, "seq": seq, "prev_hash": prev}
             row["row_hash"] = prev = entry_hash(
                 prev, AuditEntry(**audit | {"details": details, "seq": seq})
@@ -194,8 +196,23 @@ class UnitOfWork:
                 insert_rows(session, SyncOutbox.__table__, rows[start : start + CHUNK])
         if self._audits:
             insert_rows(session, AuditLog.__table__, self._chained(session))
+        kept = stamp_reads(session)  # what db.fast_select.remember_reads kept
         self._transaction.commit()
+        kept()
         self._committed = True
+
+
+def _reads_back_as_is(value: Any) -> bool:
+    """Whether JSON gives `value` back equal and of the same types: text, whole numbers,
+    booleans, None, and lists and text-keyed dicts of them (no Decimal, float, tuple,
+    UUID or date, which come back as something else)."""
+    if value is None or isinstance(value, str | int):
+        return True
+    if isinstance(value, list):
+        return all(_reads_back_as_is(item) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(key, str) and _reads_back_as_is(item) for key, item in value.items())
+    return False
 
 
 # Asked at every commit, so built once (an expression costs more to build than to run).

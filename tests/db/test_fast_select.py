@@ -4,6 +4,7 @@ back what they were given and belong to no session."""
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 
 import pytest
@@ -12,7 +13,15 @@ from sqlalchemy.exc import IntegrityError
 
 from db.engine import Database
 from db.fast_insert import insert_rows
-from db.fast_select import fetch, fetch_one, plain_object, savepoint
+from db.fast_select import (
+    fetch,
+    fetch_one,
+    plain_object,
+    remember_reads,
+    remembered,
+    savepoint,
+    stamp_reads,
+)
 from db.models import AppSetting, CatalogItem, InvoiceHeader, InvoiceLineItem, Patient
 from tests.db.conftest import NOW, Seed
 
@@ -129,3 +138,79 @@ def test_a_plain_object_reads_back_its_values_and_is_in_no_session(
     assert built.mobile is None  # not given
     built.mobile = "9800000002"  # an attribute set afterwards, as on any object
     assert built.mobile == "9800000002"
+
+
+def _two_transactions(database: Database, between=lambda: None, *, stamp=True) -> int:
+    """How many times a remembered read ran over two write transactions of `database`,
+    with `between` done after the first."""
+    calls: list[int] = []
+
+    def read() -> int:
+        calls.append(1)
+        return len(calls)
+
+    for first in (True, False):
+        keep = None
+        with database.session(write=True) as session, session.begin():
+            remember_reads(session)
+            assert remembered(session, "answer", read) == len(calls)
+            assert remembered(session, "answer", read) == len(calls)  # kept within it
+            if stamp or not first:
+                keep = stamp_reads(session)
+        if keep is not None:
+            keep()  # committed
+        if first:
+            between()
+    return len(calls)
+
+
+def test_a_read_is_kept_while_nothing_is_written(database: Database, seed: Seed) -> None:
+    assert _two_transactions(database) == 1
+
+
+def test_a_read_is_read_again_after_this_connection_writes(database: Database, seed: Seed) -> None:
+    def rename() -> None:
+        with database.session(write=True) as session, session.begin():
+            session.execute(_RENAME, {"b_id": seed.patient_id, "b_name": "Renamed"})
+
+    assert _two_transactions(database, rename) == 2
+
+
+def test_a_read_is_read_again_after_another_connection_commits(
+    database: Database, seed: Seed, db_path
+) -> None:
+    def rename_elsewhere() -> None:
+        with sqlite3.connect(db_path) as other:
+            other.execute(
+                "UPDATE patients SET name = 'Renamed' WHERE id = ?", (seed.patient_id.hex,)
+            )
+
+    assert _two_transactions(database, rename_elsewhere) == 2
+
+
+def test_a_transaction_not_stamped_keeps_nothing_for_the_next(
+    database: Database, seed: Seed
+) -> None:
+    assert _two_transactions(database, stamp=False) == 2
+
+
+def test_a_transaction_that_did_not_commit_keeps_nothing_for_the_next(
+    database: Database, seed: Seed
+) -> None:
+    calls: list[int] = []
+    with database.session(write=True) as session, session.begin():
+        remember_reads(session)
+        remembered(session, "answer", lambda: calls.append(1))
+        stamp_reads(session)  # stamped, and then the commit failed: never kept
+    with database.session(write=True) as session, session.begin():
+        remember_reads(session)
+        remembered(session, "answer", lambda: calls.append(1))
+    assert len(calls) == 2
+
+
+def test_without_remember_reads_every_read_runs(database: Database, seed: Seed) -> None:
+    calls: list[int] = []
+    with database.session(write=True) as session, session.begin():
+        for _ in range(2):
+            remembered(session, "answer", lambda: calls.append(1))
+    assert len(calls) == 2
