@@ -60,6 +60,15 @@ def register(commands: common.Subparsers) -> None:
     campaign_add.add_argument("--json-file", type=Path, required=True, metavar="SPEC.json")
     campaign_add.add_argument("--at", help=common.WRITE_AT_HELP)
     campaign_add.set_defaults(handler=cmd_campaign_add, field_option=lambda f: f"field {f}")
+    for action, stopped, help_text in (
+        ("stop", True, "stop a campaign: no more badges shown or charged"),
+        ("resume", False, "resume a stopped campaign"),
+    ):
+        toggle = campaign.add_parser(
+            action, help=help_text, description=common.described(help_text)
+        )
+        toggle.add_argument("code", metavar="CODE")
+        toggle.set_defaults(handler=cmd_campaign_stop, stopped=stopped)
 
     bill = sub.add_parser(
         "bill",
@@ -165,6 +174,13 @@ def cmd_campaign_add(args: argparse.Namespace) -> None:
         except SpecError as exc:
             raise SpecError(exc.field, f"{args.json_file}: {exc}") from exc
     print(f"Added sponsored campaign {code}.")
+
+
+def cmd_campaign_stop(args: argparse.Namespace) -> None:
+    with common.signed_in(args) as (db, user):
+        sponsors.stop_campaign(db, user, args.code, stopped=args.stopped, now=common.now())
+    code = args.code.strip().upper()
+    print(f"Stopped campaign {code}." if args.stopped else f"Resumed campaign {code}.")
 
 
 def cmd_bill(args: argparse.Namespace) -> None:

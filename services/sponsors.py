@@ -313,6 +313,45 @@ def add_sponsored_campaign(
         return campaign.campaign_code
 
 
+def stop_campaign(
+    db: Database, actor: CurrentUser, campaign_code: str, *, stopped: bool, now: datetime
+) -> None:
+    """Stop a sponsored campaign (or resume it: `stopped` False) from now on (manager): a
+    stopped campaign's badges are neither shown nor recorded, so nothing more is charged
+    to the sponsor; its promotions stay the clinic's own, applied as before without the
+    sponsor's badge (pause them in Promotions to end their discount too). What it charged
+    before is billed as usual. The head office's campaign is stopped on the centre, and
+    every branch stops it at its next sync."""
+    _manager(actor)
+    with UnitOfWork(db, actor, now) as uow:
+        session = uow.session
+        campaign = _find_campaign(session, campaign_code)
+        _refuse_head_office(campaign, "stops or resumes it")
+        if campaign.is_active != stopped:
+            state = "stopped" if stopped else "running"
+            raise SponsorError(f"Campaign {campaign.campaign_code} is {state} already.")
+        campaign.is_active = not stopped
+        campaign.updated_at = now
+        session.flush()
+        uow.audit(
+            "sponsor.campaign.stop" if stopped else "sponsor.campaign.resume",
+            "sponsored_campaign",
+            campaign.id,
+            {"campaign_code": campaign.campaign_code},
+        )
+        payload = documents.sponsor_row_json(campaign)
+        payload["promotions"] = list(
+            session.scalars(
+                select(PromotionCampaign.campaign_code)
+                .join(SponsoredCampaignPromotion)
+                .where(SponsoredCampaignPromotion.campaign_id == campaign.id)
+                .order_by(PromotionCampaign.campaign_code)
+            )
+        )
+        uow.outbox(documents.SPONSORED_CAMPAIGN, campaign.id, payload)
+        uow.commit()
+
+
 def _promotions(session: Session, spec: CampaignSpec) -> list[uuid.UUID]:
     ids = []
     for code in spec.promotions:
@@ -1181,6 +1220,8 @@ class CampaignStatus:
     charged_in_chain: int = 0
     # Received from the centre: the head office runs and bills it (services.sync_pull).
     head_office: bool = False
+    # Stopped by a manager (stop_campaign): no badge, no charge, until resumed.
+    stopped: bool = False
 
 
 def _status(session: Session, campaign: SponsoredCampaign, today: date) -> CampaignStatus:
@@ -1263,7 +1304,7 @@ def _status(session: Session, campaign: SponsoredCampaign, today: date) -> Campa
         report.pacing,
         report.planned,
         max(0, campaign.campaign_budget - min(charged_all, limit) * campaign.cost_per_impression),
-        badge_open,
+        badge_open and campaign.is_active,
         tuple(invoices),
         len(invoices),
         sum(i.impressions for i in invoices),
@@ -1276,6 +1317,7 @@ def _status(session: Session, campaign: SponsoredCampaign, today: date) -> Campa
         ),
         in_chain,
         head_office_runs(campaign),
+        not campaign.is_active,
     )
 
 

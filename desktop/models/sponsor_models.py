@@ -105,7 +105,7 @@ class CampaignsModel(RowsModel[CampaignStatus]):
         Column[CampaignStatus]("Today", lambda r: f"{r.charged_today:,}", _RIGHT),
         Column[CampaignStatus](
             "Pacing",
-            lambda r: words(r.pacing.value),
+            lambda r: "Stopped" if r.stopped else words(r.pacing.value),
             tooltip=lambda r: f"Plan by today: {r.planned:,}",
         ),
         Column[CampaignStatus]("Budget left", lambda r: format_rupees(r.budget_left), _RIGHT),
@@ -117,7 +117,7 @@ class CampaignsModel(RowsModel[CampaignStatus]):
         super().__init__(lambda r: r.campaign_code, parent)
 
     def foreground(self, row: CampaignStatus, column: int) -> QColor | None:
-        if column == self.PACING and row.pacing in PACING_COLOURS:
+        if column == self.PACING and not row.stopped and row.pacing in PACING_COLOURS:
             return QColor(PACING_COLOURS[row.pacing])
         return None
 

@@ -203,7 +203,15 @@ class SponsorsPanel(QWidget):
             "Run a billing cycle for the selected campaign, or every campaign (Alt+B)",
             self.bill,
         )
-        campaigns_top = _heading_row("Campaigns", self.new_campaign_button, self.bill_button)
+        self.stop_button = _button(
+            "Stop",
+            "Stop the selected campaign: no more badges shown or charged; Resume starts it "
+            "again (Alt+T)",
+            self.toggle_stop,
+        )
+        campaigns_top = _heading_row(
+            "Campaigns", self.new_campaign_button, self.stop_button, self.bill_button
+        )
         # At the smallest window what the summary under the list says anyway (today's
         # impressions, then the payment status) gives way to the campaign's code.
         ColumnsGiveWay(
@@ -272,6 +280,7 @@ class SponsorsPanel(QWidget):
             self.new_sponsor_button,
             self.campaigns_table,
             self.new_campaign_button,
+            self.stop_button,
             self.bill_button,
             self.invoices_table,
             self.pay_button,
@@ -287,6 +296,7 @@ class SponsorsPanel(QWidget):
             ("Alt+S", self.new_sponsor),
             ("Alt+C", self.new_campaign),
             ("Alt+B", self.bill),
+            ("Alt+T", self.toggle_stop),
             ("Alt+P", self.record_payment),
             ("Alt+D", self.open_pdf),
             ("F5", self.refresh),
@@ -393,7 +403,7 @@ class SponsorsPanel(QWidget):
             f"{c.campaign_code}: {c.charged:,} of {c.limit:,} impressions delivered "
             f"({c.pacing.label}, plan {c.planned:,}){chain_text(c)}; {c.charged_today:,} today; "
             f"{c.clicks:,} clicks, {c.conversions:,} conversions; badge "
-            f"{'on show' if c.open else 'stopped'}.\n"
+            f"{'stopped by a manager' if c.stopped else 'on show' if c.open else 'stopped'}.\n"
             f"Invoiced {format_rupees(c.invoiced)}, paid {format_rupees(c.paid)}, "
             f"owed {format_rupees(c.outstanding)}: {payment_text(c.payment_status).lower()}."
             + (f" {HEAD_OFFICE_CAMPAIGN}" if c.head_office else "")
@@ -408,6 +418,8 @@ class SponsorsPanel(QWidget):
             any(not c.head_office for c in self._campaigns)
             and (campaign is None or not campaign.head_office)
         )
+        self.stop_button.setText("Resume" if campaign is not None and campaign.stopped else "Stop")
+        self.stop_button.setEnabled(campaign is not None and not campaign.head_office)
         invoice = self.selected_invoice()
         self.pay_button.setEnabled(invoice is not None and invoice.outstanding > 0)
         self.pdf_button.setEnabled(invoice is not None)
@@ -514,6 +526,31 @@ class SponsorsPanel(QWidget):
             parent=self,
         )
         return self._open(dialog, billed)
+
+    def toggle_stop(self) -> None:
+        """Stop the selected campaign, or resume it when it is stopped."""
+        campaign = self.selected_campaign()
+        if campaign is None:
+            self.say("Select a campaign first.", error=True)
+            return
+        if campaign.head_office:
+            self.say(HEAD_OFFICE_CAMPAIGN, error=True)
+            return
+        db, user, now = self._db, self._user, self._clock()
+        code, stop = campaign.campaign_code, not campaign.stopped
+
+        def write() -> None:
+            sponsors.stop_campaign(db, user, code, stopped=stop, now=now)
+
+        def done(_nothing: None) -> None:
+            self.say(
+                f"Stopped {code}: its badges are no longer shown or charged (Alt+T resumes it)."
+                if stop
+                else f"Resumed {code}: its badges show again."
+            )
+            self._after_change()
+
+        self._run(self._writes, write, done)
 
     def record_payment(self) -> QDialog | None:
         """Open the payment dialog for the selected invoice."""

@@ -177,6 +177,8 @@ def refused_lines(c) -> list[tuple[str, list[str]]]:
             ["sponsor", "pay", "INDS/26-27/00001", "--amount", "1", "--method", "upi"],
         ),
         ("sponsor.manage", ["sponsor", "status", "GLOWCO-NOV"]),
+        ("sponsor.manage", ["sponsor", "campaign", "stop", "GLOWCO-NOV"]),
+        ("sponsor.manage", ["sponsor", "campaign", "resume", "GLOWCO-NOV"]),
         ("sponsor.manage", ["sponsor", "invoice-pdf", "INDS/26-27/00001", str(f / "sp.pdf")]),
         ("data.export", ["export", str(f / "all.zip")]),
         ("backup.restore", ["restore", str(f / "copy.db"), "--yes"]),

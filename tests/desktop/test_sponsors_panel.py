@@ -189,6 +189,33 @@ def test_a_manager_adds_bills_records_a_payment_and_opens_the_pdf(qtbot, panel, 
         assert expected in lines, (expected, lines)
 
 
+def test_alt_t_stops_the_campaign_and_resumes_it(qtbot, panel, db, manager):
+    """The selected campaign stops by keyboard: no badge, 'Stopped' in its pacing, the
+    button reads Resume; Alt+T again resumes it."""
+    selected = panel.selected_campaign()
+    assert selected is not None
+    code = selected.campaign_code
+
+    def badges() -> dict[str, bool]:
+        return {b.campaign_code: b.open for b in sponsors.sponsored_badges(db, now=NOW).values()}
+
+    assert badges()[code]
+    assert panel.stop_button.text() == "Stop" and panel.stop_button.isEnabled()
+    press(qtbot, panel, Qt.Key.Key_T, ALT)
+    qtbot.waitUntil(lambda: panel.stop_button.text() == "Resume", timeout=WAIT_MS)
+    qtbot.waitUntil(panel.is_idle, timeout=WAIT_MS)
+    assert code not in badges()
+    assert panel.campaigns.column_texts(3)[panel.campaigns_table.currentIndex().row()] == "Stopped"
+    assert "stopped by a manager" in panel.summary_label.text()
+    assert panel.status_label.text().startswith(f"Stopped {code}")
+    save_screenshot(panel, "sponsors_panel_stopped")
+    press(qtbot, panel, Qt.Key.Key_T, ALT)
+    qtbot.waitUntil(lambda: panel.stop_button.text() == "Stop", timeout=WAIT_MS)
+    qtbot.waitUntil(panel.is_idle, timeout=WAIT_MS)
+    assert badges()[code]
+    assert panel.status_label.text() == f"Resumed {code}: its badges show again."
+
+
 def test_tab_reaches_every_control_with_a_campaign_and_its_invoice(qtbot, panel):
     assert panel.pay_button.isEnabled() and panel.bill_button.isEnabled()
     assert_tab_reaches_everything(qtbot, panel, panel.sponsors_table)

@@ -215,6 +215,7 @@ CASES: dict[str, Case] = {
         for name in (
             "sponsors.add_sponsor",
             "sponsors.add_sponsored_campaign",
+            "sponsors.stop_campaign",
             "sponsors.bill_sponsor_period",
             "sponsors.record_sponsor_payment",
         )

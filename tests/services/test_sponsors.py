@@ -290,3 +290,32 @@ def test_a_sponsor_gstin_is_checked_as_the_branch_s(demo_db, manager):
 def test_the_front_desk_cannot_bill(demo_db, desk, campaign):
     with pytest.raises(PermissionDenied):
         sponsors.bill_sponsor_period(demo_db, desk, CODE, WEEK1, now=NOW)
+
+
+def test_a_stopped_campaign_shows_and_charges_nothing_until_resumed(
+    demo_db, desk, manager, campaign
+):
+    """`sponsor campaign stop`: no badge, no impression recorded; the promotion itself
+    stays the clinic's; billing what was charged before goes on; resumed, it shows again."""
+    glow = promotion(demo_db, "GLOW20").id
+    assert [r.charged for r in shown(demo_db, desk, 2, at(3))] == [True, True]
+    sponsors.stop_campaign(demo_db, manager, CODE, stopped=True, now=at(4))
+    assert glow not in sponsors.sponsored_badges(demo_db, now=at(4))
+    assert sponsors.record_impression(demo_db, desk, glow, "p9", shown_ms=2000, now=at(4)) is None
+    stopped = status(demo_db, manager)
+    assert stopped.stopped and not stopped.open and stopped.charged == 2
+    with pytest.raises(sponsors.SponsorError, match=f"Campaign {CODE} is stopped already"):
+        sponsors.stop_campaign(demo_db, manager, CODE, stopped=True, now=at(4))
+    # The promotion is the clinic's own: it still applies, without the sponsor's badge.
+    saved = invoicing.save_invoice(demo_db, desk, cart(demo_db, "HYDRAFACIAL", "SPF50"), now=at(4))
+    applied = {a["campaign_code"] for a in saved.campaigns_applied["applied_promotions"]}
+    assert "GLOW20" in applied
+    billed = sponsors.bill_sponsor_period(demo_db, manager, CODE, WEEK1, now=at(8))
+    assert billed.impressions_billed == 2
+    with pytest.raises(PermissionDenied):
+        sponsors.stop_campaign(demo_db, desk, CODE, stopped=False, now=at(8))
+    sponsors.stop_campaign(demo_db, manager, CODE, stopped=False, now=at(8))
+    assert sponsors.sponsored_badges(demo_db, now=at(8))[glow].open
+    assert not status(demo_db, manager).stopped
+    with pytest.raises(sponsors.SponsorError, match="is running already"):
+        sponsors.stop_campaign(demo_db, manager, CODE, stopped=False, now=at(8))

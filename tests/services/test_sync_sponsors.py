@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, select, text, update
+from sqlalchemy import create_engine, func, select, text
 
 from db.models import (
     AuditLog,
@@ -135,15 +135,13 @@ def test_a_branch_receives_the_head_offices_campaign_and_charges_its_badge(
     again = sponsors.bill_every_campaign(ho.db, ho.admin, PERIOD, now=NOW)
     assert again[CODE].already_billed and billed_rows(ho) == 5
 
-    # The head office stops the campaign on the centre: each branch stops the badge at its
-    # next round, and its counter records nothing more.
-    with ho.db.session(write=True) as session:
-        session.execute(
-            update(SponsoredCampaign)
-            .where(SponsoredCampaign.campaign_code == CODE)
-            .values(is_active=False)
-        )
-        session.commit()
+    # The head office stops the campaign on the centre (`sponsor campaign stop`): each
+    # branch stops the badge at its next round, and its counter records nothing more; a
+    # branch cannot stop or resume it itself.
+    with pytest.raises(sponsors.SponsorError, match="stops or resumes it on the centre"):
+        sponsors.stop_campaign(ind.db, ind.admin, CODE, stopped=True, now=NOW)
+    sponsors.stop_campaign(ho.db, ho.admin, CODE, stopped=True, now=NOW)
+    assert sponsors.campaign_status(ho.db, ho.admin, CODE, now=DAY_2).stopped
     for branch in two_branches:
         for _ in range(100):
             branch.sync()
@@ -151,6 +149,7 @@ def test_a_branch_receives_the_head_offices_campaign_and_charges_its_badge(
                 break
             time.sleep(0.1)
         assert badges(branch, DAY_2) == {}
+        assert sponsors.campaign_status(branch.db, branch.admin, CODE, now=DAY_2).stopped
         injectables = catalog_promotion_id(branch)
         assert (
             sponsors.record_impression(

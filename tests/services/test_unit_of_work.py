@@ -668,6 +668,12 @@ SPONSOR_WRITES: dict[str, tuple[Any, Any, str | tuple[str, ...] | None, int]] = 
         "sponsor_invoice",
         1,
     ),
+    "sponsors.stop_campaign": (
+        sponsored,
+        lambda d, _: sponsors.stop_campaign(d.db, d.manager, "GLOWCO-NOV", stopped=True, now=NOW),
+        "sponsored_campaign",
+        1,
+    ),
     "sponsors.record_sponsor_payment": (
         sponsor_billed,
         lambda d, billed: sponsors.record_sponsor_payment(
